@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages servaudit's tests use, when they are missing:
+# Dovecot (a real IMAP server for the mailbox tests).
+set -euo pipefail
+
+need=()
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "installing system packages: ${need[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The package starts a system-wide Dovecot; the tests run private instances and need none.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now dovecot >/dev/null 2>&1 || true; fi
+$SUDO pkill -x dovecot >/dev/null 2>&1 || true

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs everything (system packages, servaudit with its dev tools) and runs the checks and tests.
+# This is the README's test command and what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-system-deps.sh
+python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+python3 -c 'import servaudit' # fail early and clearly if the install did not work
+
+python3 -m ruff check servaudit tests bench
+python3 -m pytest -q "$@"

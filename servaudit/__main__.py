@@ -1,0 +1,5 @@
+"""`python -m servaudit` runs the command line."""
+
+from servaudit.cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""The e-mail channel: write the scenario as the persona and hand it to the persona's SMTP relay.
+
+The message looks like one a person writes in a mail program: no X-Mailer,
+no tracking headers, a Message-ID in the style of common clients. The SMTP
+dialogue is done step by step so a failure is placed exactly: before DATA
+nothing was sent (retry is safe); a broken connection after DATA may have
+delivered it (never retried).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from servaudit.channels.base import Composed, Outcome, ProbeContext, fill_placeholders
+from servaudit.config import Smtp
+from servaudit.errors import ConfigError
+from servaudit.plan import Inquiry
+from servaudit.secrets import resolve_secret
+from servaudit.store import now
+
+TAG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def plus_address(address: str, tag: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local}+{tag}@{domain}"
+
+
+class EmailChannel:
+    name = "email"
+
+    def ready(self, context: ProbeContext) -> None:
+        smtp = context.config.smtp
+        if smtp is None:
+            raise ConfigError("the audit has e-mail inquiries but no [smtp] section to send them with")
+        if smtp.password:
+            resolve_secret(smtp.password, "smtp.password")
+
+    def compose(self, inquiry: Inquiry, context: ProbeContext) -> Composed:
+        config = context.config
+        persona = config.persona
+        scenario = config.scenarios[inquiry.scenario]
+        company = config.companies[inquiry.company]
+        subject = fill_placeholders(scenario.subject, persona, company.name)
+        body = fill_placeholders(scenario.body, persona, company.name)
+        domain = persona.email.rpartition("@")[2]
+        message_id = f"<{uuid.uuid4()}@{domain}>"
+        reply_address = None
+        if persona.plus_addressing:
+            tag = "".join(secrets.choice(TAG_ALPHABET) for _ in range(6))
+            reply_address = plus_address(persona.email, tag)
+
+        message = EmailMessage()
+        message["From"] = formataddr((persona.name, persona.email))
+        message["To"] = inquiry.target
+        if reply_address:
+            message["Reply-To"] = formataddr((persona.name, reply_address))
+        message["Subject"] = subject
+        message["Date"] = format_datetime(now().astimezone())
+        message["Message-ID"] = message_id
+        message.set_content(body)
+        return Composed(
+            inquiry=inquiry,
+            subject=subject,
+            body=body,
+            sender=persona.email,
+            reply_address=reply_address,
+            message_id=message_id,
+            raw=bytes(message),
+        )
+
+    async def send(self, composed: Composed, context: ProbeContext) -> Outcome:
+        smtp = context.config.smtp
+        assert smtp is not None  # ready() checked it
+        password = resolve_secret(smtp.password, "smtp.password") if smtp.password else None
+        assert composed.raw is not None
+        return await asyncio.to_thread(
+            deliver, smtp, password, composed.sender, composed.inquiry.target, composed.raw
+        )
+
+
+def deliver(smtp: Smtp, password: str | None, sender: str, recipient: str, raw: bytes) -> Outcome:
+    """One SMTP transaction, each step's failure classified by what it means for a re-send."""
+    where = f"{smtp.host}:{smtp.port}"
+    try:
+        client = connect_smtp(smtp)
+    except (OSError, smtplib.SMTPException) as exc:
+        return Outcome(
+            "not_sent", f"cannot reach SMTP relay {where}: {_reason(exc)}", infrastructure_failed=True
+        )
+    try:
+        try:
+            if smtp.username and password is not None:
+                client.login(smtp.username, password)
+            code, reply = client.mail(sender)
+            if code != 250:
+                return Outcome(
+                    "not_sent",
+                    f"relay {where} refused sender: {code} {_text(reply)}",
+                    infrastructure_failed=True,
+                )
+            code, reply = client.rcpt(recipient)
+            if code >= 500:
+                return Outcome("rejected", f"recipient refused: {code} {_text(reply)}")
+            if code not in (250, 251):
+                return Outcome("not_sent", f"recipient temporarily refused: {code} {_text(reply)}")
+        except smtplib.SMTPAuthenticationError as exc:
+            return Outcome(
+                "not_sent",
+                f"SMTP login failed at {where}: {exc.smtp_code} {_text(exc.smtp_error)}",
+                infrastructure_failed=True,
+            )
+        except (OSError, smtplib.SMTPException) as exc:
+            return Outcome(
+                "not_sent",
+                f"SMTP relay {where} failed before the message was sent: {_reason(exc)}",
+                infrastructure_failed=True,
+            )
+        try:
+            client.data(raw)
+        except smtplib.SMTPDataError as exc:
+            status = "rejected" if exc.smtp_code >= 500 else "not_sent"
+            return Outcome(status, f"message refused: {exc.smtp_code} {_text(exc.smtp_error)}")
+        except (OSError, smtplib.SMTPException) as exc:
+            return Outcome("uncertain", f"connection lost while the message was transmitted: {_reason(exc)}")
+        return Outcome("sent", f"accepted by {where}", delivered_at=now())
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+
+
+def connect_smtp(smtp: Smtp) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    client: smtplib.SMTP
+    if smtp.security == "ssl":
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+    client.ehlo()
+    if smtp.security == "starttls":
+        client.starttls(context=context)
+        client.ehlo()
+    return client
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,279 @@
+"""The audit file: TOML validated into typed models, with errors that name file, line and key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from servaudit.errors import ConfigError
+from servaudit.secrets import SecretRef
+
+AUDIT_FILE = "audit.toml"
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+EMAIL = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
+
+
+class Model(BaseModel):
+    # Unknown keys are errors: a typo in an audit file must not silently drop a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AuditInfo(Model):
+    name: str = "Service audit"
+    language: Literal["de", "en"] = "en"
+    window_days: Annotated[float, Field(gt=0)] = 14
+    store: str | None = None
+    """Database URL (sqlite:///relative.sqlite or sqlite:////absolute.sqlite).
+
+    Default: servaudit.sqlite in the audit folder."""
+
+
+class Persona(Model):
+    name: str
+    email: Annotated[str, Field(pattern=EMAIL)]
+    phone: str | None = None
+    plus_addressing: bool = False
+    """Reply-To carries a per-inquiry tag (name+tag@domain); only if the mailbox supports it."""
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+    @property
+    def last_name(self) -> str:
+        return self.name.split()[-1]
+
+
+class Smtp(Model):
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str | None = None
+    password: SecretRef | None = None
+    timeout: Annotated[float, Field(gt=0)] = 60
+
+    @model_validator(mode="after")
+    def _auth_needs_both(self) -> Smtp:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password, or neither")
+        return self
+
+
+class ImapMailbox(Model):
+    type: Literal["imap"]
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 993
+    security: Literal["none", "starttls", "ssl"] = "ssl"
+    username: str
+    password: SecretRef
+    folder: str = "INBOX"
+    timeout: Annotated[float, Field(gt=0)] = 30
+
+
+class MaildirMailbox(Model):
+    type: Literal["maildir"]
+    path: str
+
+
+Mailbox = Annotated[ImapMailbox | MaildirMailbox, Field(discriminator="type")]
+
+
+class Scenario(Model):
+    subject: Annotated[str, Field(min_length=1)]
+    body: Annotated[str, Field(min_length=1)]
+    language: Literal["de", "en"] | None = None
+    facts: tuple[str, ...] = ()
+    """What a complete answer states; used by quality scoring."""
+
+
+class Company(Model):
+    name: str
+    email: Annotated[str, Field(pattern=EMAIL)] | None = None
+    website: str | None = None
+    domains: tuple[str, ...] = ()
+    """Extra sender domains whose replies belong to this company (helpdesk vendors)."""
+    scenarios: tuple[str, ...] | None = None
+    """Scenario names to send; default: all scenarios of the audit."""
+
+    @property
+    def channels(self) -> dict[str, str]:
+        return {"email": self.email} if self.email else {}
+
+
+class AuditConfig(Model):
+    audit: AuditInfo = AuditInfo()
+    persona: Persona
+    smtp: Smtp | None = None
+    mailbox: Mailbox | None = None
+    scenarios: Annotated[dict[str, Scenario], Field(min_length=1)]
+    companies: Annotated[dict[str, Company], Field(min_length=1)]
+
+    @field_validator("scenarios", "companies")
+    @classmethod
+    def _slug_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            if not re.match(SLUG, key):
+                raise ValueError(
+                    f"name {key!r} must be lower-case letters, digits, '-' or '_' (it becomes part of ids)"
+                )
+        return value
+
+    def reference_errors(self) -> list[tuple[tuple[str, ...], str]]:
+        """Cross-references a field validator cannot see: (location, message) pairs."""
+        errors = []
+        known = ", ".join(sorted(self.scenarios))
+        for slug, company in self.companies.items():
+            for name in company.scenarios or ():
+                if name not in self.scenarios:
+                    errors.append(
+                        (("companies", slug, "scenarios"), f"no scenario {name!r}; defined are: {known}")
+                    )
+        return errors
+
+
+class Audit:
+    """A loaded audit: its folder, its validated configuration and the file it came from."""
+
+    def __init__(self, folder: Path, config: AuditConfig, path: Path) -> None:
+        self.folder = folder
+        self.config = config
+        self.path = path
+
+    @classmethod
+    def load(cls, folder: Path) -> Audit:
+        # A folder, or the audit file itself (any name ending in .toml).
+        path = folder if folder.suffix == ".toml" and not folder.is_dir() else folder / AUDIT_FILE
+        return cls(path.parent.resolve(), load_config(path), path)
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the audit file, relative to the audit folder."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else self.folder / candidate
+
+
+def load_config(path: Path) -> AuditConfig:
+    if not path.exists():
+        raise ConfigError(f"{path}: no audit file here (create one with `servaudit init {path.parent}`)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the audit file: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = AuditConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, text, exc)) from None
+    problems = config.reference_errors()
+    if problems:
+        raise ConfigError("\n".join(located(path, text, loc, message) for loc, message in problems))
+    return config
+
+
+def located(path: Path, text: str, loc: tuple[int | str, ...], message: str) -> str:
+    line = find_line(text, loc)
+    key = ".".join(str(part) for part in loc) or "(top level)"
+    return f"{path}:{line}: {key}: {message}" if line else f"{path}: {key}: {message}"
+
+
+def format_validation_error(path: Path, text: str, exc: ValidationError) -> str:
+    """One line per problem: file:line: key: what is wrong and what is allowed."""
+    lines = []
+    for error in exc.errors():
+        loc = _clean_loc(error["loc"])
+        if error["type"].startswith("union_tag"):
+            loc = (*loc, "type")  # the discriminator key is what the user got wrong
+        lines.append(located(path, text, loc, _describe(error, loc)))
+    return "\n".join(lines)
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    # Pydantic puts the union member's tag into the location ("imap", "maildir"); users never wrote it.
+    return tuple(
+        part for part in loc if part not in ("imap", "maildir", "function-after[_auth_needs_both()]")
+    )
+
+
+def _describe(error: Any, loc: tuple[int | str, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return f"unknown key; allowed here: {allowed}" if allowed else "unknown key"
+    if kind == "missing":
+        return "required but missing"
+    if kind == "literal_error":
+        return f"must be one of {error['ctx']['expected']}, not {error['input']!r}"
+    if kind == "string_pattern_mismatch":
+        return f"{error['input']!r} is not a valid e-mail address"
+    if kind == "union_tag_invalid":
+        return f"must be one of {error['ctx']['expected_tags']}, not {error['ctx']['tag']!r}"
+    if kind == "union_tag_not_found":
+        return 'needs a \'type\' key: "imap" or "maildir"'
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{error['msg'].rstrip('.')} (got {error['input']!r})" if "input" in error else error["msg"]
+
+
+def _allowed_keys(parent: tuple[int | str, ...]) -> str:
+    """The keys the model at ``parent`` accepts, for an "unknown key" message."""
+    model: Any = AuditConfig
+    skip_user_key = False
+    for part in parent:
+        if skip_user_key:  # a name the user chose, e.g. the slug in companies.<slug>
+            skip_user_key = False
+            continue
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return ""
+        annotation = fields[part].annotation
+        skip_user_key = get_origin(annotation) is dict
+        model = _model_in(annotation)
+    return ", ".join(getattr(model, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation such as ``dict[str, Company]`` or ``Smtp | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def find_line(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """Best-effort line of a key path in a TOML text (tomllib keeps no positions).
+
+    Tracks the current [table] header while scanning; finds `key =` under the
+    table named by all but the last part, or the table header itself.
+    """
+    parts = [str(p) for p in loc]
+    if not parts:
+        return None
+    table: list[str] = []
+    header_line: dict[tuple[str, ...], int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", line)
+        if header:
+            table = [p.strip().strip('"') for p in header.group(1).split(".")]
+            header_line.setdefault(tuple(table), number)
+            continue
+        assignment = re.match(r'^"?([A-Za-z0-9_.-]+)"?\s*=', line)
+        if assignment:
+            full = [*table, *assignment.group(1).split(".")]
+            if full == parts:
+                return number
+    # Not assigned directly: the table itself, or the first table below it (companies -> [companies.x]).
+    for size in range(len(parts), 0, -1):
+        below = [line for header, line in header_line.items() if list(header[:size]) == parts[:size]]
+        if below:
+            return min(below)
+    return None

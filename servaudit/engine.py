@@ -1,0 +1,126 @@
+"""Sending: plan → claim in the store → probe → record the outcome, once per inquiry.
+
+The engine is the only writer of inquiry state. Its order of operations is
+the safety argument: compose, commit the claim, send, commit the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from servaudit.channels import CHANNELS
+from servaudit.channels.base import ProbeContext
+from servaudit.config import Audit
+from servaudit.errors import InfrastructureError, UsageError
+from servaudit.plan import Inquiry, due, planned
+from servaudit.store import PENDING, Store, sqlite_path
+
+STATE_FOR_STATUS = {"sent": "sent", "rejected": "rejected", "not_sent": PENDING, "uncertain": "uncertain"}
+
+
+def open_store(audit: Audit) -> Store:
+    return Store(sqlite_path(audit.config.audit.store, audit.folder))
+
+
+@dataclass
+class RunSummary:
+    planned: int = 0
+    already_done: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    interrupted: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def run_lock(folder: Path) -> Iterator[None]:
+    """One `run` per audit at a time: two runs could otherwise judge each other's claims as crashed."""
+    path = folder / ".servaudit-run.lock"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"another `servaudit run` is working on {folder}; wait for it to finish"
+            ) from None
+        yield
+
+
+def run(
+    audit: Audit,
+    wave: int = 1,
+    channels: list[str] | None = None,
+    on_progress: Callable[[Inquiry, str, str], None] | None = None,
+) -> RunSummary:
+    """Send every due inquiry once. Raises InfrastructureError when our own relay fails."""
+    unknown = sorted(set(channels or ()) - set(CHANNELS))
+    if unknown:
+        raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(CHANNELS)}")
+    with run_lock(audit.folder):
+        store = open_store(audit)
+        try:
+            return asyncio.run(_run(audit, store, wave, channels, on_progress))
+        finally:
+            store.close()
+
+
+async def _run(
+    audit: Audit,
+    store: Store,
+    wave: int,
+    channels: list[str] | None,
+    on_progress: Callable[[Inquiry, str, str], None] | None,
+) -> RunSummary:
+    summary = RunSummary()
+    summary.interrupted = store.mark_interrupted_sends()
+    intended = planned(audit.config, wave, channels)
+    todo = due(intended, store.inquiry_states())
+    summary.planned = len(intended)
+    summary.already_done = len(intended) - len(todo)
+    context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
+    # Configuration problems surface before the first claim, so they cannot strand an inquiry.
+    for name in sorted({inquiry.channel for inquiry in todo}):
+        CHANNELS[name].ready(context)
+    for inquiry in todo:
+        channel = CHANNELS[inquiry.channel]
+        composed = channel.compose(inquiry, context)
+        attempt = store.claim(
+            {
+                "id": inquiry.id,
+                "company": inquiry.company,
+                "channel": inquiry.channel,
+                "scenario": inquiry.scenario,
+                "wave": inquiry.wave,
+                "target": inquiry.target,
+                "sender": composed.sender,
+                "reply_address": composed.reply_address,
+                "subject": composed.subject,
+                "body": composed.body,
+                "message_id": composed.message_id,
+                "sent_raw": composed.raw,
+            }
+        )
+        if attempt is None:  # claimed meanwhile by someone else
+            continue
+        try:
+            outcome = await channel.send(composed, context)
+        except BaseException as exc:
+            # Whatever broke, the send may have started: record that honestly, then let it surface.
+            store.finish(inquiry.id, attempt, "uncertain", f"interrupted during the send: {exc!r}", None)
+            raise
+        state = STATE_FOR_STATUS[outcome.status]
+        store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at)
+        summary.outcomes[state] += 1
+        if on_progress:
+            on_progress(inquiry, state, outcome.detail)
+        if outcome.infrastructure_failed:
+            raise InfrastructureError(
+                f"{outcome.detail}. Nothing was sent for {inquiry.id}; it and the remaining "
+                "inquiries stay due: run `servaudit run` again once the relay works"
+            )
+    return summary

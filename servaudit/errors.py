@@ -1,0 +1,45 @@
+"""Errors a user can cause or meet, each with the exit code the CLI returns.
+
+Exit codes are the same for every command:
+  0  ok
+  1  a check or gate failed (the audit ran, the result is bad)
+  2  usage or configuration error (fix the command or the audit file)
+  3  servaudit's own infrastructure is unavailable (its mailbox, SMTP relay, browser)
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INFRASTRUCTURE = 3
+
+
+class ServauditError(Exception):
+    """Base class: the message is one clear sentence meant for the user."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(ServauditError):
+    """The audit file (or another input file) is missing or invalid."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(ServauditError):
+    """The command was called in a way that cannot work."""
+
+    exit_code = EXIT_USAGE
+
+
+class InfrastructureError(ServauditError):
+    """servaudit's own mailbox, SMTP relay or browser cannot be used."""
+
+    exit_code = EXIT_INFRASTRUCTURE
+
+
+class CheckFailed(ServauditError):
+    """A check or gate ran and found a problem."""
+
+    exit_code = EXIT_FAILED

@@ -1,0 +1,1 @@
+"""The auditor's mailbox: where replies arrive. Readers for Maildir and IMAP."""

@@ -1,0 +1,300 @@
+"""Read the auditor's mailbox over IMAP: read-only, incremental by UIDVALIDITY/UID, no body twice."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import ssl
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Literal, get_args
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from servaudit.errors import InfrastructureError, UsageError
+from servaudit.mailbox.base import Cursor, IncomingMail
+
+log = logging.getLogger(__name__)
+
+Security = Literal["none", "starttls", "ssl"]
+# What a dropped or unreachable server raises; protocol-level refusals are IMAPClientError.
+_NETWORK_ERRORS = (OSError, IMAPClientAbortError)
+
+
+class ImapReader:
+    """Fetch new messages from one IMAP folder without changing the mailbox.
+
+    The folder is opened with EXAMINE and bodies are fetched with BODY.PEEK[],
+    so no \\Seen flag is ever set. The cursor is ``{"uidvalidity", "last_uid"}``;
+    when UIDVALIDITY changes, every UID is new again and ``is_known`` (the
+    store's content check) keeps that from duplicating anything.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        security: Security,
+        username: str,
+        password: str,
+        folder: str = "INBOX",
+        timeout: float = 30.0,
+        *,
+        batch_size: int = 50,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if security not in get_args(Security):
+            raise UsageError(f"IMAP security must be one of none, starttls, ssl, not {security!r}")
+        if batch_size < 1:
+            raise UsageError("IMAP batch size must be at least 1")
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self._password = password
+        self.folder = folder
+        self.timeout = timeout
+        self.batch_size = batch_size
+        self._ssl_context = ssl_context
+        self._client: IMAPClient | None = None
+        self.bodies_downloaded = 0
+        """How many message bodies this reader has downloaded (tests prove incrementality with it)."""
+
+    def __repr__(self) -> str:
+        return f"ImapReader({self.username}@{self._where}/{self.folder}, security={self.security})"
+
+    def __enter__(self) -> ImapReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def _where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def fetch_new(
+        self, cursor: Cursor, is_known: Callable[[str], bool]
+    ) -> Iterator[tuple[IncomingMail, Cursor]]:
+        client, uidvalidity = self._open_folder()
+        last_uid = _resume_after(cursor, uidvalidity)
+        uids = self._uids_after(client, last_uid)
+        log.debug("IMAP %s/%s: %d UIDs after %d", self._where, self.folder, len(uids), last_uid)
+        batch: list[int] = []
+        for uid in uids:
+            if not is_known(self._source(uidvalidity, uid)):
+                batch.append(uid)
+            if len(batch) == self.batch_size:
+                yield from self._fetch_batch(client, uidvalidity, batch)
+                batch = []
+        if batch:
+            yield from self._fetch_batch(client, uidvalidity, batch)
+
+    def check(self) -> None:
+        """Log in and open the folder read-only, downloading nothing."""
+        self._open_folder()
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # the connection is being dropped either way
+            _shutdown_quietly(client)
+
+    # --- connection -------------------------------------------------------
+
+    def _open_folder(self) -> tuple[IMAPClient, int]:
+        """A connection with the folder freshly examined, and its UIDVALIDITY."""
+        if self._client is not None:
+            # A kept connection may have been idled out, or the mailbox rebuilt under
+            # it (Dovecot: "Mailbox was deleted under us"): one retry on a fresh one.
+            try:
+                return self._client, self._examine(self._client)
+            except InfrastructureError:
+                log.info("IMAP %s: reconnecting after a failure on the kept connection", self._where)
+                self.close()
+        client = self._connection()
+        return client, self._examine(client)
+
+    def _connection(self) -> IMAPClient:
+        if self._client is None:
+            client = self._connect()
+            self._login(client)
+            self._client = client
+        return self._client
+
+    def _connect(self) -> IMAPClient:
+        context = self._ssl_context or ssl.create_default_context()
+        try:
+            client = IMAPClient(
+                self.host,
+                port=self.port,
+                ssl=self.security == "ssl",
+                ssl_context=context if self.security == "ssl" else None,
+                timeout=self.timeout,
+            )
+        except (*_NETWORK_ERRORS, IMAPClientError) as exc:
+            raise self._unreachable(exc) from exc
+        # Aware datetimes with the server's offset, not naive local time.
+        client.normalise_times = False
+        if self.security == "starttls":
+            self._starttls(client, context)
+        return client
+
+    def _starttls(self, client: IMAPClient, context: ssl.SSLContext) -> None:
+        try:
+            client.starttls(context)
+        except _NETWORK_ERRORS as exc:
+            _shutdown_quietly(client)
+            raise self._unreachable(exc) from exc
+        except IMAPClientError as exc:
+            _shutdown_quietly(client)
+            raise InfrastructureError(
+                f"cannot reach IMAP server {self._where}: STARTTLS refused: {_server_text(exc)}"
+            ) from exc
+
+    def _login(self, client: IMAPClient) -> None:
+        try:
+            client.login(self.username, self._password)
+        except _NETWORK_ERRORS as exc:
+            _shutdown_quietly(client)
+            raise self._unreachable(exc) from exc
+        except (LoginError, IMAPClientError) as exc:
+            _shutdown_quietly(client)
+            raise InfrastructureError(
+                f"IMAP login failed for {self.username} at {self._where}: {self._scrub(_server_text(exc))}"
+            ) from exc
+
+    def _unreachable(self, exc: BaseException) -> InfrastructureError:
+        reason = self._scrub(_network_reason(exc, self.timeout))
+        return InfrastructureError(f"cannot reach IMAP server {self._where}: {reason}")
+
+    def _scrub(self, text: str) -> str:
+        # Defence in depth: no server or library text may echo the password to the user.
+        return text.replace(self._password, "***") if self._password else text
+
+    @contextlib.contextmanager
+    def _network(
+        self, doing: str, refused: Callable[[IMAPClientError], InfrastructureError] | None = None
+    ) -> Iterator[None]:
+        """Turn a dropped connection or a refused command into an InfrastructureError.
+
+        After a dropped connection the next fetch reconnects.
+        """
+        try:
+            yield
+        except _NETWORK_ERRORS as exc:
+            client, self._client = self._client, None
+            if client is not None:
+                _shutdown_quietly(client)
+            reason = self._scrub(_network_reason(exc, self.timeout))
+            raise InfrastructureError(f"lost the IMAP server {self._where} while {doing}: {reason}") from exc
+        except IMAPClientError as exc:
+            if refused is not None:
+                raise refused(exc) from exc
+            raise InfrastructureError(
+                f"IMAP server {self._where} refused {doing}: {self._scrub(_server_text(exc))}"
+            ) from exc
+
+    # --- reading ----------------------------------------------------------
+
+    def _examine(self, client: IMAPClient) -> int:
+        # Re-opened on every fetch so a long-lived reader sees new mail and UIDVALIDITY changes.
+        with self._network(f"opening folder {self.folder!r}", refused=self._folder_error):
+            info = client.select_folder(self.folder, readonly=True)
+        uidvalidity = info.get(b"UIDVALIDITY")
+        if uidvalidity is None:
+            raise InfrastructureError(
+                f"IMAP server {self._where} reported no UIDVALIDITY for folder {self.folder!r}"
+            )
+        return int(uidvalidity)
+
+    def _folder_error(self, exc: IMAPClientError) -> InfrastructureError:
+        text = self._scrub(_server_text(exc))
+        if "NONEXISTENT" in text.upper() or "doesn't exist" in text:
+            what = "does not exist"
+        else:
+            what = "cannot be opened"
+        return InfrastructureError(
+            f"IMAP folder {self.folder!r} {what} for {self.username} at {self._where} (server said: {text})"
+        )
+
+    def _uids_after(self, client: IMAPClient, last_uid: int) -> list[int]:
+        with self._network("searching for new mail"):
+            found = client.search(["UID", f"{last_uid + 1}:*"])
+        # "n:*" also matches the highest UID when that is below n.
+        return sorted(uid for uid in found if uid > last_uid)
+
+    def _fetch_batch(
+        self, client: IMAPClient, uidvalidity: int, uids: list[int]
+    ) -> Iterator[tuple[IncomingMail, Cursor]]:
+        with self._network("downloading mail"):
+            response = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        for uid in uids:
+            data = response.get(uid, {})
+            raw = data.get(b"BODY[]")
+            if raw is None:
+                continue  # expunged since the search
+            self.bodies_downloaded += 1
+            mail = IncomingMail(self._source(uidvalidity, uid), raw, _as_utc(data[b"INTERNALDATE"]))
+            yield mail, {"uidvalidity": uidvalidity, "last_uid": uid}
+
+    def _source(self, uidvalidity: int, uid: int) -> str:
+        return f"imap:{self.folder}:{uidvalidity}:{uid}"
+
+
+def _resume_after(cursor: Cursor, uidvalidity: int) -> int:
+    """The last UID already read, or 0 to start over when the cursor is for another UIDVALIDITY."""
+    if cursor.get("uidvalidity") != uidvalidity:
+        return 0
+    last_uid = cursor.get("last_uid", 0)
+    return last_uid if isinstance(last_uid, int) and last_uid > 0 else 0
+
+
+def _as_utc(value: Any) -> datetime:
+    if not isinstance(value, datetime):
+        raise InfrastructureError(f"IMAP server sent an unreadable INTERNALDATE: {value!r}")
+    # INTERNALDATE always carries a zone; a naive value could only be UTC.
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _network_reason(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the server running and the port right?)"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS certificate not accepted ({exc.verify_message or exc.reason})"
+    if isinstance(exc, ssl.SSLError):
+        hint = " (the port does not speak TLS: try security starttls or none)"
+        return f"TLS failed: {exc.reason or exc}" + (hint if exc.reason == "WRONG_VERSION_NUMBER" else "")
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host ({exc.strerror})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return _server_text(exc) or type(exc).__name__
+
+
+def _server_text(exc: BaseException) -> str:
+    text = str(exc)
+    # imaplib passes server replies as bytes, so str() shows "b'...'".
+    for quote in ("'", '"'):
+        if text.startswith(f"b{quote}") and text.endswith(quote):
+            return text[2:-1]
+    return text
+
+
+def _shutdown_quietly(client: IMAPClient) -> None:
+    # Already closed or broken: nothing left to release.
+    with contextlib.suppress(Exception):
+        client.shutdown()

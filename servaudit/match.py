@@ -1,0 +1,91 @@
+"""Which inquiry a reply answers: by thread, by per-inquiry reply address, else by sender and subject.
+
+The methods run in order of certainty and the one that decided is recorded,
+so a report can show how sure each match is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import Message
+
+from servaudit import message as mail
+from servaudit.config import AuditConfig
+from servaudit.store import InquiryRecord
+from servaudit.timing import in_window
+
+THREAD, REPLY_ADDRESS, SUBJECT, SENDER_DOMAIN = "thread", "reply-address", "sender+subject", "sender-domain"
+
+_PREFIX = re.compile(r"^\s*((re|aw|wg|fw|fwd|sv|vs|tr|antw|antwort)\s*(\[\d+\])?\s*:\s*)+", re.I)
+_TAG = re.compile(r"[\[(][^\])]*[\])]|\b(ticket|case|vorgang|fall)\s*(nr\.?|no\.?|#)?\s*[#:]?\s*\d+", re.I)
+
+
+@dataclass(frozen=True)
+class Match:
+    inquiry_id: str
+    method: str
+
+
+def normalize_subject(subject: str) -> str:
+    """Subject without reply prefixes, ticket tags and punctuation, for comparing."""
+    text = _PREFIX.sub("", subject)
+    text = _TAG.sub(" ", text)
+    text = _PREFIX.sub("", text)
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def company_domains(config: AuditConfig, slug: str) -> set[str]:
+    company = config.companies[slug]
+    domains = {d.lower() for d in company.domains}
+    if company.email:
+        domains.add(company.email.rpartition("@")[2].lower())
+    if company.website:
+        host = re.sub(r"^[a-z]+://", "", company.website.lower()).split("/")[0].split(":")[0]
+        domains.add(host.removeprefix("www."))
+    return domains
+
+
+def _domain_matches(address: str, domains: set[str]) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+class InquiryIndex:
+    """The inquiries, indexed once per collect so matching stays linear in the number of replies."""
+
+    def __init__(self, inquiries: Sequence[InquiryRecord], config: AuditConfig) -> None:
+        self.inquiries = inquiries
+        self.window = timedelta(days=config.audit.window_days)
+        self.by_message_id = {i.message_id: i for i in inquiries if i.message_id}
+        self.by_reply_address = {i.reply_address.lower(): i for i in inquiries if i.reply_address}
+        self.domains = {slug: company_domains(config, slug) for slug in config.companies}
+
+
+def match(message: Message, arrived_at: datetime, index: InquiryIndex) -> Match | None:
+    for ref in [*mail.referenced_ids(message), *mail.embedded_original_ids(message)]:
+        if ref in index.by_message_id:
+            return Match(index.by_message_id[ref].id, THREAD)
+
+    for recipient in mail.addresses(message, "To", "Cc", "Delivered-To", "X-Original-To"):
+        if recipient in index.by_reply_address:
+            return Match(index.by_reply_address[recipient].id, REPLY_ADDRESS)
+
+    sender = mail.sender(message)
+    candidates = [
+        i
+        for i in index.inquiries
+        if i.company in index.domains
+        and in_window(i.sent_at, arrived_at, index.window)
+        and _domain_matches(sender, index.domains[i.company])
+    ]
+    subject = normalize_subject(mail.header(message, "Subject"))
+    by_subject = [i for i in candidates if i.subject and normalize_subject(i.subject) in subject]
+    if by_subject:
+        # The most recent inquiry sent before the reply is the one answered.
+        return Match(max(by_subject, key=lambda i: i.sent_at or arrived_at).id, SUBJECT)
+    if len(candidates) == 1:
+        return Match(candidates[0].id, SENDER_DOMAIN)
+    return None

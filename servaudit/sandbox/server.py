@@ -1,0 +1,429 @@
+"""The running sandbox: SMTP server on localhost, reply scheduler, Maildir delivery, ground truth."""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import json
+import logging
+import mailbox
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email import policy
+from email.parser import BytesHeaderParser
+from email.utils import format_datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from servaudit.errors import InfrastructureError
+from servaudit.sandbox.behaviours import Inquiry, PlannedReply, plan_replies
+from servaudit.sandbox.fleet import DEFAULT_FLEET, SandboxCompany, validate_fleet
+
+log = logging.getLogger(__name__)
+
+Record = dict[str, Any]
+Listener = Callable[[Record], None]
+
+SERVER_HOSTNAME = "mx.sandbox.example"
+MAILBOX_HOSTNAME = "mailbox.sandbox.example"
+STOP_TIMEOUT_SECONDS = 5.0
+_USER_UNKNOWN = "550 5.1.1 <{address}>: Recipient address rejected: User unknown in virtual mailbox table"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class GroundTruth:
+    """Appends one JSON line per event to a file; thread-safe, each line on disk at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    def add_listener(self, listener: Listener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def write(self, record: Record) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+            listeners = list(self._listeners)
+        # Outside the lock: a slow listener (a terminal) must not hold up other writers.
+        for listener in listeners:
+            try:
+                listener(record)
+            except Exception:
+                log.exception("sandbox ground-truth listener failed")
+
+
+class ReplyScheduler:
+    """One thread running jobs at their due time (monotonic clock) from a heap."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._sequence = itertools.count()
+        self._in_flight = 0
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._condition:
+            self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="sandbox-replies", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopping = True
+            self._heap.clear()
+            self._condition.notify_all()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(STOP_TIMEOUT_SECONDS)
+
+    def schedule(self, delay: float, job: Callable[[], None]) -> None:
+        with self._condition:
+            if self._stopping:
+                return
+            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._sequence), job))
+            self._condition.notify_all()
+
+    def pending(self) -> int:
+        with self._condition:
+            return len(self._heap) + self._in_flight
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: not self._heap and not self._in_flight, timeout)
+
+    def _run(self) -> None:
+        while True:
+            job = self._next_due_job()
+            if job is None:
+                return
+            try:
+                job()
+            except Exception:
+                log.exception("sandbox reply delivery failed")
+            finally:
+                with self._condition:
+                    self._in_flight -= 1
+                    self._condition.notify_all()
+
+    def _next_due_job(self) -> Callable[[], None] | None:
+        """Block until a job is due (and claim it) or the scheduler stops (None)."""
+        with self._condition:
+            while not self._stopping:
+                if not self._heap:
+                    self._condition.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._condition.wait(wait)
+                    continue
+                _, _, job = heapq.heappop(self._heap)
+                self._in_flight += 1
+                return job
+            return None
+
+
+class _Handler:
+    """aiosmtpd handler: accepts mail for the fleet's support addresses only, never relays."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+        self._by_address = {company.address.lower(): company for company in sandbox.companies}
+        self._domains = {company.domain.lower() for company in sandbox.companies}
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        company = self._by_address.get(address.lower())
+        if company is None:
+            if address.rpartition("@")[2].lower() in self._domains:
+                return _USER_UNKNOWN.format(address=address)
+            return f"550 5.7.1 <{address}>: Relaying denied"
+        if company.behaviour == "reject":
+            self._sandbox._record_rejected(company, envelope.mail_from or "")
+            return _USER_UNKNOWN.format(address=address)
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        received_at = datetime.now(UTC)
+        raw = envelope.original_content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
+        inquiry = Inquiry.parse(raw, envelope.mail_from or "", received_at)
+        for address in envelope.rcpt_tos:
+            self._sandbox._accept(self._by_address[address.lower()], inquiry)
+        return f"250 2.0.0 Ok: queued as {uuid.uuid4().hex[:11].upper()}"
+
+
+class _BoundController(Controller):
+    """aiosmtpd Controller serving on a socket we bound ourselves.
+
+    Binding first lets port 0 pick a free port (the stock Controller would try
+    to connect to port 0 to check readiness) and turns a busy port into a clear
+    error before any thread starts.
+    """
+
+    def __init__(self, handler: _Handler, sock: socket.socket) -> None:
+        host, port = sock.getsockname()[:2]
+        super().__init__(
+            handler,
+            hostname=host,
+            port=port,
+            server_hostname=SERVER_HOSTNAME,
+            ident="ESMTP servaudit sandbox",
+        )
+        self._sock = sock
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self._sock)
+
+
+class Sandbox:
+    """Simulated companies on localhost; replies go into ``maildir``, the truth into ``ground_truth``."""
+
+    def __init__(
+        self,
+        maildir: Path,
+        ground_truth: Path,
+        fleet: Sequence[SandboxCompany] = DEFAULT_FLEET,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        delay_scale: float = 1.0,
+    ) -> None:
+        if not host:
+            # An empty host would listen on every interface; the sandbox stays on the one it is given.
+            raise ValueError("sandbox host must be an explicit address such as 127.0.0.1")
+        if delay_scale < 0:
+            raise ValueError("delay_scale must not be negative")
+        self.companies: tuple[SandboxCompany, ...] = validate_fleet(fleet)
+        self.smtp_host = host
+        self.smtp_port = port
+        self.maildir = Path(maildir)
+        self.ground_truth = Path(ground_truth)
+        self._truth = GroundTruth(self.ground_truth)
+        self._delay_scale = delay_scale
+        self._scheduler = ReplyScheduler()
+        self._controller: _BoundController | None = None
+        self._maildir_box: mailbox.Maildir | None = None
+        self._received = 0
+        self._lock = threading.Lock()
+        self._rng = random.Random()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> None:
+        if self._controller is not None:
+            raise RuntimeError("sandbox already started")
+        self.maildir.parent.mkdir(parents=True, exist_ok=True)
+        self._maildir_box = mailbox.Maildir(self.maildir, create=True)
+        self.ground_truth.parent.mkdir(parents=True, exist_ok=True)
+        sock = self._bind()
+        controller = _BoundController(_Handler(self), sock)
+        self._scheduler.start()
+        try:
+            controller.start()
+        except Exception as error:
+            controller.stop(no_assert=True)
+            sock.close()
+            self._scheduler.stop()
+            raise InfrastructureError(f"The sandbox SMTP server did not start: {error}") from error
+        self._controller = controller
+        self.smtp_port = sock.getsockname()[1]
+        log.info("sandbox SMTP listening on %s:%d", self.smtp_host, self.smtp_port)
+
+    def stop(self) -> None:
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+        # Replies still waiting are dropped: the sandbox is gone, so are its companies.
+        self._scheduler.stop()
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.smtp_host else socket.AF_INET
+        try:
+            return socket.create_server((self.smtp_host, self.smtp_port), family=family)
+        except OSError as error:
+            raise InfrastructureError(
+                f"The sandbox cannot listen on {self.smtp_host}:{self.smtp_port}: "
+                f"{error.strerror or error}. Choose another port or stop what is using it."
+            ) from error
+
+    # -- state -------------------------------------------------------------------------------
+
+    def pending(self) -> int:
+        """Replies scheduled but not yet delivered."""
+        return self._scheduler.pending()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until every scheduled reply is delivered (True) or ``timeout`` passes (False)."""
+        return self._scheduler.wait_idle(timeout)
+
+    def received(self) -> int:
+        """Inquiries accepted so far; one message to two companies counts as two."""
+        with self._lock:
+            return self._received
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener`` with every ground-truth record as it is written."""
+        self._truth.add_listener(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        self._truth.remove_listener(listener)
+
+    # -- called by the SMTP handler (event-loop thread) -------------------------------------
+
+    def _record_rejected(self, company: SandboxCompany, envelope_sender: str) -> None:
+        # Refused at RCPT, so there is no message yet: no Message-ID, no subject.
+        self._truth.write(_record(company, "rejected", None, datetime.now(UTC), to=envelope_sender))
+
+    def _accept(self, company: SandboxCompany, inquiry: Inquiry) -> None:
+        with self._lock:
+            self._received += 1
+        planned = plan_replies(company, inquiry, self._rng)
+        if not planned:
+            self._truth.write(
+                _record(company, "silence", inquiry, inquiry.received_at, to=inquiry.reply_address)
+            )
+        for reply in planned:
+            job = functools.partial(self._deliver, company, inquiry, reply)
+            self._scheduler.schedule(reply.delay_seconds * self._delay_scale, job)
+
+    # -- called by the scheduler thread ------------------------------------------------------
+
+    def _deliver(self, company: SandboxCompany, inquiry: Inquiry, reply: PlannedReply) -> None:
+        box = self._maildir_box
+        if box is None:
+            return
+        now = datetime.now(UTC)
+        message = reply.build(now)
+        key = box.add(_trace_headers(company, reply, now) + message)
+        delivered_at = self._delivery_time(key)
+        message_id = BytesHeaderParser(policy=policy.default).parsebytes(message).get("Message-ID")
+        self._truth.write(
+            _record(
+                company,
+                reply.kind,
+                inquiry,
+                inquiry.received_at,
+                to=reply.to,
+                reply_message_id=str(message_id).strip() if message_id else None,
+                delivered_at=delivered_at,
+                maildir_file=key,
+            )
+        )
+
+    def _delivery_time(self, key: str) -> datetime:
+        """The delivered file's mtime: what a Maildir reader and Dovecot's INTERNALDATE see."""
+        try:
+            stat = os.stat(self.maildir / "new" / key)
+        except FileNotFoundError:
+            # A reader (Dovecot) may already have moved it to cur/, adding ":2,<flags>".
+            moved = next(p for p in (self.maildir / "cur").iterdir() if p.name.startswith(key))
+            stat = os.stat(moved)
+        return datetime.fromtimestamp(stat.st_mtime, UTC)
+
+
+def _record(
+    company: SandboxCompany,
+    kind: str,
+    inquiry: Inquiry | None,
+    received_at: datetime,
+    *,
+    to: str,
+    reply_message_id: str | None = None,
+    delivered_at: datetime | None = None,
+    maildir_file: str | None = None,
+) -> Record:
+    return {
+        "company": company.slug,
+        "behaviour": company.behaviour,
+        "kind": kind,
+        "inquiry_message_id": inquiry.message_id if inquiry else None,
+        "inquiry_subject": inquiry.subject if inquiry else None,
+        "inquiry_received_at": _iso(received_at),
+        "reply_message_id": reply_message_id,
+        "delivered_at": _iso(delivered_at),
+        "maildir_file": maildir_file,
+        "to": to,
+    }
+
+
+def _trace_headers(company: SandboxCompany, reply: PlannedReply, now: datetime) -> bytes:
+    """Return-Path and Received as the auditor's MX and delivery agent would prepend them."""
+    # TEST-NET-1 (RFC 5737) addresses, one per company: documentation-only, never routable.
+    ip = f"192.0.2.{zlib.crc32(company.domain.encode()) % 200 + 20}"
+    mx = f"mx.{company.domain}"
+    queue_id = uuid.uuid4().hex[:11].upper()
+    lines = [
+        f"Return-Path: <{reply.envelope_sender}>",
+        f"Received: from {mx} ({mx} [{ip}])",
+        f"\tby {MAILBOX_HOSTNAME} (servaudit sandbox) with ESMTP id {queue_id}",
+        f"\tfor <{reply.to}>; {format_datetime(now.astimezone())}",
+    ]
+    return ("\n".join(lines) + "\n").encode("ascii", errors="replace")
+
+
+def serve_forever(sandbox: Sandbox, on_event: Listener | None = None) -> None:
+    """Run ``sandbox`` (starting it if needed) until Ctrl-C, then stop it.
+
+    ``on_event`` gets each ground-truth record as it is written.
+    """
+    if on_event is not None:
+        sandbox.add_listener(on_event)
+    try:
+        if not sandbox.running:
+            sandbox.start()
+        while True:
+            # Short sleeps rather than one long wait: KeyboardInterrupt arrives between them everywhere.
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+        if on_event is not None:
+            sandbox.remove_listener(on_event)

@@ -1,0 +1,356 @@
+"""The store: the audit's single source of truth, in SQLite (explicit SQL, no ORM).
+
+Two rules shape it. An inquiry is claimed (state ``sending``) and committed
+*before* anything leaves the machine, so a crash can never lead to a second
+send. Received mail is kept as raw bytes, deduplicated by source and content,
+so collecting twice or after a mailbox renumbering loses nothing and adds
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from servaudit.errors import ConfigError
+
+SCHEMA_VERSION = 1
+DEFAULT_FILE = "servaudit.sqlite"
+
+# Inquiry states. ``pending``: known, nothing left the machine, will be tried
+# again. ``sending``: claimed; if a run finds it, that run died mid-send and the
+# inquiry becomes ``uncertain`` (never re-sent automatically).
+PENDING, SENDING, SENT, REJECTED, UNCERTAIN = "pending", "sending", "sent", "rejected", "uncertain"
+FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inquiries (
+    id TEXT PRIMARY KEY,
+    company TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    wave INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    state TEXT NOT NULL,
+    sender TEXT,
+    reply_address TEXT,
+    subject TEXT,
+    body TEXT,
+    message_id TEXT UNIQUE,
+    sent_raw BLOB,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY,
+    inquiry_id TEXT NOT NULL REFERENCES inquiries(id),
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT NOT NULL,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL UNIQUE,
+    raw BLOB NOT NULL,
+    arrived_at TEXT NOT NULL,
+    collected_at TEXT NOT NULL,
+    header_message_id TEXT,
+    from_addr TEXT,
+    subject TEXT,
+    inquiry_id TEXT REFERENCES inquiries(id),
+    match_method TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_inquiry ON messages(inquiry_id);
+CREATE TABLE IF NOT EXISTS classifications (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    origin TEXT NOT NULL,
+    label TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    comment TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (message_id, origin)
+);
+CREATE TABLE IF NOT EXISTS mailbox_cursors (mailbox TEXT PRIMARY KEY, cursor TEXT NOT NULL);
+"""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def from_text(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class InquiryRecord:
+    id: str
+    company: str
+    channel: str
+    scenario: str
+    wave: int
+    target: str
+    state: str
+    sender: str | None
+    reply_address: str | None
+    subject: str | None
+    body: str | None
+    message_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: int
+    source: str
+    arrived_at: datetime
+    header_message_id: str | None
+    from_addr: str | None
+    subject: str | None
+    inquiry_id: str | None
+    match_method: str | None
+    label: str | None
+    reasons: tuple[str, ...]
+    manual_label: str | None
+    manual_comment: str | None
+
+
+def sqlite_path(url: str | None, folder: Path) -> Path:
+    """The database file for a store URL; only SQLite is implemented so far."""
+    if url is None:
+        return folder / DEFAULT_FILE
+    scheme, sep, rest = url.partition(":")
+    usage = "sqlite:///relative/path.sqlite or sqlite:////absolute/path.sqlite"
+    if not sep or scheme != "sqlite":
+        raise ConfigError(f"audit.store = {url!r}: only sqlite URLs are supported in this version ({usage})")
+    # SQLAlchemy's convention: three slashes, then the path (absolute when it starts with one more).
+    if rest.startswith("///"):
+        rest = rest[3:]
+    elif rest.startswith("//"):
+        raise ConfigError(f"audit.store = {url!r}: an sqlite URL names no host ({usage})")
+    path = Path(rest)
+    return path if path.is_absolute() else folder / path
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            # WAL lets `report` read while a scheduled `collect` writes.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{path}: cannot open the store: {exc}") from None
+        self._check_version()
+
+    def _check_version(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row["value"]) > SCHEMA_VERSION:
+            raise ConfigError(
+                f"{self.path}: written by a newer servaudit (schema {row['value']}); upgrade servaudit"
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock at once, so two processes cannot both
+        # claim the same inquiry.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- inquiries ---------------------------------------------------------
+
+    def inquiry_states(self) -> dict[str, str]:
+        return {row["id"]: row["state"] for row in self.db.execute("SELECT id, state FROM inquiries")}
+
+    def mark_interrupted_sends(self) -> list[str]:
+        """Inquiries a crashed run left in ``sending``: they may have gone out, so never again."""
+        with self.transaction() as db:
+            ids = [r["id"] for r in db.execute("SELECT id FROM inquiries WHERE state=?", (SENDING,))]
+            db.execute(
+                "UPDATE inquiries SET state=?, detail=? WHERE state=?",
+                (
+                    UNCERTAIN,
+                    "the run stopped while this inquiry was being sent; it may have gone out",
+                    SENDING,
+                ),
+            )
+        return ids
+
+    def claim(self, fields: dict[str, Any]) -> int | None:
+        """Record that an inquiry is about to be sent; returns the attempt id, or None if not due.
+
+        Committed before the send: whatever happens next, a later run sees the
+        claim and does not send again.
+        """
+        started = to_text(now())
+        with self.transaction() as db:
+            row = db.execute("SELECT state FROM inquiries WHERE id=?", (fields["id"],)).fetchone()
+            if row is not None and row["state"] != PENDING:
+                return None
+            columns = {**fields, "state": SENDING, "created_at": started}
+            if row is None:
+                names = ", ".join(columns)
+                marks = ", ".join("?" for _ in columns)
+                db.execute(f"INSERT INTO inquiries ({names}) VALUES ({marks})", tuple(columns.values()))
+            else:
+                columns.pop("created_at")
+                assignments = ", ".join(f"{name}=?" for name in columns)
+                db.execute(
+                    f"UPDATE inquiries SET {assignments} WHERE id=?", (*columns.values(), fields["id"])
+                )
+            cursor = db.execute(
+                "INSERT INTO attempts (inquiry_id, started_at, outcome) VALUES (?, ?, ?)",
+                (fields["id"], started, SENDING),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish(
+        self, inquiry_id: str, attempt_id: int, state: str, detail: str, sent_at: datetime | None
+    ) -> None:
+        finished = to_text(now())
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE attempts SET finished_at=?, outcome=?, detail=? WHERE id=?",
+                (finished, state, detail, attempt_id),
+            )
+            db.execute(
+                "UPDATE inquiries SET state=?, detail=?, sent_at=? WHERE id=?",
+                (state, detail, to_text(sent_at), inquiry_id),
+            )
+
+    def inquiries(self) -> list[InquiryRecord]:
+        rows = self.db.execute(
+            "SELECT id, company, channel, scenario, wave, target, state, sender, reply_address, subject,"
+            " body, message_id, created_at, sent_at, detail FROM inquiries ORDER BY company, channel, id"
+        )
+        return [
+            InquiryRecord(
+                **{
+                    **dict(row),
+                    "created_at": from_text(row["created_at"]),
+                    "sent_at": from_text(row["sent_at"]),
+                }
+            )
+            for row in rows
+        ]
+
+    def sent_raw(self, inquiry_id: str) -> bytes | None:
+        row = self.db.execute("SELECT sent_raw FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
+        return None if row is None else row["sent_raw"]
+
+    # -- messages ----------------------------------------------------------
+
+    def is_known_source(self, source: str) -> bool:
+        return self.db.execute("SELECT 1 FROM messages WHERE source=?", (source,)).fetchone() is not None
+
+    def add_message(
+        self,
+        source: str,
+        raw: bytes,
+        arrived_at: datetime,
+        header_message_id: str | None,
+        from_addr: str | None,
+        subject: str | None,
+    ) -> int | None:
+        """Keep a received message; None when the same source or the same bytes are already stored."""
+        digest = hashlib.sha256(raw).hexdigest()
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO messages (source, sha256, raw, arrived_at, collected_at,"
+            " header_message_id, from_addr, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (source, digest, raw, to_text(arrived_at), to_text(now()), header_message_id, from_addr, subject),
+        )
+        return int(cursor.lastrowid) if cursor.rowcount else None
+
+    def raw_message(self, message_id: int) -> bytes:
+        row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
+        return bytes(row["raw"])
+
+    def set_match(self, message_id: int, inquiry_id: str | None, method: str | None) -> None:
+        self.db.execute(
+            "UPDATE messages SET inquiry_id=?, match_method=? WHERE id=?", (inquiry_id, method, message_id)
+        )
+
+    def set_classification(
+        self,
+        message_id: int,
+        label: str,
+        reasons: list[str],
+        origin: str = "auto",
+        comment: str | None = None,
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO classifications (message_id, origin, label, reasons, comment, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (message_id, origin, label, json.dumps(reasons), comment, to_text(now())),
+        )
+
+    def messages(self, where: str = "1=1", params: tuple[Any, ...] = ()) -> list[MessageRecord]:
+        rows = self.db.execute(
+            "SELECT m.id, m.source, m.arrived_at, m.header_message_id, m.from_addr, m.subject,"
+            " m.inquiry_id, m.match_method, a.label, a.reasons, g.label AS manual_label,"
+            " g.comment AS manual_comment FROM messages m"
+            " LEFT JOIN classifications a ON a.message_id = m.id AND a.origin = 'auto'"
+            " LEFT JOIN classifications g ON g.message_id = m.id AND g.origin = 'manual'"
+            f" WHERE {where} ORDER BY m.arrived_at, m.id",
+            params,
+        )
+        return [
+            MessageRecord(
+                id=row["id"],
+                source=row["source"],
+                arrived_at=from_text(row["arrived_at"]) or now(),
+                header_message_id=row["header_message_id"],
+                from_addr=row["from_addr"],
+                subject=row["subject"],
+                inquiry_id=row["inquiry_id"],
+                match_method=row["match_method"],
+                label=row["label"],
+                reasons=tuple(json.loads(row["reasons"])) if row["reasons"] else (),
+                manual_label=row["manual_label"],
+                manual_comment=row["manual_comment"],
+            )
+            for row in rows
+        ]
+
+    # -- mailbox cursors -----------------------------------------------------
+
+    def cursor(self, mailbox: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT cursor FROM mailbox_cursors WHERE mailbox=?", (mailbox,)).fetchone()
+        return {} if row is None else dict(json.loads(row["cursor"]))
+
+    def save_cursor(self, mailbox: str, cursor: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO mailbox_cursors VALUES (?, ?)",
+            (mailbox, json.dumps(cursor, sort_keys=True)),
+        )

@@ -1,0 +1,55 @@
+"""Fixtures for audits against a real sandbox on 127.0.0.1 (loaded by conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from servaudit.config import Audit
+from servaudit.demo import demo_audit_toml
+from servaudit.sandbox import Sandbox, SandboxCompany
+
+FAST = 0.05
+"""Delay scale for tests: the fleet's 8–30 s replies arrive within about a second."""
+
+
+def read_ground_truth(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    with Sandbox(tmp_path / "mail", tmp_path / "ground-truth.jsonl", delay_scale=FAST) as box:
+        yield box
+
+
+def company(box: Sandbox, behaviour: str) -> SandboxCompany:
+    return next(c for c in box.companies if c.behaviour == behaviour)
+
+
+@pytest.fixture
+def make_audit(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Audit]:
+    """Write an audit for (some of) the sandbox's companies and load it."""
+
+    def make(
+        companies: Sequence[SandboxCompany] | None = None,
+        plus_addressing: bool = True,
+        smtp_port: int | None = None,
+        extra: str = "",
+    ) -> Audit:
+        folder = tmp_path / "audit"
+        folder.mkdir(exist_ok=True)
+        text = demo_audit_toml(
+            companies or sandbox.companies,
+            smtp_port or sandbox.smtp_port,
+            str(tmp_path / "mail"),
+            plus_addressing,
+        )
+        (folder / "audit.toml").write_text(text + extra, encoding="utf-8")
+        return Audit.load(folder)
+
+    return make

@@ -1,0 +1,63 @@
+"""The audit file: good files load, bad files give one exact, located message and exit code 2."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from servaudit.config import Audit, load_config
+from servaudit.errors import ConfigError
+from servaudit.scaffold import init
+from servaudit.secrets import resolve_secret
+
+DATA = Path(__file__).parent / "data" / "config"
+BAD = sorted(DATA.glob("bad_*.toml"))
+
+
+def test_good_file_loads_with_defaults() -> None:
+    config = load_config(DATA / "good.toml")
+    assert config.audit.language == "de"
+    assert config.audit.window_days == 14
+    assert config.persona.last_name == "Schmidt"
+    assert config.companies["nordwind"].channels == {"email": "service@nordwind.example"}
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+def test_bad_file_gives_the_expected_message(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(DATA)
+    with pytest.raises(ConfigError) as caught:
+        load_config(Path(path.name))
+    assert str(caught.value) == path.with_suffix(".expected").read_text().strip()
+
+
+def test_cli_reports_config_error_without_traceback(tmp_path: Path) -> None:
+    shutil.copy(DATA / "bad_unknown_key.toml", tmp_path / "audit.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "servaudit", "status", "-a", str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "companies.nordwind.emial: unknown key" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_init_writes_a_valid_commented_audit_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = init(tmp_path / "new")
+    text = path.read_text()
+    assert text.count("#") > 20, "the scaffold explains its keys"
+    audit = Audit.load(tmp_path / "new")
+    assert set(audit.config.companies) == {"nordwind", "acme"}
+    assert audit.config.smtp is not None and audit.config.smtp.password == "env:SERVAUDIT_SMTP_PASSWORD"
+    with pytest.raises(Exception, match="exists already"):
+        init(tmp_path / "new")
+
+
+def test_secrets_resolve_only_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SA_TEST_SECRET", "s3cret")
+    assert resolve_secret("env:SA_TEST_SECRET", "smtp.password") == "s3cret"
+    monkeypatch.delenv("SA_TEST_SECRET")
+    with pytest.raises(ConfigError, match="SA_TEST_SECRET is not set"):
+        resolve_secret("env:SA_TEST_SECRET", "smtp.password")

@@ -1,0 +1,69 @@
+"""`servaudit demo` end to end through the real command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from tests.audit_fixtures import read_ground_truth
+
+
+def servaudit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "servaudit", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_demo_runs_the_whole_audit_and_measures_true_response_times(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    done = servaudit("demo", "--out", str(out), "--delay-scale", "0.1")
+    assert done.returncode == 0, done.stderr
+    assert f"report: {out / 'report' / 'index.html'}" in done.stdout
+    for name in ("audit/audit.toml", "audit/servaudit.sqlite", "report/index.html", "report/report.json"):
+        assert (out / name).is_file(), name
+    assert len(list((out / "report/companies").glob("*.html"))) == 9
+
+    report = json.loads((out / "report/report.json").read_text())
+    truth = read_ground_truth(out / "audit/sandbox-ground-truth.jsonl")
+    first_human = {}
+    for record in truth:
+        if record["kind"] == "human" and record["company"] not in first_human:
+            delay = datetime.fromisoformat(record["delivered_at"]) - datetime.fromisoformat(
+                record["inquiry_received_at"]
+            )
+            first_human[record["company"]] = delay.total_seconds()
+    assert set(first_human) == {"nordwind", "larkspur", "brightline", "merkur"}
+    for slug, true_seconds in first_human.items():
+        measured = report["companies"][slug]["channels"]["email"]["median_first_human_response_seconds"]
+        assert abs(measured - true_seconds) < 1.0, (slug, measured, true_seconds)
+    for slug in ("alpenblick", "lindenau", "harbourpine", "quillledger", "fernwelt"):
+        assert report["companies"][slug]["channels"]["email"]["median_first_human_response_seconds"] is None
+
+    status = servaudit("status", "-a", str(out / "audit"), "--json")
+    assert status.returncode == 0
+    states = {row["company"]: row["state"] for row in json.loads(status.stdout)}
+    assert states["harbourpine"] == "bounced" and states["quillledger"] == "rejected"
+
+    # A second demo into the same folder replaces the first; a folder of the user's is never touched.
+    assert servaudit("demo", "--out", str(out), "--delay-scale", "0.05").returncode == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    refused = servaudit("demo", "--out", str(mine))
+    assert refused.returncode == 2 and "not empty" in refused.stderr
+    assert (mine / "notes.txt").read_text() == "keep me"
+
+
+def test_every_command_teaches_with_an_example() -> None:
+    for command in ("init", "check", "run", "collect", "status", "report", "sandbox", "demo"):
+        done = servaudit(command, "--help")
+        assert done.returncode == 0
+        assert "Example:" in done.stdout and f"servaudit {command} " in done.stdout, command
+
+
+def test_usage_errors_exit_2() -> None:
+    assert servaudit("run", "--wave", "0").returncode == 2
+    assert servaudit("no-such-command").returncode == 2

@@ -1,0 +1,84 @@
+"""The store: claims committed before sends, interrupted sends never repeated, mail kept once."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from servaudit.errors import ConfigError
+from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, Store, sqlite_path
+
+FIELDS = {
+    "id": "acme.email.q.w1",
+    "company": "acme",
+    "channel": "email",
+    "scenario": "q",
+    "wave": 1,
+    "target": "service@acme.example",
+    "message_id": "<a@b.example>",
+}
+
+
+def test_claim_is_committed_before_the_send(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    attempt = store.claim(dict(FIELDS))
+    assert attempt
+    # A second connection (another process) sees the claim at once.
+    other = sqlite3.connect(tmp_path / "s.sqlite")
+    assert other.execute("SELECT state FROM inquiries").fetchone() == (SENDING,)
+    assert store.claim(dict(FIELDS)) is None, "a claimed inquiry cannot be claimed again"
+
+
+def test_interrupted_send_becomes_uncertain_and_stays_so(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.claim(dict(FIELDS))
+    store.close()
+    reopened = Store(tmp_path / "s.sqlite")
+    assert reopened.mark_interrupted_sends() == [FIELDS["id"]]
+    assert reopened.inquiry_states() == {FIELDS["id"]: UNCERTAIN}
+    assert reopened.claim(dict(FIELDS)) is None
+
+
+def test_not_sent_inquiry_can_be_claimed_again(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    attempt = store.claim(dict(FIELDS))
+    assert attempt is not None
+    store.finish(FIELDS["id"], attempt, PENDING, "relay down", None)
+    second = store.claim({**FIELDS, "message_id": "<c@b.example>"})
+    assert second is not None and second != attempt
+    store.finish(FIELDS["id"], second, SENT, "ok", datetime.now(UTC))
+    [record] = store.inquiries()
+    assert record.state == SENT and record.message_id == "<c@b.example>" and record.sent_at is not None
+    attempts = store.db.execute("SELECT outcome FROM attempts ORDER BY id").fetchall()
+    assert [a[0] for a in attempts] == [PENDING, SENT], "every attempt stays on record"
+
+
+def test_messages_are_kept_once_by_source_and_by_content(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    when = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    first = store.add_message("imap:INBOX:1:7", b"raw bytes", when, "<m@x>", "a@x.example", "Re: q")
+    assert first is not None
+    assert store.add_message("imap:INBOX:1:7", b"raw bytes", when, None, None, None) is None
+    # Same bytes under a new UIDVALIDITY: still the same message.
+    assert store.add_message("imap:INBOX:2:1", b"raw bytes", when, None, None, None) is None
+    assert store.raw_message(first) == b"raw bytes"
+    [record] = store.messages()
+    assert record.arrived_at == when and record.subject == "Re: q"
+
+
+def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    Store(tmp_path / "s.sqlite").db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    with pytest.raises(ConfigError, match="newer servaudit"):
+        Store(tmp_path / "s.sqlite")
+
+
+def test_store_urls(tmp_path: Path) -> None:
+    assert sqlite_path(None, tmp_path) == tmp_path / "servaudit.sqlite"
+    assert sqlite_path("sqlite:data/x.sqlite", tmp_path) == tmp_path / "data/x.sqlite"
+    assert sqlite_path("sqlite:///data/x.sqlite", tmp_path) == tmp_path / "data/x.sqlite"
+    assert sqlite_path("sqlite:////abs/x.sqlite", tmp_path) == Path("/abs/x.sqlite")
+    with pytest.raises(ConfigError, match="only sqlite URLs"):
+        sqlite_path("postgresql://db/audit", tmp_path)
