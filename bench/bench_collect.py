@@ -55,8 +55,9 @@ def main(count: int) -> None:
         audit = Audit.load(root)
         store = open_store(audit)
         for index in range(count):
-            fields = {
-                "id": f"c0.email.q.w{index + 1}",
+            inquiry_id = f"c0.email.q.w{index + 1}"
+            fields: dict[str, object] = {
+                "id": inquiry_id,
                 "company": "c0",
                 "channel": "email",
                 "scenario": "q",
@@ -67,7 +68,7 @@ def main(count: int) -> None:
             }
             attempt = store.claim(fields)
             assert attempt is not None
-            store.finish(fields["id"], attempt, SENT, "bench", now())
+            store.finish(inquiry_id, attempt, SENT, "bench", now())
         store.close()
         box = mailbox.Maildir(root / "mail", create=True)
         for index in range(count):

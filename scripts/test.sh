@@ -9,4 +9,5 @@ python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 python3 -c 'import servaudit' # fail early and clearly if the install did not work
 
 python3 -m ruff check servaudit tests bench
+python3 -m mypy servaudit tests bench
 python3 -m pytest -q "$@"

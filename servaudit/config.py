@@ -55,6 +55,8 @@ class Smtp(Model):
     username: str | None = None
     password: SecretRef | None = None
     timeout: Annotated[float, Field(gt=0)] = 60
+    ca_file: str | None = None
+    """PEM file of a private CA to trust for this relay (system CAs are always trusted)."""
 
     @model_validator(mode="after")
     def _auth_needs_both(self) -> Smtp:
@@ -124,7 +126,7 @@ class AuditConfig(Model):
 
     def reference_errors(self) -> list[tuple[tuple[str, ...], str]]:
         """Cross-references a field validator cannot see: (location, message) pairs."""
-        errors = []
+        errors: list[tuple[tuple[str, ...], str]] = []
         known = ", ".join(sorted(self.scenarios))
         for slug, company in self.companies.items():
             for name in company.scenarios or ():

@@ -36,7 +36,7 @@ def header(message: Message, name: str) -> str:
 
 def addresses(message: Message, *names: str) -> list[str]:
     """Lower-cased e-mail addresses found in the given headers."""
-    found = []
+    found: list[str] = []
     for name in names:
         value = header(message, name)
         if value:

@@ -290,7 +290,7 @@ class Store:
             " header_message_id, from_addr, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (source, digest, raw, to_text(arrived_at), to_text(now()), header_message_id, from_addr, subject),
         )
-        return int(cursor.lastrowid) if cursor.rowcount else None
+        return cursor.lastrowid if cursor.rowcount else None
 
     def raw_message(self, message_id: int) -> bytes:
         row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()

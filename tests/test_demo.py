@@ -67,3 +67,43 @@ def test_every_command_teaches_with_an_example() -> None:
 def test_usage_errors_exit_2() -> None:
     assert servaudit("run", "--wave", "0").returncode == 2
     assert servaudit("no-such-command").returncode == 2
+
+
+def test_sandbox_command_serves_companies_and_writes_a_matching_audit(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "servaudit",
+            "sandbox",
+            "--port",
+            "0",
+            "--mailbox",
+            str(tmp_path / "mail"),
+            "--ground-truth",
+            str(tmp_path / "truth.jsonl"),
+            "--write-audit",
+            str(tmp_path / "audit"),
+            "--delay-scale",
+            "0.05",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        assert any("nordwind" in line and "human" in line for line in lines)
+        sent = servaudit("run", "-a", str(tmp_path / "audit"))
+        assert sent.returncode == 0, sent.stderr
+        assert "8 sent" in sent.stdout and "1 rejected" in sent.stdout
+        event = json.loads(process.stdout.readline())
+        assert {"company", "kind", "inquiry_message_id"} <= set(event)
+    finally:
+        process.send_signal(2)  # Ctrl-C
+        assert process.wait(10) == 0

@@ -11,8 +11,9 @@ import pytest
 from servaudit.errors import ConfigError
 from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, Store, sqlite_path
 
-FIELDS = {
-    "id": "acme.email.q.w1",
+ID = "acme.email.q.w1"
+FIELDS: dict[str, object] = {
+    "id": ID,
     "company": "acme",
     "channel": "email",
     "scenario": "q",
@@ -37,8 +38,8 @@ def test_interrupted_send_becomes_uncertain_and_stays_so(tmp_path: Path) -> None
     store.claim(dict(FIELDS))
     store.close()
     reopened = Store(tmp_path / "s.sqlite")
-    assert reopened.mark_interrupted_sends() == [FIELDS["id"]]
-    assert reopened.inquiry_states() == {FIELDS["id"]: UNCERTAIN}
+    assert reopened.mark_interrupted_sends() == [ID]
+    assert reopened.inquiry_states() == {ID: UNCERTAIN}
     assert reopened.claim(dict(FIELDS)) is None
 
 
@@ -46,10 +47,10 @@ def test_not_sent_inquiry_can_be_claimed_again(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     attempt = store.claim(dict(FIELDS))
     assert attempt is not None
-    store.finish(FIELDS["id"], attempt, PENDING, "relay down", None)
+    store.finish(ID, attempt, PENDING, "relay down", None)
     second = store.claim({**FIELDS, "message_id": "<c@b.example>"})
     assert second is not None and second != attempt
-    store.finish(FIELDS["id"], second, SENT, "ok", datetime.now(UTC))
+    store.finish(ID, second, SENT, "ok", datetime.now(UTC))
     [record] = store.inquiries()
     assert record.state == SENT and record.message_id == "<c@b.example>" and record.sent_at is not None
     attempts = store.db.execute("SELECT outcome FROM attempts ORDER BY id").fetchall()

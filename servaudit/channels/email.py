@@ -125,8 +125,8 @@ def deliver(smtp: Smtp, password: str | None, sender: str, recipient: str, raw: 
         try:
             client.data(raw)
         except smtplib.SMTPDataError as exc:
-            status = "rejected" if exc.smtp_code >= 500 else "not_sent"
-            return Outcome(status, f"message refused: {exc.smtp_code} {_text(exc.smtp_error)}")
+            detail = f"message refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+            return Outcome("rejected" if exc.smtp_code >= 500 else "not_sent", detail)
         except (OSError, smtplib.SMTPException) as exc:
             return Outcome("uncertain", f"connection lost while the message was transmitted: {_reason(exc)}")
         return Outcome("sent", f"accepted by {where}", delivered_at=now())
@@ -138,7 +138,7 @@ def deliver(smtp: Smtp, password: str | None, sender: str, recipient: str, raw: 
 
 
 def connect_smtp(smtp: Smtp) -> smtplib.SMTP:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=smtp.ca_file)
     client: smtplib.SMTP
     if smtp.security == "ssl":
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
