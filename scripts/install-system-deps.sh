@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages servaudit's tests use, when they are missing:
-# Dovecot (a real IMAP server for the mailbox tests).
+# Dovecot (a real IMAP server for the mailbox tests) and Chromium (the browser probes;
+# Playwright's own browser download is not needed).
 set -euo pipefail
 
 need=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

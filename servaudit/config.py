@@ -13,6 +13,8 @@ from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
 
 AUDIT_FILE = "audit.toml"
+CHANNEL_KEYS = ("email", "form", "chat")
+"""Company keys that name a channel, in the order reports list them."""
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 EMAIL = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 
@@ -26,6 +28,8 @@ class AuditInfo(Model):
     name: str = "Service audit"
     language: Literal["de", "en"] = "en"
     window_days: Annotated[float, Field(gt=0)] = 14
+    chromium: str | None = None
+    """Path of the Chromium to drive for form and chat probes (default: found automatically)."""
     store: str | None = None
     """Database URL (sqlite:///relative.sqlite or sqlite:////absolute.sqlite).
 
@@ -103,7 +107,13 @@ class Company(Model):
 
     @property
     def channels(self) -> dict[str, str]:
-        return {"email": self.email} if self.email else {}
+        """Channel name → where inquiries go; a channel's settings are a string or have ``.target``."""
+        found = {}
+        for name in CHANNEL_KEYS:
+            value = getattr(self, name, None)
+            if value is not None:
+                found[name] = value if isinstance(value, str) else value.target
+        return found
 
 
 class AuditConfig(Model):

@@ -11,9 +11,10 @@ import fcntl
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from servaudit.browser import open_browser
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import ProbeContext
 from servaudit.config import Audit
@@ -69,23 +70,14 @@ def run(
             store.close()
 
 
-async def _run(
+async def _send_all(
     audit: Audit,
     store: Store,
-    wave: int,
-    channels: list[str] | None,
+    todo: list[Inquiry],
+    context: ProbeContext,
+    summary: RunSummary,
     on_progress: Callable[[Inquiry, str, str], None] | None,
-) -> RunSummary:
-    summary = RunSummary()
-    summary.interrupted = store.mark_interrupted_sends()
-    intended = planned(audit.config, wave, channels)
-    todo = due(intended, store.inquiry_states())
-    summary.planned = len(intended)
-    summary.already_done = len(intended) - len(todo)
-    context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
-    # Configuration problems surface before the first claim, so they cannot strand an inquiry.
-    for name in sorted({inquiry.channel for inquiry in todo}):
-        CHANNELS[name].ready(context)
+) -> None:
     for inquiry in todo:
         channel = CHANNELS[inquiry.channel]
         composed = channel.compose(inquiry, context)
@@ -114,13 +106,49 @@ async def _run(
             store.finish(inquiry.id, attempt, "uncertain", f"interrupted during the send: {exc!r}", None)
             raise
         state = STATE_FOR_STATUS[outcome.status]
-        store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at)
+        evidence = [(e.kind, _relative(e.path, audit.folder), e.caption) for e in outcome.evidence]
+        store.finish(
+            inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence
+        )
         summary.outcomes[state] += 1
         if on_progress:
             on_progress(inquiry, state, outcome.detail)
         if outcome.infrastructure_failed:
             raise InfrastructureError(
                 f"{outcome.detail}. Nothing was sent for {inquiry.id}; it and the remaining "
-                "inquiries stay due: run `servaudit run` again once the relay works"
+                "inquiries stay due: run `servaudit run` again once it works"
             )
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(folder.resolve()))
+    except ValueError:
+        return str(path)
+
+
+async def _run(
+    audit: Audit,
+    store: Store,
+    wave: int,
+    channels: list[str] | None,
+    on_progress: Callable[[Inquiry, str, str], None] | None,
+) -> RunSummary:
+    summary = RunSummary()
+    summary.interrupted = store.mark_interrupted_sends()
+    intended = planned(audit.config, wave, channels)
+    todo = due(intended, store.inquiry_states())
+    summary.planned = len(intended)
+    summary.already_done = len(intended) - len(todo)
+    context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
+    # Configuration problems surface before the first claim, so they cannot strand an inquiry.
+    needed = {CHANNELS[name] for name in {inquiry.channel for inquiry in todo}}
+    for channel in sorted(needed, key=lambda c: c.name):
+        channel.ready(context)
+    if any(channel.needs_browser for channel in needed):
+        # Started before the first claim: a missing browser must not strand an inquiry either.
+        async with open_browser(audit.config.audit.chromium) as browser:
+            await _send_all(audit, store, todo, replace(context, browser=browser), summary, on_progress)
+    else:
+        await _send_all(audit, store, todo, context, summary, on_progress)
     return summary

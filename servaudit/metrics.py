@@ -10,9 +10,11 @@ time figures are over answered inquiries, and their n is given).
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOUNCE, DEFLECTION, HUMAN
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
@@ -98,8 +100,12 @@ class Figures:
     mean_first_human_response_seconds: float | None
     fastest_first_human_response_seconds: float | None
     slowest_first_human_response_seconds: float | None
+    outcome: str | None
+    """The channel's own result word of the latest inquiry (form: submitted, blocked, …); None for e-mail."""
+    outcomes: dict[str, int]
+    """How often each channel result word occurred."""
 
-    def as_dict(self) -> dict[str, float | int | None]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -139,7 +145,14 @@ def figures(facts: Sequence[InquiryFacts], now: datetime, window: timedelta) -> 
         mean_first_human_response_seconds=mean(first_human),
         fastest_first_human_response_seconds=min(first_human, default=None),
         slowest_first_human_response_seconds=max(first_human, default=None),
+        outcome=latest.inquiry.outcome if (latest := _latest_with_outcome(facts)) else None,
+        outcomes=dict(Counter(f.inquiry.outcome for f in facts if f.inquiry.outcome)),
     )
+
+
+def _latest_with_outcome(facts: Sequence[InquiryFacts]) -> InquiryFacts | None:
+    with_outcome = [f for f in facts if f.inquiry.outcome]
+    return max(with_outcome, key=lambda f: f.inquiry.created_at) if with_outcome else None
 
 
 def rate(part: int, whole: int) -> float | None:

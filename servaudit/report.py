@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,11 +24,17 @@ from servaudit.config import Audit
 from servaudit.engine import open_store
 from servaudit.metrics import Figures, InquiryFacts, figures, gather, rate
 from servaudit.resources import search_path
-from servaudit.store import Store, now
+from servaudit.store import EvidenceRecord, Store, now
 from servaudit.timing import seconds_between
 
 REPORT_FORMAT = 1
 EXCERPT_CHARS = 1200
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def evidence_href(relative: str) -> str:
+    """Where a probe's evidence file lands in the report: evidence/files/<path in the audit's evidence/>."""
+    return "evidence/files/" + relative.removeprefix("evidence/")
 
 
 def duration(seconds: float | None) -> str:
@@ -76,6 +83,14 @@ class ReplyView:
 
 
 @dataclass(frozen=True)
+class EvidenceView:
+    kind: str
+    caption: str
+    href: str
+    is_image: bool
+
+
+@dataclass(frozen=True)
 class InquiryView:
     id: str
     channel: str
@@ -83,11 +98,13 @@ class InquiryView:
     target: str
     subject: str
     state: str
+    outcome: str | None
     detail: str
     sent: str
     first_response: str
     first_human: str
     evidence: str | None
+    files: tuple[EvidenceView, ...]
     replies: tuple[ReplyView, ...]
 
 
@@ -130,6 +147,9 @@ class ReportBuilder:
         self.window = timedelta(days=audit.config.audit.window_days)
         self.messages = {m.id: m for m in store.messages()}
         self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
+        self.evidence: dict[str, list[EvidenceRecord]] = {}
+        for record in store.evidence():
+            self.evidence.setdefault(record.inquiry_id, []).append(record)
 
     def figures_for(self, facts: Sequence[InquiryFacts]) -> Figures:
         return figures(facts, self.now, self.window)
@@ -184,11 +204,18 @@ class ReportBuilder:
             target=inquiry.target,
             subject=inquiry.subject or "",
             state=inquiry.state,
+            outcome=inquiry.outcome,
             detail=inquiry.detail or "",
             sent=moment(inquiry.sent_at),
             first_response=duration(facts.seconds_to(facts.first_response)),
             first_human=duration(facts.seconds_to(facts.first_human)),
             evidence=f"evidence/{safe_name(inquiry.id)}.sent.eml" if inquiry.channel == "email" else None,
+            files=tuple(
+                EvidenceView(
+                    e.kind, e.caption, evidence_href(e.path), e.path.lower().endswith(IMAGE_SUFFIXES)
+                )
+                for e in self.evidence.get(inquiry.id, [])
+            ),
             replies=tuple(replies),
         )
 
@@ -238,7 +265,7 @@ def write_report(audit: Audit, out: Path) -> Path:
         (out / "companies").mkdir(parents=True, exist_ok=True)
         evidence = out / "evidence"
         evidence.mkdir(exist_ok=True)
-        write_evidence(store, evidence)
+        write_evidence(store, evidence, audit.folder)
         env = environment(audit.folder)
         common = {
             "audit": audit.config.audit,
@@ -267,7 +294,13 @@ def write_report(audit: Audit, out: Path) -> Path:
         store.close()
 
 
-def write_evidence(store: Store, folder: Path) -> None:
+def write_evidence(store: Store, folder: Path, audit_folder: Path) -> None:
+    for item in store.evidence():
+        source = audit_folder / item.path
+        target = folder.parent / evidence_href(item.path)
+        if source.is_file() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
     for inquiry in store.inquiries():
         raw = store.sent_raw(inquiry.id)
         if raw:

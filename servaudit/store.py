@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS inquiries (
     sent_raw BLOB,
     created_at TEXT NOT NULL,
     sent_at TEXT,
-    detail TEXT
+    detail TEXT,
+    outcome TEXT
 );
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY,
@@ -80,6 +81,14 @@ CREATE TABLE IF NOT EXISTS classifications (
     comment TEXT,
     created_at TEXT NOT NULL,
     PRIMARY KEY (message_id, origin)
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    id INTEGER PRIMARY KEY,
+    inquiry_id TEXT NOT NULL REFERENCES inquiries(id),
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    caption TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS mailbox_cursors (mailbox TEXT PRIMARY KEY, cursor TEXT NOT NULL);
 """
@@ -114,6 +123,16 @@ class InquiryRecord:
     created_at: datetime
     sent_at: datetime | None
     detail: str | None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    inquiry_id: str
+    kind: str
+    path: str
+    """Relative to the audit folder."""
+    caption: str
 
 
 @dataclass(frozen=True)
@@ -236,8 +255,16 @@ class Store:
             return int(cursor.lastrowid or 0)
 
     def finish(
-        self, inquiry_id: str, attempt_id: int, state: str, detail: str, sent_at: datetime | None
+        self,
+        inquiry_id: str,
+        attempt_id: int,
+        state: str,
+        detail: str,
+        sent_at: datetime | None,
+        outcome: str | None = None,
+        evidence: Sequence[tuple[str, str, str]] = (),
     ) -> None:
+        """Record how a send ended; ``evidence`` is (kind, path relative to the audit folder, caption)."""
         finished = to_text(now())
         with self.transaction() as db:
             db.execute(
@@ -245,14 +272,23 @@ class Store:
                 (finished, state, detail, attempt_id),
             )
             db.execute(
-                "UPDATE inquiries SET state=?, detail=?, sent_at=? WHERE id=?",
-                (state, detail, to_text(sent_at), inquiry_id),
+                "UPDATE inquiries SET state=?, detail=?, sent_at=?, outcome=? WHERE id=?",
+                (state, detail, to_text(sent_at), outcome, inquiry_id),
             )
+            db.executemany(
+                "INSERT INTO evidence (inquiry_id, kind, path, caption, created_at) VALUES (?, ?, ?, ?, ?)",
+                [(inquiry_id, kind, path, caption, finished) for kind, path, caption in evidence],
+            )
+
+    def evidence(self) -> list[EvidenceRecord]:
+        rows = self.db.execute("SELECT inquiry_id, kind, path, caption FROM evidence ORDER BY id")
+        return [EvidenceRecord(**dict(row)) for row in rows]
 
     def inquiries(self) -> list[InquiryRecord]:
         rows = self.db.execute(
             "SELECT id, company, channel, scenario, wave, target, state, sender, reply_address, subject,"
-            " body, message_id, created_at, sent_at, detail FROM inquiries ORDER BY company, channel, id"
+            " body, message_id, created_at, sent_at, detail, outcome FROM inquiries"
+            " ORDER BY company, channel, id"
         )
         return [
             InquiryRecord(

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
+from playwright.async_api import Browser
+
 from servaudit.config import AuditConfig, Persona
 from servaudit.plan import Inquiry
 
@@ -24,6 +26,24 @@ SendStatus = Literal["sent", "rejected", "not_sent", "uncertain"]
 class ProbeContext:
     config: AuditConfig
     evidence_dir: Path
+    """Where a probe writes its evidence files (use ``evidence_path``)."""
+    browser: Browser | None = None
+    """The shared Chromium, open when any due inquiry's channel ``needs_browser``."""
+
+    def evidence_path(self, inquiry: Inquiry, name: str) -> Path:
+        folder = self.evidence_dir / inquiry.id
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file that shows what happened: a screenshot, a transcript, a saved page."""
+
+    kind: str
+    """"screenshot", "transcript", "page", … (images are shown inline in the report)"""
+    path: Path
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,13 +72,16 @@ class Outcome:
     status: SendStatus
     detail: str
     delivered_at: datetime | None = None
-    evidence: tuple[Path, ...] = field(default_factory=tuple)
+    outcome: str | None = None
+    """The channel's own result word (form: submitted/failed/blocked/no_form; chat: …), shown in reports."""
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
     infrastructure_failed: bool = False
     """True when servaudit's own relay/browser failed: the run stops instead of trying every inquiry."""
 
 
 class Channel(Protocol):
     name: str
+    needs_browser: bool
 
     def ready(self, context: ProbeContext) -> None:
         """Raise ConfigError if this channel cannot send with this audit (checked before any claim)."""

@@ -34,6 +34,7 @@ def plus_address(address: str, tag: str) -> str:
 
 class EmailChannel:
     name = "email"
+    needs_browser = False
 
     def ready(self, context: ProbeContext) -> None:
         smtp = context.config.smtp
