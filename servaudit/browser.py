@@ -28,6 +28,8 @@ LAUNCH_FLAGS = (
     "--disable-sync",
     "--disable-quic",
     "--no-first-run",
+    # Without it navigator.webdriver is true: the first thing a bot detector looks at.
+    "--disable-blink-features=AutomationControlled",
 )
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 ENV_VARIABLE = "SERVAUDIT_CHROMIUM"
@@ -35,11 +37,17 @@ INSTALL_HINT = (
     "no Chromium found: install one (Debian/Ubuntu: apt-get install chromium, or run "
     f"scripts/install-system-deps.sh), or set {ENV_VARIABLE}=/path/to/chromium"
 )
-# A common desktop browser's identity: the inquiry must look like a customer's visit.
+# A common desktop browser's identity: the inquiry must look like a customer's visit. Pages see the
+# platform (Linux) and, in a browser, the real version (see visitor_user_agent), so the string agrees.
 USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
+
+
+def visitor_user_agent(browser: Browser) -> str:
+    """USER_AGENT with the running Chromium's major version, as real Chrome reports it (reduced form)."""
+    major = browser.version.split(".")[0]
+    return USER_AGENT.replace("Chrome/131.0.0.0", f"Chrome/{major}.0.0.0") if major.isdigit() else USER_AGENT
 
 
 def find_chromium(configured: str | None = None) -> str | None:

@@ -166,11 +166,15 @@ def run(
     Example: servaudit run -a acme-audit/
     """
     from servaudit.engine import run as run_audit
+    from servaudit.progress import progress
 
-    def progress(inquiry: Any, state: str, detail: str) -> None:
-        _say(quiet, f"{inquiry.id}: {state} ({detail})")
+    with progress("sending", quiet) as tracker:
 
-    summary = run_audit(_load(audit_dir), wave, channel, progress)
+        def sent_one(inquiry: Any, state: str, detail: str) -> None:
+            tracker.log(f"{inquiry.id}: {state} ({detail})")
+            tracker.advance(f"sending: {inquiry.id}")
+
+        summary = run_audit(_load(audit_dir), wave, channel, sent_one)
     for inquiry_id in summary.interrupted:
         _say(quiet, f"{inquiry_id}: an earlier run stopped while sending it; marked uncertain, not re-sent")
     result = {
@@ -203,10 +207,12 @@ def collect(
     Example: servaudit collect -a acme-audit/      (from cron: every hour)
     """
     from servaudit.collect import collect as collect_replies
+    from servaudit.progress import progress
 
     audit = _load(audit_dir)
     while True:
-        summary = collect_replies(audit, lambda n: _say(quiet, f"\rread {n} new messages"))
+        with progress("reading the mailbox", quiet) as tracker:
+            summary = collect_replies(audit, lambda n: tracker.update(n, text=f"read {n} new messages"))
         result = summary.__dict__
         if as_json:
             typer.echo(json.dumps(result))
@@ -244,17 +250,112 @@ def status(audit_dir: AuditDir = Path("."), as_json: JsonFlag = False) -> None:
 def report(
     audit_dir: AuditDir = Path("."),
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path("report"),
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="de or en (default: audit.language in the audit file).")
+    ] = None,
+    clock: Annotated[
+        str | None,
+        typer.Option(help="calendar or business: what times are measured in (default: audit.clock)."),
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print each page to PDF through Chromium.")] = False,
+    quiet: QuietFlag = False,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Write the HTML report (index.html + one page per company), report.json and the evidence.
+    """Write the HTML report (index.html + one page per company), report.json, CSV tables and the evidence.
 
-    Pages are self-contained (no external resources): open, mail or print them as they are.
+    Pages are self-contained (no scripts, no external resources, charts inline): open, mail or print
+    them as they are. report.json holds every figure (docs/report-json.md); csv/ the same as tables.
 
-    Example: servaudit report -a acme-audit/ --out acme-report/
+    Example: servaudit report -a acme-audit/ --out acme-report/ --lang de --pdf
     """
-    from servaudit.report import write_report
+    from servaudit.errors import UsageError
+    from servaudit.progress import progress
+    from servaudit.report import render_report
 
-    index = write_report(_load(audit_dir), out)
-    typer.echo(f"report written: {index}")
+    if lang not in (None, "de", "en"):
+        raise UsageError(f"--lang must be de or en, not {lang!r}")
+    if clock not in (None, "calendar", "business"):
+        raise UsageError(f"--clock must be calendar or business, not {clock!r}")
+    with progress("report", quiet) as tracker:
+        result = render_report(
+            _load(audit_dir),
+            out,
+            lang,
+            clock,
+            pdf,
+            on_step=lambda text, done, total: tracker.update(done, total, f"report: {text}"),
+        )
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        typer.echo(f"report written: {result.index}")
+        if result.pdf:
+            typer.echo(f"PDFs: {len(result.pdf)} next to the pages")
+
+
+@app.command()
+@errors_to_exit_codes
+def gate(
+    audit_dir: AuditDir = Path("."),
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            "-r",
+            help="[company:]channel.metric OP value [level=warn|error] [agg=each|median|p90|worst]"
+            " (repeatable).",
+        ),
+    ] = None,
+    rules: Annotated[Path | None, typer.Option(help="A file with one rule per line (# comments).")] = None,
+    report_json: Annotated[
+        Path | None,
+        typer.Option("--report", help="Check this report.json instead of computing from the store."),
+    ] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here (a test case per check).")] = None,
+    summary: Annotated[
+        Path | None, typer.Option(help="Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check service levels for CI: exit 1 when an error-level rule fails, 0 otherwise.
+
+    Metrics are report.json's figure keys (the _seconds suffix may be left out); values take units
+    (90s, 15min, 24h, 2d, 80%). Channel "all" means all of a company's channels together. Without agg,
+    each company is one check; median/p90/worst aggregate all companies pessimistically.
+
+    Example: servaudit gate -a acme-audit/ --rule 'email.median_first_human_response < 24h'
+    --rule 'chat.human_response_rate >= 0.8 level=warn' --junit gate.xml --summary gate.md
+    """
+    from servaudit import gate as gates
+
+    texts = list(rule or []) + (gates.read_rules(rules) if rules else [])
+    if report_json is not None:
+        try:
+            data = json.loads(report_json.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            from servaudit.errors import UsageError
+
+            raise UsageError(f"cannot read {report_json}: {exc}") from None
+    else:
+        from servaudit.report import report_data
+
+        data = report_data(_load(audit_dir))
+    results = gates.run_gate(texts, data)
+    if junit is not None:
+        junit.write_text(gates.junit_xml(results), encoding="utf-8")
+    if summary is not None:
+        with summary.open("a", encoding="utf-8") as handle:
+            handle.write(gates.markdown(results))
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
+    else:
+        typer.echo(
+            tabulate(
+                gates.table_rows(results), headers=["result", "rule", "level", "company", "value", "detail"]
+            )
+        )
+    if gates.failed(results):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -280,19 +381,21 @@ def sandbox(
     Example: servaudit sandbox --write-audit demo-audit/   (then, in another terminal:
     servaudit run -a demo-audit/ && servaudit collect -a demo-audit/)
     """
-    from servaudit.demo import demo_audit_toml
+    from servaudit.demo import sandbox_audit_toml
     from servaudit.sandbox import Sandbox, serve_forever
 
     box = Sandbox(mailbox, ground_truth, port=port, delay_scale=delay_scale)
     box.start()
     typer.echo(f"sandbox SMTP on {box.smtp_host}:{box.smtp_port}; replies go to {mailbox}")
-    rows = [(c.slug, c.address, c.behaviour, c.language, c.delay_seconds) for c in box.companies]
-    typer.echo(tabulate(rows, headers=["company", "address", "behaviour", "lang", "delay s"]))
+    rows = [(c.slug, "email", c.address, c.behaviour, c.language) for c in box.companies]
+    rows += [(f.slug, "form", box.form_url(f.slug), f.page, f.company.language) for f in box.forms]
+    rows += [(c.slug, "chat", box.chat_url(c.slug), c.behaviour, c.language) for c in box.chats]
+    typer.echo(tabulate(rows, headers=["company", "channel", "address", "behaviour", "lang"]))
     if write_audit is not None:
         write_audit.mkdir(parents=True, exist_ok=True)
         target = write_audit / "audit.toml"
         target.write_text(
-            demo_audit_toml(box.companies, box.smtp_port, str(mailbox.resolve())), encoding="utf-8"
+            sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale), encoding="utf-8"
         )
         typer.echo(f"wrote {target}")
     typer.echo("Ctrl-C stops the sandbox.")
@@ -309,6 +412,7 @@ def demo(
     delay_scale: Annotated[
         float, typer.Option(help="Multiply the companies' reply delays (tests use 0.1).", hidden=True)
     ] = 1.0,
+    as_json: JsonFlag = False,
 ) -> None:
     """Run a complete audit against the local sandbox in one go: send, wait, collect, report.
 
@@ -322,9 +426,233 @@ def demo(
     result = run_demo(out, wait, delay_scale, on_step=lambda text: typer.echo(text, err=True))
     if not result.all_replies_arrived:
         typer.echo("warning: not every scripted reply arrived in time", err=True)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "audit_folder": str(result.audit_folder),
+                    "report": str(result.report),
+                    "all_replies_arrived": result.all_replies_arrived,
+                }
+            )
+        )
+        return
     typer.echo(f"audit folder: {result.audit_folder}")
     typer.echo(f"report: {result.report}")
     typer.echo(f"try: servaudit status -a {result.audit_folder}")
+
+
+@app.command()
+@errors_to_exit_codes
+def discover(
+    urls: Annotated[
+        list[str] | None, typer.Argument(help="Home pages to crawl (https:// is assumed).")
+    ] = None,
+    audit_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--audit", "-a", help="Crawl every company's website of this audit; keep results in its store."
+        ),
+    ] = None,
+    write_audit: Annotated[
+        Path | None,
+        typer.Option(help="Write a ready audit file (settings to fill in + companies found)."),
+    ] = None,
+    render: Annotated[
+        bool, typer.Option(help="Render pages in Chromium first (sites built by JavaScript).")
+    ] = False,
+    max_pages: Annotated[int, typer.Option(help="Pages per site at most.")] = 40,
+    max_depth: Annotated[int, typer.Option(help="Clicks from the home page at most.")] = 3,
+    time_budget: Annotated[float, typer.Option(help="Seconds per site; what was found is kept.")] = 60.0,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
+    delay: Annotated[
+        float, typer.Option(help="Seconds between requests to one host (a longer robots Crawl-delay wins).")
+    ] = 0.5,
+    per_host: Annotated[int, typer.Option(help="Requests in flight to one host at most.")] = 2,
+    concurrency: Annotated[int, typer.Option(help="Sites crawled at the same time.")] = 8,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--resolve", help="HOST:PORT:ADDRESS: connect there instead of looking HOST up (like curl)."
+        ),
+    ] = None,
+    dns_server: Annotated[
+        str | None,
+        typer.Option(
+            help="ADDRESS[:PORT] of the DNS server to ask (default: $SERVAUDIT_DNS_SERVER or the system's)."
+        ),
+    ] = None,
+    ca_file: Annotated[Path | None, typer.Option(help="PEM file of extra CAs to trust for TLS.")] = None,
+    checks: Annotated[
+        bool, typer.Option(help="Check the MX records of e-mail domains and TLS certificates.")
+    ] = True,
+    quiet: QuietFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find how a customer can reach a company: crawl its website for e-mail addresses, phone numbers
+    (free 0800, shared-cost 0180, premium 0900, geographic, mobile, international), contact forms, chat
+    widgets, help centres, social profiles and service hours, each with its depth in clicks from the home
+    page; then check MX records, TLS, HTTP status and time to first byte of the contact pages.
+
+    Polite: honours robots.txt, waits --delay between requests to a host, never crawls another host
+    (links there are only recorded). Exits 1 when a site could not be read at all.
+
+    Example: servaudit discover www.nordwind.example --write-audit new-audit/
+    """
+    from servaudit.discover import DiscoverOptions, parse_dns_server, parse_resolve
+    from servaudit.discover import discover as crawl
+    from servaudit.discover.audit import audit_file_target, discover_audit, table_rows, write_audit_file
+    from servaudit.errors import UsageError
+
+    if bool(urls) == (audit_dir is not None):
+        raise UsageError("give either URLs or --audit/-a (an audit whose companies have a website), not both")
+    options = DiscoverOptions(
+        max_pages=max_pages, max_depth=max_depth, time_budget=time_budget, timeout=timeout, delay=delay,
+        per_host=per_host, concurrency=concurrency, render=render, checks=checks,
+        resolve=parse_resolve(resolve or []), dns_server=parse_dns_server(dns_server), ca_file=ca_file,
+    )  # fmt: skip
+    if write_audit is not None:
+        audit_file_target(write_audit)  # refuse before crawling, not after
+    if audit_dir is not None:
+        audit = _load(audit_dir)
+        results = [r for _, r in discover_audit(audit, options, lambda text: _say(quiet, text))]
+        folder = audit.folder
+    else:
+        results = crawl(urls or [], options, None, lambda text: _say(quiet, text))
+        folder = None
+    if write_audit is not None:
+        _say(quiet, f"wrote {write_audit_file(write_audit, results, folder)}")
+    if as_json:
+        typer.echo(json.dumps([r.as_json() for r in results], indent=2, ensure_ascii=False))
+    else:
+        typer.echo(tabulate(table_rows(results), headers=["site", "channel", "depth", "found"]))
+    if any(r.error for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("classify")
+@errors_to_exit_codes
+def classify_files(
+    files: Annotated[list[Path], typer.Argument(help="Messages to classify (.eml, raw RFC 5322).")],
+    audit_dir: Annotated[
+        Path | None,
+        typer.Option("--audit", "-a", help="Use this audit's vocabulary, persona and scenario facts."),
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="Score the answer against this scenario's facts (audit or stock).")
+    ] = None,
+    persona: Annotated[str | None, typer.Option(help="The persona's name, for the greeting check.")] = None,
+    language: Annotated[str | None, typer.Option(help="de or en: the inquiry's language.")] = None,
+    seconds: Annotated[
+        float | None, typer.Option(help="Seconds between inquiry and reply (timing evidence).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the class, the reasons and the quality checks of any message file.
+
+    For a consultant checking one reply, and for a developer trying a new vocabulary
+    (probes/vocabulary/replies.toml and quality.toml; an audit's own probes/ win with -a).
+
+    Example: servaudit classify reply.eml --scenario tarifwechsel --persona "Anna Schmidt"
+    """
+    from servaudit.classify import Vocabulary
+    from servaudit.errors import UsageError
+    from servaudit.quality import QualityVocabulary, inspect, scenario_context, stock_scenario
+
+    audit = _load(audit_dir) if audit_dir is not None else None
+    folder = audit.folder if audit else None
+    vocabulary, quality_vocabulary = Vocabulary.load(folder), QualityVocabulary.load(folder)
+    if audit is not None:
+        default_language, facts = scenario_context(audit, scenario)
+        name = persona or audit.config.persona.name
+    else:
+        stock_language, facts = stock_scenario(scenario) if scenario else (None, ())
+        default_language, name = stock_language or "en", persona or ""
+    if language not in (None, "de", "en"):
+        raise UsageError(f"--language {language!r}: use de or en")
+    results = []
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
+        chosen = language or default_language
+        found = inspect(raw, vocabulary, quality_vocabulary, name, chosen, facts, seconds)
+        results.append({"file": str(path), **found})
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    for result in results:
+        typer.echo(f"{result['file']}: {result['label']}")
+        for reason in result["reasons"]:
+            typer.echo(f"  because {reason}")
+        quality = result["quality"]
+        if quality is None:
+            typer.echo("  no quality score for this class")
+            continue
+        typer.echo(f"  quality {quality['score']}/100, answered {quality['answered']}")
+        for check in quality["checks"]:
+            mark = "+" if check["passed"] else "-"
+            typer.echo(f"    {mark}{check['points']:>3}  {check['name']}: {check['rule']}")
+
+
+@app.command()
+@errors_to_exit_codes
+def grade(
+    inquiry: Annotated[str, typer.Argument(help="The inquiry's id (or a unique start of it), as in status.")],
+    audit_dir: AuditDir = Path("."),
+    message: Annotated[
+        int | None, typer.Option("--message", "-m", help="Which reply: 1 = first to arrive (see the list).")
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(help="Set the class: human, acknowledgement, auto_reply, deflection, bounce, marketing"),
+    ] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm the automatic class as it is.")] = False,
+    score: Annotated[int | None, typer.Option(help="Override the quality score (0–100).")] = None,
+    comment: Annotated[str | None, typer.Option(help="Why: shown in the report next to the grade.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the manual grade of this reply.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Confirm or override a reply's class and quality score, with a comment; the report shows both values.
+
+    Without --label/--confirm/--score/--clear it lists the inquiry's replies with their automatic and
+    manual values. An inquiry with several replies needs --message N. A --score alone confirms the class.
+
+    Example: servaudit grade nordwind.email.tarifwechsel.w1 -a acme-audit/ --message 2 --label human
+    --score 70 --comment "answers the cost question, not the deadline"
+    """
+    from servaudit.grading import grade as grade_reply
+    from servaudit.grading import list_replies
+
+    audit = _load(audit_dir)
+    if label is None and not confirm and score is None and not clear:
+        found, rows = list_replies(audit, inquiry)
+        if as_json:
+            typer.echo(json.dumps({"inquiry": found.id, "replies": [r.as_dict() for r in rows]}, indent=2))
+        elif rows:
+            table = [
+                (r.position, r.arrived_at, r.sender, r.auto_label, r.manual_label or "", r.auto_score,
+                 "" if r.manual_score is None else r.manual_score, r.comment or "")
+                for r in rows
+            ]
+            headers = ["#", "arrived", "from", "class", "manual class", "score", "manual score", "comment"]
+            typer.echo(f"{found.id}:")
+            typer.echo(tabulate(table, headers=headers))
+        else:
+            typer.echo(f"{found.id}: no replies yet")
+        return
+    found, graded = grade_reply(audit, inquiry, message, label, score, comment, clear)
+    if as_json:
+        typer.echo(json.dumps({"inquiry": found.id, "reply": graded.as_dict()}, indent=2))
+        return
+    manual = "cleared" if clear else f"class {graded.manual_label}" + (
+        f", score {graded.manual_score}" if graded.manual_score is not None else ""
+    )
+    typer.echo(
+        f"{found.id} reply {graded.position}: {manual} (automatic: class {graded.auto_label}, "
+        f"score {graded.auto_score if graded.auto_score is not None else '-'})"
+    )
 
 
 def main() -> None:

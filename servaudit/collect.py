@@ -18,6 +18,7 @@ from servaudit.engine import open_store
 from servaudit.errors import ConfigError
 from servaudit.mailbox.base import MailboxReader
 from servaudit.match import InquiryIndex, match
+from servaudit.quality import score_quality
 from servaudit.secrets import resolve_secret
 from servaudit.store import Store
 from servaudit.timing import seconds_between
@@ -100,6 +101,7 @@ def decide(audit: Audit, store: Store, summary: CollectSummary) -> None:
         seconds = seconds_between(inquiry.sent_at, record.arrived_at) if inquiry else None
         result = classify(parsed, vocabulary, seconds)
         store.set_classification(record.id, result.label, list(result.reasons))
+        score_quality(audit, store, record.id, parsed, result.label, inquiry, seconds, vocabulary)
     for record in store.messages():
         if record.inquiry_id:
             summary.matched += 1

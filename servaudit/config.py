@@ -24,10 +24,41 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class BusinessHours(Model):
+    """Opening hours for the business-hours clock (audit.clock = "business")."""
+
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+    )
+    opens: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "09:00"
+    closes: Annotated[str, Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")] = "17:00"
+    holidays: str | None = None
+    """Public holidays that close the business: a country with an optional state, e.g. "DE-BY"."""
+
+
+class Scoring(Model):
+    """The composite score: a preset, optionally with its weights overridden (see METRICS.md)."""
+
+    preset: Literal["balanced", "superoffice", "disq"] = "balanced"
+    weights: dict[Literal["reachability", "response", "speed", "quality"], float] | None = None
+    channel_weights: dict[str, float] | None = None
+    pass_mark: Annotated[float, Field(ge=0, le=100)] = 60
+
+
 class AuditInfo(Model):
     name: str = "Service audit"
     language: Literal["de", "en"] = "en"
     window_days: Annotated[float, Field(gt=0)] = 14
+    clock: Literal["calendar", "business"] = "calendar"
+    """What response times are measured in: calendar time or business hours (see business_hours)."""
+    timezone: str = "UTC"
+    """The time zone of the report's dates and of the business hours, e.g. "Europe/Berlin"."""
+    business_hours: BusinessHours = BusinessHours()
+    score: Scoring = Scoring()
     chromium: str | None = None
     """Path of the Chromium to drive for form and chat probes (default: found automatically)."""
     store: str | None = None
@@ -94,16 +125,103 @@ class Scenario(Model):
     language: Literal["de", "en"] | None = None
     facts: tuple[str, ...] = ()
     """What a complete answer states; used by quality scoring."""
+    followups: tuple[str, ...] = ()
+    """Further chat messages, each sent after the agent's previous answer (chat only)."""
+
+
+class ChatSettings(Model):
+    """A company's live chat: the page carrying the widget and how long to wait for answers."""
+
+    url: str
+    recipe: Annotated[str, Field(pattern=SLUG)] | None = None
+    """A widget recipe in probes/chat/ (userlike, intercom, …); default: detected, else generic."""
+    wait_seconds: Annotated[float, Field(gt=0)] = 600
+    """How long to wait for each answer (the first human one, and each follow-up's)."""
+    widget_seconds: Annotated[float, Field(gt=0)] = 20
+    """How long to look for the widget after the page loaded (widgets are often injected late)."""
+    fill_prechat: bool = True
+    """Fill a pre-chat form with the persona's name, e-mail and the topic; false: stop there."""
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not a web address (http:// or https://)")
+        return value
+
+    @property
+    def target(self) -> str:
+        return self.url
+
+
+FORM_ROLES = (
+    "name", "first_name", "last_name", "email", "phone", "subject", "message",
+    "customer_number", "topic", "consent", "skip",
+)  # fmt: skip
+"""What a form field can be mapped to: persona/scenario values, check a box, pick an option, leave empty."""
+
+
+class FormSettings(Model):
+    """A contact form: its page, and optionally how its fields map to what the persona types.
+
+    ``fields`` keys are CSS selectors, or ``label:<text>`` for the field whose label, placeholder
+    or ARIA name contains <text>; values are one of FORM_ROLES or ``text:<literal>`` (typed as is;
+    for a select box, the option's label). Unmapped fields are detected automatically.
+    """
+
+    url: str
+    fields: dict[str, str] = {}
+    submit: str | None = None
+    """CSS selector of the submit button (default: found automatically)."""
+    keystroke_ms: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] | None = None
+    """Pause between keystrokes in milliseconds, drawn per field from this range (default: 25–70)."""
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not a web address (http:// or https://)")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, role in value.items():
+            if role not in FORM_ROLES and not role.startswith("text:"):
+                raise ValueError(
+                    f"field {key!r}: {role!r} is not one of {', '.join(FORM_ROLES)} or text:<value>"
+                )
+        return value
+
+    @property
+    def target(self) -> str:
+        return self.url
 
 
 class Company(Model):
     name: str
     email: Annotated[str, Field(pattern=EMAIL)] | None = None
+    form: FormSettings | None = None
+    """The contact form's URL, or a [companies.<slug>.form] table with url, fields and submit."""
     website: str | None = None
     domains: tuple[str, ...] = ()
     """Extra sender domains whose replies belong to this company (helpdesk vendors)."""
     scenarios: tuple[str, ...] | None = None
     """Scenario names to send; default: all scenarios of the audit."""
+    chat: ChatSettings | None = None
+    """The page with the company's chat widget (a URL), or a table of chat settings."""
+
+    @field_validator("form", mode="before")
+    @classmethod
+    def _form_url(cls, value: Any) -> Any:
+        # `form = "https://…"` is short for `form = { url = "https://…" }`.
+        return {"url": value} if isinstance(value, str) else value
+
+    @field_validator("chat", mode="before")
+    @classmethod
+    def _chat_url(cls, value: Any) -> Any:
+        # `chat = "https://…"` is short for `chat = { url = "https://…" }`.
+        return {"url": value} if isinstance(value, str) else value
 
     @property
     def channels(self) -> dict[str, str]:

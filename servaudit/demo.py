@@ -16,7 +16,8 @@ from servaudit.config import AUDIT_FILE, Audit
 from servaudit.engine import RunSummary, run
 from servaudit.errors import UsageError
 from servaudit.report import write_report
-from servaudit.sandbox import Sandbox, SandboxCompany
+from servaudit.sandbox import DEMO_FORMS, ChatCompany, FormCompany, Sandbox, SandboxCompany
+from servaudit.sandbox.chat_site import DEMO_CHATS
 
 MARKER = ".servaudit-demo"
 PERSONA_EMAIL = "anna.schmidt@mailbox.example"
@@ -38,13 +39,30 @@ SCENARIOS = {
 }
 
 
+FOLLOWUPS = {
+    "de": ("Eine Kundennummer habe ich leider nicht zur Hand. Geht es auch ohne?",),
+    "en": ("I don't have a customer number at hand, sorry. Can you help without it?",),
+}
+"""Asked in the chat after the agent's first answer (e-mail inquiries ignore them)."""
+CHAT_WAIT_SECONDS = 6.0
+"""The demo's chat wait limit: long enough for its scripted agents, short enough for a quick demo."""
+CHAT_WIDGET_SECONDS = 4.0
+
+
 def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def demo_audit_toml(
-    fleet: Sequence[SandboxCompany], smtp_port: int, maildir: str, plus_addressing: bool = True
+    fleet: Sequence[SandboxCompany],
+    smtp_port: int,
+    maildir: str,
+    plus_addressing: bool = True,
+    chats: Sequence[tuple[ChatCompany, str]] = (),
+    chat_wait: float = CHAT_WAIT_SECONDS,
+    forms: Sequence[tuple[FormCompany, str]] = (),
 ) -> str:
+    """The audit file for the sandbox's companies; ``chats`` are (chat company, its page URL)."""
     lines = [
         "# Written by `servaudit demo`: an audit of the sandbox's simulated companies.",
         "[audit]",
@@ -74,6 +92,7 @@ def demo_audit_toml(
             f'language = "{language}"',
             f"subject = {_toml_string(subject)}",
             f"body = {_toml_string(body)}",
+            f"followups = [{', '.join(_toml_string(text) for text in FOLLOWUPS[language])}]",
             "",
         ]
     for company in fleet:
@@ -82,6 +101,26 @@ def demo_audit_toml(
             f"name = {_toml_string(company.name)}",
             f'email = "{company.address}"',
             f'scenarios = ["{SCENARIOS[company.language][0]}"]',
+            "",
+        ]
+    for chat, url in chats:
+        lines += [
+            f"[companies.{chat.slug}]",
+            f"name = {_toml_string(chat.name)}",
+            f'scenarios = ["{SCENARIOS[chat.language][0]}"]',
+            f"chat = {{ url = {_toml_string(url)}, wait_seconds = {chat_wait:g}, "
+            f"widget_seconds = {CHAT_WIDGET_SECONDS:g} }}",
+            "",
+        ]
+    for form, url in forms:
+        # Replies to a form come from the helpdesk's domain, which the form's URL does not name.
+        lines += [
+            f"[companies.{form.slug}]",
+            f"name = {_toml_string(form.company.name)}",
+            # Typing at machine speed keeps the demo short; a real audit types like a person.
+            f"form = {{ url = {_toml_string(url)}, keystroke_ms = [0, 5] }}",
+            f'domains = ["{form.company.domain}"]',
+            f'scenarios = ["{SCENARIOS[form.company.language][0]}"]',
             "",
         ]
     return "\n".join(lines)
@@ -106,6 +145,18 @@ class DemoResult:
     all_replies_arrived: bool
 
 
+def sandbox_audit_toml(sandbox: Sandbox, maildir: str, delay_scale: float = 1.0) -> str:
+    """The demo's audit of a running sandbox: every e-mail company, the demo's forms and chats."""
+    return demo_audit_toml(
+        sandbox.companies,
+        sandbox.smtp_port,
+        maildir,
+        chats=[(c, sandbox.chat_url(c.slug)) for c in sandbox.chats if c.slug in DEMO_CHATS],
+        chat_wait=max(2.0, CHAT_WAIT_SECONDS * delay_scale),
+        forms=[(f, sandbox.form_url(f.slug)) for f in sandbox.forms if f.slug in DEMO_FORMS],
+    )
+
+
 def run_demo(
     out: Path,
     wait_seconds: float = 90,
@@ -122,7 +173,7 @@ def run_demo(
             f"sandbox: {len(sandbox.companies)} simulated companies, SMTP on 127.0.0.1:{sandbox.smtp_port}"
         )
         (audit_folder / AUDIT_FILE).write_text(
-            demo_audit_toml(sandbox.companies, sandbox.smtp_port, "mail"), encoding="utf-8"
+            sandbox_audit_toml(sandbox, "mail", delay_scale), encoding="utf-8"
         )
         audit = Audit.load(audit_folder)
         sent = run(audit)

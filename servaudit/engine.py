@@ -16,7 +16,8 @@ from pathlib import Path
 
 from servaudit.browser import open_browser
 from servaudit.channels import CHANNELS
-from servaudit.channels.base import ProbeContext
+from servaudit.channels.base import Outcome, ProbeContext
+from servaudit.chat.transcript import reply_rows
 from servaudit.config import Audit
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.plan import Inquiry, due, planned
@@ -110,6 +111,8 @@ async def _send_all(
         store.finish(
             inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence
         )
+        if outcome.transcript:
+            _store_transcript(store, inquiry, outcome)
         summary.outcomes[state] += 1
         if on_progress:
             on_progress(inquiry, state, outcome.detail)
@@ -118,6 +121,16 @@ async def _send_all(
                 f"{outcome.detail}. Nothing was sent for {inquiry.id}; it and the remaining "
                 "inquiries stay due: run `servaudit run` again once it works"
             )
+
+
+def _store_transcript(store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
+    """A chat's answers become reply rows, matched and classified: metrics count them like e-mails."""
+    with store.transaction():
+        for row in reply_rows(inquiry.id, outcome.transcript):
+            stored = store.add_message(row.source, row.raw, row.arrived_at, None, row.from_name, None)
+            if stored is not None:
+                store.set_match(stored, inquiry.id, inquiry.channel)
+                store.set_classification(stored, row.label, list(row.reasons))
 
 
 def _relative(path: Path, folder: Path) -> str:

@@ -1,24 +1,55 @@
-"""Metrics: pure functions from the store's facts to figures. No I/O here.
+"""Metrics: pure functions from the store's facts to figures (METRICS.md). No I/O here.
 
 Rules from METRICS.md that shape the code: the clock starts when the inquiry
 was delivered and ends at the server's arrival time of the reply; a bounce
 means the inquiry was never delivered; replies after the response window do
 not count; an inquiry without an answer is never a zero in an average (the
-time figures are over answered inquiries, and their n is given).
+time figures are over answered inquiries, and their n is given) and is
+censored, not dropped, in the "answered by time t" curve. Rates come with
+95% Wilson intervals. Only a person's answer ("human") is an answer: chat
+"bot" messages count as a response of some kind, "system" notices (an
+agent joined, the chat ended) and bounces do not count at all.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOUNCE, DEFLECTION, HUMAN
+from servaudit.businesshours import BusinessWeek, calendar_seconds, calendar_working_days
+from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, BOUNCE, DEFLECTION, HUMAN, MARKETING, SYSTEM
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
-from servaudit.timing import in_window, seconds_between
+from servaudit.timing import in_window
+
+NOT_A_RESPONSE = frozenset({BOUNCE, SYSTEM, MARKETING})
+"""No response to an inquiry: a delivery failure, a chat system notice, a newsletter."""
+
+THRESHOLDS: tuple[tuple[str, float], ...] = (
+    ("5min", 5 * 60),
+    ("15min", 15 * 60),
+    ("1h", 3600),
+    ("4h", 4 * 3600),
+    ("24h", 24 * 3600),
+    ("48h", 48 * 3600),
+    ("7d", 7 * 86400),
+)
+"""The 'share answered within' thresholds of METRICS.md, by stable key."""
+WORKING_DAYS = (("same", 0), ("next", 1), ("two", 2))
+Z95 = 1.959963984540054
+
+Clock = Callable[[datetime, datetime], float]
+
+
+class QualityLike(Protocol):
+    """What the quality helper's score per message provides (servaudit.quality.QualityScore)."""
+
+    score: float
+    answered: str
 
 
 @dataclass(frozen=True)
@@ -29,6 +60,7 @@ class Reply:
     """The class in force: a consultant's manual grade wins over the automatic one."""
     auto_label: str | None
     manual_label: str | None
+    manual_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -48,12 +80,14 @@ class InquiryFacts:
     def first(self, *labels: str) -> Reply | None:
         return next((r for r in self.replies if not labels or r.label in labels), None)
 
-    def seconds_to(self, reply: Reply | None) -> float | None:
-        return seconds_between(self.inquiry.sent_at, reply.arrived_at if reply else None)
+    def seconds_to(self, reply: Reply | None, clock: Clock = calendar_seconds) -> float | None:
+        if reply is None or self.inquiry.sent_at is None:
+            return None
+        return clock(self.inquiry.sent_at, reply.arrived_at)
 
     @property
     def first_response(self) -> Reply | None:
-        return next((r for r in self.replies if r.label != BOUNCE), None)
+        return next((r for r in self.replies if r.label not in NOT_A_RESPONSE), None)
 
     @property
     def first_human(self) -> Reply | None:
@@ -70,8 +104,9 @@ def gather(
         if not in_window(sent_at.get(m.inquiry_id or ""), m.arrived_at, window):
             continue
         label = m.manual_label or m.label or HUMAN
+        manual_score = getattr(m, "manual_score", None)  # provided by the quality helper's store
         by_inquiry.setdefault(m.inquiry_id or "", []).append(
-            Reply(m.id, m.arrived_at, label, m.label, m.manual_label)
+            Reply(m.id, m.arrived_at, label, m.label, m.manual_label, manual_score)
         )
     return [
         InquiryFacts(i, tuple(sorted(by_inquiry.get(i.id, []), key=lambda r: r.arrived_at)))
@@ -79,9 +114,115 @@ def gather(
     ]
 
 
+# -- statistics ------------------------------------------------------------------
+
+
+def median(values: Iterable[float]) -> float | None:
+    data = list(values)
+    return statistics.median(data) if data else None
+
+
+def mean(values: Iterable[float]) -> float | None:
+    data = list(values)
+    return statistics.fmean(data) if data else None
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (the common 'type 7' definition)."""
+    data = sorted(values)
+    if not data:
+        return None
+    position = (len(data) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(data) - 1)
+    return data[low] + (data[high] - data[low]) * (position - low)
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def wilson(part: int, whole: int, z: float = Z95) -> tuple[float, float] | None:
+    """95% Wilson score interval of a rate; None without a denominator."""
+    if whole <= 0:
+        return None
+    p = part / whole
+    denominator = 1 + z * z / whole
+    centre = (p + z * z / (2 * whole)) / denominator
+    half = z * math.sqrt(p * (1 - p) / whole + z * z / (4 * whole * whole)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def answered_curve(observations: Iterable[tuple[float, bool]]) -> list[tuple[float, float]]:
+    """Kaplan–Meier 'share answered by time t' from (time, answered) pairs.
+
+    An unanswered inquiry is censored at the time it was observed for (the end
+    of the window, or now while the window is open): it counts as at risk up to
+    then and is never a zero. Returns the steps (t, share answered by t),
+    starting at (0, 0).
+    """
+    data = sorted(observations)
+    points = [(0.0, 0.0)]
+    survival = 1.0
+    at_risk = len(data)
+    index = 0
+    while index < len(data):
+        moment = data[index][0]
+        events = censored = 0
+        while index < len(data) and data[index][0] == moment:
+            if data[index][1]:
+                events += 1
+            else:
+                censored += 1
+            index += 1
+        if events:
+            survival *= 1 - events / at_risk
+            points.append((moment, 1 - survival))
+        at_risk -= events + censored
+    return points
+
+
+def share_at(curve: Sequence[tuple[float, float]], seconds: float) -> float:
+    """The curve's value at a time (a step function: the last step at or before it)."""
+    value = 0.0
+    for moment, share in curve:
+        if moment > seconds:
+            break
+        value = share
+    return value
+
+
+# -- figures ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureContext:
+    """How figures are measured: the moment of the report, the window and the clock."""
+
+    now: datetime
+    window: timedelta
+    week: BusinessWeek | None = None
+    """Business hours; None measures calendar time."""
+    timezone: str = "UTC"
+    quality: Mapping[int, QualityLike] = field(default_factory=dict)
+    """Automatic quality scores by message row id (from the quality helper), if any."""
+
+    def clock(self, start: datetime, end: datetime) -> float:
+        return self.week.seconds(start, end) if self.week else calendar_seconds(start, end)
+
+    def working_days(self, start: datetime, end: datetime) -> int:
+        if self.week:
+            return self.week.working_days_between(start, end)
+        return calendar_working_days(start, end, self.timezone)
+
+
 @dataclass(frozen=True)
 class Figures:
-    """The figures for one group of inquiries (a company's channel, a company, a channel)."""
+    """The figures for one group of inquiries (a company's channel, a company, a channel).
+
+    Every key is part of report.json's documented format (docs/report-json.md): add, never rename.
+    Times are seconds on the report's clock (calendar or business hours).
+    """
 
     inquiries: int
     sent: int
@@ -104,30 +245,77 @@ class Figures:
     """The channel's own result word of the latest inquiry (form: submitted, blocked, …); None for e-mail."""
     outcomes: dict[str, int]
     """How often each channel result word occurred."""
+    response_rate: float | None = None
+    response_rate_low: float | None = None
+    response_rate_high: float | None = None
+    human_response_rate: float | None = None
+    human_response_rate_low: float | None = None
+    human_response_rate_high: float | None = None
+    mean_first_response_seconds: float | None = None
+    p90_first_response_seconds: float | None = None
+    fastest_first_response_seconds: float | None = None
+    slowest_first_response_seconds: float | None = None
+    p90_first_human_response_seconds: float | None = None
+    acknowledged_without_human: int = 0
+    bot_only: int = 0
+    """Delivered inquiries whose only responses came from a chat bot."""
+    answered_within: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Threshold key ('1h') → count, share_of_delivered, share_of_answered (first human answer)."""
+    answered_within_working_days: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """'same' / 'next' / 'two' working days → count, share_of_delivered, share_of_answered."""
+    answered_curve: list[tuple[float, float]] = field(default_factory=list)
+    """Kaplan–Meier steps (seconds, share answered by a person by then); unanswered censored."""
+    censored: int = 0
+    """Delivered inquiries without a human answer: censored in the curve, not zeros."""
+    quality_n: int = 0
+    mean_quality_score: float | None = None
+    mean_manual_score: float | None = None
+    answered_fully: int = 0
+    answered_partly: int = 0
+    answered_not: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["answered_curve"] = [list(point) for point in self.answered_curve]
+        return data
 
 
-def median(values: Iterable[float]) -> float | None:
-    data = list(values)
-    return statistics.median(data) if data else None
+def _shares(count: int, delivered: int, answered: int) -> dict[str, Any]:
+    return {
+        "count": count,
+        "share_of_delivered": rate(count, delivered),
+        "share_of_answered": rate(count, answered),
+    }
 
 
-def mean(values: Iterable[float]) -> float | None:
-    data = list(values)
-    return statistics.fmean(data) if data else None
-
-
-def figures(facts: Sequence[InquiryFacts], now: datetime, window: timedelta) -> Figures:
+def figures(
+    facts: Sequence[InquiryFacts], context: MeasureContext | datetime, window: timedelta | None = None
+) -> Figures:
+    """The figures of a group of inquiries; ``figures(facts, now, window)`` measures calendar time."""
+    if isinstance(context, datetime):
+        context = MeasureContext(now=context, window=window or timedelta(days=14))
     delivered = [f for f in facts if f.delivered]
-    first_any = [s for f in delivered if (s := f.seconds_to(f.first_response)) is not None]
-    first_human = [s for f in delivered if (s := f.seconds_to(f.first_human)) is not None]
+    clock = context.clock
+    first_any = [s for f in delivered if (s := f.seconds_to(f.first_response, clock)) is not None]
+    first_human = [s for f in delivered if (s := f.seconds_to(f.first_human, clock)) is not None]
     open_window = [
         f
         for f in delivered
-        if f.first_human is None and f.inquiry.sent_at is not None and now < f.inquiry.sent_at + window
+        if f.first_human is None
+        and f.inquiry.sent_at is not None
+        and context.now < f.inquiry.sent_at + context.window
     ]
+    observations = [_observation(f, context) for f in delivered]
+    working_days = [
+        context.working_days(f.inquiry.sent_at, human.arrived_at)
+        for f in delivered
+        if (human := f.first_human) is not None and f.inquiry.sent_at is not None
+    ]
+    human_ci = wilson(len(first_human), len(delivered))
+    any_ci = wilson(len(first_any), len(delivered))
+    scores = [q for f in delivered if (q := _quality(f, context.quality)) is not None]
+    manual = [r.manual_score for f in delivered if (r := f.first_human) and r.manual_score is not None]
+    answered_words = Counter(q.answered for q in scores)
     return Figures(
         inquiries=len(facts),
         sent=sum(1 for f in facts if f.inquiry.state == SENT),
@@ -147,7 +335,55 @@ def figures(facts: Sequence[InquiryFacts], now: datetime, window: timedelta) -> 
         slowest_first_human_response_seconds=max(first_human, default=None),
         outcome=latest.inquiry.outcome if (latest := _latest_with_outcome(facts)) else None,
         outcomes=dict(Counter(f.inquiry.outcome for f in facts if f.inquiry.outcome)),
+        response_rate=rate(len(first_any), len(delivered)),
+        response_rate_low=any_ci[0] if any_ci else None,
+        response_rate_high=any_ci[1] if any_ci else None,
+        human_response_rate=rate(len(first_human), len(delivered)),
+        human_response_rate_low=human_ci[0] if human_ci else None,
+        human_response_rate_high=human_ci[1] if human_ci else None,
+        mean_first_response_seconds=mean(first_any),
+        p90_first_response_seconds=percentile(first_any, 0.9),
+        fastest_first_response_seconds=min(first_any, default=None),
+        slowest_first_response_seconds=max(first_any, default=None),
+        p90_first_human_response_seconds=percentile(first_human, 0.9),
+        acknowledged_without_human=sum(
+            1 for f in delivered if f.first(ACKNOWLEDGEMENT, AUTO_REPLY) and f.first_human is None
+        ),
+        bot_only=sum(
+            1 for f in delivered if f.first(BOT) and all(r.label in NOT_A_RESPONSE | {BOT} for r in f.replies)
+        ),
+        answered_within={
+            key: _shares(sum(1 for s in first_human if s <= limit), len(delivered), len(first_human))
+            for key, limit in THRESHOLDS
+        },
+        answered_within_working_days={
+            key: _shares(sum(1 for d in working_days if d <= days), len(delivered), len(first_human))
+            for key, days in WORKING_DAYS
+        },
+        answered_curve=answered_curve(observations),
+        censored=sum(1 for _, answered in observations if not answered),
+        quality_n=len(scores),
+        mean_quality_score=mean(q.score for q in scores),
+        mean_manual_score=mean(manual),
+        answered_fully=answered_words.get("fully", 0),
+        answered_partly=answered_words.get("partly", 0),
+        answered_not=answered_words.get("not", 0),
     )
+
+
+def _observation(f: InquiryFacts, context: MeasureContext) -> tuple[float, bool]:
+    """(time, answered): the time to the first human answer, or how long it was watched without one."""
+    sent = f.inquiry.sent_at
+    assert sent is not None  # delivered inquiries have a send time
+    human = f.first_human
+    if human is not None:
+        return context.clock(sent, human.arrived_at), True
+    return context.clock(sent, min(sent + context.window, max(context.now, sent))), False
+
+
+def _quality(f: InquiryFacts, quality: Mapping[int, QualityLike]) -> QualityLike | None:
+    human = f.first_human
+    return quality.get(human.message_id) if human is not None else None
 
 
 def _latest_with_outcome(facts: Sequence[InquiryFacts]) -> InquiryFacts | None:
@@ -155,5 +391,32 @@ def _latest_with_outcome(facts: Sequence[InquiryFacts]) -> InquiryFacts | None:
     return max(with_outcome, key=lambda f: f.inquiry.created_at) if with_outcome else None
 
 
-def rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
+# -- reachability ------------------------------------------------------------------
+
+WORKING, OFFERED, MISSING, FAILED, UNKNOWN = "working", "offered", "missing", "failed", "unknown"
+
+
+def reachability_status(facts: Sequence[InquiryFacts], offered: bool) -> str:
+    """One channel of one company: working (an inquiry was delivered), failed (every try was refused,
+    bounced or failed), offered (listed, nothing tried yet), missing (not offered), unknown (only
+    pending or uncertain sends)."""
+    if not facts:
+        return OFFERED if offered else MISSING
+    if any(f.delivered for f in facts):
+        return WORKING
+    if any(f.inquiry.state in (SENT, REJECTED) for f in facts):
+        return FAILED
+    return UNKNOWN
+
+
+def share_of_companies(values: Iterable[bool]) -> dict[str, Any]:
+    flags = list(values)
+    count = sum(flags)
+    ci = wilson(count, len(flags))
+    return {
+        "count": count,
+        "of": len(flags),
+        "share": rate(count, len(flags)),
+        "low": ci[0] if ci else None,
+        "high": ci[1] if ci else None,
+    }

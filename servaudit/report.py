@@ -1,35 +1,58 @@
-"""The report: figures from metrics → plain view objects → Jinja2 templates, plus report.json.
+"""The report: store → figures (metrics) → report data (report.json) → view objects → templates.
 
-Templates only lay out what this module prepared (no computation in them),
-and HTML and JSON are written from the same Figures, so they cannot disagree.
-Everything from a reply is text to the templates: autoescaping is on and no
-reply HTML is ever rendered.
+Gather, then render. ``ReportBuilder.data()`` holds every figure once; the
+HTML pages, report.json, the CSV tables and `servaudit gate` all read that
+same data, so they cannot disagree. Templates only lay out view objects
+(formatted by the Locale in servaudit/i18n.py); every figure shown carries a
+``data-key`` naming its place in report.json. Everything from a reply is
+text to the templates: autoescaping is on and no reply HTML is rendered.
+Channels come from the data, so a new channel shows up without a template change.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import re
 import shutil
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from markupsafe import Markup
 
+from servaudit import charts
 from servaudit import message as mail
-from servaudit.config import Audit
+from servaudit.businesshours import WEEKDAYS, BusinessWeek
+from servaudit.config import CHANNEL_KEYS, Audit
 from servaudit.engine import open_store
-from servaudit.metrics import Figures, InquiryFacts, figures, gather, rate
+from servaudit.errors import ConfigError
+from servaudit.i18n import Locale
+from servaudit.metrics import (
+    Figures,
+    InquiryFacts,
+    MeasureContext,
+    QualityLike,
+    figures,
+    gather,
+    rate,
+    reachability_status,
+    share_of_companies,
+)
 from servaudit.resources import search_path
-from servaudit.store import EvidenceRecord, Store, now
-from servaudit.timing import seconds_between
+from servaudit.scoring import Weights, channel_components, company_score
+from servaudit.store import EvidenceRecord, MessageRecord, Store, now
 
 REPORT_FORMAT = 1
+"""report.json's format; raised only when a key changes meaning (keys are only ever added)."""
 EXCERPT_CHARS = 1200
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+ENGLISH = Locale("en")
 
 
 def evidence_href(relative: str) -> str:
@@ -38,25 +61,12 @@ def evidence_href(relative: str) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """'2 h 5 min', '45 s', '3 d 4 h'; '–' for no value."""
-    if seconds is None:
-        return "–"
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min {int(seconds % 60)} s" if minutes < 10 else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    """'2 h 5 min', '45 s', '3 d 4 h'; '–' for no value (English; see Locale for German)."""
+    return ENGLISH.duration(seconds)
 
 
 def percent(part: int, whole: int) -> str:
-    value = rate(part, whole)
-    return "–" if value is None else f"{value:.0%}"
+    return ENGLISH.percent(rate(part, whole))
 
 
 def moment(value: datetime | None) -> str:
@@ -67,6 +77,264 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
 
 
+def business_week(audit: Audit) -> BusinessWeek:
+    info = audit.config.audit
+    hours = info.business_hours
+    try:
+        return BusinessWeek(
+            days=hours.days,
+            opens=time.fromisoformat(hours.opens),
+            closes=None if hours.closes == "24:00" else time.fromisoformat(hours.closes),
+            timezone=info.timezone,
+            holidays=hours.holidays,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{audit.path}: audit.business_hours / audit.timezone: {exc}") from None
+
+
+def channel_order(names: set[str]) -> list[str]:
+    """Known channels in their usual order, then any other channel found in the data, by name."""
+    known = [c for c in CHANNEL_KEYS if c in names]
+    return known + sorted(names - set(known))
+
+
+def load_quality(store: Store) -> dict[int, QualityLike]:
+    """Automatic answer-quality scores from servaudit.quality when that module is installed."""
+    if importlib.util.find_spec("servaudit.quality") is None:
+        return {}
+    module = importlib.import_module("servaudit.quality")
+    loader: Callable[[Store], dict[int, QualityLike]] | None = getattr(module, "load_quality", None)
+    return loader(store) if loader else {}
+
+
+# -- the data: every figure, once ------------------------------------------------------
+
+
+class ReportBuilder:
+    def __init__(
+        self,
+        audit: Audit,
+        store: Store,
+        generated_at: datetime | None = None,
+        clock: str | None = None,
+    ) -> None:
+        self.audit = audit
+        self.store = store
+        info = audit.config.audit
+        self.clock = clock or info.clock
+        self.now = generated_at or now()
+        self.window = timedelta(days=info.window_days)
+        self.week = business_week(audit)
+        self.messages = {m.id: m for m in store.messages()}
+        self.quality = load_quality(store)
+        self.context = MeasureContext(
+            now=self.now,
+            window=self.window,
+            week=self.week if self.clock == "business" else None,
+            timezone=info.timezone,
+            quality=self.quality,
+        )
+        self.weights = Weights.from_config(info.score)
+        self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
+        self.evidence: dict[str, list[EvidenceRecord]] = {}
+        for record in store.evidence():
+            self.evidence.setdefault(record.inquiry_id, []).append(record)
+        configured = {c for company in audit.config.companies.values() for c in company.channels}
+        self.channels = channel_order(configured | {f.inquiry.channel for f in self.facts})
+
+    def figures_for(self, facts: Sequence[InquiryFacts]) -> Figures:
+        return figures(facts, self.context)
+
+    def company_facts(self, slug: str, channel: str | None = None) -> list[InquiryFacts]:
+        return [
+            f
+            for f in self.facts
+            if f.inquiry.company == slug and (channel is None or f.inquiry.channel == channel)
+        ]
+
+    def data(self) -> dict[str, Any]:
+        """Everything report.json holds (docs/report-json.md describes every key)."""
+        config = self.audit.config
+        info = config.audit
+        companies: dict[str, Any] = {}
+        for slug, company in config.companies.items():
+            facts = self.company_facts(slug)
+            offered = company.channels
+            channels: dict[str, Any] = {}
+            reach: dict[str, str] = {}
+            parts: dict[str, dict[str, float | None]] = {}
+            for channel in self.channels:
+                mine = [f for f in facts if f.inquiry.channel == channel]
+                reach[channel] = reachability_status(mine, channel in offered)
+                if mine:
+                    figs = self.figures_for(mine)
+                    channels[channel] = figs.as_dict()
+                    parts[channel] = channel_components(mine, figs, reach[channel], self.context)
+            companies[slug] = {
+                "name": company.name,
+                "page": f"companies/{safe_name(slug)}.html",
+                "overall": self.figures_for(facts).as_dict(),
+                "channels": channels,
+                "reachability": reach,
+                "score": company_score(parts, self.weights).as_dict(),
+            }
+        for rank, slug in enumerate(_ranking(companies), start=1):
+            companies[slug]["rank"] = rank
+        return {
+            "format": REPORT_FORMAT,
+            "audit": {
+                "name": info.name,
+                "generated_at": self.now.isoformat(),
+                "window_days": info.window_days,
+                "clock": self.clock,
+                "timezone": info.timezone,
+                "language": info.language,
+                "business_hours": {
+                    "days": list(self.week.days),
+                    "opens": info.business_hours.opens,
+                    "closes": info.business_hours.closes,
+                    "holidays": info.business_hours.holidays,
+                },
+                "score": self.weights.as_dict(),
+                "channels": self.channels,
+            },
+            "summary": self.summary(companies),
+            "companies": companies,
+            "channels": {
+                channel: self.figures_for([f for f in self.facts if f.inquiry.channel == channel]).as_dict()
+                for channel in self.channels
+                if any(f.inquiry.channel == channel for f in self.facts)
+            },
+            "send_times": self.send_times(),
+            "inquiries": [self.inquiry_data(f) for f in self.facts],
+        }
+
+    def summary(self, companies: dict[str, Any]) -> dict[str, Any]:
+        tried = [c for c in companies.values() if c["overall"]["delivered"]]
+        reach = [status for c in companies.values() for status in c["reachability"].values()]
+        return {
+            "companies": len(companies),
+            "overall": self.figures_for(self.facts).as_dict(),
+            "companies_answering_every_inquiry": share_of_companies(
+                c["overall"]["human_responded"] == c["overall"]["delivered"] for c in tried
+            ),
+            "companies_answering_any_inquiry": share_of_companies(
+                c["overall"]["human_responded"] > 0 for c in tried
+            ),
+            "channels_working": sum(1 for s in reach if s == "working"),
+            "channels_offered": sum(1 for s in reach if s != "missing"),
+            "companies_passing": share_of_companies(
+                bool(c["score"]["passed"]) for c in companies.values() if c["score"]["value"] is not None
+            ),
+        }
+
+    def send_times(self) -> dict[str, dict[str, int]]:
+        """When inquiries were delivered, in the audit's time zone: by weekday and by hour."""
+        zone = self.week.zone
+        moments = [f.inquiry.sent_at.astimezone(zone) for f in self.facts if f.inquiry.sent_at]
+        weekdays = Counter(WEEKDAYS[m.weekday()] for m in moments)
+        hours = Counter(m.hour for m in moments)
+        return {
+            "weekday": {day: weekdays.get(day, 0) for day in WEEKDAYS},
+            "hour": {str(hour): hours.get(hour, 0) for hour in range(24)},
+        }
+
+    def inquiry_data(self, f: InquiryFacts) -> dict[str, Any]:
+        inquiry = f.inquiry
+        clock = self.context.clock
+        quality = self.quality.get(f.first_human.message_id) if f.first_human else None
+        return {
+            "id": inquiry.id,
+            "company": inquiry.company,
+            "channel": inquiry.channel,
+            "scenario": inquiry.scenario,
+            "wave": inquiry.wave,
+            "state": "bounced" if f.bounced else inquiry.state,
+            "outcome": inquiry.outcome,
+            "sent_at": inquiry.sent_at.isoformat() if inquiry.sent_at else None,
+            "delivered": f.delivered,
+            "replies": len(f.replies),
+            "first_response_seconds": f.seconds_to(f.first_response, clock),
+            "first_human_response_seconds": f.seconds_to(f.first_human, clock),
+            "first_response_label": f.first_response.label if f.first_response else None,
+            "quality_score": quality.score if quality else None,
+            "answered": quality.answered if quality else None,
+            "manual_score": f.first_human.manual_score if f.first_human else None,
+        }
+
+
+def _ranking(companies: dict[str, Any]) -> list[str]:
+    def key(slug: str) -> tuple[float, float, float, str]:
+        c = companies[slug]
+        score = c["score"]["value"]
+        human = c["overall"]["human_response_rate"]
+        median = c["overall"]["median_first_human_response_seconds"]
+        return (
+            -(score if score is not None else -1),
+            -(human if human is not None else -1),
+            median if median is not None else float("inf"),
+            slug,
+        )
+
+    return sorted(companies, key=key)
+
+
+# -- view objects: display values for the templates ---------------------------------------
+
+KIND_BY_SUFFIX = (
+    ("_seconds", "duration"),
+    ("_rate", "percent"),
+    ("_rate_low", "percent"),
+    ("_rate_high", "percent"),
+    ("share_of_delivered", "percent"),
+    ("share_of_answered", "percent"),
+    ("share", "percent"),
+    ("score", "score"),
+    ("value", "score"),
+    ("low", "percent"),
+    ("high", "percent"),
+)
+
+
+def kind_of(key: str, value: Any) -> str:
+    last = key.rsplit(".", 1)[-1]
+    for suffix, kind in KIND_BY_SUFFIX:
+        if last.endswith(suffix):
+            return kind
+    if isinstance(value, bool | str) or value is None:
+        return "text"
+    return "int" if isinstance(value, int) else "number"
+
+
+@dataclass(frozen=True)
+class Fig:
+    """One figure as shown: its path in report.json, how it is formatted, and the text."""
+
+    key: str
+    kind: str
+    text: str
+    value: Any
+
+
+class FigureView:
+    """Figures of one group, formatted on access: ``v["human_response_rate"]`` → Fig."""
+
+    def __init__(self, prefix: str, data: dict[str, Any], locale: Locale) -> None:
+        self.prefix = prefix
+        self.data = data
+        self.locale = locale
+
+    def __getitem__(self, key: str) -> Fig:
+        value: Any = self.data
+        for part in key.split("."):
+            value = value[part]
+        kind = kind_of(key, value)
+        return Fig(f"{self.prefix}.{key}", kind, self.locale.format(kind, value), value)
+
+    def raw(self, key: str) -> Any:
+        return self[key].value
+
+
 @dataclass(frozen=True)
 class ReplyView:
     arrived: str
@@ -74,12 +342,16 @@ class ReplyView:
     sender: str
     subject: str
     label: str
+    label_text: str
     auto_label: str | None
     manual_label: str | None
     reasons: tuple[str, ...]
     match_method: str
     excerpt: str
     evidence: str
+    quality: Any
+    """The quality helper's score of this reply (rendered by partials/reply_quality.html), or None."""
+    manual_score: str
 
 
 @dataclass(frozen=True)
@@ -91,31 +363,44 @@ class EvidenceView:
 
 
 @dataclass(frozen=True)
+class StepView:
+    """One step of an inquiry's timeline: sent → acknowledged → answered."""
+
+    kind: str
+    text: str
+    when: str
+    after: str
+
+
+@dataclass(frozen=True)
 class InquiryView:
     id: str
     channel: str
+    channel_text: str
     scenario: str
     target: str
     subject: str
     state: str
+    state_text: str
     outcome: str | None
     detail: str
     sent: str
-    first_response: str
-    first_human: str
+    figures: FigureView
     evidence: str | None
     files: tuple[EvidenceView, ...]
+    timeline: tuple[StepView, ...]
     replies: tuple[ReplyView, ...]
+    transcript: Any
 
 
 @dataclass(frozen=True)
 class ChannelView:
     channel: str
-    figures: Figures
-    response_rate: str
-    human_rate: str
-    first_response: str
-    first_human: str
+    name: str
+    figures: FigureView
+    reachability: str
+    reachability_text: str
+    score: Fig | None
 
 
 @dataclass(frozen=True)
@@ -123,126 +408,243 @@ class CompanyView:
     slug: str
     name: str
     page: str
-    overall: ChannelView
+    rank: int
+    overall: FigureView
+    score: FigureView
     channels: tuple[ChannelView, ...]
     inquiries: tuple[InquiryView, ...]
+    charts: dict[str, Markup]
+    matrix: tuple[tuple[str, str], ...]
+    """(status, text) per channel of the audit, in the report's channel order."""
 
 
-def channel_view(channel: str, figs: Figures) -> ChannelView:
-    return ChannelView(
-        channel=channel,
-        figures=figs,
-        response_rate=percent(figs.responded, figs.delivered),
-        human_rate=percent(figs.human_responded, figs.delivered),
-        first_response=duration(figs.median_first_response_seconds),
-        first_human=duration(figs.median_first_human_response_seconds),
-    )
+class Views:
+    """Turns the report data into view objects in one language."""
 
+    def __init__(self, builder: ReportBuilder, data: dict[str, Any], locale: Locale) -> None:
+        self.builder = builder
+        self.data = data
+        self.locale = locale
+        self.transcripts = _transcript_loader()
 
-class ReportBuilder:
-    def __init__(self, audit: Audit, store: Store, generated_at: datetime | None = None) -> None:
-        self.audit = audit
-        self.store = store
-        self.now = generated_at or now()
-        self.window = timedelta(days=audit.config.audit.window_days)
-        self.messages = {m.id: m for m in store.messages()}
-        self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
-        self.evidence: dict[str, list[EvidenceRecord]] = {}
-        for record in store.evidence():
-            self.evidence.setdefault(record.inquiry_id, []).append(record)
-
-    def figures_for(self, facts: Sequence[InquiryFacts]) -> Figures:
-        return figures(facts, self.now, self.window)
+    def channel_views(self, prefix: str, group: dict[str, Any], slug: str | None) -> tuple[ChannelView, ...]:
+        views = []
+        for channel, figs in group.items():
+            status = self.data["companies"][slug]["reachability"][channel] if slug else ""
+            score = None
+            if slug and channel in self.data["companies"][slug]["score"]["channels"]:
+                score = FigureView(
+                    f"companies.{slug}.score.channels.{channel}",
+                    self.data["companies"][slug]["score"]["channels"][channel],
+                    self.locale,
+                )["score"]
+            views.append(
+                ChannelView(
+                    channel=channel,
+                    name=self.locale.t_channel(channel),
+                    figures=FigureView(f"{prefix}.{channel}", figs, self.locale),
+                    reachability=status,
+                    reachability_text=self.locale.t_or(f"reach.{status}", status) if status else "",
+                    score=score,
+                )
+            )
+        return tuple(views)
 
     def companies(self) -> list[CompanyView]:
         views = []
-        for slug, company in self.audit.config.companies.items():
-            facts = [f for f in self.facts if f.inquiry.company == slug]
-            channels = sorted({f.inquiry.channel for f in facts})
+        for slug, c in self.data["companies"].items():
+            prefix = f"companies.{slug}"
             views.append(
                 CompanyView(
                     slug=slug,
-                    name=company.name,
-                    page=f"companies/{safe_name(slug)}.html",
-                    overall=channel_view("all", self.figures_for(facts)),
-                    channels=tuple(
-                        channel_view(c, self.figures_for([f for f in facts if f.inquiry.channel == c]))
-                        for c in channels
+                    name=c["name"],
+                    page=c["page"],
+                    rank=c["rank"],
+                    overall=FigureView(f"{prefix}.overall", c["overall"], self.locale),
+                    score=FigureView(f"{prefix}.score", c["score"], self.locale),
+                    channels=self.channel_views(f"{prefix}.channels", c["channels"], slug),
+                    inquiries=tuple(
+                        self.inquiry_view(f, index)
+                        for index, f in enumerate(self.builder.facts)
+                        if f.inquiry.company == slug
                     ),
-                    inquiries=tuple(self.inquiry_view(f) for f in facts),
+                    charts=self.company_charts(c),
+                    matrix=tuple(
+                        (status, self.locale.t_or(f"reach.{status}", status))
+                        for status in c["reachability"].values()
+                    ),
                 )
             )
-        return views
+        return sorted(views, key=lambda v: v.rank)
 
-    def inquiry_view(self, facts: InquiryFacts) -> InquiryView:
-        inquiry = facts.inquiry
+    def per_channel(self, companies: Sequence[CompanyView]) -> list[tuple[str, str, list[Any]]]:
+        """Per channel with data: (key, name, [(company, its ChannelView)]) in ranking order."""
+        found = []
+        for channel in self.data["channels"]:
+            rows = [(c, ch) for c in companies for ch in c.channels if ch.channel == channel]
+            found.append((channel, self.locale.t_channel(channel), rows))
+        return found
+
+    def company_charts(self, c: dict[str, Any]) -> dict[str, Markup]:
+        found: dict[str, Markup] = {}
+        groups = [
+            (self.locale.t_channel(ch), figs) for ch, figs in c["channels"].items() if figs["delivered"]
+        ]
+        if groups:
+            window = self.builder.window.total_seconds()
+            found["curve"] = charts.answered_over_time(
+                [(name, figs["answered_curve"]) for name, figs in groups], window, self.locale
+            )
+            found["distribution"] = charts.distribution(groups, self.locale)
+        return found
+
+    def index_charts(self, companies: Sequence[CompanyView]) -> dict[str, Markup]:
+        found: dict[str, Markup] = {}
+        tried = [c for c in companies if c.overall.raw("delivered")]
+        if tried:
+            found["distribution"] = charts.distribution(
+                [(c.name, c.overall.data) for c in tried], self.locale
+            )
+            found["curve"] = charts.answered_over_time(
+                [(c.name, c.overall.data["answered_curve"]) for c in tried],
+                self.builder.window.total_seconds(),
+                self.locale,
+            )
+            channels = list(self.data["channels"])
+            found["channels"] = charts.channel_matrix(
+                [
+                    (
+                        c.name,
+                        {
+                            ch: self.data["companies"][c.slug]["channels"]
+                            .get(ch, {})
+                            .get("human_response_rate")
+                            for ch in channels
+                        },
+                    )
+                    for c in companies
+                ],
+                channels,
+                self.locale,
+            )
+        if any(self.data["send_times"]["weekday"].values()):
+            found["send_times"] = charts.send_times(
+                [(self.locale.t(f"weekday.{d}"), n) for d, n in self.data["send_times"]["weekday"].items()],
+                self.locale,
+            )
+        return found
+
+    def inquiry_view(self, f: InquiryFacts, index: int) -> InquiryView:
+        inquiry = f.inquiry
+        locale = self.locale
+        builder = self.builder
+        clock = builder.context.clock
         replies = []
-        for record in (m for m in self.messages.values() if m.inquiry_id == inquiry.id):
-            parsed = mail.parse(self.store.raw_message(record.id))
-            label = record.manual_label or record.label or "unclassified"
-            excerpt = mail.new_text(mail.body_text(parsed)) or mail.body_text(parsed)
-            after = seconds_between(inquiry.sent_at, record.arrived_at)
-            replies.append(
-                ReplyView(
-                    arrived=moment(record.arrived_at),
-                    after=duration(after),
-                    sender=record.from_addr or "",
-                    subject=record.subject or "",
-                    label=label,
-                    auto_label=record.label,
-                    manual_label=record.manual_label,
-                    reasons=record.reasons,
-                    match_method=record.match_method or "",
-                    excerpt=excerpt[:EXCERPT_CHARS],
-                    evidence=f"evidence/message-{record.id}.eml",
+        for reply in f.replies:
+            record = builder.messages[reply.message_id]
+            replies.append(self.reply_view(record, f))
+        for record in builder.messages.values():  # matched but outside the window: shown, not counted
+            if record.inquiry_id == inquiry.id and record.id not in {r.message_id for r in f.replies}:
+                replies.append(self.reply_view(record, f, outside=True))
+        steps = [StepView("sent", locale.t("timeline.sent"), locale.moment(inquiry.sent_at), "")]
+        acknowledgement = f.first("acknowledgement", "auto_reply", "bot")
+        if acknowledgement is not None:
+            steps.append(
+                StepView(
+                    "acknowledged",
+                    locale.t("timeline.acknowledged"),
+                    locale.moment(acknowledgement.arrived_at),
+                    locale.duration(f.seconds_to(acknowledgement, clock)),
                 )
             )
+        if f.first_human is not None:
+            steps.append(
+                StepView(
+                    "answered",
+                    locale.t("timeline.answered"),
+                    locale.moment(f.first_human.arrived_at),
+                    locale.duration(f.seconds_to(f.first_human, clock)),
+                )
+            )
+        elif f.delivered:
+            steps.append(StepView("waiting", locale.t("timeline.no_answer"), "", ""))
+        state = "bounced" if f.bounced else inquiry.state
         return InquiryView(
             id=inquiry.id,
             channel=inquiry.channel,
+            channel_text=locale.t_channel(inquiry.channel),
             scenario=inquiry.scenario,
             target=inquiry.target,
             subject=inquiry.subject or "",
-            state=inquiry.state,
+            state=state,
+            state_text=locale.t_or(f"state.{state}", state),
             outcome=inquiry.outcome,
             detail=inquiry.detail or "",
-            sent=moment(inquiry.sent_at),
-            first_response=duration(facts.seconds_to(facts.first_response)),
-            first_human=duration(facts.seconds_to(facts.first_human)),
+            sent=locale.moment(inquiry.sent_at),
+            figures=FigureView(f"inquiries.{index}", self.data["inquiries"][index], locale),
             evidence=f"evidence/{safe_name(inquiry.id)}.sent.eml" if inquiry.channel == "email" else None,
             files=tuple(
                 EvidenceView(
-                    e.kind, e.caption, evidence_href(e.path), e.path.lower().endswith(IMAGE_SUFFIXES)
+                    e.kind,
+                    e.caption,
+                    evidence_href(e.path),
+                    e.path.lower().endswith(IMAGE_SUFFIXES),
                 )
-                for e in self.evidence.get(inquiry.id, [])
+                for e in builder.evidence.get(inquiry.id, [])
             ),
+            timeline=tuple(steps),
             replies=tuple(replies),
+            transcript=self.transcripts(builder, inquiry.id) if self.transcripts else None,
         )
 
-    def channel_totals(self) -> dict[str, Figures]:
-        channels = sorted({f.inquiry.channel for f in self.facts})
-        return {c: self.figures_for([f for f in self.facts if f.inquiry.channel == c]) for c in channels}
+    def reply_view(self, record: MessageRecord, f: InquiryFacts, outside: bool = False) -> ReplyView:
+        locale = self.locale
+        builder = self.builder
+        parsed = mail.parse(builder.store.raw_message(record.id))
+        label = record.manual_label or record.label or "unclassified"
+        excerpt = mail.new_text(mail.body_text(parsed)) or mail.body_text(parsed)
+        after = None
+        if f.inquiry.sent_at is not None:
+            after = builder.context.clock(f.inquiry.sent_at, record.arrived_at)
+        manual_score = getattr(record, "manual_score", None)
+        return ReplyView(
+            arrived=locale.moment(record.arrived_at),
+            after=locale.duration(after) + (" " + locale.t("reply.outside_window") if outside else ""),
+            sender=record.from_addr or "",
+            subject=record.subject or "",
+            label=label,
+            label_text=locale.t_or(f"label.{label}", label),
+            auto_label=record.label,
+            manual_label=record.manual_label,
+            reasons=record.reasons,
+            match_method=record.match_method or "",
+            excerpt=excerpt[:EXCERPT_CHARS],
+            evidence=f"evidence/message-{record.id}.eml",
+            quality=builder.quality.get(record.id),
+            manual_score=locale.number(manual_score, 0) if manual_score is not None else "",
+        )
 
-    def as_json(self, companies: Sequence[CompanyView]) -> dict[str, Any]:
-        config = self.audit.config
-        return {
-            "format": REPORT_FORMAT,
-            "audit": {
-                "name": config.audit.name,
-                "generated_at": self.now.isoformat(),
-                "window_days": config.audit.window_days,
-                "clock": "calendar",
-            },
-            "companies": {
-                c.slug: {
-                    "name": c.name,
-                    "overall": c.overall.figures.as_dict(),
-                    "channels": {ch.channel: ch.figures.as_dict() for ch in c.channels},
-                }
-                for c in companies
-            },
-            "channels": {name: figs.as_dict() for name, figs in self.channel_totals().items()},
-        }
+
+def _transcript_loader() -> Callable[[ReportBuilder, str], Any] | None:
+    """The chat helper's transcript loader (servaudit.chat.transcript.load_transcript), when it exists."""
+    for module_name, function in (("servaudit.chat.transcript", "load_transcript"),):
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        loader = getattr(importlib.import_module(module_name), function, None)
+        if loader is not None:
+            return lambda builder, inquiry_id: _load_transcript(loader, builder, inquiry_id)
+    return None
+
+
+def _load_transcript(loader: Callable[..., Any], builder: ReportBuilder, inquiry_id: str) -> Any:
+    records = [e for e in builder.evidence.get(inquiry_id, []) if e.kind == "transcript"]
+    if not records:
+        return None
+    path = builder.audit.folder / records[0].path
+    return loader(path) if path.is_file() else None
+
+
+# -- rendering -------------------------------------------------------------------------
 
 
 def environment(audit_folder: Path | None) -> Environment:
@@ -256,42 +658,147 @@ def environment(audit_folder: Path | None) -> Environment:
     return env
 
 
-def write_report(audit: Audit, out: Path) -> Path:
-    """Write index.html, one page per company, report.json and the evidence files; return index.html."""
+@dataclass(frozen=True)
+class ReportResult:
+    index: Path
+    pages: list[Path]
+    json: Path
+    csv: list[Path]
+    pdf: list[Path]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": str(self.index),
+            "pages": [str(p) for p in self.pages],
+            "json": str(self.json),
+            "csv": [str(p) for p in self.csv],
+            "pdf": [str(p) for p in self.pdf],
+        }
+
+
+def render_report(
+    audit: Audit,
+    out: Path,
+    language: str | None = None,
+    clock: str | None = None,
+    pdf: bool = False,
+    on_step: Callable[[str, int, int], None] | None = None,
+    generated_at: datetime | None = None,
+) -> ReportResult:
+    """Write index.html, one page per company, report.json, CSV tables and the evidence (and PDFs)."""
+    from servaudit import exports
+
+    info = audit.config.audit
+    locale = Locale(language or info.language, info.timezone, audit.folder)
     store = open_store(audit)
     try:
-        builder = ReportBuilder(audit, store)
-        companies = builder.companies()
+        builder = ReportBuilder(audit, store, generated_at, clock)
+        data = builder.data()
+        views = Views(builder, data, locale)
+        companies = views.companies()
+        total = len(companies) + 3
+        step = on_step or (lambda _text, _done, _total: None)
         (out / "companies").mkdir(parents=True, exist_ok=True)
         evidence = out / "evidence"
         evidence.mkdir(exist_ok=True)
+        step("evidence", 0, total)
         write_evidence(store, evidence, audit.folder)
         env = environment(audit.folder)
-        common = {
-            "audit": audit.config.audit,
-            "generated": moment(builder.now),
-            "window": duration(builder.window.total_seconds()),
+        env.globals.update(t=locale.t, t_or=locale.t_or, t_channel=locale.t_channel, lang=locale.language)
+        # Partials other modules ship (quality, transcripts, discovery): used when they exist.
+        env.globals["partials"] = {
+            name for name in ("reachability", "transcript", "reply_quality") if _has_template(env, name)
         }
+        clock_name = builder.clock
+        common = {
+            "audit": info,
+            "generated": locale.moment(builder.now),
+            "window": locale.duration(builder.window.total_seconds()),
+            "clock": clock_name,
+            "method": methodology(builder, locale),
+            "channels": [(c, locale.t_channel(c)) for c in builder.channels],
+        }
+        step("index.html", 1, total)
         index = out / "index.html"
         index.write_text(
             env.get_template("index.html").render(
                 **common,
                 root="",
                 companies=companies,
-                totals=[channel_view(c, f) for c, f in builder.channel_totals().items()],
+                summary=FigureView("summary", data["summary"], locale),
+                totals=views.channel_views("channels", data["channels"], None),
+                charts=views.index_charts(companies),
+                per_channel=views.per_channel(companies),
+                reachability=_reachability(audit, store),
             ),
             encoding="utf-8",
         )
+        pages = [index]
         page = env.get_template("company.html")
-        for company in companies:
-            (out / company.page).write_text(
-                page.render(**common, root="../", company=company), encoding="utf-8"
-            )
-        report_json = json.dumps(builder.as_json(companies), indent=2, ensure_ascii=False)
-        (out / "report.json").write_text(report_json + "\n", encoding="utf-8")
-        return index
+        for done, company in enumerate(companies, start=2):
+            step(company.page, done, total)
+            target = out / company.page
+            target.write_text(page.render(**common, root="../", company=company), encoding="utf-8")
+            pages.append(target)
+        step("report.json, CSV", total - 1, total)
+        json_path = out / "report.json"
+        json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        csv_paths = exports.write_csv(data, out / "csv")
     finally:
         store.close()
+    pdfs: list[Path] = []
+    if pdf:
+        step("PDF", total, total)
+        pdfs = exports.write_pdfs(pages, info.chromium)
+    return ReportResult(index, pages, json_path, csv_paths, pdfs)
+
+
+def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
+    """report.json's content, computed from the store without writing anything (used by `gate`)."""
+    store = open_store(audit)
+    try:
+        return ReportBuilder(audit, store, clock=clock).data()
+    finally:
+        store.close()
+
+
+def write_report(audit: Audit, out: Path, language: str | None = None) -> Path:
+    """Write the report; return index.html (the library entry used by demo and tests)."""
+    return render_report(audit, out, language).index
+
+
+def methodology(builder: ReportBuilder, locale: Locale) -> dict[str, Any]:
+    info = builder.audit.config.audit
+    hours = info.business_hours
+    weights = builder.weights
+    return {
+        "clock": locale.t(f"method.clock_{builder.clock}"),
+        "is_business": builder.clock == "business",
+        "days": ", ".join(locale.t(f"weekday.{d}") for d in hours.days),
+        "hours": f"{hours.opens}–{hours.closes}",
+        "timezone": info.timezone,
+        "holidays": hours.holidays or locale.t("method.no_holidays"),
+        "preset": weights.preset,
+        "weights": [(locale.t(f"component.{k}"), locale.number(v, 0)) for k, v in weights.components.items()],
+        "channel_weights": [(locale.t_channel(k), locale.number(v, 0)) for k, v in weights.channels.items()],
+        "pass_mark": locale.number(weights.pass_mark, 0),
+    }
+
+
+def _has_template(env: Environment, name: str) -> bool:
+    try:
+        env.get_template(f"partials/{name}.html")
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def _reachability(audit: Audit, store: Store) -> Any:
+    """The discovery helper's reachability matrix (servaudit.reachability), when it exists."""
+    if importlib.util.find_spec("servaudit.reachability") is None:
+        return None
+    function = getattr(importlib.import_module("servaudit.reachability"), "reachability", None)
+    return function(audit, store) if function else None
 
 
 def write_evidence(store: Store, folder: Path, audit_folder: Path) -> None:

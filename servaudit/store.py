@@ -91,6 +91,24 @@ CREATE TABLE IF NOT EXISTS evidence (
     created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS mailbox_cursors (mailbox TEXT PRIMARY KEY, cursor TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS quality_scores (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    score INTEGER NOT NULL,
+    answered TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manual_scores (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    score INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS discoveries (
+    company TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    discovered_at TEXT NOT NULL,
+    result TEXT NOT NULL
+);
 """
 
 
@@ -149,6 +167,7 @@ class MessageRecord:
     reasons: tuple[str, ...]
     manual_label: str | None
     manual_comment: str | None
+    manual_score: int | None = None
 
 
 def sqlite_path(url: str | None, folder: Path) -> Path:
@@ -355,9 +374,10 @@ class Store:
         rows = self.db.execute(
             "SELECT m.id, m.source, m.arrived_at, m.header_message_id, m.from_addr, m.subject,"
             " m.inquiry_id, m.match_method, a.label, a.reasons, g.label AS manual_label,"
-            " g.comment AS manual_comment FROM messages m"
+            " g.comment AS manual_comment, ms.score AS manual_score FROM messages m"
             " LEFT JOIN classifications a ON a.message_id = m.id AND a.origin = 'auto'"
             " LEFT JOIN classifications g ON g.message_id = m.id AND g.origin = 'manual'"
+            " LEFT JOIN manual_scores ms ON ms.message_id = m.id"
             f" WHERE {where} ORDER BY m.arrived_at, m.id",
             params,
         )
@@ -375,9 +395,38 @@ class Store:
                 reasons=tuple(json.loads(row["reasons"])) if row["reasons"] else (),
                 manual_label=row["manual_label"],
                 manual_comment=row["manual_comment"],
+                manual_score=row["manual_score"],
             )
             for row in rows
         ]
+
+    # -- quality scores and manual grades --------------------------------------
+
+    def set_quality(
+        self, message_id: int, score: int | None, answered: str | None, detail: str | None
+    ) -> None:
+        """The automatic quality score (detail: its checks as JSON); None removes it."""
+        if score is None or answered is None or detail is None:
+            self.db.execute("DELETE FROM quality_scores WHERE message_id=?", (message_id,))
+            return
+        self.db.execute(
+            "INSERT OR REPLACE INTO quality_scores VALUES (?, ?, ?, ?, ?)",
+            (message_id, score, answered, detail, to_text(now())),
+        )
+
+    def quality_rows(self) -> list[tuple[int, str]]:
+        """(message id, the score's JSON) for every automatically scored message."""
+        rows = self.db.execute("SELECT message_id, detail FROM quality_scores ORDER BY message_id")
+        return [(row["message_id"], row["detail"]) for row in rows]
+
+    def set_manual_score(self, message_id: int, score: int | None) -> None:
+        """A consultant's score (0–100) for a reply; None removes it."""
+        if score is None:
+            self.db.execute("DELETE FROM manual_scores WHERE message_id=?", (message_id,))
+            return
+        self.db.execute(
+            "INSERT OR REPLACE INTO manual_scores VALUES (?, ?, ?)", (message_id, score, to_text(now()))
+        )
 
     # -- mailbox cursors -----------------------------------------------------
 
@@ -390,3 +439,20 @@ class Store:
             "INSERT OR REPLACE INTO mailbox_cursors VALUES (?, ?)",
             (mailbox, json.dumps(cursor, sort_keys=True)),
         )
+
+    # -- discovery (servaudit discover -a) ----------------------------------------
+
+    def save_discovery(self, company: str, url: str, result: dict[str, Any]) -> None:
+        """Keep a company's latest discovery result (the JSON of servaudit/discover/model.py)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO discoveries VALUES (?, ?, ?, ?)",
+            (company, url, to_text(now()), json.dumps(result, ensure_ascii=False)),
+        )
+
+    def discoveries(self) -> dict[str, dict[str, Any]]:
+        """Company slug → its latest discovery result, with ``discovered_at`` added."""
+        rows = self.db.execute("SELECT company, discovered_at, result FROM discoveries ORDER BY company")
+        return {
+            row["company"]: {**json.loads(row["result"]), "discovered_at": row["discovered_at"]}
+            for row in rows
+        }

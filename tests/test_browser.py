@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from servaudit.browser import USER_AGENT, find_chromium, open_browser
+from servaudit.browser import find_chromium, open_browser, visitor_user_agent
 from servaudit.errors import InfrastructureError
 
 
@@ -29,10 +29,10 @@ def site(tmp_path: Path) -> Iterator[str]:
 
 
 def test_chromium_opens_a_local_page_in_separate_contexts(site: str, tmp_path: Path) -> None:
-    async def visit() -> tuple[str, str, int]:
+    async def visit() -> tuple[str, str, int, bool, str]:
         async with open_browser() as browser:
-            first = await browser.new_context(user_agent=USER_AGENT)
-            second = await browser.new_context(user_agent=USER_AGENT)
+            first = await browser.new_context(user_agent=visitor_user_agent(browser))
+            second = await browser.new_context(user_agent=visitor_user_agent(browser))
             page = await first.new_page()
             await page.goto(site)
             await page.evaluate("localStorage.setItem('seen', 'yes')")
@@ -41,11 +41,14 @@ def test_chromium_opens_a_local_page_in_separate_contexts(site: str, tmp_path: P
             await other.goto(site)
             leaked = await other.evaluate("localStorage.getItem('seen')")
             agent = await page.evaluate("navigator.userAgent")
-            return await page.title(), agent, 0 if leaked is None else 1
+            webdriver = await page.evaluate("navigator.webdriver")
+            return await page.title(), agent, 0 if leaked is None else 1, webdriver, browser.version
 
-    title, agent, leaked = asyncio.run(visit())
+    title, agent, leaked, webdriver, version = asyncio.run(visit())
     assert title == "Kontakt"
     assert "HeadlessChrome" not in agent
+    assert f"Chrome/{version.split('.')[0]}.0.0.0" in agent, "the claimed version is the real one"
+    assert webdriver is False, "the page sees no automation flag"
     assert leaked == 0, "contexts share no storage"
     assert (tmp_path / "shot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -8,6 +8,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from servaudit.sandbox import DEMO_FORMS
+from servaudit.sandbox.chat_site import DEMO_CHATS
 from tests.audit_fixtures import read_ground_truth
 
 
@@ -24,9 +26,8 @@ def test_demo_runs_the_whole_audit_and_measures_true_response_times(tmp_path: Pa
     assert f"report: {out / 'report' / 'index.html'}" in done.stdout
     for name in ("audit/audit.toml", "audit/servaudit.sqlite", "report/index.html", "report/report.json"):
         assert (out / name).is_file(), name
-    assert len(list((out / "report/companies").glob("*.html"))) == 9
-
     report = json.loads((out / "report/report.json").read_text())
+    assert len(list((out / "report/companies").glob("*.html"))) == len(report["companies"])
     truth = read_ground_truth(out / "audit/sandbox-ground-truth.jsonl")
     first_human = {}
     for record in truth:
@@ -35,10 +36,34 @@ def test_demo_runs_the_whole_audit_and_measures_true_response_times(tmp_path: Pa
                 record["inquiry_received_at"]
             )
             first_human[record["company"]] = delay.total_seconds()
-    assert set(first_human) == {"nordwind", "larkspur", "brightline", "merkur"}
-    for slug, true_seconds in first_human.items():
-        measured = report["companies"][slug]["channels"]["email"]["median_first_human_response_seconds"]
-        assert abs(measured - true_seconds) < 1.0, (slug, measured, true_seconds)
+    email_answered = {"nordwind", "larkspur", "brightline", "merkur"}
+    form_answered = {"copperfield", "sonnenhof", "bluewater", "kaltenbach"}
+    assert email_answered | form_answered <= set(first_human)
+    for slug in email_answered | form_answered:
+        channel = "email" if slug in email_answered else "form"
+        measured = report["companies"][slug]["channels"][channel]["median_first_human_response_seconds"]
+        assert abs(measured - first_human[slug]) < 1.0, (slug, measured, first_human[slug])
+    # Forms: submitted ones are timed like e-mail; blocked and failed ones say why; a fake "thank you" shows
+    # as submitted with no reply at all.
+    forms = {slug: report["companies"][slug]["channels"]["form"] for slug in DEMO_FORMS}
+    assert {slug: form["outcome"] for slug, form in forms.items()} == {
+        **{slug: "submitted" for slug in form_answered | {"pinecrest"}},
+        "ashdown": "blocked",
+        "elbufer": "failed",
+    }
+    assert forms["pinecrest"]["delivered"] == 1 and forms["pinecrest"]["responded"] == 0
+    # Chat: each demo chat's outcome; the wait to the first human reply is measured in the page.
+    chats = {slug: report["companies"][slug]["channels"]["chat"] for slug in DEMO_CHATS}
+    assert {slug: chat["outcome"] for slug, chat in chats.items()} == {
+        "kaiserhof": "human", "sunnyside": "human", "roboreply": "bot_only", "mondschein": "offline",
+        "slowpoll": "human",
+    }  # fmt: skip
+    chat_truth = {r["company"]: r["wait_seconds"] for r in reversed(truth) if r["kind"] == "chat_human"}
+    for slug in ("kaiserhof", "sunnyside"):
+        assert abs(chats[slug]["median_first_human_response_seconds"] - chat_truth[slug]) < 1.0, slug
+    polled = chats["slowpoll"]["median_first_human_response_seconds"] - chat_truth["slowpoll"]
+    assert -0.2 <= polled <= 2.2, "within the widget's poll interval"
+    assert chats["roboreply"]["responded"] == 1 and chats["roboreply"]["human_responded"] == 0
     for slug in ("alpenblick", "lindenau", "harbourpine", "quillledger", "fernwelt"):
         assert report["companies"][slug]["channels"]["email"]["median_first_human_response_seconds"] is None
 
@@ -58,7 +83,10 @@ def test_demo_runs_the_whole_audit_and_measures_true_response_times(tmp_path: Pa
 
 
 def test_every_command_teaches_with_an_example() -> None:
-    for command in ("init", "check", "run", "collect", "status", "report", "sandbox", "demo"):
+    for command in (
+        "init", "check", "run", "collect", "status", "report", "gate", "sandbox", "demo", "grade", "classify",
+        "discover",
+    ):
         done = servaudit(command, "--help")
         assert done.returncode == 0
         assert "Example:" in done.stdout and f"servaudit {command} " in done.stdout, command
@@ -99,7 +127,10 @@ def test_sandbox_command_serves_companies_and_writes_a_matching_audit(tmp_path: 
             if line.startswith("Ctrl-C"):
                 break
         assert any("nordwind" in line and "human" in line for line in lines)
-        sent = servaudit("run", "-a", str(tmp_path / "audit"))
+        assert any(" form " in line for line in lines) and any(" chat " in line for line in lines)
+        audit = (tmp_path / "audit" / "audit.toml").read_text()
+        assert "\nform = " in audit and "\nchat = " in audit
+        sent = servaudit("run", "-a", str(tmp_path / "audit"), "--channel", "email")
         assert sent.returncode == 0, sent.stderr
         assert "8 sent" in sent.stdout and "1 rejected" in sent.stdout
         event = json.loads(process.stdout.readline())

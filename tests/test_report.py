@@ -108,8 +108,11 @@ def test_report_json_and_html_show_the_same_figures(
     html = index.read_text(encoding="utf-8")
     for slug, figures in companies.items():
         row = html.split(f'data-company="{slug}"', 1)[1].split("</tr>", 1)[0]
-        assert duration(figures["overall"]["median_first_human_response_seconds"]) in row
-        assert f"n={figures['overall']['human_responded']}" in row
+        key = f"companies.{slug}.overall"
+        shown = duration(figures["overall"]["median_first_human_response_seconds"])
+        assert f'data-key="{key}.median_first_human_response_seconds" data-format="duration">{shown}<' in row
+        humans = figures["overall"]["human_responded"]
+        assert f'n=<span class="fig" data-key="{key}.human_responded" data-format="int">{humans}<' in row
     assert data["channels"]["email"]["inquiries"] == len(audit.config.companies)
 
 
@@ -117,5 +120,20 @@ def test_durations_read_like_a_person_writes_them() -> None:
     assert duration(None) == "–"
     assert duration(42.4) == "42 s"
     assert duration(5 * 60 + 3) == "5 min 3 s"
+    assert duration(5 * 60) == "5 min"
     assert duration(3 * 3600 + 25 * 60) == "3 h 25 min"
     assert duration(2 * 86400 + 5 * 3600) == "2 d 5 h"
+
+
+def test_german_and_english_catalogues_and_formats() -> None:
+    from servaudit.i18n import Locale, load_catalogue
+
+    assert set(load_catalogue("en")) == set(load_catalogue("de"))
+    german = Locale("de", "Europe/Berlin")
+    assert german.duration(2 * 3600 + 5 * 60) == "2 Std. 5 Min."
+    assert german.duration(45) == "45 Sek." and german.duration(3 * 86400 + 4 * 3600) == "3 Tg. 4 Std."
+    assert german.number(1234.56) == "1.234,6" and german.percent(0.8) == "80\xa0%"
+    assert Locale("en").number(1234.56) == "1,234.6" and Locale("en").percent(0.8) == "80%"
+    from datetime import UTC, datetime
+
+    assert german.moment(datetime(2026, 7, 1, 12, 0, tzinfo=UTC)) == "01.07.2026 14:00"  # CEST

@@ -6,6 +6,8 @@ Adding a channel means one module here, its data in probes/, and one line in CHA
 from __future__ import annotations
 
 from servaudit.channels.base import Channel
+from servaudit.channels.chat import ChatChannel
 from servaudit.channels.email import EmailChannel
+from servaudit.channels.form import FormChannel
 
-CHANNELS: dict[str, Channel] = {"email": EmailChannel()}
+CHANNELS: dict[str, Channel] = {"email": EmailChannel(), "form": FormChannel(), "chat": ChatChannel()}

@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 
 from playwright.async_api import Browser
 
+from servaudit.chat.transcript import TranscriptMessage
 from servaudit.config import AuditConfig, Persona
 from servaudit.plan import Inquiry
 
@@ -77,6 +78,8 @@ class Outcome:
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
     infrastructure_failed: bool = False
     """True when servaudit's own relay/browser failed: the run stops instead of trying every inquiry."""
+    transcript: tuple[TranscriptMessage, ...] = ()
+    """A chat's messages with page timestamps; the engine stores the company side's ones as replies."""
 
 
 class Channel(Protocol):

@@ -29,7 +29,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from servaudit.errors import InfrastructureError
 from servaudit.sandbox.behaviours import Inquiry, PlannedReply, plan_replies
+from servaudit.sandbox.chat_site import CHAT_FLEET, ChatCompany, ChatSite
 from servaudit.sandbox.fleet import DEFAULT_FLEET, SandboxCompany, validate_fleet
+from servaudit.sandbox.forms_site import FORM_FLEET, FormCompany, FormsSite
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +220,8 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         delay_scale: float = 1.0,
+        forms: Sequence[FormCompany] = FORM_FLEET,
+        chats: Sequence[ChatCompany] = CHAT_FLEET,
     ) -> None:
         if not host:
             # An empty host would listen on every interface; the sandbox stays on the one it is given.
@@ -237,6 +241,12 @@ class Sandbox:
         self._received = 0
         self._lock = threading.Lock()
         self._rng = random.Random()
+        self.forms: tuple[FormCompany, ...] = tuple(forms)
+        """Companies reached through a web contact form, served by the forms site (forms_site.py)."""
+        self._forms_site = FormsSite(self.forms, self.accept_form, host)
+        self.chats: tuple[ChatCompany, ...] = tuple(chats)
+        """Companies with a live-chat widget, served by the chat site (chat_site.py)."""
+        self._chat_site = ChatSite(self._truth.write, self.chats, host, delay_scale)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -263,11 +273,25 @@ class Sandbox:
         self._controller = controller
         self.smtp_port = sock.getsockname()[1]
         log.info("sandbox SMTP listening on %s:%d", self.smtp_host, self.smtp_port)
+        if self.forms:
+            try:
+                self._forms_site.start()
+            except InfrastructureError:
+                self.stop()
+                raise
+        if self.chats:
+            try:
+                self._chat_site.start()
+            except OSError as error:
+                self.stop()
+                raise InfrastructureError(f"The sandbox chat site did not start: {error}") from error
 
     def stop(self) -> None:
         controller, self._controller = self._controller, None
         if controller is not None:
             controller.stop()
+        self._forms_site.stop()
+        self._chat_site.stop()
         # Replies still waiting are dropped: the sandbox is gone, so are its companies.
         self._scheduler.stop()
 
@@ -307,6 +331,23 @@ class Sandbox:
         """Inquiries accepted so far; one message to two companies counts as two."""
         with self._lock:
             return self._received
+
+    def chat_url(self, slug: str) -> str:
+        """The page with chat company ``slug``'s widget (the sandbox must be running)."""
+        return self._chat_site.url(slug)
+
+    def form_url(self, slug: str) -> str:
+        """The contact page of form company ``slug`` (the sandbox must be running)."""
+        return self._forms_site.url(slug)
+
+    @property
+    def forms_site(self) -> FormsSite:
+        """The web server of the form companies: its submissions show what reached it."""
+        return self._forms_site
+
+    def accept_form(self, company: SandboxCompany, inquiry: Inquiry) -> None:
+        """A form that got through: the company's helpdesk answers it like an e-mail."""
+        self._accept(company, inquiry)
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener`` with every ground-truth record as it is written."""

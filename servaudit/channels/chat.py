@@ -1,0 +1,91 @@
+"""The live-chat channel: open the company's chat widget as the persona, ask, and record the chat.
+
+The chat itself is driven by servaudit.chat.session; this module turns an
+inquiry and the audit's settings into a chat plan and the result into an
+Outcome. The first visitor message starts the clock (``delivered_at``, the
+page time it appeared in the widget); every later message keeps its page
+timestamp in the transcript, which the engine stores as reply rows.
+"""
+
+from __future__ import annotations
+
+from servaudit.channels.base import Composed, Evidence, Outcome, ProbeContext, fill_placeholders
+from servaudit.chat.recipe import Recipe, load_all, load_recipe
+from servaudit.chat.session import ChatPlan, ChatSession
+from servaudit.config import ChatSettings
+from servaudit.errors import ConfigError
+from servaudit.plan import Inquiry
+
+
+def chat_settings(context: ProbeContext, inquiry: Inquiry) -> ChatSettings:
+    settings = context.config.companies[inquiry.company].chat
+    if settings is None:
+        raise ConfigError(f"company {inquiry.company!r} has no chat page")
+    return settings
+
+
+def chat_text(text: str) -> str:
+    """A letter as a chat message: no blank lines between paragraphs."""
+    return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
+class ChatChannel:
+    name = "chat"
+    needs_browser = True
+
+    def ready(self, context: ProbeContext) -> None:
+        audit_folder = context.evidence_dir.parent
+        load_all(audit_folder)  # every recipe must parse: detection may pick any of them
+        for slug, company in context.config.companies.items():
+            if company.chat is not None and company.chat.recipe is not None:
+                try:
+                    load_recipe(company.chat.recipe, audit_folder)
+                except ConfigError as exc:
+                    raise ConfigError(f"companies.{slug}.chat.recipe: {exc}") from None
+
+    def compose(self, inquiry: Inquiry, context: ProbeContext) -> Composed:
+        config = context.config
+        scenario = config.scenarios[inquiry.scenario]
+        company = config.companies[inquiry.company]
+        persona = config.persona
+        return Composed(
+            inquiry=inquiry,
+            subject=fill_placeholders(scenario.subject, persona, company.name),
+            body=chat_text(fill_placeholders(scenario.body, persona, company.name)),
+            sender=persona.email,
+        )
+
+    async def send(self, composed: Composed, context: ProbeContext) -> Outcome:
+        if context.browser is None:
+            return Outcome("not_sent", "no browser for the chat probe", infrastructure_failed=True)
+        inquiry = composed.inquiry
+        config = context.config
+        settings = chat_settings(context, inquiry)
+        scenario = config.scenarios[inquiry.scenario]
+        company = config.companies[inquiry.company]
+        followups = tuple(
+            chat_text(fill_placeholders(text, config.persona, company.name)) for text in scenario.followups
+        )
+        recipes: dict[str, Recipe] = load_all(context.evidence_dir.parent)
+        plan = ChatPlan(
+            url=settings.url,
+            messages=(composed.body, *followups),
+            name=config.persona.name,
+            email=config.persona.email,
+            topic=composed.subject,
+            wait_seconds=settings.wait_seconds,
+            widget_seconds=settings.widget_seconds,
+            fill_prechat=settings.fill_prechat,
+            evidence=lambda name: context.evidence_path(inquiry, name),
+            recipe=settings.recipe,
+        )
+        result = await ChatSession(context.browser, plan, recipes).run()
+        return Outcome(
+            status=result.status,  # type: ignore[arg-type]
+            detail=result.detail,
+            delivered_at=result.delivered_at,
+            outcome=result.outcome or None,
+            evidence=tuple(Evidence(kind, path, caption) for kind, path, caption in result.evidence),
+            infrastructure_failed=result.infrastructure_failed,
+            transcript=result.transcript,
+        )

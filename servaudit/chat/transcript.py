@@ -1,0 +1,204 @@
+"""Chat transcripts: the messages of one chat with their author side and page timestamps.
+
+A transcript is evidence (a JSON file next to the screenshots) and the
+source of the chat's reply rows in the store: every non-visitor message
+becomes a small RFC 822 message, so metrics, status and the report count
+chat answers exactly like e-mail ones. Timestamps are the page's clock in
+milliseconds, stamped when the message appeared in the widget.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.header import Header
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from servaudit.errors import ConfigError
+
+Author = Literal["visitor", "bot", "human", "system"]
+AUTHORS: tuple[str, ...] = ("visitor", "bot", "human", "system")
+FORMAT = 1
+AUTHOR_NAMES = {"visitor": "Visitor", "bot": "Chat bot", "human": "Agent", "system": "Chat"}
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+@dataclass(frozen=True)
+class TranscriptMessage:
+    author: Author
+    text: str
+    at_ms: int
+    """The page's clock (ms since the epoch) when the message appeared in the widget."""
+    name: str | None = None
+    """The author's display name as the widget shows it."""
+    label: str | None = None
+    """For the store: human, deflection, bot or system (None for the visitor)."""
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def at(self) -> datetime:
+        return from_ms(self.at_ms)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "author": self.author,
+            "text": self.text,
+            "at_ms": self.at_ms,
+            "name": self.name,
+            "label": self.label,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    first_reply_seconds: float | None
+    """First message of any kind (bot, human) after the visitor's first message."""
+    first_human_seconds: float | None
+    duration_seconds: float | None
+    """From the visitor's first message to the last message of the chat."""
+    messages: int
+    """Messages exchanged after the chat started (visitor's included, system notices not)."""
+
+
+def started_ms(messages: tuple[TranscriptMessage, ...] | list[TranscriptMessage]) -> int | None:
+    return next((m.at_ms for m in messages if m.author == "visitor"), None)
+
+
+def summarise(messages: tuple[TranscriptMessage, ...] | list[TranscriptMessage]) -> ChatSummary:
+    start = started_ms(messages)
+    if start is None:
+        return ChatSummary(None, None, None, 0)
+    after = [m for m in messages if m.at_ms >= start]
+
+    def seconds(message: TranscriptMessage | None) -> float | None:
+        return None if message is None else (message.at_ms - start) / 1000
+
+    replies = [m for m in after if m.author in ("bot", "human")]
+    human = next((m for m in after if m.label == "human"), None)
+    return ChatSummary(
+        first_reply_seconds=seconds(replies[0] if replies else None),
+        first_human_seconds=seconds(human),
+        duration_seconds=(after[-1].at_ms - start) / 1000,
+        messages=sum(1 for m in after if m.author != "system"),
+    )
+
+
+def save_transcript(path: Path, messages: tuple[TranscriptMessage, ...], meta: dict[str, Any]) -> None:
+    data = {"format": FORMAT, **meta, "messages": [m.as_dict() for m in messages]}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read_messages(path: Path) -> tuple[TranscriptMessage, ...]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(
+            TranscriptMessage(
+                author=item["author"] if item["author"] in AUTHORS else "system",
+                text=str(item["text"]),
+                at_ms=int(item["at_ms"]),
+                name=item.get("name"),
+                label=item.get("label"),
+                reasons=tuple(item.get("reasons") or ()),
+            )
+            for item in data["messages"]
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a readable chat transcript: {exc}") from None
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line as the report shows it (templates only lay these out)."""
+
+    side: str
+    """visitor, bot, human or system: the CSS class and the alignment."""
+    author: str
+    """The display name, or a neutral word for the side."""
+    label: str
+    text: str
+    offset: str
+    """Time since the visitor's first message: "+0:12", "−0:03" for a greeting before it."""
+    offset_seconds: float | None
+
+
+def _offset(ms: int, start: int | None) -> tuple[str, float | None]:
+    if start is None:
+        return "", None
+    seconds = (ms - start) / 1000
+    whole = round(abs(seconds))
+    sign = "−" if seconds < 0 and whole else "+"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{sign}{hours}:{minutes:02d}:{secs:02d}" if hours else f"{sign}{minutes}:{secs:02d}"
+    return text, seconds
+
+
+def load_transcript(path: Path) -> list[TranscriptLine]:
+    """A transcript evidence file as report lines (for report_templates/partials/transcript.html)."""
+    messages = read_messages(path)
+    start = started_ms(messages)
+    lines = []
+    for m in messages:
+        offset, seconds = _offset(m.at_ms, start)
+        lines.append(
+            TranscriptLine(
+                side=m.author,
+                author=m.name or AUTHOR_NAMES[m.author],
+                label=m.label or m.author,
+                text=m.text,
+                offset=offset,
+                offset_seconds=seconds,
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class ReplyRow:
+    """A non-visitor chat message as a row of the store's messages table."""
+
+    source: str
+    raw: bytes
+    arrived_at: datetime
+    from_name: str
+    label: str
+    reasons: tuple[str, ...]
+
+
+def reply_rows(inquiry_id: str, messages: tuple[TranscriptMessage, ...]) -> list[ReplyRow]:
+    """Rows for the messages the company's side wrote after the visitor's first message.
+
+    A greeting shown when the widget opened is no reply to the inquiry: it stays in the
+    transcript evidence only.
+    """
+    start = started_ms(messages)
+    if start is None:
+        return []
+    rows = []
+    for seq, m in enumerate(messages):
+        if m.author == "visitor" or m.at_ms < start:
+            continue
+        name = m.name or AUTHOR_NAMES[m.author]
+        raw = "\r\n".join(
+            [
+                f"From: {Header(name, 'utf-8').encode()}",
+                f"Date: {format_datetime(m.at)}",
+                f"Message-ID: <chat.{seq}.{inquiry_id}@transcript.invalid>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: 8bit",
+                "",
+                m.text,
+                "",
+            ]
+        ).encode("utf-8")
+        label = m.label or ("system" if m.author == "system" else m.author)
+        rows.append(ReplyRow(f"chat:{inquiry_id}:{seq}", raw, m.at, name, label, m.reasons))
+    return rows

@@ -1,0 +1,432 @@
+"""Crawling one site: breadth-first from the home page, bounded, polite, and never onto another host.
+
+Contact-like links ("Kontakt", "Impressum", "Hilfe") are fetched first within
+a depth, so a page limit cuts the least useful pages. Links to other hosts
+are only recorded (social profiles, external help centres). Everything
+found so far is kept when the time budget runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from servaudit.discover.extract import PageFindings, extract, page_help_vendor, same_site
+from servaudit.discover.fingerprints import Fingerprints
+from servaudit.discover.model import HelpFound, PageVisit, SiteResult
+from servaudit.discover.net import (
+    HostResolver,
+    TlsResult,
+    check_tls,
+    make_client,
+    ssl_context,
+    unverified_context,
+)
+from servaudit.discover.options import DiscoverOptions
+from servaudit.discover.page import parse_page
+from servaudit.discover.polite import Gates, Robots, robots_from_response
+
+if TYPE_CHECKING:
+    from servaudit.discover.render import Renderer
+
+MAX_REDIRECTS = 5
+_SKIP_SUFFIXES = (
+    ".pdf", ".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".ico", ".zip", ".gz", ".mp3", ".mp4",
+    ".mov", ".avi", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".css", ".js", ".json", ".xml",
+    ".rss", ".woff", ".woff2", ".ttf", ".exe", ".dmg", ".apk",
+)  # fmt: skip
+_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
+_GENERIC_TITLES = frozenset({"startseite", "home", "homepage", "willkommen", "welcome", "start"})
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    """The URL that answered (after redirects)."""
+    status: int | None
+    ttfb_ms: float | None
+    content_type: str
+    body: bytes
+    error: str | None = None
+    location: str | None = None
+    """Where a redirect points (absolute)."""
+
+
+def normalise(url: str) -> str:
+    """The form a URL is remembered in: no fragment, lower-case scheme and host, no default port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    port = parts.port if parts.port not in (None, default) else None
+    netloc = host if port is None else f"{host}:{port}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def _section(url: str) -> tuple[str, str]:
+    """Host and first path segment: /hilfe/ and /hilfe/rechnung are one help section."""
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower(), parts.path.strip("/").split("/", 1)[0].lower()
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def slug_for(host: str) -> str:
+    labels = host.removeprefix("www.").split(".")
+    stem = "-".join(labels[:-1] or labels)
+    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-") or "site"
+
+
+def name_for(site_name: str, title: str, slug: str) -> str:
+    if site_name.strip():
+        return " ".join(site_name.split())
+    parts = [p.strip() for p in re.split(r"\s+[|–—·:-]\s+", title) if p.strip()]
+    parts = [p for p in parts if p.lower() not in _GENERIC_TITLES]
+    return parts[0] if parts else slug.replace("-", " ").title()
+
+
+@dataclass
+class _Found:
+    """Items by identity, each kept at its smallest depth."""
+
+    items: dict[str, dict[Any, Any]] = field(default_factory=dict)
+
+    def add(self, kind: str, key: Any, item: Any) -> None:
+        bucket = self.items.setdefault(kind, {})
+        if key not in bucket or item.depth < bucket[key].depth:
+            bucket[key] = item
+
+    def merge(self, found: PageFindings) -> None:
+        for e in found.emails:
+            self.add("emails", e.address, e)
+        for p in found.phones:
+            self.add("phones", p.e164, p)
+        for f in found.forms:
+            self.add("forms", (f.url, f.action), f)
+        for c in found.chats:
+            self.add("chats", c.vendor, c)
+        for h in found.help:
+            self.add("help", _section(h.url), h)
+        for s in found.social:
+            self.add("social", normalise(s.url).rstrip("/"), s)
+        for hours in found.hours:
+            self.add("hours", hours.text.lower(), hours)
+
+    def sorted(self, kind: str) -> list[Any]:
+        return sorted(self.items.get(kind, {}).values(), key=lambda item: item.depth)
+
+
+class SiteClients:
+    """One site's HTTP clients: verifying certificates, and (only after a failed TLS check) not."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._clients: dict[bool, httpx.AsyncClient] = {}
+
+    def get(self, verify: bool) -> httpx.AsyncClient:
+        if verify not in self._clients:
+            context = self.crawler.verified if verify else self.crawler.unverified
+            self._clients[verify] = make_client(self.crawler.options, self.crawler.resolver, context)
+        return self._clients[verify]
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+
+class Crawler:
+    """Shared by every site of one run: TLS contexts, per-host gates, robots and TLS verdicts."""
+
+    def __init__(
+        self,
+        options: DiscoverOptions,
+        prints: Fingerprints,
+        resolver: HostResolver,
+        renderer: Renderer | None = None,
+    ) -> None:
+        self.options = options
+        self.prints = prints
+        self.resolver = resolver
+        self.renderer = renderer
+        self.gates = Gates(options.per_host, options.delay)
+        self.verified = ssl_context(options)
+        self.unverified = unverified_context()
+        self._robots: dict[str, asyncio.Task[Robots]] = {}
+        self._tls: dict[str, asyncio.Task[TlsResult]] = {}
+
+    # -- one request ------------------------------------------------------------
+
+    async def _get(self, url: str, client: httpx.AsyncClient) -> Fetched:
+        """One GET through the host's gate; the body is read up to ``max_bytes``."""
+        gate = self.gates.for_host(urlsplit(url).netloc.lower())
+        async with gate.admit():
+            started = time.monotonic()
+            try:
+                async with client.stream("GET", url) as response:
+                    ttfb = (time.monotonic() - started) * 1000
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) >= self.options.max_bytes:
+                            break
+                    location = response.headers.get("location")
+                    return Fetched(
+                        url,
+                        response.status_code,
+                        round(ttfb, 1),
+                        response.headers.get("content-type", ""),
+                        bytes(body[: self.options.max_bytes]),
+                        None,
+                        urljoin(url, location) if location and response.is_redirect else None,
+                    )
+            except httpx.TimeoutException:
+                return Fetched(url, None, None, "", b"", f"timed out after {self.options.timeout:g} s")
+            except httpx.HTTPError as exc:
+                return Fetched(url, None, None, "", b"", _reason(exc))
+
+    async def _client_for(self, url: str, clients: SiteClients, site: SiteResult | None) -> httpx.AsyncClient:
+        scheme, host, port = _origin(url)
+        if scheme != "https":
+            return clients.get(verify=True)
+        key = f"{host}:{port}"
+        if key not in self._tls:
+            self._tls[key] = asyncio.ensure_future(
+                check_tls(host, port, self.options, self.resolver, self.verified)
+            )
+        verdict = await asyncio.shield(self._tls[key])  # shared: one site's time-out must not cancel it
+        if site is not None and site.tls is None:
+            site.tls = verdict
+        if verdict.valid or verdict.detail.startswith("cannot connect"):
+            return clients.get(verify=True)  # a connection problem is reported by the request itself
+        if site is not None:
+            note = f"{verdict.origin}: {verdict.detail}; its pages were read without certificate verification"
+            if note not in site.notes:
+                site.notes.append(note)
+        return clients.get(verify=False)
+
+    async def robots(self, url: str, clients: SiteClients) -> Robots:
+        scheme, host, port = _origin(url)
+        key = f"{scheme}://{host}:{port}"
+        if key not in self._robots:
+            self._robots[key] = asyncio.ensure_future(self._read_robots(url, clients))
+        return await asyncio.shield(self._robots[key])
+
+    async def _read_robots(self, url: str, clients: SiteClients) -> Robots:
+        target = urljoin(url, "/robots.txt")
+        client = await self._client_for(url, clients, None)
+        fetched = await self._get(target, client)
+        for _ in range(MAX_REDIRECTS):
+            location = _location(fetched)
+            if location is None or urlsplit(location).hostname != urlsplit(target).hostname:
+                break
+            fetched = await self._get(location, client)
+        robots = robots_from_response(fetched.status, fetched.body.decode("utf-8", "replace"))
+        delay = robots.crawl_delay()
+        if delay is not None:
+            self.gates.for_host(urlsplit(url).netloc.lower()).slow_down(delay)
+        return robots
+
+    async def fetch(self, url: str, state: _SiteState, any_host: bool = False) -> Fetched:
+        """GET with robots.txt and redirects; ``any_host`` lets redirects change host (the home page)."""
+        site = state.site
+        for _ in range(MAX_REDIRECTS + 1):
+            robots = await self.robots(url, state.clients)
+            if not robots.allows(url):
+                site.robots_disallowed.append(url)
+                reason = "robots.txt could not be read (RFC 9309: treated as disallowing everything)"
+                detail = reason if robots.status == "unreachable" else "disallowed by robots.txt"
+                return Fetched(url, None, None, "", b"", detail)
+            fetched = await self._get(url, await self._client_for(url, state.clients, site))
+            location = _location(fetched)
+            if location is None:
+                return fetched
+            host = (urlsplit(location).hostname or "").lower()
+            if urlsplit(location).scheme not in ("http", "https"):
+                return Fetched(url, fetched.status, fetched.ttfb_ms, "", b"", f"redirects to {location}")
+            if not any_host and not same_site(host, state.host):
+                return Fetched(
+                    url, fetched.status, fetched.ttfb_ms, "", b"", f"redirects to another host: {host}"
+                )
+            url = location
+        return Fetched(url, None, None, "", b"", f"more than {MAX_REDIRECTS} redirects")
+
+    # -- one site ---------------------------------------------------------------
+
+    async def crawl(self, url: str, on_page: Callable[[str], None] | None = None) -> SiteResult:
+        site = SiteResult(url=url)
+        state = _SiteState(self, site, on_page)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.options.time_budget):
+                await state.run()
+        except TimeoutError:
+            site.stopped = "time budget"
+            site.notes.append(f"stopped after the time budget of {self.options.time_budget:g} s")
+        except Exception as exc:
+            # A bug met on one site's pages must not cost the other sites their results.
+            site.stopped = "error"
+            site.error = f"internal error while reading this site ({exc!r}); please report it"
+        finally:
+            state.finish()
+            if self.renderer is not None:
+                await self.renderer.close_site(state)
+            await state.clients.aclose()
+            site.seconds = time.monotonic() - started
+        return site
+
+
+def _location(fetched: Fetched) -> str | None:
+    return fetched.location if fetched.status in (301, 302, 303, 307, 308) else None
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {text}"
+    return text
+
+
+def decode(body: bytes, content_type: str) -> str:
+    charset = None
+    match = re.search(r"charset=([A-Za-z0-9_-]+)", content_type, re.I)
+    if match:
+        charset = match.group(1)
+    else:
+        meta = _CHARSET.search(body[:4096])
+        charset = meta.group(1).decode("ascii") if meta else None
+    try:
+        return body.decode(charset or "utf-8", "replace")
+    except LookupError:
+        return body.decode("utf-8", "replace")
+
+
+def _is_html(fetched: Fetched) -> bool:
+    kind = fetched.content_type.lower()
+    return "html" in kind or (
+        not kind and fetched.body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
+    )
+
+
+class _SiteState:
+    def __init__(self, crawler: Crawler, site: SiteResult, on_page: Callable[[str], None] | None) -> None:
+        self.crawler = crawler
+        self.options = crawler.options
+        self.site = site
+        self.on_page = on_page
+        self.found = _Found()
+        self.host = ""
+        self.seen: set[str] = set()
+        self.scheduled = 0
+        self.page_limit_hit = False
+        self.queue: asyncio.PriorityQueue[tuple[int, int, int, str, bool]] = asyncio.PriorityQueue()
+        self.documents: dict[str, Fetched] = {}
+        self.clients = SiteClients(crawler)
+        """Pages being rendered, answered to Chromium from what the crawler fetched."""
+
+    async def run(self) -> None:
+        start = self.site.url
+        self.seen.add(normalise(start))
+        self.scheduled = 1
+        home = await self.crawler.fetch(start, self, any_host=True)
+        self.host = (urlsplit(home.url).hostname or "").lower()
+        self.site.final_url = home.url
+        self.site.slug = slug_for(self.host)
+        self.seen.add(normalise(home.url))
+        if home.status is None or home.status >= 400 or not _is_html(home):
+            self.site.stopped = "error"
+            self.site.error = home.error or (
+                f"the home page answered HTTP {home.status}" if home.status else "no answer"
+            )
+            if home.status is not None and home.status < 400:
+                self.site.error = f"the home page is not HTML ({home.content_type or 'no content type'})"
+            self.site.pages.append(PageVisit(home.url, 0, home.status, home.ttfb_ms, self.site.error, True))
+            return
+        await self.visit(home, depth=0, contact=False)
+        workers = [asyncio.ensure_future(self.worker()) for _ in range(self.options.per_host)]
+        joined = asyncio.ensure_future(self.queue.join())
+        try:
+            await asyncio.wait([joined, *workers], return_when=asyncio.FIRST_COMPLETED)
+            for worker in workers:
+                error = worker.exception() if worker.done() and not worker.cancelled() else None
+                if error is not None:
+                    raise error
+        finally:
+            joined.cancel()
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        if self.page_limit_hit:
+            self.site.stopped = "page limit"
+
+    async def worker(self) -> None:
+        while True:
+            depth, _, _, url, contact = await self.queue.get()
+            try:
+                fetched = await self.crawler.fetch(url, self)
+                await self.visit(fetched, depth, contact)
+            finally:
+                self.queue.task_done()
+
+    async def visit(self, fetched: Fetched, depth: int, contact: bool) -> None:
+        if self.on_page:
+            self.on_page(fetched.url)
+        findings: PageFindings | None = None
+        error = fetched.error
+        if fetched.status is not None and fetched.status >= 400:
+            error = f"HTTP {fetched.status}"
+        elif fetched.status is not None and _is_html(fetched):
+            html = decode(fetched.body, fetched.content_type)
+            if self.crawler.renderer is not None:
+                html = await self.crawler.renderer.render(fetched, html, self)
+            page = parse_page(fetched.url, html)
+            if depth == 0:
+                self.site.name = name_for(page.site_name, page.title, self.site.slug)
+            findings = extract(page, depth, self.host, self.crawler.prints)
+            vendor = page_help_vendor(page, self.crawler.prints)
+            if vendor:
+                findings.help.append(HelpFound(vendor[0], fetched.url, page.title[:120], vendor[1], depth))
+            self.found.merge(findings)
+            self.schedule(findings, depth)
+        shows = findings is not None and findings.shows_a_channel
+        self.site.pages.append(
+            PageVisit(fetched.url, depth, fetched.status, fetched.ttfb_ms, error, contact or shows)
+        )
+
+    def schedule(self, findings: PageFindings, depth: int) -> None:
+        if depth + 1 > self.options.max_depth:
+            return
+        for url, contact in findings.follow:
+            key = normalise(url)
+            if key in self.seen or urlsplit(key).path.lower().endswith(_SKIP_SUFFIXES):
+                continue
+            if self.scheduled >= self.options.max_pages:
+                self.page_limit_hit = True
+                return
+            self.seen.add(key)
+            self.scheduled += 1
+            self.queue.put_nowait((depth + 1, 0 if contact else 1, self.scheduled, url, contact))
+
+    def finish(self) -> None:
+        site = self.site
+        if not site.slug:
+            site.slug = slug_for((urlsplit(site.url).hostname or "").lower())
+        if not site.name:
+            site.name = name_for("", "", site.slug)
+        site.emails = self.found.sorted("emails")
+        site.phones = self.found.sorted("phones")
+        site.forms = self.found.sorted("forms")
+        site.chats = self.found.sorted("chats")
+        site.help = self.found.sorted("help")
+        site.social = self.found.sorted("social")
+        site.hours = self.found.sorted("hours")
+        site.pages.sort(key=lambda p: (p.depth, p.url))

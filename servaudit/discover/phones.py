@@ -1,0 +1,76 @@
+"""Phone numbers in pages, parsed by `phonenumbers` and classified the way German callers pay for them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+HOME_REGION = "DE"
+FREE, SHARED_COST, PREMIUM, GEOGRAPHIC, MOBILE = "free", "shared-cost", "premium", "geographic", "mobile"
+INTERNATIONAL, PERSONAL, OTHER = "international", "personal", "other"
+
+_TYPES = {
+    PhoneNumberType.TOLL_FREE: FREE,  # 0800
+    PhoneNumberType.SHARED_COST: SHARED_COST,  # 0180x
+    PhoneNumberType.PREMIUM_RATE: PREMIUM,  # 0900
+    PhoneNumberType.FIXED_LINE: GEOGRAPHIC,
+    PhoneNumberType.MOBILE: MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: GEOGRAPHIC,
+    PhoneNumberType.PERSONAL_NUMBER: PERSONAL,  # 0700
+}
+# In running text only what looks dialled is taken: a number starting with + or 0, so that order,
+# register or tax numbers on an imprint page are not read as phone numbers.
+_DIALLED = re.compile(r"^\(?(\+|00|0)")
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    display: str
+    """For reading: national format for German numbers, international for others."""
+    type: str
+    """free | shared-cost | premium | geographic | mobile | personal | international | other."""
+
+
+def classify(number: phonenumbers.PhoneNumber) -> str:
+    if phonenumbers.region_code_for_number(number) != HOME_REGION:
+        return INTERNATIONAL
+    return _TYPES.get(phonenumbers.number_type(number), OTHER)
+
+
+def _phone(number: phonenumbers.PhoneNumber) -> Phone | None:
+    if not phonenumbers.is_valid_number(number):
+        return None
+    german = phonenumbers.region_code_for_number(number) == HOME_REGION
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL if german else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return Phone(
+        e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        display=phonenumbers.format_number(number, style),
+        type=classify(number),
+    )
+
+
+def parse_phone(text: str) -> Phone | None:
+    """One number as written (a tel: link's target or a page's text), or None when it is no valid number."""
+    text = unquote(text).strip()
+    try:
+        return _phone(phonenumbers.parse(text, HOME_REGION))
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def phones_in_text(text: str) -> list[Phone]:
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(text, HOME_REGION, leniency=phonenumbers.Leniency.VALID):
+        if not _DIALLED.match(match.raw_string):
+            continue
+        phone = _phone(match.number)
+        if phone is not None:
+            found.append(phone)
+    return found

@@ -1,0 +1,107 @@
+"""Exports of the report data: CSV tables for spreadsheets and PDFs of the pages (through Chromium).
+
+The CSV files carry the same figures as report.json, machine-readable: numbers
+with a decimal point, times in seconds, empty cells for "no value". They are
+UTF-8 with a byte-order mark so that spreadsheet programs detect the encoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from servaudit.browser import open_browser
+
+CSV_ENCODING = "utf-8-sig"
+
+
+def flatten(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Scalar figures as flat columns: answered_within.1h.count → answered_within_1h_count."""
+    flat: dict[str, Any] = {}
+    for key, value in figures.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            if key == "outcomes":
+                flat[name] = ";".join(f"{k}={v}" for k, v in sorted(value.items()))
+            else:
+                flat.update(flatten(value, name + "_"))
+        elif isinstance(value, list):
+            continue  # curves stay in report.json
+        else:
+            flat[name] = value
+    return flat
+
+
+def _write(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    with path.open("w", encoding=CSV_ENCODING, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return path
+
+
+def company_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for slug, company in data["companies"].items():
+        base = {
+            "company": slug,
+            "name": company["name"],
+            "rank": company["rank"],
+            "score": company["score"]["value"],
+            "passed": company["score"]["passed"],
+        }
+        yield {**base, "channel": "all", **flatten(company["overall"])}
+        for channel, figures in company["channels"].items():
+            channel_score = company["score"]["channels"].get(channel, {}).get("score")
+            yield {
+                **base,
+                "channel": channel,
+                "channel_score": channel_score,
+                "reachability": company["reachability"][channel],
+                **flatten(figures),
+            }
+
+
+def write_csv(data: dict[str, Any], folder: Path) -> list[Path]:
+    """companies.csv (one row per company and channel, plus 'all'), channels.csv, inquiries.csv,
+    reachability.csv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    reach = [
+        {"company": slug, "channel": channel, "status": status}
+        for slug, company in data["companies"].items()
+        for channel, status in company["reachability"].items()
+    ]
+    return [
+        _write(folder / "companies.csv", list(company_rows(data))),
+        _write(
+            folder / "channels.csv",
+            [{"channel": name, **flatten(figures)} for name, figures in data["channels"].items()],
+        ),
+        _write(folder / "inquiries.csv", data["inquiries"]),
+        _write(folder / "reachability.csv", reach),
+    ]
+
+
+def write_pdfs(pages: Sequence[Path], chromium: str | None = None) -> list[Path]:
+    """A PDF next to each HTML page, printed by Chromium with the pages' print style."""
+    return asyncio.run(_print(pages, chromium))
+
+
+async def _print(pages: Sequence[Path], chromium: str | None) -> list[Path]:
+    written = []
+    async with open_browser(chromium) as browser:
+        context = await browser.new_context()
+        page = await context.new_page()
+        for source in pages:
+            await page.goto(source.resolve().as_uri(), wait_until="load")
+            target = source.with_suffix(".pdf")
+            await page.pdf(path=str(target), format="A4", print_background=True, prefer_css_page_size=True)
+            written.append(target)
+        await context.close()
+    return written

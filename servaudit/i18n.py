@@ -1,0 +1,138 @@
+"""The report's language: a message catalogue per language and locale-aware number, date and duration formats.
+
+Fixed texts live in report_templates/messages/<lang>.toml (an audit folder
+may override them like any template), never in templates or code. Numbers,
+percentages and dates are formatted by Babel from the CLDR data, so German
+gets decimal commas and "80 %"; durations read like a person writes them
+("2 h 5 min", "2 Std. 5 Min.") with unit names from the catalogue.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
+
+from servaudit.errors import ConfigError
+from servaudit.resources import search_path
+
+LANGUAGES = ("en", "de")
+MISSING = "–"
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def load_catalogue(language: str, audit_folder: Path | None = None) -> dict[str, str]:
+    """The messages of a language; an audit folder's own file overrides single keys."""
+    if language not in LANGUAGES:
+        raise ConfigError(f"language {language!r} is not available; choose one of {', '.join(LANGUAGES)}")
+    messages: dict[str, str] = {}
+    for base in reversed(search_path("report_templates", audit_folder)):
+        path = base / "messages" / f"{language}.toml"
+        if path.is_file():
+            try:
+                messages.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{path}: {exc}") from None
+    return messages
+
+
+@dataclass
+class Locale:
+    """Texts and formats of one language; templates get it as ``t`` (texts) and via view objects."""
+
+    language: str = "en"
+    timezone: str = "UTC"
+    audit_folder: Path | None = None
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.messages:
+            self.messages = load_catalogue(self.language, self.audit_folder)
+
+    def t(self, key: str, **values: Any) -> str:
+        """The message for a key, with {placeholders} filled; a missing key is a loud error."""
+        try:
+            text = self.messages[key]
+        except KeyError:
+            raise ConfigError(f"message {key!r} is missing from the {self.language} catalogue") from None
+        return text.format(**values) if values else text
+
+    def t_channel(self, name: str) -> str:
+        """A channel's display name; a channel the catalogue does not know shows its own name."""
+        return self.messages.get(f"channel.{name}", name)
+
+    def t_or(self, key: str, default: str) -> str:
+        """For open vocabularies (labels, states, outcomes from other modules): the word itself if unknown."""
+        return self.messages.get(key, default)
+
+    # -- formats -------------------------------------------------------------
+
+    def duration(self, seconds: float | None) -> str:
+        """'2 h 5 min', '45 s', '3 d 4 h' (German: '2 Std. 5 Min.'); '–' for no value."""
+        if seconds is None:
+            return MISSING
+        unit = {name: self.t(f"unit.{name}") for name in ("s", "min", "h", "d")}
+        seconds = max(0.0, seconds)
+        if seconds < 60:
+            return f"{seconds:.0f} {unit['s']}"
+        minutes = int(seconds // 60)
+        if minutes < 60:
+            if minutes < 10 and int(seconds % 60):
+                return f"{minutes} {unit['min']} {int(seconds % 60)} {unit['s']}"
+            return f"{minutes} {unit['min']}"
+        hours, minutes = divmod(minutes, 60)
+        if hours < 24:
+            return f"{hours} {unit['h']} {minutes} {unit['min']}" if minutes else f"{hours} {unit['h']}"
+        days, hours = divmod(hours, 24)
+        return f"{days} {unit['d']} {hours} {unit['h']}" if hours else f"{days} {unit['d']}"
+
+    def percent(self, value: float | None) -> str:
+        return MISSING if value is None else format_percent(value, locale=self.language)
+
+    def integer(self, value: float | None) -> str:
+        return MISSING if value is None else format_decimal(round(value), locale=self.language)
+
+    def number(self, value: float | None, digits: int = 1) -> str:
+        if value is None:
+            return MISSING
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return format_decimal(value, pattern, locale=self.language)
+
+    def moment(self, value: datetime | None) -> str:
+        if value is None:
+            return MISSING
+        zone = ZoneInfo(self.timezone)
+        return format_datetime(value, self.t("format.datetime"), tzinfo=zone, locale=self.language)
+
+    def text(self, value: Any) -> str:
+        return MISSING if value is None or value == "" else str(value)
+
+    def format(self, kind: str, value: Any) -> str:
+        """Format a figure by its kind: percent, duration, int, score, number, text."""
+        if kind == "percent":
+            return self.percent(value)
+        if kind == "duration":
+            return self.duration(value)
+        if kind == "int":
+            return self.integer(value)
+        if kind == "score":
+            return self.number(value, 0)
+        if kind == "number":
+            return self.number(value, 1)
+        return self.text(value)

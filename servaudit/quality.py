@@ -1,0 +1,405 @@
+"""Answer quality of one reply: the scenario's facts plus the form checks of mystery-shopping studies.
+
+A reply scores 0–100. Every point comes from a named check whose rule (and
+what was found) is one readable sentence, so a consultant can see why a reply
+got its score and override it with `servaudit grade`. Phrases are data
+(probes/vocabulary/quality.toml); facts come from the audit's scenario or, when
+it lists none, from the stock scenario of the same name (probes/scenarios/).
+
+Fact format (in `facts = [...]` of a scenario): "what the answer states: phrase | phrase | …".
+The fact counts as answered when the reply's own text (quote removed) contains
+any of the phrases; "*" spans a few words. Without phrases after a colon, the
+fact's own words are used, and the check says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from email.message import Message
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from servaudit import message as mail
+from servaudit.classify import (
+    _PHONE,
+    ACKNOWLEDGEMENT,
+    DEFLECTION,
+    HUMAN,
+    Phrases,
+    Signals,
+    Vocabulary,
+    fold,
+    sentences,
+)
+from servaudit.errors import ConfigError
+from servaudit.resources import find, load_toml
+
+if TYPE_CHECKING:
+    from servaudit.config import Audit
+    from servaudit.store import InquiryRecord, Store
+
+SCORED_LABELS = frozenset({HUMAN, DEFLECTION, ACKNOWLEDGEMENT})
+"""Replies with content to judge; bounces, out-of-office notes and marketing get no score."""
+
+POINTS = {
+    "facts": 40,
+    "greeting_by_name": 10,
+    "formal_address": 5,
+    "named_agent": 10,
+    "signature_contact": 5,
+    "next_step": 10,
+    "noreply_sender": 5,
+    "reference_number": 5,
+    "unneeded_data_request": 5,
+    "redirected": 5,
+}
+"""Weights of the checks; they add up to 100."""
+
+Answered = Literal["fully", "partly", "not"]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    points: int
+    """Points this check contributed (0 when failed)."""
+    rule: str
+    """The rule in one readable sentence, including what was found."""
+
+
+@dataclass(frozen=True)
+class QualityScore:
+    score: int
+    answered: Answered
+    checks: tuple[Check, ...]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> QualityScore:
+        data = json.loads(text)
+        return cls(data["score"], data["answered"], tuple(Check(**c) for c in data["checks"]))
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    phrases: Phrases
+    from_own_words: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Fact:
+        name, sep, alternatives = text.partition(":")
+        options = tuple(p.strip().lower() for p in alternatives.split("|") if p.strip()) if sep else ()
+        if options:
+            return cls(name.strip(), Phrases.of(options), False)
+        # No phrases given: the description's longer words, each of which the reply must contain.
+        words = tuple(w for w in re.findall(r"\w+", text.lower()) if len(w) >= 5)
+        return cls(text.strip(), Phrases.of(words), True)
+
+
+@dataclass(frozen=True)
+class QualityVocabulary:
+    openings: tuple[str, ...]
+    informal: frozenset[str]
+    formal: frozenset[str]
+    next_step: Phrases
+    reference_words: tuple[str, ...]
+    data_requests: Phrases
+    data_items: dict[str, Phrases]
+    not_a_person: frozenset[str]
+
+    @classmethod
+    def load(cls, audit_folder: Path | None = None) -> QualityVocabulary:
+        data = load_toml("vocabulary/quality.toml", audit_folder)
+
+        def words(section: str, key: str) -> tuple[str, ...]:
+            return tuple(str(w) for w in data.get(section, {}).get(key, ()))
+
+        items = data.get("data_request", {}).get("items", {})
+        return cls(
+            openings=tuple(w.lower() for w in words("greeting", "openings")),
+            informal=frozenset(w.lower() for w in words("formal_address", "informal")),
+            formal=frozenset(words("formal_address", "formal")),
+            next_step=Phrases.of(tuple(w.lower() for w in words("next_step", "phrases"))),
+            reference_words=tuple(w.lower() for w in words("reference", "words")),
+            data_requests=Phrases.of(tuple(w.lower() for w in words("data_request", "requests"))),
+            data_items={k: Phrases.of(tuple(str(p).lower() for p in v)) for k, v in items.items()},
+            not_a_person=frozenset(w.lower() for w in words("named_agent", "not_a_person")),
+        )
+
+
+def stock_scenario(scenario: str, audit_folder: Path | None = None) -> tuple[str | None, tuple[str, ...]]:
+    """(language, facts) of the stock scenario probes/scenarios/<name>.toml; (None, ()) when there is none."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", scenario):
+        return None, ()
+    try:
+        find(f"scenarios/{scenario}.toml", "probes", audit_folder)
+    except ConfigError:
+        return None, ()
+    data = load_toml(f"scenarios/{scenario}.toml", audit_folder)
+    language = data.get("language")
+    return (str(language) if language else None), tuple(str(f) for f in data.get("facts", ()))
+
+
+def stock_facts(scenario: str, audit_folder: Path | None = None) -> tuple[str, ...]:
+    return stock_scenario(scenario, audit_folder)[1]
+
+
+# -- the checks -------------------------------------------------------------
+
+
+def _check(name: str, passed: bool, rule: str) -> Check:
+    return Check(name, passed, POINTS[name] if passed else 0, rule)
+
+
+def check_facts(text: str, facts: tuple[Fact, ...]) -> tuple[Answered, Check]:
+    if not facts:
+        return "not", _check("facts", False, "the scenario lists no facts, so no answer can be confirmed")
+    found: list[str] = []
+    missing: list[str] = []
+    for fact in facts:
+        if fact.from_own_words:
+            hits = fact.phrases.hits(text)
+            ok = len(hits) == len(fact.phrases.phrases) and bool(hits)
+            (found if ok else missing).append(f"{fact.name!r} (by its own words)")
+        else:
+            hits = fact.phrases.hits(text)
+            (found if hits else missing).append(f"{fact.name!r} ({hits[0]!r})" if hits else repr(fact.name))
+    answered: Answered = "fully" if not missing else "partly" if found else "not"
+    points = round(POINTS["facts"] * len(found) / len(facts))
+    rule = f"states {len(found)} of {len(facts)} facts"
+    rule += f"; found: {', '.join(found)}" if found else ""
+    rule += f"; missing: {', '.join(missing)}" if missing else ""
+    return answered, Check("facts", bool(found), points, rule)
+
+
+def check_greeting(text: str, persona_name: str, vocabulary: QualityVocabulary) -> Check:
+    # Helpdesk markers ("##- Please type your reply above this line -##") come before the greeting.
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("##")][:2]
+    names = [n.lower() for n in persona_name.split() if len(n) > 1]
+    for line in lines:
+        folded = line.lower()
+        opening = next((o for o in vocabulary.openings if folded.startswith(o)), None)
+        if opening and any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", folded) for n in names):
+            return _check("greeting_by_name", True, f"greets the persona by name: {line[:60]!r}")
+    first = lines[0][:60] if lines else ""
+    return _check("greeting_by_name", False, f"no greeting with {persona_name!r}; opens with {first!r}")
+
+
+def check_formal(text: str, language: str, vocabulary: QualityVocabulary) -> Check:
+    if language != "de":
+        return _check("formal_address", True, "English has no formal/informal address: counted as met")
+    words = re.findall(r"\w+", text)
+    informal = sorted({w for w in words if w.lower() in vocabulary.informal})
+    formal = sorted({w for w in words if w in vocabulary.formal})
+    if informal:
+        return _check("formal_address", False, f"addresses the reader informally ({', '.join(informal)})")
+    if formal:
+        return _check("formal_address", True, f"addresses the reader formally ({', '.join(formal[:3])})")
+    salutation = re.search(r"\b(Frau|Herr|Herrn)\s+\w+", text)
+    if salutation:
+        return _check("formal_address", True, f"no 'du', and addresses the reader as {salutation.group(0)!r}")
+    return _check("formal_address", False, "addresses the reader neither as 'Sie' nor as 'du'")
+
+
+def _person_line(line: str, vocabulary: QualityVocabulary, domain: str) -> bool:
+    words = re.sub(r"^(i\.\s*a\.|i\.\s*v\.|pp\.?)\s+", "", line.strip(), flags=re.I).split()
+    if not 1 <= len(words) <= 3:
+        return False
+    # A word of the sender's domain is the company's name, not a person's.
+    plain = domain.replace("-", "").replace(".", "")
+    if any(len(w) > 3 and _ascii(w.lower()) in plain for w in words):
+        return False
+    return all(
+        w[:1].isupper()
+        and w.replace("-", "").replace("'", "").isalpha()
+        and w.lower() not in vocabulary.not_a_person
+        for w in words
+    )
+
+
+def _ascii(text: str) -> str:
+    return text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+
+
+def check_named_agent(signals: Signals, vocabulary: QualityVocabulary) -> Check:
+    candidates = [line for line in signals.parts.signature.splitlines() if line.strip()][:6]
+    tail = [line for line in signals.parts.new_text.splitlines() if line.strip()][-4:]
+    domain = signals.sender.rpartition("@")[2]
+    for line in [*candidates, *tail]:
+        if _person_line(line, vocabulary, domain):
+            return _check("named_agent", True, f"signed by a person: {line.strip()!r}")
+    return _check("named_agent", False, "no person's name in the closing (only a team, or nothing)")
+
+
+def check_signature_contact(signals: Signals) -> Check:
+    signature = signals.parts.signature
+    phone = _PHONE.search(signature)
+    web = re.search(r"(?i)\b(www\.[\w.-]+|https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+)", signature)
+    found = phone.group(0) if phone else web.group(0) if web else None
+    if found:
+        return _check("signature_contact", True, f"signature gives contact data ({found.strip()!r})")
+    return _check("signature_contact", False, "no phone number, web or e-mail address in the signature")
+
+
+def check_next_step(text: str, vocabulary: QualityVocabulary) -> Check:
+    hits = vocabulary.next_step.hits(fold(text))
+    if hits:
+        return _check("next_step", True, f"names a next step ({hits[0]!r})")
+    return _check("next_step", False, "says nothing about what happens next or what the customer can do")
+
+
+def check_noreply(signals: Signals) -> Check:
+    if signals.noreply:
+        return _check("noreply_sender", False, f"sent from a no-reply address ({signals.sender})")
+    return _check("noreply_sender", True, f"one can answer the sender ({signals.sender or 'unknown'})")
+
+
+def check_reference(signals: Signals, vocabulary: QualityVocabulary) -> Check:
+    words = "|".join(re.escape(w) for w in vocabulary.reference_words)
+    pattern = re.compile(
+        rf"(?i)\[\s*(?:{words})?\s*#\s*[\w-]*\d[\w-]*\s*\]|(?<!\w)(?:{words})[\w]*\s*(?:nr\.?|no\.?|number|nummer|id)?"
+        rf"\s*[:#(]?\s*#?([A-Z]{{0,4}}-?\d[\w-]{{3,}})"
+    )
+    for where, text in (("subject", mail.header(signals.message, "Subject")), ("text", signals.body)):
+        match = pattern.search(text)
+        if match:
+            return _check(
+                "reference_number", True, f"gives a reference in the {where}: {match.group(0).strip()!r}"
+            )
+    return _check("reference_number", False, "gives no ticket, case or reference number")
+
+
+def check_data_request(text: str, vocabulary: QualityVocabulary) -> Check:
+    asked = []
+    for sentence in sentences(text):
+        folded = fold(sentence)
+        if folded not in vocabulary.data_requests:
+            continue
+        asked += [
+            f"{item.replace('_', ' ')} ({phrases.hits(folded)[0]!r})"
+            for item, phrases in vocabulary.data_items.items()
+            if folded in phrases
+        ]
+    if asked:
+        return _check(
+            "unneeded_data_request", False, f"asks for data the question did not need: {', '.join(asked)}"
+        )
+    return _check(
+        "unneeded_data_request", True, "asks for no customer number, date of birth, address or bank details"
+    )
+
+
+def check_redirect(signals: Signals) -> Check:
+    redirects = signals.redirects
+    phrases = [
+        *signals.vocabulary.deflection_body.hits(signals.text),
+        *signals.vocabulary.refusal_body.hits(signals.text),
+    ]
+    if redirects or phrases:
+        shown = repr(redirects[0][:80]) if redirects else repr(phrases[0])
+        return _check("redirected", False, f"sends the customer to another channel: {shown}")
+    return _check("redirected", True, "answers in the channel asked, sends nowhere else")
+
+
+def score_reply(
+    signals: Signals,
+    label: str,
+    persona_name: str,
+    language: str,
+    facts: tuple[str, ...],
+    vocabulary: QualityVocabulary,
+) -> QualityScore | None:
+    """The quality score of one reply; None for classes without an answer (bounce, out-of-office, ads)."""
+    if label not in SCORED_LABELS:
+        return None
+    text = signals.parts.new_text
+    answered, facts_check = check_facts(fold(text), tuple(Fact.parse(f) for f in facts))
+    checks = (
+        facts_check,
+        check_greeting(text, persona_name, vocabulary),
+        check_formal(text, language, vocabulary),
+        check_named_agent(signals, vocabulary),
+        check_signature_contact(signals),
+        check_next_step(text, vocabulary),
+        check_noreply(signals),
+        check_reference(signals, vocabulary),
+        check_data_request(text, vocabulary),
+        check_redirect(signals),
+    )
+    return QualityScore(sum(c.points for c in checks), answered, checks)
+
+
+@lru_cache(maxsize=8)
+def _vocabulary(audit_folder: Path | None) -> QualityVocabulary:
+    return QualityVocabulary.load(audit_folder)
+
+
+def scenario_context(audit: Audit, scenario: str | None) -> tuple[str, tuple[str, ...]]:
+    """(language, facts) for an inquiry's scenario; facts fall back to the stock scenario of that name."""
+    config = audit.config
+    found = config.scenarios.get(scenario) if scenario else None
+    language = (found.language if found else None) or config.audit.language
+    facts = found.facts if found and found.facts else stock_facts(scenario, audit.folder) if scenario else ()
+    return language, facts
+
+
+def score_quality(
+    audit: Audit,
+    store: Store,
+    message_id: int,
+    message: Message,
+    label: str,
+    inquiry: InquiryRecord | None,
+    seconds: float | None,
+    vocabulary: Vocabulary,
+) -> QualityScore | None:
+    """Score one collected reply and keep the result (or remove a stale one) in the store."""
+    language, facts = scenario_context(audit, inquiry.scenario if inquiry else None)
+    signals = Signals(message, vocabulary, seconds)
+    result = score_reply(
+        signals, label, audit.config.persona.name, language, facts, _vocabulary(audit.folder)
+    )
+    if result is None:
+        store.set_quality(message_id, None, None, None)
+    else:
+        store.set_quality(message_id, result.score, result.answered, result.to_json())
+    return result
+
+
+def load_quality(store: Store) -> dict[int, QualityScore]:
+    """Automatic quality scores by message row id."""
+    return {message_id: QualityScore.from_json(text) for message_id, text in store.quality_rows()}
+
+
+def as_dict(score: QualityScore) -> dict[str, Any]:
+    return asdict(score)
+
+
+def inspect(
+    raw: bytes,
+    vocabulary: Vocabulary,
+    quality_vocabulary: QualityVocabulary,
+    persona_name: str,
+    language: str,
+    facts: tuple[str, ...],
+    seconds: float | None = None,
+) -> dict[str, Any]:
+    """Class, reasons and quality checks of one raw message, as `servaudit classify` prints them."""
+    from servaudit.classify import classify_signals
+
+    signals = Signals(mail.parse(raw), vocabulary, seconds)
+    result = classify_signals(signals)
+    quality = score_reply(signals, result.label, persona_name, language, facts, quality_vocabulary)
+    return {
+        "label": result.label,
+        "reasons": list(result.reasons),
+        "bounce": asdict(result.bounce) if result.bounce else None,
+        "quality": asdict(quality) if quality else None,
+    }
