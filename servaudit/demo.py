@@ -169,13 +169,13 @@ def run_demo(
     with Sandbox(
         audit_folder / "mail", audit_folder / "sandbox-ground-truth.jsonl", delay_scale=delay_scale
     ) as sandbox:
-        on_step(
-            f"sandbox: {len(sandbox.companies)} simulated companies, SMTP on 127.0.0.1:{sandbox.smtp_port}"
-        )
+        on_step(f"sandbox: simulated companies on 127.0.0.1 (SMTP port {sandbox.smtp_port})")
         (audit_folder / AUDIT_FILE).write_text(
             sandbox_audit_toml(sandbox, "mail", delay_scale), encoding="utf-8"
         )
         audit = Audit.load(audit_folder)
+        channels = sorted({name for c in audit.config.companies.values() for name in c.channels})
+        on_step(f"audit: {len(audit.config.companies)} companies over {', '.join(channels)}")
         sent = run(audit)
         on_step(f"run: {sum(sent.outcomes.values())} inquiries handled ({dict(sent.outcomes)})")
         on_step(f"waiting up to {wait_seconds:.0f} s for the companies' scripted replies …")
