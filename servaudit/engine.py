@@ -23,6 +23,9 @@ from servaudit.errors import InfrastructureError, UsageError
 from servaudit.plan import Inquiry, due, planned
 from servaudit.store import PENDING, Store, sqlite_path
 
+DEFAULT_PARALLEL = 4
+"""Inquiries under way at once; each browser probe holds a page (a chat up to its wait limit)."""
+
 STATE_FOR_STATUS = {"sent": "sent", "rejected": "rejected", "not_sent": PENDING, "uncertain": "uncertain"}
 
 
@@ -58,15 +61,19 @@ def run(
     wave: int = 1,
     channels: list[str] | None = None,
     on_progress: Callable[[Inquiry, str, str], None] | None = None,
+    parallel: int = DEFAULT_PARALLEL,
 ) -> RunSummary:
-    """Send every due inquiry once. Raises InfrastructureError when our own relay fails."""
+    """Send every due inquiry once, ``parallel`` at a time. Raises InfrastructureError when our own
+    relay or browser fails (after the inquiries already under way have been recorded)."""
+    if parallel < 1:
+        raise UsageError("--parallel must be at least 1")
     unknown = sorted(set(channels or ()) - set(CHANNELS))
     if unknown:
         raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(CHANNELS)}")
     with run_lock(audit.folder):
         store = open_store(audit)
         try:
-            return asyncio.run(_run(audit, store, wave, channels, on_progress))
+            return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel))
         finally:
             store.close()
 
@@ -78,49 +85,73 @@ async def _send_all(
     context: ProbeContext,
     summary: RunSummary,
     on_progress: Callable[[Inquiry, str, str], None] | None,
+    parallel: int,
 ) -> None:
-    for inquiry in todo:
-        channel = CHANNELS[inquiry.channel]
-        composed = channel.compose(inquiry, context)
-        attempt = store.claim(
-            {
-                "id": inquiry.id,
-                "company": inquiry.company,
-                "channel": inquiry.channel,
-                "scenario": inquiry.scenario,
-                "wave": inquiry.wave,
-                "target": inquiry.target,
-                "sender": composed.sender,
-                "reply_address": composed.reply_address,
-                "subject": composed.subject,
-                "body": composed.body,
-                "message_id": composed.message_id,
-                "sent_raw": composed.raw,
-            }
+    """Send ``parallel`` inquiries at a time: a chat may wait ten minutes for an agent, and an
+    audit of many companies must not wait for each in turn."""
+    slots = asyncio.Semaphore(parallel)
+    failures: list[str] = []
+
+    async def send_in_turn(inquiry: Inquiry) -> None:
+        async with slots:
+            if failures:  # our own relay or browser broke: claim nothing more
+                return
+            failure = await _send_one(audit, store, inquiry, context, summary, on_progress)
+            if failure:
+                failures.append(failure)
+
+    await asyncio.gather(*(send_in_turn(inquiry) for inquiry in todo))
+    if failures:
+        raise InfrastructureError(
+            f"{failures[0]}. Nothing was sent for the inquiries it concerns; they and the remaining "
+            "inquiries stay due: run `servaudit run` again once it works"
         )
-        if attempt is None:  # claimed meanwhile by someone else
-            continue
-        try:
-            outcome = await channel.send(composed, context)
-        except BaseException as exc:
-            # Whatever broke, the send may have started: record that honestly, then let it surface.
-            store.finish(inquiry.id, attempt, "uncertain", f"interrupted during the send: {exc!r}", None)
-            raise
-        state = STATE_FOR_STATUS[outcome.status]
-        evidence = [(e.kind, _relative(e.path, audit.folder), e.caption) for e in outcome.evidence]
-        store.finish(
-            inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence
-        )
-        if outcome.transcript:
-            _store_transcript(store, inquiry, outcome)
-        summary.outcomes[state] += 1
-        if on_progress:
-            on_progress(inquiry, state, outcome.detail)
-        if outcome.infrastructure_failed:
-            raise InfrastructureError(
-                f"{outcome.detail}. Nothing was sent for {inquiry.id}; it and the remaining "
-                "inquiries stay due: run `servaudit run` again once it works"
-            )
+
+
+async def _send_one(
+    audit: Audit,
+    store: Store,
+    inquiry: Inquiry,
+    context: ProbeContext,
+    summary: RunSummary,
+    on_progress: Callable[[Inquiry, str, str], None] | None,
+) -> str | None:
+    """Compose, claim, send, record one inquiry; returns the failure of our own infrastructure, if any."""
+    channel = CHANNELS[inquiry.channel]
+    composed = channel.compose(inquiry, context)
+    attempt = store.claim(
+        {
+            "id": inquiry.id,
+            "company": inquiry.company,
+            "channel": inquiry.channel,
+            "scenario": inquiry.scenario,
+            "wave": inquiry.wave,
+            "target": inquiry.target,
+            "sender": composed.sender,
+            "reply_address": composed.reply_address,
+            "subject": composed.subject,
+            "body": composed.body,
+            "message_id": composed.message_id,
+            "sent_raw": composed.raw,
+        }
+    )
+    if attempt is None:  # claimed meanwhile by someone else
+        return None
+    try:
+        outcome = await channel.send(composed, context)
+    except BaseException as exc:
+        # Whatever broke, the send may have started: record that honestly, then let it surface.
+        store.finish(inquiry.id, attempt, "uncertain", f"interrupted during the send: {exc!r}", None)
+        raise
+    state = STATE_FOR_STATUS[outcome.status]
+    evidence = [(e.kind, _relative(e.path, audit.folder), e.caption) for e in outcome.evidence]
+    store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
+    if outcome.transcript:
+        _store_transcript(store, inquiry, outcome)
+    summary.outcomes[state] += 1
+    if on_progress:
+        on_progress(inquiry, state, outcome.detail)
+    return outcome.detail if outcome.infrastructure_failed else None
 
 
 def _store_transcript(store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
@@ -146,6 +177,7 @@ async def _run(
     wave: int,
     channels: list[str] | None,
     on_progress: Callable[[Inquiry, str, str], None] | None,
+    parallel: int,
 ) -> RunSummary:
     summary = RunSummary()
     summary.interrupted = store.mark_interrupted_sends()
@@ -161,7 +193,9 @@ async def _run(
     if any(channel.needs_browser for channel in needed):
         # Started before the first claim: a missing browser must not strand an inquiry either.
         async with open_browser(audit.config.audit.chromium) as browser:
-            await _send_all(audit, store, todo, replace(context, browser=browser), summary, on_progress)
+            await _send_all(
+                audit, store, todo, replace(context, browser=browser), summary, on_progress, parallel
+            )
     else:
-        await _send_all(audit, store, todo, context, summary, on_progress)
+        await _send_all(audit, store, todo, context, summary, on_progress, parallel)
     return summary

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
+from itertools import pairwise
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -164,3 +165,31 @@ def test_a_crash_mid_send_never_sends_twice(
     assert handler.messages == 1
     [record] = open_store(audit).inquiries()
     assert record.state == UNCERTAIN
+
+
+class SlowRelay:
+    """Accepts every message after half a second, so overlapping sessions are visible."""
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        await asyncio.sleep(0.5)
+        return "250 OK"
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_parallel_sends_overlap_only_when_asked(
+    parallel: int, sandbox: Sandbox, make_audit: Callable[..., Audit]
+) -> None:
+    port = free_port()
+    controller = Controller(SlowRelay(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        targets = [company(sandbox, b) for b in ("human", "silence", "hotline")]
+        audit = make_audit(targets, smtp_port=port)
+        summary = run(audit, parallel=parallel)
+    finally:
+        controller.stop()
+    assert summary.outcomes[SENT] == 3
+    rows = open_store(audit).db.execute("SELECT started_at, finished_at FROM attempts ORDER BY started_at")
+    spans = [(row[0], row[1]) for row in rows]
+    overlapping = any(later[0] < earlier[1] for earlier, later in pairwise(spans))
+    assert overlapping == (parallel > 1)
