@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from servaudit.sandbox.web import LocalSite
 
 PAGES = Path(__file__).parent / "chat_pages"
 BEHAVIOURS = frozenset({"human", "bot_then_human", "bot_only", "offline", "redirect", "silence", "no_widget"})
@@ -122,8 +124,10 @@ class ChatSessionState:
     condition: threading.Condition = field(default_factory=threading.Condition)
 
 
-class ChatSite:
+class ChatSite(LocalSite):
     """The chat companies' web server; ``write`` receives every ground-truth record."""
+
+    label = "sandbox chat site"
 
     def __init__(
         self,
@@ -132,24 +136,14 @@ class ChatSite:
         host: str = "127.0.0.1",
         delay_scale: float = 1.0,
     ) -> None:
+        super().__init__(host)
         self.fleet = {company.slug: company for company in fleet}
-        self.host = host
-        self.port = 0
         self._write = write
         self._delay_scale = delay_scale
         self._sessions: dict[str, ChatSessionState] = {}
         self._lock = threading.Lock()
         self._timers: list[threading.Timer] = []
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, slug: str) -> str:
-        return f"{self.base_url}/{slug}/"
 
     def start(self) -> None:
         site = self
@@ -158,11 +152,7 @@ class ChatSite:
             chat_site = site
 
         self._stopping.clear()
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-chat", daemon=True)
-        self._thread.start()
+        self.serve(Handler)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -174,10 +164,7 @@ class ChatSite:
         for session in sessions:
             with session.condition:
                 session.condition.notify_all()
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        self.shutdown()
 
     def pending(self) -> int:
         with self._lock:

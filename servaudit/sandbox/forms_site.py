@@ -19,14 +19,14 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from servaudit.errors import InfrastructureError
 from servaudit.sandbox.behaviours import Inquiry
 from servaudit.sandbox.fleet import SandboxCompany
+from servaudit.sandbox.web import LocalSite
 
 log = logging.getLogger(__name__)
 
@@ -172,31 +172,23 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-class FormsSite:
+class FormsSite(LocalSite):
     """An HTTP server on localhost serving every form company's contact page under /<slug>/."""
+
+    label = "sandbox forms site"
 
     def __init__(self, forms: Sequence[FormCompany], accept: Accept, host: str = "127.0.0.1", port: int = 0):
         slugs = [form.slug for form in forms]
         if len(set(slugs)) != len(slugs):
             raise ValueError("sandbox forms: company slugs must be unique")
+        super().__init__(host, port)
         self.forms = {form.slug: form for form in forms}
-        self.host = host
-        self.port = port
         self._accept = accept
         self._lock = threading.Lock()
         self._submissions: list[Submission] = []
         self._tokens: dict[str, dict[str, str]] = {}
         self.fragments_served = 0
         """How often the "ajax" page re-rendered its fields (each time wiping what was typed there)."""
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, slug: str) -> str:
-        return f"{self.base_url}/{slug}/"
 
     @property
     def submissions(self) -> list[Submission]:
@@ -210,26 +202,11 @@ class FormsSite:
             pass
 
         Handler.site = site
-        try:
-            self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        except OSError as error:
-            raise InfrastructureError(
-                f"The sandbox forms site cannot listen on {self.host}:{self.port}: {error.strerror or error}"
-            ) from error
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-forms", daemon=True)
-        self._thread.start()
+        self.serve(Handler)
         log.info("sandbox forms on %s", self.base_url)
 
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        self.shutdown()
 
     # -- pages -------------------------------------------------------------------------------
 
