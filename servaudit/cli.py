@@ -111,6 +111,7 @@ def init(
         "."
     ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing audit.toml.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write a commented audit.toml to start an audit from.
 
@@ -119,6 +120,9 @@ def init(
     from servaudit.scaffold import init as scaffold
 
     path = scaffold(folder, force)
+    if as_json:
+        typer.echo(json.dumps({"audit_file": str(path), "folder": str(folder), "next": "check"}))
+        return
     typer.echo(f"wrote {path}; edit it, then run: servaudit check -a {folder}")
 
 
@@ -155,6 +159,10 @@ def run(
     channel: Annotated[
         list[str] | None, typer.Option("--channel", "-c", help="Only this channel (repeatable).")
     ] = None,
+    parallel: Annotated[
+        int,
+        typer.Option(min=1, help="Inquiries under way at once (a chat holds its page while it waits)."),
+    ] = 4,
     quiet: QuietFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -174,7 +182,7 @@ def run(
             tracker.log(f"{inquiry.id}: {state} ({detail})")
             tracker.advance(f"sending: {inquiry.id}")
 
-        summary = run_audit(_load(audit_dir), wave, channel, sent_one)
+        summary = run_audit(_load(audit_dir), wave, channel, sent_one, parallel)
     for inquiry_id in summary.interrupted:
         _say(quiet, f"{inquiry_id}: an earlier run stopped while sending it; marked uncertain, not re-sent")
     result = {
@@ -229,20 +237,37 @@ def collect(
 
 @app.command()
 @errors_to_exit_codes
-def status(audit_dir: AuditDir = Path("."), as_json: JsonFlag = False) -> None:
+def status(
+    audit_dir: AuditDir = Path("."),
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="de or en (default: audit.language in the audit file).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Show every inquiry: sent or not, replies so far, time to first response and first human answer.
+
+    The table is in the audit's language (--lang overrides); --json keys and values are always English.
 
     Example: servaudit status -a acme-audit/
     """
-    from servaudit.status import status_rows
+    from servaudit.errors import UsageError
+    from servaudit.i18n import Locale
+    from servaudit.status import status_rows, status_table
 
-    rows = status_rows(_load(audit_dir))
+    if lang not in (None, "de", "en"):
+        raise UsageError(f"--lang must be de or en, not {lang!r}")
+    audit = _load(audit_dir)
+    rows = status_rows(audit)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif rows:
-        typer.echo(tabulate(rows, headers="keys"))
+        return
+    info = audit.config.audit
+    locale = Locale(lang or info.language, info.timezone, audit.folder)
+    if rows:
+        headers, table = status_table(rows, locale)
+        typer.echo(tabulate(table, headers=headers))
     else:
-        typer.echo("no inquiries planned")
+        typer.echo(locale.t("status.none"))
 
 
 @app.command()

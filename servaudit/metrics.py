@@ -18,10 +18,10 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
-from servaudit.businesshours import BusinessWeek, calendar_seconds, calendar_working_days
+from servaudit.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
 from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, BOUNCE, DEFLECTION, HUMAN, MARKETING, SYSTEM
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
 from servaudit.timing import in_window
@@ -150,7 +150,10 @@ def wilson(part: int, whole: int, z: float = Z95) -> tuple[float, float] | None:
     denominator = 1 + z * z / whole
     centre = (p + z * z / (2 * whole)) / denominator
     half = z * math.sqrt(p * (1 - p) / whole + z * z / (4 * whole * whole)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Exact ends for 0 of n and n of n (the formula leaves a rounding crumb there).
+    low = 0.0 if part == 0 else max(0.0, centre - half)
+    high = 1.0 if part == whole else min(1.0, centre + half)
+    return low, high
 
 
 def answered_curve(observations: Iterable[tuple[float, bool]]) -> list[tuple[float, float]]:
@@ -206,6 +209,10 @@ class MeasureContext:
     timezone: str = "UTC"
     quality: Mapping[int, QualityLike] = field(default_factory=dict)
     """Automatic quality scores by message row id (from the quality helper), if any."""
+    chats: Mapping[str, ChatObservation] = field(default_factory=dict)
+    """What each chat's transcript says, by inquiry id (loaded by the report's gathering step)."""
+    acknowledgements: Mapping[int, AcknowledgementTraits] = field(default_factory=dict)
+    """What each acknowledgement's text offers, by message row id."""
 
     def clock(self, start: datetime, end: datetime) -> float:
         return self.week.seconds(start, end) if self.week else calendar_seconds(start, end)
@@ -273,6 +280,36 @@ class Figures:
     answered_fully: int = 0
     answered_partly: int = 0
     answered_not: int = 0
+    accuracy_rate: float | None = None
+    """Eptica's accuracy: first human answers stating every scenario fact / delivered inquiries
+    (questions asked); None when no quality scores exist at all."""
+    accuracy_rate_low: float | None = None
+    accuracy_rate_high: float | None = None
+    acknowledgement_rate: float | None = None
+    """Delivered inquiries that got an automatic acknowledgement / delivered."""
+    acknowledgement_rate_low: float | None = None
+    acknowledgement_rate_high: float | None = None
+    acknowledgements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Of the acknowledged inquiries (first acknowledgement): 'states_response_time',
+    'reference_number', 'offers_alternatives', 'without_human' → count, of, share, low, high."""
+    answered_elsewhere: int = 0
+    """Delivered inquiries answered with a request to use another channel (a deflection reply,
+    or a chat that ended 'redirected')."""
+    answered_elsewhere_rate: float | None = None
+    answered_elsewhere_rate_low: float | None = None
+    answered_elsewhere_rate_high: float | None = None
+    chats: int = 0
+    """Delivered chats with a transcript."""
+    chat_no_human_5min: dict[str, Any] = field(default_factory=dict)
+    """Chats without a human message within 5 minutes: count, of (chats where that can be told),
+    share, low, high."""
+    median_chat_duration_seconds: float | None = None
+    mean_chat_duration_seconds: float | None = None
+    median_chat_messages: float | None = None
+    mean_chat_messages: float | None = None
+    chat_online: dict[str, Any] = field(default_factory=dict)
+    """Chat attempts that found the widget online: count, of (attempts whose page loaded),
+    share, low, high."""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -316,6 +353,14 @@ def figures(
     scores = [q for f in delivered if (q := _quality(f, context.quality)) is not None]
     manual = [r.manual_score for f in delivered if (r := f.first_human) and r.manual_score is not None]
     answered_words = Counter(q.answered for q in scores)
+    correct = answered_words.get("fully", 0)
+    accuracy_ci = wilson(correct, len(delivered)) if context.quality else None
+    acknowledged = [f for f in delivered if f.first(ACKNOWLEDGEMENT)]
+    acknowledgement_ci = wilson(len(acknowledged), len(delivered))
+    elsewhere = sum(1 for f in delivered if answered_elsewhere(f))
+    elsewhere_ci = wilson(elsewhere, len(delivered))
+    chats = [c for f in delivered if (c := context.chats.get(f.inquiry.id)) is not None]
+    no_human = [flag for c in chats if (flag := no_human_within(c)) is not None]
     return Figures(
         inquiries=len(facts),
         sent=sum(1 for f in facts if f.inquiry.state == SENT),
@@ -368,6 +413,24 @@ def figures(
         answered_fully=answered_words.get("fully", 0),
         answered_partly=answered_words.get("partly", 0),
         answered_not=answered_words.get("not", 0),
+        accuracy_rate=rate(correct, len(delivered)) if context.quality else None,
+        accuracy_rate_low=accuracy_ci[0] if accuracy_ci else None,
+        accuracy_rate_high=accuracy_ci[1] if accuracy_ci else None,
+        acknowledgement_rate=rate(len(acknowledged), len(delivered)),
+        acknowledgement_rate_low=acknowledgement_ci[0] if acknowledgement_ci else None,
+        acknowledgement_rate_high=acknowledgement_ci[1] if acknowledgement_ci else None,
+        acknowledgements=acknowledgement_figures(acknowledged, context.acknowledgements),
+        answered_elsewhere=elsewhere,
+        answered_elsewhere_rate=rate(elsewhere, len(delivered)),
+        answered_elsewhere_rate_low=elsewhere_ci[0] if elsewhere_ci else None,
+        answered_elsewhere_rate_high=elsewhere_ci[1] if elsewhere_ci else None,
+        chats=len(chats),
+        chat_no_human_5min=part_of(sum(no_human), len(no_human)),
+        median_chat_duration_seconds=median(d for c in chats if (d := c.duration_seconds) is not None),
+        mean_chat_duration_seconds=mean(d for c in chats if (d := c.duration_seconds) is not None),
+        median_chat_messages=median(c.messages for c in chats),
+        mean_chat_messages=mean(c.messages for c in chats),
+        chat_online=chat_online(facts),
     )
 
 
@@ -411,12 +474,162 @@ def reachability_status(facts: Sequence[InquiryFacts], offered: bool) -> str:
 
 def share_of_companies(values: Iterable[bool]) -> dict[str, Any]:
     flags = list(values)
-    count = sum(flags)
-    ci = wilson(count, len(flags))
+    return part_of(sum(flags), len(flags))
+
+
+def part_of(count: int, of: int) -> dict[str, Any]:
+    """A count with its denominator, share and 95% Wilson interval (report.json's usual shape)."""
+    ci = wilson(count, of)
     return {
         "count": count,
-        "of": len(flags),
-        "share": rate(count, len(flags)),
+        "of": of,
+        "share": rate(count, of),
         "low": ci[0] if ci else None,
         "high": ci[1] if ci else None,
     }
+
+
+# -- chat ------------------------------------------------------------------------------
+
+FIVE_MINUTES = 5 * 60.0
+CHAT_ONLINE = frozenset({"prechat_required", "bot_only", "human", "no_answer", "redirected"})
+"""Chat outcome words of a widget that took (or asked to take) the visitor's message: online."""
+CHAT_NOT_ONLINE = frozenset({"offline", "no_widget"})
+"""The widget said it is offline, or was not on the page at that moment (some hide outside hours).
+'page_unreachable' is neither: the page never loaded, so nothing is known about the widget."""
+REDIRECTED = "redirected"
+
+
+@dataclass(frozen=True)
+class ChatObservation:
+    """One chat as its transcript tells it (servaudit.chat.transcript.summarise), in plain values."""
+
+    first_human_seconds: float | None
+    """From the visitor's first message to the first human (not bot) message; None: none came."""
+    duration_seconds: float | None
+    messages: int
+    waited_seconds: float | None = None
+    """How long the probe waited for a human answer (the company's chat wait_seconds)."""
+
+
+def no_human_within(chat: ChatObservation, limit: float = FIVE_MINUTES) -> bool | None:
+    """True: no human message within the limit; None when the probe stopped watching before it."""
+    if chat.first_human_seconds is not None:
+        return chat.first_human_seconds > limit
+    if chat.waited_seconds is not None and chat.waited_seconds >= limit:
+        return True
+    return None
+
+
+def _chat_attempts(facts: Sequence[InquiryFacts]) -> list[InquiryFacts]:
+    return [
+        f for f in facts if f.inquiry.channel == "chat" and f.inquiry.outcome in CHAT_ONLINE | CHAT_NOT_ONLINE
+    ]
+
+
+def chat_online(facts: Sequence[InquiryFacts]) -> dict[str, Any]:
+    """Chat attempts that found the widget online, over attempts whose page loaded."""
+    words = [f.inquiry.outcome for f in _chat_attempts(facts)]
+    return part_of(sum(1 for w in words if w in CHAT_ONLINE), len(words))
+
+
+def chat_online_by_time(facts: Sequence[InquiryFacts], zone: tzinfo) -> dict[str, dict[str, dict[str, Any]]]:
+    """Chat online by weekday ('mon'…'sun') and hour ('0'…'23') of the attempt, in the audit's time zone.
+
+    The attempt's moment is the chat's start, or for a chat that never started the claim
+    (the moment the probe set out)."""
+    attempts = [
+        ((f.inquiry.sent_at or f.inquiry.created_at).astimezone(zone), f.inquiry.outcome in CHAT_ONLINE)
+        for f in _chat_attempts(facts)
+    ]
+
+    def by(key: Callable[[datetime], str], keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {
+            k: part_of(
+                sum(1 for m, online in attempts if key(m) == k and online),
+                sum(1 for m, _ in attempts if key(m) == k),
+            )
+            for k in keys
+        }
+
+    return {
+        "weekday": by(lambda m: WEEKDAYS[m.weekday()], WEEKDAYS),
+        "hour": by(lambda m: str(m.hour), [str(h) for h in range(24)]),
+    }
+
+
+# -- acknowledgements, other channels ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AcknowledgementTraits:
+    """What an acknowledgement's text offers the customer (found by servaudit.acknowledgement)."""
+
+    response_time: bool
+    reference_number: bool
+    alternatives: bool
+
+
+ACKNOWLEDGEMENT_PARTS = (
+    ("states_response_time", "response_time"),
+    ("reference_number", "reference_number"),
+    ("offers_alternatives", "alternatives"),
+)
+
+
+def acknowledgement_figures(
+    acknowledged: Sequence[InquiryFacts], traits: Mapping[int, AcknowledgementTraits]
+) -> dict[str, dict[str, Any]]:
+    """Of the acknowledged inquiries: what the (first) acknowledgement offers, and how many stayed
+    without a human answer. An acknowledgement whose text was not examined counts as offering nothing."""
+    firsts = [(f, f.first(ACKNOWLEDGEMENT)) for f in acknowledged]
+    found = [traits.get(r.message_id) if r else None for _, r in firsts]
+    result = {
+        key: part_of(sum(1 for t in found if t is not None and getattr(t, attribute)), len(firsts))
+        for key, attribute in ACKNOWLEDGEMENT_PARTS
+    }
+    result["without_human"] = part_of(sum(1 for f, _ in firsts if f.first_human is None), len(firsts))
+    return result
+
+
+def answered_elsewhere(f: InquiryFacts) -> bool:
+    """The company answered by sending the customer to another channel (call us, use the form, …)."""
+    redirected_chat = f.inquiry.channel == "chat" and f.inquiry.outcome == REDIRECTED
+    return f.first(DEFLECTION) is not None or redirected_chat
+
+
+# -- consistency across channels -----------------------------------------------------------
+
+
+def consistency(facts: Sequence[InquiryFacts], stated: Mapping[int, frozenset[str]]) -> dict[str, Any]:
+    """The same question answered the same way across channels.
+
+    For each company and scenario asked over two or more channels with a human answer, the
+    first human answer per channel (the earliest over that channel's inquiries) is compared by
+    the set of scenario facts it states (``stated``: message row id → fact names). Consistent
+    when every channel states the same facts. Answers without a fact check are left out.
+    """
+    firsts: dict[tuple[str, str], dict[str, Reply]] = {}
+    for f in facts:
+        human = f.first_human if f.delivered else None
+        if human is None or human.message_id not in stated:
+            continue
+        channels = firsts.setdefault((f.inquiry.company, f.inquiry.scenario), {})
+        known = channels.get(f.inquiry.channel)
+        if known is None or human.arrived_at < known.arrived_at:
+            channels[f.inquiry.channel] = human
+    cases = []
+    for (company, scenario), channels in sorted(firsts.items()):
+        if len(channels) < 2:
+            continue
+        sets = {channel: stated[reply.message_id] for channel, reply in channels.items()}
+        cases.append(
+            {
+                "company": company,
+                "scenario": scenario,
+                "consistent": len(set(sets.values())) == 1,
+                "channels": {channel: sorted(found) for channel, found in sorted(sets.items())},
+            }
+        )
+    consistent = sum(1 for c in cases if c["consistent"])
+    return {**part_of(consistent, len(cases)), "inconsistent": len(cases) - consistent, "cases": cases}

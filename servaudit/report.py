@@ -28,16 +28,23 @@ from markupsafe import Markup
 
 from servaudit import charts
 from servaudit import message as mail
+from servaudit.acknowledgement import AcknowledgementReader
 from servaudit.businesshours import WEEKDAYS, BusinessWeek
+from servaudit.chat.transcript import read_messages, summarise
+from servaudit.classify import ACKNOWLEDGEMENT, Signals, Vocabulary, fold
 from servaudit.config import CHANNEL_KEYS, Audit
 from servaudit.engine import open_store
 from servaudit.errors import ConfigError
 from servaudit.i18n import Locale
 from servaudit.metrics import (
+    AcknowledgementTraits,
+    ChatObservation,
     Figures,
     InquiryFacts,
     MeasureContext,
     QualityLike,
+    chat_online_by_time,
+    consistency,
     figures,
     gather,
     rate,
@@ -107,6 +114,13 @@ def load_quality(store: Store) -> dict[int, QualityLike]:
     return loader(store) if loader else {}
 
 
+def states(fact: Any, text: str) -> bool:
+    """Whether folded reply text states a scenario fact, by quality.check_facts' rule: any of its
+    phrases, or every one of its own words when it lists no phrases."""
+    hits = fact.phrases.hits(text)
+    return bool(hits) and (not fact.from_own_words or len(hits) == len(fact.phrases.phrases))
+
+
 # -- the data: every figure, once ------------------------------------------------------
 
 
@@ -127,20 +141,81 @@ class ReportBuilder:
         self.week = business_week(audit)
         self.messages = {m.id: m for m in store.messages()}
         self.quality = load_quality(store)
+        self.weights = Weights.from_config(info.score)
+        self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
+        self.evidence: dict[str, list[EvidenceRecord]] = {}
+        for record in store.evidence():
+            self.evidence.setdefault(record.inquiry_id, []).append(record)
+        # Gathering: what metrics need from evidence files and reply texts, as plain values.
+        self.stated = self.stated_facts()
         self.context = MeasureContext(
             now=self.now,
             window=self.window,
             week=self.week if self.clock == "business" else None,
             timezone=info.timezone,
             quality=self.quality,
+            chats=self.chat_observations(),
+            acknowledgements=self.acknowledgement_traits(),
         )
-        self.weights = Weights.from_config(info.score)
-        self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
-        self.evidence: dict[str, list[EvidenceRecord]] = {}
-        for record in store.evidence():
-            self.evidence.setdefault(record.inquiry_id, []).append(record)
         configured = {c for company in audit.config.companies.values() for c in company.channels}
         self.channels = channel_order(configured | {f.inquiry.channel for f in self.facts})
+
+    def chat_observations(self) -> dict[str, ChatObservation]:
+        """Each chat's transcript (evidence of kind 'transcript') summarised; unreadable ones are left out."""
+        found: dict[str, ChatObservation] = {}
+        for f in self.facts:
+            records = [e for e in self.evidence.get(f.inquiry.id, []) if e.kind == "transcript"]
+            path = self.audit.folder / records[0].path if records else None
+            if path is None or not path.is_file():
+                continue
+            try:
+                summary = summarise(read_messages(path))
+            except ConfigError:
+                continue  # a damaged evidence file must not stop the report
+            if summary.duration_seconds is None:
+                continue  # the visitor never wrote: no chat took place
+            company = self.audit.config.companies.get(f.inquiry.company)
+            chat = company.chat if company else None
+            found[f.inquiry.id] = ChatObservation(
+                first_human_seconds=summary.first_human_seconds,
+                duration_seconds=summary.duration_seconds,
+                messages=summary.messages,
+                waited_seconds=chat.wait_seconds if chat else None,
+            )
+        return found
+
+    def acknowledgement_traits(self) -> dict[int, AcknowledgementTraits]:
+        """What each inquiry's first acknowledgement offers (read from its text)."""
+        reader: AcknowledgementReader | None = None
+        found: dict[int, AcknowledgementTraits] = {}
+        for f in self.facts:
+            reply = f.first(ACKNOWLEDGEMENT)
+            if reply is None:
+                continue
+            reader = reader or AcknowledgementReader.load(self.audit.folder)
+            found[reply.message_id] = reader.traits(mail.parse(self.store.raw_message(reply.message_id)))
+        return found
+
+    def stated_facts(self) -> dict[int, frozenset[str]]:
+        """Which scenario facts each first human answer states (quality.py's fact rule), by message id.
+
+        Answers to a scenario without facts are left out: nothing to compare."""
+        from servaudit.quality import Fact, scenario_context
+
+        vocabulary: Vocabulary | None = None
+        found: dict[int, frozenset[str]] = {}
+        for f in self.facts:
+            human = f.first_human if f.delivered else None
+            if human is None:
+                continue
+            facts = tuple(Fact.parse(text) for text in scenario_context(self.audit, f.inquiry.scenario)[1])
+            if not facts:
+                continue
+            vocabulary = vocabulary or Vocabulary.load(self.audit.folder)
+            signals = Signals(mail.parse(self.store.raw_message(human.message_id)), vocabulary)
+            text = fold(signals.parts.new_text)
+            found[human.message_id] = frozenset(fact.name for fact in facts if states(fact, text))
+        return found
 
     def figures_for(self, facts: Sequence[InquiryFacts]) -> Figures:
         return figures(facts, self.context)
@@ -177,6 +252,7 @@ class ReportBuilder:
                 "channels": channels,
                 "reachability": reach,
                 "score": company_score(parts, self.weights).as_dict(),
+                "consistency": consistency(facts, self.stated),
             }
         for rank, slug in enumerate(_ranking(companies), start=1):
             companies[slug]["rank"] = rank
@@ -206,6 +282,7 @@ class ReportBuilder:
                 if any(f.inquiry.channel == channel for f in self.facts)
             },
             "send_times": self.send_times(),
+            "chat_online": chat_online_by_time(self.facts, self.week.zone),
             "inquiries": [self.inquiry_data(f) for f in self.facts],
         }
 
@@ -223,6 +300,7 @@ class ReportBuilder:
             ),
             "channels_working": sum(1 for s in reach if s == "working"),
             "channels_offered": sum(1 for s in reach if s != "missing"),
+            "consistency": consistency(self.facts, self.stated),
             "companies_passing": share_of_companies(
                 bool(c["score"]["passed"]) for c in companies.values() if c["score"]["value"] is not None
             ),
@@ -402,6 +480,31 @@ class ChannelView:
     reachability_text: str
     score: Fig | None
 
+    @property
+    def has_chat(self) -> bool:
+        """Whether the channel's data holds chats or chat attempts (the chat table shows it)."""
+        return bool(self.figures.data.get("chats") or self.figures.data.get("chat_online", {}).get("of"))
+
+
+@dataclass(frozen=True)
+class ConsistencyView:
+    """One company and scenario compared across channels: the facts each channel's answer states."""
+
+    company: str
+    company_name: str
+    scenario: str
+    consistent: bool
+    channels: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class ChatOnlineView:
+    """Chat online by weekday and hour: the weekdays, and the hours that saw attempts."""
+
+    figures: FigureView
+    weekdays: tuple[tuple[str, str], ...]
+    hours: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class CompanyView:
@@ -416,6 +519,8 @@ class CompanyView:
     charts: dict[str, Markup]
     matrix: tuple[tuple[str, str], ...]
     """(status, text) per channel of the audit, in the report's channel order."""
+    consistency: FigureView
+    consistency_cases: tuple[ConsistencyView, ...]
 
 
 class Views:
@@ -473,9 +578,36 @@ class Views:
                         (status, self.locale.t_or(f"reach.{status}", status))
                         for status in c["reachability"].values()
                     ),
+                    consistency=FigureView(f"{prefix}.consistency", c["consistency"], self.locale),
+                    consistency_cases=self.consistency_cases(c["consistency"]),
                 )
             )
         return sorted(views, key=lambda v: v.rank)
+
+    def consistency_cases(self, found: dict[str, Any]) -> tuple[ConsistencyView, ...]:
+        return tuple(
+            ConsistencyView(
+                company=case["company"],
+                company_name=self.data["companies"].get(case["company"], {}).get("name", case["company"]),
+                scenario=case["scenario"],
+                consistent=case["consistent"],
+                channels=tuple(
+                    (self.locale.t_channel(channel), tuple(facts))
+                    for channel, facts in case["channels"].items()
+                ),
+            )
+            for case in found["cases"]
+        )
+
+    def chat_online(self) -> ChatOnlineView | None:
+        found = self.data["chat_online"]
+        if not any(v["of"] for v in found["weekday"].values()):
+            return None
+        return ChatOnlineView(
+            figures=FigureView("chat_online", found, self.locale),
+            weekdays=tuple((day, self.locale.t(f"weekday.{day}")) for day in found["weekday"]),
+            hours=tuple(hour for hour, v in found["hour"].items() if v["of"]),
+        )
 
     def per_channel(self, companies: Sequence[CompanyView]) -> list[tuple[str, str, list[Any]]]:
         """Per channel with data: (key, name, [(company, its ChannelView)]) in ranking order."""
@@ -730,6 +862,9 @@ def render_report(
                 charts=views.index_charts(companies),
                 per_channel=views.per_channel(companies),
                 reachability=_reachability(audit, store),
+                consistency=FigureView("summary.consistency", data["summary"]["consistency"], locale),
+                cases=views.consistency_cases(data["summary"]["consistency"]),
+                chat_online=views.chat_online(),
             ),
             encoding="utf-8",
         )

@@ -1,15 +1,26 @@
-"""`servaudit status`: one row per inquiry with its state and what came back so far."""
+"""`servaudit status`: one row per inquiry with its state and what came back so far.
+
+``status_rows`` is the machine-readable form (``--json``; stable English keys and
+values); ``status_table`` is the same rows for a person, with headers, states and
+durations in the audit's language through the report's message catalogue.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from servaudit.config import Audit
 from servaudit.engine import open_store
+from servaudit.i18n import Locale
 from servaudit.metrics import gather
 from servaudit.plan import planned
 from servaudit.report import duration, moment
+
+COLUMNS = (
+    "inquiry", "company", "channel", "state", "sent", "replies",
+    "first_response", "first_human_answer", "latest",
+)  # fmt: skip
 
 
 def status_rows(audit: Audit) -> list[dict[str, Any]]:
@@ -23,6 +34,8 @@ def status_rows(audit: Audit) -> list[dict[str, Any]]:
     rows = []
     for f in facts:
         last = f.replies[-1].label if f.replies else ""
+        first_response = f.seconds_to(f.first_response)
+        first_human = f.seconds_to(f.first_human)
         rows.append(
             {
                 "inquiry": f.inquiry.id,
@@ -31,9 +44,12 @@ def status_rows(audit: Audit) -> list[dict[str, Any]]:
                 "state": "bounced" if f.bounced else f.inquiry.state,
                 "sent": moment(f.inquiry.sent_at),
                 "replies": len(f.replies),
-                "first_response": duration(f.seconds_to(f.first_response)),
-                "first_human_answer": duration(f.seconds_to(f.first_human)),
+                "first_response": duration(first_response),
+                "first_human_answer": duration(first_human),
                 "latest": last,
+                "sent_at": f.inquiry.sent_at.isoformat() if f.inquiry.sent_at else None,
+                "first_response_seconds": first_response,
+                "first_human_answer_seconds": first_human,
             }
         )
     known = {r.id for r in records}
@@ -50,6 +66,36 @@ def status_rows(audit: Audit) -> list[dict[str, Any]]:
                     "first_response": "–",
                     "first_human_answer": "–",
                     "latest": "",
+                    "sent_at": None,
+                    "first_response_seconds": None,
+                    "first_human_answer_seconds": None,
                 }
             )
     return sorted(rows, key=lambda row: row["inquiry"])
+
+
+def status_table(rows: list[dict[str, Any]], locale: Locale) -> tuple[list[str], list[list[Any]]]:
+    """(headers, rows) for the terminal, in the locale's language: states, labels, channel names,
+    dates and durations translated and formatted like the report does."""
+    headers = [locale.t(f"status.{column}") for column in COLUMNS]
+    table = []
+    for row in rows:
+        state = row["state"]
+        table.append(
+            [
+                row["inquiry"],
+                row["company"],
+                locale.t_channel(row["channel"]),
+                locale.t("status.planned") if state == "planned" else locale.t_or(f"state.{state}", state),
+                _moment(row["sent_at"], locale),
+                row["replies"],
+                locale.duration(row["first_response_seconds"]),
+                locale.duration(row["first_human_answer_seconds"]),
+                locale.t_or(f"label.{row['latest']}", row["latest"]) if row["latest"] else "",
+            ]
+        )
+    return headers, table
+
+
+def _moment(text: str | None, locale: Locale) -> str:
+    return locale.moment(datetime.fromisoformat(text) if text else None)

@@ -1,0 +1,61 @@
+"""What an automatic acknowledgement offers: an expected response time, a reference number, alternatives.
+
+Phrases are data (probes/vocabulary/acknowledgement.toml). The reference number
+is servaudit/quality.py's reference check, so an acknowledgement and an answer
+are judged by the same rule. This is the gathering side: the report builder
+runs it over acknowledgements and hands plain traits to servaudit.metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+from servaudit import message as mail
+from servaudit.classify import Phrases, Signals, Vocabulary, fold
+from servaudit.metrics import AcknowledgementTraits
+from servaudit.quality import QualityVocabulary, check_reference
+from servaudit.resources import load_toml
+
+
+@dataclass(frozen=True)
+class AcknowledgementVocabulary:
+    response_time: Phrases
+    alternatives: Phrases
+
+    @classmethod
+    def load(cls, audit_folder: Path | None = None) -> AcknowledgementVocabulary:
+        data = load_toml("vocabulary/acknowledgement.toml", audit_folder)
+
+        def phrases(section: str) -> Phrases:
+            return Phrases.of(tuple(str(p).lower() for p in data.get(section, {}).get("phrases", ())))
+
+        return cls(response_time=phrases("response_time"), alternatives=phrases("alternatives"))
+
+
+@dataclass(frozen=True)
+class AcknowledgementReader:
+    """The three vocabularies an acknowledgement is read with, loaded once per report."""
+
+    replies: Vocabulary
+    quality: QualityVocabulary
+    acknowledgement: AcknowledgementVocabulary
+
+    @classmethod
+    def load(cls, audit_folder: Path | None = None) -> AcknowledgementReader:
+        return cls(
+            Vocabulary.load(audit_folder),
+            QualityVocabulary.load(audit_folder),
+            AcknowledgementVocabulary.load(audit_folder),
+        )
+
+    def traits(self, message: Message) -> AcknowledgementTraits:
+        signals = Signals(message, self.replies)
+        # The whole text without the quote: alternatives often stand below the closing formula.
+        text = fold(mail.new_text(signals.body) or signals.body)
+        return AcknowledgementTraits(
+            response_time=bool(self.acknowledgement.response_time.hits(text)),
+            reference_number=check_reference(signals, self.quality).passed,
+            alternatives=bool(self.acknowledgement.alternatives.hits(text)),
+        )
