@@ -6,7 +6,8 @@ set -euo pipefail
 
 need=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
-[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# fonts-liberation: metric-compatible fonts, so screenshots and PDFs look like what a visitor sees.
+[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-liberation)
 # discover's tests: a real DNS server on a loopback port (dnsmasq-base: the binary, no system service)
 # and openssl to make their TLS certificates.
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
