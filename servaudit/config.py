@@ -7,7 +7,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
@@ -17,6 +25,16 @@ CHANNEL_KEYS = ("email", "form", "chat")
 """Company keys that name a channel, in the order reports list them."""
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 EMAIL = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
+
+
+def _web_address(value: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"{value!r} is not a web address (http:// or https://)")
+    return value
+
+
+WebAddress = Annotated[str, AfterValidator(_web_address)]
+"""The page of a form or a chat: an http(s) URL."""
 
 
 class Model(BaseModel):
@@ -132,7 +150,7 @@ class Scenario(Model):
 class ChatSettings(Model):
     """A company's live chat: the page carrying the widget and how long to wait for answers."""
 
-    url: str
+    url: WebAddress
     recipe: Annotated[str, Field(pattern=SLUG)] | None = None
     """A widget recipe in probes/chat/ (userlike, intercom, …); default: detected, else generic."""
     wait_seconds: Annotated[float, Field(gt=0)] = 600
@@ -141,13 +159,6 @@ class ChatSettings(Model):
     """How long to look for the widget after the page loaded (widgets are often injected late)."""
     fill_prechat: bool = True
     """Fill a pre-chat form with the persona's name, e-mail and the topic; false: stop there."""
-
-    @field_validator("url")
-    @classmethod
-    def _web_address(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not a web address (http:// or https://)")
-        return value
 
     @property
     def target(self) -> str:
@@ -169,19 +180,12 @@ class FormSettings(Model):
     for a select box, the option's label). Unmapped fields are detected automatically.
     """
 
-    url: str
+    url: WebAddress
     fields: dict[str, str] = {}
     submit: str | None = None
     """CSS selector of the submit button (default: found automatically)."""
     keystroke_ms: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] | None = None
     """Pause between keystrokes in milliseconds, drawn per field from this range (default: 25–70)."""
-
-    @field_validator("url")
-    @classmethod
-    def _web_address(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"{value!r} is not a web address (http:// or https://)")
-        return value
 
     @field_validator("fields")
     @classmethod

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from servaudit.collect import collect
 from servaudit.config import Audit
 from servaudit.demo import demo_audit_toml
+from servaudit.engine import run
 from servaudit.sandbox import Sandbox, SandboxCompany
 
 FAST = 0.05
@@ -53,3 +55,13 @@ def make_audit(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Audit]:
         return Audit.load(folder)
 
     return make
+
+
+@pytest.fixture
+def answered_audit(sandbox: Sandbox, make_audit: Callable[..., Audit]) -> Audit:
+    """An audit of the sandbox's e-mail companies: sent, every scripted reply arrived, collected."""
+    audit = make_audit()
+    run(audit)
+    assert sandbox.wait_idle(20)
+    collect(audit)
+    return audit

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.audit_fixtures import make_audit, sandbox
+from tests.audit_fixtures import answered_audit, make_audit, sandbox
 
-__all__ = ["make_audit", "sandbox"]  # fixtures used by the test modules
+__all__ = ["answered_audit", "make_audit", "sandbox"]  # fixtures used by the test modules
 
 if TYPE_CHECKING:
     from servaudit.sandbox.imap import DovecotServer

@@ -5,19 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from servaudit.collect import collect
 from servaudit.config import Audit
-from servaudit.engine import run
 from servaudit.errors import UsageError
 from servaudit.gate import junit_xml, markdown, parse_rule, parse_value, run_gate
-from servaudit.sandbox import Sandbox
 
 
 def group(median: float | None, rate: float | None, outcome: str | None = None) -> dict[str, Any]:
@@ -127,13 +123,8 @@ def servaudit(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_gate_end_to_end_with_exit_codes(
-    sandbox: Sandbox, make_audit: Callable[..., Audit], tmp_path: Path
-) -> None:
-    audit = make_audit()
-    run(audit)
-    assert sandbox.wait_idle(20)
-    collect(audit)
+def test_gate_end_to_end_with_exit_codes(answered_audit: Audit, tmp_path: Path) -> None:
+    audit = answered_audit
     folder = str(audit.folder)
     passing = servaudit(
         "gate", "-a", folder, "--rule", "nordwind:email.median_first_human_response < 1h", "--json"
