@@ -1,18 +1,27 @@
-"""`servaudit check`: is the audit ready to run? Validates and connects, but contacts no company."""
+"""`servaudit check`: is the audit ready to run? Validates, connects, loads every form and chat page,
+but sends nothing to any company."""
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import cast
 
+from servaudit.browser import open_browser
+from servaudit.channels import CHANNELS
+from servaudit.channels.base import READY, BrowserChannel, ProbeContext
 from servaudit.channels.email import connect_smtp
 from servaudit.collect import open_reader
 from servaudit.config import Audit
 from servaudit.errors import ServauditError
-from servaudit.plan import planned
+from servaudit.plan import Inquiry, planned
 from servaudit.secrets import resolve_secret
 
 OK, FAILED = "ok", "failed"
+
+
+CONFIG, INFRASTRUCTURE, FINDING = "config", "infrastructure", "finding"
 
 
 @dataclass(frozen=True)
@@ -20,8 +29,9 @@ class CheckResult:
     name: str
     status: str
     detail: str
-    infrastructure: bool = False
-    """A failure of servaudit's own relay or mailbox (exit code 3) rather than of the audit file."""
+    kind: str = CONFIG
+    """What a failure is: the audit file's (exit 2), servaudit's own relay, mailbox or browser
+    (exit 3), or a finding about a company's channel such as a CAPTCHA or an offline chat (exit 1)."""
 
 
 def run_checks(audit: Audit) -> list[CheckResult]:
@@ -38,7 +48,44 @@ def run_checks(audit: Audit) -> list[CheckResult]:
     if any(i.channel == "email" for i in inquiries):
         results.append(check_smtp(audit))
     results.append(check_mailbox(audit))
+    pages = first_per_page(inquiries)
+    if pages:
+        results.extend(asyncio.run(check_pages(audit, pages)))
     return results
+
+
+def first_per_page(inquiries: list[Inquiry]) -> list[Inquiry]:
+    """One inquiry per company's form or chat: the page is the same whatever the scenario."""
+    seen: dict[tuple[str, str], Inquiry] = {}
+    for inquiry in inquiries:
+        if CHANNELS[inquiry.channel].needs_browser:
+            seen.setdefault((inquiry.company, inquiry.channel), inquiry)
+    return list(seen.values())
+
+
+async def check_pages(audit: Audit, pages: list[Inquiry]) -> list[CheckResult]:
+    """Open each form and chat page as `run` would and stop before anything reaches the company.
+
+    What the probe saw is kept under evidence/<inquiry>.check/ for the consultant to look at.
+    """
+    context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
+    try:
+        async with open_browser(audit.config.audit.chromium) as browser:
+            context = replace(context, browser=browser)
+            results = []
+            for inquiry in pages:
+                channel = cast(BrowserChannel, CHANNELS[inquiry.channel])
+                probe = replace(inquiry, id=f"{inquiry.id}.check")
+                outcome = await channel.preflight(channel.compose(probe, context), context)
+                name = f"{inquiry.channel}: {inquiry.company}"
+                if outcome.infrastructure_failed:
+                    results.append(CheckResult(name, FAILED, outcome.detail, INFRASTRUCTURE))
+                else:
+                    status = OK if outcome.outcome == READY else FAILED
+                    results.append(CheckResult(name, status, f"{outcome.outcome}: {outcome.detail}", FINDING))
+            return results
+    except ServauditError as exc:
+        return [CheckResult("browser", FAILED, str(exc), INFRASTRUCTURE)]
 
 
 def check_smtp(audit: Audit) -> CheckResult:
@@ -58,9 +105,10 @@ def check_smtp(audit: Audit) -> CheckResult:
         finally:
             client.close()
     except smtplib.SMTPAuthenticationError as exc:
-        return CheckResult("smtp relay", FAILED, f"login failed at {where}: {exc.smtp_code}", True)
+        return CheckResult("smtp relay", FAILED, f"login failed at {where}: {exc.smtp_code}", INFRASTRUCTURE)
     except (OSError, smtplib.SMTPException) as exc:
-        return CheckResult("smtp relay", FAILED, f"cannot use {where}: {exc or type(exc).__name__}", True)
+        reason = exc or type(exc).__name__
+        return CheckResult("smtp relay", FAILED, f"cannot use {where}: {reason}", INFRASTRUCTURE)
     return CheckResult(
         "smtp relay", OK, f"{where} answers ({smtp.security}{', login ok' if password else ''})"
     )
@@ -74,7 +122,7 @@ def check_mailbox(audit: Audit) -> CheckResult:
     try:
         reader.check()
     except ServauditError as exc:
-        return CheckResult("mailbox", FAILED, str(exc), True)
+        return CheckResult("mailbox", FAILED, str(exc), INFRASTRUCTURE)
     finally:
         reader.close()
     return CheckResult("mailbox", OK, f"{key} can be read")

@@ -129,13 +129,15 @@ def init(
 @app.command()
 @errors_to_exit_codes
 def check(audit_dir: AuditDir = Path("."), as_json: JsonFlag = False) -> None:
-    """Validate the audit file and connect to its SMTP relay and mailbox. Contacts no company.
+    """Validate the audit, log in to its SMTP relay and mailbox, and open every form and chat page
+    as `run` would, stopping before anything reaches a company.
 
-    Exits 2 when the audit file is invalid, 3 when the relay or mailbox cannot be used.
+    Exits 1 when a company's channel is not usable (no form, a CAPTCHA, an offline chat …),
+    2 when the audit file is invalid, 3 when the relay, mailbox or browser cannot be used.
 
     Example: SERVAUDIT_SMTP_PASSWORD=… servaudit check -a acme-audit/
     """
-    from servaudit.check import OK, run_checks
+    from servaudit.check import CONFIG, INFRASTRUCTURE, OK, run_checks
 
     results = run_checks(_load(audit_dir))
     if as_json:
@@ -144,11 +146,13 @@ def check(audit_dir: AuditDir = Path("."), as_json: JsonFlag = False) -> None:
         typer.echo(
             tabulate([(r.name, r.status, r.detail) for r in results], headers=["check", "result", "detail"])
         )
-    failed = [r for r in results if r.status != OK]
-    if any(r.infrastructure for r in failed):
+    failed = {r.kind for r in results if r.status != OK}
+    if INFRASTRUCTURE in failed:
         raise typer.Exit(3)
-    if failed:
+    if CONFIG in failed:
         raise typer.Exit(2)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -95,6 +95,20 @@ class Channel(Protocol):
     async def send(self, composed: Composed, context: ProbeContext) -> Outcome: ...
 
 
+READY = "ready"
+"""The outcome word of a preflight that found the channel usable (nothing was typed in or sent)."""
+
+
+class BrowserChannel(Channel, Protocol):
+    async def preflight(self, composed: Composed, context: ProbeContext) -> Outcome:
+        """Open the page like ``send`` and stop before anything reaches the company (for ``check``).
+
+        The outcome word is READY, or what ``send`` would have found instead (no_form, blocked,
+        no_widget, offline, prechat_required, …).
+        """
+        ...
+
+
 _PLACEHOLDER = re.compile(r"\{(name|first_name|last_name|email|phone|company)\}")
 
 

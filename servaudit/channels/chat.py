@@ -56,6 +56,12 @@ class ChatChannel:
         )
 
     async def send(self, composed: Composed, context: ProbeContext) -> Outcome:
+        return await self._visit(composed, context, dry_run=False)
+
+    async def preflight(self, composed: Composed, context: ProbeContext) -> Outcome:
+        return await self._visit(composed, context, dry_run=True)
+
+    async def _visit(self, composed: Composed, context: ProbeContext, dry_run: bool) -> Outcome:
         if context.browser is None:
             return Outcome("not_sent", "no browser for the chat probe", infrastructure_failed=True)
         inquiry = composed.inquiry
@@ -78,6 +84,7 @@ class ChatChannel:
             fill_prechat=settings.fill_prechat,
             evidence=lambda name: context.evidence_path(inquiry, name),
             recipe=settings.recipe,
+            dry_run=dry_run,
         )
         result = await ChatSession(context.browser, plan, recipes).run()
         return Outcome(

@@ -36,6 +36,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from servaudit.browser import visitor_user_agent
 from servaudit.channels.base import (
+    READY,
     Composed,
     Evidence,
     Outcome,
@@ -138,6 +139,12 @@ class FormChannel:
         )
 
     async def send(self, composed: Composed, context: ProbeContext) -> Outcome:
+        return await self._visit(composed, context, dry_run=False)
+
+    async def preflight(self, composed: Composed, context: ProbeContext) -> Outcome:
+        return await self._visit(composed, context, dry_run=True)
+
+    async def _visit(self, composed: Composed, context: ProbeContext, dry_run: bool) -> Outcome:
         if context.browser is None or not context.browser.is_connected():
             return Outcome("not_sent", "no browser is open for the form probe", infrastructure_failed=True)
         config = context.config
@@ -155,7 +162,7 @@ class FormChannel:
             return Outcome(
                 "not_sent", f"Chromium failed to open a page: {_reason(exc)}", infrastructure_failed=True
             )
-        probe = FormProbe(self.timing, composed, context, browser_context)
+        probe = FormProbe(self.timing, composed, context, browser_context, dry_run=dry_run)
         try:
             return await probe.run()
         finally:
@@ -174,6 +181,9 @@ class FormProbe:
     evidence: list[Evidence] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
     clicked: bool = False
+    dry_run: bool = False
+    """Stop once the form is found and understood (``servaudit check``): nothing is submitted
+    (a form that unfolds may get its topic chosen, as a visitor looking at it would)."""
 
     @property
     def inquiry(self) -> Inquiry:
@@ -257,6 +267,8 @@ class FormProbe:
         plan = await self._find_form(page, network, vocabulary, settings)
         if isinstance(plan, Verdict):
             return plan
+        if self.dry_run:
+            return await self._preflight_verdict(page, network, vocabulary, settings, plan)
         plan = await self._fill(page, network, vocabulary, settings, plan)
         self.record["fields"] = [
             {"field": a.control.caption, "role": a.role, "value": a.shown, "filled": satisfied(a)}
@@ -312,6 +324,24 @@ class FormProbe:
             }
         )  # fmt: skip
         return decide(seen)
+
+    async def _preflight_verdict(
+        self,
+        page: Page,
+        network: NetworkLog,
+        vocabulary: FormVocabulary,
+        settings: FormSettings | None,
+        plan: list[Assignment],
+    ) -> Verdict:
+        captcha = await detect_captcha(page, vocabulary.captchas, network.urls())
+        if captcha is not None:
+            await self._screenshot(page, "form-page.png", f"CAPTCHA · {page.url}")
+            return Verdict("rejected", BLOCKED, f"{captcha[1]} guards the form")
+        await self._screenshot(page, "form-page.png", f"the form as found · {page.url}")
+        if await self._submit_button(page, plan, vocabulary, settings) is None:
+            return Verdict("rejected", FAILED, "the form has no submit button that could be found")
+        fields = ", ".join(f"{a.control.caption} → {a.role}" for a in plan)
+        return Verdict("rejected", READY, f"contact form found: {fields}")
 
     def _settings(self) -> FormSettings | None:
         return self.context.config.companies[self.inquiry.company].form

@@ -25,6 +25,7 @@ from playwright.async_api import Browser, BrowserContext, Frame, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from servaudit.browser import visitor_user_agent
+from servaudit.channels.base import READY
 from servaudit.chat.recipe import GENERIC, Recipe
 from servaudit.chat.transcript import (
     TranscriptMessage,
@@ -83,6 +84,8 @@ class ChatPlan:
     recipe: str | None = None
     """A recipe name; None: detect a vendor, else generic."""
     settle_seconds: float = SETTLE_SECONDS
+    dry_run: bool = False
+    """Stop once the widget is open and ready for a message (``servaudit check``): nothing is typed."""
 
 
 @dataclass
@@ -319,6 +322,8 @@ class ChatSession:
             before = await self._open_widget()
             if before is not None:
                 return before
+            if self.plan.dry_run:
+                return self._fail("rejected", READY, f"chat widget open and ready ({self.recipe.vendor})")
             return await self._chat()
         except PlaywrightError as exc:
             if self.result.delivered_at is None:
@@ -373,6 +378,8 @@ class ChatSession:
         if state == "offline":
             return await self._offline(element)
         if state == "prechat":
+            if self.plan.dry_run:  # filling it would announce a visitor to the agents
+                return self._fail("rejected", "prechat_required", "the widget asks for details before a chat")
             return await self._prechat()
         return None
 
