@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from tabulate import tabulate
 
-from servaudit.errors import ServauditError
+from servaudit.errors import ServauditError, UsageError
 
 EXIT_INTERNAL = 4
 
@@ -441,6 +441,9 @@ def demo(
     delay_scale: Annotated[
         float, typer.Option(help="Multiply the companies' reply delays (tests use 0.1).", hidden=True)
     ] = 1.0,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the demo's report: en or de.", case_sensitive=False)
+    ] = "en",
     as_json: JsonFlag = False,
 ) -> None:
     """Run a complete audit against the local sandbox in one go: send, wait, collect, report.
@@ -448,11 +451,15 @@ def demo(
     Leaves the demo's audit folder (audit file, store, evidence, mailbox) and its HTML report under --out.
     Nothing leaves this machine.
 
-    Example: servaudit demo --out /tmp/demo && xdg-open /tmp/demo/report/index.html
+    Example: servaudit demo --out /tmp/demo --lang de && xdg-open /tmp/demo/report/index.html
     """
     from servaudit.demo import run_demo
 
-    result = run_demo(out, wait, delay_scale, on_step=lambda text: typer.echo(text, err=True))
+    if lang.lower() not in ("en", "de"):
+        raise UsageError(f"--lang must be en or de, not {lang!r}")
+    result = run_demo(
+        out, wait, delay_scale, on_step=lambda text: typer.echo(text, err=True), language=lang.lower()
+    )
     if not result.all_replies_arrived:
         typer.echo("warning: not every scripted reply arrived in time", err=True)
     if as_json:

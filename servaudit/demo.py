@@ -61,13 +61,15 @@ def demo_audit_toml(
     chats: Sequence[tuple[ChatCompany, str]] = (),
     chat_wait: float = CHAT_WAIT_SECONDS,
     forms: Sequence[tuple[FormCompany, str]] = (),
+    language: str = "en",
 ) -> str:
-    """The audit file for the sandbox's companies; ``chats`` are (chat company, its page URL)."""
+    """The audit file for the sandbox's companies; ``chats`` are (chat company, its page URL);
+    ``language`` is the report's."""
     lines = [
         "# Written by `servaudit demo`: an audit of the sandbox's simulated companies.",
         "[audit]",
         'name = "servaudit demo audit"',
-        'language = "en"',
+        f'language = "{language}"',
         "window_days = 14",
         "",
         "[persona]",
@@ -145,7 +147,7 @@ class DemoResult:
     all_replies_arrived: bool
 
 
-def sandbox_audit_toml(sandbox: Sandbox, maildir: str, delay_scale: float = 1.0) -> str:
+def sandbox_audit_toml(sandbox: Sandbox, maildir: str, delay_scale: float = 1.0, language: str = "en") -> str:
     """The demo's audit of a running sandbox: every e-mail company, the demo's forms and chats."""
     return demo_audit_toml(
         sandbox.companies,
@@ -154,6 +156,7 @@ def sandbox_audit_toml(sandbox: Sandbox, maildir: str, delay_scale: float = 1.0)
         chats=[(c, sandbox.chat_url(c.slug)) for c in sandbox.chats if c.slug in DEMO_CHATS],
         chat_wait=max(2.0, CHAT_WAIT_SECONDS * delay_scale),
         forms=[(f, sandbox.form_url(f.slug)) for f in sandbox.forms if f.slug in DEMO_FORMS],
+        language=language,
     )
 
 
@@ -162,6 +165,7 @@ def run_demo(
     wait_seconds: float = 90,
     delay_scale: float = 1.0,
     on_step: Callable[[str], None] = lambda _: None,
+    language: str = "en",
 ) -> DemoResult:
     prepare_folder(out)
     audit_folder = out / "audit"
@@ -171,7 +175,7 @@ def run_demo(
     ) as sandbox:
         on_step(f"sandbox: simulated companies on 127.0.0.1 (SMTP port {sandbox.smtp_port})")
         (audit_folder / AUDIT_FILE).write_text(
-            sandbox_audit_toml(sandbox, "mail", delay_scale), encoding="utf-8"
+            sandbox_audit_toml(sandbox, "mail", delay_scale, language), encoding="utf-8"
         )
         audit = Audit.load(audit_folder)
         channels = sorted({name for c in audit.config.companies.values() for name in c.channels})

@@ -73,7 +73,11 @@ def test_demo_runs_the_whole_audit_and_measures_true_response_times(tmp_path: Pa
     assert states["harbourpine"] == "bounced" and states["quillledger"] == "rejected"
 
     # A second demo into the same folder replaces the first; a folder of the user's is never touched.
-    assert servaudit("demo", "--out", str(out), "--delay-scale", "0.05").returncode == 0
+    # … and can show a German client the German report.
+    assert servaudit("demo", "--out", str(out), "--delay-scale", "0.05", "--lang", "de").returncode == 0
+    german = (out / "report" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="de">' in german
+    assert "Rangliste" in german and "Methodik" in german
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
