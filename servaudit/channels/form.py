@@ -274,10 +274,9 @@ class FormProbe:
             {"field": a.control.caption, "role": a.role, "value": a.shown, "filled": satisfied(a)}
             for a in plan
         ]
-        captcha = await detect_captcha(page, vocabulary.captchas, network.urls())
-        if captcha is not None:
-            await self._screenshot(page, "form-page.png", f"CAPTCHA, not submitted · {page.url}")
-            return Verdict("rejected", BLOCKED, f"{captcha[1]} guards the form; not submitted")
+        blocked = await self._captcha(page, network, vocabulary)
+        if blocked is not None:
+            return blocked
         button = await self._submit_button(page, plan, vocabulary, settings)
         await self._screenshot(page, "form-1-filled.png", f"filled in, before submitting · {page.url}")
         if button is None:
@@ -325,6 +324,14 @@ class FormProbe:
         )  # fmt: skip
         return decide(seen)
 
+    async def _captcha(self, page: Page, network: NetworkLog, vocabulary: FormVocabulary) -> Verdict | None:
+        """A CAPTCHA guarding the form (never solved, never bypassed): the verdict, with a screenshot."""
+        captcha = await detect_captcha(page, vocabulary.captchas, network.urls())
+        if captcha is None:
+            return None
+        await self._screenshot(page, "form-page.png", f"CAPTCHA, not submitted · {page.url}")
+        return Verdict("rejected", BLOCKED, f"{captcha[1]} guards the form; not submitted")
+
     async def _preflight_verdict(
         self,
         page: Page,
@@ -333,10 +340,9 @@ class FormProbe:
         settings: FormSettings | None,
         plan: list[Assignment],
     ) -> Verdict:
-        captcha = await detect_captcha(page, vocabulary.captchas, network.urls())
-        if captcha is not None:
-            await self._screenshot(page, "form-page.png", f"CAPTCHA · {page.url}")
-            return Verdict("rejected", BLOCKED, f"{captcha[1]} guards the form")
+        blocked = await self._captcha(page, network, vocabulary)
+        if blocked is not None:
+            return blocked
         await self._screenshot(page, "form-page.png", f"the form as found · {page.url}")
         if await self._submit_button(page, plan, vocabulary, settings) is None:
             return Verdict("rejected", FAILED, "the form has no submit button that could be found")
@@ -366,10 +372,9 @@ class FormProbe:
         mapping = settings.fields if settings else {}
         primed = 0
         while True:
-            captcha = await detect_captcha(page, vocabulary.captchas, network.urls())
-            if captcha is not None:
-                await self._screenshot(page, "form-page.png", f"CAPTCHA, not submitted · {page.url}")
-                return Verdict("rejected", BLOCKED, f"{captcha[1]} guards the form; not submitted")
+            blocked = await self._captcha(page, network, vocabulary)
+            if blocked is not None:
+                return blocked
             controls = await scan(page, mapping)
             plan = assign(controls, self._values(), vocabulary)
             if plan is not None:
