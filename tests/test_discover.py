@@ -302,3 +302,13 @@ def test_phone_numbers_are_classified_as_german_callers_pay(
 def test_numbers_that_are_not_dialled_are_not_phone_numbers() -> None:
     text = "HRB 12345 · USt-IdNr. DE123456789 · 20457 Hamburg · Bestellnummer 301234567 · Hotline 030 1234567"
     assert [p.e164 for p in phones_in_text(text)] == ["+49301234567"]
+
+
+def test_every_kind_of_finding_is_merged_across_pages() -> None:
+    from dataclasses import fields
+
+    from servaudit.discover.crawler import IDENTITY
+    from servaudit.discover.model import Findings
+
+    # A kind added to Findings but not to IDENTITY would be found on pages and then silently dropped.
+    assert set(IDENTITY) == {f.name for f in fields(Findings)}

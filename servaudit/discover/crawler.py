@@ -95,6 +95,18 @@ def name_for(site_name: str, title: str, slug: str) -> str:
     return parts[0] if parts else slug.replace("-", " ").title()
 
 
+IDENTITY: dict[str, Callable[[Any], Any]] = {
+    "emails": lambda e: e.address,
+    "phones": lambda p: p.e164,
+    "forms": lambda f: (f.url, f.action),
+    "chats": lambda c: c.vendor,
+    "help": lambda h: _section(h.url),
+    "social": lambda s: normalise(s.url).rstrip("/"),
+    "hours": lambda h: h.text.lower(),
+}
+"""Per kind of finding (a list of Findings): what makes two findings on different pages the same one."""
+
+
 @dataclass
 class _Found:
     """Items by identity, each kept at its smallest depth."""
@@ -107,20 +119,9 @@ class _Found:
             bucket[key] = item
 
     def merge(self, found: PageFindings) -> None:
-        for e in found.emails:
-            self.add("emails", e.address, e)
-        for p in found.phones:
-            self.add("phones", p.e164, p)
-        for f in found.forms:
-            self.add("forms", (f.url, f.action), f)
-        for c in found.chats:
-            self.add("chats", c.vendor, c)
-        for h in found.help:
-            self.add("help", _section(h.url), h)
-        for s in found.social:
-            self.add("social", normalise(s.url).rstrip("/"), s)
-        for hours in found.hours:
-            self.add("hours", hours.text.lower(), hours)
+        for kind, identity in IDENTITY.items():
+            for item in getattr(found, kind):
+                self.add(kind, identity(item), item)
 
     def sorted(self, kind: str) -> list[Any]:
         return sorted(self.items.get(kind, {}).values(), key=lambda item: item.depth)
@@ -422,11 +423,6 @@ class _SiteState:
             site.slug = slug_for((urlsplit(site.url).hostname or "").lower())
         if not site.name:
             site.name = name_for("", "", site.slug)
-        site.emails = self.found.sorted("emails")
-        site.phones = self.found.sorted("phones")
-        site.forms = self.found.sorted("forms")
-        site.chats = self.found.sorted("chats")
-        site.help = self.found.sorted("help")
-        site.social = self.found.sorted("social")
-        site.hours = self.found.sorted("hours")
+        for kind in IDENTITY:
+            setattr(site, kind, self.found.sorted(kind))
         site.pages.sort(key=lambda p: (p.depth, p.url))

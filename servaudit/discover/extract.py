@@ -12,6 +12,7 @@ from servaudit.discover.model import (
     ChatFound,
     EmailFound,
     FieldFound,
+    Findings,
     FormFound,
     HelpFound,
     HoursFound,
@@ -36,14 +37,7 @@ _MAX_HOURS_TEXT = 160
 
 
 @dataclass
-class PageFindings:
-    emails: list[EmailFound] = field(default_factory=list)
-    phones: list[PhoneFound] = field(default_factory=list)
-    forms: list[FormFound] = field(default_factory=list)
-    chats: list[ChatFound] = field(default_factory=list)
-    help: list[HelpFound] = field(default_factory=list)
-    social: list[SocialFound] = field(default_factory=list)
-    hours: list[HoursFound] = field(default_factory=list)
+class PageFindings(Findings):
     follow: list[tuple[str, bool]] = field(default_factory=list)
     """Same-site links to crawl, each with whether it looks like a way to contact."""
 

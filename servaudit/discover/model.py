@@ -117,8 +117,21 @@ class PageVisit:
     """Reached through a contact-like link, or shows a channel."""
 
 
+@dataclass(kw_only=True)
+class Findings:
+    """What a page, or a whole site, shows of each way to reach the company."""
+
+    emails: list[EmailFound] = field(default_factory=list)
+    phones: list[PhoneFound] = field(default_factory=list)
+    forms: list[FormFound] = field(default_factory=list)
+    chats: list[ChatFound] = field(default_factory=list)
+    help: list[HelpFound] = field(default_factory=list)
+    social: list[SocialFound] = field(default_factory=list)
+    hours: list[HoursFound] = field(default_factory=list)
+
+
 @dataclass
-class SiteResult:
+class SiteResult(Findings):
     url: str
     """As given."""
     final_url: str | None = None
@@ -129,13 +142,6 @@ class SiteResult:
     """complete | page limit | time budget | error."""
     error: str | None = None
     notes: list[str] = field(default_factory=list)
-    emails: list[EmailFound] = field(default_factory=list)
-    phones: list[PhoneFound] = field(default_factory=list)
-    forms: list[FormFound] = field(default_factory=list)
-    chats: list[ChatFound] = field(default_factory=list)
-    help: list[HelpFound] = field(default_factory=list)
-    social: list[SocialFound] = field(default_factory=list)
-    hours: list[HoursFound] = field(default_factory=list)
     pages: list[PageVisit] = field(default_factory=list)
     robots_disallowed: list[str] = field(default_factory=list)
     tls: TlsResult | None = None
