@@ -31,7 +31,7 @@ from servaudit import message as mail
 from servaudit.acknowledgement import AcknowledgementReader
 from servaudit.businesshours import WEEKDAYS, BusinessWeek
 from servaudit.chat.transcript import read_messages, summarise
-from servaudit.classify import ACKNOWLEDGEMENT, Signals, Vocabulary, fold
+from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, Signals, Vocabulary, fold
 from servaudit.config import CHANNEL_KEYS, Audit
 from servaudit.engine import open_store
 from servaudit.errors import ConfigError
@@ -140,6 +140,10 @@ class ReportBuilder:
         self.window = timedelta(days=info.window_days)
         self.week = business_week(audit)
         self.messages = {m.id: m for m in store.messages()}
+        self.messages_by_inquiry: dict[str, list[MessageRecord]] = {}
+        for message in self.messages.values():
+            if message.inquiry_id:
+                self.messages_by_inquiry.setdefault(message.inquiry_id, []).append(message)
         self.quality = load_quality(store)
         self.weights = Weights.from_config(info.score)
         self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
@@ -675,11 +679,13 @@ class Views:
         for reply in f.replies:
             record = builder.messages[reply.message_id]
             replies.append(self.reply_view(record, f))
-        for record in builder.messages.values():  # matched but outside the window: shown, not counted
-            if record.inquiry_id == inquiry.id and record.id not in {r.message_id for r in f.replies}:
+        # Matched but outside the response window: shown, not counted.
+        counted = {r.message_id for r in f.replies}
+        for record in builder.messages_by_inquiry.get(inquiry.id, ()):
+            if record.id not in counted:
                 replies.append(self.reply_view(record, f, outside=True))
         steps = [StepView("sent", locale.t("timeline.sent"), locale.moment(inquiry.sent_at), "")]
-        acknowledgement = f.first("acknowledgement", "auto_reply", "bot")
+        acknowledgement = f.first(ACKNOWLEDGEMENT, AUTO_REPLY, BOT)
         if acknowledgement is not None:
             steps.append(
                 StepView(
