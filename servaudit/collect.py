@@ -92,16 +92,18 @@ def decide(audit: Audit, store: Store, summary: CollectSummary) -> None:
     for record in store.messages("m.inquiry_id IS NULL OR a.label IS NULL"):
         parsed = mail.parse(store.raw_message(record.id))
         inquiry_id = record.inquiry_id
-        if inquiry_id is None:
-            found = match(parsed, record.arrived_at, index)
-            if found is not None:
-                store.set_match(record.id, found.inquiry_id, found.method)
-                inquiry_id = found.inquiry_id
+        found = match(parsed, record.arrived_at, index) if inquiry_id is None else None
+        if found is not None:
+            inquiry_id = found.inquiry_id
         inquiry = by_id.get(inquiry_id) if inquiry_id else None
         seconds = seconds_between(inquiry.sent_at, record.arrived_at) if inquiry else None
         result = classify(parsed, vocabulary, seconds)
-        store.set_classification(record.id, result.label, list(result.reasons))
-        score_quality(audit, store, record.id, parsed, result.label, inquiry, seconds, vocabulary)
+        # One message's match, class and score are one decision: stored together or not at all.
+        with store.transaction():
+            if found is not None:
+                store.set_match(record.id, found.inquiry_id, found.method)
+            store.set_classification(record.id, result.label, list(result.reasons))
+            score_quality(audit, store, record.id, parsed, result.label, inquiry, seconds, vocabulary)
     for record in store.messages():
         if record.inquiry_id:
             summary.matched += 1
