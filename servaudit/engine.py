@@ -21,7 +21,7 @@ from servaudit.chat.transcript import reply_rows
 from servaudit.config import Audit
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.plan import Inquiry, due, planned
-from servaudit.store import PENDING, Store, sqlite_path
+from servaudit.store import PENDING, RUN_JUDGED, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4
 """Inquiries under way at once; each browser probe holds a page (a chat up to its wait limit)."""
@@ -162,6 +162,7 @@ def _store_transcript(store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
             if stored is not None:
                 store.set_match(stored, inquiry.id, inquiry.channel)
                 store.set_classification(stored, row.label, list(row.reasons))
+                store.set_decided(stored, RUN_JUDGED)
 
 
 def _relative(path: Path, folder: Path) -> str:
