@@ -18,7 +18,6 @@ SMTP, plus manifest.toml. Nothing of the helpdesk software is edited.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import smtplib
@@ -34,6 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from common import Outbox, write_manifest  # noqa: E402
 from scenarios import ALL, Scenario  # noqa: E402
 
 VERSION = "2.6.1"
@@ -57,6 +57,20 @@ QUEUES = {
         "agent": ("emily.carter", "Emily", "Carter", "emily.carter@harbourhome.example"),
     },
 }
+
+
+NOTES = (
+    "Unmodified shipped e-mail templates (fixture emailtemplate.json, queue locale de or en). "
+    "Configured by us: two queues (German 'Kundenservice' from service@nordwind-energie.example, "
+    "English 'Customer Support' from support@harbourhome.example), Django SMTP backend to a loopback aiosmtpd. "
+    "Inquiries arrive alternately by e-mail (local mailbox + the get_email import; odd-numbered ack-*.eml, "
+    "these acks carry Auto-Submitted/Precedence headers) and through the public web form (even-numbered "
+    "ack-*.eml, without those headers). "
+    "ack = newticket_submitter; human/deflect = updated_submitter with the agent's public comment typed by us; "
+    "resolved = resolved_submitter with the agent's resolution text (human); closed = closed_submitter "
+    "after closing without any text (pure status notice, auto_reply). seconds are measured on this machine "
+    "(agents answered a few seconds later, so human seconds are not realistic response times)."
+)
 
 
 def ensure_env() -> None:
@@ -159,42 +173,6 @@ def configure_django(tmp: Path, port: int) -> None:
     )
     sys.path.insert(0, str(tmp))
     django.setup()
-
-
-class Outbox:
-    """The mails the helpdesk sent, as the local aiosmtpd stored them."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.seen: set[str] = set()
-
-    def wait_new(self, rcpt: str, count: int = 1, timeout: float = 30) -> list[tuple[Path, dict]]:
-        end = time.time() + timeout
-        found: list[tuple[Path, dict]] = []
-        while time.time() < end:
-            for meta_path in sorted(self.folder.glob("*.json")):
-                if meta_path.name in self.seen:
-                    continue
-                meta = json.loads(meta_path.read_text())
-                self.seen.add(meta_path.name)
-                if rcpt.lower() in [r.lower() for r in meta["rcpt_tos"]]:
-                    found.append((meta_path.with_suffix(".eml"), meta))
-            if len(found) >= count:
-                return found
-            time.sleep(0.1)
-        raise RuntimeError(f"expected {count} mail(s) to {rcpt}, got {len(found)}")
-
-    def drain(self, timeout: float = 1.5) -> list[str]:
-        time.sleep(timeout)
-        stray = [p.name for p in sorted(self.folder.glob("*.json")) if p.name not in self.seen]
-        self.seen.update(stray)
-        return stray
-
-
-def toml_str(value: str) -> str:
-    if "\n" in value and '"""' not in value and "\\" not in value and not value.endswith('"'):
-        return '"""' + value + '"""'
-    return json.dumps(value, ensure_ascii=False)
 
 
 def main() -> None:
@@ -360,42 +338,14 @@ def run(tmp: Path, port: int, sinkdir: Path, mailboxes: dict[str, Path], out: Pa
     stray = outbox.drain()
     if stray:
         print("mails not attributed (not in corpus):", stray)
-    write_manifest(out, records)
-
-
-def write_manifest(out: Path, records: list[dict]) -> None:
-    lines = [
-        f'system = "django-helpdesk {VERSION}"',
-        'source = "PyPI django-helpdesk (with Django 5.2, sqlite)"',
-        'generated_by = "tests/corpus/tools/real/django_helpdesk.py"',
-        toml_str_kv(
-            "notes",
-            "Unmodified shipped e-mail templates (fixture emailtemplate.json, queue locale de or en). "
-            "Configured by us: two queues (German 'Kundenservice' from service@nordwind-energie.example, "
-            "English 'Customer Support' from support@harbourhome.example), Django SMTP backend to a loopback aiosmtpd. "
-            "Inquiries arrive alternately by e-mail (local mailbox + the get_email import; odd-numbered ack-*.eml, "
-            "these acks carry Auto-Submitted/Precedence headers) and through the public web form (even-numbered "
-            "ack-*.eml, without those headers). "
-            "ack = newticket_submitter; human/deflect = updated_submitter with the agent's public comment typed by us; "
-            "resolved = resolved_submitter with the agent's resolution text (human); closed = closed_submitter "
-            "after closing without any text (pure status notice, auto_reply). seconds are measured on this machine "
-            "(agents answered a few seconds later, so human seconds are not realistic response times).",
-        ),
-        "",
-    ]
-    for r in records:
-        lines.append("[[message]]")
-        for key in ("file", "label", "language"):
-            lines.append(f"{key} = {json.dumps(r[key])}")
-        lines.append(f"seconds = {r['seconds']}")
-        lines.append(f"inquiry_subject = {toml_str(r['inquiry_subject'])}")
-        lines.append(f"inquiry_text = {toml_str(r['inquiry_text'])}")
-        lines.append("")
-    (out / "manifest.toml").write_text("\n".join(lines), encoding="utf-8")
-
-
-def toml_str_kv(key: str, value: str) -> str:
-    return f"{key} = {toml_str(value)}"
+    write_manifest(
+        out,
+        f"django-helpdesk {VERSION}",
+        "PyPI django-helpdesk (with Django 5.2, sqlite)",
+        "tests/corpus/tools/real/django_helpdesk.py",
+        NOTES,
+        records,
+    )
 
 
 if __name__ == "__main__":
