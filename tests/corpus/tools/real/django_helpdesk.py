@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import shutil
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import Outbox, write_manifest  # noqa: E402
+from common import Outbox, free_port, wait_port, write_manifest  # noqa: E402
 from scenarios import ALL, Scenario  # noqa: E402
 
 VERSION = "2.6.1"
@@ -88,23 +87,6 @@ def ensure_env() -> None:
         [str(python), "-m", "pip", "install", "-q", f"django-helpdesk=={VERSION}", "aiosmtpd"], check=True
     )
     os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 20) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"aiosmtpd did not start on port {port}")
 
 
 def configure_django(tmp: Path, port: int) -> None:
