@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Shared helpers for the scripts that run real mail software on loopback.
 
 An aiosmtpd server on 127.0.0.1 stands in for every remote host: it records
@@ -30,6 +31,25 @@ REAL = REPO / "tests" / "corpus" / "real"
 
 ANNA = ("Anna Schmidt", "anna.schmidt@mailbox.example")
 OLIVER = ("Oliver Bennett", "oliver.bennett@mailbox.example")
+
+
+# Inquiries: key -> (subject, body). *_de are Anna's, *_en are Oliver's.
+INQUIRIES = {
+    "at_de": ("Lieferung nach Österreich?", "Guten Tag,\n\nliefern Sie auch nach Österreich? Wenn ja, was kostet der Versand\nund wie lange dauert er ungefähr?\n\nViele Grüße\nAnna Schmidt\n"),
+    "return_de": ("Rückgabe nach 30 Tagen", "Guten Tag,\n\nich habe vor fünf Wochen eine Regenjacke bei Ihnen bestellt (Bestellnummer 48213).\nKann ich sie auch nach Ablauf der 30 Tage noch zurückgeben?\n\nFreundliche Grüße\nAnna Schmidt\n"),
+    "tarif_de": ("Frage zu meinem Tarif", "Guten Tag,\n\nist ein Wechsel in den Tarif Ökostrom Plus vor Ablauf meiner Vertragslaufzeit möglich?\n\nViele Grüße\nAnna Schmidt\n"),
+    "invoice_de": ("Rechnung doppelt abgebucht", "Sehr geehrte Damen und Herren,\n\nder Betrag meiner Rechnung vom 3. November wurde zweimal von meinem Konto abgebucht.\nKönnen Sie mir den doppelten Betrag bitte erstatten?\n\nMit freundlichen Grüßen\nAnna Schmidt\n"),
+    "cancel_de": ("Kündigung meines Vertrags", "Guten Tag,\n\nbis wann muss ich kündigen, wenn mein Vertrag zum 31. März enden soll?\nReicht eine E-Mail?\n\nViele Grüße\nAnna Schmidt\n"),
+    "appoint_de": ("Termin für eine Beratung", "Hallo,\n\nkann ich nächste Woche einen Beratungstermin in Ihrer Filiale vereinbaren?\nAm liebsten Dienstag oder Mittwoch nachmittags.\n\nDanke und viele Grüße\nAnna Schmidt\n"),
+    "gift_de": ("Gutschein einlösen", "Hallo,\n\nkann ich einen Geschenkgutschein auch im Onlineshop einlösen oder nur in der Filiale?\n\nViele Grüße\nAnna Schmidt\n"),
+    "at_en": ("Delivery to Austria?", "Hello,\n\ndo you deliver to Austria? If so, how much is shipping and how long does it take?\n\nThanks,\nOliver Bennett\n"),
+    "return_en": ("Returning a product after 30 days", "Hello,\n\nI bought a kettle from you five weeks ago (order 77120). Can I still return it\nafter the 30 days are over?\n\nKind regards,\nOliver Bennett\n"),
+    "contract_en": ("Question about my contract", "Hello,\n\ncan I upgrade my broadband plan before my current contract ends?\n\nThanks,\nOliver Bennett\n"),
+    "invoice_en": ("Charged twice for one invoice", "Dear Sir or Madam,\n\nmy invoice from 3 November was charged to my card twice. Could you refund\nthe second payment, please?\n\nBest regards,\nOliver Bennett\n"),
+    "hours_en": ("Opening hours over the holidays", "Hi,\n\nare your stores open between Christmas and New Year? I'd like to pick up an order.\n\nCheers,\nOliver Bennett\n"),
+    "warranty_en": ("Warranty claim for my kettle", "Hello,\n\nthe kettle I bought in March stopped working. How do I make a warranty claim?\n\nRegards,\nOliver Bennett\n"),
+    "gift_en": ("Gift card online?", "Hi,\n\ncan I use a gift card in your online shop, or only in stores?\n\nThanks,\nOliver Bennett\n"),
+}
 
 
 @dataclass
