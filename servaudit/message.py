@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from email import message_from_bytes, policy
+from email.parser import BytesHeaderParser
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 from html.parser import HTMLParser
@@ -17,7 +18,11 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
 
 def parse(raw: bytes) -> EmailMessage:
-    message = message_from_bytes(raw, policy=policy.default)
+    """The message's structure; absurdly deep MIME nesting (the parser recurses) keeps headers only."""
+    try:
+        message = message_from_bytes(raw, policy=policy.default)
+    except RecursionError:
+        message = BytesHeaderParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     return message
 
@@ -99,13 +104,18 @@ def body_text(message: Message) -> str:
 
 
 def _decoded_payload(part: Message) -> str:
-    payload = part.get_payload(decode=True)
+    try:
+        payload = part.get_payload(decode=True)
+        charset = part.get_content_charset() or "utf-8"
+    except Exception:  # a broken Content-Type or transfer encoding: nothing readable
+        return ""
     if not isinstance(payload, bytes):
         return ""
-    charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, errors="replace")
-    except LookupError:  # a charset Python does not know
+    except (LookupError, UnicodeError, ValueError):
+        # A charset Python does not know, or a codec that is no text encoding and ignores
+        # errors="replace" (idna, punycode): read it as UTF-8.
         return payload.decode("utf-8", errors="replace")
 
 

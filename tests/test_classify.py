@@ -19,7 +19,7 @@ from servaudit.classify import (
     classify,
     written_text,
 )
-from tests.corpus import CORPUS, run, samples, score, table
+from tests.corpus import CORPUS, REAL, Scores, by_language, by_system, held_out, run, samples, score, table
 
 VOCABULARY = Vocabulary.load()
 
@@ -66,20 +66,53 @@ def test_the_corpus_is_large_labelled_and_bilingual() -> None:
     assert sum(b"(Exim 4." in t for t in bounces) >= 4
 
 
-def test_corpus_precision_and_recall_per_class() -> None:
-    results = run(VOCABULARY)
-    scores = score(results)
+RESULTS = run(VOCABULARY)
+
+
+def meets_the_targets(scores: Scores, where: str, wrong: str) -> None:
+    """Issue #10's targets: machine-sent mail labelled human at most 1 %; recall 95 % for bounces,
+    auto-replies and acknowledgements, 97 % for human answers."""
+    as_human, machine = scores.machine_as_human
+    assert as_human <= 0.01 * machine, (where, as_human, machine, wrong)
+    for label, target in ((BOUNCE, 0.95), (AUTO_REPLY, 0.95), (ACKNOWLEDGEMENT, 0.95), (HUMAN, 0.97)):
+        if label in scores.per_class:
+            assert scores.per_class[label][1] >= target, (where, label, scores.per_class[label], wrong)
+
+
+def test_corpus_precision_and_recall_per_class_and_language() -> None:
+    scores = score(RESULTS)
     print("\n" + table(scores))
-    wrong = [
-        f"{s.name}: {s.label} -> {c.label} ({'; '.join(c.reasons)})" for s, c in results if s.label != c.label
-    ]
-    assert scores.accuracy >= 0.95, "\n".join(wrong)
-    for label, (precision, recall, _) in scores.per_class.items():
-        assert precision >= 0.8 and recall >= 0.8, (label, precision, recall, wrong)
+    wrong = "\n".join(
+        f"{s.name}: {s.label} -> {c.label} ({c.reasons[0]})" for s, c in RESULTS if s.label != c.label
+    )
+    assert scores.accuracy >= 0.97, wrong
+    meets_the_targets(scores, "all", wrong)
+    for language, found in by_language(RESULTS).items():
+        meets_the_targets(found, language, wrong)
+
+
+def test_messages_from_real_third_party_systems_are_most_of_the_corpus() -> None:
+    systems = by_system(RESULTS)
+    real = {s.system for s, _ in RESULTS if s.path.is_relative_to(REAL)}
+    # Ticket systems, MTAs, vacation responders and a mail client, each run on loopback.
+    assert {"request-tracker", "django-helpdesk", "roundup", "sieve-vacation", "opensmtpd", "mutt"} <= real
+    assert sum(1 for s, _ in RESULTS if s.system in real) >= 250
+    for system in real:
+        meets_the_targets(systems[system], system, "")
+
+
+def test_held_out_systems_are_reported_and_never_call_most_machine_mail_human() -> None:
+    # Each real system judged without the phrases only its messages contain: how a helpdesk nobody
+    # has seen fares. Printed by bench/bench_classify.py; bounded here so that it cannot silently rot.
+    held = held_out(VOCABULARY)
+    machine_as_human = sum(s.machine_as_human[0] for s in held.values())
+    machine = sum(s.machine_as_human[1] for s in held.values())
+    assert machine > 150
+    assert machine_as_human <= 0.05 * machine, {k: v.machine_as_human for k, v in held.items()}
 
 
 def test_every_decision_has_reasons() -> None:
-    for sample, result in run(VOCABULARY):
+    for sample, result in RESULTS:
         assert result.reasons, sample.name
 
 

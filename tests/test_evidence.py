@@ -29,8 +29,9 @@ def test_every_signal_in_the_table_is_detected_in_code_and_no_other() -> None:
 
 def test_rfc_signals_are_strong_and_helpdesk_habits_weak() -> None:
     table = evidence.table()
-    strong = ("auto-submitted", "delivery-status", "feedback-report", "null-return-path", "fast-arrival")
-    for signal in strong:
+    for signal in ("auto-submitted", "null-return-path", "autoreply-header", "automatic-subject"):
+        assert (table[signal].direction, table[signal].strength) == ("machine", "decisive")
+    for signal in ("delivery-status", "feedback-report", "fast-arrival"):
         assert (table[signal].direction, table[signal].strength) == ("machine", "strong")
     for signal in ("precedence-bulk", "auto-response-suppress", "loop-guard", "auto-generated"):
         assert (table[signal].direction, table[signal].strength) == ("machine", "weak")
