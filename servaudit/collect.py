@@ -147,8 +147,8 @@ def decide(audit: Audit, store: Store, summary: CollectSummary) -> None:
         if record.version is not None and record.label is not None and record.label != label:
             summary.labels_changed += 1
         _count(summary.new, inquiry_id, label, None)
-    for record in store.messages():
-        _count(summary.totals, record.inquiry_id, record.label, record.unreadable)
+    matched, unmatched, unreadable, labels = store.message_totals()
+    summary.totals = Counts(matched, unmatched, unreadable, labels)
 
 
 def _decide_one(

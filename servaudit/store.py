@@ -469,6 +469,20 @@ class Store:
             (RUN_JUDGED, matched_key, unmatched_key),
         )
 
+    def message_totals(self) -> tuple[int, int, int, dict[str, int]]:
+        """(matched, unmatched, unreadable, automatic class → count) over all messages, counted in SQL."""
+        row = self.db.execute(
+            "SELECT SUM(unreadable IS NULL AND inquiry_id IS NOT NULL) AS matched,"
+            " SUM(unreadable IS NULL AND inquiry_id IS NULL) AS unmatched,"
+            " SUM(unreadable IS NOT NULL) AS unreadable FROM messages"
+        ).fetchone()
+        labels = self.db.execute(
+            "SELECT a.label, COUNT(*) AS n FROM messages m JOIN classifications a"
+            " ON a.message_id = m.id AND a.origin = 'auto' WHERE m.unreadable IS NULL GROUP BY a.label"
+        )
+        counts = {r["label"]: r["n"] for r in labels}
+        return row["matched"] or 0, row["unmatched"] or 0, row["unreadable"] or 0, counts
+
     def pending_grades(self) -> list[MessageRecord]:
         """Messages the classifier could not place (``unknown``) that no consultant has graded yet."""
         return self.messages("a.label = 'unknown' AND g.label IS NULL")
