@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from email import message_from_bytes, policy
-from email.parser import BytesHeaderParser
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
