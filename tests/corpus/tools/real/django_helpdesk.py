@@ -70,7 +70,9 @@ NOTES = (
     "after closing without any text (pure status notice, auto_reply). "
     "seconds are measured on this machine; the agents answered (and closed/resolved) 120 s after the last "
     "inquiry was sent, past servaudit's 60 s fast-arrival threshold, so agent-triggered mails show 2-5 minutes, "
-    "not the hours real agents take."
+    "not the hours real agents take. One agent account per language posted all answers (German: "
+    "Jana Keller, English: Emily Carter), so the sender name can differ from the colleague who signs the text "
+    "(a shared account)."
 )
 
 
