@@ -205,7 +205,8 @@ def main() -> None:
     )
     templates = ", ".join(f"{perl_str(k)} => {perl_str(v)}" for k, v in GERMAN_TEMPLATES.items())
     queues = "\n".join(
-        "\t".join([lang, q["name"], q["address"], q["tag"], *q["agent"]]) for lang, q in QUEUES.items()
+        "\t".join([lang, str(q["name"]), str(q["address"]), str(q["tag"]), *map(str, q["agent"])])
+        for lang, q in QUEUES.items()
     )
     setup = SETUP_PL.replace("%TEMPLATES%", templates).replace("%QUEUES%", queues)
     (tmp / "setup.pl").write_text(setup, encoding="utf-8")
@@ -292,7 +293,7 @@ def run(env: dict, outbox: Outbox, out: Path) -> None:
                 "--url",
                 env["RTSERVER"] + "/",
                 "--queue",
-                queue["name"],
+                str(queue["name"]),
                 "--action",
                 "correspond",
             ],

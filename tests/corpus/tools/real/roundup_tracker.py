@@ -171,8 +171,8 @@ def main() -> None:
     try:
         wait_port(port)
         homes = {lang: tmp / f"tracker-{lang}" for lang in TRACKERS}
-        for lang, home in homes.items():
-            install_tracker(home, lang, port)
+        for lang, tracker_home in homes.items():
+            install_tracker(tracker_home, lang, port)
         run(homes, Outbox(sinkdir), out)
     finally:
         smtpd.terminate()
