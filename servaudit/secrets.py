@@ -7,8 +7,12 @@ connection is opened.
 
 from __future__ import annotations
 
+import base64
+import logging
 import os
 import re
+import threading
+import traceback
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -39,6 +43,7 @@ def resolve_secret(reference: str, purpose: str) -> str:
             raise ConfigError(
                 f"{purpose}: environment variable {rest} is not set (the audit file says {reference})"
             )
+        register_secret(value)
         return value
     service, _, user = rest.partition(":")
     try:
@@ -48,4 +53,54 @@ def resolve_secret(reference: str, purpose: str) -> str:
     value = keyring.get_password(service, user)
     if value is None:
         raise ConfigError(f"{purpose}: no password in the keyring for service {service!r}, user {user!r}")
+    register_secret(value)
     return value
+
+
+# -- scrubbing ---------------------------------------------------------------
+#
+# Every secret value this process resolved (and every encoding of it that went on a wire) is kept
+# here, so that any text leaving the process (terminal, store, report, log) can be scrubbed at one
+# point without each caller knowing which secrets exist.
+
+_RESOLVED: set[str] = set()
+_LOCK = threading.Lock()
+MASK = "***"
+
+
+def register_secret(value: str) -> None:
+    """Remember ``value`` (and the forms it takes in reprs and encodings) for :func:`scrub`."""
+    if not value:
+        return
+    forms = {value, repr(value)[1:-1], repr(value.encode("utf-8"))[2:-1]}
+    forms.add(base64.b64encode(value.encode("utf-8")).decode("ascii"))
+    with _LOCK:
+        _RESOLVED.update(form for form in forms if form)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every resolved secret, in every form registered, replaced by ``***``."""
+    with _LOCK:
+        forms = sorted(_RESOLVED, key=len, reverse=True)  # longest first: a form may contain another
+    for form in forms:
+        if form in text:
+            text = text.replace(form, MASK)
+    return text
+
+
+def forget_secrets() -> None:
+    """Drop every registered secret (tests that run several audits in one process)."""
+    with _LOCK:
+        _RESOLVED.clear()
+
+
+class ScrubbingFilter(logging.Filter):
+    """A log filter that renders each record once and scrubs it, arguments and traceback included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + "".join(traceback.format_exception(*record.exc_info))
+            record.exc_info = None
+        record.msg, record.args = scrub(message), None
+        return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import socket
@@ -16,6 +17,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.mailbox.base import Cursor, IncomingMail
+from servaudit.secrets import register_secret, scrub
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class ImapReader:
         self.security = security
         self.username = username
         self._password = password
+        register_secret(password)
         self.folder = folder
         self.timeout = timeout
         self.batch_size = batch_size
@@ -165,15 +168,33 @@ class ImapReader:
 
     def _login(self, client: IMAPClient) -> None:
         try:
-            client.login(self.username, self._password)
+            self._authenticate(client)
         except _NETWORK_ERRORS as exc:
             _shutdown_quietly(client)
             raise self._unreachable(exc) from exc
+        except InfrastructureError:
+            _shutdown_quietly(client)
+            raise
         except (LoginError, IMAPClientError) as exc:
             _shutdown_quietly(client)
             raise InfrastructureError(
                 f"IMAP login failed for {self.username} at {self._where}: {self._scrub(_server_text(exc))}"
             ) from exc
+
+    def _authenticate(self, client: IMAPClient) -> None:
+        """Log in with the credentials as UTF-8: AUTHENTICATE PLAIN when offered (imaplib's LOGIN
+        encodes them as ASCII and failed, quoting the password, on an umlaut)."""
+        if self.username.isascii() and self._password.isascii() and not _offers_plain(client):
+            client.login(self.username, self._password)
+            return
+        if not _offers_plain(client):
+            raise InfrastructureError(
+                f"IMAP server {self._where} offers no AUTHENTICATE PLAIN, the only way to send a "
+                "password with non-ASCII characters; use an ASCII password for this mailbox"
+            )
+        payload = f"\0{self.username}\0{self._password}".encode()
+        register_secret(base64.b64encode(payload).decode("ascii"))
+        client.plain_login(self.username, self._password)
 
     def _unreachable(self, exc: BaseException) -> InfrastructureError:
         reason = self._scrub(_network_reason(exc, self.timeout))
@@ -181,7 +202,7 @@ class ImapReader:
 
     def _scrub(self, text: str) -> str:
         # Defence in depth: no server or library text may echo the password to the user.
-        return text.replace(self._password, "***") if self._password else text
+        return scrub(text.replace(self._password, "***") if self._password else text)
 
     @contextlib.contextmanager
     def _network(
@@ -251,6 +272,10 @@ class ImapReader:
 
     def _source(self, uidvalidity: int, uid: int) -> str:
         return f"imap:{self.folder}:{uidvalidity}:{uid}"
+
+
+def _offers_plain(client: IMAPClient) -> bool:
+    return b"AUTH=PLAIN" in client.capabilities()
 
 
 def _resume_after(cursor: Cursor, uidvalidity: int) -> int:
