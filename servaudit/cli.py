@@ -4,15 +4,26 @@ Exit codes (the same for every command):
   0  ok
   1  a check or gate failed
   2  usage or configuration error
-  3  servaudit's own infrastructure unavailable (its mailbox, SMTP relay, browser)
-  4  an internal error (a bug: please report it with the output of --debug)
+  3  servaudit's own infrastructure unavailable (its mailbox, SMTP relay, browser, a full disk)
+  4  an internal error (a bug: please report it with the output of --debug), and only that
+130  interrupted (Ctrl-C)
+141  the output was closed early (broken pipe)
+
+Every message printed is scrubbed of the secrets this process resolved (servaudit/secrets.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
+import logging
+import os
+import sqlite3
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,9 +31,16 @@ from typing import Annotated, Any, TypeVar
 import typer
 from tabulate import tabulate
 
-from servaudit.errors import ServauditError, UsageError
-
-EXIT_INTERNAL = 4
+from servaudit.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INFRASTRUCTURE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ServauditError,
+    UsageError,
+)
+from servaudit.secrets import scrub
 
 app = typer.Typer(
     name="servaudit",
@@ -54,33 +72,63 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def errors_to_exit_codes(command: F) -> F:
-    """A user-caused problem becomes one clear sentence and its exit code, never a traceback."""
+    """A user-caused problem becomes one clear sentence and its exit code, never a traceback.
+
+    --debug adds the traceback but never changes the exit code, and every text is scrubbed of
+    resolved secrets on its way to the terminal.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except ServauditError as exc:
-            if _debug:
-                raise
-            typer.echo(f"servaudit: {exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("servaudit: interrupted; everything recorded so far is kept", err=True)
-            raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort):
+        except (typer.Exit, typer.Abort, SystemExit):
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            code, sentence = explain(exc)
+            if code == EXIT_BROKEN_PIPE:
+                _silence_stdout()
             if _debug:
-                raise
-            typer.echo(
-                f"servaudit: internal error: {exc!r}. Recorded data is kept. "
-                "Run again with --debug for the traceback, and please report it.",
-                err=True,
-            )
-            raise typer.Exit(EXIT_INTERNAL) from None
+                _echo_err(scrub("".join(traceback.format_exception(exc))))
+            _echo_err(f"servaudit: {scrub(sentence)}")
+            raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def explain(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one sentence for an exception that reached the command line."""
+    if isinstance(exc, ServauditError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted; everything recorded so far is kept"
+    if isinstance(exc, BrokenPipeError):
+        return EXIT_BROKEN_PIPE, "the output was closed before everything was written (broken pipe)"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return EXIT_INFRASTRUCTURE, f"the disk is full{where}; free some space and run the command again"
+    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+        return EXIT_INFRASTRUCTURE, "the disk holding the store is full; free some space and run again"
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return EXIT_USAGE, f"the store is damaged ({exc}); restore it from a copy"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return EXIT_USAGE, f"cannot use {exc.filename}: {exc.strerror or exc}"
+    return EXIT_INTERNAL, (
+        f"internal error: {exc!r}. Recorded data is kept. "
+        "Run again with --debug for the traceback, and please report it."
+    )
+
+
+def _echo_err(text: str) -> None:
+    with contextlib.suppress(OSError):  # stderr is gone as well: the exit code is all that is left
+        typer.echo(text, err=True)
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout once more at exit; into a closed pipe that prints a second error.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _load(audit_dir: Path) -> Any:
@@ -102,6 +150,20 @@ def main_options(
 ) -> None:
     global _debug
     _debug = debug
+    _log_to_stderr(logging.DEBUG if debug else logging.WARNING)
+
+
+def _log_to_stderr(level: int) -> None:
+    """Library and servaudit log lines go to stderr scrubbed of secrets (the default handler
+    would print them as they are)."""
+    from servaudit.secrets import ScrubbingFilter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(ScrubbingFilter())
+    handler.setFormatter(logging.Formatter("servaudit: %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
 
 
 @app.command()
@@ -183,7 +245,7 @@ def run(
     with progress("sending", quiet) as tracker:
 
         def sent_one(inquiry: Any, state: str, detail: str) -> None:
-            tracker.log(f"{inquiry.id}: {state} ({detail})")
+            tracker.log(scrub(f"{inquiry.id}: {state} ({detail})"))
             tracker.advance(f"sending: {inquiry.id}")
 
         summary = run_audit(_load(audit_dir), wave, channel, sent_one, parallel)
@@ -246,11 +308,16 @@ def status(
     lang: Annotated[
         str | None, typer.Option("--lang", help="de or en (default: audit.language in the audit file).")
     ] = None,
+    uncertain: Annotated[
+        bool, typer.Option("--uncertain", help="Only uncertain inquiries, with their attempts as evidence.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Show every inquiry: sent or not, replies so far, time to first response and first human answer.
 
     The table is in the audit's language (--lang overrides); --json keys and values are always English.
+    --uncertain lists the inquiries whose send may or may not have happened, with every attempt and the
+    replies matched to them; decide each with `servaudit release`.
 
     Example: servaudit status -a acme-audit/
     """
@@ -261,6 +328,9 @@ def status(
     if lang not in (None, "de", "en"):
         raise UsageError(f"--lang must be de or en, not {lang!r}")
     audit = _load(audit_dir)
+    if uncertain:
+        _print_uncertain(audit, as_json)
+        return
     rows = status_rows(audit)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -272,6 +342,54 @@ def status(
         typer.echo(tabulate(table, headers=headers))
     else:
         typer.echo(locale.t("status.none"))
+
+
+def _print_uncertain(audit: Any, as_json: bool) -> None:
+    from servaudit.release import uncertain
+
+    found = uncertain(audit)
+    if as_json:
+        typer.echo(json.dumps([u.as_dict() for u in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        typer.echo("no uncertain inquiries")
+        return
+    for u in found:
+        typer.echo(
+            f"{u.inquiry}: to {u.target}, Message-ID {u.message_id or '-'}; {u.replies} replies matched"
+        )
+        typer.echo(f"  {u.detail or ''}")
+        for a in u.attempts:
+            typer.echo(f"  attempt {a['started_at']}: {a['outcome']} {a['detail'] or ''}")
+    typer.echo(
+        "decide each: servaudit release ID --as not-sent (due again) or --as sent "
+        "(check the relay's log for its Message-ID first)"
+    )
+
+
+@app.command("release")
+@errors_to_exit_codes
+def release_command(
+    inquiry: Annotated[str, typer.Argument(help="The uncertain inquiry's id (see status --uncertain).")],
+    decision: Annotated[
+        str, typer.Option("--as", help="not-sent: due again for the next run; sent: count it as sent.")
+    ],
+    audit_dir: AuditDir = Path("."),
+    comment: Annotated[str, typer.Option(help="Why (e.g. what the relay's log showed).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Decide an uncertain inquiry, after checking the evidence: as not sent (the next run sends it)
+    or as sent. The decision is kept in the store as an attempt of its own.
+
+    Example: servaudit release nordwind.email.tarifwechsel.w1 --as not-sent --comment "not in relay log"
+    """
+    from servaudit.release import release
+
+    release(_load(audit_dir), inquiry, decision, comment)
+    if as_json:
+        typer.echo(json.dumps({"inquiry": inquiry, "released_as": decision}))
+    else:
+        typer.echo(f"{inquiry}: released as {decision}")
 
 
 @app.command()
@@ -423,9 +541,7 @@ def sandbox(
     if write_audit is not None:
         write_audit.mkdir(parents=True, exist_ok=True)
         target = write_audit / "audit.toml"
-        target.write_text(
-            sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale), encoding="utf-8"
-        )
+        target.write_text(sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale), encoding="utf-8")
         typer.echo(f"wrote {target}")
     typer.echo("Ctrl-C stops the sandbox.")
     serve_forever(box, lambda event: typer.echo(json.dumps(event, ensure_ascii=False)))
@@ -668,8 +784,16 @@ def grade(
             typer.echo(json.dumps({"inquiry": found.id, "replies": [r.as_dict() for r in rows]}, indent=2))
         elif rows:
             table = [
-                (r.position, r.arrived_at, r.sender, r.auto_label, r.manual_label or "", r.auto_score,
-                 "" if r.manual_score is None else r.manual_score, r.comment or "")
+                (
+                    r.position,
+                    r.arrived_at,
+                    r.sender,
+                    r.auto_label,
+                    r.manual_label or "",
+                    r.auto_score,
+                    "" if r.manual_score is None else r.manual_score,
+                    r.comment or "",
+                )
                 for r in rows
             ]
             headers = ["#", "arrived", "from", "class", "manual class", "score", "manual score", "comment"]
@@ -682,8 +806,11 @@ def grade(
     if as_json:
         typer.echo(json.dumps({"inquiry": found.id, "reply": graded.as_dict()}, indent=2))
         return
-    manual = "cleared" if clear else f"class {graded.manual_label}" + (
-        f", score {graded.manual_score}" if graded.manual_score is not None else ""
+    manual = (
+        "cleared"
+        if clear
+        else f"class {graded.manual_label}"
+        + (f", score {graded.manual_score}" if graded.manual_score is not None else "")
     )
     typer.echo(
         f"{found.id} reply {graded.position}: {manual} (automatic: class {graded.auto_label}, "

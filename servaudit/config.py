@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -17,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from servaudit.addresses import ascii_address, ascii_host
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
 
@@ -24,22 +26,45 @@ AUDIT_FILE = "audit.toml"
 CHANNEL_KEYS = ("email", "form", "chat")
 """Company keys that name a channel, in the order reports list them."""
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-EMAIL = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
+MAX_NETWORK_TIMEOUT = 600
+"""Seconds: a relay or mailbox that needs longer is down, and a run must not hang on it."""
 
 
 def _web_address(value: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", value):
+    found = re.match(r"^https?://([^/\s?#]+)", value)
+    if not found:
         raise ValueError(f"{value!r} is not a web address (http:// or https://)")
+    host = found.group(1).rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    try:
+        ascii_host(host)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a web address: {exc}") from None
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'{value!r} is not a time zone (e.g. "Europe/Berlin" or "UTC")') from None
     return value
 
 
 WebAddress = Annotated[str, AfterValidator(_web_address)]
 """The page of a form or a chat: an http(s) URL."""
+EmailAddress = Annotated[str, AfterValidator(ascii_address)]
+"""An e-mail address, kept with its domain in IDNA A-labels (what the relay and replies use)."""
+HostName = Annotated[str, AfterValidator(ascii_host)]
+"""A host name (IDNA A-labels) or an IP address."""
+NetworkTimeout = Annotated[float, Field(gt=0, le=MAX_NETWORK_TIMEOUT)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class Model(BaseModel):
     # Unknown keys are errors: a typo in an audit file must not silently drop a setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are refused everywhere: a timeout of inf hangs, a weight of nan poisons a score.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BusinessHours(Model):
@@ -62,18 +87,20 @@ class Scoring(Model):
     """The composite score: a preset, optionally with its weights overridden (see METRICS.md)."""
 
     preset: Literal["balanced", "superoffice", "disq"] = "balanced"
-    weights: dict[Literal["reachability", "response", "speed", "quality"], float] | None = None
-    channel_weights: dict[str, float] | None = None
+    weights: (
+        dict[Literal["reachability", "response", "speed", "quality"], Annotated[float, Field(ge=0)]] | None
+    ) = None
+    channel_weights: dict[Literal["email", "form", "chat"], Annotated[float, Field(ge=0)]] | None = None
     pass_mark: Annotated[float, Field(ge=0, le=100)] = 60
 
 
 class AuditInfo(Model):
-    name: str = "Service audit"
+    name: Text = "Service audit"
     language: Literal["de", "en"] = "en"
-    window_days: Annotated[float, Field(gt=0)] = 14
+    window_days: Annotated[float, Field(gt=0, le=366)] = 14
     clock: Literal["calendar", "business"] = "calendar"
     """What response times are measured in: calendar time or business hours (see business_hours)."""
-    timezone: str = "UTC"
+    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     """The time zone of the report's dates and of the business hours, e.g. "Europe/Berlin"."""
     business_hours: BusinessHours = BusinessHours()
     score: Scoring = Scoring()
@@ -86,8 +113,8 @@ class AuditInfo(Model):
 
 
 class Persona(Model):
-    name: str
-    email: Annotated[str, Field(pattern=EMAIL)]
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+    email: EmailAddress
     phone: str | None = None
     plus_addressing: bool = False
     """Reply-To carries a per-inquiry tag (name+tag@domain); only if the mailbox supports it."""
@@ -102,12 +129,12 @@ class Persona(Model):
 
 
 class Smtp(Model):
-    host: str
+    host: HostName
     port: Annotated[int, Field(ge=1, le=65535)] = 587
     security: Literal["none", "starttls", "ssl"] = "starttls"
     username: str | None = None
     password: SecretRef | None = None
-    timeout: Annotated[float, Field(gt=0)] = 60
+    timeout: NetworkTimeout = 60
     ca_file: str | None = None
     """PEM file of a private CA to trust for this relay (system CAs are always trusted)."""
 
@@ -120,13 +147,13 @@ class Smtp(Model):
 
 class ImapMailbox(Model):
     type: Literal["imap"]
-    host: str
+    host: HostName
     port: Annotated[int, Field(ge=1, le=65535)] = 993
     security: Literal["none", "starttls", "ssl"] = "ssl"
     username: str
     password: SecretRef
     folder: str = "INBOX"
-    timeout: Annotated[float, Field(gt=0)] = 30
+    timeout: NetworkTimeout = 30
 
 
 class MaildirMailbox(Model):
@@ -153,9 +180,9 @@ class ChatSettings(Model):
     url: WebAddress
     recipe: Annotated[str, Field(pattern=SLUG)] | None = None
     """A widget recipe in probes/chat/ (userlike, intercom, …); default: detected, else generic."""
-    wait_seconds: Annotated[float, Field(gt=0)] = 600
+    wait_seconds: Annotated[float, Field(gt=0, le=86400)] = 600
     """How long to wait for each answer (the first human one, and each follow-up's)."""
-    widget_seconds: Annotated[float, Field(gt=0)] = 20
+    widget_seconds: Annotated[float, Field(gt=0, le=600)] = 20
     """How long to look for the widget after the page loaded (widgets are often injected late)."""
     fill_prechat: bool = True
     """Fill a pre-chat form with the persona's name, e-mail and the topic; false: stop there."""
@@ -184,8 +211,19 @@ class FormSettings(Model):
     fields: dict[str, str] = {}
     submit: str | None = None
     """CSS selector of the submit button (default: found automatically)."""
-    keystroke_ms: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] | None = None
+    keystroke_ms: (
+        tuple[Annotated[float, Field(ge=0, le=2000)], Annotated[float, Field(ge=0, le=2000)]] | None
+    ) = None
     """Pause between keystrokes in milliseconds, drawn per field from this range (default: 25–70)."""
+
+    @field_validator("keystroke_ms")
+    @classmethod
+    def _ordered_range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(
+                f"[{value[0]:g}, {value[1]:g}] is not a range: the first number is the shorter pause"
+            )
+        return value
 
     @field_validator("fields")
     @classmethod
@@ -203,12 +241,12 @@ class FormSettings(Model):
 
 
 class Company(Model):
-    name: str
-    email: Annotated[str, Field(pattern=EMAIL)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+    email: EmailAddress | None = None
     form: FormSettings | None = None
     """The contact form's URL, or a [companies.<slug>.form] table with url, fields and submit."""
     website: str | None = None
-    domains: tuple[str, ...] = ()
+    domains: tuple[HostName, ...] = ()
     """Extra sender domains whose replies belong to this company (helpdesk vendors)."""
     scenarios: tuple[str, ...] | None = None
     """Scenario names to send; default: all scenarios of the audit."""
@@ -344,7 +382,9 @@ def _describe(error: Any, loc: tuple[int | str, ...]) -> str:
     if kind == "literal_error":
         return f"must be one of {error['ctx']['expected']}, not {error['input']!r}"
     if kind == "string_pattern_mismatch":
-        return f"{error['input']!r} is not a valid e-mail address"
+        if loc and loc[-1] == "name":
+            return "must not be empty or only spaces"
+        return f"{error['input']!r} does not have the required form"
     if kind == "union_tag_invalid":
         return f"must be one of {error['ctx']['expected_tags']}, not {error['ctx']['tag']!r}"
     if kind == "union_tag_not_found":
@@ -393,6 +433,7 @@ def find_line(text: str, loc: tuple[int | str, ...]) -> int | None:
         return None
     table: list[str] = []
     header_line: dict[tuple[str, ...], int] = {}
+    best_prefix = (0, 0)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", line)
@@ -405,6 +446,11 @@ def find_line(text: str, loc: tuple[int | str, ...]) -> int | None:
             full = [*table, *assignment.group(1).split(".")]
             if full == parts:
                 return number
+            # An inline table (`score = { weights = … }`) holds the key on its own line.
+            if len(full) > best_prefix[0] and parts[: len(full)] == full:
+                best_prefix = (len(full), number)
+    if best_prefix[1]:
+        return best_prefix[1]
     # Not assigned directly: the table itself, or the first table below it (companies -> [companies.x]).
     for size in range(len(parts), 0, -1):
         below = [line for header, line in header_line.items() if list(header[:size]) == parts[:size]]

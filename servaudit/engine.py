@@ -21,7 +21,7 @@ from servaudit.chat.transcript import reply_rows
 from servaudit.config import Audit
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.plan import Inquiry, due, planned
-from servaudit.store import PENDING, Store, sqlite_path
+from servaudit.store import PENDING, UNCERTAIN, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4
 """Inquiries under way at once; each browser probe holds a page (a chat up to its wait limit)."""
@@ -100,7 +100,12 @@ async def _send_all(
             if failure:
                 failures.append(failure)
 
-    await asyncio.gather(*(send_in_turn(inquiry) for inquiry in todo))
+    # return_exceptions: one send's crash must not cancel the others, whose outcome would then be
+    # recorded as uncertain although their relay had accepted them.
+    results = await asyncio.gather(*(send_in_turn(inquiry) for inquiry in todo), return_exceptions=True)
+    crashed = [result for result in results if isinstance(result, BaseException)]
+    if crashed:
+        raise crashed[0]
     if failures:
         raise InfrastructureError(
             f"{failures[0]}. Nothing was sent for the inquiries it concerns; they and the remaining "
@@ -141,7 +146,7 @@ async def _send_one(
         outcome = await channel.send(composed, context)
     except BaseException as exc:
         # Whatever broke, the send may have started: record that honestly, then let it surface.
-        store.finish(inquiry.id, attempt, "uncertain", f"interrupted during the send: {exc!r}", None)
+        store.finish(inquiry.id, attempt, UNCERTAIN, f"interrupted during the send: {exc!r}", None)
         raise
     state = STATE_FOR_STATUS[outcome.status]
     evidence = [(e.kind, _relative(e.path, audit.folder), e.caption) for e in outcome.evidence]

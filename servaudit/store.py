@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from servaudit.errors import ConfigError
+from servaudit.errors import ConfigError, ReleaseRefused, StoreError
+from servaudit.secrets import scrub
 
 SCHEMA_VERSION = 1
 DEFAULT_FILE = "servaudit.sqlite"
@@ -29,6 +30,8 @@ DEFAULT_FILE = "servaudit.sqlite"
 # inquiry becomes ``uncertain`` (never re-sent automatically).
 PENDING, SENDING, SENT, REJECTED, UNCERTAIN = "pending", "sending", "sent", "rejected", "uncertain"
 FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
+RELEASED = "released"
+"""An attempt's outcome when a consultant decided an uncertain inquiry (servaudit release)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -145,6 +148,14 @@ class InquiryRecord:
 
 
 @dataclass(frozen=True)
+class AttemptRecord:
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
 class EvidenceRecord:
     inquiry_id: str
     kind: str
@@ -190,24 +201,58 @@ def sqlite_path(url: str | None, folder: Path) -> Path:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.found_empty_file = path.is_file() and path.stat().st_size == 0
+        """The file existed with 0 bytes: a store lost or truncated, not a new audit."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.row_factory = sqlite3.Row
-            # WAL lets `report` read while a scheduled `collect` writes.
-            self.db.execute("PRAGMA journal_mode=WAL")
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        self.db.row_factory = sqlite3.Row
+        try:
+            self._check_foreign()
+            # No WAL: every commit must be in the main file itself, because backups and CI caches
+            # copy only servaudit.sqlite, and a claim living in servaudit.sqlite-wal is lost with
+            # it (then the inquiry is sent twice). FULL syncs each commit before the send starts.
+            mode = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+            if str(mode).lower() != "delete":
+                raise StoreError(
+                    f"{path}: another servaudit process holds the store in WAL mode; "
+                    "let it finish, then run this command again"
+                )
+            self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
+        except sqlite3.OperationalError as exc:
+            self.db.close()
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{path}: cannot open the store: {exc}") from None
+            self.db.close()
+            raise StoreError(f"{path}: not a servaudit store ({exc}); restore it from a copy") from None
+        except StoreError:
+            self.db.close()
+            raise
         self._check_version()
+
+    def _check_foreign(self) -> None:
+        """Refuse an SQLite file of another program rather than add our tables to it."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and not {"meta", "inquiries"} <= tables:
+            raise StoreError(
+                f"{self.path}: an SQLite database, but not a servaudit store (its tables: "
+                f"{', '.join(sorted(tables)[:5])}); point audit.store at the audit's own store"
+            )
+
+    def is_empty(self) -> bool:
+        """No inquiry was ever claimed in this store."""
+        return self.db.execute("SELECT 1 FROM inquiries LIMIT 1").fetchone() is None
 
     def _check_version(self) -> None:
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is None:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         elif int(row["value"]) > SCHEMA_VERSION:
-            raise ConfigError(
+            raise StoreError(
                 f"{self.path}: written by a newer servaudit (schema {row['value']}); upgrade servaudit"
             )
 
@@ -233,8 +278,14 @@ class Store:
 
     def mark_interrupted_sends(self) -> list[str]:
         """Inquiries a crashed run left in ``sending``: they may have gone out, so never again."""
+        stamp = to_text(now())
         with self.transaction() as db:
             ids = [r["id"] for r in db.execute("SELECT id FROM inquiries WHERE state=?", (SENDING,))]
+            db.execute(
+                "UPDATE attempts SET finished_at=?, outcome=?, detail=? WHERE finished_at IS NULL"
+                " AND inquiry_id IN (SELECT id FROM inquiries WHERE state=?)",
+                (stamp, UNCERTAIN, "found still sending: the run that sent it had stopped", SENDING),
+            )
             db.execute(
                 "UPDATE inquiries SET state=?, detail=? WHERE state=?",
                 (
@@ -285,6 +336,7 @@ class Store:
     ) -> None:
         """Record how a send ended; ``evidence`` is (kind, path relative to the audit folder, caption)."""
         finished = to_text(now())
+        detail = scrub(detail)  # error text may quote a password (a relay echoing it)
         with self.transaction() as db:
             db.execute(
                 "UPDATE attempts SET finished_at=?, outcome=?, detail=? WHERE id=?",
@@ -297,6 +349,46 @@ class Store:
             db.executemany(
                 "INSERT INTO evidence (inquiry_id, kind, path, caption, created_at) VALUES (?, ?, ?, ?, ?)",
                 [(inquiry_id, kind, path, caption, finished) for kind, path, caption in evidence],
+            )
+
+    def attempts(self, inquiry_id: str) -> list[AttemptRecord]:
+        rows = self.db.execute(
+            "SELECT started_at, finished_at, outcome, detail FROM attempts WHERE inquiry_id=? ORDER BY id",
+            (inquiry_id,),
+        )
+        return [
+            AttemptRecord(
+                from_text(r["started_at"]) or now(), from_text(r["finished_at"]), r["outcome"], r["detail"]
+            )
+            for r in rows
+        ]
+
+    def release(self, inquiry_id: str, sent: bool, comment: str) -> None:
+        """A consultant's decision on an uncertain inquiry, kept as an attempt of its own.
+
+        Not sent: the inquiry is due again. Sent: it counts as sent at the moment it was claimed
+        (the send started right after that commit).
+        """
+        stamp = to_text(now())
+        with self.transaction() as db:
+            row = db.execute("SELECT state FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
+            if row is None or row["state"] != UNCERTAIN:
+                state = "unknown" if row is None else row["state"]
+                raise ReleaseRefused(f"inquiry {inquiry_id} is {state}, not uncertain: nothing to release")
+            claimed = db.execute(
+                "SELECT MAX(started_at) FROM attempts WHERE inquiry_id=? AND outcome != ?",
+                (inquiry_id, RELEASED),
+            ).fetchone()[0]
+            decision = "sent" if sent else "not sent"
+            detail = scrub(f"released by a consultant as {decision}" + (f": {comment}" if comment else ""))
+            db.execute(
+                "INSERT INTO attempts (inquiry_id, started_at, finished_at, outcome, detail)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (inquiry_id, stamp, stamp, RELEASED, detail),
+            )
+            db.execute(
+                "UPDATE inquiries SET state=?, detail=?, sent_at=? WHERE id=?",
+                (SENT if sent else PENDING, detail, claimed if sent else None, inquiry_id),
             )
 
     def evidence(self) -> list[EvidenceRecord]:
