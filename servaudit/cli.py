@@ -229,6 +229,13 @@ def run(
         int,
         typer.Option(min=1, help="Inquiries under way at once (a chat holds its page while it waits)."),
     ] = 4,
+    ignore_earlier_sends: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-earlier-sends",
+            help="Send although the store is new and the folder shows earlier sends (evidence, replies).",
+        ),
+    ] = False,
     quiet: QuietFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -248,7 +255,7 @@ def run(
             tracker.log(scrub(f"{inquiry.id}: {state} ({detail})"))
             tracker.advance(f"sending: {inquiry.id}")
 
-        summary = run_audit(_load(audit_dir), wave, channel, sent_one, parallel)
+        summary = run_audit(_load(audit_dir), wave, channel, sent_one, parallel, ignore_earlier_sends)
     for inquiry_id in summary.interrupted:
         _say(quiet, f"{inquiry_id}: an earlier run stopped while sending it; marked uncertain, not re-sent")
     result = {

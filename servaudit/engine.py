@@ -19,6 +19,7 @@ from servaudit.channels import CHANNELS
 from servaudit.channels.base import Outcome, ProbeContext
 from servaudit.chat.transcript import reply_rows
 from servaudit.config import Audit
+from servaudit.earlier_sends import earlier_sends
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.plan import Inquiry, due, planned
 from servaudit.store import PENDING, UNCERTAIN, Store, sqlite_path
@@ -62,20 +63,41 @@ def run(
     channels: list[str] | None = None,
     on_progress: Callable[[Inquiry, str, str], None] | None = None,
     parallel: int = DEFAULT_PARALLEL,
+    ignore_earlier_sends: bool = False,
 ) -> RunSummary:
     """Send every due inquiry once, ``parallel`` at a time. Raises InfrastructureError when our own
-    relay or browser fails (after the inquiries already under way have been recorded)."""
+    relay or browser fails (after the inquiries already under way have been recorded), UsageError
+    when the store knows no sends but the folder shows earlier ones (unless told to ignore them)."""
     if parallel < 1:
         raise UsageError("--parallel must be at least 1")
     unknown = sorted(set(channels or ()) - set(CHANNELS))
     if unknown:
         raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(CHANNELS)}")
     with run_lock(audit.folder):
-        store = open_store(audit)
+        path = sqlite_path(audit.config.audit.store, audit.folder)
+        signs = earlier_sends(audit, path)
+        store = Store(path)
         try:
+            _refuse_a_forgotten_audit(store, signs, ignore_earlier_sends)
             return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel))
         finally:
             store.close()
+
+
+def _refuse_a_forgotten_audit(store: Store, signs: list[str], ignore: bool) -> None:
+    if store.found_empty_file:
+        # A 0-byte store is a store lost (a failed copy, a full disk), never a new audit.
+        raise UsageError(
+            f"{store.path} is empty (0 bytes): the audit's record of what was sent is lost. "
+            "Restore it from a copy; to really start over, delete the file"
+            + (f" (the folder shows earlier sends: {'; '.join(signs)})" if signs else "")
+        )
+    if signs and not ignore and store.is_empty():
+        raise UsageError(
+            f"{store.path} knows of no inquiry, but this audit folder shows earlier sends: "
+            f"{'; '.join(signs)}. Sending now would send them again: restore the store from a copy, "
+            "or run with --ignore-earlier-sends if these are not from this audit"
+        )
 
 
 async def _send_all(
