@@ -417,6 +417,8 @@ def report(
 ) -> None:
     """Write the HTML report (index.html + one page per company), report.json, CSV tables and the evidence.
 
+    --out must be a new or empty folder, or hold an earlier servaudit report (which is replaced).
+
     Pages are self-contained (no scripts, no external resources, charts inline): open, mail or print
     them as they are. report.json holds every figure (docs/report-json.md); csv/ the same as tables.
 
@@ -439,6 +441,8 @@ def report(
             pdf,
             on_step=lambda text, done, total: tracker.update(done, total, f"report: {text}"),
         )
+    for path in result.evidence_withheld:
+        _say(quiet, f"warning: {path} not copied into the report: missing, or changed since it was recorded")
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
     else:

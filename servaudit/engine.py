@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -171,7 +172,9 @@ async def _send_one(
         store.finish(inquiry.id, attempt, UNCERTAIN, f"interrupted during the send: {exc!r}", None)
         raise
     state = STATE_FOR_STATUS[outcome.status]
-    evidence = [(e.kind, _relative(e.path, audit.folder), e.caption) for e in outcome.evidence]
+    evidence = [
+        (e.kind, _relative(e.path, audit.folder), e.caption, _sha256(e.path)) for e in outcome.evidence
+    ]
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
     if outcome.transcript:
         _store_transcript(store, inquiry, outcome)
@@ -189,6 +192,13 @@ def _store_transcript(store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
             if stored is not None:
                 store.set_match(stored, inquiry.id, inquiry.channel)
                 store.set_classification(stored, row.label, list(row.reasons))
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # a probe named a file it did not write: the report will not copy it
+        return None
 
 
 def _relative(path: Path, folder: Path) -> str:

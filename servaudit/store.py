@@ -22,7 +22,10 @@ from typing import Any
 from servaudit.errors import ConfigError, ReleaseRefused, StoreError
 from servaudit.secrets import scrub
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# 1: the first schema.
+# 2: evidence.sha256, so a report copies only evidence files unchanged since the probe wrote them.
+MIGRATIONS = {2: ("evidence", "sha256", "ALTER TABLE evidence ADD COLUMN sha256 TEXT")}
 DEFAULT_FILE = "servaudit.sqlite"
 
 # Inquiry states. ``pending``: known, nothing left the machine, will be tried
@@ -91,7 +94,8 @@ CREATE TABLE IF NOT EXISTS evidence (
     kind TEXT NOT NULL,
     path TEXT NOT NULL,
     caption TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    sha256 TEXT
 );
 CREATE TABLE IF NOT EXISTS mailbox_cursors (mailbox TEXT PRIMARY KEY, cursor TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS quality_scores (
@@ -162,6 +166,8 @@ class EvidenceRecord:
     path: str
     """Relative to the audit folder."""
     caption: str
+    sha256: str | None = None
+    """Of the file when the probe recorded it; None in stores from before schema 2."""
 
 
 @dataclass(frozen=True)
@@ -251,10 +257,21 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is None:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row["value"]) < SCHEMA_VERSION:
+            self._migrate(int(row["value"]))
         elif int(row["value"]) > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: written by a newer servaudit (schema {row['value']}); upgrade servaudit"
             )
+
+    def _migrate(self, version: int) -> None:
+        with self.transaction() as db:
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                table, column, statement = MIGRATIONS[target]
+                columns = {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    db.execute(statement)
+            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self.db.close()
@@ -332,9 +349,10 @@ class Store:
         detail: str,
         sent_at: datetime | None,
         outcome: str | None = None,
-        evidence: Sequence[tuple[str, str, str]] = (),
+        evidence: Sequence[tuple[str, str, str, str | None]] = (),
     ) -> None:
-        """Record how a send ended; ``evidence`` is (kind, path relative to the audit folder, caption)."""
+        """Record how a send ended; ``evidence`` is (kind, path relative to the audit folder, caption,
+        the file's SHA-256)."""
         finished = to_text(now())
         detail = scrub(detail)  # error text may quote a password (a relay echoing it)
         with self.transaction() as db:
@@ -347,8 +365,12 @@ class Store:
                 (state, detail, to_text(sent_at), outcome, inquiry_id),
             )
             db.executemany(
-                "INSERT INTO evidence (inquiry_id, kind, path, caption, created_at) VALUES (?, ?, ?, ?, ?)",
-                [(inquiry_id, kind, path, caption, finished) for kind, path, caption in evidence],
+                "INSERT INTO evidence (inquiry_id, kind, path, caption, created_at, sha256)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (inquiry_id, kind, path, caption, finished, digest)
+                    for kind, path, caption, digest in evidence
+                ],
             )
 
     def attempts(self, inquiry_id: str) -> list[AttemptRecord]:
@@ -392,7 +414,7 @@ class Store:
             )
 
     def evidence(self) -> list[EvidenceRecord]:
-        rows = self.db.execute("SELECT inquiry_id, kind, path, caption FROM evidence ORDER BY id")
+        rows = self.db.execute("SELECT inquiry_id, kind, path, caption, sha256 FROM evidence ORDER BY id")
         return [EvidenceRecord(**dict(row)) for row in rows]
 
     def inquiries(self) -> list[InquiryRecord]:
