@@ -81,7 +81,9 @@ def errors_to_exit_codes(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # here, not at exit: a closed pipe or a full disk gets its exit code
+            return result
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BaseException as exc:
@@ -163,7 +165,8 @@ def _log_to_stderr(level: int) -> None:
     handler.setFormatter(logging.Formatter("servaudit: %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(logging.WARNING)  # libraries' debug output would drown servaudit's own
+    logging.getLogger("servaudit").setLevel(level)
 
 
 @app.command()
