@@ -51,7 +51,8 @@ app = typer.Typer(
         "servaudit run → servaudit collect (repeatedly, e.g. hourly from cron) → servaudit report.\n\n"
         "Try it without touching any real company: servaudit demo\n\n"
         "Exit codes: 0 ok, 1 a check failed, 2 usage or configuration error, "
-        "3 servaudit's own mailbox/SMTP relay/browser unavailable, 4 internal error."
+        "3 servaudit's own mailbox/SMTP relay/browser unavailable or the disk full, "
+        "4 internal error (a bug), 130 interrupted, 141 broken pipe."
     ),
     no_args_is_help=True,
     add_completion=False,
