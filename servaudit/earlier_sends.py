@@ -18,13 +18,19 @@ MAX_MESSAGES_READ = 5000
 """A mailbox is read only this far: one reply to an earlier inquiry is enough to know."""
 
 
-def earlier_sends(audit: Audit, store_path: Path) -> list[str]:
-    """What shows that inquiries left before (empty when nothing does); call before opening the store."""
+def journal_leftovers(store_path: Path) -> list[str]:
+    """A journal next to the store; looked at before the store is opened (opening may remove it)."""
     found = []
     for suffix in ("-wal", "-journal"):
         leftover = store_path.with_name(store_path.name + suffix)
         if leftover.exists() and leftover.stat().st_size > 0:
             found.append(f"{leftover.name} (a store's journal without its store)")
+    return found
+
+
+def earlier_sends(audit: Audit) -> list[str]:
+    """What in the audit folder shows that inquiries left before (empty when nothing does)."""
+    found = []
     evidence = audit.folder / "evidence"
     files = [p for p in evidence.rglob("*") if p.is_file()] if evidence.is_dir() else []
     if files:

@@ -20,7 +20,7 @@ from servaudit.channels import CHANNELS
 from servaudit.channels.base import Outcome, ProbeContext
 from servaudit.chat.transcript import reply_rows
 from servaudit.config import Audit
-from servaudit.earlier_sends import earlier_sends
+from servaudit.earlier_sends import earlier_sends, journal_leftovers
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.plan import Inquiry, due, planned
 from servaudit.store import PENDING, UNCERTAIN, Store, sqlite_path
@@ -76,24 +76,18 @@ def run(
         raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(CHANNELS)}")
     with run_lock(audit.folder):
         path = sqlite_path(audit.config.audit.store, audit.folder)
-        signs = earlier_sends(audit, path)
+        leftovers = journal_leftovers(path)
         store = Store(path)
         try:
-            _refuse_a_forgotten_audit(store, signs, ignore_earlier_sends)
+            if store.is_empty() and not ignore_earlier_sends:
+                _refuse_a_forgotten_audit(store, leftovers + earlier_sends(audit))
             return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel))
         finally:
             store.close()
 
 
-def _refuse_a_forgotten_audit(store: Store, signs: list[str], ignore: bool) -> None:
-    if store.found_empty_file:
-        # A 0-byte store is a store lost (a failed copy, a full disk), never a new audit.
-        raise UsageError(
-            f"{store.path} is empty (0 bytes): the audit's record of what was sent is lost. "
-            "Restore it from a copy; to really start over, delete the file"
-            + (f" (the folder shows earlier sends: {'; '.join(signs)})" if signs else "")
-        )
-    if signs and not ignore and store.is_empty():
+def _refuse_a_forgotten_audit(store: Store, signs: list[str]) -> None:
+    if signs:
         raise UsageError(
             f"{store.path} knows of no inquiry, but this audit folder shows earlier sends: "
             f"{'; '.join(signs)}. Sending now would send them again: restore the store from a copy, "

@@ -207,8 +207,13 @@ def sqlite_path(url: str | None, folder: Path) -> Path:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.found_empty_file = path.is_file() and path.stat().st_size == 0
-        """The file existed with 0 bytes: a store lost or truncated, not a new audit."""
+        if path.is_file() and path.stat().st_size == 0:
+            # A store lost or truncated (a failed copy, a full disk), never a new audit: SQLite would
+            # take it as a new database, and a run would send every inquiry again.
+            raise StoreError(
+                f"{path} is empty (0 bytes): the audit's record of what was sent is lost. "
+                "Restore it from a copy; to really start a new audit, delete the file"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)

@@ -18,7 +18,7 @@ import pytest
 
 from servaudit.config import Audit
 from servaudit.engine import open_store, run
-from servaudit.errors import UsageError
+from servaudit.errors import StoreError, UsageError
 from servaudit.sandbox import Sandbox
 from servaudit.store import DEFAULT_FILE, Store
 from tests.audit_fixtures import company, read_ground_truth
@@ -112,10 +112,15 @@ def test_a_lost_or_empty_store_is_not_a_new_audit(sandbox: Sandbox, make_audit: 
     path = audit.folder / DEFAULT_FILE
 
     path.write_bytes(b"")
-    with pytest.raises(
-        UsageError, match=r"is empty \(0 bytes\).*\d replies to earlier inquiries in the mailbox"
-    ):
-        run(audit)
+    for _ in range(2):  # refused again: the first refusal must not have turned it into a new store
+        with pytest.raises(StoreError, match=r"is empty \(0 bytes\)"):
+            run(audit)
+        assert path.stat().st_size == 0
+    status = subprocess.run(
+        [sys.executable, "-m", "servaudit", "status", "-a", str(audit.folder)], capture_output=True, text=True
+    )
+    assert status.returncode == 2 and "is empty (0 bytes)" in status.stderr
+    assert path.stat().st_size == 0
     path.unlink()
     with pytest.raises(UsageError, match=r"knows of no inquiry.*\d replies to earlier inquiries"):
         run(audit)
