@@ -14,13 +14,9 @@ Every message printed is scrubbed of the secrets this process resolved (servaudi
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import functools
 import json
 import logging
-import os
-import sqlite3
 import sys
 import time
 import traceback
@@ -31,15 +27,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from tabulate import tabulate
 
-from servaudit.errors import (
-    EXIT_BROKEN_PIPE,
-    EXIT_INFRASTRUCTURE,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    ServauditError,
-    UsageError,
-)
+from servaudit.errors import EXIT_BROKEN_PIPE, UsageError
+from servaudit.exits import echo_err, explain, log_to_stderr, silence_stdout
 from servaudit.secrets import scrub
 
 app = typer.Typer(
@@ -90,48 +79,13 @@ def errors_to_exit_codes(command: F) -> F:
         except BaseException as exc:
             code, sentence = explain(exc)
             if code == EXIT_BROKEN_PIPE:
-                _silence_stdout()
+                silence_stdout()
             if _debug:
-                _echo_err(scrub("".join(traceback.format_exception(exc))))
-            _echo_err(f"servaudit: {scrub(sentence)}")
+                echo_err(scrub("".join(traceback.format_exception(exc))))
+            echo_err(f"servaudit: {scrub(sentence)}")
             raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def explain(exc: BaseException) -> tuple[int, str]:
-    """The exit code and the one sentence for an exception that reached the command line."""
-    if isinstance(exc, ServauditError):
-        return exc.exit_code, str(exc)
-    if isinstance(exc, KeyboardInterrupt):
-        return EXIT_INTERRUPTED, "interrupted; everything recorded so far is kept"
-    if isinstance(exc, BrokenPipeError):
-        return EXIT_BROKEN_PIPE, "the output was closed before everything was written (broken pipe)"
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        where = f" writing {exc.filename}" if exc.filename else ""
-        return EXIT_INFRASTRUCTURE, f"the disk is full{where}; free some space and run the command again"
-    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
-        return EXIT_INFRASTRUCTURE, "the disk holding the store is full; free some space and run again"
-    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        return EXIT_USAGE, f"the store is damaged ({exc}); restore it from a copy"
-    if isinstance(exc, OSError) and exc.filename is not None:
-        return EXIT_USAGE, f"cannot use {exc.filename}: {exc.strerror or exc}"
-    return EXIT_INTERNAL, (
-        f"internal error: {exc!r}. Recorded data is kept. "
-        "Run again with --debug for the traceback, and please report it."
-    )
-
-
-def _echo_err(text: str) -> None:
-    with contextlib.suppress(OSError):  # stderr is gone as well: the exit code is all that is left
-        typer.echo(text, err=True)
-
-
-def _silence_stdout() -> None:
-    # Python flushes stdout once more at exit; into a closed pipe that prints a second error.
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _load(audit_dir: Path) -> Any:
@@ -153,21 +107,7 @@ def main_options(
 ) -> None:
     global _debug
     _debug = debug
-    _log_to_stderr(logging.DEBUG if debug else logging.WARNING)
-
-
-def _log_to_stderr(level: int) -> None:
-    """Library and servaudit log lines go to stderr scrubbed of secrets (the default handler
-    would print them as they are)."""
-    from servaudit.secrets import ScrubbingFilter
-
-    handler = logging.StreamHandler()
-    handler.addFilter(ScrubbingFilter())
-    handler.setFormatter(logging.Formatter("servaudit: %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)  # libraries' debug output would drown servaudit's own
-    logging.getLogger("servaudit").setLevel(level)
+    log_to_stderr(logging.DEBUG if debug else logging.WARNING)
 
 
 @app.command()
@@ -356,26 +296,13 @@ def status(
 
 
 def _print_uncertain(audit: Any, as_json: bool) -> None:
-    from servaudit.release import uncertain
+    from servaudit.release import describe, uncertain
 
     found = uncertain(audit)
     if as_json:
         typer.echo(json.dumps([u.as_dict() for u in found], indent=2, ensure_ascii=False))
-        return
-    if not found:
-        typer.echo("no uncertain inquiries")
-        return
-    for u in found:
-        typer.echo(
-            f"{u.inquiry}: to {u.target}, Message-ID {u.message_id or '-'}; {u.replies} replies matched"
-        )
-        typer.echo(f"  {u.detail or ''}")
-        for a in u.attempts:
-            typer.echo(f"  attempt {a['started_at']}: {a['outcome']} {a['detail'] or ''}")
-    typer.echo(
-        "decide each: servaudit release ID --as not-sent (due again) or --as sent "
-        "(check the relay's log for its Message-ID first)"
-    )
+    else:
+        typer.echo("\n".join(describe(found)))
 
 
 @app.command("release")

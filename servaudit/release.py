@@ -65,6 +65,24 @@ def uncertain(audit: Audit) -> list[Uncertain]:
         store.close()
 
 
+def describe(found: list[Uncertain]) -> list[str]:
+    """The uncertain inquiries for a person: each with its attempts, then how to decide."""
+    if not found:
+        return ["no uncertain inquiries"]
+    lines = []
+    for u in found:
+        lines.append(
+            f"{u.inquiry}: to {u.target}, Message-ID {u.message_id or '-'}; {u.replies} replies matched"
+        )
+        lines.append(f"  {u.detail or ''}")
+        lines += [f"  attempt {a['started_at']}: {a['outcome']} {a['detail'] or ''}" for a in u.attempts]
+    lines.append(
+        "decide each: servaudit release ID --as not-sent (due again) or --as sent "
+        "(check the relay's log for its Message-ID first)"
+    )
+    return lines
+
+
 def release(audit: Audit, inquiry_id: str, decision: str, comment: str) -> None:
     """Record a consultant's decision: ``not-sent`` makes the inquiry due again, ``sent`` counts it."""
     if decision not in ("sent", "not-sent"):
