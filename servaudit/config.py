@@ -82,6 +82,21 @@ class BusinessHours(Model):
     holidays: str | None = None
     """Public holidays that close the business: a country with an optional state, e.g. "DE-BY"."""
 
+    @model_validator(mode="after")
+    def _a_working_day(self) -> BusinessHours:
+        # Checked here, where the message can name the line; the clock would only fail in `report`.
+        if not self.days:
+            raise ValueError("days is empty: the business week needs at least one working day")
+        if self.closes != "24:00" and self.closes <= self.opens:
+            raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens})")
+        if self.holidays:
+            from servaudit.businesshours import holiday_region_error
+
+            problem = holiday_region_error(self.holidays)
+            if problem:
+                raise ValueError(problem)
+        return self
+
 
 class Scoring(Model):
     """The composite score: a preset, optionally with its weights overridden (see METRICS.md)."""
@@ -90,7 +105,7 @@ class Scoring(Model):
     weights: (
         dict[Literal["reachability", "response", "speed", "quality"], Annotated[float, Field(ge=0)]] | None
     ) = None
-    channel_weights: dict[Literal["email", "form", "chat"], Annotated[float, Field(ge=0)]] | None = None
+    channel_weights: dict[str, Annotated[float, Field(ge=0)]] | None = None
     pass_mark: Annotated[float, Field(ge=0, le=100)] = 60
 
 
@@ -110,6 +125,18 @@ class AuditInfo(Model):
     """Database URL (sqlite:///relative.sqlite or sqlite:////absolute.sqlite).
 
     Default: servaudit.sqlite in the audit folder."""
+
+    @field_validator("store")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            from servaudit.store import sqlite_path
+
+            try:
+                sqlite_path(value, Path("."))
+            except ConfigError as exc:
+                raise ValueError(str(exc).removeprefix(f"audit.store = {value!r}: ")) from None
+        return value
 
 
 class Persona(Model):
@@ -165,8 +192,9 @@ Mailbox = Annotated[ImapMailbox | MaildirMailbox, Field(discriminator="type")]
 
 
 class Scenario(Model):
-    subject: Annotated[str, Field(min_length=1)]
-    body: Annotated[str, Field(min_length=1)]
+    subject: Annotated[str, Field(min_length=1, max_length=250, pattern=r"^[^\r\n]*$")]
+    """One line: a header cannot hold a line break."""
+    body: Annotated[str, Field(min_length=1, max_length=50_000)]
     language: Literal["de", "en"] | None = None
     facts: tuple[str, ...] = ()
     """What a complete answer states; used by quality scoring."""
@@ -248,7 +276,7 @@ class Company(Model):
     website: str | None = None
     domains: tuple[HostName, ...] = ()
     """Extra sender domains whose replies belong to this company (helpdesk vendors)."""
-    scenarios: tuple[str, ...] | None = None
+    scenarios: Annotated[tuple[str, ...], Field(min_length=1)] | None = None
     """Scenario names to send; default: all scenarios of the audit."""
     chat: ChatSettings | None = None
     """The page with the company's chat widget (a URL), or a table of chat settings."""
@@ -384,6 +412,10 @@ def _describe(error: Any, loc: tuple[int | str, ...]) -> str:
     if kind == "string_pattern_mismatch":
         if loc and loc[-1] == "name":
             return "must not be empty or only spaces"
+        if loc and loc[-1] == "subject":
+            return "must be one line (a header cannot hold a line break)"
+        if loc and loc[-1] in ("opens", "closes"):
+            return f"{error['input']!r} is not a time of day as HH:MM"
         return f"{error['input']!r} does not have the required form"
     if kind == "union_tag_invalid":
         return f"must be one of {error['ctx']['expected_tags']}, not {error['ctx']['tag']!r}"
