@@ -178,3 +178,34 @@ def test_a_newer_schema_is_refused(make_audit: Callable[..., Audit]) -> None:
     assert "written by a newer servaudit (schema 99)" in done.stderr
     with pytest.raises(Exception, match="newer servaudit"):
         Store(audit.folder / DEFAULT_FILE)
+
+
+def test_a_store_damaged_inside_is_exit_2_for_every_command(
+    make_audit: Callable[..., Audit], tmp_path: Path
+) -> None:
+    audit = make_audit()
+    store = open_store(audit)
+    for wave in range(200):
+        fields = {
+            "company": "c",
+            "channel": "email",
+            "scenario": "s",
+            "wave": wave,
+            "target": "t",
+            "body": "x" * 500,
+        }
+        store.claim({"id": f"c.email.s.w{wave}", **fields})
+    store.close()
+    path = audit.folder / DEFAULT_FILE
+    data = bytearray(path.read_bytes())
+    for offset in range(3 * 4096, len(data), 4096):  # the header stays, the pages behind it do not
+        data[offset : offset + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    for command in (["status"], ["run"], ["report", "--out", str(tmp_path / "report")]):
+        done = subprocess.run(
+            [sys.executable, "-m", "servaudit", *command, "-a", str(audit.folder)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2, (command, done.stderr)
+        assert "the store is damaged (database disk image is malformed)" in done.stderr
