@@ -29,7 +29,7 @@ from tabulate import tabulate
 
 from servaudit.errors import EXIT_BROKEN_PIPE, UsageError
 from servaudit.exits import echo_err, explain, log_to_stderr, silence_stdout
-from servaudit.secrets import scrub
+from servaudit.secrets import scrub, scrub_terminal
 
 app = typer.Typer(
     name="servaudit",
@@ -761,4 +761,5 @@ def grade(
 
 
 def main() -> None:
+    scrub_terminal()
     app()

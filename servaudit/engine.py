@@ -188,11 +188,13 @@ def _store_transcript(store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
                 store.set_classification(stored, row.label, list(row.reasons))
 
 
-def _sha256(path: Path) -> str | None:
+def _sha256(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:  # a probe named a file it did not write: the report will not copy it
-        return None
+    except OSError:
+        # A probe named a file it did not write: no digest matches "", so a file appearing there
+        # later is never copied into a report as this inquiry's evidence.
+        return ""
 
 
 def _relative(path: Path, folder: Path) -> str:

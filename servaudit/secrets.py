@@ -11,9 +11,10 @@ import base64
 import logging
 import os
 import re
+import sys
 import threading
 import traceback
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -104,3 +105,29 @@ class ScrubbingFilter(logging.Filter):
             record.exc_info = None
         record.msg, record.args = scrub(message), None
         return True
+
+
+class ScrubbingStream:
+    """stdout or stderr with every text written through :func:`scrub`: the one point where the
+    terminal is protected, whichever code prints (an echo, a progress bar, a library, a traceback)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: Any) -> Any:
+        return self._stream.write(scrub(text) if isinstance(text, str) else text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def scrub_terminal() -> None:
+    """Route sys.stdout and sys.stderr through :class:`ScrubbingStream` (once per process)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, ScrubbingStream):
+            setattr(sys, name, ScrubbingStream(stream))

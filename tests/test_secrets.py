@@ -5,6 +5,7 @@ exit 3 with every inquiry still due."""
 from __future__ import annotations
 
 import base64
+import io
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from servaudit.sandbox.imap import DovecotServer
-from servaudit.secrets import forget_secrets, register_secret, scrub
+from servaudit.secrets import ScrubbingStream, forget_secrets, register_secret, scrub
 from tests.relay import EchoingRelay, echoing_relay
 
 USER = "anna.schmidt@mailbox.example"
@@ -149,5 +150,8 @@ def test_scrub_replaces_every_registered_form_longest_first() -> None:
     register_secret("Päßwort")
     text = f"a {'Päßwort'!r} b {'Päßwort'.encode()!r} c {base64.b64encode('Päßwort'.encode()).decode()} d Päß"
     assert scrub(text) == "a '***' b b'***' c *** d ***"
+    terminal = io.StringIO()
+    ScrubbingStream(terminal).write("login failed for Päßwort\n")
+    assert terminal.getvalue() == "login failed for ***\n"
     forget_secrets()
     assert scrub("Päßwort") == "Päßwort"
