@@ -11,7 +11,8 @@ import re
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from servaudit.config import Audit, MaildirMailbox
+from servaudit.config import Audit, ImapMailbox, MaildirMailbox
+from servaudit.errors import ServauditError
 
 HEADER_BYTES = 64 * 1024
 MAX_MESSAGES_READ = 5000
@@ -48,8 +49,10 @@ def _replies_to_the_persona(audit: Audit) -> int:
     per inquiry, so such a reference cannot come from mail the mailbox had before the audit.
     """
     box = audit.config.mailbox
+    if isinstance(box, ImapMailbox):
+        return _imap_replies(audit)
     if not isinstance(box, MaildirMailbox):
-        return 0  # an IMAP mailbox is not opened just for this: a run must not need it
+        return 0
     persona = audit.config.persona.email
     local, _, domain = persona.rpartition("@")
     ours = re.compile(
@@ -71,3 +74,22 @@ def _replies_to_the_persona(audit: Audit) -> int:
         if ours.search(refs.encode("utf-8", "replace")):
             count += 1
     return count
+
+
+def _imap_replies(audit: Audit) -> int:
+    """Asked of the server; a mailbox that cannot be reached does not stop a run (it needs only its
+    relay), so this sign is then simply missing."""
+    from servaudit.collect import open_reader
+    from servaudit.mailbox.imap import ImapReader
+
+    try:
+        _, reader = open_reader(audit)
+    except ServauditError:
+        return 0
+    try:
+        assert isinstance(reader, ImapReader)
+        return reader.count_replies_to(audit.config.persona.email.rpartition("@")[2])
+    except ServauditError:
+        return 0
+    finally:
+        reader.close()

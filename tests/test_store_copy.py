@@ -5,6 +5,7 @@ makes `run` refuse instead of starting over."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -20,6 +21,7 @@ from servaudit.config import Audit
 from servaudit.engine import open_store, run
 from servaudit.errors import StoreError, UsageError
 from servaudit.sandbox import Sandbox
+from servaudit.sandbox.imap import DovecotServer
 from servaudit.store import DEFAULT_FILE, Store
 from tests.audit_fixtures import company, read_ground_truth
 
@@ -209,3 +211,28 @@ def test_a_store_damaged_inside_is_exit_2_for_every_command(
         )
         assert done.returncode == 2, (command, done.stderr)
         assert "the store is damaged (database disk image is malformed)" in done.stderr
+
+
+@pytest.mark.imap
+def test_replies_in_an_imap_mailbox_show_earlier_sends(
+    sandbox: Sandbox, make_audit: Callable[..., Audit], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audit = make_audit([company(sandbox, "human"), company(sandbox, "silence")])
+    run(audit)
+    assert sandbox.wait_idle(20)
+    text = (audit.folder / "audit.toml").read_text(encoding="utf-8")
+    with DovecotServer(tmp_path / "mail", "anna", "Brötchen-ß", workdir=tmp_path / "dovecot") as dovecot:
+        imap = (
+            f'[mailbox]\ntype = "imap"\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
+            'username = "anna"\npassword = "env:SA_IMAP_PASSWORD"\n'
+        )
+        text = re.sub(r"\[mailbox\]\n(?:[a-z]+ = .*\n)+", imap, text)
+        (audit.folder / "audit.toml").write_text(text, encoding="utf-8")
+        monkeypatch.setenv("SA_IMAP_PASSWORD", "Brötchen-ß")
+        (audit.folder / DEFAULT_FILE).unlink()
+        with pytest.raises(
+            UsageError, match=r"knows of no inquiry.*1 replies to earlier inquiries in the mailbox"
+        ):
+            run(Audit.load(audit.folder))
+    monkeypatch.setenv("SA_IMAP_PASSWORD", "wrong")  # an unreachable mailbox does not block a run
+    assert run(Audit.load(audit.folder)).outcomes["sent"] == 2

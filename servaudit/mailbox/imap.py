@@ -105,6 +105,16 @@ class ImapReader:
         """Log in and open the folder read-only, downloading nothing."""
         self._open_folder()
 
+    def count_replies_to(self, domain: str) -> int:
+        """Messages whose In-Reply-To or References name a Message-ID of ``domain`` (searched by the
+        server, nothing downloaded): how `run` tells a forgotten audit from a new one."""
+        client, _ = self._open_folder()
+        found: set[int] = set()
+        for header in ("In-Reply-To", "References"):
+            with self._network("searching for replies"):
+                found.update(client.search(["HEADER", header, f"@{domain}>"]))
+        return len(found)
+
     def close(self) -> None:
         client, self._client = self._client, None
         if client is None:
