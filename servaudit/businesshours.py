@@ -43,6 +43,15 @@ def _holiday_calendar(region: str) -> holiday_library.HolidayBase:
         ) from None
 
 
+def holiday_region_error(region: str) -> str | None:
+    """Why ``region`` names no holiday calendar, or None when it does."""
+    try:
+        _holiday_calendar(region)
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
 @dataclass(frozen=True)
 class BusinessWeek:
     """Opening hours: the same hours on every listed weekday, in one time zone, minus holidays."""

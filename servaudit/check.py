@@ -11,12 +11,12 @@ from typing import cast
 from servaudit.browser import open_browser
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import READY, BrowserChannel, ProbeContext
-from servaudit.channels.email import connect_smtp
+from servaudit.channels.email import connect_smtp, smtp_login
 from servaudit.collect import open_reader
 from servaudit.config import Audit
 from servaudit.errors import ServauditError
 from servaudit.plan import Inquiry, planned
-from servaudit.secrets import resolve_secret
+from servaudit.secrets import resolve_secret, scrub
 
 OK, FAILED = "ok", "failed"
 
@@ -101,13 +101,13 @@ def check_smtp(audit: Audit) -> CheckResult:
         client = connect_smtp(smtp)
         try:
             if smtp.username and password is not None:
-                client.login(smtp.username, password)
+                smtp_login(client, smtp.username, password)
         finally:
             client.close()
     except smtplib.SMTPAuthenticationError as exc:
         return CheckResult("smtp relay", FAILED, f"login failed at {where}: {exc.smtp_code}", INFRASTRUCTURE)
     except (OSError, smtplib.SMTPException) as exc:
-        reason = exc or type(exc).__name__
+        reason = scrub(str(exc)) or type(exc).__name__
         return CheckResult("smtp relay", FAILED, f"cannot use {where}: {reason}", INFRASTRUCTURE)
     return CheckResult(
         "smtp relay", OK, f"{where} answers ({smtp.security}{', login ok' if password else ''})"

@@ -88,9 +88,10 @@ SUBSTANCE_WORDS = 20
 _PHONE = PHONE
 
 
-def judge_version(vocabulary: Vocabulary) -> str:
-    """What a stored judgement was made with: a newer version re-judges it."""
-    return f"{CLASSIFIER_VERSION}+{vocabulary.fingerprint}"
+def judge_version(vocabulary: Vocabulary, machine_seconds: float = FAST_SECONDS) -> str:
+    """What a stored judgement was made with (rules, vocabulary, the audit's machine_seconds):
+    when any of them changes, collect judges stored messages again."""
+    return f"{CLASSIFIER_VERSION}+{vocabulary.fingerprint}+{machine_seconds:g}s"
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,22 @@ Exit codes (the same for every command):
   0  ok
   1  a check or gate failed
   2  usage or configuration error
-  3  servaudit's own infrastructure unavailable (its mailbox, SMTP relay, browser)
-  4  an internal error (a bug: please report it with the output of --debug)
+  3  servaudit's own infrastructure unavailable (its mailbox, SMTP relay, browser, a full disk)
+  4  an internal error (a bug: please report it with the output of --debug), and only that
+130  interrupted (Ctrl-C)
+141  the output was closed early (broken pipe)
+
+Every message printed is scrubbed of the secrets this process resolved (servaudit/secrets.py).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,9 +27,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from tabulate import tabulate
 
-from servaudit.errors import ServauditError, UsageError
-
-EXIT_INTERNAL = 4
+from servaudit.errors import EXIT_BROKEN_PIPE, UsageError
+from servaudit.exits import echo_err, explain, log_to_stderr, silence_stdout
+from servaudit.secrets import scrub, scrub_terminal
 
 app = typer.Typer(
     name="servaudit",
@@ -33,7 +40,8 @@ app = typer.Typer(
         "servaudit run → servaudit collect (repeatedly, e.g. hourly from cron) → servaudit report.\n\n"
         "Try it without touching any real company: servaudit demo\n\n"
         "Exit codes: 0 ok, 1 a check failed, 2 usage or configuration error, "
-        "3 servaudit's own mailbox/SMTP relay/browser unavailable, 4 internal error."
+        "3 servaudit's own mailbox/SMTP relay/browser unavailable or the disk full, "
+        "4 internal error (a bug), 130 interrupted, 141 broken pipe."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -54,31 +62,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def errors_to_exit_codes(command: F) -> F:
-    """A user-caused problem becomes one clear sentence and its exit code, never a traceback."""
+    """A user-caused problem becomes one clear sentence and its exit code, never a traceback.
+
+    --debug adds the traceback but never changes the exit code, and every text is scrubbed of
+    resolved secrets on its way to the terminal.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
-        except ServauditError as exc:
-            if _debug:
-                raise
-            typer.echo(f"servaudit: {exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("servaudit: interrupted; everything recorded so far is kept", err=True)
-            raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort):
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # here, not at exit: a closed pipe or a full disk gets its exit code
+            return result
+        except (typer.Exit, typer.Abort, SystemExit):
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            code, sentence = explain(exc)
+            if code == EXIT_BROKEN_PIPE:
+                silence_stdout()
             if _debug:
-                raise
-            typer.echo(
-                f"servaudit: internal error: {exc!r}. Recorded data is kept. "
-                "Run again with --debug for the traceback, and please report it.",
-                err=True,
-            )
-            raise typer.Exit(EXIT_INTERNAL) from None
+                echo_err(scrub("".join(traceback.format_exception(exc))))
+            echo_err(f"servaudit: {scrub(sentence)}")
+            raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -102,6 +107,7 @@ def main_options(
 ) -> None:
     global _debug
     _debug = debug
+    log_to_stderr(logging.DEBUG if debug else logging.WARNING)
 
 
 @app.command()
@@ -167,6 +173,13 @@ def run(
         int,
         typer.Option(min=1, help="Inquiries under way at once (a chat holds its page while it waits)."),
     ] = 4,
+    ignore_earlier_sends: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-earlier-sends",
+            help="Send although the store is new and the folder shows earlier sends (evidence, replies).",
+        ),
+    ] = False,
     quiet: QuietFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -183,10 +196,10 @@ def run(
     with progress("sending", quiet) as tracker:
 
         def sent_one(inquiry: Any, state: str, detail: str) -> None:
-            tracker.log(f"{inquiry.id}: {state} ({detail})")
+            tracker.log(scrub(f"{inquiry.id}: {state} ({detail})"))
             tracker.advance(f"sending: {inquiry.id}")
 
-        summary = run_audit(_load(audit_dir), wave, channel, sent_one, parallel)
+        summary = run_audit(_load(audit_dir), wave, channel, sent_one, parallel, ignore_earlier_sends)
     for inquiry_id in summary.interrupted:
         _say(quiet, f"{inquiry_id}: an earlier run stopped while sending it; marked uncertain, not re-sent")
     result = {
@@ -246,11 +259,16 @@ def status(
     lang: Annotated[
         str | None, typer.Option("--lang", help="de or en (default: audit.language in the audit file).")
     ] = None,
+    uncertain: Annotated[
+        bool, typer.Option("--uncertain", help="Only uncertain inquiries, with their attempts as evidence.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Show every inquiry: sent or not, replies so far, time to first response and first human answer.
 
     The table is in the audit's language (--lang overrides); --json keys and values are always English.
+    --uncertain lists the inquiries whose send may or may not have happened, with every attempt and the
+    replies matched to them; decide each with `servaudit release`.
 
     Example: servaudit status -a acme-audit/
     """
@@ -261,6 +279,9 @@ def status(
     if lang not in (None, "de", "en"):
         raise UsageError(f"--lang must be de or en, not {lang!r}")
     audit = _load(audit_dir)
+    if uncertain:
+        _print_uncertain(audit, as_json)
+        return
     rows = status_rows(audit)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -272,6 +293,41 @@ def status(
         typer.echo(tabulate(table, headers=headers))
     else:
         typer.echo(locale.t("status.none"))
+
+
+def _print_uncertain(audit: Any, as_json: bool) -> None:
+    from servaudit.release import describe, uncertain
+
+    found = uncertain(audit)
+    if as_json:
+        typer.echo(json.dumps([u.as_dict() for u in found], indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(describe(found)))
+
+
+@app.command("release")
+@errors_to_exit_codes
+def release_command(
+    inquiry: Annotated[str, typer.Argument(help="The uncertain inquiry's id (see status --uncertain).")],
+    decision: Annotated[
+        str, typer.Option("--as", help="not-sent: due again for the next run; sent: count it as sent.")
+    ],
+    audit_dir: AuditDir = Path("."),
+    comment: Annotated[str, typer.Option(help="Why (e.g. what the relay's log showed).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Decide an uncertain inquiry, after checking the evidence: as not sent (the next run sends it)
+    or as sent. The decision is kept in the store as an attempt of its own.
+
+    Example: servaudit release nordwind.email.tarifwechsel.w1 --as not-sent --comment "not in relay log"
+    """
+    from servaudit.release import release
+
+    release(_load(audit_dir), inquiry, decision, comment)
+    if as_json:
+        typer.echo(json.dumps({"inquiry": inquiry, "released_as": decision}))
+    else:
+        typer.echo(f"{inquiry}: released as {decision}")
 
 
 @app.command()
@@ -291,6 +347,8 @@ def report(
     as_json: JsonFlag = False,
 ) -> None:
     """Write the HTML report (index.html + one page per company), report.json, CSV tables and the evidence.
+
+    --out must be a new or empty folder, or hold an earlier servaudit report (which is replaced).
 
     Pages are self-contained (no scripts, no external resources, charts inline): open, mail or print
     them as they are. report.json holds every figure (docs/report-json.md); csv/ the same as tables.
@@ -314,6 +372,8 @@ def report(
             pdf,
             on_step=lambda text, done, total: tracker.update(done, total, f"report: {text}"),
         )
+    for path in result.evidence_withheld:
+        _say(quiet, f"warning: {path} not copied into the report: missing, or changed since it was recorded")
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
     else:
@@ -423,9 +483,7 @@ def sandbox(
     if write_audit is not None:
         write_audit.mkdir(parents=True, exist_ok=True)
         target = write_audit / "audit.toml"
-        target.write_text(
-            sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale), encoding="utf-8"
-        )
+        target.write_text(sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale), encoding="utf-8")
         typer.echo(f"wrote {target}")
     typer.echo("Ctrl-C stops the sandbox.")
     serve_forever(box, lambda event: typer.echo(json.dumps(event, ensure_ascii=False)))
@@ -697,8 +755,16 @@ def grade(
             typer.echo(json.dumps({"inquiry": found.id, "replies": [r.as_dict() for r in rows]}, indent=2))
         elif rows:
             table = [
-                (r.position, r.arrived_at, r.sender, r.auto_label, r.manual_label or "", r.auto_score,
-                 "" if r.manual_score is None else r.manual_score, r.comment or "")
+                (
+                    r.position,
+                    r.arrived_at,
+                    r.sender,
+                    r.auto_label,
+                    r.manual_label or "",
+                    r.auto_score,
+                    "" if r.manual_score is None else r.manual_score,
+                    r.comment or "",
+                )
                 for r in rows
             ]
             headers = ["#", "arrived", "from", "class", "manual class", "score", "manual score", "comment"]
@@ -711,8 +777,11 @@ def grade(
     if as_json:
         typer.echo(json.dumps({"inquiry": found.id, "reply": graded.as_dict()}, indent=2))
         return
-    manual = "cleared" if clear else f"class {graded.manual_label}" + (
-        f", score {graded.manual_score}" if graded.manual_score is not None else ""
+    manual = (
+        "cleared"
+        if clear
+        else f"class {graded.manual_label}"
+        + (f", score {graded.manual_score}" if graded.manual_score is not None else "")
     )
     typer.echo(
         f"{found.id} reply {graded.position}: {manual} (automatic: class {graded.auto_label}, "
@@ -721,4 +790,5 @@ def grade(
 
 
 def main() -> None:
+    scrub_terminal()
     app()

@@ -123,7 +123,7 @@ def inquiries_key(inquiries: list[InquiryRecord]) -> str:
 def decide(audit: Audit, store: Store, summary: CollectSummary) -> None:
     """Match, classify and score every message whose decision could have changed since it was made."""
     vocabulary = Vocabulary.load(audit.folder)
-    judge = judge_version(vocabulary)
+    judge = judge_version(vocabulary, audit.config.audit.machine_seconds)
     inquiries = store.inquiries()
     unmatched_key = f"{judge}:{inquiries_key(inquiries)}"
     by_id = {i.id: i for i in inquiries}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -17,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from servaudit.addresses import ascii_address, ascii_host
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
 
@@ -24,22 +26,45 @@ AUDIT_FILE = "audit.toml"
 CHANNEL_KEYS = ("email", "form", "chat")
 """Company keys that name a channel, in the order reports list them."""
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-EMAIL = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
+MAX_NETWORK_TIMEOUT = 600
+"""Seconds: a relay or mailbox that needs longer is down, and a run must not hang on it."""
 
 
 def _web_address(value: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", value):
+    found = re.match(r"^https?://([^/\s?#]+)", value)
+    if not found:
         raise ValueError(f"{value!r} is not a web address (http:// or https://)")
+    host = found.group(1).rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    try:
+        ascii_host(host)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a web address: {exc}") from None
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'{value!r} is not a time zone (e.g. "Europe/Berlin" or "UTC")') from None
     return value
 
 
 WebAddress = Annotated[str, AfterValidator(_web_address)]
 """The page of a form or a chat: an http(s) URL."""
+EmailAddress = Annotated[str, AfterValidator(ascii_address)]
+"""An e-mail address, kept with its domain in IDNA A-labels (what the relay and replies use)."""
+HostName = Annotated[str, AfterValidator(ascii_host)]
+"""A host name (IDNA A-labels) or an IP address."""
+NetworkTimeout = Annotated[float, Field(gt=0, le=MAX_NETWORK_TIMEOUT)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class Model(BaseModel):
     # Unknown keys are errors: a typo in an audit file must not silently drop a setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are refused everywhere: a timeout of inf hangs, a weight of nan poisons a score.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BusinessHours(Model):
@@ -57,27 +82,44 @@ class BusinessHours(Model):
     holidays: str | None = None
     """Public holidays that close the business: a country with an optional state, e.g. "DE-BY"."""
 
+    @model_validator(mode="after")
+    def _a_working_day(self) -> BusinessHours:
+        # Checked here, where the message can name the line; the clock would only fail in `report`.
+        if not self.days:
+            raise ValueError("days is empty: the business week needs at least one working day")
+        if self.closes != "24:00" and self.closes <= self.opens:
+            raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens})")
+        if self.holidays:
+            from servaudit.businesshours import holiday_region_error
+
+            problem = holiday_region_error(self.holidays)
+            if problem:
+                raise ValueError(problem)
+        return self
+
 
 class Scoring(Model):
     """The composite score: a preset, optionally with its weights overridden (see METRICS.md)."""
 
     preset: Literal["balanced", "superoffice", "disq"] = "balanced"
-    weights: dict[Literal["reachability", "response", "speed", "quality"], float] | None = None
-    channel_weights: dict[str, float] | None = None
+    weights: (
+        dict[Literal["reachability", "response", "speed", "quality"], Annotated[float, Field(ge=0)]] | None
+    ) = None
+    channel_weights: dict[str, Annotated[float, Field(ge=0)]] | None = None
     pass_mark: Annotated[float, Field(ge=0, le=100)] = 60
 
 
 class AuditInfo(Model):
-    name: str = "Service audit"
+    name: Text = "Service audit"
     language: Literal["de", "en"] = "en"
-    window_days: Annotated[float, Field(gt=0)] = 14
+    window_days: Annotated[float, Field(gt=0, le=366)] = 14
     machine_seconds: Annotated[float, Field(ge=0, le=3600)] = 60
     """A reply faster than this after its inquiry is strong evidence of a machine (default 60 s).
 
     A sandbox that compresses time (``servaudit demo``: its staff answer within seconds) lowers it."""
     clock: Literal["calendar", "business"] = "calendar"
     """What response times are measured in: calendar time or business hours (see business_hours)."""
-    timezone: str = "UTC"
+    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     """The time zone of the report's dates and of the business hours, e.g. "Europe/Berlin"."""
     business_hours: BusinessHours = BusinessHours()
     score: Scoring = Scoring()
@@ -88,10 +130,22 @@ class AuditInfo(Model):
 
     Default: servaudit.sqlite in the audit folder."""
 
+    @field_validator("store")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            from servaudit.store import sqlite_path
+
+            try:
+                sqlite_path(value, Path("."))
+            except ConfigError as exc:
+                raise ValueError(str(exc).removeprefix(f"audit.store = {value!r}: ")) from None
+        return value
+
 
 class Persona(Model):
-    name: str
-    email: Annotated[str, Field(pattern=EMAIL)]
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+    email: EmailAddress
     phone: str | None = None
     plus_addressing: bool = False
     """Reply-To carries a per-inquiry tag (name+tag@domain); only if the mailbox supports it."""
@@ -106,12 +160,12 @@ class Persona(Model):
 
 
 class Smtp(Model):
-    host: str
+    host: HostName
     port: Annotated[int, Field(ge=1, le=65535)] = 587
     security: Literal["none", "starttls", "ssl"] = "starttls"
     username: str | None = None
     password: SecretRef | None = None
-    timeout: Annotated[float, Field(gt=0)] = 60
+    timeout: NetworkTimeout = 60
     ca_file: str | None = None
     """PEM file of a private CA to trust for this relay (system CAs are always trusted)."""
 
@@ -124,13 +178,13 @@ class Smtp(Model):
 
 class ImapMailbox(Model):
     type: Literal["imap"]
-    host: str
+    host: HostName
     port: Annotated[int, Field(ge=1, le=65535)] = 993
     security: Literal["none", "starttls", "ssl"] = "ssl"
     username: str
     password: SecretRef
     folder: str = "INBOX"
-    timeout: Annotated[float, Field(gt=0)] = 30
+    timeout: NetworkTimeout = 30
 
 
 class MaildirMailbox(Model):
@@ -142,8 +196,9 @@ Mailbox = Annotated[ImapMailbox | MaildirMailbox, Field(discriminator="type")]
 
 
 class Scenario(Model):
-    subject: Annotated[str, Field(min_length=1)]
-    body: Annotated[str, Field(min_length=1)]
+    subject: Annotated[str, Field(min_length=1, max_length=250, pattern=r"^[^\r\n]*$")]
+    """One line: a header cannot hold a line break."""
+    body: Annotated[str, Field(min_length=1, max_length=50_000)]
     language: Literal["de", "en"] | None = None
     facts: tuple[str, ...] = ()
     """What a complete answer states; used by quality scoring."""
@@ -157,9 +212,9 @@ class ChatSettings(Model):
     url: WebAddress
     recipe: Annotated[str, Field(pattern=SLUG)] | None = None
     """A widget recipe in probes/chat/ (userlike, intercom, …); default: detected, else generic."""
-    wait_seconds: Annotated[float, Field(gt=0)] = 600
+    wait_seconds: Annotated[float, Field(gt=0, le=86400)] = 600
     """How long to wait for each answer (the first human one, and each follow-up's)."""
-    widget_seconds: Annotated[float, Field(gt=0)] = 20
+    widget_seconds: Annotated[float, Field(gt=0, le=600)] = 20
     """How long to look for the widget after the page loaded (widgets are often injected late)."""
     fill_prechat: bool = True
     """Fill a pre-chat form with the persona's name, e-mail and the topic; false: stop there."""
@@ -188,8 +243,19 @@ class FormSettings(Model):
     fields: dict[str, str] = {}
     submit: str | None = None
     """CSS selector of the submit button (default: found automatically)."""
-    keystroke_ms: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] | None = None
+    keystroke_ms: (
+        tuple[Annotated[float, Field(ge=0, le=2000)], Annotated[float, Field(ge=0, le=2000)]] | None
+    ) = None
     """Pause between keystrokes in milliseconds, drawn per field from this range (default: 25–70)."""
+
+    @field_validator("keystroke_ms")
+    @classmethod
+    def _ordered_range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(
+                f"[{value[0]:g}, {value[1]:g}] is not a range: the first number is the shorter pause"
+            )
+        return value
 
     @field_validator("fields")
     @classmethod
@@ -207,14 +273,14 @@ class FormSettings(Model):
 
 
 class Company(Model):
-    name: str
-    email: Annotated[str, Field(pattern=EMAIL)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+    email: EmailAddress | None = None
     form: FormSettings | None = None
     """The contact form's URL, or a [companies.<slug>.form] table with url, fields and submit."""
     website: str | None = None
-    domains: tuple[str, ...] = ()
+    domains: tuple[HostName, ...] = ()
     """Extra sender domains whose replies belong to this company (helpdesk vendors)."""
-    scenarios: tuple[str, ...] | None = None
+    scenarios: Annotated[tuple[str, ...], Field(min_length=1)] | None = None
     """Scenario names to send; default: all scenarios of the audit."""
     chat: ChatSettings | None = None
     """The page with the company's chat widget (a URL), or a table of chat settings."""
@@ -348,7 +414,13 @@ def _describe(error: Any, loc: tuple[int | str, ...]) -> str:
     if kind == "literal_error":
         return f"must be one of {error['ctx']['expected']}, not {error['input']!r}"
     if kind == "string_pattern_mismatch":
-        return f"{error['input']!r} is not a valid e-mail address"
+        if loc and loc[-1] == "name":
+            return "must not be empty or only spaces"
+        if loc and loc[-1] == "subject":
+            return "must be one line (a header cannot hold a line break)"
+        if loc and loc[-1] in ("opens", "closes"):
+            return f"{error['input']!r} is not a time of day as HH:MM"
+        return f"{error['input']!r} does not have the required form"
     if kind == "union_tag_invalid":
         return f"must be one of {error['ctx']['expected_tags']}, not {error['ctx']['tag']!r}"
     if kind == "union_tag_not_found":
@@ -397,6 +469,7 @@ def find_line(text: str, loc: tuple[int | str, ...]) -> int | None:
         return None
     table: list[str] = []
     header_line: dict[tuple[str, ...], int] = {}
+    best_prefix = (0, 0)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", line)
@@ -409,6 +482,11 @@ def find_line(text: str, loc: tuple[int | str, ...]) -> int | None:
             full = [*table, *assignment.group(1).split(".")]
             if full == parts:
                 return number
+            # An inline table (`score = { weights = … }`) holds the key on its own line.
+            if len(full) > best_prefix[0] and parts[: len(full)] == full:
+                best_prefix = (len(full), number)
+    if best_prefix[1]:
+        return best_prefix[1]
     # Not assigned directly: the table itself, or the first table below it (companies -> [companies.x]).
     for size in range(len(parts), 0, -1):
         below = [line for header, line in header_line.items() if list(header[:size]) == parts[:size]]

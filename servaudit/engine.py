@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,9 +20,10 @@ from servaudit.channels import CHANNELS
 from servaudit.channels.base import Outcome, ProbeContext
 from servaudit.chat.transcript import reply_rows
 from servaudit.config import Audit
+from servaudit.earlier_sends import earlier_sends, journal_leftovers
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.plan import Inquiry, due, planned
-from servaudit.store import PENDING, RUN_JUDGED, Store, sqlite_path
+from servaudit.store import PENDING, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4
 """Inquiries under way at once; each browser probe holds a page (a chat up to its wait limit)."""
@@ -62,20 +64,35 @@ def run(
     channels: list[str] | None = None,
     on_progress: Callable[[Inquiry, str, str], None] | None = None,
     parallel: int = DEFAULT_PARALLEL,
+    ignore_earlier_sends: bool = False,
 ) -> RunSummary:
     """Send every due inquiry once, ``parallel`` at a time. Raises InfrastructureError when our own
-    relay or browser fails (after the inquiries already under way have been recorded)."""
+    relay or browser fails (after the inquiries already under way have been recorded), UsageError
+    when the store knows no sends but the folder shows earlier ones (unless told to ignore them)."""
     if parallel < 1:
         raise UsageError("--parallel must be at least 1")
     unknown = sorted(set(channels or ()) - set(CHANNELS))
     if unknown:
         raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(CHANNELS)}")
     with run_lock(audit.folder):
-        store = open_store(audit)
+        path = sqlite_path(audit.config.audit.store, audit.folder)
+        leftovers = journal_leftovers(path)
+        store = Store(path)
         try:
+            if store.is_empty() and not ignore_earlier_sends:
+                _refuse_a_forgotten_audit(store, leftovers + earlier_sends(audit))
             return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel))
         finally:
             store.close()
+
+
+def _refuse_a_forgotten_audit(store: Store, signs: list[str]) -> None:
+    if signs:
+        raise UsageError(
+            f"{store.path} knows of no inquiry, but this audit folder shows earlier sends: "
+            f"{'; '.join(signs)}. Sending now would send them again: restore the store from a copy, "
+            "or run with --ignore-earlier-sends if these are not from this audit"
+        )
 
 
 async def _send_all(
@@ -100,7 +117,12 @@ async def _send_all(
             if failure:
                 failures.append(failure)
 
-    await asyncio.gather(*(send_in_turn(inquiry) for inquiry in todo))
+    # return_exceptions: one send's crash must not cancel the others, whose outcome would then be
+    # recorded as uncertain although their relay had accepted them.
+    results = await asyncio.gather(*(send_in_turn(inquiry) for inquiry in todo), return_exceptions=True)
+    crashed = [result for result in results if isinstance(result, BaseException)]
+    if crashed:
+        raise crashed[0]
     if failures:
         raise InfrastructureError(
             f"{failures[0]}. Nothing was sent for the inquiries it concerns; they and the remaining "
@@ -141,10 +163,12 @@ async def _send_one(
         outcome = await channel.send(composed, context)
     except BaseException as exc:
         # Whatever broke, the send may have started: record that honestly, then let it surface.
-        store.finish(inquiry.id, attempt, "uncertain", f"interrupted during the send: {exc!r}", None)
+        store.finish(inquiry.id, attempt, UNCERTAIN, f"interrupted during the send: {exc!r}", None)
         raise
     state = STATE_FOR_STATUS[outcome.status]
-    evidence = [(e.kind, _relative(e.path, audit.folder), e.caption) for e in outcome.evidence]
+    evidence = [
+        (e.kind, _relative(e.path, audit.folder), e.caption, _sha256(e.path)) for e in outcome.evidence
+    ]
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
     if outcome.transcript:
         _store_transcript(store, inquiry, outcome)
@@ -163,6 +187,15 @@ def _store_transcript(store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
                 store.set_match(stored, inquiry.id, inquiry.channel)
                 store.set_classification(stored, row.label, list(row.reasons))
                 store.set_decided(stored, RUN_JUDGED)
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        # A probe named a file it did not write: no digest matches "", so a file appearing there
+        # later is never copied into a report as this inquiry's evidence.
+        return ""
 
 
 def _relative(path: Path, folder: Path) -> str:

@@ -4,7 +4,10 @@ Exit codes are the same for every command:
   0  ok
   1  a check or gate failed (the audit ran, the result is bad)
   2  usage or configuration error (fix the command or the audit file)
-  3  servaudit's own infrastructure is unavailable (its mailbox, SMTP relay, browser)
+  3  servaudit's own infrastructure is unavailable (its mailbox, SMTP relay, browser, a full disk)
+  4  an internal error (a bug), and only that
+130  interrupted (Ctrl-C); what was recorded is kept
+141  the output was closed early (broken pipe, e.g. `servaudit classify … | head`)
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INFRASTRUCTURE = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 class ServauditError(Exception):
@@ -43,3 +49,19 @@ class CheckFailed(ServauditError):
     """A check or gate ran and found a problem."""
 
     exit_code = EXIT_FAILED
+
+
+class StoreError(ConfigError):
+    """The store is damaged, belongs to another program or to a newer servaudit, or cannot be opened."""
+
+
+class OutputError(UsageError):
+    """An output path cannot be written (a file where a folder is needed, no permission, a symlink)."""
+
+
+class DiskFull(InfrastructureError):
+    """The disk (or quota) holding the store or an output is full."""
+
+
+class ReleaseRefused(UsageError):
+    """`servaudit release` was asked about an inquiry that is not uncertain."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from servaudit.browser import open_browser
+from servaudit.errors import InfrastructureError
 
 CSV_ENCODING = "utf-8-sig"
 
@@ -88,20 +89,42 @@ def write_csv(data: dict[str, Any], folder: Path) -> list[Path]:
     ]
 
 
-def write_pdfs(pages: Sequence[Path], chromium: str | None = None) -> list[Path]:
+PAGE_SECONDS = 60.0
+"""Printing one page may take this long; a page that needs more is named, not waited for forever."""
+
+
+def write_pdfs(
+    pages: Sequence[Path], chromium: str | None = None, page_seconds: float = PAGE_SECONDS
+) -> list[Path]:
     """A PDF next to each HTML page, printed by Chromium with the pages' print style."""
-    return asyncio.run(_print(pages, chromium))
+    return asyncio.run(_print(pages, chromium, page_seconds))
 
 
-async def _print(pages: Sequence[Path], chromium: str | None) -> list[Path]:
+async def _print(pages: Sequence[Path], chromium: str | None, page_seconds: float) -> list[Path]:
     written = []
     async with open_browser(chromium) as browser:
         context = await browser.new_context()
         page = await context.new_page()
         for source in pages:
-            await page.goto(source.resolve().as_uri(), wait_until="load")
             target = source.with_suffix(".pdf")
-            await page.pdf(path=str(target), format="A4", print_background=True, prefer_css_page_size=True)
+            try:
+                await asyncio.wait_for(_print_one(page, source, target), page_seconds)
+            except TimeoutError:
+                name = (
+                    f"{source.parent.name}/{source.name}"
+                    if source.parent.name == "companies"
+                    else source.name
+                )
+                raise InfrastructureError(
+                    f"printing {name} to PDF took longer than {page_seconds:g} s; the HTML report "
+                    "is complete, only its PDFs are not"
+                ) from None
             written.append(target)
         await context.close()
     return written
+
+
+async def _print_one(page: Any, source: Path, target: Path) -> None:
+    timeout_ms = 0  # the whole page is bounded by wait_for above, one deadline for both steps
+    await page.goto(source.resolve().as_uri(), wait_until="load", timeout=timeout_ms)
+    await page.pdf(path=str(target), format="A4", print_background=True, prefer_css_page_size=True)

@@ -15,10 +15,9 @@ import importlib
 import importlib.util
 import json
 import re
-import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from markupsafe import Markup
 
-from servaudit import charts
+from servaudit import charts, report_folder
 from servaudit import message as mail
 from servaudit.acknowledgement import AcknowledgementReader
 from servaudit.businesshours import WEEKDAYS, BusinessWeek
@@ -51,6 +50,7 @@ from servaudit.metrics import (
     reachability_status,
     share_of_companies,
 )
+from servaudit.pagetext import page_text
 from servaudit.resources import search_path
 from servaudit.scoring import Weights, channel_components, company_score
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
@@ -794,6 +794,7 @@ def environment(audit_folder: Path | None) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=page_text,
     )
     return env
 
@@ -805,9 +806,12 @@ class ReportResult:
     json: Path
     csv: list[Path]
     pdf: list[Path]
+    evidence_withheld: list[str] = field(default_factory=list)
+    """Evidence files not copied: missing, or changed since the probe recorded their SHA-256."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "evidence_withheld": self.evidence_withheld,
             "index": str(self.index),
             "pages": [str(p) for p in self.pages],
             "json": str(self.json),
@@ -838,11 +842,12 @@ def render_report(
         companies = views.companies()
         total = len(companies) + 3
         step = on_step or (lambda _text, _done, _total: None)
+        report_folder.prepare(out)
         (out / "companies").mkdir(parents=True, exist_ok=True)
         evidence = out / "evidence"
         evidence.mkdir(exist_ok=True)
         step("evidence", 0, total)
-        write_evidence(store, evidence, audit.folder)
+        withheld = write_evidence(store, evidence, audit.folder)
         env = environment(audit.folder)
         env.globals.update(t=locale.t, t_or=locale.t_or, t_channel=locale.t_channel, lang=locale.language)
         # Partials other modules ship (quality, transcripts, discovery): used when they exist.
@@ -860,7 +865,8 @@ def render_report(
         }
         step("index.html", 1, total)
         index = out / "index.html"
-        index.write_text(
+        _write_page(
+            index,
             env.get_template("index.html").render(
                 **common,
                 root="",
@@ -874,18 +880,17 @@ def render_report(
                 cases=views.consistency_cases(data["summary"]["consistency"]),
                 chat_online=views.chat_online(),
             ),
-            encoding="utf-8",
         )
         pages = [index]
         page = env.get_template("company.html")
         for done, company in enumerate(companies, start=2):
             step(company.page, done, total)
             target = out / company.page
-            target.write_text(page.render(**common, root="../", company=company), encoding="utf-8")
+            _write_page(target, page.render(**common, root="../", company=company))
             pages.append(target)
         step("report.json, CSV", total - 1, total)
         json_path = out / "report.json"
-        json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        report_folder.write_bytes(json_path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
         csv_paths = exports.write_csv(data, out / "csv")
     finally:
         store.close()
@@ -893,7 +898,12 @@ def render_report(
     if pdf:
         step("PDF", total, total)
         pdfs = exports.write_pdfs(pages, info.chromium)
-    return ReportResult(index, pages, json_path, csv_paths, pdfs)
+    report_folder.finish(out)
+    return ReportResult(index, pages, json_path, csv_paths, pdfs, withheld)
+
+
+def _write_page(target: Path, html: str) -> None:
+    report_folder.write_bytes(target, html.encode("utf-8"))
 
 
 def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
@@ -944,18 +954,20 @@ def _reachability(audit: Audit, store: Store) -> Any:
     return function(audit, store) if function else None
 
 
-def write_evidence(store: Store, folder: Path, audit_folder: Path) -> None:
+def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
+    """Mail is written from the store's bytes; probe files are copied only when their SHA-256 still
+    matches the store's. Returns the evidence withheld (missing or changed)."""
+    withheld = []
     for item in store.evidence():
-        source = audit_folder / item.path
         target = folder.parent / evidence_href(item.path)
-        if source.is_file() and not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+        if target.exists() or target.is_symlink():
+            continue  # the same file recorded twice
+        if not report_folder.copy_verified(audit_folder / item.path, target, item.sha256):
+            withheld.append(item.path)
     for inquiry in store.inquiries():
         raw = store.sent_raw(inquiry.id)
         if raw:
-            (folder / f"{safe_name(inquiry.id)}.sent.eml").write_bytes(raw)
+            report_folder.write_bytes(folder / f"{safe_name(inquiry.id)}.sent.eml", raw)
     for record in store.messages():
-        target = folder / f"message-{record.id}.eml"
-        if not target.exists():
-            target.write_bytes(store.raw_message(record.id))
+        report_folder.write_bytes(folder / f"message-{record.id}.eml", store.raw_message(record.id))
+    return withheld

@@ -7,9 +7,14 @@ connection is opened.
 
 from __future__ import annotations
 
+import base64
+import logging
 import os
 import re
-from typing import Annotated
+import sys
+import threading
+import traceback
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -39,6 +44,7 @@ def resolve_secret(reference: str, purpose: str) -> str:
             raise ConfigError(
                 f"{purpose}: environment variable {rest} is not set (the audit file says {reference})"
             )
+        register_secret(value)
         return value
     service, _, user = rest.partition(":")
     try:
@@ -48,4 +54,80 @@ def resolve_secret(reference: str, purpose: str) -> str:
     value = keyring.get_password(service, user)
     if value is None:
         raise ConfigError(f"{purpose}: no password in the keyring for service {service!r}, user {user!r}")
+    register_secret(value)
     return value
+
+
+# -- scrubbing ---------------------------------------------------------------
+#
+# Every secret value this process resolved (and every encoding of it that went on a wire) is kept
+# here, so that any text leaving the process (terminal, store, report, log) can be scrubbed at one
+# point without each caller knowing which secrets exist.
+
+_RESOLVED: set[str] = set()
+_LOCK = threading.Lock()
+MASK = "***"
+
+
+def register_secret(value: str) -> None:
+    """Remember ``value`` (and the forms it takes in reprs and encodings) for :func:`scrub`."""
+    if not value:
+        return
+    forms = {value, repr(value)[1:-1], repr(value.encode("utf-8"))[2:-1]}
+    forms.add(base64.b64encode(value.encode("utf-8")).decode("ascii"))
+    with _LOCK:
+        _RESOLVED.update(form for form in forms if form)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every resolved secret, in every form registered, replaced by ``***``."""
+    with _LOCK:
+        forms = sorted(_RESOLVED, key=len, reverse=True)  # longest first: a form may contain another
+    for form in forms:
+        if form in text:
+            text = text.replace(form, MASK)
+    return text
+
+
+def forget_secrets() -> None:
+    """Drop every registered secret (tests that run several audits in one process)."""
+    with _LOCK:
+        _RESOLVED.clear()
+
+
+class ScrubbingFilter(logging.Filter):
+    """A log filter that renders each record once and scrubs it, arguments and traceback included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + "".join(traceback.format_exception(*record.exc_info))
+            record.exc_info = None
+        record.msg, record.args = scrub(message), None
+        return True
+
+
+class ScrubbingStream:
+    """stdout or stderr with every text written through :func:`scrub`: the one point where the
+    terminal is protected, whichever code prints (an echo, a progress bar, a library, a traceback)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: Any) -> Any:
+        return self._stream.write(scrub(text) if isinstance(text, str) else text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def scrub_terminal() -> None:
+    """Route sys.stdout and sys.stderr through :class:`ScrubbingStream` (once per process)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, ScrubbingStream):
+            setattr(sys, name, ScrubbingStream(stream))

@@ -19,17 +19,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from servaudit.errors import ConfigError
+from servaudit.errors import ConfigError, ReleaseRefused, StoreError
+from servaudit.secrets import scrub
 
 SCHEMA_VERSION = 2
 """The store's schema, with its history (each step is a migration in MIGRATIONS):
 
-1. The first schema: inquiries, attempts, messages, classifications, evidence, cursors,
-   quality and manual scores, discoveries.
+1. The first schema (servaudit 0.1.0): inquiries, attempts, messages, classifications,
+   evidence, cursors, quality and manual scores, discoveries.
 2. Messages record their arrival time's resolution (IMAP INTERNALDATE: 1 s), whether they
    could not be read (and why), and with which judge version and inquiry set they were
    decided, so collect re-judges only what could change; automatic classifications record
-   the judge version that made them.
+   the judge version that made them; evidence files record their SHA-256, so a report copies
+   only files unchanged since the probe wrote them.
 """
 DEFAULT_FILE = "servaudit.sqlite"
 RUN_JUDGED = "run"
@@ -40,6 +42,8 @@ RUN_JUDGED = "run"
 # inquiry becomes ``uncertain`` (never re-sent automatically).
 PENDING, SENDING, SENT, REJECTED, UNCERTAIN = "pending", "sending", "sent", "rejected", "uncertain"
 FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
+RELEASED = "released"
+"""An attempt's outcome when a consultant decided an uncertain inquiry (servaudit release)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -103,7 +107,8 @@ CREATE TABLE IF NOT EXISTS evidence (
     kind TEXT NOT NULL,
     path TEXT NOT NULL,
     caption TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    sha256 TEXT
 );
 CREATE TABLE IF NOT EXISTS mailbox_cursors (mailbox TEXT PRIMARY KEY, cursor TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS quality_scores (
@@ -133,6 +138,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE messages ADD COLUMN unreadable TEXT",
         "ALTER TABLE messages ADD COLUMN decided TEXT",
         "ALTER TABLE classifications ADD COLUMN version TEXT",
+        "ALTER TABLE evidence ADD COLUMN sha256 TEXT",
     ),
 }
 """Version → the statements that bring a store of the version before up to it."""
@@ -171,12 +177,22 @@ class InquiryRecord:
 
 
 @dataclass(frozen=True)
+class AttemptRecord:
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
 class EvidenceRecord:
     inquiry_id: str
     kind: str
     path: str
     """Relative to the audit folder."""
     caption: str
+    sha256: str | None = None
+    """Of the file when the probe recorded it; None in stores from before schema 2."""
 
 
 @dataclass(frozen=True)
@@ -224,16 +240,55 @@ class Store:
         self.path = path
         self.backup: Path | None = None
         """Where the store was copied before a migration (None when none ran)."""
+        if path.is_file() and path.stat().st_size == 0:
+            # A store lost or truncated (a failed copy, a full disk), never a new audit: SQLite would
+            # take it as a new database, and a run would send every inquiry again.
+            raise StoreError(
+                f"{path} is empty (0 bytes): the audit's record of what was sent is lost. "
+                "Restore it from a copy; to really start a new audit, delete the file"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.row_factory = sqlite3.Row
-            # WAL lets `report` read while a scheduled `collect` writes.
-            self.db.execute("PRAGMA journal_mode=WAL")
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        self.db.row_factory = sqlite3.Row
+        try:
+            self._check_foreign()
+            # No WAL: every commit must be in the main file itself, because backups and CI caches
+            # copy only servaudit.sqlite, and a claim living in servaudit.sqlite-wal is lost with
+            # it (then the inquiry is sent twice). FULL syncs each commit before the send starts.
+            mode = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+            if str(mode).lower() != "delete":
+                raise StoreError(
+                    f"{path}: another servaudit process holds the store in WAL mode; "
+                    "let it finish, then run this command again"
+                )
+            self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self._open_schema()
+        except sqlite3.OperationalError as exc:
+            self.db.close()
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{path}: cannot open the store: {exc}") from None
+            self.db.close()
+            raise StoreError(f"{path}: not a servaudit store ({exc}); restore it from a copy") from None
+        except StoreError:
+            self.db.close()
+            raise
+
+    def _check_foreign(self) -> None:
+        """Refuse an SQLite file of another program rather than add our tables to it."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and not {"meta", "inquiries"} <= tables:
+            raise StoreError(
+                f"{self.path}: an SQLite database, but not a servaudit store (its tables: "
+                f"{', '.join(sorted(tables)[:5])}); point audit.store at the audit's own store"
+            )
+
+    def is_empty(self) -> bool:
+        """No inquiry was ever claimed in this store."""
+        return self.db.execute("SELECT 1 FROM inquiries LIMIT 1").fetchone() is None
 
     def _version(self) -> int | None:
         has_meta = self.db.execute(
@@ -255,7 +310,7 @@ class Store:
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             return
         if version > SCHEMA_VERSION:
-            raise ConfigError(
+            raise StoreError(
                 f"{self.path}: written by a newer servaudit (schema {version}, this one reads up to"
                 f" {SCHEMA_VERSION}); upgrade servaudit"
             )
@@ -300,8 +355,14 @@ class Store:
 
     def mark_interrupted_sends(self) -> list[str]:
         """Inquiries a crashed run left in ``sending``: they may have gone out, so never again."""
+        stamp = to_text(now())
         with self.transaction() as db:
             ids = [r["id"] for r in db.execute("SELECT id FROM inquiries WHERE state=?", (SENDING,))]
+            db.execute(
+                "UPDATE attempts SET finished_at=?, outcome=?, detail=? WHERE finished_at IS NULL"
+                " AND inquiry_id IN (SELECT id FROM inquiries WHERE state=?)",
+                (stamp, UNCERTAIN, "found still sending: the run that sent it had stopped", SENDING),
+            )
             db.execute(
                 "UPDATE inquiries SET state=?, detail=? WHERE state=?",
                 (
@@ -348,10 +409,12 @@ class Store:
         detail: str,
         sent_at: datetime | None,
         outcome: str | None = None,
-        evidence: Sequence[tuple[str, str, str]] = (),
+        evidence: Sequence[tuple[str, str, str, str | None]] = (),
     ) -> None:
-        """Record how a send ended; ``evidence`` is (kind, path relative to the audit folder, caption)."""
+        """Record how a send ended; ``evidence`` is (kind, path relative to the audit folder, caption,
+        the file's SHA-256)."""
         finished = to_text(now())
+        detail = scrub(detail)  # error text may quote a password (a relay echoing it)
         with self.transaction() as db:
             db.execute(
                 "UPDATE attempts SET finished_at=?, outcome=?, detail=? WHERE id=?",
@@ -362,12 +425,56 @@ class Store:
                 (state, detail, to_text(sent_at), outcome, inquiry_id),
             )
             db.executemany(
-                "INSERT INTO evidence (inquiry_id, kind, path, caption, created_at) VALUES (?, ?, ?, ?, ?)",
-                [(inquiry_id, kind, path, caption, finished) for kind, path, caption in evidence],
+                "INSERT INTO evidence (inquiry_id, kind, path, caption, created_at, sha256)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (inquiry_id, kind, path, caption, finished, digest)
+                    for kind, path, caption, digest in evidence
+                ],
+            )
+
+    def attempts(self, inquiry_id: str) -> list[AttemptRecord]:
+        rows = self.db.execute(
+            "SELECT started_at, finished_at, outcome, detail FROM attempts WHERE inquiry_id=? ORDER BY id",
+            (inquiry_id,),
+        )
+        return [
+            AttemptRecord(
+                from_text(r["started_at"]) or now(), from_text(r["finished_at"]), r["outcome"], r["detail"]
+            )
+            for r in rows
+        ]
+
+    def release(self, inquiry_id: str, sent: bool, comment: str) -> None:
+        """A consultant's decision on an uncertain inquiry, kept as an attempt of its own.
+
+        Not sent: the inquiry is due again. Sent: it counts as sent at the moment it was claimed
+        (the send started right after that commit).
+        """
+        stamp = to_text(now())
+        with self.transaction() as db:
+            row = db.execute("SELECT state FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
+            if row is None or row["state"] != UNCERTAIN:
+                state = "unknown" if row is None else row["state"]
+                raise ReleaseRefused(f"inquiry {inquiry_id} is {state}, not uncertain: nothing to release")
+            claimed = db.execute(
+                "SELECT MAX(started_at) FROM attempts WHERE inquiry_id=? AND outcome != ?",
+                (inquiry_id, RELEASED),
+            ).fetchone()[0]
+            decision = "sent" if sent else "not sent"
+            detail = scrub(f"released by a consultant as {decision}" + (f": {comment}" if comment else ""))
+            db.execute(
+                "INSERT INTO attempts (inquiry_id, started_at, finished_at, outcome, detail)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (inquiry_id, stamp, stamp, RELEASED, detail),
+            )
+            db.execute(
+                "UPDATE inquiries SET state=?, detail=?, sent_at=? WHERE id=?",
+                (SENT if sent else PENDING, detail, claimed if sent else None, inquiry_id),
             )
 
     def evidence(self) -> list[EvidenceRecord]:
-        rows = self.db.execute("SELECT inquiry_id, kind, path, caption FROM evidence ORDER BY id")
+        rows = self.db.execute("SELECT inquiry_id, kind, path, caption, sha256 FROM evidence ORDER BY id")
         return [EvidenceRecord(**dict(row)) for row in rows]
 
     def inquiries(self) -> list[InquiryRecord]:

@@ -61,3 +61,14 @@ def test_secrets_resolve_only_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("SA_TEST_SECRET")
     with pytest.raises(ConfigError, match="SA_TEST_SECRET is not set"):
         resolve_secret("env:SA_TEST_SECRET", "smtp.password")
+
+
+def test_an_internationalised_company_domain_loads_as_its_a_label(tmp_path: Path) -> None:
+    text = (
+        (DATA / "good.toml")
+        .read_text()
+        .replace("service@nordwind.example", "kundenservice@bäckerei-müller.example")
+    )
+    (tmp_path / "audit.toml").write_text(text, encoding="utf-8")
+    company = load_config(tmp_path / "audit.toml").companies["nordwind"]
+    assert company.email == "kundenservice@xn--bckerei-mller-bfb28a.example"

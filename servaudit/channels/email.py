@@ -10,6 +10,7 @@ delivered it (never retried).
 from __future__ import annotations
 
 import asyncio
+import base64
 import secrets
 import smtplib
 import ssl
@@ -21,7 +22,7 @@ from servaudit.channels.base import Composed, Outcome, ProbeContext, fill_placeh
 from servaudit.config import Smtp
 from servaudit.errors import ConfigError
 from servaudit.plan import Inquiry
-from servaudit.secrets import resolve_secret
+from servaudit.secrets import register_secret, resolve_secret, scrub
 from servaudit.store import now
 
 TAG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -79,26 +80,32 @@ class EmailChannel:
     async def send(self, composed: Composed, context: ProbeContext) -> Outcome:
         smtp = context.config.smtp
         assert smtp is not None  # ready() checked it
-        password = resolve_secret(smtp.password, "smtp.password") if smtp.password else None
         assert composed.raw is not None
+        try:
+            password = resolve_secret(smtp.password, "smtp.password") if smtp.password else None
+        except ConfigError as exc:
+            return Outcome("not_sent", str(exc), infrastructure_failed=True)
         return await asyncio.to_thread(
             deliver, smtp, password, composed.sender, composed.inquiry.target, composed.raw
         )
 
 
 def deliver(smtp: Smtp, password: str | None, sender: str, recipient: str, raw: bytes) -> Outcome:
-    """One SMTP transaction, each step's failure classified by what it means for a re-send."""
+    """One SMTP transaction, each step's failure classified by what it means for a re-send.
+
+    Whatever fails before DATA (even a bug) leaves the inquiry due: nothing reached the relay.
+    """
     where = f"{smtp.host}:{smtp.port}"
     try:
         client = connect_smtp(smtp)
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:
         return Outcome(
             "not_sent", f"cannot reach SMTP relay {where}: {_reason(exc)}", infrastructure_failed=True
         )
     try:
         try:
             if smtp.username and password is not None:
-                client.login(smtp.username, password)
+                smtp_login(client, smtp.username, password)
             code, reply = client.mail(sender)
             if code != 250:
                 return Outcome(
@@ -114,10 +121,10 @@ def deliver(smtp: Smtp, password: str | None, sender: str, recipient: str, raw: 
         except smtplib.SMTPAuthenticationError as exc:
             return Outcome(
                 "not_sent",
-                f"SMTP login failed at {where}: {exc.smtp_code} {_text(exc.smtp_error)}",
+                f"SMTP login failed at {where}: {exc.smtp_code} {scrub(_text(exc.smtp_error))}",
                 infrastructure_failed=True,
             )
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:
             return Outcome(
                 "not_sent",
                 f"SMTP relay {where} failed before the message was sent: {_reason(exc)}",
@@ -152,9 +159,34 @@ def connect_smtp(smtp: Smtp) -> smtplib.SMTP:
     return client
 
 
+def smtp_login(client: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in with the credentials as UTF-8 (AUTH PLAIN, RFC 4616; else AUTH LOGIN).
+
+    smtplib's own login encodes them as ASCII, so a password with an umlaut failed inside the
+    library with an error quoting the password. Raises SMTPAuthenticationError (its text scrubbed).
+    """
+    register_secret(password)
+    if not client.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("the relay offers no login (no SMTP AUTH extension)")
+    offered = client.esmtp_features["auth"].upper().split()
+    user, secret = username.encode("utf-8"), password.encode("utf-8")
+    if "PLAIN" in offered or "LOGIN" not in offered:
+        payload = base64.b64encode(b"\0" + user + b"\0" + secret).decode("ascii")
+        register_secret(payload)  # a relay may echo it in its refusal
+        code, reply = client.docmd("AUTH", f"PLAIN {payload}")
+    else:
+        code, reply = client.docmd("AUTH", "LOGIN " + base64.b64encode(user).decode("ascii"))
+        if code == 334:
+            answer = base64.b64encode(secret).decode("ascii")
+            register_secret(answer)
+            code, reply = client.docmd(answer)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, scrub(_text(reply)))
+
+
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 def _reason(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    return scrub(str(exc) or type(exc).__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import socket
@@ -16,6 +17,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.mailbox.base import Cursor, IncomingMail
+from servaudit.secrets import register_secret, scrub
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class ImapReader:
         self.security = security
         self.username = username
         self._password = password
+        register_secret(password)
         self.folder = folder
         self.timeout = timeout
         self.batch_size = batch_size
@@ -101,6 +104,16 @@ class ImapReader:
     def check(self) -> None:
         """Log in and open the folder read-only, downloading nothing."""
         self._open_folder()
+
+    def count_replies_to(self, domain: str) -> int:
+        """Messages whose In-Reply-To or References name a Message-ID of ``domain`` (searched by the
+        server, nothing downloaded): how `run` tells a forgotten audit from a new one."""
+        client, _ = self._open_folder()
+        found: set[int] = set()
+        for header in ("In-Reply-To", "References"):
+            with self._network("searching for replies"):
+                found.update(client.search(["HEADER", header, f"@{domain}>"]))
+        return len(found)
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -165,15 +178,33 @@ class ImapReader:
 
     def _login(self, client: IMAPClient) -> None:
         try:
-            client.login(self.username, self._password)
+            self._authenticate(client)
         except _NETWORK_ERRORS as exc:
             _shutdown_quietly(client)
             raise self._unreachable(exc) from exc
+        except InfrastructureError:
+            _shutdown_quietly(client)
+            raise
         except (LoginError, IMAPClientError) as exc:
             _shutdown_quietly(client)
             raise InfrastructureError(
                 f"IMAP login failed for {self.username} at {self._where}: {self._scrub(_server_text(exc))}"
             ) from exc
+
+    def _authenticate(self, client: IMAPClient) -> None:
+        """Log in with the credentials as UTF-8: AUTHENTICATE PLAIN when offered (imaplib's LOGIN
+        encodes them as ASCII and failed, quoting the password, on an umlaut)."""
+        if self.username.isascii() and self._password.isascii() and not _offers_plain(client):
+            client.login(self.username, self._password)
+            return
+        if not _offers_plain(client):
+            raise InfrastructureError(
+                f"IMAP server {self._where} offers no AUTHENTICATE PLAIN, the only way to send a "
+                "password with non-ASCII characters; use an ASCII password for this mailbox"
+            )
+        payload = f"\0{self.username}\0{self._password}".encode()
+        register_secret(base64.b64encode(payload).decode("ascii"))
+        client.plain_login(self.username, self._password)
 
     def _unreachable(self, exc: BaseException) -> InfrastructureError:
         reason = self._scrub(_network_reason(exc, self.timeout))
@@ -181,7 +212,7 @@ class ImapReader:
 
     def _scrub(self, text: str) -> str:
         # Defence in depth: no server or library text may echo the password to the user.
-        return text.replace(self._password, "***") if self._password else text
+        return scrub(text.replace(self._password, "***") if self._password else text)
 
     @contextlib.contextmanager
     def _network(
@@ -257,6 +288,10 @@ class ImapReader:
 
 INTERNALDATE_RESOLUTION = 1.0
 """IMAP's INTERNALDATE (RFC 3501) has whole seconds."""
+
+
+def _offers_plain(client: IMAPClient) -> bool:
+    return b"AUTH=PLAIN" in client.capabilities()
 
 
 def _resume_after(cursor: Cursor, uidvalidity: int) -> int:

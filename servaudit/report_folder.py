@@ -1,0 +1,94 @@
+"""The report's output folder: only ever a servaudit report, written afresh, never through a symlink.
+
+A report used to be written over whatever the folder held, so an earlier report's
+``message-N.eml`` (evidence of another audit) stayed linked, and a symlink planted in the folder
+was written through. Now a folder is taken only when it is empty, missing, or holds a servaudit
+report (its manifest lists every file it wrote); that earlier report is removed first, so every
+file in the folder afterwards comes from this report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from servaudit.errors import OutputError
+
+MANIFEST = ".servaudit-report.json"
+FORMAT = 1
+
+
+def prepare(out: Path) -> None:
+    """Make ``out`` an empty folder for a new report, or refuse with one sentence."""
+    if out.is_symlink():
+        raise OutputError(
+            f"{out} is a symbolic link; a report is not written through links: give a real folder"
+        )
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is a file, not a folder; give --out a folder for the report")
+    if out.is_dir() and any(out.iterdir()):
+        _remove_earlier_report(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # Written first: a report that stops half-way is still recognised (and removed) as ours.
+        (out / MANIFEST).write_text(json.dumps({"format": FORMAT, "complete": False, "files": []}))
+    except OSError as exc:
+        raise OutputError(f"cannot write the report into {out}: {exc.strerror or exc}") from None
+
+
+def finish(out: Path) -> list[str]:
+    """Record every file the report wrote (the folder was empty before it started)."""
+    files = sorted(
+        str(path.relative_to(out)) for path in out.rglob("*") if path.name != MANIFEST and not path.is_dir()
+    )
+    (out / MANIFEST).write_text(json.dumps({"format": FORMAT, "complete": True, "files": files}, indent=1))
+    return files
+
+
+def _remove_earlier_report(out: Path) -> None:
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        listed = set(manifest["files"]) if manifest.get("complete") else None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise OutputError(
+            f"{out} is not empty and holds no servaudit report; give --out an empty or new folder"
+        ) from None
+    present = [p for p in out.rglob("*") if p.name != MANIFEST and (p.is_symlink() or not p.is_dir())]
+    foreign = [
+        str(p.relative_to(out))
+        for p in present
+        if listed is not None and str(p.relative_to(out)) not in listed
+    ]
+    if foreign:
+        raise OutputError(
+            f"{out} holds an earlier report and files it did not write ({', '.join(sorted(foreign)[:3])}); "
+            "give --out an empty or new folder"
+        )
+    for path in present:
+        path.unlink()  # a symlink is removed itself, never followed
+    for folder in sorted((p for p in out.rglob("*") if p.is_dir() and not p.is_symlink()), reverse=True):
+        folder.rmdir()
+    (out / MANIFEST).unlink()
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    """Write a new file; refuses to follow a symlink at the target (O_NOFOLLOW, O_EXCL)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(target, flags, 0o644)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+def copy_verified(source: Path, target: Path, sha256: str | None) -> bool:
+    """Copy an evidence file only when it still has the SHA-256 recorded at send time."""
+    try:
+        data = source.read_bytes()
+    except OSError:
+        return False
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        return False
+    write_bytes(target, data)
+    return True
