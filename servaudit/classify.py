@@ -215,7 +215,9 @@ def classify_signals(s: Signals) -> Classification:
     def decide(label: str, why: str, *phrases: str) -> Classification:
         return Classification(label, (why, *seen, *phrases, substance))
 
-    marketing = None if relayed or s.ticket_tag else _marketing(s)
+    # A promotion is sent to a list, not in answer to the inquiry: an automatic response to it
+    # (RFC 3834, or within seconds) or a helpdesk's mail about it is none, list headers or not.
+    marketing = None if relayed or s.ticket_tag or strong_machine else _marketing(s)
     if marketing is not None:
         return decide(MARKETING, "a promotion: bulk-mail markers and advertising wording", *marketing)
 
