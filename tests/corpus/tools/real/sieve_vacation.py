@@ -273,7 +273,7 @@ def main() -> int:
     version = package_version("dovecot-sieve")
     write_system(
         "sieve-vacation",
-        system=f"Dovecot Pigeonhole 0.5.19 Sieve (vacation, reject) with Dovecot {version.split(':')[-1].split('+')[0]} dovecot-lda",
+        system=f"Dovecot Pigeonhole 0.5.19 Sieve (vacation, reject, enotify) with Dovecot {version.split(':')[-1].split('+')[0]} dovecot-lda",
         source=f"Debian dovecot-sieve {version}",
         generated_by="tests/corpus/tools/real/sieve_vacation.py",
         notes=(
