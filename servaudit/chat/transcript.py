@@ -19,10 +19,16 @@ from typing import Any, Literal
 
 from servaudit.errors import ConfigError
 
-Author = Literal["visitor", "bot", "human", "system"]
-AUTHORS: tuple[str, ...] = ("visitor", "bot", "human", "system")
+Author = Literal["visitor", "bot", "human", "system", "unattributed"]
+AUTHORS: tuple[str, ...] = ("visitor", "bot", "human", "system", "unattributed")
 FORMAT = 1
-AUTHOR_NAMES = {"visitor": "Visitor", "bot": "Chat bot", "human": "Agent", "system": "Chat"}
+AUTHOR_NAMES = {
+    "visitor": "Visitor",
+    "bot": "Chat bot",
+    "human": "Agent",
+    "system": "Chat",
+    "unattributed": "Unattributed",
+}
 
 
 def from_ms(ms: int) -> datetime:
@@ -38,7 +44,7 @@ class TranscriptMessage:
     name: str | None = None
     """The author's display name as the widget shows it."""
     label: str | None = None
-    """For the store: human, deflection, bot or system (None for the visitor)."""
+    """For the store: human, deflection, bot, system or unknown (None for the visitor)."""
     reasons: tuple[str, ...] = ()
 
     @property
@@ -199,6 +205,6 @@ def reply_rows(inquiry_id: str, messages: tuple[TranscriptMessage, ...]) -> list
                 "",
             ]
         ).encode("utf-8")
-        label = m.label or ("system" if m.author == "system" else m.author)
+        label = m.label or ("unknown" if m.author == "unattributed" else m.author)
         rows.append(ReplyRow(f"chat:{inquiry_id}:{seq}", raw, m.at, name, label, m.reasons))
     return rows

@@ -1,0 +1,254 @@
+"""Who wrote what in a chat widget no recipe describes, learned from the text the probe typed itself.
+
+The in-page observer (observer.js, learning mode) reports every block of text that
+appears after the probe armed it, with the block's ancestry (tag, class, role, data
+attributes, position). A block whose text is what the probe sent is the visitor's; the
+markup under the nearest common ancestor of a visitor block and any other block (the
+message list) is that message's signature, and the side whose signature and alignment
+differ from the visitor's is the company's. Text that was on the page before the first
+send is furniture; what matches neither side, or cannot be compared, is unattributed and
+never an answer. Pure functions: tested without a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Side = Literal["visitor", "company", "unattributed"]
+SIGNATURE_DEPTH = 3
+"""Levels of markup below the message list compared: the row and its bubble, not the content's formatting."""
+ALIGN_MARGIN = 0.1
+"""A block this far (share of the list's width) off the centre is left or right aligned."""
+ECHO_EARLY_MS = 200
+"""A visitor block may be stamped this much before the press was noted (both use the page clock)."""
+MIN_PART = 8
+"""A piece of a sent message shorter than this is too common to prove authorship alone."""
+NOISE = re.compile(
+    r"^(?:\d{1,2}[:.]\d{2}(?:\s?(?:am|pm|uhr))?|just now|now|jetzt|gerade eben|sent|gesendet|read|gelesen|"
+    r"delivered|zugestellt|seen|sending\W*|wird gesendet\W*|.{0,40}(?:is typing|schreibt gerade|tippt)\W*)$",
+    re.IGNORECASE,
+)
+"""Status text a widget adds around messages (times, delivery ticks, typing hints): no message."""
+_HASHY = re.compile(r"(?:^|[-_])[a-z0-9]*\d[a-z0-9]*$|^[a-z]{1,3}-[a-zA-Z0-9]{5,}$|^css-")
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    tag: str
+    classes: tuple[str, ...]
+    role: str
+    data: str
+    left: float
+    width: float
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of text as the observer reported it (an update of a known block repeats its id)."""
+
+    id: str
+    frame: str
+    text: str
+    at_ms: int
+    chain: tuple[Node, ...]
+    """The block itself first, then its ancestors up to the document (shadow hosts included)."""
+    furniture: bool = False
+    update: bool = False
+
+
+@dataclass(frozen=True)
+class Attributed:
+    side: Side
+    text: str
+    at_ms: int
+    reasons: tuple[str, ...]
+    key: str
+    """Stable per message: the row element (or the sent message) it belongs to."""
+
+
+def fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w€$%]+", " ", text.lower()).split())
+
+
+def block_from_event(event: dict[str, Any]) -> Block | None:
+    """An observer 'leaf' event as a Block; None for anything malformed."""
+    try:
+        chain = tuple(
+            Node(
+                str(n["i"]),
+                str(n["t"]),
+                tuple(c for c in str(n.get("c") or "").split() if not _HASHY.search(c)),
+                str(n.get("r") or ""),
+                str(n.get("d") or ""),
+                float(n.get("x") or 0),
+                float(n.get("w") or 0),
+            )
+            for n in event["chain"]
+        )
+        return Block(
+            str(event["id"]),
+            str(event.get("frame") or ""),
+            str(event["text"]),
+            int(event["at"]),
+            chain,
+            bool(event.get("furniture")),
+            bool(event.get("update")),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def sent_index(text: str, at_ms: int, sent: Sequence[tuple[str, int]]) -> int | None:
+    """Which sent message (index) this text is, or a sizeable part of, stamped after it was sent."""
+    folded = fold(text)
+    if not folded:
+        return None
+    best = None
+    for index, (message, pressed) in enumerate(sent):
+        if at_ms < pressed - ECHO_EARLY_MS:
+            continue
+        whole = fold(message)
+        if folded == whole or (len(folded) >= MIN_PART and folded in whole):
+            best = index  # the latest send it can be: the same words may be sent twice
+    return best
+
+
+def _common(a: Block, b: Block) -> int | None:
+    """Index in ``a.chain`` of the lowest common ancestor with ``b`` (None: other frame or document)."""
+    if a.frame != b.frame:
+        return None
+    others = {n.id for n in b.chain}
+    for index, node in enumerate(a.chain):
+        if node.id in others:
+            return index
+    return None
+
+
+def _signature(block: Block, common: int) -> tuple[tuple[str, tuple[str, ...], str, str], ...]:
+    branch = block.chain[:common][::-1][:SIGNATURE_DEPTH]  # from the row downwards
+    return tuple((n.tag, n.classes, n.role, n.data) for n in branch)
+
+
+def _align(block: Block, container: Node) -> str:
+    if container.width <= 0:
+        return "?"
+    me = block.chain[0]
+    left_gap = me.left - container.left
+    right_gap = container.left + container.width - (me.left + me.width)
+    offset = (left_gap - right_gap) / container.width
+    return "right" if offset > ALIGN_MARGIN else "left" if offset < -ALIGN_MARGIN else "centre"
+
+
+@dataclass
+class _Message:
+    side: Side
+    key: str
+    at_ms: int
+    parts: dict[str, str]
+    reasons: tuple[str, ...]
+
+
+def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[Attributed]:
+    """The chat's messages, each with its side and why; furniture and status text are left out."""
+    latest: dict[str, Block] = {}
+    first_seen: dict[str, int] = {}
+    for block in blocks:
+        if block.furniture and block.id not in latest:
+            continue  # on the page before the first send, re-rendered unchanged
+        if NOISE.match(block.text.strip()):
+            continue
+        first_seen.setdefault(block.id, block.at_ms)
+        latest[block.id] = block
+    visitor: list[tuple[Block, int]] = []
+    others: list[Block] = []
+    for block in latest.values():
+        index = sent_index(block.text, first_seen[block.id], sent)
+        if index is not None:
+            visitor.append((block, index))
+        else:
+            others.append(block)
+    messages: dict[str, _Message] = {}
+
+    def add(side: Side, key: str, block: Block, reasons: tuple[str, ...]) -> None:
+        found = messages.get(key)
+        at = first_seen[block.id]
+        if found is None:
+            messages[key] = _Message(side, key, at, {block.id: block.text}, reasons)
+        else:
+            found.at_ms = min(found.at_ms, at)
+            found.parts[block.id] = block.text
+
+    for block, index in visitor:
+        add("visitor", f"sent:{index}", block, ("the text the probe typed",))
+    for block in others:
+        side, key, reasons = _judge(block, [b for b, _ in visitor])
+        add(side, key, block, reasons)
+    ordered = sorted(messages.values(), key=lambda m: m.at_ms)
+    result = []
+    for m in ordered:
+        text = "\n".join(m.parts.values())
+        if m.side == "visitor":
+            index = int(m.key.split(":")[1])
+            text = sent[index][0]  # what the probe typed, not the widget's rendering of it
+        result.append(Attributed(m.side, text, m.at_ms, m.reasons, m.key))
+    return result
+
+
+def _judge(block: Block, visitor: list[Block]) -> tuple[Side, str, tuple[str, ...]]:
+    if not visitor:
+        return (
+            "unattributed",
+            f"block:{block.id}",
+            ("the probe's own message never showed in the page, so the widget's sides could not be learned",),
+        )
+    best: tuple[int, Block] | None = None
+    for v in visitor:
+        common = _common(block, v)
+        if common is not None and (best is None or common < best[0]):
+            best = (common, v)
+    if best is None:
+        return (
+            "unattributed",
+            f"block:{block.id}",
+            ("shown in another frame than the probe's own messages",),
+        )
+    common, v = best
+    v_common = next(i for i, n in enumerate(v.chain) if n.id == block.chain[common].id)
+    container = block.chain[common]
+    if common == 0 or v_common == 0:
+        return ("unattributed", f"block:{block.id}", ("nested in or around the probe's own message",))
+    row = block.chain[common - 1].id
+    mine, theirs = _signature(block, common), _signature(v, v_common)
+    align, v_align = _align(block, container), _align(v, container)
+    where = f"under <{container.tag}{'.' + '.'.join(container.classes[:2]) if container.classes else ''}>"
+    if mine == theirs and align == v_align:
+        return (
+            "unattributed",
+            f"row:{row}",
+            (
+                f"marked up and aligned like the probe's own messages ({where}), "
+                "but not what the probe typed: its author cannot be told",
+            ),
+        )
+    differs = []
+    if mine != theirs:
+        differs.append(f"markup {_describe(mine)} where the visitor's is {_describe(theirs)}")
+    if align != v_align:
+        differs.append(f"{align}-aligned where the visitor's are {v_align}-aligned")
+    return ("company", f"row:{row}", (f"the company's side: {'; '.join(differs)} ({where})",))
+
+
+def _describe(signature: tuple[tuple[str, tuple[str, ...], str, str], ...]) -> str:
+    parts = []
+    for tag, classes, role, data in signature[:2]:
+        text = tag + "".join(f".{c}" for c in classes[:2])
+        if role:
+            text += f"[role={role}]"
+        if data:
+            text += f"[{data.split()[0]}]"
+        parts.append(text)
+    return " > ".join(parts) or "(none)"
