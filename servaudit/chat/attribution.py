@@ -68,6 +68,8 @@ class Attributed:
     reasons: tuple[str, ...]
     key: str
     """Stable per message: the row element (or the sent message) it belongs to."""
+    name: str | None = None
+    """The author's name where the widget marks it as such (class author, sender, name)."""
 
 
 def fold(text: str) -> str:
@@ -100,6 +102,17 @@ def block_from_event(event: dict[str, Any]) -> Block | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _typing(block: Block) -> bool:
+    """Inside a typing indicator ("Jana is typing …"): the widget's furniture, never a message."""
+    return any("typing" in c.lower() or "tipp" in c.lower() for n in block.chain[:6] for c in n.classes)
+
+
+def _is_name(block: Block) -> bool:
+    classes = " ".join(block.chain[0].classes).lower()
+    short = len(block.text.split()) <= 3 and "\n" not in block.text
+    return short and any(word in classes for word in ("author", "sender", "name"))
 
 
 def sent_index(text: str, at_ms: int, sent: Sequence[tuple[str, int]]) -> int | None:
@@ -150,6 +163,7 @@ class _Message:
     at_ms: int
     parts: dict[str, str]
     reasons: tuple[str, ...]
+    name: str | None = None
 
 
 def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[Attributed]:
@@ -159,7 +173,7 @@ def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[
     for block in blocks:
         if block.furniture and block.id not in latest:
             continue  # on the page before the first send, re-rendered unchanged
-        if NOISE.match(block.text.strip()):
+        if not fold(block.text) or NOISE.match(block.text.strip()) or _typing(block):
             continue
         first_seen.setdefault(block.id, block.at_ms)
         latest[block.id] = block
@@ -176,6 +190,12 @@ def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[
     def add(side: Side, key: str, block: Block, reasons: tuple[str, ...]) -> None:
         found = messages.get(key)
         at = first_seen[block.id]
+        if side != "visitor" and _is_name(block):
+            if found is None:
+                messages[key] = _Message(side, key, at, {}, reasons, block.text)
+            else:
+                found.name = block.text
+            return
         if found is None:
             messages[key] = _Message(side, key, at, {block.id: block.text}, reasons)
         else:
@@ -194,7 +214,9 @@ def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[
         if m.side == "visitor":
             index = int(m.key.split(":")[1])
             text = sent[index][0]  # what the probe typed, not the widget's rendering of it
-        result.append(Attributed(m.side, text, m.at_ms, m.reasons, m.key))
+        if not text:
+            continue  # a name without words
+        result.append(Attributed(m.side, text, m.at_ms, m.reasons, m.key, m.name))
     return result
 
 

@@ -175,7 +175,7 @@ class ChatSession:
                         verdict.author,  # type: ignore[arg-type]
                         item.text,
                         item.at_ms,
-                        None,
+                        item.name,
                         verdict.label,
                         verdict.reasons,
                     )
