@@ -492,7 +492,7 @@ def part_of(count: int, of: int) -> dict[str, Any]:
 # -- chat ------------------------------------------------------------------------------
 
 FIVE_MINUTES = 5 * 60.0
-CHAT_ONLINE = frozenset({"prechat_required", "bot_only", "human", "no_answer", "redirected"})
+CHAT_ONLINE = frozenset({"prechat_required", "bot_only", "human", "no_answer", "redirected", "unattributed"})
 """Chat outcome words of a widget that took (or asked to take) the visitor's message: online."""
 CHAT_NOT_ONLINE = frozenset({"offline", "no_widget"})
 """The widget said it is offline, or was not on the page at that moment (some hide outside hours).

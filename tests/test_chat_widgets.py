@@ -24,6 +24,7 @@ from servaudit.browser import find_chromium
 from servaudit.chat.transcript import TranscriptMessage, read_messages
 from servaudit.config import Audit
 from servaudit.engine import open_store, run
+from servaudit.quality import QualityScore, load_quality
 from servaudit.sandbox.chat_widgets import REAL_WIDGETS, WidgetSite, versions
 from servaudit.store import InquiryRecord, MessageRecord
 
@@ -40,6 +41,7 @@ class WidgetRun:
     transcripts: dict[str, tuple[TranscriptMessage, ...]]
     meta: dict[str, dict[str, Any]]
     truth: list[dict[str, Any]]
+    quality: dict[int, QualityScore]
 
     def truth_of(self, widget: str) -> list[dict[str, Any]]:
         return [r for r in self.truth if r["widget"] == widget]
@@ -58,6 +60,7 @@ def audit_toml(site: WidgetSite) -> str:
         'subject = "Tarifwechsel"',
         f'body = "{QUESTION}"',
         f'followups = ["{FOLLOW_UP}"]',
+        'facts = ["switch at the end of the month: monatsende | end of the month", "fee: gebühr | fee"]',
         "",
     ]
     for widget in REAL_WIDGETS:
@@ -92,6 +95,7 @@ def widgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetRun]:
         messages: dict[str, list[MessageRecord]] = {}
         for m in store.messages():
             messages.setdefault(by_id[m.inquiry_id or ""], []).append(m)
+        quality = load_quality(store)
         transcripts, meta = {}, {}
         for item in store.evidence():
             if item.kind == "transcript":
@@ -100,7 +104,7 @@ def widgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetRun]:
                 meta[by_id[item.inquiry_id]] = json.loads(path.read_text(encoding="utf-8"))
     finally:
         store.close()
-    yield WidgetRun(inquiries, messages, transcripts, meta, truth)
+    yield WidgetRun(inquiries, messages, transcripts, meta, truth, quality)
 
 
 @pytest.mark.parametrize("widget", [w.slug for w in REAL_WIDGETS])
@@ -166,3 +170,14 @@ def test_the_widgets_are_the_pinned_npm_packages() -> None:
     assert {w.package for w in REAL_WIDGETS} <= set(pinned)
     total = sum(f.stat().st_size for f in (FOLDER / "static").rglob("*") if f.is_file())
     assert total < 5_000_000, "the fixtures stay small: prebuilt bundles only"
+
+
+def test_a_persons_chat_answer_is_scored_against_the_scenarios_facts(widgets: WidgetRun) -> None:
+    for widget in widgets.messages:
+        rows = widgets.messages[widget]
+        first_human = next(m for m in rows if m.label == "human")
+        score = widgets.quality[first_human.id]
+        assert score.answered == "fully", score
+        assert not any(m.id in widgets.quality for m in rows if m.label == "bot"), (
+            "a bot's text is not graded"
+        )
