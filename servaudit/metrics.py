@@ -308,6 +308,8 @@ class Figures:
     median_chat_messages: float | None = None
     mean_chat_messages: float | None = None
     chat_online: dict[str, Any] = field(default_factory=dict)
+    chat_bot: dict[str, Any] = field(default_factory=dict)
+    """The way to a human behind a bot, over the chats with a transcript (see chat_bot_path)."""
     """Chat attempts that found the widget online: count, of (attempts whose page loaded),
     share, low, high."""
 
@@ -431,6 +433,7 @@ def figures(
         median_chat_messages=median(c.messages for c in chats),
         mean_chat_messages=mean(c.messages for c in chats),
         chat_online=chat_online(facts),
+        chat_bot=chat_bot_path(chats),
     )
 
 
@@ -510,6 +513,32 @@ class ChatObservation:
     messages: int
     waited_seconds: float | None = None
     """How long the probe waited for a human answer (the company's chat wait_seconds)."""
+    bot_took_part: bool = False
+    bot_disclosed: bool = False
+    disclosure_turn: int | None = None
+    human_after_turns: int | None = None
+    """Visitor messages sent before the first person's answer (None: no person answered)."""
+    human_after_seconds: float | None = None
+    asked_for_human: bool = False
+    bot_loops: int = 0
+    data_before_help: tuple[str, ...] = ()
+    """Personal data demanded before any help (customer number, date of birth …)."""
+
+
+def chat_bot_path(chats: Sequence[ChatObservation]) -> dict[str, Any]:
+    """The way to a human behind a bot (AI Act Art. 50 disclosure, hand-over, loops, data demands)."""
+    bots = [c for c in chats if c.bot_took_part]
+    handed = [c for c in bots if c.human_after_turns is not None]
+    return {
+        "bot_chats": part_of(len(bots), len(chats)),
+        "disclosed": part_of(sum(c.bot_disclosed for c in bots), len(bots)),
+        "reached_human": part_of(len(handed), len(bots)),
+        "median_turns_to_human": median(float(c.human_after_turns or 0) for c in handed),
+        "median_seconds_to_human": median(c.human_after_seconds for c in handed if c.human_after_seconds is not None),
+        "asked_for_human": part_of(sum(c.asked_for_human for c in chats), len(chats)),
+        "loops": part_of(sum(c.bot_loops > 0 for c in bots), len(bots)),
+        "data_before_help": part_of(sum(bool(c.data_before_help) for c in chats), len(chats)),
+    }
 
 
 def no_human_within(chat: ChatObservation, limit: float = FIVE_MINUTES) -> bool | None:

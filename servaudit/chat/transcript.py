@@ -119,6 +119,16 @@ def read_messages(path: Path) -> tuple[TranscriptMessage, ...]:
         raise ConfigError(f"{path}: not a readable chat transcript: {exc}") from None
 
 
+def read_bot_path(path: Path) -> dict[str, Any]:
+    """The verdict's way-to-a-human figures stored with the transcript ({} for older transcripts)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: not a readable chat transcript: {exc}") from None
+    found = data.get("bot_path") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 @dataclass(frozen=True)
 class TranscriptLine:
     """One line as the report shows it (templates only lay these out)."""
