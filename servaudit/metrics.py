@@ -534,7 +534,7 @@ def chat_bot_path(chats: Sequence[ChatObservation]) -> dict[str, Any]:
         "disclosed": part_of(sum(c.bot_disclosed for c in bots), len(bots)),
         "reached_human": part_of(len(handed), len(bots)),
         "median_turns_to_human": median(float(c.human_after_turns or 0) for c in handed),
-        "median_seconds_to_human": median(c.human_after_seconds for c in handed if c.human_after_seconds is not None),
+        "median_seconds_to_human": median(s for c in handed if (s := c.human_after_seconds) is not None),
         "asked_for_human": part_of(sum(c.asked_for_human for c in chats), len(chats)),
         "loops": part_of(sum(c.bot_loops > 0 for c in bots), len(bots)),
         "data_before_help": part_of(sum(bool(c.data_before_help) for c in chats), len(chats)),
