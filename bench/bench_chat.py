@@ -27,7 +27,7 @@ from servaudit.chat.recipe import load_all
 from servaudit.chat.session import ChatPlan, ChatSession
 from servaudit.chat.transcript import TranscriptMessage
 from servaudit.sandbox import Sandbox
-from servaudit.sandbox.chat_widgets import REAL_WIDGETS, WidgetSite, versions
+from servaudit.sandbox.chat_widgets import ALL_WIDGETS, WidgetSite, versions
 
 WIDGETS = Path(__file__).resolve().parent.parent / "tests" / "chat_widgets"
 QUESTION = "Guten Tag,\nkann ich vorzeitig in einen anderen Tarif wechseln?\nViele Grüße\nAnna Schmidt"
@@ -43,8 +43,12 @@ class Result:
     messages: int
     """Messages really sent after the visitor's first one (visitor's included)."""
     correct: int
+    wrong: int
+    """Given the other side's author: the error that makes a figure false."""
+    unattributed: int
+    """Left unattributed: no figure, but no false one either."""
     invented: int
-    """Messages in the transcript that match nothing really sent (or were given the wrong author)."""
+    """Messages in the transcript that match nothing really sent (furniture taken for a message)."""
     errors_ms: list[int]
 
     @property
@@ -63,7 +67,7 @@ def compare(widget: str, source: str, outcome: str, transcript: Sequence[Transcr
     start = next((m.at_ms for m in transcript if m.author == "visitor"), None)
     shown = [m for m in transcript if start is not None and m.at_ms >= start]
     used: set[int] = set()
-    correct, errors = 0, []
+    correct, wrong, unattributed, errors = 0, 0, 0, []
     for record in truth:
         side = SIDE.get(record["kind"], "bot")
         text = fold(record["text"])
@@ -74,12 +78,16 @@ def compare(widget: str, source: str, outcome: str, transcript: Sequence[Transcr
             continue
         used.add(match)
         message = shown[match]
-        if message.author == side or (side == "human" and message.author == "human"):
+        if message.author == side:
             correct += 1
             if side != "visitor":
                 errors.append(message.at_ms - _ms(record))
-    invented = len(shown) - correct
-    return Result(widget, source, outcome, len(truth), correct, invented, errors)
+        elif message.author == "unattributed":
+            unattributed += 1
+        else:
+            wrong += 1
+    invented = len(shown) - len(used)
+    return Result(widget, source, outcome, len(truth), correct, wrong, unattributed, invented, errors)
 
 
 def plan(url: str, evidence: Path, followups: tuple[str, ...]) -> ChatPlan:
@@ -96,7 +104,9 @@ def plan(url: str, evidence: Path, followups: tuple[str, ...]) -> ChatPlan:
     )
 
 
-async def chat(browser: Any, url: str, evidence: Path, followups: tuple[str, ...]) -> tuple[str, tuple[TranscriptMessage, ...]]:  # fmt: skip
+async def chat(
+    browser: Any, url: str, evidence: Path, followups: tuple[str, ...]
+) -> tuple[str, tuple[TranscriptMessage, ...]]:
     evidence.mkdir(parents=True, exist_ok=True)
     result = await ChatSession(browser, plan(url, evidence, followups), load_all()).run()
     return result.outcome, result.transcript
@@ -110,18 +120,24 @@ async def bench(folder: Path) -> list[Result]:
             for company in sandbox.chats:
                 if company.behaviour in ("offline", "no_widget"):
                     continue
-                outcome, transcript = await chat(browser, sandbox.chat_url(company.slug), folder / company.slug, ())
+                outcome, transcript = await chat(
+                    browser, sandbox.chat_url(company.slug), folder / company.slug, ()
+                )
                 truth = [
                     r for line in (folder / "truth.jsonl").read_text().splitlines()
                     if (r := json.loads(line)).get("company") == company.slug and r.get("channel") == "chat"
                     and r["kind"].startswith("chat_") and r["kind"] != "chat_session"
                 ]  # fmt: skip
-                results.append(compare(company.slug, f"sandbox ({company.widget})", outcome, transcript, truth))
+                results.append(
+                    compare(company.slug, f"sandbox ({company.widget})", outcome, transcript, truth)
+                )
         pinned = versions(WIDGETS / "static")
         with WidgetSite(WIDGETS, real_truth.append) as site:
-            for widget in REAL_WIDGETS:
+            for widget in ALL_WIDGETS:
                 before = len(real_truth)
-                outcome, transcript = await chat(browser, site.url(widget.slug), folder / widget.slug, (FOLLOW_UP,))
+                outcome, transcript = await chat(
+                    browser, site.url(widget.slug), folder / widget.slug, (FOLLOW_UP,)
+                )
                 truth = [r for r in real_truth[before:] if r["widget"] == widget.slug]
                 source = f"npm {widget.package}@{pinned.get(widget.package, '?')}"
                 results.append(compare(widget.slug, source, outcome, transcript, truth))
@@ -131,18 +147,28 @@ async def bench(folder: Path) -> list[Result]:
 def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         results = asyncio.run(bench(Path(folder)))
-    print(f"{'widget':22} {'source':34} {'outcome':12} {'attribution':>13} {'timing error ms (median/max)':>30}")
+    print(
+        f"{'widget':22} {'source':34} {'outcome':12} {'right':>9} {'wrong':>5} {'unattr':>6} {'invented':>8}"
+        f" {'timing error ms (median/max)':>29}"
+    )
     for r in results:
         spread = (
             f"{statistics.median(r.errors_ms):+.0f} / {max(r.errors_ms, key=abs):+d}" if r.errors_ms else "–"
         )
-        print(f"{r.widget:22} {r.source:34} {r.outcome:12} {r.correct:>3}/{r.messages + r.invented:<3} "
-              f"{r.accuracy:>5.0%} {spread:>30}")  # fmt: skip
+        print(
+            f"{r.widget:22} {r.source:34} {r.outcome:12} {r.correct:>3}/{r.messages + r.invented:<5} "
+            f"{r.wrong:>5} {r.unattributed:>6} {r.invented:>8} {spread:>29}"
+        )
     everything = [e for r in results for e in r.errors_ms]
     correct = sum(r.correct for r in results)
     total = sum(r.messages + r.invented for r in results)
-    print(f"all: attribution {correct}/{total} ({correct / max(total, 1):.1%}); "
-          f"timing error median {statistics.median(everything):+.0f} ms, max |{max(map(abs, everything))}| ms")  # fmt: skip
+    wrong = sum(r.wrong + r.invented for r in results)
+    worst = max(map(abs, everything))
+    print(
+        f"all: attributed right {correct}/{total} ({correct / max(total, 1):.1%}), "
+        f"wrong or invented {wrong}; "
+        f"timing error median {statistics.median(everything):+.0f} ms, max |{worst}| ms"
+    )
     if "--json" in argv:
         target = Path(argv[argv.index("--json") + 1])
         data = [{**asdict(r), "accuracy": r.accuracy} for r in results]

@@ -35,7 +35,8 @@ def test_the_probes_own_words_are_the_visitors_and_teach_the_other_side() -> Non
         SENT,
     )
     assert [(m.side, m.at_ms) for m in found] == [("visitor", 1_050), ("company", 4_000)]
-    assert "right-aligned" in found[1].reasons[0] and "li.msg.them" in found[1].reasons[0]
+    assert "marked them where the visitor's are me" in found[1].reasons[0]
+    assert "left-aligned where the visitor's are right-aligned" in found[1].reasons[0]
 
 
 def test_a_message_marked_up_like_the_visitors_but_not_typed_is_unattributed() -> None:
@@ -144,3 +145,31 @@ def test_malformed_observer_events_are_dropped() -> None:
     }
     block = block_from_event(event)
     assert block is not None and block.chain[0].classes == ("msg",), "generated class names are not markup"
+
+
+def test_passing_states_of_one_side_do_not_make_another_side() -> None:
+    """Animation, read and grouping classes differ between messages of one side: no side named."""
+
+    def row(block_id: str, text: str, at: int, *classes: str) -> Block:
+        return Block(
+            block_id,
+            "page",
+            text,
+            at,
+            (
+                Node(f"{block_id}-p", "p", ("text",), "", "", 200, 200),
+                Node(f"{block_id}-r", "li", ("msg", "human", *classes), "", "", 0, 400),
+                LIST,
+            ),
+        )
+
+    found = attribute(
+        [
+            row(
+                "v", "Guten Tag, kann ich den Tarif wechseln?", 1_050, "slide-fade-enter-active", "nub-on-top"
+            ),
+            row("x", "Ja, jederzeit zum Monatsende.", 4_000, "msg--read"),
+        ],
+        SENT,
+    )
+    assert found[1].side == "unattributed"

@@ -8,9 +8,11 @@ widget's sides from the text it typed. One `servaudit run` chats with all of the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +22,14 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
-from servaudit.browser import find_chromium
+from servaudit.browser import find_chromium, open_browser
+from servaudit.chat.recipe import load_all
+from servaudit.chat.session import ChatPlan, ChatResult, ChatSession
 from servaudit.chat.transcript import TranscriptMessage, read_messages
 from servaudit.config import Audit
 from servaudit.engine import open_store, run
 from servaudit.quality import QualityScore, load_quality
-from servaudit.sandbox.chat_widgets import REAL_WIDGETS, WidgetSite, versions
+from servaudit.sandbox.chat_widgets import MIRRORED, REAL_WIDGETS, WidgetSite, versions
 from servaudit.store import InquiryRecord, MessageRecord
 
 FOLDER = Path(__file__).parent / "chat_widgets"
@@ -181,3 +185,38 @@ def test_a_persons_chat_answer_is_scored_against_the_scenarios_facts(widgets: Wi
         assert not any(m.id in widgets.quality for m in rows if m.label == "bot"), (
             "a bot's text is not graded"
         )
+
+
+def test_a_widget_that_shows_both_sides_alike_yields_no_human_answer_and_waits(tmp_path: Path) -> None:
+    truth: list[dict[str, Any]] = []
+    wait = 6.0
+
+    async def chat(url: str) -> tuple[ChatResult, float]:
+        async with open_browser() as browser:
+            plan = ChatPlan(
+                url=url,
+                messages=(
+                    "Guten Tag, kann ich den Tarif wechseln?",
+                    "Ich möchte bitte mit einem Mitarbeiter sprechen.",
+                ),
+                name="Anna Schmidt",
+                email="anna.schmidt@mailbox.example",
+                topic="Tarif",
+                wait_seconds=wait,
+                widget_seconds=10,
+                fill_prechat=True,
+                evidence=lambda name: tmp_path / name,
+            )
+            started = time.monotonic()
+            result = await ChatSession(browser, plan, load_all()).run()
+            return result, time.monotonic() - started
+
+    with WidgetSite(FOLDER, truth.append) as site:
+        result, seconds = asyncio.run(chat(site.url(MIRRORED.slug)))
+    assert [r["kind"] for r in truth] == ["visitor", "human"], "the operator did answer"
+    assert result.outcome == "unattributed" and "human" not in [m.label for m in result.transcript]
+    [answer] = [m for m in result.transcript if m.author == "unattributed"]
+    assert answer.label == "unknown" and "its author cannot be told" in answer.reasons[0]
+    assert "could not be told" in result.detail
+    assert seconds >= wait, "an unattributed message is no answer: the probe waited the whole time"
+    assert len([r for r in truth if r["kind"] == "visitor"]) == 1, "no follow-up to a non-answer"

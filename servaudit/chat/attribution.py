@@ -18,8 +18,21 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Side = Literal["visitor", "company", "unattributed"]
-SIGNATURE_DEPTH = 3
-"""Levels of markup below the message list compared: the row and its bubble, not the content's formatting."""
+SIDE_WORDS = frozenset(
+    {
+        *("user", "visitor", "customer", "client", "guest", "self", "me", "mine", "own", "outgoing"),
+        *("outbound", "sent", "right", "human", "bot", "agent", "operator", "incoming", "inbound"),
+        *("received", "left", "ai", "assistant", "support", "staff", "other", "them", "remote", "admin"),
+        *("company", "system", "author", "sender", "from"),
+    }
+)
+"""Words in class names and data attributes that name a side: a difference in them tells the sides apart."""
+TRANSIENT = re.compile(
+    r"enter|leave|appear|active|transition|anim|fade|slide|read|acknowledged|sending|pending|visible|hidden|"
+    r"show|hover|focus|selected|first|last|odd|even|unread|nub|top|bottom|group|\d",
+    re.IGNORECASE,
+)
+"""Class names that say a message's passing state (animating, read, first of a group), not its side."""
 ALIGN_MARGIN = 0.1
 """A block this far (share of the list's width) off the centre is left or right aligned."""
 ECHO_EARLY_MS = 200
@@ -141,18 +154,29 @@ def _common(a: Block, b: Block) -> int | None:
     return None
 
 
-def _signature(block: Block, common: int) -> tuple[tuple[str, tuple[str, ...], str, str], ...]:
-    branch = block.chain[:common][::-1][:SIGNATURE_DEPTH]  # from the row downwards
-    return tuple((n.tag, n.classes, n.role, n.data) for n in branch)
+def _tokens(block: Block, common: int) -> frozenset[str]:
+    """The markup of the branch from the message row down to the text, without passing states."""
+    found = set()
+    for node in block.chain[:common]:
+        for value in (*node.classes, *node.data.split(), f"role={node.role}" if node.role else ""):
+            if value and not TRANSIENT.search(value):
+                found.add(value)
+    return frozenset(found)
 
 
-def _align(block: Block, container: Node) -> str:
-    if container.width <= 0:
+def _words(token: str) -> set[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", token)
+    return {w.lower() for w in re.split(r"[^A-Za-z]+", spaced) if w}
+
+
+def _align(block: Block, row: Node, container: Node) -> str:
+    frame = row if row.width > 0 else container
+    if frame.width <= 0:
         return "?"
     me = block.chain[0]
-    left_gap = me.left - container.left
-    right_gap = container.left + container.width - (me.left + me.width)
-    offset = (left_gap - right_gap) / container.width
+    left_gap = me.left - frame.left
+    right_gap = frame.left + frame.width - (me.left + me.width)
+    offset = (left_gap - right_gap) / frame.width
     return "right" if offset > ALIGN_MARGIN else "left" if offset < -ALIGN_MARGIN else "centre"
 
 
@@ -243,34 +267,29 @@ def _judge(block: Block, visitor: list[Block]) -> tuple[Side, str, tuple[str, ..
     container = block.chain[common]
     if common == 0 or v_common == 0:
         return ("unattributed", f"block:{block.id}", ("nested in or around the probe's own message",))
-    row = block.chain[common - 1].id
-    mine, theirs = _signature(block, common), _signature(v, v_common)
-    align, v_align = _align(block, container), _align(v, container)
+    row = block.chain[common - 1]
+    mine, theirs = _tokens(block, common), _tokens(v, v_common)
+    align = _align(block, row, container)
+    v_align = _align(v, v.chain[v_common - 1], container)
     where = f"under <{container.tag}{'.' + '.'.join(container.classes[:2]) if container.classes else ''}>"
-    if mine == theirs and align == v_align:
+    # Only a difference that names a side counts: grouping, animation and read states differ
+    # between messages of one side too, and taking those for the other side is the costly error.
+    telling = sorted(t for t in mine ^ theirs if _words(t) & SIDE_WORDS)
+    differs = []
+    if telling:
+        own = [t for t in telling if t in mine][:2]
+        visitors = [t for t in telling if t in theirs][:2]
+        marks = ", ".join(own) or "(unmarked)"
+        differs.append(f"marked {marks} where the visitor's are {', '.join(visitors) or '(unmarked)'}")
+    if align != v_align and "?" not in (align, v_align):
+        differs.append(f"{align}-aligned where the visitor's are {v_align}-aligned")
+    if not differs:
         return (
             "unattributed",
-            f"row:{row}",
+            f"row:{row.id}",
             (
                 f"marked up and aligned like the probe's own messages ({where}), "
                 "but not what the probe typed: its author cannot be told",
             ),
         )
-    differs = []
-    if mine != theirs:
-        differs.append(f"markup {_describe(mine)} where the visitor's is {_describe(theirs)}")
-    if align != v_align:
-        differs.append(f"{align}-aligned where the visitor's are {v_align}-aligned")
-    return ("company", f"row:{row}", (f"the company's side: {'; '.join(differs)} ({where})",))
-
-
-def _describe(signature: tuple[tuple[str, tuple[str, ...], str, str], ...]) -> str:
-    parts = []
-    for tag, classes, role, data in signature[:2]:
-        text = tag + "".join(f".{c}" for c in classes[:2])
-        if role:
-            text += f"[role={role}]"
-        if data:
-            text += f"[{data.split()[0]}]"
-        parts.append(text)
-    return " > ".join(parts) or "(none)"
+    return ("company", f"row:{row.id}", (f"the company's side: {'; '.join(differs)} ({where})",))

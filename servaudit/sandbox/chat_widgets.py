@@ -79,6 +79,13 @@ REAL_WIDGETS: tuple[RealWidget, ...] = (
 )
 
 
+MIRRORED = RealWidget(
+    "botui-mirrored", "botui", "botui-mirrored.html", ((Reply(2.0, "human", HUMAN_ANSWER),),)
+)
+"""BotUI set up so the operator's messages look exactly like the visitor's: nobody can tell them apart."""
+ALL_WIDGETS = (*REAL_WIDGETS, MIRRORED)
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -108,7 +115,7 @@ class WidgetSite(LocalSite):
         self,
         folder: Path,
         write: Callable[[Record], None],
-        widgets: tuple[RealWidget, ...] = REAL_WIDGETS,
+        widgets: tuple[RealWidget, ...] = ALL_WIDGETS,
         scale: float = 1.0,
     ) -> None:
         super().__init__()
