@@ -142,6 +142,8 @@ class TranscriptLine:
     offset: str
     """Time since the visitor's first message: "+0:12", "−0:03" for a greeting before it."""
     offset_seconds: float | None
+    reasons: tuple[str, ...] = ()
+    """Why the probe gave the message this author and label (the evidence a consultant checks)."""
 
 
 def _offset(ms: int, start: int | None) -> tuple[str, float | None]:
@@ -171,6 +173,7 @@ def load_transcript(path: Path) -> list[TranscriptLine]:
                 text=m.text,
                 offset=offset,
                 offset_seconds=seconds,
+                reasons=m.reasons,
             )
         )
     return lines
