@@ -173,3 +173,35 @@ def test_passing_states_of_one_side_do_not_make_another_side() -> None:
         SENT,
     )
     assert found[1].side == "unattributed"
+
+
+def test_live_page_text_and_text_outside_the_message_list_are_never_the_companys() -> None:
+    visitor = bubble("v", "r1", "Guten Tag, kann ich den Tarif wechseln?", 1_050)
+    page = Node("body", "body", (), "", "", 0, 1000)
+    list_in_page = (LIST, page)
+
+    def outside(block_id: str, text: str, at: int) -> Block:
+        return Block(
+            block_id, "page", text, at, (Node(f"{block_id}-p", "p", ("banner",), "", "", 0, 300), page)
+        )
+
+    inside = Block(
+        "v", "page", visitor.text, visitor.at_ms, (*visitor.chain, page)
+    )  # the visitor's list sits in the page
+    clock = [outside("c", f"Es ist 10:42:{second:02d} Uhr", 1_100 + second * 1000) for second in range(4)]
+    assert [m.side for m in attribute([inside, *clock], SENT)] == ["visitor"], "a ticking clock is dropped"
+    banner = outside("b", "Heute 10 % Rabatt auf alles!", 2_000)
+    found = attribute([inside, banner], SENT)
+    assert found[1].side == "unattributed" and "outside the message list" in found[1].reasons[0]
+    card = Block(
+        "k",
+        "page",
+        "Jana hat den Chat betreten",
+        2_500,
+        (
+            Node("k-p", "p", (), "", "", 0, 300),
+            Node("k-r", "section", ("notice",), "", "", 0, 400),
+            *list_in_page,
+        ),
+    )
+    assert attribute([inside, card], SENT)[1].side == "unattributed", "another kind of row than the visitor's"

@@ -117,6 +117,10 @@ def block_from_event(event: dict[str, Any]) -> Block | None:
         return None
 
 
+LIVE_TEXT_CHANGES = 3
+"""A block whose text was replaced (not extended, as a streamed answer is) this often is live page text."""
+
+
 def _typing(block: Block) -> bool:
     """Inside a typing indicator ("Jana is typing …"): the widget's furniture, never a message."""
     return any("typing" in c.lower() or "tipp" in c.lower() for n in block.chain[:6] for c in n.classes)
@@ -164,6 +168,17 @@ def _tokens(block: Block, common: int) -> frozenset[str]:
     return frozenset(found)
 
 
+def _kin(row: Node, v_row: Node) -> bool:
+    """Two rows of one message list: the same element, sharing a class that names no side or state."""
+
+    def plain(node: Node) -> set[str]:
+        return {c for c in node.classes if not TRANSIENT.search(c) and not _words(c) & SIDE_WORDS}
+
+    if row.tag != v_row.tag:
+        return False
+    return bool(plain(row) & plain(v_row)) or not (plain(row) or plain(v_row))
+
+
 def _words(token: str) -> set[str]:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", token)
     return {w.lower() for w in re.split(r"[^A-Za-z]+", spaced) if w}
@@ -194,13 +209,20 @@ def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[
     """The chat's messages, each with its side and why; furniture and status text are left out."""
     latest: dict[str, Block] = {}
     first_seen: dict[str, int] = {}
+    replaced: dict[str, int] = {}
     for block in blocks:
         if block.furniture and block.id not in latest:
             continue  # on the page before the first send, re-rendered unchanged
         if not fold(block.text) or NOISE.match(block.text.strip()) or _typing(block):
             continue
+        before = latest.get(block.id)
+        if before is not None and not fold(block.text).startswith(fold(before.text)):
+            replaced[block.id] = replaced.get(block.id, 0) + 1
         first_seen.setdefault(block.id, block.at_ms)
         latest[block.id] = block
+    for block_id, count in replaced.items():
+        if count >= LIVE_TEXT_CHANGES:
+            del latest[block_id]  # a clock, counter or rotating banner: no message grows that way
     visitor: list[tuple[Block, int]] = []
     others: list[Block] = []
     for block in latest.values():
@@ -268,6 +290,15 @@ def _judge(block: Block, visitor: list[Block]) -> tuple[Side, str, tuple[str, ..
     if common == 0 or v_common == 0:
         return ("unattributed", f"block:{block.id}", ("nested in or around the probe's own message",))
     row = block.chain[common - 1]
+    v_row = v.chain[v_common - 1]
+    if container.tag in ("html", "body") or not _kin(row, v_row):
+        # Not a row of the list the probe's own message is in: page text elsewhere (a banner,
+        # a counter) must never become the company's answer.
+        return (
+            "unattributed",
+            f"row:{row.id}",
+            (f"outside the message list the probe's own message is in (<{row.tag}> beside <{v_row.tag}>)",),
+        )
     mine, theirs = _tokens(block, common), _tokens(v, v_common)
     align = _align(block, row, container)
     v_align = _align(v, v.chain[v_common - 1], container)
