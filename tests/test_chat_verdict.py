@@ -98,3 +98,35 @@ def test_chat_text_is_judged_with_the_email_vocabulary(text: str, label: str) ->
 def test_no_visitor_message_means_no_answer_and_no_rows() -> None:
     v = decide(Observation((said("company", "Hallo!", 0),), 60), VOCABULARY)
     assert (v.outcome, v.replies) == ("no_answer", ())
+
+
+def test_a_bots_plain_question_stays_the_bots_until_a_person_takes_over() -> None:
+    from servaudit.chat.judge import after_bot
+
+    messages = [
+        said("visitor", "Kann ich den Tarif wechseln?", 0),
+        said("company", "Ich bin der digitale Assistent.", 200),
+        said("company", "Bitte nennen Sie mir Ihre Kundennummer.", 400),
+        said("visitor", "Ich möchte bitte mit einem Mitarbeiter sprechen.", 3_000),
+        said("company", "Guten Tag, hier ist Jana. Ja, das geht zum Monatsende.", 9_000),
+    ]
+    assert [m.label for m in messages[1:] if m.author != "visitor"] == ["bot", "human", "human"]
+    judged = after_bot(messages, VOCABULARY)
+    assert [m.label for m in judged if m.author != "visitor"] == ["bot", "bot", "human"]
+    assert "no person took over" in judged[2].reasons[-1] and "takes over" in judged[4].reasons[-1]
+    v = decide(Observation(tuple(judged), 180), VOCABULARY)
+    assert v.outcome == "human" and v.first_human_seconds == 9.0 and v.path.human_after_turns == 2
+
+
+def test_a_bot_that_sends_the_customer_to_the_phone_is_a_redirect() -> None:
+    v = decide(
+        Observation(
+            (
+                said("visitor", "Frage", 0),
+                said("company", "Ich bin ein Bot. Bitte rufen Sie uns unter 0800 1 an.", 50),
+            ),
+            60,
+        ),
+        VOCABULARY,
+    )
+    assert v.outcome == "redirected" and "the bot sent the customer" in v.detail

@@ -29,13 +29,15 @@ from servaudit.chat.transcript import TranscriptMessage, read_messages
 from servaudit.config import Audit
 from servaudit.engine import open_store, run
 from servaudit.quality import QualityScore, load_quality
-from servaudit.sandbox.chat_widgets import MIRRORED, REAL_WIDGETS, WidgetSite, versions
+from servaudit.report import report_data
+from servaudit.sandbox.chat_widgets import HANDOVER, MIRRORED, REAL_WIDGETS, WidgetSite, versions
 from servaudit.store import InquiryRecord, MessageRecord
 
 FOLDER = Path(__file__).parent / "chat_widgets"
 TOLERANCE_MS = 1_000
 QUESTION = "Guten Tag,\\nkann ich vorzeitig in einen anderen Tarif wechseln?\\nViele Grüße\\n{name}"
 FOLLOW_UP = "Brauchen Sie dafür meine Kundennummer?"
+ASK_FOR_HUMAN = "Ich möchte bitte mit einem Mitarbeiter sprechen."
 
 
 @dataclass
@@ -46,6 +48,7 @@ class WidgetRun:
     meta: dict[str, dict[str, Any]]
     truth: list[dict[str, Any]]
     quality: dict[int, QualityScore]
+    report: dict[str, Any]
 
     def truth_of(self, widget: str) -> list[dict[str, Any]]:
         return [r for r in self.truth if r["widget"] == widget]
@@ -67,10 +70,20 @@ def audit_toml(site: WidgetSite) -> str:
         'facts = ["switch at the end of the month: monatsende | end of the month", "fee: gebühr | fee"]',
         "",
     ]
-    for widget in REAL_WIDGETS:
+    lines += [
+        "[scenarios.handover]",
+        'subject = "Tarifwechsel"',
+        f'body = "{QUESTION}"',
+        f'followups = ["{ASK_FOR_HUMAN}"]',
+        'facts = ["switch at the end of the month: monatsende | end of the month", "fee: gebühr | fee"]',
+        "",
+    ]
+    for widget in (*REAL_WIDGETS, HANDOVER):
+        scenario = "handover" if widget is HANDOVER else "tarif"
         lines += [
             f"[companies.{widget.slug.replace('-', '_')}]",
             f'name = "{widget.package}"',
+            f'scenarios = ["{scenario}"]',
             f'chat = {{ url = "{site.url(widget.slug)}", wait_seconds = 12, widget_seconds = 10 }}',
             "",
         ]
@@ -92,6 +105,7 @@ def widgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetRun]:
         (folder / "audit" / "audit.toml").write_text(audit_toml(site), encoding="utf-8")
         audit = Audit.load(folder / "audit")
         run(audit)
+    report = report_data(audit)
     store = open_store(audit)
     try:
         inquiries = {i.company.replace("_", "-"): i for i in store.inquiries()}
@@ -108,7 +122,7 @@ def widgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetRun]:
                 meta[by_id[item.inquiry_id]] = json.loads(path.read_text(encoding="utf-8"))
     finally:
         store.close()
-    yield WidgetRun(inquiries, messages, transcripts, meta, truth, quality)
+    yield WidgetRun(inquiries, messages, transcripts, meta, truth, quality, report)
 
 
 @pytest.mark.parametrize("widget", [w.slug for w in REAL_WIDGETS])
@@ -220,3 +234,22 @@ def test_a_widget_that_shows_both_sides_alike_yields_no_human_answer_and_waits(t
     assert "could not be told" in result.detail
     assert seconds >= wait, "an unattributed message is no answer: the probe waited the whole time"
     assert len([r for r in truth if r["kind"] == "visitor"]) == 1, "no follow-up to a non-answer"
+
+
+def test_a_bot_that_hands_over_only_when_the_visitor_asks_for_a_person(widgets: WidgetRun) -> None:
+    inquiry = widgets.inquiries[HANDOVER.slug]
+    truth = [r["kind"] for r in widgets.truth_of(HANDOVER.slug)]
+    assert truth == ["visitor", "bot", "bot", "visitor", "human"], "asked after the bot's turn, then a person"
+    assert inquiry.outcome == "human"
+    path = widgets.meta[HANDOVER.slug]["bot_path"]
+    assert path["disclosed"] and path["disclosure_turn"] == 1
+    assert path["asked_for_human"] and path["asked_turn"] == 2 and path["human_after_turns"] == 2
+    assert path["data_before_help"] == ["kundennummer", "geburtsdatum"]
+    detail = inquiry.detail or ""
+    assert "the visitor asked for a person (message 2)" in detail and "before any help" in detail
+    # The report shows the same chat's way to a human, per company and over the channel.
+    company = widgets.report["companies"]["webchat_handover"]["channels"]["chat"]["chat_bot"]
+    assert company["asked_for_human"]["count"] == 1 and company["disclosed"]["count"] == 1
+    assert company["median_to_human_turns"] == 2
+    overall = widgets.report["channels"]["chat"]["chat_bot"]
+    assert (overall["bot_chats"]["count"], overall["bot_chats"]["of"]) == (2, 4)

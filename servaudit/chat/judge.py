@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from servaudit.chat.transcript import TranscriptMessage
 from servaudit.classify import BOT, DEFLECTION, HUMAN, SYSTEM, Phrases, Vocabulary, fold
 from servaudit.resources import load_toml
 
@@ -28,6 +29,7 @@ class ChatVocabulary:
     automated: Phrases
     ask_human: Phrases
     personal_data: Phrases
+    handover: Phrases
 
     @classmethod
     def load(cls, audit_folder: Path | None = None, extra_automated: tuple[str, ...] = ()) -> ChatVocabulary:
@@ -42,6 +44,7 @@ class ChatVocabulary:
             phrases("automated", *extra_automated),
             phrases("ask_human"),
             phrases("personal_data"),
+            phrases("handover"),
         )
 
 
@@ -101,5 +104,49 @@ def asks_for_human(text: str, vocabulary: ChatVocabulary) -> list[str]:
     return vocabulary.ask_human.hits(" ".join(text.lower().split()))
 
 
+def deflects(text: str, vocabulary: ChatVocabulary) -> list[str]:
+    """Deflection phrases of the e-mail vocabulary in a chat message (a bot's too)."""
+    lowered = " ".join(text.lower().split())
+    v = vocabulary.replies
+    return [*v.deflection_body.hits(lowered), *v.refusal_body.hits(lowered)]
+
+
 def demands_data(text: str, vocabulary: ChatVocabulary) -> list[str]:
     return vocabulary.personal_data.hits(" ".join(text.lower().split()))
+
+
+def after_bot(messages: list[TranscriptMessage], vocabulary: ChatVocabulary) -> list[TranscriptMessage]:
+    """Messages of an unmarked company side that follow a bot stay the bot's until a person takes over.
+
+    A widget no recipe describes often shows the bot and the person alike; a bot's plain
+    question ("your customer number, please?") reads like a person's. A person is taken to
+    have taken over when the message introduces them, a notice announced them, or the
+    widget shows another author name than the bot's.
+    """
+    result = []
+    bot_name: str | None = None
+    bot_active = False
+    for m in messages:
+        if m.author == "system":
+            bot_active = False
+        elif m.author == "bot":
+            bot_active, bot_name = True, m.name or bot_name
+        elif m.author == "human" and bot_active:
+            lowered = " ".join(m.text.lower().split())
+            introduced = vocabulary.handover.hits(lowered)
+            renamed = m.name is not None and bot_name is not None and m.name != bot_name
+            if introduced or renamed:
+                why = _quote("a person takes over", introduced) if introduced else f"written by {m.name!r}"
+                m = TranscriptMessage(m.author, m.text, m.at_ms, m.name, m.label, (*m.reasons, why))
+                bot_active = False
+            else:
+                m = TranscriptMessage(
+                    "bot",
+                    m.text,
+                    m.at_ms,
+                    m.name,
+                    BOT,
+                    (*m.reasons, "follows the bot's messages and no person took over: the bot's"),
+                )
+        result.append(m)
+    return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import re
 import secrets
@@ -27,7 +28,7 @@ from playwright.async_api import Error as PlaywrightError
 from servaudit.browser import visitor_user_agent
 from servaudit.channels.base import READY
 from servaudit.chat.attribution import ECHO_EARLY_MS, Block, attribute, block_from_event
-from servaudit.chat.judge import ChatVocabulary, chat_vocabulary, judge
+from servaudit.chat.judge import ChatVocabulary, after_bot, asks_for_human, chat_vocabulary, judge
 from servaudit.chat.recipe import GENERIC, Recipe
 from servaudit.chat.transcript import (
     TranscriptMessage,
@@ -65,6 +66,8 @@ OPEN_SECONDS = 10.0
 """How long a clicked launcher (or a submitted pre-chat form) may take to show the chat."""
 ECHO_SECONDS = 5.0
 """How long our own message may take to show in the widget after pressing send."""
+BOT_QUIET_SECONDS = 3.0
+"""A bot silent this long after its message has finished its turn: the visitor may ask for a person."""
 SETTLE_SECONDS = 1.0
 """Quiet time after an answer before the next follow-up (agents often write in two parts)."""
 PAGE_TIMEOUT_MS = 30_000
@@ -180,7 +183,7 @@ class ChatSession:
                         verdict.reasons,
                     )
                 )
-            self._learned = (state, found)
+            self._learned = (state, after_bot(found, self.vocabulary))
         return self._learned[1]
 
     def drain(self) -> None:
@@ -549,7 +552,10 @@ class ChatSession:
         self.result.delivered_at = from_ms(first)
         last_sent = first
         for position, followup in enumerate((*plan.messages[1:], None)):
-            if not await self._await_answer(first, last_sent) or followup is None:
+            # A follow-up that asks for a person is the visitor's answer to a bot: it goes out
+            # once the bot has had its say, not only after a person answered.
+            to_bot = followup is not None and bool(asks_for_human(followup, self.vocabulary))
+            if not await self._await_answer(first, last_sent, to_bot) or followup is None:
                 break
             await self.wait_until(lambda: False, plan.settle_seconds)
             sent = await self._send(followup)
@@ -560,13 +566,25 @@ class ChatSession:
         await self.wait_until(lambda: False, plan.settle_seconds)
         return await self._finish()
 
-    async def _await_answer(self, first: int, since: int) -> bool:
-        """Wait up to the limit for a human answer to the message sent at ``since``."""
+    async def _await_answer(self, first: int, since: int, to_bot: bool = False) -> bool:
+        """Wait up to the limit for a human answer to the message sent at ``since``.
+
+        ``to_bot``: a bot's finished turn (no new message for BOT_QUIET_SECONDS) is enough.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.plan.wait_seconds
 
         def answered() -> bool:
             return any(m.at_ms >= since and m.label in ("human", "deflection") for m in self.messages)
+
+        def company_count() -> int:
+            return sum(1 for m in self.messages if m.at_ms >= since and m.author in ("bot", "human"))
+
+        def grew(seen: int) -> bool:
+            return answered() or company_count() > seen
+
+        def bot_replied() -> bool:
+            return to_bot and any(m.at_ms >= since and m.author == "bot" for m in self.messages)
 
         def first_reply() -> bool:
             return not self._shot_reply and any(
@@ -574,12 +592,22 @@ class ChatSession:
             )
 
         while True:
-            done = await self.wait_until(lambda: answered() or first_reply(), deadline - loop.time())
+            done = await self.wait_until(
+                lambda: answered() or first_reply() or bot_replied(), deadline - loop.time()
+            )
             if first_reply():
                 self._shot_reply = True
                 await self.screenshot("chat-2-first-reply.png", "first reply")
             if answered():
                 return True
+            if done and bot_replied():
+                more = await self.wait_until(
+                    functools.partial(grew, company_count()),
+                    min(BOT_QUIET_SECONDS, max(deadline - loop.time(), 0)),
+                )
+                if not more or answered():
+                    return True
+                continue
             if not done:
                 return False
 

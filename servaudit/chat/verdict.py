@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from servaudit.chat.judge import ChatVocabulary, asks_for_human, demands_data, discloses
+from servaudit.chat.judge import ChatVocabulary, asks_for_human, deflects, demands_data, discloses
 from servaudit.chat.transcript import TranscriptMessage, summarise
 from servaudit.classify import BOT, DEFLECTION, HUMAN, fold
 
@@ -135,8 +135,9 @@ def decide(observation: Observation, vocabulary: ChatVocabulary) -> Verdict:
         if any(m.label == DEFLECTION for m in replies if m.at_ms < first_human.at_ms):
             what += ", after first being sent to another channel"
     elif any(m.label == DEFLECTION for m in replies):
-        who = "the agent" if any(m.author == "human" for m in replies) else "the bot"
-        outcome, what = REDIRECTED, f"{who} sent the customer to another channel; no human answered"
+        outcome, what = REDIRECTED, "the agent sent the customer to another channel; no human answered"
+    elif any(deflects(m.text, vocabulary) for m in bots):
+        outcome, what = REDIRECTED, "the bot sent the customer to another channel; no human answered"
     elif bots:
         first = (bots[0].at_ms - start) / 1000
         outcome, what = BOT_ONLY, f"only a bot answered (first after {_seconds(first)})"

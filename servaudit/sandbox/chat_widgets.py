@@ -79,11 +79,24 @@ REAL_WIDGETS: tuple[RealWidget, ...] = (
 )
 
 
+HANDOVER = RealWidget(
+    "webchat-handover",
+    "botframework-webchat",
+    "botframework-webchat.html",
+    (
+        (
+            Reply(0.4, "bot", BOT_DISCLOSURE.replace(" Ich verbinde Sie mit einem Mitarbeiter.", "")),
+            Reply(0.8, "bot", "Bitte nennen Sie mir zuerst Ihre Kundennummer und Ihr Geburtsdatum."),
+        ),
+        (Reply(2.5, "human", HUMAN_ANSWER),),
+    ),
+)
+"""Web Chat with a bot in front that hands over to a person only when the visitor asks for one."""
 MIRRORED = RealWidget(
     "botui-mirrored", "botui", "botui-mirrored.html", ((Reply(2.0, "human", HUMAN_ANSWER),),)
 )
 """BotUI set up so the operator's messages look exactly like the visitor's: nobody can tell them apart."""
-ALL_WIDGETS = (*REAL_WIDGETS, MIRRORED)
+ALL_WIDGETS = (*REAL_WIDGETS, HANDOVER, MIRRORED)
 
 
 def now_ms() -> int:
