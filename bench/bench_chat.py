@@ -27,11 +27,12 @@ from servaudit.chat.recipe import load_all
 from servaudit.chat.session import ChatPlan, ChatSession
 from servaudit.chat.transcript import TranscriptMessage
 from servaudit.sandbox import Sandbox
-from servaudit.sandbox.chat_widgets import ALL_WIDGETS, WidgetSite, versions
+from servaudit.sandbox.chat_widgets import ALL_WIDGETS, HANDOVER, WidgetSite, versions
 
 WIDGETS = Path(__file__).resolve().parent.parent / "tests" / "chat_widgets"
 QUESTION = "Guten Tag,\nkann ich vorzeitig in einen anderen Tarif wechseln?\nViele Grüße\nAnna Schmidt"
 FOLLOW_UP = "Brauchen Sie dafür meine Kundennummer?"
+ASK_FOR_HUMAN = "Ich möchte bitte mit einem Mitarbeiter sprechen."
 SIDE = {"visitor": "visitor", "chat_visitor": "visitor", "human": "human", "chat_human": "human"}
 
 
@@ -135,8 +136,9 @@ async def bench(folder: Path) -> list[Result]:
         with WidgetSite(WIDGETS, real_truth.append) as site:
             for widget in ALL_WIDGETS:
                 before = len(real_truth)
+                followup = ASK_FOR_HUMAN if widget is HANDOVER else FOLLOW_UP
                 outcome, transcript = await chat(
-                    browser, site.url(widget.slug), folder / widget.slug, (FOLLOW_UP,)
+                    browser, site.url(widget.slug), folder / widget.slug, (followup,)
                 )
                 truth = [r for r in real_truth[before:] if r["widget"] == widget.slug]
                 source = f"npm {widget.package}@{pinned.get(widget.package, '?')}"
