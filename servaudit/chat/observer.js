@@ -115,7 +115,7 @@
   let nodeCounter = 0;
   let armed = false;
   let furniture = new Set();
-  const SKIP = "input,textarea,select,option,button,script,style,noscript,template,svg,[contenteditable=''],[contenteditable='true'],[role='textbox'],[aria-hidden='true']";
+  const SKIP = "input,textarea,select,option,button,script,style,noscript,template,svg,[contenteditable]:not([contenteditable='false']),[role='textbox'],[aria-hidden='true']";
   const INLINE = new Set(["inline", "contents"]);
 
   function fold(text) { return clean(text).toLowerCase(); }
