@@ -82,7 +82,7 @@ def main(count: int) -> None:
         second = time.perf_counter() - again
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"collect: {summary.downloaded} messages, {summary.matched} matched in {elapsed:.2f} s "
+        f"collect: {summary.downloaded} messages, {summary.totals.matched} matched in {elapsed:.2f} s "
         f"= {summary.downloaded / elapsed:.0f} messages/s"
     )
     print(f"second collect (nothing new): {second * 1000:.0f} ms")

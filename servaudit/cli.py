@@ -214,26 +214,26 @@ def collect(
 ) -> None:
     """Read new replies from the mailbox, match them to inquiries and classify them.
 
-    Incremental: mail read before is never downloaded again; the mailbox is never changed.
+    Incremental: mail read before is never downloaded again and a message is judged once; the
+    mailbox is never changed. After a servaudit upgrade with a new classifier, stored messages
+    are judged again (never a consultant's grade) and the output says how many classes changed.
+    Replies the classifier cannot place are `unknown`: list them with `servaudit grade --pending`.
+    --json separates what this run did ("new") from the store's totals ("totals").
 
     Example: servaudit collect -a acme-audit/      (from cron: every hour)
     """
     from servaudit.collect import collect as collect_replies
+    from servaudit.collect import collect_report
     from servaudit.progress import progress
 
     audit = _load(audit_dir)
     while True:
         with progress("reading the mailbox", quiet) as tracker:
             summary = collect_replies(audit, lambda n: tracker.update(n, text=f"read {n} new messages"))
-        result = summary.__dict__
         if as_json:
-            typer.echo(json.dumps(result))
+            typer.echo(json.dumps(summary.as_json()))
         else:
-            labels = ", ".join(f"{n} {label}" for label, n in sorted(summary.labels.items())) or "none"
-            typer.echo(
-                f"{summary.downloaded} new messages; in total {summary.matched} matched, "
-                f"{summary.unmatched} unmatched; classes: {labels}"
-            )
+            typer.echo(collect_report(summary))
         if watch is None:
             return
         time.sleep(watch)
@@ -633,7 +633,9 @@ def classify_files(
 @app.command()
 @errors_to_exit_codes
 def grade(
-    inquiry: Annotated[str, typer.Argument(help="The inquiry's id (or a unique start of it), as in status.")],
+    inquiry: Annotated[
+        str | None, typer.Argument(help="The inquiry's id (or a unique start of it), as in status.")
+    ] = None,
     audit_dir: AuditDir = Path("."),
     message: Annotated[
         int | None, typer.Option("--message", "-m", help="Which reply: 1 = first to arrive (see the list).")
@@ -642,6 +644,10 @@ def grade(
         str | None,
         typer.Option(help="Set the class: human, acknowledgement, auto_reply, deflection, bounce, marketing"),
     ] = None,
+    pending: Annotated[
+        bool,
+        typer.Option("--pending", help="List the replies the classifier could not place (class unknown)."),
+    ] = False,
     confirm: Annotated[bool, typer.Option("--confirm", help="Confirm the automatic class as it is.")] = False,
     score: Annotated[int | None, typer.Option(help="Override the quality score (0–100).")] = None,
     comment: Annotated[str | None, typer.Option(help="Why: shown in the report next to the grade.")] = None,
@@ -653,13 +659,36 @@ def grade(
     Without --label/--confirm/--score/--clear it lists the inquiry's replies with their automatic and
     manual values. An inquiry with several replies needs --message N. A --score alone confirms the class.
 
+    --pending lists every reply whose class is `unknown` (neither clearly a machine's nor clearly a
+    person's): each counts as no answer in every figure until a consultant gives it a --label.
+
+    Example: servaudit grade --pending -a acme-audit/
+
     Example: servaudit grade nordwind.email.tarifwechsel.w1 -a acme-audit/ --message 2 --label human
     --score 70 --comment "answers the cost question, not the deadline"
     """
     from servaudit.grading import grade as grade_reply
     from servaudit.grading import list_replies
+    from servaudit.grading import pending as pending_grades
 
     audit = _load(audit_dir)
+    if pending:
+        waiting = pending_grades(audit)
+        if as_json:
+            typer.echo(json.dumps({"pending": [p.as_dict() for p in waiting]}, indent=2))
+        elif waiting:
+            lines = [
+                (p.inquiry, p.position, p.arrived_at, p.sender, p.subject[:50], p.why[:70]) for p in waiting
+            ]
+            typer.echo(tabulate(lines, headers=["inquiry", "#", "arrived", "from", "subject", "why unknown"]))
+            typer.echo(
+                f"{len(waiting)} replies wait for a grade: servaudit grade INQUIRY --message N --label CLASS"
+            )
+        else:
+            typer.echo("no replies wait for a grade")
+        return
+    if inquiry is None:
+        raise UsageError("name an inquiry (see `servaudit status`), or give --pending")
     if label is None and not confirm and score is None and not clear:
         found, rows = list_replies(audit, inquiry)
         if as_json:

@@ -1,36 +1,64 @@
-"""Collecting: new mail from the mailbox into the store, then matched to inquiries and classified.
+"""Collecting: new mail from the mailbox into the store, then matched to inquiries and judged once.
 
-Each message is committed with the reader's cursor in one transaction, so an
-interrupted collect resumes where it stopped and loses nothing. Matching and
-classification run over everything not yet decided, so a later collect (or
-a new vocabulary) picks up what an earlier one could not place.
+Each message is committed byte for byte with the reader's cursor in one
+transaction, before anything tries to read it, so an interrupted collect
+resumes where it stopped and loses nothing. Then every message whose decision
+could change is decided: matched, classified and scored in one transaction,
+stamped with the judge's version (and, while unmatched, with the set of
+inquiries it was compared with). A second collect with nothing new therefore
+changes no row; a new classifier re-judges old messages and says how many
+labels changed; a consultant's grade is never touched. A message that cannot
+be parsed, matched or classified is marked unreadable with the reason, and
+collect goes on.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from servaudit import message as mail
-from servaudit.classify import Vocabulary, classify
+from servaudit.classify import Vocabulary, classify, judge_version
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.engine import open_store
 from servaudit.errors import ConfigError
 from servaudit.mailbox.base import MailboxReader
 from servaudit.match import InquiryIndex, match
-from servaudit.quality import score_quality
+from servaudit.quality import scenario_context, score_quality
 from servaudit.secrets import resolve_secret
-from servaudit.store import Store
+from servaudit.store import InquiryRecord, MessageRecord, Store
 from servaudit.timing import seconds_between
+
+
+@dataclass
+class Counts:
+    matched: int = 0
+    unmatched: int = 0
+    unreadable: int = 0
+    labels: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class CollectSummary:
     downloaded: int = 0
     duplicates: int = 0
-    matched: int = 0
-    unmatched: int = 0
-    labels: dict[str, int] = field(default_factory=dict)
+    decided: int = 0
+    """Messages (new or re-judged) decided in this run."""
+    rejudged: int = 0
+    """Stored messages judged again because the classifier or the inquiries changed."""
+    labels_changed: int = 0
+    """Of the re-judged ones, how many got another class."""
+    judge: str = ""
+    new: Counts = field(default_factory=Counts)
+    """What this run decided."""
+    totals: Counts = field(default_factory=Counts)
+    """The whole store after this run."""
+    unreadable_reasons: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def open_reader(audit: Audit) -> tuple[str, MailboxReader]:
@@ -64,9 +92,10 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
                         incoming.source,
                         incoming.raw,
                         incoming.arrived_at,
-                        mail.header(parsed, "Message-ID") or None,
-                        mail.sender(parsed) or None,
-                        mail.header(parsed, "Subject") or None,
+                        mail.header(parsed, "Message-ID")[:998] or None,
+                        mail.sender(parsed)[:998] or None,
+                        mail.header(parsed, "Subject")[:998] or None,
+                        incoming.resolution,
                     )
                     store.save_cursor(key, cursor)
                 if stored is None:
@@ -83,31 +112,108 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
     return summary
 
 
+def inquiries_key(inquiries: list[InquiryRecord]) -> str:
+    """Names the set of sent inquiries an unmatched message was compared with."""
+    digest = hashlib.sha256()
+    for i in inquiries:
+        digest.update(f"{i.id}|{i.state}|{i.sent_at}|{i.message_id}|{i.reply_address}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def decide(audit: Audit, store: Store, summary: CollectSummary) -> None:
-    """Match and classify every message that still lacks a match or an automatic class."""
+    """Match, classify and score every message whose decision could have changed since it was made."""
     vocabulary = Vocabulary.load(audit.folder)
+    judge = judge_version(vocabulary)
     inquiries = store.inquiries()
+    unmatched_key = f"{judge}:{inquiries_key(inquiries)}"
     by_id = {i.id: i for i in inquiries}
     index = InquiryIndex(inquiries, audit.config)
-    for record in store.messages("m.inquiry_id IS NULL OR a.label IS NULL"):
-        parsed = mail.parse(store.raw_message(record.id))
-        inquiry_id = record.inquiry_id
-        found = match(parsed, record.arrived_at, index) if inquiry_id is None else None
+    summary.judge = judge
+    for record in store.undecided_messages(judge, unmatched_key):
+        if record.version is not None and record.label is not None:
+            summary.rejudged += 1
+        try:
+            label, inquiry_id = _decide_one(
+                audit, store, record, index, by_id, vocabulary, judge, unmatched_key
+            )
+        except Exception as exc:  # any message, however broken, must not stop a collect
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            with store.transaction():
+                store.set_decided(record.id, unmatched_key if record.inquiry_id is None else judge, reason)
+            summary.new.unreadable += 1
+            summary.unreadable_reasons.append(f"message {record.id} ({record.source}): {reason}")
+            continue
+        summary.decided += 1
+        if record.version is not None and record.label is not None and record.label != label:
+            summary.labels_changed += 1
+        _count(summary.new, inquiry_id, label, None)
+    matched, unmatched, unreadable, labels = store.message_totals()
+    summary.totals = Counts(matched, unmatched, unreadable, labels)
+
+
+def _decide_one(
+    audit: Audit,
+    store: Store,
+    record: MessageRecord,
+    index: InquiryIndex,
+    by_id: dict[str, InquiryRecord],
+    vocabulary: Vocabulary,
+    judge: str,
+    unmatched_key: str,
+) -> tuple[str, str | None]:
+    parsed = mail.parse(store.raw_message(record.id))
+    inquiry_id = record.inquiry_id
+    found = match(parsed, record.arrived_at, index, record.arrival_resolution) if inquiry_id is None else None
+    if found is not None:
+        inquiry_id = found.inquiry_id
+    inquiry = by_id.get(inquiry_id) if inquiry_id else None
+    seconds = seconds_between(inquiry.sent_at, record.arrived_at) if inquiry else None
+    language, _ = scenario_context(audit, inquiry.scenario if inquiry else None)
+    persona = audit.config.persona
+    sent = (persona.name, persona.email, *((inquiry.subject or "", inquiry.body or "") if inquiry else ()))
+    result = classify(parsed, vocabulary, seconds, sent, language, audit.config.audit.machine_seconds)
+    # One message's match, class, score and decision stamp are stored together or not at all.
+    with store.transaction():
         if found is not None:
-            inquiry_id = found.inquiry_id
-        inquiry = by_id.get(inquiry_id) if inquiry_id else None
-        seconds = seconds_between(inquiry.sent_at, record.arrived_at) if inquiry else None
-        result = classify(parsed, vocabulary, seconds)
-        # One message's match, class and score are one decision: stored together or not at all.
-        with store.transaction():
-            if found is not None:
-                store.set_match(record.id, found.inquiry_id, found.method)
-            store.set_classification(record.id, result.label, list(result.reasons))
-            score_quality(audit, store, record.id, parsed, result.label, inquiry, seconds, vocabulary)
-    for record in store.messages():
-        if record.inquiry_id:
-            summary.matched += 1
-        else:
-            summary.unmatched += 1
-        if record.label:
-            summary.labels[record.label] = summary.labels.get(record.label, 0) + 1
+            store.set_match(record.id, found.inquiry_id, found.method)
+        store.set_classification(record.id, result.label, list(result.reasons), version=judge)
+        score_quality(audit, store, record.id, parsed, result.label, inquiry, seconds, vocabulary, sent)
+        store.set_decided(record.id, judge if inquiry_id else unmatched_key)
+    return result.label, inquiry_id
+
+
+def _count(counts: Counts, inquiry_id: str | None, label: str | None, unreadable: str | None) -> None:
+    if unreadable:
+        counts.unreadable += 1
+        return
+    if inquiry_id:
+        counts.matched += 1
+    else:
+        counts.unmatched += 1
+    if label:
+        counts.labels[label] = counts.labels.get(label, 0) + 1
+
+
+def _labels(counts: Counts) -> str:
+    return ", ".join(f"{n} {label}" for label, n in sorted(counts.labels.items())) or "none"
+
+
+def collect_report(summary: CollectSummary) -> str:
+    """What a collect did, in a few lines for the terminal."""
+    new, totals = summary.new, summary.totals
+    lines = [
+        f"{summary.downloaded} new messages; decided now: {new.matched} matched, {new.unmatched} unmatched"
+        f" ({_labels(new)})",
+        f"in total {totals.matched} matched, {totals.unmatched} unmatched; classes: {_labels(totals)}",
+    ]
+    if summary.rejudged:
+        lines.append(
+            f"re-judged {summary.rejudged} stored messages with classifier {summary.judge}: "
+            f"{summary.labels_changed} classes changed (consultants' grades untouched)"
+        )
+    pending = totals.labels.get("unknown", 0)
+    if pending:
+        lines.append(f"{pending} replies are unknown to the classifier: see servaudit grade --pending")
+    for reason in summary.unreadable_reasons:
+        lines.append(f"warning: unreadable, kept as received: {reason}")
+    return "\n".join(lines)

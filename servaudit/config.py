@@ -71,6 +71,10 @@ class AuditInfo(Model):
     name: str = "Service audit"
     language: Literal["de", "en"] = "en"
     window_days: Annotated[float, Field(gt=0)] = 14
+    machine_seconds: Annotated[float, Field(ge=0, le=3600)] = 60
+    """A reply faster than this after its inquiry is strong evidence of a machine (default 60 s).
+
+    A sandbox that compresses time (``servaudit demo``: its staff answer within seconds) lowers it."""
     clock: Literal["calendar", "business"] = "calendar"
     """What response times are measured in: calendar time or business hours (see business_hours)."""
     timezone: str = "UTC"

@@ -47,6 +47,8 @@ FOLLOWUPS = {
 CHAT_WAIT_SECONDS = 6.0
 """The demo's chat wait limit: long enough for its scripted agents, short enough for a quick demo."""
 CHAT_WIDGET_SECONDS = 4.0
+MACHINE_SECONDS = 5.0
+"""The sandbox's staff answer 8 s or more after an inquiry, its machines within a second or two."""
 
 
 def _toml_string(text: str) -> str:
@@ -58,6 +60,7 @@ def demo_audit_toml(
     smtp_port: int,
     maildir: str,
     plus_addressing: bool = True,
+    machine_seconds: float = MACHINE_SECONDS,
     chats: Sequence[tuple[ChatCompany, str]] = (),
     chat_wait: float = CHAT_WAIT_SECONDS,
     forms: Sequence[tuple[FormCompany, str]] = (),
@@ -71,6 +74,8 @@ def demo_audit_toml(
         'name = "servaudit demo audit"',
         f'language = "{language}"',
         "window_days = 14",
+        "# The sandbox's simulated staff answer within seconds; a real audit keeps the default of 60.",
+        f"machine_seconds = {machine_seconds:g}",
         "",
         "[persona]",
         'name = "Anna Schmidt"',
@@ -153,6 +158,7 @@ def sandbox_audit_toml(sandbox: Sandbox, maildir: str, delay_scale: float = 1.0,
         sandbox.companies,
         sandbox.smtp_port,
         maildir,
+        machine_seconds=MACHINE_SECONDS * delay_scale,
         chats=[(c, sandbox.chat_url(c.slug)) for c in sandbox.chats if c.slug in DEMO_CHATS],
         chat_wait=max(2.0, CHAT_WAIT_SECONDS * delay_scale),
         forms=[(f, sandbox.form_url(f.slug)) for f in sandbox.forms if f.slug in DEMO_FORMS],
@@ -185,6 +191,6 @@ def run_demo(
         on_step(f"waiting up to {wait_seconds:.0f} s for the companies' scripted replies …")
         idle = sandbox.wait_idle(wait_seconds)
     collected = collect(audit)
-    on_step(f"collect: {collected.downloaded} replies read, {collected.matched} matched")
+    on_step(f"collect: {collected.downloaded} replies read, {collected.totals.matched} matched")
     index = write_report(audit, out / "report")
     return DemoResult(audit_folder, index, sent, collected, idle)

@@ -24,7 +24,7 @@ from servaudit.config import Audit
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.plan import Inquiry, due, planned
 from servaudit.quality import score_quality
-from servaudit.store import PENDING, Store, sqlite_path
+from servaudit.store import PENDING, RUN_JUDGED, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4
 """Inquiries under way at once; each browser probe holds a page (a chat up to its wait limit)."""
@@ -161,16 +161,18 @@ def _store_transcript(audit: Audit, store: Store, inquiry: Inquiry, outcome: Out
     """A chat's answers become reply rows, matched, classified and scored: metrics count them like e-mails."""
     record = next((r for r in store.inquiries() if r.id == inquiry.id), None)
     vocabulary = Vocabulary.load(audit.folder)
+    sent = tuple(m.text for m in outcome.transcript if m.author == "visitor")
     with store.transaction():
         for row in reply_rows(inquiry.id, outcome.transcript):
             stored = store.add_message(row.source, row.raw, row.arrived_at, None, row.from_name, None)
             if stored is not None:
                 store.set_match(stored, inquiry.id, inquiry.channel)
                 store.set_classification(stored, row.label, list(row.reasons))
+                store.set_decided(stored, RUN_JUDGED)
                 if row.label in HUMAN_WRITTEN:
                     # A person's chat answer is graded against the scenario's facts like an e-mail's.
                     parsed = mail.parse(row.raw)
-                    score_quality(audit, store, stored, parsed, row.label, record, None, vocabulary)
+                    score_quality(audit, store, stored, parsed, row.label, record, None, vocabulary, sent)
 
 
 def _relative(path: Path, folder: Path) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from servaudit.classify import LABELS
 from servaudit.config import Audit
 from servaudit.engine import open_store
 from servaudit.errors import UsageError
+from servaudit.labels import GRADABLE_LABELS, UNKNOWN
 from servaudit.quality import load_quality
 from servaudit.store import InquiryRecord, Store
 
@@ -96,8 +96,8 @@ def grade(
     clear: bool = False,
 ) -> tuple[InquiryRecord, GradedReply]:
     """Record a consultant's grade for one reply; without ``label`` the automatic class is confirmed."""
-    if label is not None and label not in LABELS:
-        raise UsageError(f"--label {label!r} is not a class; choose one of: {', '.join(LABELS)}")
+    if label is not None and label not in GRADABLE_LABELS:
+        raise UsageError(f"--label {label!r} is not a class; choose one of: {', '.join(GRADABLE_LABELS)}")
     if score is not None and not 0 <= score <= 100:
         raise UsageError(f"--score {score} is outside 0–100")
     store = open_store(audit)
@@ -107,12 +107,15 @@ def grade(
         target = _pick(found, rows, position)
         with store.transaction():
             if clear:
-                store.db.execute(
-                    "DELETE FROM classifications WHERE message_id=? AND origin='manual'", (target.message_id,)
-                )
+                store.remove_manual_grade(target.message_id)
                 store.set_manual_score(target.message_id, None)
             else:
                 chosen = label or target.auto_label
+                if chosen == UNKNOWN:
+                    raise UsageError(
+                        f"reply {target.position} of {found.id} is unknown to the classifier; "
+                        "give --label with the class you read it as"
+                    )
                 if chosen is None:
                     raise UsageError(
                         f"reply {target.position} of {found.id} has no automatic class yet "
@@ -142,3 +145,44 @@ def _pick(inquiry: InquiryRecord, rows: list[GradedReply], position: int | None)
     if not 1 <= position <= len(rows):
         raise UsageError(f"--message {position}: {inquiry.id} has replies 1..{len(rows)}")
     return rows[position - 1]
+
+
+@dataclass(frozen=True)
+class PendingGrade:
+    """A matched reply the classifier could not place: it counts as no answer until graded."""
+
+    inquiry: str
+    position: int
+    arrived_at: str
+    sender: str
+    subject: str
+    why: str
+    """The classifier's deciding line."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pending(audit: Audit) -> list[PendingGrade]:
+    """Every matched ``unknown`` reply without a consultant's grade, in arrival order."""
+    store = open_store(audit)
+    try:
+        found = []
+        for record in store.pending_grades():
+            if record.inquiry_id is None:
+                continue  # unmatched: it counts for no inquiry, so no figure waits for it
+            siblings = replies(store, record.inquiry_id)
+            position = next(r.position for r in siblings if r.message_id == record.id)
+            found.append(
+                PendingGrade(
+                    record.inquiry_id,
+                    position,
+                    record.arrived_at.isoformat(timespec="seconds"),
+                    record.from_addr or "",
+                    (record.subject or "")[:120],
+                    record.reasons[0] if record.reasons else "",
+                )
+            )
+        return found
+    finally:
+        store.close()

@@ -14,10 +14,11 @@ from email.message import Message
 
 from servaudit import message as mail
 from servaudit.config import AuditConfig
+from servaudit.labels import REPLY_ADDRESS, SENDER_DOMAIN, SUBJECT, THREAD
 from servaudit.store import InquiryRecord
 from servaudit.timing import in_window
 
-THREAD, REPLY_ADDRESS, SUBJECT, SENDER_DOMAIN = "thread", "reply-address", "sender+subject", "sender-domain"
+__all__ = ["REPLY_ADDRESS", "SENDER_DOMAIN", "SUBJECT", "THREAD", "InquiryIndex", "Match", "match"]
 
 _PREFIX = re.compile(r"^\s*((re|aw|wg|fw|fwd|sv|vs|tr|antw|antwort)\s*(\[\d+\])?\s*:\s*)+", re.I)
 _TAG = re.compile(r"[\[(][^\])]*[\])]|\b(ticket|case|vorgang|fall)\s*(nr\.?|no\.?|#)?\s*[#:]?\s*\d+", re.I)
@@ -64,7 +65,12 @@ class InquiryIndex:
         self.domains = {slug: company_domains(config, slug) for slug in config.companies}
 
 
-def match(message: Message, arrived_at: datetime, index: InquiryIndex) -> Match | None:
+def match(
+    message: Message, arrived_at: datetime, index: InquiryIndex, resolution: float = 0.0
+) -> Match | None:
+    """The inquiry ``message`` answers. Only a thread or a per-inquiry address ties a reply that
+    arrived before the inquiry was sent to it (and metrics then leave it out); guessing by sender
+    never picks an inquiry sent after the reply arrived."""
     for ref in [*mail.referenced_ids(message), *mail.embedded_original_ids(message)]:
         if ref in index.by_message_id:
             return Match(index.by_message_id[ref].id, THREAD)
@@ -78,7 +84,7 @@ def match(message: Message, arrived_at: datetime, index: InquiryIndex) -> Match 
         i
         for i in index.inquiries
         if i.company in index.domains
-        and in_window(i.sent_at, arrived_at, index.window)
+        and in_window(i.sent_at, arrived_at, index.window, resolution)
         and _domain_matches(sender, index.domains[i.company])
     ]
     subject = normalize_subject(mail.header(message, "Subject"))

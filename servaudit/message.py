@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
@@ -17,7 +18,11 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
 
 def parse(raw: bytes) -> EmailMessage:
-    message = message_from_bytes(raw, policy=policy.default)
+    """The message's structure; absurdly deep MIME nesting (the parser recurses) keeps headers only."""
+    try:
+        message = message_from_bytes(raw, policy=policy.default)
+    except RecursionError:
+        message = BytesHeaderParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     return message
 
@@ -26,12 +31,23 @@ def header(message: Message, name: str) -> str:
     """A header's decoded value ('' when absent or undecodable), whitespace folded."""
     try:
         value = message.get(name)
-    except Exception:  # a malformed header can make the parser itself fail
-        raw = message.get_all(name, failobj=[]) if hasattr(message, "get_all") else []
-        value = " ".join(str(v) for v in raw) if raw else None
-    if value is None:
+        text = None if value is None else str(value)
+    except Exception:  # a malformed header makes the header registry's parser fail: take it as it came
+        text = _raw_header(message, name)
+    if text is None:
         return ""
-    return " ".join(str(value).split())
+    return " ".join(text.split())
+
+
+def _raw_header(message: Message, name: str) -> str | None:
+    wanted = name.lower()
+    try:
+        for key, value in message.raw_items():
+            if key.lower() == wanted:
+                return str(value)
+    except Exception:  # pragma: no cover - raw_items reads stored strings and does not parse
+        return None
+    return None
 
 
 def addresses(message: Message, *names: str) -> list[str]:
@@ -83,19 +99,23 @@ def body_text(message: Message) -> str:
             plain = _decoded_payload(part)
         elif content_type == "text/html" and html is None:
             html = _decoded_payload(part)
-    if plain is not None:
-        return plain
-    return html_to_text(html) if html is not None else ""
+    text = plain if plain is not None else html_to_text(html) if html is not None else ""
+    return text.replace("\r\n", "\n")
 
 
 def _decoded_payload(part: Message) -> str:
-    payload = part.get_payload(decode=True)
+    try:
+        payload = part.get_payload(decode=True)
+        charset = part.get_content_charset() or "utf-8"
+    except Exception:  # a broken Content-Type or transfer encoding: nothing readable
+        return ""
     if not isinstance(payload, bytes):
         return ""
-    charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, errors="replace")
-    except LookupError:  # a charset Python does not know
+    except (LookupError, UnicodeError, ValueError):
+        # A charset Python does not know, or a codec that is no text encoding and ignores
+        # errors="replace" (idna, punycode): read it as UTF-8.
         return payload.decode("utf-8", errors="replace")
 
 
@@ -142,6 +162,16 @@ _QUOTE_HEADER = re.compile(
     r"|\s*(von|from):\s.+$)",
     re.IGNORECASE | re.MULTILINE,
 )
+
+
+def text_below_quote(body: str) -> str:
+    """What a reply says below the quote it opens with (bottom-posting), '>' lines removed; '' without one."""
+    match = _QUOTE_HEADER.search(body)
+    if match is None:
+        return ""
+    rest = body[match.end() :]
+    lines = [line for line in rest.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(lines).strip()
 
 
 def new_text(body: str) -> str:

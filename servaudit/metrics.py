@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 from servaudit.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
 from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, BOUNCE, DEFLECTION, HUMAN, MARKETING, SYSTEM
+from servaudit.labels import THREAD
+from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
 from servaudit.timing import in_window
 
@@ -101,9 +103,12 @@ def gather(
     by_inquiry: dict[str, list[Reply]] = {}
     sent_at = {i.id: i.sent_at for i in inquiries}
     for m in messages:
-        if not in_window(sent_at.get(m.inquiry_id or ""), m.arrived_at, window):
+        resolution = getattr(m, "arrival_resolution", 0.0)
+        threaded = m.match_method == THREAD
+        if not in_window(sent_at.get(m.inquiry_id or ""), m.arrived_at, window, resolution, threaded):
             continue
-        label = m.manual_label or m.label or HUMAN
+        # Not yet judged counts as no answer, like ``unknown``: never silently as a person's.
+        label = m.manual_label or m.label or UNKNOWN_LABEL
         manual_score = getattr(m, "manual_score", None)  # provided by the quality helper's store
         by_inquiry.setdefault(m.inquiry_id or "", []).append(
             Reply(m.id, m.arrived_at, label, m.label, m.manual_label, manual_score)

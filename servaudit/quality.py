@@ -35,13 +35,14 @@ from servaudit.classify import (
     sentences,
 )
 from servaudit.errors import ConfigError
+from servaudit.labels import UNKNOWN
 from servaudit.resources import find, load_toml
 
 if TYPE_CHECKING:
     from servaudit.config import Audit
     from servaudit.store import InquiryRecord, Store
 
-SCORED_LABELS = frozenset({HUMAN, DEFLECTION, ACKNOWLEDGEMENT})
+SCORED_LABELS = frozenset({HUMAN, DEFLECTION, ACKNOWLEDGEMENT, UNKNOWN})
 """Replies with content to judge; bounces, out-of-office notes and marketing get no score."""
 
 POINTS = {
@@ -194,7 +195,9 @@ def check_greeting(text: str, persona_name: str, vocabulary: QualityVocabulary) 
 
 def check_formal(text: str, language: str, vocabulary: QualityVocabulary) -> Check:
     if language != "de":
-        return _check("formal_address", True, "English has no formal/informal address: counted as met")
+        return _check(
+            "formal_address", True, "written in English, which has no formal/informal address: counted as met"
+        )
     words = re.findall(r"\w+", text)
     informal = sorted({w for w in words if w.lower() in vocabulary.informal})
     formal = sorted({w for w in words if w in vocabulary.formal})
@@ -261,12 +264,21 @@ def check_noreply(signals: Signals) -> Check:
     return _check("noreply_sender", True, f"one can answer the sender ({signals.sender or 'unknown'})")
 
 
-def check_reference(signals: Signals, vocabulary: QualityVocabulary) -> Check:
+def reference_pattern(vocabulary: QualityVocabulary) -> re.Pattern[str]:
+    """A ticket, case or reference number: ``[support-1]``, ``[#123456]``, ``#123456``,
+    ``Ticket#2026…``, ``Vorgangsnummer 4711``, ``case no. AB-12345``."""
     words = "|".join(re.escape(w) for w in vocabulary.reference_words)
-    pattern = re.compile(
-        rf"(?i)\[\s*(?:{words})?\s*#\s*[\w-]*\d[\w-]*\s*\]|(?<!\w)(?:{words})[\w]*\s*(?:nr\.?|no\.?|number|nummer|id)?"
-        rf"\s*[:#(]?\s*#?([A-Z]{{0,4}}-?\d[\w-]{{3,}})"
+    return re.compile(
+        r"(?i)\[\s*#\s*\d[\w-]*\s*\]"
+        r"|\[\s*[a-z][\w.]*(?:[-#]|\s*#\s*)\d[\w-]*\s*\]"
+        r"|(?<![\w&])#\s?\d{4,}\b"
+        rf"|(?<!\w)(?:{words})[\w]*\s*(?:nr\.?|no\.?|number|nummer|id)?"
+        r"\s*[:#(]?\s*#?([A-Z]{0,4}-?\d[\w-]{3,})"
     )
+
+
+def check_reference(signals: Signals, vocabulary: QualityVocabulary) -> Check:
+    pattern = reference_pattern(vocabulary)
     for where, text in (("subject", mail.header(signals.message, "Subject")), ("text", signals.body)):
         match = pattern.search(text)
         if match:
@@ -324,7 +336,7 @@ def score_reply(
     checks = (
         facts_check,
         check_greeting(text, persona_name, vocabulary),
-        check_formal(text, language, vocabulary),
+        check_formal(text, signals.language, vocabulary),
         check_named_agent(signals, vocabulary),
         check_signature_contact(signals),
         check_next_step(text, vocabulary),
@@ -359,10 +371,11 @@ def score_quality(
     inquiry: InquiryRecord | None,
     seconds: float | None,
     vocabulary: Vocabulary,
+    sent: tuple[str, ...] = (),
 ) -> QualityScore | None:
     """Score one collected reply and keep the result (or remove a stale one) in the store."""
     language, facts = scenario_context(audit, inquiry.scenario if inquiry else None)
-    signals = Signals(message, vocabulary, seconds)
+    signals = Signals(message, vocabulary, seconds, sent, language)
     result = score_reply(
         signals, label, audit.config.persona.name, language, facts, _vocabulary(audit.folder)
     )
@@ -394,7 +407,7 @@ def inspect(
     """Class, reasons and quality checks of one raw message, as `servaudit classify` prints them."""
     from servaudit.classify import classify_signals
 
-    signals = Signals(mail.parse(raw), vocabulary, seconds)
+    signals = Signals(mail.parse(raw), vocabulary, seconds, (), language)
     result = classify_signals(signals)
     quality = score_reply(signals, result.label, persona_name, language, facts, quality_vocabulary)
     return {

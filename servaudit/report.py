@@ -31,7 +31,7 @@ from servaudit import message as mail
 from servaudit.acknowledgement import AcknowledgementReader
 from servaudit.businesshours import WEEKDAYS, BusinessWeek
 from servaudit.chat.transcript import read_bot_path, read_messages, summarise
-from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, Signals, Vocabulary, fold
+from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, UNKNOWN, Signals, Vocabulary, fold
 from servaudit.config import CHANNEL_KEYS, Audit
 from servaudit.engine import open_store
 from servaudit.errors import ConfigError
@@ -311,6 +311,7 @@ class ReportBuilder:
             "companies_answering_any_inquiry": share_of_companies(
                 c["overall"]["human_responded"] > 0 for c in tried
             ),
+            "pending_grades": sum(1 for f in self.facts for r in f.replies if r.label == UNKNOWN),
             "channels_working": sum(1 for s in reach if s == "working"),
             "channels_offered": sum(1 for s in reach if s != "missing"),
             "consistency": consistency(self.facts, self.stated),
@@ -345,6 +346,7 @@ class ReportBuilder:
             "sent_at": inquiry.sent_at.isoformat() if inquiry.sent_at else None,
             "delivered": f.delivered,
             "replies": len(f.replies),
+            "pending_grades": sum(1 for r in f.replies if r.label == UNKNOWN),
             "first_response_seconds": f.seconds_to(f.first_response, clock),
             "first_human_response_seconds": f.seconds_to(f.first_human, clock),
             "first_response_label": f.first_response.label if f.first_response else None,

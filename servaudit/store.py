@@ -21,8 +21,19 @@ from typing import Any
 
 from servaudit.errors import ConfigError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The store's schema, with its history (each step is a migration in MIGRATIONS):
+
+1. The first schema: inquiries, attempts, messages, classifications, evidence, cursors,
+   quality and manual scores, discoveries.
+2. Messages record their arrival time's resolution (IMAP INTERNALDATE: 1 s), whether they
+   could not be read (and why), and with which judge version and inquiry set they were
+   decided, so collect re-judges only what could change; automatic classifications record
+   the judge version that made them.
+"""
 DEFAULT_FILE = "servaudit.sqlite"
+RUN_JUDGED = "run"
+"""``messages.decided`` of a reply judged when it came in during a run (a chat turn): collect keeps it."""
 
 # Inquiry states. ``pending``: known, nothing left the machine, will be tried
 # again. ``sending``: claimed; if a run finds it, that run died mid-send and the
@@ -70,7 +81,10 @@ CREATE TABLE IF NOT EXISTS messages (
     from_addr TEXT,
     subject TEXT,
     inquiry_id TEXT REFERENCES inquiries(id),
-    match_method TEXT
+    match_method TEXT,
+    arrival_resolution REAL NOT NULL DEFAULT 0,
+    unreadable TEXT,
+    decided TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_inquiry ON messages(inquiry_id);
 CREATE TABLE IF NOT EXISTS classifications (
@@ -80,6 +94,7 @@ CREATE TABLE IF NOT EXISTS classifications (
     reasons TEXT NOT NULL,
     comment TEXT,
     created_at TEXT NOT NULL,
+    version TEXT,
     PRIMARY KEY (message_id, origin)
 );
 CREATE TABLE IF NOT EXISTS evidence (
@@ -110,6 +125,17 @@ CREATE TABLE IF NOT EXISTS discoveries (
     result TEXT NOT NULL
 );
 """
+
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE messages ADD COLUMN arrival_resolution REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN unreadable TEXT",
+        "ALTER TABLE messages ADD COLUMN decided TEXT",
+        "ALTER TABLE classifications ADD COLUMN version TEXT",
+    ),
+}
+"""Version → the statements that bring a store of the version before up to it."""
 
 
 def now() -> datetime:
@@ -168,6 +194,12 @@ class MessageRecord:
     manual_label: str | None
     manual_comment: str | None
     manual_score: int | None = None
+    arrival_resolution: float = 0.0
+    """Seconds the server's arrival time is uncertain by (INTERNALDATE: 1); ``arrived_at`` is the middle."""
+    unreadable: str | None = None
+    """Why the message could not be parsed, matched or classified (kept byte for byte all the same)."""
+    version: str | None = None
+    """The judge version of the automatic class."""
 
 
 def sqlite_path(url: str | None, folder: Path) -> Path:
@@ -190,6 +222,8 @@ def sqlite_path(url: str | None, folder: Path) -> Path:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.backup: Path | None = None
+        """Where the store was copied before a migration (None when none ran)."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -197,19 +231,52 @@ class Store:
             # WAL lets `report` read while a scheduled `collect` writes.
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(SCHEMA)
+            self._open_schema()
         except sqlite3.DatabaseError as exc:
             raise ConfigError(f"{path}: cannot open the store: {exc}") from None
-        self._check_version()
 
-    def _check_version(self) -> None:
+    def _version(self) -> int | None:
+        has_meta = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if not has_meta:
+            return None
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None:
-            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row["value"]) > SCHEMA_VERSION:
+        return None if row is None else int(row["value"])
+
+    def _open_schema(self) -> None:
+        """Create a new store, or bring an older one up to SCHEMA_VERSION (a backup is kept first)."""
+        version = self._version()
+        if version is None:
+            with self.transaction() as db:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            return
+        if version > SCHEMA_VERSION:
             raise ConfigError(
-                f"{self.path}: written by a newer servaudit (schema {row['value']}); upgrade servaudit"
+                f"{self.path}: written by a newer servaudit (schema {version}, this one reads up to"
+                f" {SCHEMA_VERSION}); upgrade servaudit"
             )
+        if version == SCHEMA_VERSION:
+            return
+        self.backup = self._backup(version)
+        with self.transaction() as db:
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[step]:
+                    db.execute(statement)
+            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+
+    def _backup(self, version: int) -> Path:
+        """A copy of the whole store as it was, before the first migration touches it."""
+        target = self.path.with_name(f"{self.path.name}.schema-{version}.bak")
+        backup = sqlite3.connect(target)
+        try:
+            self.db.backup(backup)
+        finally:
+            backup.close()
+        return target
 
     def close(self) -> None:
         self.db.close()
@@ -337,13 +404,24 @@ class Store:
         header_message_id: str | None,
         from_addr: str | None,
         subject: str | None,
+        arrival_resolution: float = 0.0,
     ) -> int | None:
         """Keep a received message; None when the same source or the same bytes are already stored."""
         digest = hashlib.sha256(raw).hexdigest()
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO messages (source, sha256, raw, arrived_at, collected_at,"
-            " header_message_id, from_addr, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (source, digest, raw, to_text(arrived_at), to_text(now()), header_message_id, from_addr, subject),
+            " header_message_id, from_addr, subject, arrival_resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                source,
+                digest,
+                raw,
+                to_text(arrived_at),
+                to_text(now()),
+                header_message_id,
+                from_addr,
+                subject,
+                arrival_resolution,
+            ),
         )
         return cursor.lastrowid if cursor.rowcount else None
 
@@ -363,18 +441,58 @@ class Store:
         reasons: list[str],
         origin: str = "auto",
         comment: str | None = None,
+        version: str | None = None,
     ) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO classifications (message_id, origin, label, reasons, comment, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (message_id, origin, label, json.dumps(reasons), comment, to_text(now())),
+            "INSERT OR REPLACE INTO classifications"
+            " (message_id, origin, label, reasons, comment, created_at, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (message_id, origin, label, json.dumps(reasons), comment, to_text(now()), version),
         )
+
+    def remove_manual_grade(self, message_id: int) -> None:
+        """Take back a consultant's class for a message (the automatic one stands again)."""
+        self.db.execute("DELETE FROM classifications WHERE message_id=? AND origin='manual'", (message_id,))
+
+    def set_decided(self, message_id: int, decided: str, unreadable: str | None = None) -> None:
+        """Record with what a message was decided (and why it could not be read, if so)."""
+        self.db.execute(
+            "UPDATE messages SET decided=?, unreadable=? WHERE id=?", (decided, unreadable, message_id)
+        )
+
+    def undecided_messages(self, matched_key: str, unmatched_key: str) -> list[MessageRecord]:
+        """Messages whose decision could change: never decided, or decided with another judge or
+        (unmatched ones) another set of inquiries. Replies judged during a run are not among them."""
+        return self.messages(
+            "m.decided IS NULL OR (m.decided != ? AND ("
+            "(m.inquiry_id IS NOT NULL AND m.decided != ?) OR (m.inquiry_id IS NULL AND m.decided != ?)))",
+            (RUN_JUDGED, matched_key, unmatched_key),
+        )
+
+    def message_totals(self) -> tuple[int, int, int, dict[str, int]]:
+        """(matched, unmatched, unreadable, automatic class → count) over all messages, counted in SQL."""
+        row = self.db.execute(
+            "SELECT SUM(unreadable IS NULL AND inquiry_id IS NOT NULL) AS matched,"
+            " SUM(unreadable IS NULL AND inquiry_id IS NULL) AS unmatched,"
+            " SUM(unreadable IS NOT NULL) AS unreadable FROM messages"
+        ).fetchone()
+        labels = self.db.execute(
+            "SELECT a.label, COUNT(*) AS n FROM messages m JOIN classifications a"
+            " ON a.message_id = m.id AND a.origin = 'auto' WHERE m.unreadable IS NULL GROUP BY a.label"
+        )
+        counts = {r["label"]: r["n"] for r in labels}
+        return row["matched"] or 0, row["unmatched"] or 0, row["unreadable"] or 0, counts
+
+    def pending_grades(self) -> list[MessageRecord]:
+        """Messages the classifier could not place (``unknown``) that no consultant has graded yet."""
+        return self.messages("a.label = 'unknown' AND g.label IS NULL")
 
     def messages(self, where: str = "1=1", params: tuple[Any, ...] = ()) -> list[MessageRecord]:
         rows = self.db.execute(
             "SELECT m.id, m.source, m.arrived_at, m.header_message_id, m.from_addr, m.subject,"
             " m.inquiry_id, m.match_method, a.label, a.reasons, g.label AS manual_label,"
-            " g.comment AS manual_comment, ms.score AS manual_score FROM messages m"
+            " g.comment AS manual_comment, ms.score AS manual_score, m.arrival_resolution, m.unreadable,"
+            " a.version FROM messages m"
             " LEFT JOIN classifications a ON a.message_id = m.id AND a.origin = 'auto'"
             " LEFT JOIN classifications g ON g.message_id = m.id AND g.origin = 'manual'"
             " LEFT JOIN manual_scores ms ON ms.message_id = m.id"
@@ -396,6 +514,9 @@ class Store:
                 manual_label=row["manual_label"],
                 manual_comment=row["manual_comment"],
                 manual_score=row["manual_score"],
+                arrival_resolution=row["arrival_resolution"],
+                unreadable=row["unreadable"],
+                version=row["version"],
             )
             for row in rows
         ]

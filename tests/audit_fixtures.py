@@ -11,7 +11,7 @@ import pytest
 
 from servaudit.collect import collect
 from servaudit.config import Audit
-from servaudit.demo import demo_audit_toml
+from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
 from servaudit.engine import run
 from servaudit.sandbox import Sandbox, SandboxCompany
 
@@ -50,6 +50,7 @@ def make_audit(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Audit]:
             smtp_port or sandbox.smtp_port,
             str(tmp_path / "mail"),
             plus_addressing,
+            machine_seconds=MACHINE_SECONDS * FAST,
         )
         (folder / "audit.toml").write_text(text + extra, encoding="utf-8")
         return Audit.load(folder)

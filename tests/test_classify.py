@@ -13,11 +13,13 @@ from servaudit.classify import (
     DEFLECTION,
     HUMAN,
     MARKETING,
+    UNKNOWN,
+    Classification,
     Vocabulary,
     classify,
     written_text,
 )
-from tests.corpus import CORPUS, run, samples, score, table
+from tests.corpus import CORPUS, REAL, Scores, by_language, by_system, held_out, run, samples, score, table
 
 VOCABULARY = Vocabulary.load()
 
@@ -33,6 +35,10 @@ def message(
         built[name.replace("_", "-")] = value
     built.set_content(body)
     return built
+
+
+def says(result: Classification, text: str) -> bool:
+    return any(text in reason for reason in result.reasons)
 
 
 def corpus_file(relative: str) -> EmailMessage:
@@ -60,20 +66,53 @@ def test_the_corpus_is_large_labelled_and_bilingual() -> None:
     assert sum(b"(Exim 4." in t for t in bounces) >= 4
 
 
-def test_corpus_precision_and_recall_per_class() -> None:
-    results = run(VOCABULARY)
-    scores = score(results)
+RESULTS = run(VOCABULARY)
+
+
+def meets_the_targets(scores: Scores, where: str, wrong: str) -> None:
+    """Issue #10's targets: machine-sent mail labelled human at most 1 %; recall 95 % for bounces,
+    auto-replies and acknowledgements, 97 % for human answers."""
+    as_human, machine = scores.machine_as_human
+    assert as_human <= 0.01 * machine, (where, as_human, machine, wrong)
+    for label, target in ((BOUNCE, 0.95), (AUTO_REPLY, 0.95), (ACKNOWLEDGEMENT, 0.95), (HUMAN, 0.97)):
+        if label in scores.per_class:
+            assert scores.per_class[label][1] >= target, (where, label, scores.per_class[label], wrong)
+
+
+def test_corpus_precision_and_recall_per_class_and_language() -> None:
+    scores = score(RESULTS)
     print("\n" + table(scores))
-    wrong = [
-        f"{s.name}: {s.label} -> {c.label} ({'; '.join(c.reasons)})" for s, c in results if s.label != c.label
-    ]
-    assert scores.accuracy >= 0.95, "\n".join(wrong)
-    for label, (precision, recall, _) in scores.per_class.items():
-        assert precision >= 0.8 and recall >= 0.8, (label, precision, recall, wrong)
+    wrong = "\n".join(
+        f"{s.name}: {s.label} -> {c.label} ({c.reasons[0]})" for s, c in RESULTS if s.label != c.label
+    )
+    assert scores.accuracy >= 0.97, wrong
+    meets_the_targets(scores, "all", wrong)
+    for language, found in by_language(RESULTS).items():
+        meets_the_targets(found, language, wrong)
+
+
+def test_messages_from_real_third_party_systems_are_most_of_the_corpus() -> None:
+    systems = by_system(RESULTS)
+    real = {s.system for s, _ in RESULTS if s.path.is_relative_to(REAL)}
+    # Ticket systems, MTAs, vacation responders and a mail client, each run on loopback.
+    assert {"request-tracker", "django-helpdesk", "roundup", "sieve-vacation", "opensmtpd", "mutt"} <= real
+    assert sum(1 for s, _ in RESULTS if s.system in real) >= 250
+    for system in real:
+        meets_the_targets(systems[system], system, "")
+
+
+def test_held_out_systems_are_reported_and_never_call_most_machine_mail_human() -> None:
+    # Each real system judged without the phrases only its messages contain: how a helpdesk nobody
+    # has seen fares. Printed by bench/bench_classify.py; bounded here so that it cannot silently rot.
+    held = held_out(VOCABULARY)
+    machine_as_human = sum(s.machine_as_human[0] for s in held.values())
+    machine = sum(s.machine_as_human[1] for s in held.values())
+    assert machine > 150
+    assert machine_as_human <= 0.05 * machine, {k: v.machine_as_human for k, v in held.items()}
 
 
 def test_every_decision_has_reasons() -> None:
-    for sample, result in run(VOCABULARY):
+    for sample, result in RESULTS:
         assert result.reasons, sample.name
 
 
@@ -98,7 +137,7 @@ def test_non_standard_bounces_name_the_recipient() -> None:
 def test_rfc2047_encoded_auto_submitted_is_decoded() -> None:
     result = classify(corpus_file("auto_reply/vacation-rfc2047-b.eml"), VOCABULARY)
     assert result.label == AUTO_REPLY
-    assert "Auto-Submitted: auto-replied" in result.reasons
+    assert says(result, "Auto-Submitted: auto-replied")
 
 
 def test_human_answer_with_precedence_bulk_stays_human() -> None:
@@ -107,19 +146,52 @@ def test_human_answer_with_precedence_bulk_stays_human() -> None:
     assert any("Precedence: bulk" in reason for reason in result.reasons)
 
 
-def test_helpdesk_human_answer_with_auto_submitted_stays_human() -> None:
-    result = classify(message("AW: Tarif", HUMAN_ANSWER, Auto_Submitted="auto-generated"), VOCABULARY, 3600)
-    assert result.label == HUMAN
-    assert "headers say automated, but the text is a written answer" in result.reasons
+def test_auto_generated_is_weak_but_auto_replied_is_never_outweighed_by_word_count() -> None:
+    # RFC 3834: auto-generated is "made by a process", as helpdesks send an agent's answer.
+    relayed = classify(message("AW: Tarif", HUMAN_ANSWER, Auto_Submitted="auto-generated"), VOCABULARY, 3600)
+    assert relayed.label == HUMAN
+    assert says(relayed, "weak machine evidence: Auto-Submitted: auto-generated")
+    # auto-replied declares an automatic response: however many words, a machine's.
+    automatic = classify(message("AW: Tarif", HUMAN_ANSWER, Auto_Submitted="auto-replied"), VOCABULARY, 3600)
+    assert automatic.label == AUTO_REPLY
+    assert automatic.reasons[0].startswith("declares itself automatic (auto-submitted")
 
 
-def test_a_fast_reply_is_suspicious_but_timing_alone_does_not_decide() -> None:
-    assert classify(message("AW: Tarif", HUMAN_ANSWER), VOCABULARY, 1).label == HUMAN
+def test_a_reply_within_a_minute_is_machine_evidence_that_words_do_not_outweigh() -> None:
+    assert classify(message("AW: Tarif", HUMAN_ANSWER), VOCABULARY, 3 * 3600).label == HUMAN
+    fast = classify(message("AW: Tarif", HUMAN_ANSWER), VOCABULARY, 12)
+    assert fast.label == UNKNOWN and says(fast, "arrived 12 s after the inquiry")
+    # The audit can lower the limit (the sandbox compresses time): then the same reply is human.
+    assert classify(message("AW: Tarif", HUMAN_ANSWER), VOCABULARY, 12, fast_seconds=5).label == HUMAN
     ack = "Danke für die Nachricht, wir melden uns."
-    assert classify(message("AW: Tarif", ack), VOCABULARY, 3600).label == HUMAN
-    fast = classify(message("AW: Tarif", ack), VOCABULARY, 1)
-    assert fast.label == ACKNOWLEDGEMENT
-    assert any("after the inquiry" in reason for reason in fast.reasons)
+    assert classify(message("AW: Tarif", ack), VOCABULARY, 3600).label == ACKNOWLEDGEMENT
+    assert classify(message("AW: Tarif", ack), VOCABULARY, 1).label == ACKNOWLEDGEMENT
+
+
+def test_nothing_falls_through_to_human() -> None:
+    # A few words, not in a thread, no machine evidence: neither clearly a person nor a machine.
+    assert classify(message("Ihre Nachricht", "Siehe Anhang."), VOCABULARY, 3600).label == UNKNOWN
+    # The same few words as a threaded answer that quotes the inquiry are a person's short answer.
+    short = "Ja, das geht.\n\nViele Grüße\nJana Keller\n\nAm 02.03.2026 schrieb Anna Schmidt:\n> Geht das?"
+    assert classify(message("AW: Tarif", short), VOCABULARY, 3600).label == HUMAN
+
+
+def test_an_echo_of_the_inquiry_is_not_the_authors_own_text() -> None:
+    inquiry = (
+        "Guten Tag, ich möchte meinen Tarif zum Monatsende wechseln. Geht das ohne Gebühr, und "
+        "bekomme ich die neuen Unterlagen per Post oder per E-Mail? Viele Grüße, Anna Schmidt"
+    )
+    receipt = (
+        "Guten Tag,\n\nfolgende Anfrage haben wir am 02.03.2026 entgegengenommen:\n\n"
+        f"Name: Anna Schmidt\nE-Mail: anna.schmidt@mailbox.example\nNachricht: {inquiry}\n\n"
+        "Ihr Service-Team"
+    )
+    sent = ("Tarifwechsel", inquiry, "Anna Schmidt", "anna.schmidt@mailbox.example")
+    echoed = classify(message("Kontaktformular", receipt), VOCABULARY, 3600, sent)
+    assert echoed.label != HUMAN
+    assert says(echoed, "repeat the inquiry")
+    # Without knowing what was sent, the same text looks like a written answer.
+    assert classify(message("Kontaktformular", receipt), VOCABULARY, 3600).label == HUMAN
 
 
 def test_quoted_text_and_signature_do_not_make_a_deflection() -> None:
@@ -146,7 +218,7 @@ def test_german_out_of_office_without_headers() -> None:
 def test_auto_submitted_header_alone_is_automated_but_says_so() -> None:
     result = classify(message("Re: Tarif", "OK.", Auto_Submitted="auto-replied"), VOCABULARY, 2)
     assert result.label == AUTO_REPLY
-    assert "Auto-Submitted: auto-replied" in result.reasons
+    assert says(result, "Auto-Submitted: auto-replied")
 
 
 def test_deflection_to_the_hotline_but_an_answer_that_offers_a_call_is_human() -> None:
@@ -158,7 +230,7 @@ def test_deflection_to_the_hotline_but_an_answer_that_offers_a_call_is_human() -
         "Folgemonats.\nFür Details rufen Sie uns bitte unter 0800 123456 an.\n\nViele Grüße\nJana Wolff"
     )
     result = classify(message("AW: Tarif", answered), VOCABULARY, 3600)
-    assert result.label == HUMAN and "mentions another channel, but answers too" in result.reasons
+    assert result.label == HUMAN and says(result, "mentions another channel, but answers too")
 
 
 def test_marketing_needs_bulk_markers_and_is_never_a_reply() -> None:
@@ -180,13 +252,13 @@ def test_an_audit_vocabulary_replaces_the_shipped_one(tmp_path: Path) -> None:
     shipped = (Path(__file__).resolve().parents[1] / "probes/vocabulary/replies.toml").read_text()
     own.joinpath("replies.toml").write_text(shipped.replace('"abwesenheitsnotiz", ', '"hors du bureau", '))
     body = "Bonjour, je suis absent."
-    assert classify(message("Hors du bureau", body), VOCABULARY).label == HUMAN
+    assert classify(message("Hors du bureau", body), VOCABULARY).label == UNKNOWN
     assert classify(message("Hors du bureau", body), Vocabulary.load(tmp_path)).label == AUTO_REPLY
 
 
 def test_hostile_and_empty_messages_do_not_break_classification() -> None:
     result = classify(EmailMessage(), VOCABULARY)
-    assert result.label == HUMAN and result.reasons
+    assert result.label == UNKNOWN and result.reasons  # an empty message is nobody's answer
     broken = mail.parse(
         b"From: =?x-unknown?q?=FF?= <a@b.example>\r\nSubject: =?utf-8?b?!!!?=\r\n"
         b"Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x\r\n"

@@ -10,11 +10,11 @@ import pytest
 
 from servaudit.collect import collect
 from servaudit.config import Audit
-from servaudit.demo import demo_audit_toml
+from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
 from servaudit.engine import open_store, run
 from servaudit.report import write_report
 from servaudit.sandbox import Sandbox
-from tests.audit_fixtures import read_ground_truth
+from tests.audit_fixtures import FAST, read_ground_truth
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,9 @@ def form_audit(tmp_path: Path, sandbox: Sandbox, slugs: list[str], plus_addressi
     forms = [(form, sandbox.form_url(form.slug)) for form in sandbox.forms if form.slug in slugs]
     folder = tmp_path / "audit"
     folder.mkdir()
-    text = demo_audit_toml([], sandbox.smtp_port, str(tmp_path / "mail"), plus_addressing, forms=forms)
+    text = demo_audit_toml(
+        [], sandbox.smtp_port, str(tmp_path / "mail"), plus_addressing, MACHINE_SECONDS * FAST, forms=forms
+    )
     (folder / "audit.toml").write_text(text, encoding="utf-8")
     return Audit.load(folder)
 

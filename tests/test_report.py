@@ -62,7 +62,7 @@ def test_hostile_reply_is_shown_as_text_and_never_as_markup(
     [inquiry] = open_store(audit).inquiries()
     mailbox.Maildir(tmp_path / "mail").add(hostile_reply(inquiry.message_id or ""))
     summary = collect(audit)
-    assert summary.matched == 1
+    assert summary.totals.matched == 1
     write_report(audit, tmp_path / "report")
 
     for page in [tmp_path / "report/index.html", *sorted((tmp_path / "report/companies").glob("*.html"))]:

@@ -15,11 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from servaudit.chat.transcript import TranscriptMessage
-from servaudit.classify import BOT, DEFLECTION, HUMAN, SYSTEM, Phrases, Vocabulary, fold
+from servaudit.classify import Phrases, Vocabulary, fold
+from servaudit.labels import BOT, DEFLECTION, HUMAN, SYSTEM, UNKNOWN
 from servaudit.resources import load_toml
-
-UNKNOWN = "unknown"
-"""The label of a chat message the probe could not attribute: a consultant decides."""
 
 
 @dataclass(frozen=True)

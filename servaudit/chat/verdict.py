@@ -16,7 +16,8 @@ from typing import Any
 
 from servaudit.chat.judge import ChatVocabulary, asks_for_human, deflects, demands_data, discloses
 from servaudit.chat.transcript import TranscriptMessage, summarise
-from servaudit.classify import BOT, DEFLECTION, HUMAN, fold
+from servaudit.classify import fold
+from servaudit.labels import BOT, DEFLECTION, HUMAN
 
 HUMAN_OUTCOME, REDIRECTED, BOT_ONLY, NO_ANSWER, UNATTRIBUTED = (
     "human",

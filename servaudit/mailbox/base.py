@@ -22,6 +22,8 @@ class IncomingMail:
     source: str
     raw: bytes
     arrived_at: datetime
+    resolution: float = 0.0
+    """Seconds the server's time is uncertain by; ``arrived_at`` is then the middle of that span."""
 
 
 Cursor = dict[str, Any]

@@ -7,7 +7,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal, get_args
 
@@ -246,11 +246,17 @@ class ImapReader:
             if raw is None:
                 continue  # expunged since the search
             self.bodies_downloaded += 1
-            mail = IncomingMail(self._source(uidvalidity, uid), raw, _as_utc(data[b"INTERNALDATE"]))
+            # INTERNALDATE is truncated to the second: the middle of that second is unbiased.
+            arrived = _as_utc(data[b"INTERNALDATE"]) + timedelta(seconds=INTERNALDATE_RESOLUTION / 2)
+            mail = IncomingMail(self._source(uidvalidity, uid), raw, arrived, INTERNALDATE_RESOLUTION)
             yield mail, {"uidvalidity": uidvalidity, "last_uid": uid}
 
     def _source(self, uidvalidity: int, uid: int) -> str:
         return f"imap:{self.folder}:{uidvalidity}:{uid}"
+
+
+INTERNALDATE_RESOLUTION = 1.0
+"""IMAP's INTERNALDATE (RFC 3501) has whole seconds."""
 
 
 def _resume_after(cursor: Cursor, uidvalidity: int) -> int:

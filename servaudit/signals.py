@@ -1,0 +1,287 @@
+"""What one reply says, read once: decoded headers, the author's own new text, its language.
+
+The classifier, the quality scorer and the acknowledgement reader all read a
+message through one ``Signals`` object, so the message is decoded and split
+once. servaudit knows what it sent, so text that only echoes the inquiry (a
+receipt that repeats the customer's message, a form mailer listing the
+submitted fields) is removed before anything counts as the author's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from mailparser_reply import EmailReplyParser
+
+from servaudit import message as mail
+from servaudit.vocabulary import Phrases, Vocabulary, fold, is_noreply
+
+FAST_SECONDS = 60.0
+"""No person reads an inquiry, writes an answer and sends it this fast."""
+MAX_TEXT = 200_000
+"""Characters of a body that are read: enough for any written answer, bounded for a 5 MB one."""
+
+_SIGNATURE_CONTACT = re.compile(r"^\s*(tel|telefon|phone|hotline|fax|mobil|web|www|e-?mail)\b[^:\n]*:", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+WORD = re.compile(r"[\w€£$%]+(?:[-'’.,/][\w]+)*", re.UNICODE)
+PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d ()/-]{6,}\d(?![\w.])")
+_REPLY_SUBJECT = re.compile(r"^\s*(re|aw|antw|wg|sv|fw|fwd)\s*(\[\d+\])?\s*:")
+_FIELD_LINE = re.compile(r"^\s*[\w\- ./()]{1,40}:\s*(.*)$")
+# "Jana Keller <jana@shop.example> added the comment:": who wrote what follows, not what was written.
+_ATTRIBUTION = re.compile(r"^(?=.{0,160}$).*[\w.+-]+@[\w-]+\.[\w.-]+.*:\s*$")
+_LEADING_SIGNATURE = re.compile(r"\A\s*-- ?\n.*?\n\s*\n", re.S)
+_TICKET_TAG = re.compile(r"\[[^\]\n]{0,40}\d[^\]\n]{0,20}\]|(?<![\w&])#\s?\d{3,}\b")
+_PARSER = EmailReplyParser(languages=["de", "en"])
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def words_of(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def _norm(text: str) -> str:
+    """Words only, lower case: how echoed text is compared with what was sent."""
+    return " ".join(w.lower() for w in WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class ReplyParts:
+    """A reply's text split the way a reader sees it."""
+
+    new_text: str
+    """What the author wrote now, without quote, signature and legal footer."""
+    signature: str
+    """The closing formula and what follows it (name, role, contact data), quote removed."""
+    quoted: bool
+    """Whether the reply quotes an earlier message."""
+
+
+def split_reply(body: str, vocabulary: Vocabulary) -> ReplyParts:
+    """Separate new text, signature and quote (mail-parser-reply, with servaudit's closings as a fallback).
+
+    Top-posted replies keep what stands above the quote; a reply written below the quote
+    (bottom-posting, as mutt and many Unix clients do) keeps what stands below it.
+    """
+    try:
+        parsed = _PARSER.read(body)
+        first = parsed.replies[0] if parsed.replies else None
+        text, signature = (first.body, first.signatures or "") if first else (body, "")
+        quoted = len(parsed.replies) > 1
+    except Exception:  # a reply parser must never stop a collect; fall back to the plain rules
+        text, signature, quoted = body, "", False
+    own = mail.new_text(text)
+    quoted = quoted or own != text.strip()
+    if len(WORD.findall(own)) < 3:
+        # Bottom-posted below the quote, or written under a signature put on top (mutt's sig_on_top).
+        for other in (mail.text_below_quote(body), mail.new_text(_LEADING_SIGNATURE.sub("", body, count=1))):
+            if len(WORD.findall(other)) >= 3:
+                own, signature, quoted = other, "", True
+                break
+    lines = own.splitlines()
+    for index, line in enumerate(lines):
+        bare = line.strip().lower().rstrip(",")
+        if bare in vocabulary.closings or bare + "," in vocabulary.closings:
+            signature = "\n".join(lines[index:]) + ("\n" + signature if signature else "")
+            lines = lines[:index]
+            break
+    written = "\n".join(line for line in lines if not _SIGNATURE_CONTACT.match(line))
+    return ReplyParts(written.strip(), signature.strip(), quoted)
+
+
+def after_relay(text: str, relayed: Phrases) -> str:
+    """The agent's words a helpdesk relays: what follows the line that announces them."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if fold(line) in relayed:
+            rest = "\n".join(lines[index + 1 :]).strip()
+            return rest or text
+    return text
+
+
+def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
+    """``text`` without lines and sentences that repeat what was sent, and without template lines.
+
+    ``sent`` is everything the inquiry put into the company's hands (its
+    subject, text and the form's field values), normalised by ``_norm`` and
+    padded with spaces so that only whole words match. A
+    line counts as an echo when its words (three or more) stand in what was
+    sent, or when it is a ``Label: value`` line whose value was sent.
+    Returns the remaining text and how many lines or sentences were removed.
+    """
+    kept: list[str] = []
+    removed = 0
+    for line in text.splitlines():
+        norm = _norm(line)
+        field_line = _FIELD_LINE.match(line)
+        value = _norm(field_line.group(1)) if field_line else ""
+        if (
+            _ATTRIBUTION.match(line)
+            or (len(norm.split()) >= 3 and f" {norm} " in sent)
+            or (value and f" {value} " in sent)
+            or (norm and fold(line) in template)
+        ):
+            removed += 1
+            continue
+        pieces = sentences(line)
+        own = [s for s in pieces if not (len(_norm(s).split()) >= 4 and f" {_norm(s)} " in sent)]
+        removed += len(pieces) - len(own)
+        kept.append(" ".join(own) if len(own) != len(pieces) else line)
+    return "\n".join(kept).strip(), removed
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(Path(MODEL_DIR) / MODEL_FILE, norm_probs=True)
+    identifier.set_languages(["de", "en"])
+    return identifier
+
+
+def detect_language(text: str, fallback: str) -> str:
+    """``de`` or ``en`` by py3langid's n-gram model; ``fallback`` (the scenario's) for a few words."""
+    if len(WORD.findall(text)) < 4:
+        return fallback
+    language, probability = _identifier().classify(text[:5000])
+    return str(language) if probability >= 0.8 else fallback
+
+
+@dataclass
+class Signals:
+    """Everything the classifier (and the quality scorer) reads from one message, decoded once."""
+
+    message: Message
+    vocabulary: Vocabulary
+    seconds_after_inquiry: float | None = None
+    sent: tuple[str, ...] = ()
+    """What the inquiry sent (subject, text, form values): echoed text is not the author's."""
+    language_hint: str = "de"
+    """The scenario's language: used when the reply is too short to tell."""
+    fast_seconds: float = FAST_SECONDS
+    """Below this delay a reply counts as a machine's (the audit's ``machine_seconds``)."""
+    _sent_norm: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        sent = [_norm(s) for s in self.sent if s and s.strip()]
+        self._sent_norm = f" {' | '.join(sent)} " if sent else ""
+
+    @cached_property
+    def subject(self) -> str:
+        return fold(mail.header(self.message, "Subject"))[:2000]
+
+    @cached_property
+    def own_subject(self) -> str:
+        """The subject without the inquiry's own subject, which replies repeat: only the rest is theirs."""
+        subject = self.subject
+        for sent in self.sent[:1]:
+            if sent.strip():
+                subject = subject.replace(fold(sent), " ")
+        return subject
+
+    @cached_property
+    def ticket_tag(self) -> str | None:
+        """A ticket reference in the subject (``[support-1]``, ``[Acme #17]``, ``#123456``)."""
+        found = _TICKET_TAG.search(mail.header(self.message, "Subject"))
+        return found.group(0) if found else None
+
+    @cached_property
+    def sender(self) -> str:
+        return mail.sender(self.message)
+
+    @cached_property
+    def body(self) -> str:
+        return mail.body_text(self.message)[:MAX_TEXT]
+
+    @cached_property
+    def written(self) -> ReplyParts:
+        """The reply split into new text, signature and quote, before echoed text is removed."""
+        return split_reply(self.body, self.vocabulary)
+
+    @cached_property
+    def _own(self) -> tuple[str, int]:
+        text = after_relay(self.written.new_text, self.vocabulary.relayed_answer)
+        return strip_echo(text, self._sent_norm, self.vocabulary.template_lines)
+
+    @cached_property
+    def unechoed_body(self) -> str:
+        """The whole text (footers included) without what repeats the inquiry: what promotions are read in."""
+        return strip_echo(self.body, self._sent_norm, self.vocabulary.template_lines)[0]
+
+    @cached_property
+    def parts(self) -> ReplyParts:
+        """The author's own text: echo of the inquiry and helpdesk template lines removed."""
+        return ReplyParts(self._own[0], self.written.signature, self.written.quoted)
+
+    @property
+    def echoed(self) -> int:
+        """Lines or sentences removed as an echo of the inquiry or a template line."""
+        return self._own[1]
+
+    @cached_property
+    def text(self) -> str:
+        """The new text, folded for phrase matching."""
+        return fold(self.parts.new_text)
+
+    @cached_property
+    def language(self) -> str:
+        return detect_language(self.parts.new_text or self.body, self.language_hint)
+
+    @cached_property
+    def noreply(self) -> bool:
+        return is_noreply(self.sender, self.vocabulary)
+
+    @cached_property
+    def threaded(self) -> bool:
+        """Threaded to an earlier message or titled as an answer."""
+        return bool(mail.referenced_ids(self.message)) or bool(_REPLY_SUBJECT.match(self.subject))
+
+    @property
+    def is_reply(self) -> bool:
+        return self.threaded
+
+    @cached_property
+    def fast(self) -> bool:
+        return self.seconds_after_inquiry is not None and 0 <= self.seconds_after_inquiry < self.fast_seconds
+
+    @cached_property
+    def redirects(self) -> list[str]:
+        """Sentences of the new text that send the customer to another channel (phone, branch, form, FAQ)."""
+        v = self.vocabulary
+        found = []
+        for sentence in sentences(self.parts.new_text):
+            folded = fold(sentence)
+            channel = folded in v.channels or bool(PHONE.search(sentence))
+            if channel and (folded in v.requests or folded in v.deflection_body):
+                found.append(sentence)
+        return found
+
+    def substance(self, *formulas: Phrases) -> tuple[int, int]:
+        """(sentences, words) of the new text that are not courtesy, a redirect or one of ``formulas``."""
+        count = words = 0
+        redirects = set(self.redirects)
+        for sentence in sentences(self.parts.new_text):
+            folded = fold(sentence)
+            if (
+                sentence in redirects
+                or folded in self.vocabulary.courtesy
+                or any(folded in f for f in formulas)
+            ):
+                continue
+            found = len(WORD.findall(sentence))
+            if found >= 3:
+                count += 1
+                words += found
+        return count, words
+
+    @cached_property
+    def own_words(self) -> int:
+        """All words of the author's own text, formulas included: a short answer's size."""
+        return len(WORD.findall(self.parts.new_text))
