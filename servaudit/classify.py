@@ -266,7 +266,8 @@ def classify_signals(s: Signals) -> Classification:
         return decide(machine_label, why, *sends)
     if strong_machine:
         first = strong_machine[0]
-        if deflection or not answers:
+        # Only a reply that answers in the thread and quotes the inquiry is clearly a person's.
+        if deflection or not answers or not (s.threaded and s.parts.quoted):
             return decide(machine_label, f"automated ({first.signal.id}: {first.seen}); {what}", *sends)
         return decide(
             UNKNOWN,

@@ -157,7 +157,7 @@ def html_to_text(html: str) -> str:
 
 
 _QUOTE_HEADER = re.compile(
-    r"^(\s*(am|on)\s.+(schrieb|wrote)[^\n]*:\s*$"
+    r"^([^\n>]{0,200}\b(schrieb|wrote)\b[^\n]*:\s*$"
     r"|\s*-{2,}\s*(original message|ursprüngliche nachricht)\s*-{2,}"
     r"|\s*(von|from):\s.+$)",
     re.IGNORECASE | re.MULTILINE,

@@ -67,12 +67,14 @@ class LocalMta:
                 break
             except OSError:
                 time.sleep(0.2)
+        # OpenSMTPD's queue (/var/spool/smtpd) outlives the daemon: drop what an earlier run left there.
+        subprocess.run(["smtpctl", "remove", "all"], capture_output=True)
         return self
 
     def set_forward(self, command: str) -> None:
         """Make ~/.forward pipe every delivery into ``command`` (a shell script we write)."""
         script = self.home / "respond.sh"
-        script.write_text(f"#!/bin/sh\nexec {command}\n", encoding="utf-8")
+        script.write_text(f"#!/bin/sh\nexec timeout 30 {command}\n", encoding="utf-8")
         script.chmod(0o755)
         forward = self.home / ".forward"
         forward.write_text(f'"|{script}"\n', encoding="utf-8")
@@ -103,5 +105,5 @@ class LocalMta:
         self.daemon.wait(10)
         self.log.close()
         self.controller.stop()
-        subprocess.run(["userdel", self.user], capture_output=True)
+        subprocess.run(["userdel", "-f", self.user], capture_output=True)
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -83,3 +83,17 @@ def wait_port(port: int, timeout: float = 20) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"aiosmtpd did not start on port {port}")
+
+
+AGENT_DELAY = 120.0
+"""Seconds the simulated agents wait after the last inquiry before they answer: longer than
+servaudit's fast-arrival threshold (60 s), so no agent-triggered mail arrives implausibly fast.
+Real agents take hours; the measured seconds are honest but short."""
+
+
+def wait_for_agents(sent_at: dict[str, float], delay: float = AGENT_DELAY) -> None:
+    """Sleep until ``delay`` seconds have passed since the last inquiry was sent."""
+    remaining = max(sent_at.values()) + delay - time.time()
+    if remaining > 0:
+        print(f"agents answer in {remaining:.0f} s")
+        time.sleep(remaining)

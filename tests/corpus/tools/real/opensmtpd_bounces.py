@@ -104,6 +104,8 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
+        # OpenSMTPD's queue (/var/spool/smtpd) outlives the daemon: drop what an earlier run left there.
+        subprocess.run(["smtpctl", "remove", "all"], capture_output=True)
         for sender, rcpt, subject, body in SENDS:
             message = inquiry(sender, rcpt, subject, body)
             with smtplib.SMTP("127.0.0.1", listen) as client:

@@ -37,7 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import Outbox, free_port, write_manifest  # noqa: E402
+from common import Outbox, free_port, wait_for_agents, write_manifest  # noqa: E402
 from scenarios import ALL, Scenario  # noqa: E402
 
 REPO = HERE.parents[3]
@@ -205,7 +205,8 @@ def main() -> None:
     )
     templates = ", ".join(f"{perl_str(k)} => {perl_str(v)}" for k, v in GERMAN_TEMPLATES.items())
     queues = "\n".join(
-        "\t".join([lang, q["name"], q["address"], q["tag"], *q["agent"]]) for lang, q in QUEUES.items()
+        "\t".join([lang, str(q["name"]), str(q["address"]), str(q["tag"]), *map(str, q["agent"])])
+        for lang, q in QUEUES.items()
     )
     setup = SETUP_PL.replace("%TEMPLATES%", templates).replace("%QUEUES%", queues)
     (tmp / "setup.pl").write_text(setup, encoding="utf-8")
@@ -292,7 +293,7 @@ def run(env: dict, outbox: Outbox, out: Path) -> None:
                 "--url",
                 env["RTSERVER"] + "/",
                 "--queue",
-                queue["name"],
+                str(queue["name"]),
                 "--action",
                 "correspond",
             ],
@@ -303,7 +304,7 @@ def run(env: dict, outbox: Outbox, out: Path) -> None:
         ack = message_from_bytes(record(sc, "acknowledgement", "autoreply"))
         tickets[sc.key] = ack["X-RT-Ticket"].rsplit("#", 1)[1].strip()
 
-    time.sleep(2)  # the agents read the queue a little later
+    wait_for_agents(sent_at)
     for sc in ALL:
         if sc.answer is None:
             continue
@@ -347,9 +348,13 @@ NOTES = (
     "subjects 'Eingangsbestätigung: ...' and 'Erledigt: ...'); the correspondence template is RT's stock one. "
     "autoreply-* = AutoReply on ticket creation (echoes the inquiry); human-*/deflect-* = agent correspondence typed by us "
     "(RT adds Precedence: bulk and 'Name via RT' senders even to these); resolved-* = RT's status notice on "
-    "status=resolved without agent text (auto_reply). RT's default Precedence (bulk) and no $DefaultMailPrecedence change. "
+    "status=resolved without agent text (auto_reply). $DefaultMailPrecedence left at its default (bulk). "
     "Mail captured from sendmailpipe by a stand-in sendmail that stores the piped bytes unchanged (no MTA headers). "
-    "seconds measured on this machine; agents answered seconds later, not realistic response times."
+    "seconds are measured on this machine; the agents answered (and closed/resolved) 120 s after the last "
+    "inquiry was sent, past servaudit's 60 s fast-arrival threshold, so agent-triggered mails show 2-5 minutes, "
+    "not the hours real agents take. One agent account per language posted all answers (German: "
+    "Jana Keller, English: Emily Carter), so the sender name can differ from the colleague who signs the text "
+    "(a shared account)."
 )
 
 

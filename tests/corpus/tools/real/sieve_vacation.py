@@ -2,7 +2,7 @@
 """Vacation auto-replies and rejections from Dovecot Pigeonhole Sieve, run on loopback (as root).
 
 Each simulated company mailbox gets a home directory with an active Sieve
-script (vacation or reject). Every inquiry is delivered with Debian's
+script (vacation, reject or an enotify mailto notification). Every inquiry is delivered with Debian's
 dovecot-lda (run as an unprivileged user, standalone config in a temp dir,
 no Dovecot daemon needed); Pigeonhole sends its responses through
 ``submission_host`` to an aiosmtpd server on 127.0.0.1, which records the raw
@@ -79,6 +79,8 @@ EN_RETURN = ("Returning a product after 30 days", "Hello,\n\nI bought a kettle f
 EN_CONTRACT = ("Question about my contract", "Hello,\n\ncan I upgrade my broadband plan before my current contract ends?\n\nThanks,\nOliver Bennett\n")
 EN_INVOICE = ("Charged twice for one invoice", "Dear Sir or Madam,\n\nmy invoice from 3 November was charged to my card twice. Could you refund\nthe second payment, please?\n\nBest regards,\nOliver Bennett\n")
 EN_HOURS = ("Opening hours over the holidays", "Hi,\n\nare your stores open between Christmas and New Year? I'd like to pick up an order.\n\nCheers,\nOliver Bennett\n")
+DE_GIFT = ("Gutschein einlösen", "Hallo,\n\nkann ich einen Geschenkgutschein auch im Onlineshop einlösen oder nur in der Filiale?\n\nViele Grüße\nAnna Schmidt\n")
+EN_GIFT = ("Gift card online?", "Hi,\n\ncan I use a gift card in your online shop, or only in stores?\n\nThanks,\nOliver Bennett\n")
 EN_WARRANTY = ("Warranty claim for my kettle", "Hello,\n\nthe kettle I bought in March stopped working. How do I make a warranty claim?\n\nRegards,\nOliver Bennett\n")
 
 
@@ -99,6 +101,15 @@ def vacation_echo(reason: str, subject_prefix: str) -> str:
         'require ["vacation", "variables"];\n'
         'if header :matches "subject" "*" { set "s" "${1}"; }\n'
         f'vacation :days 1 :subject "{subject_prefix}${{s}}" text:\n{reason}\n.\n;\n'
+    )
+
+
+def notify_sender(message: str, *, importance: str = "3") -> str:
+    """An RFC 5435 enotify "mailto" notification addressed to the inquiry's sender."""
+    return (
+        'require ["enotify", "variables"];\n'
+        'if address :matches "from" "*" { set "sender" "${1}"; }\n'
+        f'notify :importance "{importance}" :message "{message}" "mailto:${{sender}}";\n'
     )
 
 
@@ -198,6 +209,14 @@ CASES = [
     Case("noreply-en-01", "auto_reply", "en", "no-reply@harbour-bank.example", vacation(
         "This mailbox is not monitored and replies are not read.\n\nTo contact us, please use the secure messaging service in online banking or\nour contact form at https://www.harbour-bank.example/contact.\n\nHarbour Bank",
         subject="This mailbox is not monitored"), *EN_INVOICE),
+    Case("notify-de-01", "acknowledgement", "de", "anfragen@merkur-versand.example", notify_sender(
+        "Merkur Versand: Ihre Anfrage ist eingegangen und wird innerhalb von 48 Stunden beantwortet."), *DE_GIFT),
+    Case("notify-en-01", "acknowledgement", "en", "enquiries@northgate-motors.example", notify_sender(
+        "Northgate Motors: we have received your enquiry and will reply within two working days."), *EN_GIFT),
+    Case("notify-de-02", "auto_reply", "de", "presse@stadtwerke-lindenau.example", notify_sender(
+        "Dieses Postfach wird nicht gelesen. Bitte nutzen Sie www.stadtwerke-lindenau.example/kontakt", importance="1"), *DE_APPOINT),
+    Case("notify-en-02", "auto_reply", "en", "media@harbour-bank.example", notify_sender(
+        "This mailbox is not monitored. Please use www.harbour-bank.example/contact", importance="1"), *EN_CONTRACT),
     Case("reject-de-01", "bounce", "de", "info@alpenblick-reisen.example", reject(
         "Diese Adresse nimmt keine E-Mails mehr an. Bitte nutzen Sie info@alpenblick.example."), *DE_APPOINT),
     Case("reject-en-01", "bounce", "en", "sales@northgate-motors.example", reject(
@@ -264,7 +283,9 @@ def main() -> int:
             "captured from Pigeonhole's SMTP submission to a loopback aiosmtpd. ack-* are vacation "
             "rules used as company-wide receipt confirmations; noreply-* are 'mailbox not monitored' "
             "vacation rules (a machine refusal, so auto_reply). reject-* are Sieve reject "
-            "(RFC 5429) rejections; ereject is not offered by this Pigeonhole build."
+            "(RFC 5429) rejections; ereject is not offered by this Pigeonhole build. notify-* are Sieve "
+            "enotify (RFC 5435/5436) mailto notifications that our scripts address to the inquiry's sender "
+            "(message text ours, format Pigeonhole's)."
         ),
         entries=entries,
     )
