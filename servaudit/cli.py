@@ -423,7 +423,9 @@ def sandbox(
     if write_audit is not None:
         write_audit.mkdir(parents=True, exist_ok=True)
         target = write_audit / "audit.toml"
-        target.write_text(sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale), encoding="utf-8")
+        target.write_text(
+            sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale), encoding="utf-8"
+        )
         typer.echo(f"wrote {target}")
     typer.echo("Ctrl-C stops the sandbox.")
     serve_forever(box, lambda event: typer.echo(json.dumps(event, ensure_ascii=False)))
@@ -695,16 +697,8 @@ def grade(
             typer.echo(json.dumps({"inquiry": found.id, "replies": [r.as_dict() for r in rows]}, indent=2))
         elif rows:
             table = [
-                (
-                    r.position,
-                    r.arrived_at,
-                    r.sender,
-                    r.auto_label,
-                    r.manual_label or "",
-                    r.auto_score,
-                    "" if r.manual_score is None else r.manual_score,
-                    r.comment or "",
-                )
+                (r.position, r.arrived_at, r.sender, r.auto_label, r.manual_label or "", r.auto_score,
+                 "" if r.manual_score is None else r.manual_score, r.comment or "")
                 for r in rows
             ]
             headers = ["#", "arrived", "from", "class", "manual class", "score", "manual score", "comment"]
@@ -717,11 +711,8 @@ def grade(
     if as_json:
         typer.echo(json.dumps({"inquiry": found.id, "reply": graded.as_dict()}, indent=2))
         return
-    manual = (
-        "cleared"
-        if clear
-        else f"class {graded.manual_label}"
-        + (f", score {graded.manual_score}" if graded.manual_score is not None else "")
+    manual = "cleared" if clear else f"class {graded.manual_label}" + (
+        f", score {graded.manual_score}" if graded.manual_score is not None else ""
     )
     typer.echo(
         f"{found.id} reply {graded.position}: {manual} (automatic: class {graded.auto_label}, "

@@ -19,9 +19,10 @@ from servaudit.browser import open_browser
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import Outcome, ProbeContext
 from servaudit.chat.transcript import reply_rows
-from servaudit.classify import HUMAN_WRITTEN, Vocabulary
+from servaudit.classify import Vocabulary
 from servaudit.config import Audit
 from servaudit.errors import InfrastructureError, UsageError
+from servaudit.labels import HUMAN_WRITTEN
 from servaudit.plan import Inquiry, due, planned
 from servaudit.quality import score_quality
 from servaudit.store import PENDING, RUN_JUDGED, Store, sqlite_path

@@ -88,17 +88,7 @@ def test_demo_runs_the_whole_audit_and_measures_true_response_times(tmp_path: Pa
 
 def test_every_command_teaches_with_an_example() -> None:
     for command in (
-        "init",
-        "check",
-        "run",
-        "collect",
-        "status",
-        "report",
-        "gate",
-        "sandbox",
-        "demo",
-        "grade",
-        "classify",
+        "init", "check", "run", "collect", "status", "report", "gate", "sandbox", "demo", "grade", "classify",
         "discover",
     ):
         done = servaudit(command, "--help")

@@ -63,7 +63,9 @@ def reply(subject: str, sender: str = "agent@nordwind.example", **headers: str) 
 
 
 def test_thread_headers_decide_first() -> None:
-    found = match(reply("anything", In_Reply_To="<t2@mailbox.example>"), SENT + timedelta(hours=1), INDEX)
+    found = match(
+        reply("anything", In_Reply_To="<t2@mailbox.example>"), SENT + timedelta(hours=1), INDEX
+    )
     assert found is not None and (found.inquiry_id, found.method) == ("nordwind.email.umzug.w1", THREAD)
 
 
