@@ -15,14 +15,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from servaudit import message as mail
 from servaudit.browser import open_browser
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import Outcome, ProbeContext
 from servaudit.chat.transcript import reply_rows
+from servaudit.classify import Vocabulary
 from servaudit.config import Audit
 from servaudit.earlier_sends import earlier_sends, journal_leftovers
 from servaudit.errors import InfrastructureError, UsageError
+from servaudit.labels import HUMAN_WRITTEN
 from servaudit.plan import Inquiry, due, planned
+from servaudit.quality import score_quality
 from servaudit.store import PENDING, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4
@@ -171,15 +175,18 @@ async def _send_one(
     ]
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
     if outcome.transcript:
-        _store_transcript(store, inquiry, outcome)
+        _store_transcript(audit, store, inquiry, outcome)
     summary.outcomes[state] += 1
     if on_progress:
         on_progress(inquiry, state, outcome.detail)
     return outcome.detail if outcome.infrastructure_failed else None
 
 
-def _store_transcript(store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
-    """A chat's answers become reply rows, matched and classified: metrics count them like e-mails."""
+def _store_transcript(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
+    """A chat's answers become reply rows, matched, classified and scored: metrics count them like e-mails."""
+    record = next((r for r in store.inquiries() if r.id == inquiry.id), None)
+    vocabulary = Vocabulary.load(audit.folder)
+    sent = tuple(m.text for m in outcome.transcript if m.author == "visitor")
     with store.transaction():
         for row in reply_rows(inquiry.id, outcome.transcript):
             stored = store.add_message(row.source, row.raw, row.arrived_at, None, row.from_name, None)
@@ -187,6 +194,10 @@ def _store_transcript(store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
                 store.set_match(stored, inquiry.id, inquiry.channel)
                 store.set_classification(stored, row.label, list(row.reasons))
                 store.set_decided(stored, RUN_JUDGED)
+                if row.label in HUMAN_WRITTEN:
+                    # A person's chat answer is graded against the scenario's facts like an e-mail's.
+                    parsed = mail.parse(row.raw)
+                    score_quality(audit, store, stored, parsed, row.label, record, None, vocabulary, sent)
 
 
 def _sha256(path: Path) -> str:

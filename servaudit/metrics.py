@@ -313,6 +313,8 @@ class Figures:
     median_chat_messages: float | None = None
     mean_chat_messages: float | None = None
     chat_online: dict[str, Any] = field(default_factory=dict)
+    chat_bot: dict[str, Any] = field(default_factory=dict)
+    """The way to a human behind a bot, over the chats with a transcript (see chat_bot_path)."""
     """Chat attempts that found the widget online: count, of (attempts whose page loaded),
     share, low, high."""
 
@@ -436,6 +438,7 @@ def figures(
         median_chat_messages=median(c.messages for c in chats),
         mean_chat_messages=mean(c.messages for c in chats),
         chat_online=chat_online(facts),
+        chat_bot=chat_bot_path(chats),
     )
 
 
@@ -497,7 +500,7 @@ def part_of(count: int, of: int) -> dict[str, Any]:
 # -- chat ------------------------------------------------------------------------------
 
 FIVE_MINUTES = 5 * 60.0
-CHAT_ONLINE = frozenset({"prechat_required", "bot_only", "human", "no_answer", "redirected"})
+CHAT_ONLINE = frozenset({"prechat_required", "bot_only", "human", "no_answer", "redirected", "unattributed"})
 """Chat outcome words of a widget that took (or asked to take) the visitor's message: online."""
 CHAT_NOT_ONLINE = frozenset({"offline", "no_widget"})
 """The widget said it is offline, or was not on the page at that moment (some hide outside hours).
@@ -515,6 +518,32 @@ class ChatObservation:
     messages: int
     waited_seconds: float | None = None
     """How long the probe waited for a human answer (the company's chat wait_seconds)."""
+    bot_took_part: bool = False
+    bot_disclosed: bool = False
+    disclosure_turn: int | None = None
+    human_after_turns: int | None = None
+    """Visitor messages sent before the first person's answer (None: no person answered)."""
+    human_after_seconds: float | None = None
+    asked_for_human: bool = False
+    bot_loops: int = 0
+    data_before_help: tuple[str, ...] = ()
+    """Personal data demanded before any help (customer number, date of birth …)."""
+
+
+def chat_bot_path(chats: Sequence[ChatObservation]) -> dict[str, Any]:
+    """The way to a human behind a bot (AI Act Art. 50 disclosure, hand-over, loops, data demands)."""
+    bots = [c for c in chats if c.bot_took_part]
+    handed = [c for c in bots if c.human_after_turns is not None]
+    return {
+        "bot_chats": part_of(len(bots), len(chats)),
+        "disclosed": part_of(sum(c.bot_disclosed for c in bots), len(bots)),
+        "reached_human": part_of(len(handed), len(bots)),
+        "median_to_human_turns": median(float(c.human_after_turns or 0) for c in handed),
+        "median_to_human_seconds": median(s for c in handed if (s := c.human_after_seconds) is not None),
+        "asked_for_human": part_of(sum(c.asked_for_human for c in chats), len(chats)),
+        "loops": part_of(sum(c.bot_loops > 0 for c in bots), len(bots)),
+        "data_before_help": part_of(sum(bool(c.data_before_help) for c in chats), len(chats)),
+    }
 
 
 def no_human_within(chat: ChatObservation, limit: float = FIVE_MINUTES) -> bool | None:

@@ -29,7 +29,7 @@ from servaudit import charts, report_folder
 from servaudit import message as mail
 from servaudit.acknowledgement import AcknowledgementReader
 from servaudit.businesshours import WEEKDAYS, BusinessWeek
-from servaudit.chat.transcript import read_messages, summarise
+from servaudit.chat.transcript import read_bot_path, read_messages, summarise
 from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, UNKNOWN, Signals, Vocabulary, fold
 from servaudit.config import CHANNEL_KEYS, Audit
 from servaudit.engine import open_store
@@ -174,6 +174,7 @@ class ReportBuilder:
                 continue
             try:
                 summary = summarise(read_messages(path))
+                path_data = read_bot_path(path)
             except ConfigError:
                 continue  # a damaged evidence file must not stop the report
             if summary.duration_seconds is None:
@@ -185,6 +186,14 @@ class ReportBuilder:
                 duration_seconds=summary.duration_seconds,
                 messages=summary.messages,
                 waited_seconds=chat.wait_seconds if chat else None,
+                bot_took_part=bool(path_data.get("bot_took_part")),
+                bot_disclosed=bool(path_data.get("disclosed")),
+                disclosure_turn=path_data.get("disclosure_turn"),
+                human_after_turns=path_data.get("human_after_turns"),
+                human_after_seconds=path_data.get("human_after_seconds"),
+                asked_for_human=bool(path_data.get("asked_for_human")),
+                bot_loops=int(path_data.get("bot_loops") or 0),
+                data_before_help=tuple(path_data.get("data_before_help") or ()),
             )
         return found
 

@@ -9,6 +9,7 @@ first human reply measured in the page against the sandbox's ground truth
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -272,3 +273,31 @@ def test_the_inquiry_reveals_no_audit(chats: ChatAudit) -> None:
     for record in chats.truth_for("kaiserhof", "chat_visitor") + chats.truth_for("sunnyside", "chat_visitor"):
         text = record["text"].lower()
         assert "audit" not in text and "servaudit" not in text and "test" not in text
+
+
+def test_outcome_detail_and_stored_replies_agree_for_every_sandbox_widget(chats: ChatAudit) -> None:
+    checked = 0
+    for inquiry in chats.inquiries.values():
+        if inquiry.state != "sent":
+            continue
+        labels = [m.label for m in chats.messages.get(inquiry.id, [])]
+        detail = inquiry.detail or ""
+        facts = chats.facts[inquiry.id]
+        assert (inquiry.outcome == "human") == ("human" in labels), (inquiry.company, labels)
+        if inquiry.outcome == "human":
+            found = re.search(r"first human reply after ([\d.]+) s", detail)
+            measured = facts.seconds_to(facts.first_human)
+            assert found is not None and measured is not None
+            assert abs(float(found.group(1)) - measured) <= 0.05, (detail, measured)
+        elif inquiry.outcome == "bot_only":
+            assert labels and set(labels) <= {"bot", "system"} and "only a bot answered" in detail
+        elif inquiry.outcome == "redirected":
+            assert "deflection" in labels and "human" not in labels
+        elif inquiry.outcome == "no_answer":
+            assert set(labels) <= {"system"} and "no answer within" in detail
+        else:
+            assert inquiry.outcome == "unattributed" and "unknown" in labels and "human" not in labels
+        [path] = chats.evidence_of(inquiry.company, "transcript")
+        assert json.loads(path.read_text())["outcome"] == inquiry.outcome
+        checked += 1
+    assert checked == len([c for c in CHAT_FLEET if c.behaviour not in ("offline", "no_widget")])

@@ -85,6 +85,7 @@ class ChatChannel:
             evidence=lambda name: context.evidence_path(inquiry, name),
             recipe=settings.recipe,
             dry_run=dry_run,
+            audit_folder=context.evidence_dir.parent,
         )
         result = await ChatSession(context.browser, plan, recipes).run()
         return Outcome(

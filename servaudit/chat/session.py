@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import re
 import secrets
@@ -26,6 +27,8 @@ from playwright.async_api import Error as PlaywrightError
 
 from servaudit.browser import visitor_user_agent
 from servaudit.channels.base import READY
+from servaudit.chat.attribution import ECHO_EARLY_MS, Block, attribute, block_from_event
+from servaudit.chat.judge import ChatVocabulary, after_bot, asks_for_human, chat_vocabulary, judge
 from servaudit.chat.recipe import GENERIC, Recipe
 from servaudit.chat.transcript import (
     TranscriptMessage,
@@ -33,6 +36,7 @@ from servaudit.chat.transcript import (
     save_transcript,
     summarise,
 )
+from servaudit.chat.verdict import Observation, Verdict, decide
 
 OBSERVER = (Path(__file__).parent / "observer.js").read_text(encoding="utf-8")
 LOOK_EVERY = 0.25
@@ -62,6 +66,8 @@ OPEN_SECONDS = 10.0
 """How long a clicked launcher (or a submitted pre-chat form) may take to show the chat."""
 ECHO_SECONDS = 5.0
 """How long our own message may take to show in the widget after pressing send."""
+BOT_QUIET_SECONDS = 3.0
+"""A bot silent this long after its message has finished its turn: the visitor may ask for a person."""
 SETTLE_SECONDS = 1.0
 """Quiet time after an answer before the next follow-up (agents often write in two parts)."""
 PAGE_TIMEOUT_MS = 30_000
@@ -86,6 +92,8 @@ class ChatPlan:
     settle_seconds: float = SETTLE_SECONDS
     dry_run: bool = False
     """Stop once the widget is open and ready for a message (``servaudit check``): nothing is typed."""
+    audit_folder: Path | None = None
+    """Where the audit's own vocabularies may override the shipped ones."""
 
 
 @dataclass
@@ -98,6 +106,7 @@ class ChatResult:
     evidence: list[tuple[str, Path, str]] = field(default_factory=list)
     """(kind, path, caption)"""
     infrastructure_failed: bool = False
+    verdict: Verdict | None = None
 
 
 def _hits(text: str, phrases: Sequence[str]) -> list[str]:
@@ -105,27 +114,16 @@ def _hits(text: str, phrases: Sequence[str]) -> list[str]:
     return [p for p in phrases if p.lower() in lowered]
 
 
-def author_of(side: str, text: str, recipe: Recipe) -> tuple[str, str, tuple[str, ...]]:
-    """(author, label, reasons) for a message the observer saw on ``side``."""
+def side_of(side: str, recipe: Recipe) -> tuple[str, tuple[str, ...]]:
+    """The author side a vendor recipe's markup gives an item, and why."""
     marked = f"marked as {side} by the {recipe.name} recipe"
-    if side == "visitor":
-        return "visitor", "", ()
-    if side == "system":
-        return "system", "system", (marked,)
-    automated = _hits(text, recipe.phrases.automated)
-    if side == "bot":
-        return "bot", "bot", (marked,)
-    if automated:
-        return "bot", "bot", (f"says {automated[0]!r}, an automatic message",)
-    reasons = [marked if side == "agent" else "not marked as visitor, bot or system: taken as the agent's"]
-    redirect = _hits(text, recipe.phrases.redirect)
-    if redirect:
-        return "human", "deflection", (*reasons, f"sends the customer elsewhere: {redirect[0]!r}")
-    return "human", "human", tuple(reasons)
-
-
-def _seconds(ms: int | None, start: int | None) -> str:
-    return "–" if ms is None or start is None else f"{(ms - start) / 1000:.1f} s"
+    if side in ("visitor", "bot", "system"):
+        return side, (marked,)
+    if side == "agent":
+        return "company", (marked,)
+    if recipe.messages.agent:
+        return "unattributed", (f"matches none of the {recipe.name} recipe's author markups",)
+    return "company", (f"not marked as the visitor's by the {recipe.name} recipe",)
 
 
 class ChatSession:
@@ -141,6 +139,20 @@ class ChatSession:
         self.result = ChatResult("not_sent", "", "")
         self.page: Page | None = None
         self.notes: list[str] = []
+        self.binding = ""
+        self.learning = False
+        """A widget no vendor recipe describes: sides are learned from what the probe typed."""
+        self.blocks: list[Block] = []
+        self.sent: list[tuple[str, int]] = []
+        """What the probe sent, with the page time it pressed send."""
+        self._learned: tuple[tuple[int, int], list[TranscriptMessage]] = ((-1, -1), [])
+        self._vocabulary: ChatVocabulary | None = None
+
+    @property
+    def vocabulary(self) -> ChatVocabulary:
+        if self._vocabulary is None:
+            self._vocabulary = chat_vocabulary(self.plan.audit_folder, self.recipe.phrases.automated)
+        return self._vocabulary
 
     # -- the observer's events -----------------------------------------------------------
 
@@ -151,15 +163,43 @@ class ChatSession:
 
     @property
     def messages(self) -> list[TranscriptMessage]:
+        if self.learning:
+            return self.learned_messages()
         return sorted(self._by_key.values(), key=lambda m: m.at_ms)
+
+    def learned_messages(self) -> list[TranscriptMessage]:
+        state = (len(self.blocks), len(self.sent))
+        if self._learned[0] != state:
+            found = []
+            for item in attribute(self.blocks, self.sent):
+                verdict = judge(item.side, item.text, item.reasons, self.vocabulary)
+                found.append(
+                    TranscriptMessage(
+                        verdict.author,  # type: ignore[arg-type]
+                        item.text,
+                        item.at_ms,
+                        item.name,
+                        verdict.label,
+                        verdict.reasons,
+                    )
+                )
+            self._learned = (state, after_bot(found, self.vocabulary))
+        return self._learned[1]
 
     def drain(self) -> None:
         """Turn the observer's new events (for the chosen recipe) into transcript messages."""
         for event in self.events[self._seen :]:
+            if event.get("kind") == "leaf":
+                block = block_from_event(event)
+                if block is not None:
+                    self.blocks.append(block)
+                continue
             if event.get("recipe") != self.recipe.name or not isinstance(event.get("at"), (int, float)):
                 continue
             text = str(event.get("text") or "")
-            author, label, reasons = author_of(str(event.get("side")), text, self.recipe)
+            side, why = side_of(str(event.get("side")), self.recipe)
+            judged = judge(side, text, why, self.vocabulary)
+            author, label, reasons = judged.author, judged.label, judged.reasons
             key = f"{event.get('frame')}|{event.get('id')}"
             old = self._by_key.get(key)
             # A bubble whose text changed (streamed, corrected) keeps the time it first appeared.
@@ -168,7 +208,7 @@ class ChatSession:
                 text,
                 old.at_ms if old else int(event["at"]),
                 event.get("name") or (old.name if old else None),
-                label or None,
+                label,
                 reasons,
             )
         self._seen = len(self.events)
@@ -265,7 +305,7 @@ class ChatSession:
             return  # a missing picture must not cost the chat's result
         self.result.evidence.append(("screenshot", path, caption))
 
-    def save(self) -> None:
+    def save(self, verdict: Verdict | None = None) -> None:
         if not self.messages:
             return
         path = self.plan.evidence("chat-transcript.json")
@@ -276,7 +316,10 @@ class ChatSession:
             {
                 "url": self.plan.url,
                 "recipe": self.recipe.name,
+                "attribution": "learned" if self.learning else "recipe",
                 "summary": summary.__dict__,
+                "outcome": verdict.outcome if verdict else None,
+                "bot_path": verdict.path.as_dict() if verdict else None,
             },
         )
         self.result.evidence.append(("transcript", path, f"chat transcript ({len(self.messages)} messages)"))
@@ -301,6 +344,7 @@ class ChatSession:
     async def _run(self, context: BrowserContext) -> ChatResult:
         # A random binding name: nothing fixed for a page to recognise us by.
         binding = "_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
+        self.binding = binding
         await context.expose_binding(binding, self._on_event)
         watched = [self.recipe] if self.plan.recipe else list(self.recipes.values())
         config = {"binding": binding, "recipes": [_observer_config(r) for r in watched]}
@@ -462,24 +506,42 @@ class ChatSession:
         if composer is None:
             return None
         single_line = await composer.evaluate("e => e.tagName === 'INPUT'")
-        await composer.fill(" ".join(text.split()) if single_line else text)
+        typed = " ".join(text.split()) if single_line else text
+        await composer.fill(typed)
         pressed: int = await composer.evaluate("() => Date.now()")
+        self.sent.append((typed, pressed))
         button = await self.visible(self.recipe.composer.send) if self.recipe.composer.send else None
         if button is not None:
             await button.click()
         else:
             await composer.press("Enter")
 
+        early = ECHO_EARLY_MS if self.learning else 50
+
         def echoed() -> bool:
-            return any(m.author == "visitor" and m.at_ms >= pressed - 50 for m in self.messages)
+            return any(m.author == "visitor" and m.at_ms >= pressed - early for m in self.messages)
 
         if await self.wait_until(echoed, ECHO_SECONDS):
-            return next(m.at_ms for m in self.messages if m.author == "visitor" and m.at_ms >= pressed - 50)
+            return next(
+                m.at_ms for m in self.messages if m.author == "visitor" and m.at_ms >= pressed - early
+            )
         value = await composer.evaluate("e => e.value !== undefined ? e.value : e.innerText")
         return pressed if not str(value).strip() else None
 
+    async def _arm(self) -> None:
+        """Start learning mode in every frame: what is on the page from now on is furniture."""
+        self.learning = True
+        self.notes.append("no vendor recipe: the widget's sides were learned from the probe's own message")
+        for frame in self.frames():
+            with contextlib.suppress(PlaywrightError):
+                await frame.evaluate(
+                    "n => { const f = window[n]; if (typeof f === 'function') f(); }", f"{self.binding}_arm"
+                )
+
     async def _chat(self) -> ChatResult:
         plan = self.plan
+        if self.recipe.name == GENERIC:
+            await self._arm()
         first = await self._send(plan.messages[0])
         if first is None:
             await self.screenshot("chat-2-unsure.png", "after pressing send")
@@ -490,7 +552,10 @@ class ChatSession:
         self.result.delivered_at = from_ms(first)
         last_sent = first
         for position, followup in enumerate((*plan.messages[1:], None)):
-            if not await self._await_answer(first, last_sent) or followup is None:
+            # A follow-up that asks for a person is the visitor's answer to a bot: it goes out
+            # once the bot has had its say, not only after a person answered.
+            to_bot = followup is not None and bool(asks_for_human(followup, self.vocabulary))
+            if not await self._await_answer(first, last_sent, to_bot) or followup is None:
                 break
             await self.wait_until(lambda: False, plan.settle_seconds)
             sent = await self._send(followup)
@@ -501,13 +566,25 @@ class ChatSession:
         await self.wait_until(lambda: False, plan.settle_seconds)
         return await self._finish()
 
-    async def _await_answer(self, first: int, since: int) -> bool:
-        """Wait up to the limit for a human answer to the message sent at ``since``."""
+    async def _await_answer(self, first: int, since: int, to_bot: bool = False) -> bool:
+        """Wait up to the limit for a human answer to the message sent at ``since``.
+
+        ``to_bot``: a bot's finished turn (no new message for BOT_QUIET_SECONDS) is enough.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.plan.wait_seconds
 
         def answered() -> bool:
             return any(m.at_ms >= since and m.label in ("human", "deflection") for m in self.messages)
+
+        def company_count() -> int:
+            return sum(1 for m in self.messages if m.at_ms >= since and m.author in ("bot", "human"))
+
+        def grew(seen: int) -> bool:
+            return answered() or company_count() > seen
+
+        def bot_replied() -> bool:
+            return to_bot and any(m.at_ms >= since and m.author == "bot" for m in self.messages)
 
         def first_reply() -> bool:
             return not self._shot_reply and any(
@@ -515,12 +592,22 @@ class ChatSession:
             )
 
         while True:
-            done = await self.wait_until(lambda: answered() or first_reply(), deadline - loop.time())
+            done = await self.wait_until(
+                lambda: answered() or first_reply() or bot_replied(), deadline - loop.time()
+            )
             if first_reply():
                 self._shot_reply = True
                 await self.screenshot("chat-2-first-reply.png", "first reply")
             if answered():
                 return True
+            if done and bot_replied():
+                more = await self.wait_until(
+                    functools.partial(grew, company_count()),
+                    min(BOT_QUIET_SECONDS, max(deadline - loop.time(), 0)),
+                )
+                if not more or answered():
+                    return True
+                continue
             if not done:
                 return False
 
@@ -529,32 +616,13 @@ class ChatSession:
     async def _finish(self) -> ChatResult:
         self.drain()
         await self.screenshot("chat-3-end.png", "end of the chat")
-        self.save()
-        start = self.result.delivered_at
-        start_ms = int(start.timestamp() * 1000) if start else None
-        after = [m for m in self.messages if start_ms is not None and m.at_ms >= start_ms]
-        human = [m for m in after if m.author == "human"]
-        bots = [m for m in after if m.author == "bot"]
-        summary = summarise(self.messages)
-        first_human = next((m for m in human if m.label == "human"), None)
-        if any(m.label == "deflection" for m in human):
-            outcome, what = "redirected", "the agent sent the customer to another channel"
-        elif first_human is not None:
-            outcome, what = "human", f"first human reply after {_seconds(first_human.at_ms, start_ms)}"
-        elif any(_hits(m.text, self.recipe.phrases.redirect) for m in bots):
-            outcome, what = "redirected", "the bot sent the customer to another channel; no human answered"
-        elif bots:
-            outcome, what = (
-                "bot_only",
-                f"only a bot answered (first after {_seconds(bots[0].at_ms, start_ms)})",
-            )
-        else:
-            outcome, what = "no_answer", f"no answer within {self.plan.wait_seconds:.0f} s"
-        duration = f"{summary.duration_seconds:.0f} s" if summary.duration_seconds is not None else "–"
-        parts = [what, f"{summary.messages} messages, chat lasted {duration}", *self.notes]
-        self.result.outcome = outcome
-        self.result.detail = "; ".join(parts)
-        self.result.transcript = tuple(self.messages)
+        messages = tuple(self.messages)
+        verdict = decide(Observation(messages, self.plan.wait_seconds, tuple(self.notes)), self.vocabulary)
+        self.save(verdict)
+        self.result.outcome = verdict.outcome
+        self.result.detail = verdict.detail
+        self.result.transcript = messages
+        self.result.verdict = verdict
         return self.result
 
 

@@ -19,10 +19,16 @@ from typing import Any, Literal
 
 from servaudit.errors import ConfigError
 
-Author = Literal["visitor", "bot", "human", "system"]
-AUTHORS: tuple[str, ...] = ("visitor", "bot", "human", "system")
+Author = Literal["visitor", "bot", "human", "system", "unattributed"]
+AUTHORS: tuple[str, ...] = ("visitor", "bot", "human", "system", "unattributed")
 FORMAT = 1
-AUTHOR_NAMES = {"visitor": "Visitor", "bot": "Chat bot", "human": "Agent", "system": "Chat"}
+AUTHOR_NAMES = {
+    "visitor": "Visitor",
+    "bot": "Chat bot",
+    "human": "Agent",
+    "system": "Chat",
+    "unattributed": "Unattributed",
+}
 
 
 def from_ms(ms: int) -> datetime:
@@ -38,7 +44,7 @@ class TranscriptMessage:
     name: str | None = None
     """The author's display name as the widget shows it."""
     label: str | None = None
-    """For the store: human, deflection, bot or system (None for the visitor)."""
+    """For the store: human, deflection, bot, system or unknown (None for the visitor)."""
     reasons: tuple[str, ...] = ()
 
     @property
@@ -113,6 +119,16 @@ def read_messages(path: Path) -> tuple[TranscriptMessage, ...]:
         raise ConfigError(f"{path}: not a readable chat transcript: {exc}") from None
 
 
+def read_bot_path(path: Path) -> dict[str, Any]:
+    """The verdict's way-to-a-human figures stored with the transcript ({} for older transcripts)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: not a readable chat transcript: {exc}") from None
+    found = data.get("bot_path") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 @dataclass(frozen=True)
 class TranscriptLine:
     """One line as the report shows it (templates only lay these out)."""
@@ -126,6 +142,8 @@ class TranscriptLine:
     offset: str
     """Time since the visitor's first message: "+0:12", "−0:03" for a greeting before it."""
     offset_seconds: float | None
+    reasons: tuple[str, ...] = ()
+    """Why the probe gave the message this author and label (the evidence a consultant checks)."""
 
 
 def _offset(ms: int, start: int | None) -> tuple[str, float | None]:
@@ -155,6 +173,7 @@ def load_transcript(path: Path) -> list[TranscriptLine]:
                 text=m.text,
                 offset=offset,
                 offset_seconds=seconds,
+                reasons=m.reasons,
             )
         )
     return lines
@@ -199,6 +218,6 @@ def reply_rows(inquiry_id: str, messages: tuple[TranscriptMessage, ...]) -> list
                 "",
             ]
         ).encode("utf-8")
-        label = m.label or ("system" if m.author == "system" else m.author)
+        label = m.label or ("unknown" if m.author == "unattributed" else m.author)
         rows.append(ReplyRow(f"chat:{inquiry_id}:{seq}", raw, m.at, name, label, m.reasons))
     return rows
