@@ -108,6 +108,8 @@ def bounce_evidence(signals: Signals) -> BounceVerdict | None:
         s for s in vocabulary.bounce_senders if s in signals.sender or s in fold(mail.header(message, "From"))
     ]
     subject_hits = vocabulary.bounce_subjects.hits(signals.subject)
+    if not sender_hits and not subject_hits:
+        return None  # the text alone is never two pieces of evidence: spare reading all of it
     body = fold(signals.body)
     body_hits = vocabulary.bounce_body.hits(body)
     evidence = len(sender_hits[:1]) + len(subject_hits[:1]) + len(body_hits[:1])

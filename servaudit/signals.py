@@ -23,8 +23,8 @@ from servaudit.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
 FAST_SECONDS = 60.0
 """No person reads an inquiry, writes an answer and sends it this fast."""
-MAX_TEXT = 200_000
-"""Characters of a body that are read: enough for any written answer, bounded for a 5 MB one."""
+MAX_TEXT = 50_000
+"""Characters of a body that are read: ten times the longest written answer, bounded for a 5 MB one."""
 
 _SIGNATURE_CONTACT = re.compile(r"^\s*(tel|telefon|phone|hotline|fax|mobil|web|www|e-?mail)\b[^:\n]*:", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
