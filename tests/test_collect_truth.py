@@ -24,7 +24,7 @@ from servaudit.grading import grade, pending
 from servaudit.metrics import gather
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.imap import DovecotServer
-from servaudit.store import SCHEMA_VERSION, Store
+from servaudit.store import SCHEMA_VERSION, InquiryRecord, Store
 from tests.audit_fixtures import company
 from tests.test_collect import IMAP_PASSWORD, IMAP_USER, audit_over_imap
 
@@ -53,6 +53,17 @@ def reply_to_company(
     key = box.add(message)
     path = Path(folder) / "new" / key
     os.utime(path, (at, at))
+
+
+def silent_company_asked(
+    sandbox: Sandbox, make_audit: Callable[..., Audit]
+) -> tuple[Audit, InquiryRecord, float]:
+    """An audit of one company that never answers, its inquiry sent: replies are then ours to deliver."""
+    audit = make_audit([company(sandbox, "silence")])
+    run(audit)
+    [inquiry] = open_store(audit).inquiries()
+    assert inquiry.sent_at is not None
+    return audit, inquiry, inquiry.sent_at.timestamp()
 
 
 def test_imap_arrival_times_are_unbiased_at_whole_second_resolution(
@@ -85,11 +96,7 @@ def test_imap_arrival_times_are_unbiased_at_whole_second_resolution(
 def test_a_reply_that_arrived_before_its_inquiry_is_never_its_response(
     sandbox: Sandbox, make_audit: Callable[..., Audit], tmp_path: Path
 ) -> None:
-    audit = make_audit([company(sandbox, "silence")])
-    run(audit)
-    [inquiry] = open_store(audit).inquiries()
-    assert inquiry.sent_at is not None
-    sent = inquiry.sent_at.timestamp()
+    audit, inquiry, sent = silent_company_asked(sandbox, make_audit)
     domain = (inquiry.target or "").rpartition("@")[2]
     maildir = tmp_path / "mail"
     # An out-of-office note from the company's domain that arrived 62 s before the inquiry went out.
@@ -163,14 +170,11 @@ def test_a_new_classifier_rejudges_old_messages_but_never_a_grade(answered_audit
 def test_unknown_replies_wait_for_a_grade_and_count_as_no_answer(
     sandbox: Sandbox, make_audit: Callable[..., Audit], tmp_path: Path
 ) -> None:
-    audit = make_audit([company(sandbox, "silence")])
-    run(audit)
-    [inquiry] = open_store(audit).inquiries()
-    assert inquiry.sent_at is not None
+    audit, inquiry, sent_at = silent_company_asked(sandbox, make_audit)
     domain = (inquiry.target or "").rpartition("@")[2]
     reply_to_company(
         tmp_path / "mail", f"service@{domain}", "Ihre Nachricht", "Siehe Anhang.",
-        inquiry.sent_at.timestamp() + 3600,
+        sent_at + 3600,
     )
     collect(audit)
     [waiting] = pending(audit)
@@ -207,10 +211,7 @@ MALFORMED = [
 def test_no_message_stops_collect_and_later_replies_are_still_matched(
     sandbox: Sandbox, make_audit: Callable[..., Audit], tmp_path: Path
 ) -> None:
-    audit = make_audit([company(sandbox, "silence")])
-    run(audit)
-    [inquiry] = open_store(audit).inquiries()
-    assert inquiry.sent_at is not None
+    audit, inquiry, sent_at = silent_company_asked(sandbox, make_audit)
     box = mailbox.Maildir(tmp_path / "mail")
     for raw in MALFORMED:
         box.add(raw)
@@ -226,7 +227,7 @@ def test_no_message_stops_collect_and_later_replies_are_still_matched(
         tmp_path / "mail", f"jana@{domain}", "AW: Ihre Frage",
         "Guten Tag Frau Schmidt,\n\nja, die Lieferung nach Österreich ist möglich und kostet 4,90 Euro. "
         "Sie dauert drei bis vier Werktage.\n\nViele Grüße\nJana Keller",
-        inquiry.sent_at.timestamp() + 7200, inquiry.message_id,
+        sent_at + 7200, inquiry.message_id,
     )
     later = collect(audit)
     assert later.downloaded == 1 and later.new.matched == 1
