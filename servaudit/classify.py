@@ -292,7 +292,7 @@ def classify_signals(s: Signals) -> Classification:
 
 def _marketing(s: Signals) -> list[str] | None:
     v = s.vocabulary
-    marketing_headers = [h for h in v.marketing_headers if s.message.get(h) is not None]
+    marketing_headers = [h for h in v.marketing_headers if h in s.message]
     marketing_body = v.marketing_body.hits(fold(s.unechoed_body))
     marketing_subject = v.marketing_subjects.hits(s.own_subject)
     bulk = fold(mail.header(s.message, "Precedence")) in ("bulk", "list")

@@ -80,7 +80,7 @@ def header_evidence(message: Message, vocabulary: Vocabulary, sender: str) -> li
     elif auto_submitted and not auto_submitted.startswith("no"):
         evidence.append(found("auto-submitted", f"Auto-Submitted: {auto_submitted}"))
     for name in vocabulary.automation_headers:
-        if message.get(name) is not None:
+        if name in message:  # presence only: reading the value can fail on a malformed header
             value = mail.header(message, name)
             evidence.append(found("autoreply-header", f"{name}: {value}" if value else f"{name} present"))
     precedence = mail.header(message, "Precedence").lower()
@@ -94,7 +94,7 @@ def header_evidence(message: Message, vocabulary: Vocabulary, sender: str) -> li
     suppress = mail.header(message, "X-Auto-Response-Suppress")
     if suppress:
         evidence.append(found("auto-response-suppress", f"X-Auto-Response-Suppress: {suppress}"))
-    loops = [name for name in vocabulary.loop_headers if message.get(name) is not None]
+    loops = [name for name in vocabulary.loop_headers if name in message]
     if loops:
         evidence.append(found("loop-guard", f"{', '.join(loops)} present"))
     from_header = fold(mail.header(message, "From"))
