@@ -14,9 +14,9 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
+from servaudit.audit_store import open_store
 from servaudit.collect import collect
 from servaudit.config import Audit
-from servaudit.engine import open_store
 from servaudit.store import SENT, now
 
 AUDIT = """

@@ -18,8 +18,8 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store
 from servaudit.report import render_report, report_data
 
 LABELS = ("human", "human", "acknowledgement", "auto_reply", "deflection")

@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from servaudit import message as mail
+from servaudit.audit_store import open_store
 from servaudit.classify import Vocabulary, classify, judge_version
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
-from servaudit.engine import open_store
 from servaudit.errors import ConfigError
 from servaudit.mailbox.base import MailboxReader
 from servaudit.match import InquiryIndex, match

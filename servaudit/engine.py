@@ -35,10 +35,6 @@ DEFAULT_PARALLEL = 4
 STATE_FOR_STATUS = {"sent": "sent", "rejected": "rejected", "not_sent": PENDING, "uncertain": "uncertain"}
 
 
-def open_store(audit: Audit) -> Store:
-    return Store(sqlite_path(audit.config.audit.store, audit.folder))
-
-
 @dataclass
 class RunSummary:
     planned: int = 0

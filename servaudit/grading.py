@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store
 from servaudit.errors import UsageError
 from servaudit.labels import GRADABLE_LABELS, UNKNOWN
 from servaudit.quality import load_quality

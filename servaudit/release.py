@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store
 from servaudit.errors import UsageError
 from servaudit.store import UNCERTAIN
 

@@ -28,11 +28,11 @@ from markupsafe import Markup
 from servaudit import charts, report_folder
 from servaudit import message as mail
 from servaudit.acknowledgement import AcknowledgementReader
+from servaudit.audit_store import open_store
 from servaudit.businesshours import WEEKDAYS, BusinessWeek
 from servaudit.chat.transcript import read_bot_path, read_messages, summarise
 from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, UNKNOWN, Signals, Vocabulary, fold
 from servaudit.config import CHANNEL_KEYS, Audit
-from servaudit.engine import open_store
 from servaudit.errors import ConfigError
 from servaudit.i18n import Locale
 from servaudit.metrics import (

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store
 from servaudit.i18n import Locale
 from servaudit.metrics import gather
 from servaudit.plan import planned

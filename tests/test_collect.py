@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from servaudit.audit_store import open_store
 from servaudit.collect import collect
 from servaudit.config import Audit
-from servaudit.engine import open_store, run
+from servaudit.engine import run
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.imap import DovecotServer
 from tests.audit_fixtures import company, read_ground_truth

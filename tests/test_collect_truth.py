@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from servaudit.audit_store import open_store
 from servaudit.collect import collect
 from servaudit.config import Audit
-from servaudit.engine import open_store, run
+from servaudit.engine import run
 from servaudit.grading import grade, pending
 from servaudit.metrics import gather
 from servaudit.sandbox import Sandbox

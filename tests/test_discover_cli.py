@@ -86,7 +86,7 @@ def test_the_table_and_discover_for_an_audit(tmp_path: Path, sites: SiteServer, 
     assert any("down" in line and "the home page answered HTTP 503" in line for line in lines)
     assert "robots.example: complete" not in done.stdout and "robots" in done.stderr  # progress on stderr
 
-    from servaudit.engine import open_store
+    from servaudit.audit_store import open_store
 
     store = open_store(Audit.load(folder))
     try:

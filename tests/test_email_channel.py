@@ -14,8 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store
 from servaudit.sandbox import Sandbox
 from servaudit.store import PENDING, SENT
 from tests.audit_fixtures import company

@@ -17,8 +17,9 @@ from itertools import pairwise
 import pytest
 from aiosmtpd.controller import Controller
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store, run, run_lock
+from servaudit.engine import run, run_lock
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.sandbox import Sandbox
 from servaudit.store import PENDING, REJECTED, SENT, UNCERTAIN

@@ -17,8 +17,8 @@ from typing import IO
 import pytest
 from aiosmtpd.controller import Controller
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store
 from servaudit.errors import EXIT_BROKEN_PIPE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE
 from servaudit.exits import explain
 from servaudit.sandbox import Sandbox

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from servaudit.audit_store import open_store
 from servaudit.collect import collect
 from servaudit.config import Audit
 from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
-from servaudit.engine import open_store, run
+from servaudit.engine import run
 from servaudit.report import write_report
 from servaudit.sandbox import Sandbox
 from tests.audit_fixtures import FAST, read_ground_truth

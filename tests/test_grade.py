@@ -8,9 +8,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from servaudit.audit_store import open_store
 from servaudit.cli import app
 from servaudit.config import Audit
-from servaudit.engine import open_store
 from servaudit.quality import load_quality
 from servaudit.store import SENT
 from tests.conftest import deliver_mail

@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from servaudit import message as mail
+from servaudit.audit_store import open_store
 from servaudit.classify import Vocabulary, classify
 from servaudit.config import Audit, AuditConfig
-from servaudit.engine import open_store, run
+from servaudit.engine import run
 from servaudit.match import InquiryIndex, match
 from servaudit.quality import QualityVocabulary, score_reply
 from servaudit.sandbox import Sandbox

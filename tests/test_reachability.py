@@ -10,9 +10,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.discover.audit import discover_audit
-from servaudit.engine import open_store
 from servaudit.reachability import CHANNELS, Cell, reachability
 from servaudit.resources import shipped
 from servaudit.store import REJECTED, SENT, Store

@@ -11,11 +11,12 @@ from collections.abc import Callable
 
 import pytest
 
+from servaudit.audit_store import open_store
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import Composed, Outcome, ProbeContext
 from servaudit.channels.email import EmailChannel
 from servaudit.config import Audit
-from servaudit.engine import open_store, run
+from servaudit.engine import run
 from servaudit.sandbox import Sandbox
 from servaudit.store import PENDING, RELEASED, SENT, UNCERTAIN
 from tests.audit_fixtures import company

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
+from servaudit.audit_store import open_store
 from servaudit.collect import collect
 from servaudit.config import Audit
-from servaudit.engine import open_store, run
+from servaudit.engine import run
 from servaudit.report import duration, write_report
 from servaudit.sandbox import Sandbox
 from tests.audit_fixtures import company

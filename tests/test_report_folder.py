@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store, run
+from servaudit.engine import run
 from servaudit.errors import InfrastructureError
 from servaudit.exports import write_pdfs
 from servaudit.report import render_report

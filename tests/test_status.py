@@ -38,3 +38,13 @@ def test_init_json_then_status_in_the_audit_language(tmp_path: Path) -> None:
     assert rows[0]["first_human_answer_seconds"] is None and rows[0]["sent_at"] is None
     wrong = servaudit("status", "-a", str(tmp_path / "audit"), "--lang", "fr")
     assert wrong.returncode == 2 and "--lang must be de or en" in wrong.stderr
+
+
+def test_commands_that_only_read_records_do_not_load_the_browser() -> None:
+    # status, grade and report open the store without the send engine: no Playwright at start-up.
+    code = (
+        "import sys, servaudit.cli, servaudit.status, servaudit.grading, servaudit.report; "
+        "print(sorted(m for m in sys.modules if m.startswith(('playwright', 'servaudit.engine'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from servaudit.audit_store import open_store
 from servaudit.config import Audit
-from servaudit.engine import open_store, run
+from servaudit.engine import run
 from servaudit.errors import StoreError, UsageError
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.imap import DovecotServer

@@ -25,7 +25,7 @@ def discover_audit(
     audit: Audit, options: DiscoverOptions, progress: Progress | None = None
 ) -> list[tuple[str, SiteResult]]:
     """Crawl every company's ``website`` and keep each result in the audit's store."""
-    from servaudit.engine import open_store
+    from servaudit.audit_store import open_store
 
     companies = {slug: c.website for slug, c in audit.config.companies.items() if c.website}
     if not companies:
