@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -30,6 +31,10 @@ from servaudit.quality import scenario_context, score_quality
 from servaudit.secrets import resolve_secret
 from servaudit.store import InquiryRecord, MessageRecord, Store
 from servaudit.timing import seconds_between
+
+BATCH = 100
+"""Messages written in one transaction: one sync of the store per batch, not per message. Each
+message's decision is a savepoint inside it, so one that fails undoes only its own writes."""
 
 
 @dataclass
@@ -85,9 +90,14 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
     try:
         key, reader = open_reader(audit)
         try:
-            for incoming, cursor in reader.fetch_new(store.cursor(key), store.is_known_source):
-                parsed = mail.parse(incoming.raw)
-                with store.transaction():
+            with ExitStack() as batch:
+                for count, (incoming, cursor) in enumerate(
+                    reader.fetch_new(store.cursor(key), store.is_known_source)
+                ):
+                    if count % BATCH == 0:
+                        batch.close()  # commits the batch before (its messages with their cursor)
+                        batch.enter_context(store.transaction())
+                    parsed = mail.parse(incoming.raw)
                     stored = store.add_message(
                         incoming.source,
                         incoming.raw,
@@ -98,12 +108,12 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
                         incoming.resolution,
                     )
                     store.save_cursor(key, cursor)
-                if stored is None:
-                    summary.duplicates += 1
-                else:
-                    summary.downloaded += 1
-                if on_message:
-                    on_message(summary.downloaded)
+                    if stored is None:
+                        summary.duplicates += 1
+                    else:
+                        summary.downloaded += 1
+                    if on_message:
+                        on_message(summary.downloaded)
         finally:
             reader.close()
         decide(audit, store, summary)
@@ -122,64 +132,77 @@ def inquiries_key(inquiries: list[InquiryRecord]) -> str:
 
 def decide(audit: Audit, store: Store, summary: CollectSummary) -> None:
     """Match, classify and score every message whose decision could have changed since it was made."""
-    vocabulary = Vocabulary.load(audit.folder)
-    judge = judge_version(vocabulary, audit.config.audit.machine_seconds)
-    inquiries = store.inquiries()
-    unmatched_key = f"{judge}:{inquiries_key(inquiries)}"
-    by_id = {i.id: i for i in inquiries}
-    index = InquiryIndex(inquiries, audit.config)
-    summary.judge = judge
-    for record in store.undecided_messages(judge, unmatched_key):
-        if record.version is not None and record.label is not None:
-            summary.rejudged += 1
-        try:
-            label, inquiry_id = _decide_one(
-                audit, store, record, index, by_id, vocabulary, judge, unmatched_key
-            )
-        except Exception as exc:  # any message, however broken, must not stop a collect
-            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
-            with store.transaction():
-                store.set_decided(record.id, unmatched_key if record.inquiry_id is None else judge, reason)
-            summary.new.unreadable += 1
-            summary.unreadable_reasons.append(f"message {record.id} ({record.source}): {reason}")
-            continue
-        summary.decided += 1
-        if record.version is not None and record.label is not None and record.label != label:
-            summary.labels_changed += 1
-        _count(summary.new, inquiry_id, label, None)
+    judge = Judge(audit, store, summary)
+    with ExitStack() as batch:
+        for count, record in enumerate(store.undecided_messages(judge.version, judge.unmatched_key)):
+            if count % BATCH == 0:
+                batch.close()  # commits the batch before
+                batch.enter_context(store.transaction())
+            judge.decide(record)
     matched, unmatched, unreadable, labels = store.message_totals()
     summary.totals = Counts(matched, unmatched, unreadable, labels)
 
 
-def _decide_one(
-    audit: Audit,
-    store: Store,
-    record: MessageRecord,
-    index: InquiryIndex,
-    by_id: dict[str, InquiryRecord],
-    vocabulary: Vocabulary,
-    judge: str,
-    unmatched_key: str,
-) -> tuple[str, str | None]:
-    parsed = mail.parse(store.raw_message(record.id))
-    inquiry_id = record.inquiry_id
-    found = match(parsed, record.arrived_at, index, record.arrival_resolution) if inquiry_id is None else None
-    if found is not None:
-        inquiry_id = found.inquiry_id
-    inquiry = by_id.get(inquiry_id) if inquiry_id else None
-    seconds = seconds_between(inquiry.sent_at, record.arrived_at) if inquiry else None
-    language, _ = scenario_context(audit, inquiry.scenario if inquiry else None)
-    persona = audit.config.persona
-    sent = (persona.name, persona.email, *((inquiry.subject or "", inquiry.body or "") if inquiry else ()))
-    result = classify(parsed, vocabulary, seconds, sent, language, audit.config.audit.machine_seconds)
-    # One message's match, class, score and decision stamp are stored together or not at all.
-    with store.transaction():
+class Judge:
+    """What one collect decides messages with: the inquiries, the vocabulary and the judge's version."""
+
+    def __init__(self, audit: Audit, store: Store, summary: CollectSummary) -> None:
+        self.audit, self.store, self.summary = audit, store, summary
+        self.vocabulary = Vocabulary.load(audit.folder)
+        self.version = judge_version(self.vocabulary, audit.config.audit.machine_seconds)
+        inquiries = store.inquiries()
+        self.unmatched_key = f"{self.version}:{inquiries_key(inquiries)}"
+        self.by_id = {i.id: i for i in inquiries}
+        self.index = InquiryIndex(inquiries, audit.config)
+        summary.judge = self.version
+
+    def decide(self, record: MessageRecord) -> None:
+        """Decide one message and count the result; a message that cannot be judged is marked unreadable."""
+        summary = self.summary
+        judged_before = record.version is not None and record.label is not None
+        if judged_before:
+            summary.rejudged += 1
+        try:
+            label, inquiry_id = self._decide(record)
+        except Exception as exc:  # any message, however broken, must not stop a collect
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            with self.store.transaction():
+                decided = self.unmatched_key if record.inquiry_id is None else self.version
+                self.store.set_decided(record.id, decided, reason)
+            summary.new.unreadable += 1
+            summary.unreadable_reasons.append(f"message {record.id} ({record.source}): {reason}")
+            return
+        summary.decided += 1
+        if judged_before and record.label != label:
+            summary.labels_changed += 1
+        _count(summary.new, inquiry_id, label, None)
+
+    def _decide(self, record: MessageRecord) -> tuple[str, str | None]:
+        audit, store = self.audit, self.store
+        parsed = mail.parse(store.raw_message(record.id))
+        inquiry_id = record.inquiry_id
+        found = None
+        if inquiry_id is None:
+            found = match(parsed, record.arrived_at, self.index, record.arrival_resolution)
         if found is not None:
-            store.set_match(record.id, found.inquiry_id, found.method)
-        store.set_classification(record.id, result.label, list(result.reasons), version=judge)
-        score_quality(audit, store, record.id, parsed, result.label, inquiry, seconds, vocabulary, sent)
-        store.set_decided(record.id, judge if inquiry_id else unmatched_key)
-    return result.label, inquiry_id
+            inquiry_id = found.inquiry_id
+        inquiry = self.by_id.get(inquiry_id) if inquiry_id else None
+        seconds = seconds_between(inquiry.sent_at, record.arrived_at) if inquiry else None
+        language, _ = scenario_context(audit, inquiry.scenario if inquiry else None)
+        persona = audit.config.persona
+        asked = (inquiry.subject or "", inquiry.body or "") if inquiry else ()
+        sent = (persona.name, persona.email, *asked)
+        machine_seconds = audit.config.audit.machine_seconds
+        result = classify(parsed, self.vocabulary, seconds, sent, language, machine_seconds)
+        # One message's match, class, score and decision stamp are stored together or not at all.
+        with store.transaction():
+            if found is not None:
+                store.set_match(record.id, found.inquiry_id, found.method)
+            store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
+            vocabulary = self.vocabulary
+            score_quality(audit, store, record.id, parsed, result.label, inquiry, seconds, vocabulary, sent)
+            store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
+        return result.label, inquiry_id
 
 
 def _count(counts: Counts, inquiry_id: str | None, label: str | None, unreadable: str | None) -> None:

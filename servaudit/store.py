@@ -240,6 +240,7 @@ class Store:
         self.path = path
         self.backup: Path | None = None
         """Where the store was copied before a migration (None when none ran)."""
+        self._savepoints = 0
         if path.is_file() and path.stat().st_size == 0:
             # A store lost or truncated (a failed copy, a full disk), never a new audit: SQLite would
             # take it as a new database, and a run would send every inquiry again.
@@ -338,6 +339,20 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing. Inside another transaction it is a savepoint: it undoes only its own
+        work, and the outer transaction commits (so a batch can fail one item and keep the rest)."""
+        if self.db.in_transaction:
+            self._savepoints += 1
+            name = f"s{self._savepoints}"
+            self.db.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+                raise
+            self.db.execute(f"RELEASE {name}")
+            return
         # IMMEDIATE takes the write lock at once, so two processes cannot both
         # claim the same inquiry.
         self.db.execute("BEGIN IMMEDIATE")
@@ -379,6 +394,8 @@ class Store:
         Committed before the send: whatever happens next, a later run sees the
         claim and does not send again.
         """
+        if self.db.in_transaction:
+            raise RuntimeError("a claim must be committed on its own, before the send: not inside a batch")
         started = to_text(now())
         with self.transaction() as db:
             row = db.execute("SELECT state FROM inquiries WHERE id=?", (fields["id"],)).fetchone()

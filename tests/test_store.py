@@ -83,3 +83,24 @@ def test_store_urls(tmp_path: Path) -> None:
     assert sqlite_path("sqlite:////abs/x.sqlite", tmp_path) == Path("/abs/x.sqlite")
     with pytest.raises(ConfigError, match="only sqlite URLs"):
         sqlite_path("postgresql://db/audit", tmp_path)
+
+
+def test_a_failing_item_of_a_batch_undoes_only_its_own_writes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    arrived = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with store.transaction():
+        with store.transaction():
+            store.add_message("maildir:a", b"first", arrived, None, None, None)
+        with pytest.raises(ValueError), store.transaction():
+            store.add_message("maildir:b", b"second", arrived, None, None, None)
+            raise ValueError("this message cannot be judged")
+        with store.transaction():
+            store.add_message("maildir:c", b"third", arrived, None, None, None)
+    assert [m.source for m in Store(tmp_path / "s.sqlite").messages()] == ["maildir:a", "maildir:c"]
+
+
+def test_a_claim_is_never_part_of_a_batch(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    with pytest.raises(RuntimeError, match="before the send"), store.transaction():
+        store.claim(dict(FIELDS))
+    assert store.inquiry_states() == {}
