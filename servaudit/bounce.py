@@ -104,9 +104,7 @@ def bounce_evidence(signals: Signals) -> BounceVerdict | None:
         info = BounceInfo(recipients, permanent, statuses[0] if statuses else None)
         return BounceVerdict(tuple(reasons), info, dsn=True)
 
-    sender_hits = [
-        s for s in vocabulary.bounce_senders if s in signals.sender or s in fold(mail.header(message, "From"))
-    ]
+    sender_hits = [signals.mail_system] if signals.mail_system else []
     subject_hits = vocabulary.bounce_subjects.hits(signals.subject)
     if not sender_hits and not subject_hits:
         return None  # the text alone is never two pieces of evidence: spare reading all of it

@@ -85,7 +85,6 @@ CLASSIFIER_VERSION = "2"
 """
 SUBSTANCE_WORDS = 20
 """Words of substance (not courtesy, echo or a recognised formula) above which a text answers something."""
-_PHONE = PHONE
 
 
 def judge_version(vocabulary: Vocabulary, machine_seconds: float = FAST_SECONDS) -> str:
@@ -170,7 +169,7 @@ def classify_signals(s: Signals) -> Classification:
     if report is not None:
         return report
     v = s.vocabulary
-    evidence: list[Evidence] = header_evidence(s.message, v, s.sender)
+    evidence: list[Evidence] = header_evidence(s.message, v, s.sender, s.mail_system)
     if s.fast and s.seconds_after_inquiry is not None:
         evidence.append(
             found(

@@ -22,7 +22,7 @@ from typing import Any
 
 from servaudit import message as mail
 from servaudit.audit_store import open_store
-from servaudit.classify import Vocabulary, classify, judge_version
+from servaudit.classify import Signals, Vocabulary, classify_signals, judge_version
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.errors import ConfigError
 from servaudit.mailbox.base import MailboxReader
@@ -193,14 +193,14 @@ class Judge:
         asked = (inquiry.subject or "", inquiry.body or "") if inquiry else ()
         sent = (persona.name, persona.email, *asked)
         machine_seconds = audit.config.audit.machine_seconds
-        result = classify(parsed, self.vocabulary, seconds, sent, language, machine_seconds)
+        signals = Signals(parsed, self.vocabulary, seconds, sent, language, machine_seconds)
+        result = classify_signals(signals)
         # One message's match, class, score and decision stamp are stored together or not at all.
         with store.transaction():
             if found is not None:
                 store.set_match(record.id, found.inquiry_id, found.method)
             store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
-            vocabulary = self.vocabulary
-            score_quality(audit, store, record.id, parsed, result.label, inquiry, seconds, vocabulary, sent)
+            score_quality(audit, store, record.id, signals, result.label, inquiry)
             store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
         return result.label, inquiry_id
 

@@ -20,13 +20,13 @@ from servaudit.browser import open_browser
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import Outcome, ProbeContext
 from servaudit.chat.transcript import reply_rows
-from servaudit.classify import Vocabulary
+from servaudit.classify import Signals, Vocabulary
 from servaudit.config import Audit
 from servaudit.earlier_sends import earlier_sends, journal_leftovers
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.labels import HUMAN_WRITTEN
 from servaudit.plan import Inquiry, due, planned
-from servaudit.quality import score_quality
+from servaudit.quality import scenario_context, score_quality
 from servaudit.store import PENDING, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4
@@ -183,6 +183,7 @@ def _store_transcript(audit: Audit, store: Store, inquiry: Inquiry, outcome: Out
     record = next((r for r in store.inquiries() if r.id == inquiry.id), None)
     vocabulary = Vocabulary.load(audit.folder)
     sent = tuple(m.text for m in outcome.transcript if m.author == "visitor")
+    language, _ = scenario_context(audit, inquiry.scenario)
     with store.transaction():
         for row in reply_rows(inquiry.id, outcome.transcript):
             stored = store.add_message(row.source, row.raw, row.arrived_at, None, row.from_name, None)
@@ -192,8 +193,8 @@ def _store_transcript(audit: Audit, store: Store, inquiry: Inquiry, outcome: Out
                 store.set_decided(stored, RUN_JUDGED)
                 if row.label in HUMAN_WRITTEN:
                     # A person's chat answer is graded against the scenario's facts like an e-mail's.
-                    parsed = mail.parse(row.raw)
-                    score_quality(audit, store, stored, parsed, row.label, record, None, vocabulary, sent)
+                    signals = Signals(mail.parse(row.raw), vocabulary, None, sent, language)
+                    score_quality(audit, store, stored, signals, row.label, record)
 
 
 def _sha256(path: Path) -> str:

@@ -71,7 +71,9 @@ def found(signal_id: str, seen: str) -> Evidence:
     return Evidence(table()[signal_id], seen)
 
 
-def header_evidence(message: Message, vocabulary: Vocabulary, sender: str) -> list[Evidence]:
+def header_evidence(
+    message: Message, vocabulary: Vocabulary, sender: str, mail_system: str | None
+) -> list[Evidence]:
     """Machine evidence from headers and the sender, values RFC 2047-decoded."""
     evidence: list[Evidence] = []
     auto_submitted = mail.header(message, "Auto-Submitted").lower()
@@ -97,10 +99,9 @@ def header_evidence(message: Message, vocabulary: Vocabulary, sender: str) -> li
     loops = [name for name in vocabulary.loop_headers if name in message]
     if loops:
         evidence.append(found("loop-guard", f"{', '.join(loops)} present"))
-    from_header = fold(mail.header(message, "From"))
-    system = next((s for s in vocabulary.bounce_senders if s in sender or s in from_header), None)
-    if system:
-        evidence.append(found("mail-system-sender", f"sender {sender or from_header} ({system})"))
+    if mail_system:
+        shown = sender or fold(mail.header(message, "From"))
+        evidence.append(found("mail-system-sender", f"sender {shown} ({mail_system})"))
     elif sender and is_noreply(sender, vocabulary):
         evidence.append(found("noreply-sender", f"sent from {sender}"))
     return evidence

@@ -17,14 +17,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
-from email.message import Message
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from servaudit import message as mail
 from servaudit.classify import (
-    _PHONE,
     ACKNOWLEDGEMENT,
     DEFLECTION,
     HUMAN,
@@ -37,6 +35,7 @@ from servaudit.classify import (
 from servaudit.errors import ConfigError
 from servaudit.labels import UNKNOWN
 from servaudit.resources import find, load_toml
+from servaudit.signals import PHONE
 
 if TYPE_CHECKING:
     from servaudit.config import Audit
@@ -243,7 +242,7 @@ def check_named_agent(signals: Signals, vocabulary: QualityVocabulary) -> Check:
 
 def check_signature_contact(signals: Signals) -> Check:
     signature = signals.parts.signature
-    phone = _PHONE.search(signature)
+    phone = PHONE.search(signature)
     web = re.search(r"(?i)\b(www\.[\w.-]+|https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+)", signature)
     found = phone.group(0) if phone else web.group(0) if web else None
     if found:
@@ -366,16 +365,13 @@ def score_quality(
     audit: Audit,
     store: Store,
     message_id: int,
-    message: Message,
+    signals: Signals,
     label: str,
     inquiry: InquiryRecord | None,
-    seconds: float | None,
-    vocabulary: Vocabulary,
-    sent: tuple[str, ...] = (),
 ) -> QualityScore | None:
-    """Score one collected reply and keep the result (or remove a stale one) in the store."""
+    """Score one reply, read once into ``signals`` by whoever judged it, and keep the result (or
+    remove a stale one) in the store."""
     language, facts = scenario_context(audit, inquiry.scenario if inquiry else None)
-    signals = Signals(message, vocabulary, seconds, sent, language)
     result = score_reply(
         signals, label, audit.config.persona.name, language, facts, _vocabulary(audit.folder)
     )

@@ -235,6 +235,12 @@ class Signals:
         return detect_language(self.parts.new_text or self.body, self.language_hint)
 
     @cached_property
+    def mail_system(self) -> str | None:
+        """The mail-system word (mailer-daemon, postmaster, …) in the sender, if it is one."""
+        from_header = fold(mail.header(self.message, "From"))
+        return next((w for w in self.vocabulary.bounce_senders if w in self.sender or w in from_header), None)
+
+    @cached_property
     def noreply(self) -> bool:
         return is_noreply(self.sender, self.vocabulary)
 
@@ -242,10 +248,6 @@ class Signals:
     def threaded(self) -> bool:
         """Threaded to an earlier message or titled as an answer."""
         return bool(mail.referenced_ids(self.message)) or bool(_REPLY_SUBJECT.match(self.subject))
-
-    @property
-    def is_reply(self) -> bool:
-        return self.threaded
 
     @cached_property
     def fast(self) -> bool:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from servaudit import message as mail
 from servaudit.classify import Classification, Phrases, Vocabulary, classify
+from servaudit.labels import MACHINE_SENT
 from servaudit.vocabulary import fold
 
 CORPUS = Path(__file__).resolve().parent
@@ -130,9 +131,6 @@ class Scores:
     """(machine-sent messages labelled human, machine-sent messages)."""
 
 
-MACHINE = ("bounce", "auto_reply", "acknowledgement", "marketing")
-
-
 def score(results: list[tuple[Sample, Classification]]) -> Scores:
     confusion: Counter[tuple[str, str]] = Counter((s.label, c.label) for s, c in results)
     labels = sorted({s.label for s, _ in results} | {c.label for _, c in results})
@@ -147,7 +145,7 @@ def score(results: list[tuple[Sample, Classification]]) -> Scores:
             actual,
         )
     correct = sum(n for (t, p), n in confusion.items() if t == p)
-    machine = [(s, c) for s, c in results if s.label in MACHINE]
+    machine = [(s, c) for s, c in results if s.label in MACHINE_SENT]
     as_human = sum(c.label == "human" for _, c in machine)
     return Scores(correct / max(1, len(results)), per_class, confusion, (as_human, len(machine)))
 
