@@ -21,11 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from servaudit.browser import open_browser
-from servaudit.chat.attribution import fold
-from servaudit.chat.recipe import load_all
-from servaudit.chat.session import ChatPlan, ChatSession
-from servaudit.chat.transcript import TranscriptMessage
+from servaudit.channels.browser import open_browser
+from servaudit.channels.chat.attribution import fold
+from servaudit.channels.chat.recipe import load_all
+from servaudit.channels.chat.session import ChatPlan, ChatSession
+from servaudit.channels.chat.transcript import TranscriptMessage
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.chat_widgets import ALL_WIDGETS, HANDOVER, WidgetSite, versions
 

@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from servaudit import message as mail
-from servaudit.classify import Signals, Vocabulary, classify_signals
-from servaudit.quality import QualityVocabulary, score_reply, stock_facts
+from servaudit.replies.classify import Signals, Vocabulary, classify_signals
+from servaudit.replies.quality import QualityVocabulary, score_reply, stock_facts
 from tests.corpus import by_language, by_system, held_out, run, samples, score, table
 
 

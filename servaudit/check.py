@@ -8,10 +8,10 @@ import smtplib
 from dataclasses import dataclass, replace
 from typing import cast
 
-from servaudit.browser import open_browser
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import READY, BrowserChannel, ProbeContext
-from servaudit.channels.email import connect_smtp, smtp_login
+from servaudit.channels.browser import open_browser
+from servaudit.channels.email.probe import connect_smtp, smtp_login
 from servaudit.collect import open_reader
 from servaudit.config import Audit
 from servaudit.errors import ServauditError

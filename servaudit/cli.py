@@ -649,9 +649,9 @@ def classify_files(
 
     Example: servaudit classify reply.eml --scenario tarifwechsel --persona "Anna Schmidt"
     """
-    from servaudit.classify import Vocabulary
     from servaudit.errors import UsageError
-    from servaudit.quality import QualityVocabulary, inspect, scenario_context, stock_scenario
+    from servaudit.replies.classify import Vocabulary
+    from servaudit.replies.quality import QualityVocabulary, inspect, scenario_context, stock_scenario
 
     audit = _load(audit_dir) if audit_dir is not None else None
     folder = audit.folder if audit else None

@@ -22,12 +22,12 @@ from typing import Any
 
 from servaudit import message as mail
 from servaudit.audit_store import open_store
-from servaudit.classify import Signals, Vocabulary, classify_signals, judge_version
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.errors import ConfigError
 from servaudit.mailbox.base import MailboxReader
-from servaudit.match import InquiryIndex, match
-from servaudit.quality import scenario_context, score_quality
+from servaudit.replies.classify import Signals, Vocabulary, classify_signals, judge_version
+from servaudit.replies.match import InquiryIndex, match
+from servaudit.replies.quality import scenario_context, score_quality
 from servaudit.secrets import resolve_secret
 from servaudit.store import InquiryRecord, MessageRecord, Store
 from servaudit.timing import seconds_between

@@ -16,17 +16,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from servaudit import message as mail
-from servaudit.browser import open_browser
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import Outcome, ProbeContext
-from servaudit.chat.transcript import reply_rows
-from servaudit.classify import Signals, Vocabulary
+from servaudit.channels.browser import open_browser
+from servaudit.channels.chat.transcript import reply_rows
 from servaudit.config import Audit
 from servaudit.earlier_sends import earlier_sends, journal_leftovers
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.labels import HUMAN_WRITTEN
 from servaudit.plan import Inquiry, due, planned
-from servaudit.quality import scenario_context, score_quality
+from servaudit.replies.classify import Signals, Vocabulary
+from servaudit.replies.quality import scenario_context, score_quality
 from servaudit.store import PENDING, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4

@@ -14,7 +14,7 @@ from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.errors import UsageError
 from servaudit.labels import GRADABLE_LABELS, UNKNOWN
-from servaudit.quality import load_quality
+from servaudit.replies.quality import load_quality
 from servaudit.store import InquiryRecord, Store
 
 MANUAL_REASON = "graded by a consultant"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servaudit.chat.attribution import Block, Node, attribute, block_from_event, sent_index
+from servaudit.channels.chat.attribution import Block, Node, attribute, block_from_event, sent_index
 
 LIST = Node("list", "ol", ("log",), "", "", 0, 400)
 SENT = [("Guten Tag, kann ich den Tarif wechseln?", 1_000)]

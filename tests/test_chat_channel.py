@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from servaudit.audit_store import open_store
-from servaudit.chat.transcript import load_transcript, read_messages
+from servaudit.channels.chat.transcript import load_transcript, read_messages
 from servaudit.config import Audit
 from servaudit.engine import run
-from servaudit.metrics import InquiryFacts, gather
+from servaudit.measure.metrics import InquiryFacts, gather
 from servaudit.sandbox import CHAT_FLEET, Sandbox
 from servaudit.store import EvidenceRecord, InquiryRecord, MessageRecord
 from tests.audit_fixtures import read_ground_truth

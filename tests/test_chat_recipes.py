@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from servaudit.browser import open_browser
-from servaudit.chat.recipe import load_all, load_recipe, recipe_names
+from servaudit.channels.browser import open_browser
+from servaudit.channels.chat.recipe import load_all, load_recipe, recipe_names
 from servaudit.errors import ConfigError
 
 VENDORS = {"userlike", "intercom", "zendesk", "livechat", "tawkto", "tidio"}

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from servaudit import message as mail
-from servaudit.chat.transcript import (
+from servaudit.channels.chat.transcript import (
     TranscriptMessage,
     load_transcript,
     read_messages,
@@ -14,7 +14,7 @@ from servaudit.chat.transcript import (
     save_transcript,
     summarise,
 )
-from servaudit.metrics import figures, gather
+from servaudit.measure.metrics import figures, gather
 from servaudit.report import environment
 from servaudit.store import Store, from_text, now
 

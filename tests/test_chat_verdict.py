@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from servaudit.chat.judge import ChatVocabulary, judge
-from servaudit.chat.transcript import TranscriptMessage, reply_rows
-from servaudit.chat.verdict import Observation, decide
+from servaudit.channels.chat.judge import ChatVocabulary, judge
+from servaudit.channels.chat.transcript import TranscriptMessage, reply_rows
+from servaudit.channels.chat.verdict import Observation, decide
 
 VOCABULARY = ChatVocabulary.load()
 
@@ -101,7 +101,7 @@ def test_no_visitor_message_means_no_answer_and_no_rows() -> None:
 
 
 def test_a_bots_plain_question_stays_the_bots_until_a_person_takes_over() -> None:
-    from servaudit.chat.judge import after_bot
+    from servaudit.channels.chat.judge import after_bot
 
     messages = [
         said("visitor", "Kann ich den Tarif wechseln?", 0),

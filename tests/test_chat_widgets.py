@@ -23,13 +23,13 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from servaudit.audit_store import open_store
-from servaudit.browser import find_chromium, open_browser
-from servaudit.chat.recipe import load_all
-from servaudit.chat.session import ChatPlan, ChatResult, ChatSession
-from servaudit.chat.transcript import TranscriptMessage, read_messages
+from servaudit.channels.browser import find_chromium, open_browser
+from servaudit.channels.chat.recipe import load_all
+from servaudit.channels.chat.session import ChatPlan, ChatResult, ChatSession
+from servaudit.channels.chat.transcript import TranscriptMessage, read_messages
 from servaudit.config import Audit
 from servaudit.engine import run
-from servaudit.quality import QualityScore, load_quality
+from servaudit.replies.quality import QualityScore, load_quality
 from servaudit.report import report_data
 from servaudit.sandbox.chat_widgets import HANDOVER, MIRRORED, REAL_WIDGETS, WidgetSite, versions
 from servaudit.store import InquiryRecord, MessageRecord

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from servaudit import message as mail
-from servaudit.classify import (
+from servaudit.replies.classify import (
     ACKNOWLEDGEMENT,
     AUTO_REPLY,
     BOUNCE,

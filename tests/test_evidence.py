@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from servaudit import classify, evidence
+from servaudit.replies import classify, evidence
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "classification.md"
 
@@ -13,7 +13,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "classification.md"
 def test_the_documented_table_is_the_table_the_code_reads() -> None:
     text = DOCS.read_text(encoding="utf-8")
     documented = text.split("<!-- evidence-table: start -->")[1].split("<!-- evidence-table: end -->")[0]
-    assert documented.strip() == evidence.markdown().strip(), "run: python -m servaudit.evidence"
+    assert documented.strip() == evidence.markdown().strip(), "run: python -m servaudit.replies.evidence"
 
 
 def test_every_signal_in_the_table_is_detected_in_code_and_no_other() -> None:

@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 import pytest
 from playwright.async_api import Browser
 
-from servaudit.browser import open_browser
 from servaudit.channels.base import Composed, Outcome, ProbeContext
-from servaudit.channels.form import FormChannel, Timing
+from servaudit.channels.browser import open_browser
+from servaudit.channels.form.probe import FormChannel, Timing
 from servaudit.config import AuditConfig
 from servaudit.plan import Inquiry
 from servaudit.sandbox import Sandbox

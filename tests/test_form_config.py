@@ -8,9 +8,9 @@ from typing import Any, cast
 
 import pytest
 
+from servaudit.channels.form.outcome import Exchange, Observation, decide
 from servaudit.config import load_config
 from servaudit.errors import ConfigError
-from servaudit.forms.outcome import Exchange, Observation, decide
 
 HEAD = """[persona]
 name = "Anna Schmidt"

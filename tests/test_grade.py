@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from servaudit.audit_store import open_store
 from servaudit.cli import app
 from servaudit.config import Audit
-from servaudit.quality import load_quality
+from servaudit.replies.quality import load_quality
 from servaudit.store import SENT
 from tests.conftest import deliver_mail
 from tests.corpus import CORPUS

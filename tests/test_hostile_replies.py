@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 
 from servaudit import message as mail
 from servaudit.audit_store import open_store
-from servaudit.classify import Vocabulary, classify
 from servaudit.config import Audit, AuditConfig
 from servaudit.engine import run
-from servaudit.match import InquiryIndex, match
-from servaudit.quality import QualityVocabulary, score_reply
+from servaudit.replies.classify import Vocabulary, classify
+from servaudit.replies.match import InquiryIndex, match
+from servaudit.replies.quality import QualityVocabulary, score_reply
+from servaudit.replies.signals import Signals
 from servaudit.sandbox import Sandbox
-from servaudit.signals import Signals
 from servaudit.store import InquiryRecord
 from tests.audit_fixtures import company
 from tests.corpus import REAL, samples

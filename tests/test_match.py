@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from servaudit.config import load_config
-from servaudit.match import (
+from servaudit.replies.match import (
     REPLY_ADDRESS,
     SENDER_DOMAIN,
     SUBJECT,

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from servaudit.businesshours import BusinessWeek
 from servaudit.config import Scoring
 from servaudit.errors import ConfigError
-from servaudit.metrics import (
+from servaudit.measure.businesshours import BusinessWeek
+from servaudit.measure.metrics import (
     MeasureContext,
     answered_curve,
     figures,
@@ -21,7 +21,7 @@ from servaudit.metrics import (
     share_at,
     wilson,
 )
-from servaudit.scoring import Weights, channel_components, company_score, speed_points
+from servaudit.measure.scoring import Weights, channel_components, company_score, speed_points
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday

@@ -10,10 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from servaudit.acknowledgement import AcknowledgementReader
-from servaudit.classify import fold
 from servaudit.i18n import Locale
-from servaudit.metrics import (
+from servaudit.measure.metrics import (
     AcknowledgementTraits,
     ChatObservation,
     MeasureContext,
@@ -25,7 +23,9 @@ from servaudit.metrics import (
     no_human_within,
     wilson,
 )
-from servaudit.quality import Fact, QualityScore
+from servaudit.replies.acknowledgement import AcknowledgementReader
+from servaudit.replies.classify import fold
+from servaudit.replies.quality import Fact, QualityScore
 from servaudit.report import states
 from servaudit.status import status_table
 from servaudit.store import REJECTED, InquiryRecord

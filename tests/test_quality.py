@@ -8,8 +8,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from servaudit.classify import DEFLECTION, HUMAN, MARKETING, Signals, Vocabulary
-from servaudit.quality import (
+from servaudit.replies.classify import DEFLECTION, HUMAN, MARKETING, Signals, Vocabulary
+from servaudit.replies.quality import (
     POINTS,
     Check,
     QualityScore,

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.discover.audit import discover_audit
-from servaudit.reachability import CHANNELS, Cell, reachability
+from servaudit.measure.reachability import CHANNELS, Cell, reachability
 from servaudit.resources import shipped
 from servaudit.store import REJECTED, SENT, Store
 from tests.discover_support import Dnsmasq, SiteServer, dns, options, sites

@@ -14,7 +14,7 @@ import pytest
 from servaudit.audit_store import open_store
 from servaudit.channels import CHANNELS
 from servaudit.channels.base import Composed, Outcome, ProbeContext
-from servaudit.channels.email import EmailChannel
+from servaudit.channels.email.probe import EmailChannel
 from servaudit.config import Audit
 from servaudit.engine import run
 from servaudit.sandbox import Sandbox

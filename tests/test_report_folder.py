@@ -19,8 +19,8 @@ from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.engine import run
 from servaudit.errors import InfrastructureError
-from servaudit.exports import write_pdfs
 from servaudit.report import render_report
+from servaudit.report.exports import write_pdfs
 from servaudit.sandbox import Sandbox
 from tests.audit_fixtures import company
 

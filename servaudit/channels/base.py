@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from playwright.async_api import Browser
 
-from servaudit.chat.transcript import TranscriptMessage
+from servaudit.channels.chat.transcript import TranscriptMessage
 from servaudit.config import AuditConfig, Persona
 from servaudit.plan import Inquiry
 

@@ -22,7 +22,7 @@ import dns.resolver
 import httpcore
 import httpx
 
-from servaudit.browser import USER_AGENT
+from servaudit.channels.browser import USER_AGENT
 from servaudit.discover.options import DiscoverOptions
 
 # What a browser sends, so that a site answers the discoverer as it answers a customer.

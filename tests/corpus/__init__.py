@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servaudit import message as mail
-from servaudit.classify import Classification, Phrases, Vocabulary, classify
 from servaudit.labels import MACHINE_SENT
-from servaudit.vocabulary import fold
+from servaudit.replies.classify import Classification, Phrases, Vocabulary, classify
+from servaudit.replies.vocabulary import fold
 
 CORPUS = Path(__file__).resolve().parent
 REAL = CORPUS / "real"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servaudit.config import Scoring
-from servaudit.metrics import FAILED, WORKING, Figures, InquiryFacts, MeasureContext, mean
+from servaudit.measure.metrics import FAILED, WORKING, Figures, InquiryFacts, MeasureContext, mean
 
 COMPONENTS = ("reachability", "response", "speed", "quality")
 SPEED_POINTS: tuple[tuple[float, float], ...] = (

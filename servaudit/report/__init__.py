@@ -25,17 +25,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from markupsafe import Markup
 
-from servaudit import charts, report_folder
 from servaudit import message as mail
-from servaudit.acknowledgement import AcknowledgementReader
 from servaudit.audit_store import open_store
-from servaudit.businesshours import WEEKDAYS, BusinessWeek
-from servaudit.chat.transcript import read_bot_path, read_messages, summarise
-from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, UNKNOWN, Signals, Vocabulary, fold
+from servaudit.channels.chat.transcript import read_bot_path, read_messages, summarise
 from servaudit.config import CHANNEL_KEYS, Audit
 from servaudit.errors import ConfigError
 from servaudit.i18n import Locale
-from servaudit.metrics import (
+from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek
+from servaudit.measure.metrics import (
     AcknowledgementTraits,
     ChatObservation,
     Figures,
@@ -50,9 +47,13 @@ from servaudit.metrics import (
     reachability_status,
     share_of_companies,
 )
-from servaudit.pagetext import page_text
+from servaudit.measure.scoring import Weights, channel_components, company_score
+from servaudit.replies.acknowledgement import AcknowledgementReader
+from servaudit.replies.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, UNKNOWN, Signals, Vocabulary, fold
+from servaudit.report import charts
+from servaudit.report import folder as report_folder
+from servaudit.report.pagetext import page_text
 from servaudit.resources import search_path
-from servaudit.scoring import Weights, channel_components, company_score
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
 
 REPORT_FORMAT = 1
@@ -106,10 +107,10 @@ def channel_order(names: set[str]) -> list[str]:
 
 
 def load_quality(store: Store) -> dict[int, QualityLike]:
-    """Automatic answer-quality scores from servaudit.quality when that module is installed."""
-    if importlib.util.find_spec("servaudit.quality") is None:
+    """Automatic answer-quality scores from servaudit.replies.quality when that module is installed."""
+    if importlib.util.find_spec("servaudit.replies.quality") is None:
         return {}
-    module = importlib.import_module("servaudit.quality")
+    module = importlib.import_module("servaudit.replies.quality")
     loader: Callable[[Store], dict[int, QualityLike]] | None = getattr(module, "load_quality", None)
     return loader(store) if loader else {}
 
@@ -213,7 +214,7 @@ class ReportBuilder:
         """Which scenario facts each first human answer states (quality.py's fact rule), by message id.
 
         Answers to a scenario without facts are left out: nothing to compare."""
-        from servaudit.quality import Fact, scenario_context
+        from servaudit.replies.quality import Fact, scenario_context
 
         vocabulary: Vocabulary | None = None
         found: dict[int, frozenset[str]] = {}
@@ -775,8 +776,8 @@ class Views:
 
 
 def _transcript_loader() -> Callable[[ReportBuilder, str], Any] | None:
-    """The chat helper's transcript loader (servaudit.chat.transcript.load_transcript), when it exists."""
-    for module_name, function in (("servaudit.chat.transcript", "load_transcript"),):
+    """The chat transcript loader (channels.chat.transcript.load_transcript), when it exists."""
+    for module_name, function in (("servaudit.channels.chat.transcript", "load_transcript"),):
         if importlib.util.find_spec(module_name) is None:
             continue
         loader = getattr(importlib.import_module(module_name), function, None)
@@ -839,7 +840,7 @@ def render_report(
     generated_at: datetime | None = None,
 ) -> ReportResult:
     """Write index.html, one page per company, report.json, CSV tables and the evidence (and PDFs)."""
-    from servaudit import exports
+    from servaudit.report import exports
 
     info = audit.config.audit
     locale = Locale(language or info.language, info.timezone, audit.folder)
@@ -956,10 +957,10 @@ def _has_template(env: Environment, name: str) -> bool:
 
 
 def _reachability(audit: Audit, store: Store) -> Any:
-    """The discovery helper's reachability matrix (servaudit.reachability), when it exists."""
-    if importlib.util.find_spec("servaudit.reachability") is None:
+    """The discovery helper's reachability matrix (servaudit.measure.reachability), when it exists."""
+    if importlib.util.find_spec("servaudit.measure.reachability") is None:
         return None
-    function = getattr(importlib.import_module("servaudit.reachability"), "reachability", None)
+    function = getattr(importlib.import_module("servaudit.measure.reachability"), "reachability", None)
     return function(audit, store) if function else None
 
 

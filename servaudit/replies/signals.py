@@ -19,7 +19,7 @@ from typing import Any
 from mailparser_reply import EmailReplyParser
 
 from servaudit import message as mail
-from servaudit.vocabulary import Phrases, Vocabulary, fold, is_noreply
+from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
 FAST_SECONDS = 60.0
 """No person reads an inquiry, writes an answer and sends it this fast."""

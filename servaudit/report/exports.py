@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from servaudit.browser import open_browser
+from servaudit.channels.browser import open_browser
 from servaudit.errors import InfrastructureError
 
 CSV_ENCODING = "utf-8-sig"

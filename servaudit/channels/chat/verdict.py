@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from servaudit.chat.judge import ChatVocabulary, asks_for_human, deflects, demands_data, discloses
-from servaudit.chat.transcript import TranscriptMessage, summarise
-from servaudit.classify import fold
+from servaudit.channels.chat.judge import ChatVocabulary, asks_for_human, deflects, demands_data, discloses
+from servaudit.channels.chat.transcript import TranscriptMessage, summarise
 from servaudit.labels import BOT, DEFLECTION, HUMAN
+from servaudit.replies.classify import fold
 
 HUMAN_OUTCOME, REDIRECTED, BOT_ONLY, NO_ANSWER, UNATTRIBUTED = (
     "human",

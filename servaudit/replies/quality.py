@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from servaudit import message as mail
-from servaudit.classify import (
+from servaudit.errors import ConfigError
+from servaudit.labels import UNKNOWN
+from servaudit.replies.classify import (
     ACKNOWLEDGEMENT,
     DEFLECTION,
     HUMAN,
@@ -32,10 +34,8 @@ from servaudit.classify import (
     fold,
     sentences,
 )
-from servaudit.errors import ConfigError
-from servaudit.labels import UNKNOWN
+from servaudit.replies.signals import PHONE
 from servaudit.resources import find, load_toml
-from servaudit.signals import PHONE
 
 if TYPE_CHECKING:
     from servaudit.config import Audit
@@ -401,7 +401,7 @@ def inspect(
     seconds: float | None = None,
 ) -> dict[str, Any]:
     """Class, reasons and quality checks of one raw message, as `servaudit classify` prints them."""
-    from servaudit.classify import classify_signals
+    from servaudit.replies.classify import classify_signals
 
     signals = Signals(mail.parse(raw), vocabulary, seconds, (), language)
     result = classify_signals(signals)

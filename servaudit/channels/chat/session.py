@@ -25,18 +25,18 @@ from typing import Any
 from playwright.async_api import Browser, BrowserContext, Frame, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
-from servaudit.browser import visitor_user_agent
 from servaudit.channels.base import READY
-from servaudit.chat.attribution import ECHO_EARLY_MS, Block, attribute, block_from_event
-from servaudit.chat.judge import ChatVocabulary, after_bot, asks_for_human, chat_vocabulary, judge
-from servaudit.chat.recipe import GENERIC, Recipe
-from servaudit.chat.transcript import (
+from servaudit.channels.browser import visitor_user_agent
+from servaudit.channels.chat.attribution import ECHO_EARLY_MS, Block, attribute, block_from_event
+from servaudit.channels.chat.judge import ChatVocabulary, after_bot, asks_for_human, chat_vocabulary, judge
+from servaudit.channels.chat.recipe import GENERIC, Recipe
+from servaudit.channels.chat.transcript import (
     TranscriptMessage,
     from_ms,
     save_transcript,
     summarise,
 )
-from servaudit.chat.verdict import Observation, Verdict, decide
+from servaudit.channels.chat.verdict import Observation, Verdict, decide
 
 OBSERVER = (Path(__file__).parent / "observer.js").read_text(encoding="utf-8")
 LOOK_EVERY = 0.25

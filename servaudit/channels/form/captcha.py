@@ -9,7 +9,7 @@ from __future__ import annotations
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from servaudit.forms.vocabulary import CaptchaVendor
+from servaudit.channels.form.vocabulary import CaptchaVendor
 
 _URLS_JS = (
     "() => [...document.querySelectorAll('script[src], iframe[src]')].map((el) => el.src.toLowerCase())"

@@ -21,10 +21,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
-from servaudit.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
-from servaudit.classify import ACKNOWLEDGEMENT, AUTO_REPLY, BOT, BOUNCE, DEFLECTION, HUMAN, MARKETING, SYSTEM
 from servaudit.labels import THREAD
 from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
+from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
+from servaudit.replies.classify import (
+    ACKNOWLEDGEMENT,
+    AUTO_REPLY,
+    BOT,
+    BOUNCE,
+    DEFLECTION,
+    HUMAN,
+    MARKETING,
+    SYSTEM,
+)
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
 from servaudit.timing import in_window
 
@@ -48,7 +57,7 @@ Clock = Callable[[datetime, datetime], float]
 
 
 class QualityLike(Protocol):
-    """What the quality helper's score per message provides (servaudit.quality.QualityScore)."""
+    """What the quality helper's score per message provides (servaudit.replies.quality.QualityScore)."""
 
     score: float
     answered: str
@@ -510,7 +519,7 @@ REDIRECTED = "redirected"
 
 @dataclass(frozen=True)
 class ChatObservation:
-    """One chat as its transcript tells it (servaudit.chat.transcript.summarise), in plain values."""
+    """One chat as its transcript tells it (servaudit.channels.chat.transcript.summarise), in plain values."""
 
     first_human_seconds: float | None
     """From the visitor's first message to the first human (not bot) message; None: none came."""
@@ -597,7 +606,7 @@ def chat_online_by_time(facts: Sequence[InquiryFacts], zone: tzinfo) -> dict[str
 
 @dataclass(frozen=True)
 class AcknowledgementTraits:
-    """What an acknowledgement's text offers the customer (found by servaudit.acknowledgement)."""
+    """What an acknowledgement's text offers the customer (found by servaudit.replies.acknowledgement)."""
 
     response_time: bool
     reference_number: bool

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from servaudit.chat.transcript import TranscriptMessage
-from servaudit.classify import Phrases, Vocabulary, fold
+from servaudit.channels.chat.transcript import TranscriptMessage
 from servaudit.labels import BOT, DEFLECTION, HUMAN, SYSTEM, UNKNOWN
+from servaudit.replies.classify import Phrases, Vocabulary, fold
 from servaudit.resources import load_toml
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from playwright.async_api import ElementHandle, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 
-from servaudit.forms.vocabulary import TEXT_ROLES, FormVocabulary, contains, words_of
+from servaudit.channels.form.vocabulary import TEXT_ROLES, FormVocabulary, contains, words_of
 
 CONTROLS = (
     "input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=image]):not([type=reset])"
@@ -24,7 +24,7 @@ CONTROLS = (
     " textarea, select, [contenteditable]:not([contenteditable=false])"
 )
 TEXT_TYPES = frozenset({"text", "email", "tel", "number", "url", "textarea", "contenteditable", ""})
-SCAN_JS = resources.files("servaudit.forms").joinpath("scan.js").read_text(encoding="utf-8")
+SCAN_JS = resources.files("servaudit.channels.form").joinpath("scan.js").read_text(encoding="utf-8")
 _SAME_JS = "([all, taken]) => all.map((el) => taken.includes(el))"
 
 

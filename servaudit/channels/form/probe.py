@@ -34,7 +34,6 @@ from typing import Any, cast
 from playwright.async_api import BrowserContext, Dialog, ElementHandle, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 
-from servaudit.browser import visitor_user_agent
 from servaudit.channels.base import (
     READY,
     Composed,
@@ -44,11 +43,11 @@ from servaudit.channels.base import (
     SendStatus,
     fill_placeholders,
 )
-from servaudit.channels.email import TAG_ALPHABET, plus_address
-from servaudit.config import FormSettings
-from servaudit.forms.captcha import detect_captcha
-from servaudit.forms.fields import Assignment, Control, assign, satisfied, scan
-from servaudit.forms.outcome import (
+from servaudit.channels.browser import visitor_user_agent
+from servaudit.channels.email.probe import TAG_ALPHABET, plus_address
+from servaudit.channels.form.captcha import detect_captcha
+from servaudit.channels.form.fields import Assignment, Control, assign, satisfied, scan
+from servaudit.channels.form.outcome import (
     BLOCKED,
     FAILED,
     NO_FORM,
@@ -58,7 +57,8 @@ from servaudit.forms.outcome import (
     decide,
     phrases_in,
 )
-from servaudit.forms.vocabulary import FormVocabulary, contains, words_of
+from servaudit.channels.form.vocabulary import FormVocabulary, contains, words_of
+from servaudit.config import FormSettings
 from servaudit.plan import Inquiry
 
 LOCALES = {"de": ("de-DE", "Europe/Berlin"), "en": ("en-GB", "Europe/London")}

@@ -14,8 +14,8 @@ from email import policy as email_policy
 from email.message import Message
 
 from servaudit import message as mail
-from servaudit.signals import Signals
-from servaudit.vocabulary import fold
+from servaudit.replies.signals import Signals
+from servaudit.replies.vocabulary import fold
 
 _SMTP_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _SMTP_CODE = re.compile(r"(?<![\d.#])([45])\d\d(?=[ -][245]\.\d)")

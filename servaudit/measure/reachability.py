@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 
 from servaudit.config import Audit
 from servaudit.discover.model import CHANNEL_KEYS, min_depth
-from servaudit.metrics import InquiryFacts, gather, reachability_status
+from servaudit.measure.metrics import InquiryFacts, gather, reachability_status
 from servaudit.store import REJECTED, SENT, Store
 
 Status = Literal["working", "offered", "missing", "failed", "unknown"]

@@ -1,6 +1,6 @@
 """The live-chat channel: open the company's chat widget as the persona, ask, and record the chat.
 
-The chat itself is driven by servaudit.chat.session; this module turns an
+The chat itself is driven by servaudit.channels.chat.session; this module turns an
 inquiry and the audit's settings into a chat plan and the result into an
 Outcome. The first visitor message starts the clock (``delivered_at``, the
 page time it appeared in the widget); every later message keeps its page
@@ -10,8 +10,8 @@ timestamp in the transcript, which the engine stores as reply rows.
 from __future__ import annotations
 
 from servaudit.channels.base import Composed, Evidence, Outcome, ProbeContext, fill_placeholders
-from servaudit.chat.recipe import Recipe, load_all, load_recipe
-from servaudit.chat.session import ChatPlan, ChatSession
+from servaudit.channels.chat.recipe import Recipe, load_all, load_recipe
+from servaudit.channels.chat.session import ChatPlan, ChatSession
 from servaudit.config import ChatSettings
 from servaudit.errors import ConfigError
 from servaudit.plan import Inquiry

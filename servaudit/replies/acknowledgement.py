@@ -1,9 +1,9 @@
 """What an automatic acknowledgement offers: an expected response time, a reference number, alternatives.
 
 Phrases are data (probes/vocabulary/acknowledgement.toml). The reference number
-is servaudit/quality.py's reference check, so an acknowledgement and an answer
+is servaudit/replies/quality.py's reference check, so an acknowledgement and an answer
 are judged by the same rule. This is the gathering side: the report builder
-runs it over acknowledgements and hands plain traits to servaudit.metrics.
+runs it over acknowledgements and hands plain traits to servaudit.measure.metrics.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from email.message import Message
 from pathlib import Path
 
 from servaudit import message as mail
-from servaudit.classify import Phrases, Signals, Vocabulary, fold
-from servaudit.metrics import AcknowledgementTraits
-from servaudit.quality import QualityVocabulary, check_reference
+from servaudit.measure.metrics import AcknowledgementTraits
+from servaudit.replies.classify import Phrases, Signals, Vocabulary, fold
+from servaudit.replies.quality import QualityVocabulary, check_reference
 from servaudit.resources import load_toml
 
 

@@ -2,8 +2,8 @@
 
 The table is the single statement of what each signal is worth: the
 classifier takes a signal's direction and strength from it, and
-docs/classification.md prints it (``python -m servaudit.evidence`` writes the
-Markdown). A detector here or in servaudit/classify.py reports a signal by
+docs/classification.md prints it (``python -m servaudit.replies.evidence`` writes the
+Markdown). A detector here or in servaudit/replies/classify.py reports a signal by
 its id; an id missing from the table is a programming error caught by a test.
 """
 
@@ -15,8 +15,8 @@ from email.message import Message
 from functools import lru_cache
 
 from servaudit import message as mail
+from servaudit.replies.vocabulary import Vocabulary, fold, is_noreply
 from servaudit.resources import load_toml
-from servaudit.vocabulary import Vocabulary, fold, is_noreply
 
 MACHINE, HUMAN_SIDE = "machine", "human"
 DECISIVE, STRONG, WEAK = "decisive", "strong", "weak"

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from email.message import Message
 
 from servaudit import message as mail
-from servaudit.bounce import BounceInfo, bounce_evidence
-from servaudit.evidence import Evidence, found, header_evidence
 from servaudit.labels import (
     ACKNOWLEDGEMENT,
     AUTO_REPLY,
@@ -34,7 +32,9 @@ from servaudit.labels import (
     SYSTEM,
     UNKNOWN,
 )
-from servaudit.signals import (
+from servaudit.replies.bounce import BounceInfo, bounce_evidence
+from servaudit.replies.evidence import Evidence, found, header_evidence
+from servaudit.replies.signals import (
     FAST_SECONDS,
     PHONE,
     ReplyParts,
@@ -42,7 +42,7 @@ from servaudit.signals import (
     sentences,
     split_reply,
 )
-from servaudit.vocabulary import Phrases, Vocabulary, fold, is_noreply
+from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
 __all__ = [
     "ACKNOWLEDGEMENT",

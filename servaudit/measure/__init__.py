@@ -1,0 +1,1 @@
+"""Pure figures over stored records: rates with intervals, censored times, business hours, scores."""
