@@ -143,7 +143,7 @@ def check(audit_dir: AuditDir = Path("."), as_json: JsonFlag = False) -> None:
 
     Example: SERVAUDIT_SMTP_PASSWORD=… servaudit check -a acme-audit/
     """
-    from servaudit.check import CONFIG, INFRASTRUCTURE, OK, run_checks
+    from servaudit.check import CHECK_OK, CONFIG, INFRASTRUCTURE, run_checks
 
     results = run_checks(_load(audit_dir))
     if as_json:
@@ -152,7 +152,7 @@ def check(audit_dir: AuditDir = Path("."), as_json: JsonFlag = False) -> None:
         typer.echo(
             tabulate([(r.name, r.status, r.detail) for r in results], headers=["check", "result", "detail"])
         )
-    failed = {r.kind for r in results if r.status != OK}
+    failed = {r.kind for r in results if r.status != CHECK_OK}
     if INFRASTRUCTURE in failed:
         raise typer.Exit(3)
     if CONFIG in failed:

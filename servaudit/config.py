@@ -1,4 +1,8 @@
-"""The audit file: TOML validated into typed models, with errors that name file, line and key."""
+"""The audit file: TOML validated into typed models, with errors that name file, line and key.
+
+A company's channel keys (email, form, chat, …) come from the channel registry: each channel
+package declares the model of its settings, and Company gains one optional key per channel.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +10,19 @@ import re
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, ValidationError, create_model, field_validator, model_validator
 
-from servaudit.addresses import ascii_address, ascii_host
+from servaudit import channels as registry
+from servaudit.config_errors import format_validation_error, located
+from servaudit.config_types import SLUG, EmailAddress, HostName, Model, NetworkTimeout, Text
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
 
 AUDIT_FILE = "audit.toml"
-CHANNEL_KEYS = ("email", "form", "chat")
+CHANNEL_KEYS = tuple(spec.name for spec in registry.SPECS)
 """Company keys that name a channel, in the order reports list them."""
-SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-MAX_NETWORK_TIMEOUT = 600
-"""Seconds: a relay or mailbox that needs longer is down, and a run must not hang on it."""
-
-
-def _web_address(value: str) -> str:
-    found = re.match(r"^https?://([^/\s?#]+)", value)
-    if not found:
-        raise ValueError(f"{value!r} is not a web address (http:// or https://)")
-    host = found.group(1).rpartition("@")[2]
-    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    try:
-        ascii_host(host)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a web address: {exc}") from None
-    return value
 
 
 def _timezone(value: str) -> str:
@@ -49,22 +31,6 @@ def _timezone(value: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValueError(f'{value!r} is not a time zone (e.g. "Europe/Berlin" or "UTC")') from None
     return value
-
-
-WebAddress = Annotated[str, AfterValidator(_web_address)]
-"""The page of a form or a chat: an http(s) URL."""
-EmailAddress = Annotated[str, AfterValidator(ascii_address)]
-"""An e-mail address, kept with its domain in IDNA A-labels (what the relay and replies use)."""
-HostName = Annotated[str, AfterValidator(ascii_host)]
-"""A host name (IDNA A-labels) or an IP address."""
-NetworkTimeout = Annotated[float, Field(gt=0, le=MAX_NETWORK_TIMEOUT)]
-Text = Annotated[str, Field(min_length=1, max_length=500)]
-
-
-class Model(BaseModel):
-    # Unknown keys are errors: a typo in an audit file must not silently drop a setting.
-    # inf and nan are refused everywhere: a timeout of inf hangs, a weight of nan poisons a score.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BusinessHours(Model):
@@ -206,106 +172,65 @@ class Scenario(Model):
     """Further chat messages, each sent after the agent's previous answer (chat only)."""
 
 
-class ChatSettings(Model):
-    """A company's live chat: the page carrying the widget and how long to wait for answers."""
+class CompanyBase(Model):
+    """A company's own keys; ``Company`` adds one optional key per registered channel."""
 
-    url: WebAddress
-    recipe: Annotated[str, Field(pattern=SLUG)] | None = None
-    """A widget recipe in probes/chat/ (userlike, intercom, …); default: detected, else generic."""
-    wait_seconds: Annotated[float, Field(gt=0, le=86400)] = 600
-    """How long to wait for each answer (the first human one, and each follow-up's)."""
-    widget_seconds: Annotated[float, Field(gt=0, le=600)] = 20
-    """How long to look for the widget after the page loaded (widgets are often injected late)."""
-    fill_prechat: bool = True
-    """Fill a pre-chat form with the persona's name, e-mail and the topic; false: stop there."""
-
-    @property
-    def target(self) -> str:
-        return self.url
-
-
-FORM_ROLES = (
-    "name", "first_name", "last_name", "email", "phone", "subject", "message",
-    "customer_number", "topic", "consent", "skip",
-)  # fmt: skip
-"""What a form field can be mapped to: persona/scenario values, check a box, pick an option, leave empty."""
-
-
-class FormSettings(Model):
-    """A contact form: its page, and optionally how its fields map to what the persona types.
-
-    ``fields`` keys are CSS selectors, or ``label:<text>`` for the field whose label, placeholder
-    or ARIA name contains <text>; values are one of FORM_ROLES or ``text:<literal>`` (typed as is;
-    for a select box, the option's label). Unmapped fields are detected automatically.
-    """
-
-    url: WebAddress
-    fields: dict[str, str] = {}
-    submit: str | None = None
-    """CSS selector of the submit button (default: found automatically)."""
-    keystroke_ms: (
-        tuple[Annotated[float, Field(ge=0, le=2000)], Annotated[float, Field(ge=0, le=2000)]] | None
-    ) = None
-    """Pause between keystrokes in milliseconds, drawn per field from this range (default: 25–70)."""
-
-    @field_validator("keystroke_ms")
-    @classmethod
-    def _ordered_range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
-        if value is not None and value[0] > value[1]:
-            raise ValueError(
-                f"[{value[0]:g}, {value[1]:g}] is not a range: the first number is the shorter pause"
-            )
-        return value
-
-    @field_validator("fields")
-    @classmethod
-    def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, role in value.items():
-            if role not in FORM_ROLES and not role.startswith("text:"):
-                raise ValueError(
-                    f"field {key!r}: {role!r} is not one of {', '.join(FORM_ROLES)} or text:<value>"
-                )
-        return value
-
-    @property
-    def target(self) -> str:
-        return self.url
-
-
-class Company(Model):
     name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
-    email: EmailAddress | None = None
-    form: FormSettings | None = None
-    """The contact form's URL, or a [companies.<slug>.form] table with url, fields and submit."""
     website: str | None = None
     domains: tuple[HostName, ...] = ()
     """Extra sender domains whose replies belong to this company (helpdesk vendors)."""
     scenarios: Annotated[tuple[str, ...], Field(min_length=1)] | None = None
     """Scenario names to send; default: all scenarios of the audit."""
-    chat: ChatSettings | None = None
-    """The page with the company's chat widget (a URL), or a table of chat settings."""
 
-    @field_validator("form", mode="before")
-    @classmethod
-    def _form_url(cls, value: Any) -> Any:
-        # `form = "https://…"` is short for `form = { url = "https://…" }`.
-        return {"url": value} if isinstance(value, str) else value
+    if TYPE_CHECKING:
+        # The channel keys are added from the registry at import time; each channel package
+        # reads its own settings with its own type (e.g. channels.form.settings.form_settings).
+        def __getattr__(self, name: str) -> Any: ...
 
-    @field_validator("chat", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _chat_url(cls, value: Any) -> Any:
-        # `chat = "https://…"` is short for `chat = { url = "https://…" }`.
-        return {"url": value} if isinstance(value, str) else value
+    def _url_shorthand(cls, value: Any) -> Any:
+        # `form = "https://…"` is short for `form = { url = "https://…" }` (likewise chat).
+        if isinstance(value, dict):
+            for spec in registry.SPECS:
+                if spec.url_shorthand and isinstance(value.get(spec.name), str):
+                    value = {**value, spec.name: {"url": value[spec.name]}}
+        return value
+
+    def settings(self, channel: str) -> Any:
+        """The company's settings for ``channel`` (None when it does not use that channel)."""
+        return getattr(self, channel, None)
 
     @property
     def channels(self) -> dict[str, str]:
         """Channel name → where inquiries go; a channel's settings are a string or have ``.target``."""
         found = {}
-        for name in CHANNEL_KEYS:
-            value = getattr(self, name, None)
+        for spec in registry.SPECS:
+            value = self.settings(spec.name)
             if value is not None:
-                found[name] = value if isinstance(value, str) else value.target
+                found[spec.name] = value if isinstance(value, str) else value.target
         return found
+
+    @property
+    def address_domains(self) -> set[str]:
+        """The mail domains of the addresses inquiries go to: replies from there are the company's."""
+        targets = self.channels
+        return {
+            targets[spec.name].rpartition("@")[2].lower()
+            for spec in registry.SPECS
+            if spec.target_is_address and spec.name in targets
+        }
+
+
+def _company_model() -> type[CompanyBase]:
+    channel_keys: dict[str, Any] = {spec.name: (spec.settings | None, None) for spec in registry.SPECS}
+    return create_model("Company", __base__=CompanyBase, __module__=__name__, **channel_keys)
+
+
+if TYPE_CHECKING:
+    Company = CompanyBase
+else:
+    Company = _company_model()
 
 
 class AuditConfig(Model):
@@ -373,123 +298,9 @@ def load_config(path: Path) -> AuditConfig:
     try:
         config = AuditConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, text, exc)) from None
+        raise ConfigError(format_validation_error(path, text, exc, AuditConfig)) from None
     problems = config.reference_errors()
     if problems:
         raise ConfigError("\n".join(located(path, text, loc, message) for loc, message in problems))
     return config
 
-
-def located(path: Path, text: str, loc: tuple[int | str, ...], message: str) -> str:
-    line = find_line(text, loc)
-    key = ".".join(str(part) for part in loc) or "(top level)"
-    return f"{path}:{line}: {key}: {message}" if line else f"{path}: {key}: {message}"
-
-
-def format_validation_error(path: Path, text: str, exc: ValidationError) -> str:
-    """One line per problem: file:line: key: what is wrong and what is allowed."""
-    lines = []
-    for error in exc.errors():
-        loc = _clean_loc(error["loc"])
-        if error["type"].startswith("union_tag"):
-            loc = (*loc, "type")  # the discriminator key is what the user got wrong
-        lines.append(located(path, text, loc, _describe(error, loc)))
-    return "\n".join(lines)
-
-
-def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    # Pydantic puts the union member's tag into the location ("imap", "maildir"); users never wrote it.
-    return tuple(
-        part for part in loc if part not in ("imap", "maildir", "function-after[_auth_needs_both()]")
-    )
-
-
-def _describe(error: Any, loc: tuple[int | str, ...]) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        return f"unknown key; allowed here: {allowed}" if allowed else "unknown key"
-    if kind == "missing":
-        return "required but missing"
-    if kind == "literal_error":
-        return f"must be one of {error['ctx']['expected']}, not {error['input']!r}"
-    if kind == "string_pattern_mismatch":
-        if loc and loc[-1] == "name":
-            return "must not be empty or only spaces"
-        if loc and loc[-1] == "subject":
-            return "must be one line (a header cannot hold a line break)"
-        if loc and loc[-1] in ("opens", "closes"):
-            return f"{error['input']!r} is not a time of day as HH:MM"
-        return f"{error['input']!r} does not have the required form"
-    if kind == "union_tag_invalid":
-        return f"must be one of {error['ctx']['expected_tags']}, not {error['ctx']['tag']!r}"
-    if kind == "union_tag_not_found":
-        return 'needs a \'type\' key: "imap" or "maildir"'
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    return f"{error['msg'].rstrip('.')} (got {error['input']!r})" if "input" in error else error["msg"]
-
-
-def _allowed_keys(parent: tuple[int | str, ...]) -> str:
-    """The keys the model at ``parent`` accepts, for an "unknown key" message."""
-    model: Any = AuditConfig
-    skip_user_key = False
-    for part in parent:
-        if skip_user_key:  # a name the user chose, e.g. the slug in companies.<slug>
-            skip_user_key = False
-            continue
-        fields = getattr(model, "model_fields", {})
-        if part not in fields:
-            return ""
-        annotation = fields[part].annotation
-        skip_user_key = get_origin(annotation) is dict
-        model = _model_in(annotation)
-    return ", ".join(getattr(model, "model_fields", {}))
-
-
-def _model_in(annotation: Any) -> Any:
-    """The pydantic model inside an annotation such as ``dict[str, Company]`` or ``Smtp | None``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def find_line(text: str, loc: tuple[int | str, ...]) -> int | None:
-    """Best-effort line of a key path in a TOML text (tomllib keeps no positions).
-
-    Tracks the current [table] header while scanning; finds `key =` under the
-    table named by all but the last part, or the table header itself.
-    """
-    parts = [str(p) for p in loc]
-    if not parts:
-        return None
-    table: list[str] = []
-    header_line: dict[tuple[str, ...], int] = {}
-    best_prefix = (0, 0)
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", line)
-        if header:
-            table = [p.strip().strip('"') for p in header.group(1).split(".")]
-            header_line.setdefault(tuple(table), number)
-            continue
-        assignment = re.match(r'^"?([A-Za-z0-9_.-]+)"?\s*=', line)
-        if assignment:
-            full = [*table, *assignment.group(1).split(".")]
-            if full == parts:
-                return number
-            # An inline table (`score = { weights = … }`) holds the key on its own line.
-            if len(full) > best_prefix[0] and parts[: len(full)] == full:
-                best_prefix = (len(full), number)
-    if best_prefix[1]:
-        return best_prefix[1]
-    # Not assigned directly: the table itself, or the first table below it (companies -> [companies.x]).
-    for size in range(len(parts), 0, -1):
-        below = [line for header, line in header_line.items() if list(header[:size]) == parts[:size]]
-        if below:
-            return min(below)
-    return None

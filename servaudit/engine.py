@@ -15,11 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from servaudit import channels as registry
 from servaudit import message as mail
-from servaudit.channels import CHANNELS
 from servaudit.channels.base import Outcome, ProbeContext
 from servaudit.channels.browser import open_browser
-from servaudit.channels.chat.transcript import reply_rows
 from servaudit.config import Audit
 from servaudit.earlier_sends import earlier_sends, journal_leftovers
 from servaudit.errors import InfrastructureError, UsageError
@@ -71,9 +70,9 @@ def run(
     when the store knows no sends but the folder shows earlier ones (unless told to ignore them)."""
     if parallel < 1:
         raise UsageError("--parallel must be at least 1")
-    unknown = sorted(set(channels or ()) - set(CHANNELS))
+    unknown = sorted(set(channels or ()) - set(registry.names()))
     if unknown:
-        raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(CHANNELS)}")
+        raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(registry.names())}")
     with run_lock(audit.folder):
         path = sqlite_path(audit.config.audit.store, audit.folder)
         leftovers = journal_leftovers(path)
@@ -139,7 +138,7 @@ async def _send_one(
     on_progress: Callable[[Inquiry, str, str], None] | None,
 ) -> str | None:
     """Compose, claim, send, record one inquiry; returns the failure of our own infrastructure, if any."""
-    channel = CHANNELS[inquiry.channel]
+    channel = registry.probe(inquiry.channel)
     composed = channel.compose(inquiry, context)
     attempt = store.claim(
         {
@@ -170,22 +169,22 @@ async def _send_one(
         (e.kind, _relative(e.path, audit.folder), e.caption, _sha256(e.path)) for e in outcome.evidence
     ]
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
-    if outcome.transcript:
-        _store_transcript(audit, store, inquiry, outcome)
+    if outcome.replies:
+        _store_replies(audit, store, inquiry, outcome)
     summary.outcomes[state] += 1
     if on_progress:
         on_progress(inquiry, state, outcome.detail)
     return outcome.detail if outcome.infrastructure_failed else None
 
 
-def _store_transcript(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
-    """A chat's answers become reply rows, matched, classified and scored: metrics count them like e-mails."""
+def _store_replies(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
+    """Answers given in the channel (a chat's) become reply rows, matched, labelled by the channel and
+    scored: metrics count them like e-mails."""
     record = next((r for r in store.inquiries() if r.id == inquiry.id), None)
     vocabulary = Vocabulary.load(audit.folder)
-    sent = tuple(m.text for m in outcome.transcript if m.author == "visitor")
     language, _ = scenario_context(audit, inquiry.scenario)
     with store.transaction():
-        for row in reply_rows(inquiry.id, outcome.transcript):
+        for row in outcome.replies:
             stored = store.add_message(row.source, row.raw, row.arrived_at, None, row.from_name, None)
             if stored is not None:
                 store.set_match(stored, inquiry.id, inquiry.channel)
@@ -193,7 +192,7 @@ def _store_transcript(audit: Audit, store: Store, inquiry: Inquiry, outcome: Out
                 store.set_decided(stored, RUN_JUDGED)
                 if row.label in HUMAN_WRITTEN:
                     # A person's chat answer is graded against the scenario's facts like an e-mail's.
-                    signals = Signals(mail.parse(row.raw), vocabulary, None, sent, language)
+                    signals = Signals(mail.parse(row.raw), vocabulary, None, outcome.said, language)
                     score_quality(audit, store, stored, signals, row.label, record)
 
 
@@ -229,7 +228,7 @@ async def _run(
     summary.already_done = len(intended) - len(todo)
     context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
     # Configuration problems surface before the first claim, so they cannot strand an inquiry.
-    needed = {CHANNELS[name] for name in {inquiry.channel for inquiry in todo}}
+    needed = {registry.probe(name) for name in {inquiry.channel for inquiry in todo}}
     for channel in sorted(needed, key=lambda c: c.name):
         channel.ready(context)
     if any(channel.needs_browser for channel in needed):

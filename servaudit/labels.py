@@ -1,10 +1,31 @@
 """The shared words for what a message is: one vocabulary for e-mail replies and chat turns.
 
 A label says what a message counts as (``human``: a person's answer). Who
-wrote a chat message is a different idea (its side) and is not spelled here.
+wrote a chat message is a different idea: its ``Author``. The two share some
+spellings (a bot's message is labelled ``bot``), never a name in the code.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Author(StrEnum):
+    """Who wrote a chat message, as the probe attributed it (not what it counts as: that is its label)."""
+
+    VISITOR = "visitor"
+    """The persona: the probe's own messages."""
+    BOT = "bot"
+    PERSON = "human"
+    """A person on the company's side. Spelled "human" in transcript files, as it always was."""
+    SYSTEM = "system"
+    """A notice of the chat widget itself ("Anna joined the chat")."""
+    UNATTRIBUTED = "unattributed"
+    """On the company's side or not, the page did not tell."""
+
+
+COMPANY_WRITERS = frozenset({Author.BOT, Author.PERSON})
+"""Authors whose messages are the company's answers."""
 
 BOUNCE, AUTO_REPLY, ACKNOWLEDGEMENT, DEFLECTION, MARKETING, HUMAN, UNKNOWN = (
     "bounce",

@@ -14,21 +14,22 @@ from servaudit.channels.chat.transcript import (
     save_transcript,
     summarise,
 )
+from servaudit.labels import Author
 from servaudit.measure.metrics import figures, gather
 from servaudit.report import environment
 from servaudit.store import Store, from_text, now
 
 T0 = 1_795_400_000_000
 CHAT = (
-    TranscriptMessage("bot", "Hi! How can we help?", T0 - 3_000, "Assistant", "bot", ("marked as bot",)),
-    TranscriptMessage("visitor", "Can you deliver by Friday?", T0),
-    TranscriptMessage("system", "You are number 2 in the queue.", T0 + 200, None, "system"),
-    TranscriptMessage("bot", "An agent will be with you shortly.", T0 + 400, "Assistant", "bot"),
+    TranscriptMessage(Author.BOT, "Hi! How can we help?", T0 - 3_000, "Assistant", "bot", ("marked as bot",)),
+    TranscriptMessage(Author.VISITOR, "Can you deliver by Friday?", T0),
+    TranscriptMessage(Author.SYSTEM, "You are number 2 in the queue.", T0 + 200, None, "system"),
+    TranscriptMessage(Author.BOT, "An agent will be with you shortly.", T0 + 400, "Assistant", "bot"),
     TranscriptMessage(
-        "human", "Hello, Jörg here. <b>Your</b> customer number?", T0 + 12_300, "Jörg", "human"
+        Author.PERSON, "Hello, Jörg here. <b>Your</b> customer number?", T0 + 12_300, "Jörg", "human"
     ),
-    TranscriptMessage("visitor", "I have none.", T0 + 20_000),
-    TranscriptMessage("human", "Please call us on 0800 000.", T0 + 31_000, "Jörg", "deflection"),
+    TranscriptMessage(Author.VISITOR, "I have none.", T0 + 20_000),
+    TranscriptMessage(Author.PERSON, "Please call us on 0800 000.", T0 + 31_000, "Jörg", "deflection"),
 )
 
 

@@ -7,6 +7,7 @@ import pytest
 from servaudit.channels.chat.judge import ChatVocabulary, judge
 from servaudit.channels.chat.transcript import TranscriptMessage, reply_rows
 from servaudit.channels.chat.verdict import Observation, decide
+from servaudit.labels import Author
 
 VOCABULARY = ChatVocabulary.load()
 
@@ -25,7 +26,7 @@ def test_unattributed_messages_are_never_a_human_answer() -> None:
     outcome, detail, labels = verdict_of(
         said("visitor", "Kann ich den Tarif wechseln?", 0),
         TranscriptMessage(
-            "unattributed", "Kann ich den Tarif wechseln?", 100, None, "unknown", ("looks like us",)
+            Author.UNATTRIBUTED, "Kann ich den Tarif wechseln?", 100, None, "unknown", ("looks like us",)
         ),
     )
     assert outcome == "unattributed" and labels == ["unknown"]

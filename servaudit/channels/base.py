@@ -3,22 +3,27 @@
 Splitting the two is what makes sends safe: the engine commits the composed
 inquiry (its Message-ID, its reply address) before `send` runs, so replies
 can be matched even when the process dies right after the send.
-Channels never write the store; the engine does.
+Channels never write the store; the engine does. A channel also checks itself for
+`servaudit check` (``Channel.check``), without sending anything to a company.
+
+No Playwright here: the browser is only a type for probes that need it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from playwright.async_api import Browser
-
-from servaudit.channels.chat.transcript import TranscriptMessage
+from servaudit.channels.spec import READY
 from servaudit.config import AuditConfig, Persona
 from servaudit.plan import Inquiry
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 SendStatus = Literal["sent", "rejected", "not_sent", "uncertain"]
 
@@ -78,8 +83,42 @@ class Outcome:
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
     infrastructure_failed: bool = False
     """True when servaudit's own relay/browser failed: the run stops instead of trying every inquiry."""
-    transcript: tuple[TranscriptMessage, ...] = ()
-    """A chat's messages with page timestamps; the engine stores the company side's ones as replies."""
+    replies: tuple[InChannelReply, ...] = ()
+    """Answers the company gave in the channel itself (a chat's), in order; the engine stores them
+    like mail replies without knowing the channel."""
+    said: tuple[str, ...] = ()
+    """What the persona wrote in the channel (a chat's messages): an answer echoing it is no answer."""
+
+
+@dataclass(frozen=True)
+class InChannelReply:
+    """One answer received in the channel, as a row of the store's messages table."""
+
+    source: str
+    """Unique per answer (e.g. ``chat:<inquiry>:<seq>``): storing it twice is a no-op."""
+    raw: bytes
+    """The answer as a small RFC 822 message, so collect, metrics and the report read it like mail."""
+    arrived_at: datetime
+    from_name: str
+    label: str
+    """What it counts as (servaudit.labels), decided by the channel that saw it."""
+    reasons: tuple[str, ...]
+
+
+CONFIG, INFRASTRUCTURE, FINDING = "config", "infrastructure", "finding"
+"""What a failed check is: the audit file's, servaudit's own relay/mailbox/browser's, or the company's."""
+CHECK_OK, CHECK_FAILED = "ok", "failed"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: str
+    """CHECK_OK or CHECK_FAILED."""
+    detail: str
+    kind: str = CONFIG
+    """What a failure is: the audit file's (exit 2), servaudit's own relay, mailbox or browser
+    (exit 3), or a finding about a company's channel such as a CAPTCHA or an offline chat (exit 1)."""
 
 
 class Channel(Protocol):
@@ -94,9 +133,11 @@ class Channel(Protocol):
 
     async def send(self, composed: Composed, context: ProbeContext) -> Outcome: ...
 
+    async def check(self, inquiries: Sequence[Inquiry], context: ProbeContext) -> list[CheckResult]:
+        """Is this channel ready for these planned inquiries? Contacts no person (`servaudit check`).
 
-READY = "ready"
-"""The outcome word of a preflight that found the channel usable (nothing was typed in or sent)."""
+        ``context.browser`` is open when the channel ``needs_browser``."""
+        ...
 
 
 class BrowserChannel(Channel, Protocol):
@@ -107,6 +148,29 @@ class BrowserChannel(Channel, Protocol):
         no_widget, offline, prechat_required, …).
         """
         ...
+
+
+async def check_pages(
+    channel: BrowserChannel, inquiries: Sequence[Inquiry], context: ProbeContext
+) -> list[CheckResult]:
+    """Open each company's page once, as `run` would, and stop before anything reaches the company.
+
+    What the probe saw is kept under evidence/<inquiry>.check/ for the consultant to look at.
+    """
+    first: dict[str, Inquiry] = {}
+    for inquiry in inquiries:  # the page is the same whatever the scenario
+        first.setdefault(inquiry.company, inquiry)
+    results = []
+    for inquiry in first.values():
+        probe = replace(inquiry, id=f"{inquiry.id}.check")
+        outcome = await channel.preflight(channel.compose(probe, context), context)
+        name = f"{inquiry.channel}: {inquiry.company}"
+        if outcome.infrastructure_failed:
+            results.append(CheckResult(name, CHECK_FAILED, outcome.detail, INFRASTRUCTURE))
+        else:
+            status = CHECK_OK if outcome.outcome == READY else CHECK_FAILED
+            results.append(CheckResult(name, status, f"{outcome.outcome}: {outcome.detail}", FINDING))
+    return results
 
 
 _PLACEHOLDER = re.compile(r"\{(name|first_name|last_name|email|phone|company)\}")

@@ -12,20 +12,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from servaudit import channels as registry
 from servaudit.discover.mailcheck import MailDomain
 from servaudit.discover.net import TlsResult
 
 JSON_FORMAT = 1
-CHANNEL_KEYS = {
-    "email": "emails",
-    "phone": "phones",
-    "form": "forms",
-    "chat": "chats",
-    "social": "social",
-    "help": "help",
-    "hours": "hours",
-}
-"""Channel name (as in audits and reports) → the key of its list in a site's JSON."""
+OTHER_CONTACTS = {"phone": "phones", "social": "social", "help": "help", "hours": "hours"}
+"""What discovery finds beside the channels servaudit probes: name → the key of its list in a site's JSON."""
+CHANNEL_KEYS = {spec.name: spec.discovered_as for spec in registry.SPECS} | OTHER_CONTACTS
+"""Channel name (as in audits and reports; probed ones from the registry) → its list's key in site JSON."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
+from servaudit import channels as registry
 from servaudit.labels import THREAD
 from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
 from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
@@ -473,7 +474,7 @@ def _latest_with_outcome(facts: Sequence[InquiryFacts]) -> InquiryFacts | None:
 
 # -- reachability ------------------------------------------------------------------
 
-WORKING, OFFERED, MISSING, FAILED, UNKNOWN = "working", "offered", "missing", "failed", "unknown"
+WORKING, OFFERED, MISSING, CHANNEL_FAILED, UNKNOWN = "working", "offered", "missing", "failed", "unknown"
 
 
 def reachability_status(facts: Sequence[InquiryFacts], offered: bool) -> str:
@@ -485,7 +486,7 @@ def reachability_status(facts: Sequence[InquiryFacts], offered: bool) -> str:
     if any(f.delivered for f in facts):
         return WORKING
     if any(f.inquiry.state in (SENT, REJECTED) for f in facts):
-        return FAILED
+        return CHANNEL_FAILED
     return UNKNOWN
 
 
@@ -509,12 +510,6 @@ def part_of(count: int, of: int) -> dict[str, Any]:
 # -- chat ------------------------------------------------------------------------------
 
 FIVE_MINUTES = 5 * 60.0
-CHAT_ONLINE = frozenset({"prechat_required", "bot_only", "human", "no_answer", "redirected", "unattributed"})
-"""Chat outcome words of a widget that took (or asked to take) the visitor's message: online."""
-CHAT_NOT_ONLINE = frozenset({"offline", "no_widget"})
-"""The widget said it is offline, or was not on the page at that moment (some hide outside hours).
-'page_unreachable' is neither: the page never loaded, so nothing is known about the widget."""
-REDIRECTED = "redirected"
 
 
 @dataclass(frozen=True)
@@ -564,16 +559,21 @@ def no_human_within(chat: ChatObservation, limit: float = FIVE_MINUTES) -> bool 
     return None
 
 
+def _available(f: InquiryFacts) -> bool | None:
+    """Whether the attempt found the channel open for contact (a chat widget online), as the channel's
+    outcome word means it (servaudit.channels); None when the word says nothing about it."""
+    meaning = registry.meaning(f.inquiry.channel, f.inquiry.outcome)
+    return meaning.available if meaning else None
+
+
 def _chat_attempts(facts: Sequence[InquiryFacts]) -> list[InquiryFacts]:
-    return [
-        f for f in facts if f.inquiry.channel == "chat" and f.inquiry.outcome in CHAT_ONLINE | CHAT_NOT_ONLINE
-    ]
+    return [f for f in facts if _available(f) is not None]
 
 
 def chat_online(facts: Sequence[InquiryFacts]) -> dict[str, Any]:
     """Chat attempts that found the widget online, over attempts whose page loaded."""
-    words = [f.inquiry.outcome for f in _chat_attempts(facts)]
-    return part_of(sum(1 for w in words if w in CHAT_ONLINE), len(words))
+    attempts = _chat_attempts(facts)
+    return part_of(sum(1 for f in attempts if _available(f)), len(attempts))
 
 
 def chat_online_by_time(facts: Sequence[InquiryFacts], zone: tzinfo) -> dict[str, dict[str, dict[str, Any]]]:
@@ -582,7 +582,7 @@ def chat_online_by_time(facts: Sequence[InquiryFacts], zone: tzinfo) -> dict[str
     The attempt's moment is the chat's start, or for a chat that never started the claim
     (the moment the probe set out)."""
     attempts = [
-        ((f.inquiry.sent_at or f.inquiry.created_at).astimezone(zone), f.inquiry.outcome in CHAT_ONLINE)
+        ((f.inquiry.sent_at or f.inquiry.created_at).astimezone(zone), _available(f) is True)
         for f in _chat_attempts(facts)
     ]
 
@@ -637,8 +637,8 @@ def acknowledgement_figures(
 
 def answered_elsewhere(f: InquiryFacts) -> bool:
     """The company answered by sending the customer to another channel (call us, use the form, …)."""
-    redirected_chat = f.inquiry.channel == "chat" and f.inquiry.outcome == REDIRECTED
-    return f.first(DEFLECTION) is not None or redirected_chat
+    meaning = registry.meaning(f.inquiry.channel, f.inquiry.outcome)
+    return f.first(DEFLECTION) is not None or bool(meaning and meaning.answered_elsewhere)
 
 
 # -- consistency across channels -----------------------------------------------------------

@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, cast
 
+from servaudit import channels as registry
 from servaudit.config import Audit
 from servaudit.discover.model import CHANNEL_KEYS, min_depth
 from servaudit.measure.metrics import InquiryFacts, gather, reachability_status
 from servaudit.store import REJECTED, SENT, Store
 
 Status = Literal["working", "offered", "missing", "failed", "unknown"]
-CHANNELS = ("email", "form", "chat", "phone", "social", "help")
-"""The matrix's columns, in order."""
+UNPROBED = ("phone", "social", "help")
+"""Contact points discovery finds that no channel probes; the matrix shows them after the channels."""
+CHANNELS = (*registry.names(), *UNPROBED)
+"""The matrix's columns, in order: the registered channels, then the unprobed contact points."""
 UNREACHABLE_MAIL = frozenset({"unreachable", "null-mx"})
 
 
@@ -70,7 +73,7 @@ def cell(
     if facts:
         status = cast(Status, reachability_status(facts, offered))
         return Cell(channel, status, depth, _inquiry_detail(status, facts))
-    if channel == "email":
+    if _is_address(channel):
         unreachable = _unreachable_mail(configured, items)
         if unreachable:
             return Cell(channel, "failed", depth, unreachable)
@@ -110,6 +113,11 @@ def _inquiry_detail(status: str, facts: Sequence[InquiryFacts]) -> str:
     return f"{len(facts)} inquiries, none sent for sure yet"
 
 
+def _is_address(channel: str) -> bool:
+    """The channel's target is a mail address, so a domain that cannot receive mail makes it unreachable."""
+    return channel in registry.names() and registry.spec(channel).target_is_address
+
+
 def _unreachable_mail(configured: str | None, items: Sequence[Mapping[str, Any]]) -> str | None:
     """Why the channel's e-mail domain cannot receive mail, if discovery's DNS check said so."""
     checks = {i.get("domain"): i.get("mail") or {} for i in items}
@@ -129,14 +137,11 @@ def _offered_detail(channel: str, configured: str | None, items: Sequence[Mappin
         return f"{configured} (listed in the audit)"
     first = min(items, key=lambda i: i.get("depth", 0))
     more = f" (+{len(items) - 1} more)" if len(items) > 1 else ""
-    if channel == "email":
-        text = str(first.get("address"))
+    probed = registry.spec(channel) if channel in registry.names() else None
+    if probed is not None:
+        text = probed.found_text(first) if probed.found_text else str(first.get("url"))
     elif channel == "phone":
         text = f"{first.get('number')} ({first.get('type')})"
-    elif channel == "form":
-        text = f"{first.get('url')} ({len(first.get('fields', []))} fields)"
-    elif channel == "chat":
-        text = f"{first.get('vendor_name') or first.get('vendor')} on {first.get('url')}"
     elif channel == "social":
         text = ", ".join(sorted({str(i.get("network")) for i in items}))
         more = ""

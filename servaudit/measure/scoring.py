@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servaudit.config import Scoring
-from servaudit.measure.metrics import FAILED, WORKING, Figures, InquiryFacts, MeasureContext, mean
+from servaudit.measure.metrics import CHANNEL_FAILED, WORKING, Figures, InquiryFacts, MeasureContext, mean
 
 COMPONENTS = ("reachability", "response", "speed", "quality")
 SPEED_POINTS: tuple[tuple[float, float], ...] = (
@@ -85,7 +85,7 @@ def channel_components(
     facts: Sequence[InquiryFacts], figs: Figures, status: str, context: MeasureContext
 ) -> dict[str, float | None]:
     delivered = [f for f in facts if f.delivered]
-    reach = 100.0 if status == WORKING else 0.0 if status == FAILED else None
+    reach = 100.0 if status == WORKING else 0.0 if status == CHANNEL_FAILED else None
     return {
         "reachability": reach,
         "response": None if figs.human_response_rate is None else 100 * figs.human_response_rate,

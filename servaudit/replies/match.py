@@ -41,8 +41,7 @@ def normalize_subject(subject: str) -> str:
 def company_domains(config: AuditConfig, slug: str) -> set[str]:
     company = config.companies[slug]
     domains = {d.lower() for d in company.domains}
-    if company.email:
-        domains.add(company.email.rpartition("@")[2].lower())
+    domains |= company.address_domains
     if company.website:
         host = re.sub(r"^[a-z]+://", "", company.website.lower()).split("/")[0].split(":")[0]
         domains.add(host.removeprefix("www."))

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from servaudit.channels.chat.transcript import TranscriptMessage
-from servaudit.labels import BOT, DEFLECTION, HUMAN, SYSTEM, UNKNOWN
+from servaudit.labels import BOT, DEFLECTION, HUMAN, SYSTEM, UNKNOWN, Author
 from servaudit.replies.classify import Phrases, Vocabulary, fold
 from servaudit.resources import load_toml
 
@@ -53,8 +53,8 @@ def chat_vocabulary(audit_folder: Path | None = None, extra: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Judgement:
-    author: str
-    """visitor, bot, human, system or unattributed (who wrote it)."""
+    author: Author
+    """Who wrote it."""
     label: str | None
     """What it counts as: human, deflection, bot, system, unknown (None for the visitor)."""
     reasons: tuple[str, ...]
@@ -66,12 +66,12 @@ def _quote(kind: str, hits: list[str]) -> str:
 
 def judge(side: str, text: str, why: tuple[str, ...], vocabulary: ChatVocabulary) -> Judgement:
     """One message. ``side``: visitor, company, agent, bot, system, unattributed (or unknown)."""
-    if side == "visitor":
-        return Judgement("visitor", None, why)
-    if side == "system":
-        return Judgement("system", SYSTEM, why)
-    if side == "unattributed":
-        return Judgement("unattributed", UNKNOWN, (*why, "never counted as an answer until graded"))
+    if side == Author.VISITOR:
+        return Judgement(Author.VISITOR, None, why)
+    if side == Author.SYSTEM:
+        return Judgement(Author.SYSTEM, SYSTEM, why)
+    if side == Author.UNATTRIBUTED:
+        return Judgement(Author.UNATTRIBUTED, UNKNOWN, (*why, "never counted as an answer until graded"))
     folded = fold(text)
     lowered = " ".join(text.lower().split())
     v = vocabulary.replies
@@ -81,17 +81,18 @@ def judge(side: str, text: str, why: tuple[str, ...], vocabulary: ChatVocabulary
         *v.ack_receipt.hits(folded),
         *v.auto_body.hits(folded),
     ]
-    if side == "bot" or disclosed or automatic:
+    if side == Author.BOT or disclosed or automatic:
         reasons = list(why)
         if disclosed:
             reasons.append(_quote("says it is automated", disclosed))
         if automatic:
             reasons.append(_quote("an automatic formula", automatic))
-        return Judgement("bot", BOT, tuple(reasons))
+        return Judgement(Author.BOT, BOT, tuple(reasons))
     deflection = [*v.deflection_body.hits(lowered), *v.refusal_body.hits(lowered)]
     if deflection:
-        return Judgement("human", DEFLECTION, (*why, _quote("sends the customer elsewhere", deflection)))
-    return Judgement("human", HUMAN, (*why, "no automatic formula, no deflection: a person's answer"))
+        reason = _quote("sends the customer elsewhere", deflection)
+        return Judgement(Author.PERSON, DEFLECTION, (*why, reason))
+    return Judgement(Author.PERSON, HUMAN, (*why, "no automatic formula, no deflection: a person's answer"))
 
 
 def discloses(text: str, vocabulary: ChatVocabulary) -> list[str]:
@@ -125,11 +126,11 @@ def after_bot(messages: list[TranscriptMessage], vocabulary: ChatVocabulary) -> 
     bot_name: str | None = None
     bot_active = False
     for m in messages:
-        if m.author == "system":
+        if m.author == Author.SYSTEM:
             bot_active = False
-        elif m.author == "bot":
+        elif m.author == Author.BOT:
             bot_active, bot_name = True, m.name or bot_name
-        elif m.author == "human" and bot_active:
+        elif m.author == Author.PERSON and bot_active:
             lowered = " ".join(m.text.lower().split())
             introduced = vocabulary.handover.hits(lowered)
             renamed = m.name is not None and bot_name is not None and m.name != bot_name
@@ -139,7 +140,7 @@ def after_bot(messages: list[TranscriptMessage], vocabulary: ChatVocabulary) -> 
                 bot_active = False
             else:
                 m = TranscriptMessage(
-                    "bot",
+                    Author.BOT,
                     m.text,
                     m.at_ms,
                     m.name,

@@ -4,21 +4,33 @@ The chat itself is driven by servaudit.channels.chat.session; this module turns 
 inquiry and the audit's settings into a chat plan and the result into an
 Outcome. The first visitor message starts the clock (``delivered_at``, the
 page time it appeared in the widget); every later message keeps its page
-timestamp in the transcript, which the engine stores as reply rows.
+timestamp in the transcript; the company's answers go to the engine as in-channel replies.
 """
 
 from __future__ import annotations
 
-from servaudit.channels.base import Composed, Evidence, Outcome, ProbeContext, fill_placeholders
+from collections.abc import Sequence
+
+from servaudit.channels.base import (
+    CheckResult,
+    Composed,
+    Evidence,
+    Outcome,
+    ProbeContext,
+    check_pages,
+    fill_placeholders,
+)
 from servaudit.channels.chat.recipe import Recipe, load_all, load_recipe
 from servaudit.channels.chat.session import ChatPlan, ChatSession
-from servaudit.config import ChatSettings
+from servaudit.channels.chat.settings import ChatSettings, chat_settings
+from servaudit.channels.chat.transcript import reply_rows
 from servaudit.errors import ConfigError
+from servaudit.labels import Author
 from servaudit.plan import Inquiry
 
 
-def chat_settings(context: ProbeContext, inquiry: Inquiry) -> ChatSettings:
-    settings = context.config.companies[inquiry.company].chat
+def settings_of(context: ProbeContext, inquiry: Inquiry) -> ChatSettings:
+    settings = chat_settings(context.config.companies[inquiry.company])
     if settings is None:
         raise ConfigError(f"company {inquiry.company!r} has no chat page")
     return settings
@@ -37,9 +49,10 @@ class ChatChannel:
         audit_folder = context.evidence_dir.parent
         load_all(audit_folder)  # every recipe must parse: detection may pick any of them
         for slug, company in context.config.companies.items():
-            if company.chat is not None and company.chat.recipe is not None:
+            settings = chat_settings(company)
+            if settings is not None and settings.recipe is not None:
                 try:
-                    load_recipe(company.chat.recipe, audit_folder)
+                    load_recipe(settings.recipe, audit_folder)
                 except ConfigError as exc:
                     raise ConfigError(f"companies.{slug}.chat.recipe: {exc}") from None
 
@@ -58,6 +71,9 @@ class ChatChannel:
     async def send(self, composed: Composed, context: ProbeContext) -> Outcome:
         return await self._visit(composed, context, dry_run=False)
 
+    async def check(self, inquiries: Sequence[Inquiry], context: ProbeContext) -> list[CheckResult]:
+        return await check_pages(self, inquiries, context)
+
     async def preflight(self, composed: Composed, context: ProbeContext) -> Outcome:
         return await self._visit(composed, context, dry_run=True)
 
@@ -66,7 +82,7 @@ class ChatChannel:
             return Outcome("not_sent", "no browser for the chat probe", infrastructure_failed=True)
         inquiry = composed.inquiry
         config = context.config
-        settings = chat_settings(context, inquiry)
+        settings = settings_of(context, inquiry)
         scenario = config.scenarios[inquiry.scenario]
         company = config.companies[inquiry.company]
         followups = tuple(
@@ -95,5 +111,6 @@ class ChatChannel:
             outcome=result.outcome or None,
             evidence=tuple(Evidence(kind, path, caption) for kind, path, caption in result.evidence),
             infrastructure_failed=result.infrastructure_failed,
-            transcript=result.transcript,
+            replies=tuple(reply_rows(inquiry.id, result.transcript)),
+            said=tuple(m.text for m in result.transcript if m.author == Author.VISITOR),
         )

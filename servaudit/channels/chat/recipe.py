@@ -67,7 +67,7 @@ class Offline(_Part):
     """Visible when the offline widget offers to take a message (an e-mail form) instead."""
 
 
-class Phrases(_Part):
+class RecipePhrases(_Part):
     automated: tuple[str, ...] = ()
     """Agent-side text that is automatic ("an agent will be with you shortly"): counts as bot."""
     offline: tuple[str, ...] = ()
@@ -85,7 +85,7 @@ class Recipe(_Part):
     composer: Composer
     messages: Messages
     offline: Offline = Offline()
-    phrases: Phrases = Phrases()
+    phrases: RecipePhrases = RecipePhrases()
 
     def all_selectors(self) -> list[str]:
         """Every selector of the recipe (for validating them in a browser)."""
@@ -134,7 +134,7 @@ def load_recipe(name: str, audit_folder: Path | None = None) -> Recipe:
         return recipe
     base = _parse(files[GENERIC]).phrases
     own = recipe.phrases
-    merged = Phrases(
+    merged = RecipePhrases(
         automated=(*own.automated, *base.automated),
         offline=(*own.offline, *base.offline),
         redirect=(*own.redirect, *base.redirect),

@@ -15,19 +15,19 @@ from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from servaudit.channels.base import InChannelReply
 from servaudit.errors import ConfigError
+from servaudit.labels import COMPANY_WRITERS, HUMAN, UNKNOWN, Author
 
-Author = Literal["visitor", "bot", "human", "system", "unattributed"]
-AUTHORS: tuple[str, ...] = ("visitor", "bot", "human", "system", "unattributed")
 FORMAT = 1
 AUTHOR_NAMES = {
-    "visitor": "Visitor",
-    "bot": "Chat bot",
-    "human": "Agent",
-    "system": "Chat",
-    "unattributed": "Unattributed",
+    Author.VISITOR: "Visitor",
+    Author.BOT: "Chat bot",
+    Author.PERSON: "Agent",
+    Author.SYSTEM: "Chat",
+    Author.UNATTRIBUTED: "Unattributed",
 }
 
 
@@ -47,13 +47,17 @@ class TranscriptMessage:
     """For the store: human, deflection, bot, system or unknown (None for the visitor)."""
     reasons: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Attribution and tests may hand in the bare word; the message always carries the Author.
+        object.__setattr__(self, "author", Author(self.author))
+
     @property
     def at(self) -> datetime:
         return from_ms(self.at_ms)
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "author": self.author,
+            "author": str(self.author),
             "text": self.text,
             "at_ms": self.at_ms,
             "name": self.name,
@@ -74,7 +78,7 @@ class ChatSummary:
 
 
 def started_ms(messages: tuple[TranscriptMessage, ...] | list[TranscriptMessage]) -> int | None:
-    return next((m.at_ms for m in messages if m.author == "visitor"), None)
+    return next((m.at_ms for m in messages if m.author == Author.VISITOR), None)
 
 
 def summarise(messages: tuple[TranscriptMessage, ...] | list[TranscriptMessage]) -> ChatSummary:
@@ -86,13 +90,13 @@ def summarise(messages: tuple[TranscriptMessage, ...] | list[TranscriptMessage])
     def seconds(message: TranscriptMessage | None) -> float | None:
         return None if message is None else (message.at_ms - start) / 1000
 
-    replies = [m for m in after if m.author in ("bot", "human")]
-    human = next((m for m in after if m.label == "human"), None)
+    replies = [m for m in after if m.author in COMPANY_WRITERS]
+    human = next((m for m in after if m.label == HUMAN), None)
     return ChatSummary(
         first_reply_seconds=seconds(replies[0] if replies else None),
         first_human_seconds=seconds(human),
         duration_seconds=(after[-1].at_ms - start) / 1000,
-        messages=sum(1 for m in after if m.author != "system"),
+        messages=sum(1 for m in after if m.author != Author.SYSTEM),
     )
 
 
@@ -106,7 +110,7 @@ def read_messages(path: Path) -> tuple[TranscriptMessage, ...]:
         data = json.loads(path.read_text(encoding="utf-8"))
         return tuple(
             TranscriptMessage(
-                author=item["author"] if item["author"] in AUTHORS else "system",
+                author=Author(item["author"]) if item["author"] in set(Author) else Author.SYSTEM,
                 text=str(item["text"]),
                 at_ms=int(item["at_ms"]),
                 name=item.get("name"),
@@ -167,9 +171,9 @@ def load_transcript(path: Path) -> list[TranscriptLine]:
         offset, seconds = _offset(m.at_ms, start)
         lines.append(
             TranscriptLine(
-                side=m.author,
+                side=str(m.author),
                 author=m.name or AUTHOR_NAMES[m.author],
-                label=m.label or m.author,
+                label=m.label or str(m.author),
                 text=m.text,
                 offset=offset,
                 offset_seconds=seconds,
@@ -179,19 +183,7 @@ def load_transcript(path: Path) -> list[TranscriptLine]:
     return lines
 
 
-@dataclass(frozen=True)
-class ReplyRow:
-    """A non-visitor chat message as a row of the store's messages table."""
-
-    source: str
-    raw: bytes
-    arrived_at: datetime
-    from_name: str
-    label: str
-    reasons: tuple[str, ...]
-
-
-def reply_rows(inquiry_id: str, messages: tuple[TranscriptMessage, ...]) -> list[ReplyRow]:
+def reply_rows(inquiry_id: str, messages: tuple[TranscriptMessage, ...]) -> list[InChannelReply]:
     """Rows for the messages the company's side wrote after the visitor's first message.
 
     A greeting shown when the widget opened is no reply to the inquiry: it stays in the
@@ -202,7 +194,7 @@ def reply_rows(inquiry_id: str, messages: tuple[TranscriptMessage, ...]) -> list
         return []
     rows = []
     for seq, m in enumerate(messages):
-        if m.author == "visitor" or m.at_ms < start:
+        if m.author == Author.VISITOR or m.at_ms < start:
             continue
         name = m.name or AUTHOR_NAMES[m.author]
         raw = "\r\n".join(
@@ -218,6 +210,6 @@ def reply_rows(inquiry_id: str, messages: tuple[TranscriptMessage, ...]) -> list
                 "",
             ]
         ).encode("utf-8")
-        label = m.label or ("unknown" if m.author == "unattributed" else m.author)
-        rows.append(ReplyRow(f"chat:{inquiry_id}:{seq}", raw, m.at, name, label, m.reasons))
+        label = m.label or (UNKNOWN if m.author == Author.UNATTRIBUTED else str(m.author))
+        rows.append(InChannelReply(f"chat:{inquiry_id}:{seq}", raw, m.at, name, label, m.reasons))
     return rows

@@ -14,19 +14,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from servaudit.channels.chat import BOT_ONLY, HUMAN_ANSWERED, NO_ANSWER, REDIRECTED, UNATTRIBUTED
 from servaudit.channels.chat.judge import ChatVocabulary, asks_for_human, deflects, demands_data, discloses
 from servaudit.channels.chat.transcript import TranscriptMessage, summarise
-from servaudit.labels import BOT, DEFLECTION, HUMAN
+from servaudit.labels import BOT, COMPANY_WRITERS, DEFLECTION, HUMAN, Author
 from servaudit.replies.classify import fold
 
-HUMAN_OUTCOME, REDIRECTED, BOT_ONLY, NO_ANSWER, UNATTRIBUTED = (
-    "human",
-    "redirected",
-    "bot_only",
-    "no_answer",
-    "unattributed",
-)
-OUTCOMES = (HUMAN_OUTCOME, REDIRECTED, BOT_ONLY, NO_ANSWER, UNATTRIBUTED)
+OUTCOMES = (HUMAN_ANSWERED, REDIRECTED, BOT_ONLY, NO_ANSWER, UNATTRIBUTED)
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ def _seconds(value: float | None) -> str:
 
 def bot_path(messages: Sequence[TranscriptMessage], start: int, vocabulary: ChatVocabulary) -> BotPath:
     after = [m for m in messages if m.at_ms >= start]
-    company = [m for m in after if m.author in ("bot", "human")]
+    company = [m for m in after if m.author in COMPANY_WRITERS]
     bots = [m for m in company if m.label == BOT]
     first_human = next((m for m in company if m.label == HUMAN), None)
     disclosure = None
@@ -88,7 +82,7 @@ def bot_path(messages: Sequence[TranscriptMessage], start: int, vocabulary: Chat
         if hits:
             disclosure = (turn, hits[0])
             break
-    visitor = [m for m in after if m.author == "visitor"]
+    visitor = [m for m in after if m.author == Author.VISITOR]
     asked = next(
         (turn for turn, m in enumerate(visitor, 1) if turn > 1 and asks_for_human(m.text, vocabulary)), None
     )
@@ -122,17 +116,17 @@ def bot_path(messages: Sequence[TranscriptMessage], start: int, vocabulary: Chat
 
 def decide(observation: Observation, vocabulary: ChatVocabulary) -> Verdict:
     messages = observation.messages
-    start = next((m.at_ms for m in messages if m.author == "visitor"), None)
+    start = next((m.at_ms for m in messages if m.author == Author.VISITOR), None)
     if start is None:
         return Verdict(NO_ANSWER, "no message of the visitor showed in the chat", (), BotPath(), None)
-    replies = tuple(m for m in messages if m.author != "visitor" and m.at_ms >= start)
+    replies = tuple(m for m in messages if m.author != Author.VISITOR and m.at_ms >= start)
     path = bot_path(messages, start, vocabulary)
     first_human = next((m for m in replies if m.label == HUMAN), None)
     first_human_seconds = None if first_human is None else (first_human.at_ms - start) / 1000
     bots = [m for m in replies if m.label == BOT]
-    unattributed = [m for m in replies if m.author == "unattributed"]
+    unattributed = [m for m in replies if m.author == Author.UNATTRIBUTED]
     if first_human is not None:
-        outcome, what = HUMAN_OUTCOME, f"first human reply after {_seconds(first_human_seconds)}"
+        outcome, what = HUMAN_ANSWERED, f"first human reply after {_seconds(first_human_seconds)}"
         if any(m.label == DEFLECTION for m in replies if m.at_ms < first_human.at_ms):
             what += ", after first being sent to another channel"
     elif any(m.label == DEFLECTION for m in replies):

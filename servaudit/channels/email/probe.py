@@ -15,12 +15,22 @@ import secrets
 import smtplib
 import ssl
 import uuid
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-from servaudit.channels.base import Composed, Outcome, ProbeContext, fill_placeholders
+from servaudit.channels.base import (
+    CHECK_FAILED,
+    CHECK_OK,
+    INFRASTRUCTURE,
+    CheckResult,
+    Composed,
+    Outcome,
+    ProbeContext,
+    fill_placeholders,
+)
 from servaudit.config import Smtp
-from servaudit.errors import ConfigError
+from servaudit.errors import ConfigError, ServauditError
 from servaudit.plan import Inquiry
 from servaudit.secrets import register_secret, resolve_secret, scrub
 from servaudit.store import now
@@ -88,6 +98,35 @@ class EmailChannel:
         return await asyncio.to_thread(
             deliver, smtp, password, composed.sender, composed.inquiry.target, composed.raw
         )
+
+    async def check(self, inquiries: Sequence[Inquiry], context: ProbeContext) -> list[CheckResult]:
+        """The relay answers and accepts the login; nothing is sent."""
+        return [await asyncio.to_thread(check_relay, context.config.smtp)]
+
+
+def check_relay(smtp: Smtp | None) -> CheckResult:
+    if smtp is None:
+        return CheckResult("smtp relay", CHECK_FAILED, "no [smtp] section, but e-mail inquiries are planned")
+    where = f"{smtp.host}:{smtp.port}"
+    try:
+        password = resolve_secret(smtp.password, "smtp.password") if smtp.password else None
+    except ServauditError as exc:
+        return CheckResult("smtp relay", CHECK_FAILED, str(exc))
+    try:
+        client = connect_smtp(smtp)
+        try:
+            if smtp.username and password is not None:
+                smtp_login(client, smtp.username, password)
+        finally:
+            client.close()
+    except smtplib.SMTPAuthenticationError as exc:
+        detail = f"login failed at {where}: {exc.smtp_code}"
+        return CheckResult("smtp relay", CHECK_FAILED, detail, INFRASTRUCTURE)
+    except (OSError, smtplib.SMTPException) as exc:
+        reason = scrub(str(exc)) or type(exc).__name__
+        return CheckResult("smtp relay", CHECK_FAILED, f"cannot use {where}: {reason}", INFRASTRUCTURE)
+    login = ", login ok" if password else ""
+    return CheckResult("smtp relay", CHECK_OK, f"{where} answers ({smtp.security}{login})")
 
 
 def deliver(smtp: Smtp, password: str | None, sender: str, recipient: str, raw: bytes) -> Outcome:

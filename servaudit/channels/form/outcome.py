@@ -14,6 +14,7 @@ from datetime import datetime
 
 from playwright.async_api import Page, Request, Response
 
+from servaudit.channels.form import SUBMIT_FAILED, SUBMITTED
 from servaudit.store import now
 
 IGNORED_TYPES = frozenset({"image", "stylesheet", "font", "media", "ping", "manifest", "other"})
@@ -21,9 +22,6 @@ IGNORED_TYPES = frozenset({"image", "stylesheet", "font", "media", "ping", "mani
 SENDING_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Refused before anything reached the site: safe to call "nothing was sent".
 NEVER_REACHED = ("ERR_CONNECTION_REFUSED", "ERR_NAME_NOT_RESOLVED", "ERR_ADDRESS_UNREACHABLE", "ERR_BLOCKED")
-
-SUBMITTED, FAILED, BLOCKED, NO_FORM = "submitted", "failed", "blocked", "no_form"
-"""The form channel's outcome words (Outcome.outcome)."""
 
 
 @dataclass
@@ -160,46 +158,50 @@ def decide(seen: Observation) -> Verdict:
     request = seen.request
     if request is None:
         if seen.invalid:
-            return Verdict("rejected", FAILED, f"the browser refused to submit: {_quote(seen.invalid)}")
+            return Verdict(
+                "rejected", SUBMIT_FAILED, f"the browser refused to submit: {_quote(seen.invalid)}"
+            )
         if seen.errors:
             return Verdict(
-                "rejected", FAILED, f"the form showed an error and sent nothing: {_quote(seen.errors)}"
+                "rejected", SUBMIT_FAILED, f"the form showed an error and sent nothing: {_quote(seen.errors)}"
             )
         if seen.confirmations:
             return Verdict(
                 "rejected",
-                FAILED,
+                SUBMIT_FAILED,
                 f"the page showed {_quote(seen.confirmations)}, but no request left the browser: "
                 "nothing was sent",
             )
         if seen.script_errors:
             return Verdict(
-                "rejected", FAILED, f"a script error stopped the form: {_quote(seen.script_errors)}"
+                "rejected", SUBMIT_FAILED, f"a script error stopped the form: {_quote(seen.script_errors)}"
             )
-        return Verdict("rejected", FAILED, "nothing happened on submit: no request, no message")
+        return Verdict("rejected", SUBMIT_FAILED, "nothing happened on submit: no request, no message")
     last = request.last
     where = f"{request.method} {request.url}"
     if seen.timed_out:
         return Verdict(
-            "uncertain", FAILED, f"the form's request {where} did not complete; it may have arrived"
+            "uncertain", SUBMIT_FAILED, f"the form's request {where} did not complete; it may have arrived"
         )
     if last.failure is not None:
         if request.redirected_to is None and any(code in last.failure for code in NEVER_REACHED):
             return Verdict(
-                "rejected", FAILED, f"the form's request {where} never reached the site: {last.failure}"
+                "rejected",
+                SUBMIT_FAILED,
+                f"the form's request {where} never reached the site: {last.failure}",
             )
         return Verdict(
             "uncertain",
-            FAILED,
+            SUBMIT_FAILED,
             f"the form's request {where} failed midway ({last.failure}); it may have arrived",
         )
     status = last.status or 0
     if status >= 400:
-        return Verdict("rejected", FAILED, f"the form's request {where} answered HTTP {status}")
+        return Verdict("rejected", SUBMIT_FAILED, f"the form's request {where} answered HTTP {status}")
     delivered = request.completed_at
     if seen.errors and not seen.confirmations:
         return Verdict(
-            "rejected", FAILED, f"the site refused the form (HTTP {status}): {_quote(seen.errors)}"
+            "rejected", SUBMIT_FAILED, f"the site refused the form (HTTP {status}): {_quote(seen.errors)}"
         )
     if seen.confirmations:
         return Verdict(

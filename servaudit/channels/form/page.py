@@ -1,0 +1,60 @@
+"""What the form's page shows: its visible text, the fields the browser finds invalid, its submit button."""
+
+from __future__ import annotations
+
+from playwright.async_api import ElementHandle, Frame, Page
+from playwright.async_api import Error as PlaywrightError
+
+from servaudit.channels.form.vocabulary import FormVocabulary, contains, words_of
+
+TEXT_JS = "() => document.body ? document.body.innerText : ''"
+INVALID_JS = """(index) => {
+  const form = document.forms[index];
+  if (!form) return [];
+  return [...form.elements].filter((el) => el.willValidate && !el.checkValidity()).map((el) => {
+    const label = el.labels && el.labels.length ? el.labels[0].innerText : (el.name || el.id);
+    return (label || '').trim() + ': ' + el.validationMessage;
+  });
+}"""
+_BUTTONS = "button, input[type=submit], input[type=image], [role=button]"
+_BUTTONS_JS = """(elements) => elements.map((el) => {
+  const r = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  const form = el.form || el.closest('form');
+  return {
+    text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim(),
+    submit: (el.tagName === 'BUTTON' && (el.getAttribute('type') || 'submit') === 'submit')
+      || (el.tagName === 'INPUT' && (el.type === 'submit' || el.type === 'image')),
+    visible: r.width > 2 && r.height > 2 && style.visibility !== 'hidden' && style.display !== 'none',
+    form: form ? [...document.forms].indexOf(form) : -1,
+  };
+})"""
+
+async def find_button(frame: Frame, form: int, vocabulary: FormVocabulary) -> ElementHandle | None:
+    handles = await frame.query_selector_all(_BUTTONS)
+    if not handles:
+        return None
+    infos = await frame.evaluate(_BUTTONS_JS, handles)
+    best: tuple[int, ElementHandle] | None = None
+    for handle, info in zip(handles, infos, strict=True):
+        if not info["visible"] or (form >= 0 and info["form"] != form):
+            continue
+        text = words_of(str(info["text"]))
+        points = (2 if info["submit"] and form >= 0 else 0) + (
+            1 if any(contains(text, word) for word in vocabulary.submit) else 0
+        )
+        if points and (best is None or points > best[0]):
+            best = (points, handle)
+    return best[1] if best else None
+
+
+async def page_lines(page: Page) -> tuple[str, ...]:
+    """The visible text of every frame, line by line."""
+    lines: list[str] = []
+    for frame in page.frames:
+        try:
+            text = await frame.evaluate(TEXT_JS)
+        except PlaywrightError:
+            continue
+        lines.extend(" ".join(line.split()) for line in str(text).splitlines() if line.strip())
+    return tuple(lines)

@@ -1,0 +1,405 @@
+"""One form inquiry in the browser, from opening the page to the verdict (see probe.py for the words).
+
+The page work: wait for a contact form, fill it in at a person's pace, stop at a CAPTCHA, find the
+submit button, click it and watch what the page and the network did; ``outcome.decide`` judges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from playwright.async_api import BrowserContext, Dialog, ElementHandle, Page
+from playwright.async_api import Error as PlaywrightError
+
+from servaudit.channels.base import Composed, Evidence, Outcome, ProbeContext, SendStatus
+from servaudit.channels.form import BLOCKED, NO_FORM, SUBMIT_FAILED
+from servaudit.channels.form.captcha import detect_captcha
+from servaudit.channels.form.fields import Assignment, assign, satisfied, scan
+from servaudit.channels.form.outcome import NetworkLog, Observation, Verdict, decide, phrases_in
+from servaudit.channels.form.page import INVALID_JS, find_button, page_lines
+from servaudit.channels.form.settings import FormSettings, form_settings
+from servaudit.channels.form.vocabulary import FormVocabulary
+from servaudit.channels.spec import READY
+from servaudit.plan import Inquiry
+
+
+class BrowserGone(Exception):
+    """Our own Chromium died: nothing about the company can be concluded."""
+
+
+@dataclass
+class Timing:
+    """How long the probe waits for things; tests shorten them, typing stays human."""
+
+    form_appears: float = 10.0
+    """Seconds to wait for a form rendered by JavaScript."""
+    submit_completes: float = 30.0
+    no_request: float = 2.5
+    """Seconds after the click with no request at all before concluding nothing will be sent."""
+    settle: float = 0.5
+    """Seconds without network activity that count as "the page is done"."""
+    keystroke_ms: tuple[float, float] = (25.0, 70.0)
+    """Pause between keystrokes, drawn once per field, unless the audit's form settings say otherwise."""
+    page_load: float = 30.0
+
+
+@dataclass
+class FormProbe:
+    """One form inquiry, from opening the page to the verdict."""
+
+    timing: Timing
+    composed: Composed
+    context: ProbeContext
+    browser_context: BrowserContext
+    evidence: list[Evidence] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)
+    clicked: bool = False
+    dry_run: bool = False
+    """Stop once the form is found and understood (``servaudit check``): nothing is submitted
+    (a form that unfolds may get its topic chosen, as a visitor looking at it would)."""
+
+    @property
+    def inquiry(self) -> Inquiry:
+        return self.composed.inquiry
+
+    async def run(self) -> Outcome:
+        try:
+            verdict = await self._probe()
+        except BrowserGone as exc:
+            if self.clicked:
+                verdict = Verdict(
+                    "uncertain", SUBMIT_FAILED, f"Chromium failed after the submit click: {exc}"
+                )
+            else:
+                return self._outcome(
+                    Verdict("not_sent", SUBMIT_FAILED, f"Chromium failed before anything was sent: {exc}"),
+                    True,
+                )
+        except PlaywrightError as exc:
+            if not self.browser_context.browser or not self.browser_context.browser.is_connected():
+                return self._outcome(
+                    Verdict("not_sent", SUBMIT_FAILED, f"Chromium failed: {reason(exc)}"), True
+                )
+            if self.clicked:
+                verdict = Verdict(
+                    "uncertain", SUBMIT_FAILED, f"the page broke after the submit click: {reason(exc)}"
+                )
+            else:
+                verdict = Verdict(
+                    "rejected", SUBMIT_FAILED, f"the form could not be filled in: {reason(exc)}"
+                )
+        return self._outcome(verdict)
+
+    def _outcome(self, verdict: Verdict, infrastructure: bool = False) -> Outcome:
+        self.record.update(
+            {"status": verdict.status, "outcome": verdict.outcome, "detail": verdict.detail,
+             "delivered_at": verdict.delivered_at.isoformat() if verdict.delivered_at else None}
+        )  # fmt: skip
+        path = self.context.evidence_path(self.inquiry, "form.json")
+        path.write_text(json.dumps(self.record, ensure_ascii=False, indent=2), encoding="utf-8")
+        files = (
+            *self.evidence,
+            Evidence("record", path, "what was typed where, the request, what the page said"),
+        )
+        return Outcome(
+            cast(SendStatus, verdict.status),
+            verdict.detail,
+            delivered_at=verdict.delivered_at,
+            outcome=verdict.outcome,
+            evidence=files,
+            infrastructure_failed=infrastructure,
+        )
+
+    async def _probe(self) -> Verdict:
+        vocabulary = FormVocabulary.load(audit_folder(self.context))
+        settings = self._settings()
+        page = await self.browser_context.new_page()
+        network = NetworkLog(page)
+        script_errors: list[str] = []
+        dialogs: list[str] = []
+        pending: set[asyncio.Future[None]] = set()
+        page.on("pageerror", lambda error: script_errors.append(str(error)))
+
+        def on_dialog(dialog: Dialog) -> None:
+            # alert("Danke!") is a confirmation too; a person clicks OK.
+            dialogs.append(dialog.message)
+            pending.add(asyncio.ensure_future(dialog.accept()))
+
+        page.on("dialog", on_dialog)
+        self.record["url"] = self.inquiry.target
+        try:
+            # Not "load": one slow tracker must not make a working form look unreachable.
+            response = await page.goto(
+                self.inquiry.target, wait_until="domcontentloaded", timeout=self.timing.page_load * 1000
+            )
+        except PlaywrightError as exc:
+            self._check_browser()
+            await self._screenshot(page, "form-page.png", "the page as it loaded")
+            return Verdict("rejected", SUBMIT_FAILED, f"the form page could not be loaded: {reason(exc)}")
+        with contextlib.suppress(PlaywrightError):
+            await page.wait_for_load_state("load", timeout=10_000)
+        self.record["url_before"] = page.url
+        if response is not None and response.status >= 400:
+            await self._screenshot(page, "form-page.png", f"the page as it loaded · {page.url}")
+            outcome = SUBMIT_FAILED if response.status >= 500 else NO_FORM
+            return Verdict("rejected", outcome, f"the form page answered HTTP {response.status}")
+
+        plan = await self._find_form(page, network, vocabulary, settings)
+        if isinstance(plan, Verdict):
+            return plan
+        if self.dry_run:
+            return await self._preflight_verdict(page, network, vocabulary, settings, plan)
+        plan = await self._fill(page, network, vocabulary, settings, plan)
+        self.record["fields"] = [
+            {"field": a.control.caption, "role": a.role, "value": a.shown, "filled": satisfied(a)}
+            for a in plan
+        ]
+        blocked = await self._captcha(page, network, vocabulary)
+        if blocked is not None:
+            return blocked
+        button = await self._submit_button(page, plan, vocabulary, settings)
+        await self._screenshot(page, "form-1-filled.png", f"filled in, before submitting · {page.url}")
+        if button is None:
+            return Verdict("rejected", SUBMIT_FAILED, "the form has no submit button that could be found")
+
+        before = set(await page_lines(page))
+        mark = network.mark()
+        errors_before = len(script_errors)
+        started = time.monotonic()
+        self.clicked = True
+        await button.click(timeout=10_000)
+        timed_out = await self._await_submission(page, network, mark, started)
+        self._check_browser()
+        with contextlib.suppress(PlaywrightError):
+            await page.wait_for_load_state("load", timeout=self.timing.page_load * 1000)
+        await network.quiet(self.timing.settle, limit=5.0)
+        after = await page_lines(page)
+        new = tuple(line for line in after if line not in before) + tuple(dialogs)
+        invalid = await self._invalid_fields(plan)
+        self.record["url_after"] = page.url
+        await self._screenshot(page, "form-2-after.png", f"after submitting · {page.url}")
+        request = network.form_request(mark)
+        seen = Observation(
+            request=request,
+            url_before=self.record["url_before"],
+            url_after=page.url,
+            confirmations=phrases_in(new, vocabulary.confirmation),
+            errors=phrases_in(new, vocabulary.errors),
+            invalid=tuple(invalid),
+            script_errors=tuple(script_errors[errors_before:]),
+            timed_out=timed_out,
+            new_text=new,
+        )
+        self.record.update(
+            {
+                "request": None
+                if request is None
+                else {"method": request.method, "url": request.url, "status": request.last.status,
+                      "failure": request.last.failure,
+                      "completed_at": request.completed_at.isoformat() if request.completed_at else None},
+                "new_text": list(new[:20]),
+                "script_errors": list(seen.script_errors),
+                "invalid": invalid,
+            }
+        )  # fmt: skip
+        return decide(seen)
+
+    async def _captcha(self, page: Page, network: NetworkLog, vocabulary: FormVocabulary) -> Verdict | None:
+        """A CAPTCHA guarding the form (never solved, never bypassed): the verdict, with a screenshot."""
+        captcha = await detect_captcha(page, vocabulary.captchas, network.urls())
+        if captcha is None:
+            return None
+        await self._screenshot(page, "form-page.png", f"CAPTCHA, not submitted · {page.url}")
+        return Verdict("rejected", BLOCKED, f"{captcha[1]} guards the form; not submitted")
+
+    async def _preflight_verdict(
+        self,
+        page: Page,
+        network: NetworkLog,
+        vocabulary: FormVocabulary,
+        settings: FormSettings | None,
+        plan: list[Assignment],
+    ) -> Verdict:
+        blocked = await self._captcha(page, network, vocabulary)
+        if blocked is not None:
+            return blocked
+        await self._screenshot(page, "form-page.png", f"the form as found · {page.url}")
+        if await self._submit_button(page, plan, vocabulary, settings) is None:
+            return Verdict("rejected", SUBMIT_FAILED, "the form has no submit button that could be found")
+        fields = ", ".join(f"{a.control.caption} → {a.role}" for a in plan)
+        return Verdict("rejected", READY, f"contact form found: {fields}")
+
+    def _settings(self) -> FormSettings | None:
+        return form_settings(self.context.config.companies[self.inquiry.company])
+
+    def _values(self) -> dict[str, str]:
+        persona = self.context.config.persona
+        return {
+            "name": persona.name,
+            "first_name": persona.first_name,
+            "last_name": persona.last_name,
+            "email": self.composed.reply_address or persona.email,
+            "phone": persona.phone or "",
+            "subject": self.composed.subject,
+            "message": self.composed.body,
+        }
+
+    async def _find_form(
+        self, page: Page, network: NetworkLog, vocabulary: FormVocabulary, settings: FormSettings | None
+    ) -> list[Assignment] | Verdict:
+        """Wait for a contact form (it may be rendered by a script after load); stop at a CAPTCHA."""
+        deadline = time.monotonic() + self.timing.form_appears
+        mapping = settings.fields if settings else {}
+        primed = 0
+        while True:
+            blocked = await self._captcha(page, network, vocabulary)
+            if blocked is not None:
+                return blocked
+            controls = await scan(page, mapping)
+            plan = assign(controls, self._values(), vocabulary)
+            if plan is not None:
+                return plan
+            # A form that unfolds: its message field appears once a topic is chosen.
+            unfolding = [
+                a
+                for a in assign(controls, self._values(), vocabulary, partial=True) or []
+                if not satisfied(a)
+            ]
+            if unfolding and primed < 3:
+                primed += 1
+                for assignment in unfolding:
+                    try:
+                        await self._fill_one(assignment)
+                    except PlaywrightError:
+                        self._check_browser()
+                        break  # re-rendered while we typed: read the page again
+                    await network.quiet(0.2, limit=2.0)
+                continue
+            if time.monotonic() >= deadline:
+                self._check_browser()
+                await self._screenshot(page, "form-page.png", f"no contact form · {page.url}")
+                frames = len(page.frames)
+                return Verdict(
+                    "rejected",
+                    NO_FORM,
+                    f"no contact form on {page.url} (no message field in {frames} frame(s))",
+                )
+            await asyncio.sleep(0.2)
+
+    async def _fill(
+        self,
+        page: Page,
+        network: NetworkLog,
+        vocabulary: FormVocabulary,
+        settings: FormSettings | None,
+        plan: list[Assignment],
+    ) -> list[Assignment]:
+        """Fill every assigned field; read the form again after each pass, because pages re-render."""
+        mapping = settings.fields if settings else {}
+        for _ in range(5):
+            todo = [a for a in plan if not satisfied(a)]
+            if not todo:
+                break
+            for assignment in todo:
+                try:
+                    await self._fill_one(assignment)
+                except PlaywrightError:
+                    self._check_browser()
+                    break  # the field was replaced under our hands: read the form again
+                await network.quiet(0.15, limit=2.0)
+            await network.quiet(0.3, limit=3.0)
+            fresh = assign(await scan(page, mapping), self._values(), vocabulary)
+            if fresh is None:
+                break
+            plan = fresh
+        return plan
+
+    async def _fill_one(self, assignment: Assignment) -> None:
+        control = assignment.control
+        handle = control.handle
+        if control.type == "checkbox":
+            try:
+                await handle.check(timeout=3_000)
+            except PlaywrightError:
+                await handle.check(timeout=3_000, force=True)  # a styled box: its label took the click
+            return
+        if control.type == "select":
+            await handle.select_option(value=assignment.value, timeout=5_000)
+            return
+        await handle.click(timeout=5_000)
+        if control.type == "contenteditable" or len(assignment.value) > 80:
+            # Long texts are pasted, as people paste a prepared message.
+            await handle.fill(assignment.value, timeout=5_000)
+            return
+        if control.value:
+            await handle.fill("", timeout=5_000)
+        settings = self._settings()
+        pause = (settings.keystroke_ms if settings else None) or self.timing.keystroke_ms
+        await handle.type(assignment.value, delay=random.uniform(*pause), timeout=30_000)
+
+    async def _submit_button(
+        self, page: Page, plan: list[Assignment], vocabulary: FormVocabulary, settings: FormSettings | None
+    ) -> ElementHandle | None:
+        if settings and settings.submit:
+            for frame in page.frames:
+                handle = await frame.query_selector(settings.submit)
+                if handle is not None:
+                    return handle
+            return None
+        message = next((a.control for a in plan if a.role == "message"), plan[0].control if plan else None)
+        if message is None:
+            return None
+        return await find_button(message.frame, message.form, vocabulary)
+
+    async def _await_submission(self, page: Page, network: NetworkLog, mark: int, started: float) -> bool:
+        """Wait for the form's request to complete; True when it started but never completed."""
+        while True:
+            elapsed = time.monotonic() - started
+            request = network.form_request(mark)
+            if request is not None and request.done:
+                return False
+            if request is None and elapsed >= self.timing.no_request and not network.in_flight():
+                return False
+            if elapsed >= self.timing.submit_completes:
+                return request is not None
+            self._check_browser()
+            await asyncio.sleep(0.05)
+
+    async def _invalid_fields(self, plan: list[Assignment]) -> list[str]:
+        control = next((a.control for a in plan if a.role == "message"), None)
+        if control is None or control.form < 0:
+            return []
+        try:
+            found = await control.frame.evaluate(INVALID_JS, control.form)
+        except PlaywrightError:
+            return []  # the form's page is gone: it navigated away, so the browser let it go
+        return [" ".join(str(item).split()) for item in found]
+
+    async def _screenshot(self, page: Page, name: str, caption: str) -> None:
+        path = self.context.evidence_path(self.inquiry, name)
+        try:
+            await page.screenshot(path=str(path), full_page=True, timeout=15_000)
+        except PlaywrightError:
+            return  # evidence is best effort; the verdict does not depend on it
+        self.evidence.append(Evidence("screenshot", path, caption))
+
+    def _check_browser(self) -> None:
+        browser = self.browser_context.browser
+        if browser is not None and not browser.is_connected():
+            raise BrowserGone("the browser is no longer running")
+
+
+def audit_folder(context: ProbeContext) -> Path:
+    # The evidence folder sits in the audit folder, whose own probes/ may override the vocabularies.
+    return context.evidence_dir.parent
+
+
+def reason(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
