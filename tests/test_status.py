@@ -48,3 +48,15 @@ def test_commands_that_only_read_records_do_not_load_the_browser() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_channel_registry_and_config_load_no_probe() -> None:
+    # The registry describes channels as data; a probe (and Playwright) loads only when one is used.
+    code = (
+        "import sys, servaudit.channels, servaudit.config, servaudit.plan, servaudit.measure.metrics, "
+        "servaudit.channels.chat.transcript, servaudit.channels.form, servaudit.channels.email; "
+        "print(sorted(m for m in sys.modules "
+        "if m.startswith('playwright') or m.endswith(('.probe', '.base'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['servaudit.channels.base']", "base is the light interface, no probe"
