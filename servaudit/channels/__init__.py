@@ -3,7 +3,7 @@
 Each channel is a package beside this file that declares ``SPEC`` in its ``__init__.py`` (pure data:
 no probe code, no Playwright). Config, check, measure, discovery and the engine read channel names
 and what an outcome word means from here; none of them names a channel. Adding a channel is a new
-package plus one line in REGISTERED (see the README, "Add a channel").
+package plus one line in PACKAGES (see the README, "Add a channel").
 
 The probes are imported on first use (``probe(name)`` or ``CHANNELS``), so that reading records,
 checking config or drawing a report never loads the browser.
@@ -14,16 +14,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from servaudit.channels.chat import SPEC as CHAT
-from servaudit.channels.email import SPEC as EMAIL
-from servaudit.channels.form import SPEC as FORM
 from servaudit.channels.spec import ChannelSpec, OutcomeMeaning
 
 if TYPE_CHECKING:
     from servaudit.channels.base import Channel
 
-REGISTERED: list[ChannelSpec] = [EMAIL, FORM, CHAT]
-"""Every channel servaudit knows: one line per channel package."""
+PACKAGES = (
+    "servaudit.channels.email",
+    "servaudit.channels.form",
+    "servaudit.channels.chat",
+)
+"""Every channel servaudit knows: one line per channel package, each declaring ``SPEC``."""
+
+REGISTERED: list[ChannelSpec] = [importlib.import_module(package).SPEC for package in PACKAGES]
 
 SPECS: tuple[ChannelSpec, ...] = ()
 """The registered channels in report order (rebuilt by ``register``)."""
