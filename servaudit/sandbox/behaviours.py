@@ -23,8 +23,8 @@ BOUNCE_DELAY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
-class Inquiry:
-    """An accepted inquiry, reduced to what the replies need."""
+class Inbound:
+    """An inquiry as the simulated company received it, reduced to what its replies need."""
 
     message: EmailMessage
     message_id: str | None
@@ -37,7 +37,7 @@ class Inquiry:
     received_at: datetime
 
     @classmethod
-    def parse(cls, raw: bytes, envelope_sender: str, received_at: datetime) -> Inquiry:
+    def parse(cls, raw: bytes, envelope_sender: str, received_at: datetime) -> Inbound:
         message = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
         sender_name, sender_address = _first_address(message, "From")
         reply_to_name, reply_to = _first_address(message, "Reply-To")
@@ -91,9 +91,9 @@ class PlannedReply:
     build: Callable[[datetime], bytes]
 
 
-def plan_replies(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) -> list[PlannedReply]:
+def plan_replies(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     """The replies ``company`` sends for ``inquiry``; empty for silence (reject never gets here)."""
-    planners: dict[str, Callable[[SandboxCompany, Inquiry, random.Random], list[PlannedReply]]] = {
+    planners: dict[str, Callable[[SandboxCompany, Inbound, random.Random], list[PlannedReply]]] = {
         "human": _plan_human,
         "ack_then_human": _plan_ack_then_human,
         "out_of_office": _plan_out_of_office,
@@ -105,21 +105,21 @@ def plan_replies(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) 
     return planners[company.behaviour](company, inquiry, rng)
 
 
-def _plan_human(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) -> list[PlannedReply]:
+def _plan_human(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     agent = replies.pick_agent(company, inquiry.message_id or inquiry.subject)
     subject = replies.reply_subject(inquiry.subject, company.language)
     text = replies.human_body(company, inquiry.sender_name, inquiry.subject, agent)
     return [_agent_reply("human", company.delay_seconds, company, inquiry, agent, subject, text)]
 
 
-def _plan_hotline(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) -> list[PlannedReply]:
+def _plan_hotline(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     agent = replies.pick_agent(company, inquiry.message_id or inquiry.subject)
     subject = replies.reply_subject(inquiry.subject, company.language)
     text = replies.hotline_body(company, inquiry.sender_name, agent)
     return [_agent_reply("deflection", company.delay_seconds, company, inquiry, agent, subject, text)]
 
 
-def _plan_ack_then_human(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) -> list[PlannedReply]:
+def _plan_ack_then_human(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     ticket = f"{rng.randrange(100000, 1000000)}"
     team = f"{company.name} {replies.TEAM[company.language]}"
 
@@ -139,7 +139,7 @@ def _plan_ack_then_human(company: SandboxCompany, inquiry: Inquiry, rng: random.
     return [ack, _agent_reply("human", company.delay_seconds, company, inquiry, agent, subject, text)]
 
 
-def _plan_out_of_office(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) -> list[PlannedReply]:
+def _plan_out_of_office(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     agent = replies.pick_agent(company, company.slug)
     back_on = (inquiry.received_at + timedelta(days=rng.randrange(5, 15))).date()
 
@@ -158,7 +158,7 @@ def _plan_out_of_office(company: SandboxCompany, inquiry: Inquiry, rng: random.R
     return [PlannedReply("auto_reply", 0.0, company.address, inquiry.reply_address, build)]
 
 
-def _plan_bounce(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) -> list[PlannedReply]:
+def _plan_bounce(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     # An MTA bounces to the envelope sender, not to Reply-To or From.
     to = inquiry.envelope_sender or inquiry.reply_address
 
@@ -170,7 +170,7 @@ def _plan_bounce(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) 
     return [PlannedReply("bounce", BOUNCE_DELAY_SECONDS, "", to, build)]
 
 
-def _plan_noreply_human(company: SandboxCompany, inquiry: Inquiry, rng: random.Random) -> list[PlannedReply]:
+def _plan_noreply_human(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     agent = replies.pick_agent(company, inquiry.message_id or inquiry.subject)
     sender = f"noreply@{company.domain}"
 
@@ -190,7 +190,7 @@ def _agent_reply(
     kind: str,
     delay: float,
     company: SandboxCompany,
-    inquiry: Inquiry,
+    inquiry: Inbound,
     agent: str,
     subject: str,
     text: str,
@@ -210,7 +210,7 @@ def _agent_reply(
     return PlannedReply(kind, delay, company.address, inquiry.reply_address, build)
 
 
-def _new_message(company: SandboxCompany, now: datetime, sender: Address, inquiry: Inquiry) -> EmailMessage:
+def _new_message(company: SandboxCompany, now: datetime, sender: Address, inquiry: Inbound) -> EmailMessage:
     message = EmailMessage(policy=policy.default)
     message["Date"] = format_datetime(now.astimezone())
     message["From"] = sender
@@ -220,7 +220,7 @@ def _new_message(company: SandboxCompany, now: datetime, sender: Address, inquir
     return message
 
 
-def _recipient(inquiry: Inquiry) -> Address | str:
+def _recipient(inquiry: Inbound) -> Address | str:
     """The reply address exactly as given (plus tag and all), with the name a mail client shows."""
     try:
         return Address(inquiry.reply_name, addr_spec=inquiry.reply_address)
@@ -228,7 +228,7 @@ def _recipient(inquiry: Inquiry) -> Address | str:
         return inquiry.reply_address
 
 
-def _thread(message: EmailMessage, inquiry: Inquiry) -> None:
+def _thread(message: EmailMessage, inquiry: Inbound) -> None:
     if inquiry.message_id:
         message["In-Reply-To"] = inquiry.message_id
         message["References"] = inquiry.message_id

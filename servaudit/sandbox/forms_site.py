@@ -24,7 +24,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from servaudit.sandbox.behaviours import Inquiry
+from servaudit.sandbox.behaviours import Inbound
 from servaudit.sandbox.fleet import SandboxCompany
 from servaudit.sandbox.web import LocalSite
 
@@ -51,7 +51,7 @@ PAGES = frozenset(
 HONEYPOTS = ("website", "email_confirm", "contact_me_by_fax", "phone_hp")
 """Field names people never see: a submission filling one is treated as spam and dropped."""
 
-Accept = Callable[[SandboxCompany, Inquiry], None]
+Accept = Callable[[SandboxCompany, Inbound], None]
 
 
 class Answer(NamedTuple):
@@ -337,7 +337,7 @@ class FormsSite(LocalSite):
         )
 
     @staticmethod
-    def _inquiry(company: SandboxCompany, fields: dict[str, str], now: datetime) -> Inquiry:
+    def _inquiry(company: SandboxCompany, fields: dict[str, str], now: datetime) -> Inbound:
         """What the helpdesk receives from its form: a mail from the customer, without a Message-ID."""
         name = fields.get("name") or " ".join(
             part for part in (fields.get("first_name", ""), fields.get("last_name", "")) if part
@@ -351,7 +351,7 @@ class FormsSite(LocalSite):
         message["Subject"] = subject
         message["Date"] = format_datetime(now.astimezone())
         message.set_content(fields.get("message", ""))
-        return Inquiry.parse(bytes(message), fields["email"], now)
+        return Inbound.parse(bytes(message), fields["email"], now)
 
 
 class _Handler(BaseHTTPRequestHandler):

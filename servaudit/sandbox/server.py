@@ -28,7 +28,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from servaudit.errors import InfrastructureError
-from servaudit.sandbox.behaviours import Inquiry, PlannedReply, plan_replies
+from servaudit.sandbox.behaviours import Inbound, PlannedReply, plan_replies
 from servaudit.sandbox.chat_site import CHAT_FLEET, ChatCompany, ChatSite
 from servaudit.sandbox.fleet import DEFAULT_FLEET, SandboxCompany, validate_fleet
 from servaudit.sandbox.forms_site import FORM_FLEET, FormCompany, FormsSite
@@ -180,7 +180,7 @@ class _Handler:
         raw = envelope.original_content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", errors="surrogateescape")
-        inquiry = Inquiry.parse(raw, envelope.mail_from or "", received_at)
+        inquiry = Inbound.parse(raw, envelope.mail_from or "", received_at)
         for address in envelope.rcpt_tos:
             self._sandbox._accept(self._by_address[address.lower()], inquiry)
         return f"250 2.0.0 Ok: queued as {uuid.uuid4().hex[:11].upper()}"
@@ -345,7 +345,7 @@ class Sandbox:
         """The web server of the form companies: its submissions show what reached it."""
         return self._forms_site
 
-    def accept_form(self, company: SandboxCompany, inquiry: Inquiry) -> None:
+    def accept_form(self, company: SandboxCompany, inquiry: Inbound) -> None:
         """A form that got through: the company's helpdesk answers it like an e-mail."""
         self._accept(company, inquiry)
 
@@ -362,7 +362,7 @@ class Sandbox:
         # Refused at RCPT, so there is no message yet: no Message-ID, no subject.
         self._truth.write(_record(company, "rejected", None, datetime.now(UTC), to=envelope_sender))
 
-    def _accept(self, company: SandboxCompany, inquiry: Inquiry) -> None:
+    def _accept(self, company: SandboxCompany, inquiry: Inbound) -> None:
         with self._lock:
             self._received += 1
         planned = plan_replies(company, inquiry, self._rng)
@@ -376,7 +376,7 @@ class Sandbox:
 
     # -- called by the scheduler thread ------------------------------------------------------
 
-    def _deliver(self, company: SandboxCompany, inquiry: Inquiry, reply: PlannedReply) -> None:
+    def _deliver(self, company: SandboxCompany, inquiry: Inbound, reply: PlannedReply) -> None:
         box = self._maildir_box
         if box is None:
             return
@@ -412,7 +412,7 @@ class Sandbox:
 def _record(
     company: SandboxCompany,
     kind: str,
-    inquiry: Inquiry | None,
+    inquiry: Inbound | None,
     received_at: datetime,
     *,
     to: str,

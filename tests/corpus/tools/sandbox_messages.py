@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from servaudit.sandbox.behaviours import Inquiry, plan_replies
+from servaudit.sandbox.behaviours import Inbound, plan_replies
 from servaudit.sandbox.fleet import DEFAULT_FLEET
 
 CORPUS = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def main() -> None:
             message["Date"] = "Wed, 04 Mar 2026 10:29:58 +0000"
             message["Message-ID"] = f"<inquiry.{company.slug}.{language}@mailbox.example>"
             message.set_content(body)
-            inquiry = Inquiry.parse(bytes(message), address, received)
+            inquiry = Inbound.parse(bytes(message), address, received)
             for number, planned in enumerate(plan_replies(variant, inquiry, random.Random(7)), start=1):
                 raw = planned.build(received + timedelta(seconds=planned.delay_seconds))
                 relative = f"{planned.kind}/sandbox-{company.behaviour}-{language}-{number}.eml"
