@@ -92,3 +92,22 @@ def test_stored_rows_count_as_replies_but_only_human_counts_as_a_human_answer(tm
     assert figs.human_responded == 1 and figs.median_first_human_response_seconds == 12.3
     assert figs.outcome == "human"
     assert from_text(store.inquiries()[0].sent_at.isoformat()) == sent  # type: ignore[union-attr]
+
+
+def test_a_transcript_written_before_the_author_enum_still_reads(tmp_path: Path) -> None:
+    # Exactly what the earlier code wrote: the person's author spelled "human", like its label.
+    path = tmp_path / "chat-transcript.json"
+    path.write_text(
+        '{"format": 1, "recipe": "generic", "messages": ['
+        '{"author": "visitor", "text": "Hallo?", "at_ms": 1000, "name": null, "label": null, "reasons": []},'
+        '{"author": "human", "text": "Guten Tag!", "at_ms": 4000, "name": "Jörg", "label": "human",'
+        ' "reasons": ["marked as agent"]},'
+        '{"author": "chatbot", "text": "?", "at_ms": 5000}]}',
+        encoding="utf-8",
+    )
+    visitor, person, unknown = read_messages(path)
+    assert (visitor.author, person.author, person.label) == (Author.VISITOR, Author.PERSON, "human")
+    assert unknown.author is Author.SYSTEM, "an author word the program does not know reads as a notice"
+    assert summarise((visitor, person, unknown)).first_human_seconds == 3.0
+    save_transcript(path, (visitor, person), {})
+    assert '"author": "human"' in path.read_text(encoding="utf-8"), "new files keep the old spelling"

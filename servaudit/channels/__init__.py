@@ -79,7 +79,10 @@ def probe(name: str) -> Channel:
 
 
 def __getattr__(name: str) -> Any:
-    # CHANNELS (name → probe) stays a lazy attribute for callers that want every probe at once.
+    # CHANNELS (name → probe) stays a lazy attribute for callers that want every probe at once. It is
+    # the probe cache itself, so a test that swaps a probe in it swaps what `probe(name)` hands out.
     if name != "CHANNELS":
         raise AttributeError(f"module 'servaudit.channels' has no attribute {name!r}")
-    return {spec.name: probe(spec.name) for spec in SPECS}
+    for spec in SPECS:
+        probe(spec.name)
+    return _PROBES
