@@ -15,9 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-Side = Literal["visitor", "company", "unattributed"]
+from servaudit.labels import Author
+
+COMPANY_SIDE: Final = "company"
+"""Written on the company's side; whether by a bot or a person is the judge's to tell (chat/judge.py)."""
+Side = Literal[Author.VISITOR, "company", Author.UNATTRIBUTED]
+"""Which side of the chat wrote a message, as far as the page tells: a coarser Author."""
 SIDE_WORDS = frozenset(
     {
         *("user", "visitor", "customer", "client", "guest", "self", "me", "mine", "own", "outgoing"),
@@ -236,7 +241,7 @@ def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[
     def add(side: Side, key: str, block: Block, reasons: tuple[str, ...]) -> None:
         found = messages.get(key)
         at = first_seen[block.id]
-        if side != "visitor" and _is_name(block):
+        if side != Author.VISITOR and _is_name(block):
             if found is None:
                 messages[key] = _Message(side, key, at, {}, reasons, block.text)
             else:
@@ -249,7 +254,7 @@ def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[
             found.parts[block.id] = block.text
 
     for block, index in visitor:
-        add("visitor", f"sent:{index}", block, ("the text the probe typed",))
+        add(Author.VISITOR, f"sent:{index}", block, ("the text the probe typed",))
     for block in others:
         side, key, reasons = _judge(block, [b for b, _ in visitor])
         add(side, key, block, reasons)
@@ -257,7 +262,7 @@ def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[
     result = []
     for m in ordered:
         text = "\n".join(m.parts.values())
-        if m.side == "visitor":
+        if m.side == Author.VISITOR:
             index = int(m.key.split(":")[1])
             text = sent[index][0]  # what the probe typed, not the widget's rendering of it
         if not text:
@@ -269,7 +274,7 @@ def attribute(blocks: Sequence[Block], sent: Sequence[tuple[str, int]]) -> list[
 def _judge(block: Block, visitor: list[Block]) -> tuple[Side, str, tuple[str, ...]]:
     if not visitor:
         return (
-            "unattributed",
+            Author.UNATTRIBUTED,
             f"block:{block.id}",
             ("the probe's own message never showed in the page, so the widget's sides could not be learned",),
         )
@@ -280,7 +285,7 @@ def _judge(block: Block, visitor: list[Block]) -> tuple[Side, str, tuple[str, ..
             best = (common, v)
     if best is None:
         return (
-            "unattributed",
+            Author.UNATTRIBUTED,
             f"block:{block.id}",
             ("shown in another frame than the probe's own messages",),
         )
@@ -288,14 +293,14 @@ def _judge(block: Block, visitor: list[Block]) -> tuple[Side, str, tuple[str, ..
     v_common = next(i for i, n in enumerate(v.chain) if n.id == block.chain[common].id)
     container = block.chain[common]
     if common == 0 or v_common == 0:
-        return ("unattributed", f"block:{block.id}", ("nested in or around the probe's own message",))
+        return (Author.UNATTRIBUTED, f"block:{block.id}", ("nested in or around the probe's own message",))
     row = block.chain[common - 1]
     v_row = v.chain[v_common - 1]
     if container.tag in ("html", "body") or not _kin(row, v_row):
         # Not a row of the list the probe's own message is in: page text elsewhere (a banner,
         # a counter) must never become the company's answer.
         return (
-            "unattributed",
+            Author.UNATTRIBUTED,
             f"row:{row.id}",
             (f"outside the message list the probe's own message is in (<{row.tag}> beside <{v_row.tag}>)",),
         )
@@ -316,11 +321,11 @@ def _judge(block: Block, visitor: list[Block]) -> tuple[Side, str, tuple[str, ..
         differs.append(f"{align}-aligned where the visitor's are {v_align}-aligned")
     if not differs:
         return (
-            "unattributed",
+            Author.UNATTRIBUTED,
             f"row:{row.id}",
             (
                 f"marked up and aligned like the probe's own messages ({where}), "
                 "but not what the probe typed: its author cannot be told",
             ),
         )
-    return ("company", f"row:{row.id}", (f"the company's side: {'; '.join(differs)} ({where})",))
+    return (COMPANY_SIDE, f"row:{row.id}", (f"the company's side: {'; '.join(differs)} ({where})",))

@@ -65,7 +65,8 @@ def _quote(kind: str, hits: list[str]) -> str:
 
 
 def judge(side: str, text: str, why: tuple[str, ...], vocabulary: ChatVocabulary) -> Judgement:
-    """One message. ``side``: visitor, company, agent, bot, system, unattributed (or unknown)."""
+    """One message. ``side``: an Author a recipe marked (visitor, bot, system), unattributed, or the
+    company's side (attribution.COMPANY_SIDE, "agent" in a recipe): then bot or person is told here."""
     if side == Author.VISITOR:
         return Judgement(Author.VISITOR, None, why)
     if side == Author.SYSTEM:

@@ -20,7 +20,7 @@ from typing import Any
 from playwright.async_api import Browser, Frame, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
-from servaudit.channels.chat.attribution import Block, attribute, block_from_event
+from servaudit.channels.chat.attribution import COMPANY_SIDE, Block, attribute, block_from_event
 from servaudit.channels.chat.judge import ChatVocabulary, after_bot, chat_vocabulary, judge
 from servaudit.channels.chat.recipe import GENERIC, Recipe
 from servaudit.channels.chat.transcript import (
@@ -107,10 +107,10 @@ def side_of(side: str, recipe: Recipe) -> tuple[str, tuple[str, ...]]:
     if side in (Author.VISITOR, Author.BOT, Author.SYSTEM):
         return side, (marked,)
     if side == "agent":
-        return "company", (marked,)
+        return COMPANY_SIDE, (marked,)
     if recipe.messages.agent:
         return Author.UNATTRIBUTED, (f"matches none of the {recipe.name} recipe's author markups",)
-    return "company", (f"not marked as the visitor's by the {recipe.name} recipe",)
+    return COMPANY_SIDE, (f"not marked as the visitor's by the {recipe.name} recipe",)
 
 
 class ChatPage:
