@@ -40,26 +40,31 @@ def run_checks(audit: Audit) -> list[CheckResult]:
             f"{len(inquiries)} inquiries planned",
         )
     ]
-    results.append(check_mailbox(audit))
     by_channel = {name: [i for i in inquiries if i.channel == name] for name in registry.names()}
-    results.extend(asyncio.run(_check_channels(audit, {n: i for n, i in by_channel.items() if i})))
+    planned_channels = [name for name in by_channel if by_channel[name]]
+    # The relay before the mailbox, the pages last: the quick checks answer first.
+    direct = [name for name in planned_channels if not registry.spec(name).needs_browser]
+    browsing = [name for name in planned_channels if registry.spec(name).needs_browser]
+    results.extend(asyncio.run(_check_channels(audit, direct, by_channel, browser=False)))
+    results.append(check_mailbox(audit))
+    if browsing:
+        results.extend(asyncio.run(_check_channels(audit, browsing, by_channel, browser=True)))
     return results
 
 
-async def _check_channels(audit: Audit, by_channel: dict[str, list[Inquiry]]) -> list[CheckResult]:
-    """Each channel checks itself, in registry order; one browser is shared by those that need one."""
+async def _check_channels(
+    audit: Audit, names: list[str], by_channel: dict[str, list[Inquiry]], browser: bool
+) -> list[CheckResult]:
+    """Each channel checks itself, in registry order; those that need one share one browser."""
     context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
+    if not browser:
+        return [r for name in names for r in await registry.probe(name).check(by_channel[name], context)]
     results: list[CheckResult] = []
-    for name in [n for n in by_channel if not registry.spec(n).needs_browser]:
-        results.extend(await registry.probe(name).check(by_channel[name], context))
-    browsing = [n for n in by_channel if registry.spec(n).needs_browser]
-    if not browsing:
-        return results
     try:
-        async with open_browser(audit.config.audit.chromium) as browser:
-            for name in browsing:
+        async with open_browser(audit.config.audit.chromium) as chromium:
+            for name in names:
                 probe = registry.probe(name)
-                results.extend(await probe.check(by_channel[name], replace(context, browser=browser)))
+                results.extend(await probe.check(by_channel[name], replace(context, browser=chromium)))
     except ServauditError as exc:
         results.append(CheckResult("browser", CHECK_FAILED, str(exc), INFRASTRUCTURE))
     return results
