@@ -1,6 +1,9 @@
-"""What the form's page shows: its visible text, the fields the browser finds invalid, its submit button."""
+"""What the form's page shows (its visible text, the fields the browser finds invalid, its submit button)
+and how long the probe waits for it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from playwright.async_api import ElementHandle, Frame, Page
 from playwright.async_api import Error as PlaywrightError
@@ -29,6 +32,27 @@ _BUTTONS_JS = """(elements) => elements.map((el) => {
     form: form ? [...document.forms].indexOf(form) : -1,
   };
 })"""
+
+
+class BrowserGone(Exception):
+    """Our own Chromium died: nothing about the company can be concluded."""
+
+
+@dataclass
+class Timing:
+    """How long the probe waits for things; tests shorten them, typing stays human."""
+
+    form_appears: float = 10.0
+    """Seconds to wait for a form rendered by JavaScript."""
+    submit_completes: float = 30.0
+    no_request: float = 2.5
+    """Seconds after the click with no request at all before concluding nothing will be sent."""
+    settle: float = 0.5
+    """Seconds without network activity that count as "the page is done"."""
+    keystroke_ms: tuple[float, float] = (25.0, 70.0)
+    """Pause between keystrokes, drawn once per field, unless the audit's form settings say otherwise."""
+    page_load: float = 30.0
+
 
 async def find_button(frame: Frame, form: int, vocabulary: FormVocabulary) -> ElementHandle | None:
     handles = await frame.query_selector_all(_BUTTONS)

@@ -38,7 +38,8 @@ from servaudit.channels.base import (
 from servaudit.channels.browser import visitor_user_agent
 from servaudit.channels.email.probe import TAG_ALPHABET, plus_address
 from servaudit.channels.form.fields import Control
-from servaudit.channels.form.visit import FormProbe, Timing, audit_folder, reason
+from servaudit.channels.form.page import Timing
+from servaudit.channels.form.visit import FormProbe, audit_folder, reason
 from servaudit.channels.form.vocabulary import FormVocabulary
 from servaudit.plan import Inquiry
 

@@ -23,31 +23,11 @@ from servaudit.channels.form import BLOCKED, NO_FORM, SUBMIT_FAILED
 from servaudit.channels.form.captcha import detect_captcha
 from servaudit.channels.form.fields import Assignment, assign, satisfied, scan
 from servaudit.channels.form.outcome import NetworkLog, Observation, Verdict, decide, phrases_in
-from servaudit.channels.form.page import INVALID_JS, find_button, page_lines
+from servaudit.channels.form.page import INVALID_JS, BrowserGone, Timing, find_button, page_lines
 from servaudit.channels.form.settings import FormSettings, form_settings
 from servaudit.channels.form.vocabulary import FormVocabulary
 from servaudit.channels.spec import READY
 from servaudit.plan import Inquiry
-
-
-class BrowserGone(Exception):
-    """Our own Chromium died: nothing about the company can be concluded."""
-
-
-@dataclass
-class Timing:
-    """How long the probe waits for things; tests shorten them, typing stays human."""
-
-    form_appears: float = 10.0
-    """Seconds to wait for a form rendered by JavaScript."""
-    submit_completes: float = 30.0
-    no_request: float = 2.5
-    """Seconds after the click with no request at all before concluding nothing will be sent."""
-    settle: float = 0.5
-    """Seconds without network activity that count as "the page is done"."""
-    keystroke_ms: tuple[float, float] = (25.0, 70.0)
-    """Pause between keystrokes, drawn once per field, unless the audit's form settings say otherwise."""
-    page_load: float = 30.0
 
 
 @dataclass
