@@ -21,8 +21,9 @@ from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
 
 AUDIT_FILE = "audit.toml"
-CHANNEL_KEYS = tuple(spec.name for spec in registry.SPECS)
-"""Company keys that name a channel, in the order reports list them."""
+CHANNEL_KEYS = registry.names()
+"""Company keys that name a channel, in the order reports list them: the registry's names, kept here
+for the report until it reads servaudit.channels itself."""
 
 
 def _timezone(value: str) -> str:

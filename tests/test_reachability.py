@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.discover.audit import discover_audit
-from servaudit.measure.reachability import CHANNELS, Cell, reachability
+from servaudit.measure.reachability import COLUMNS, Cell, reachability
 from servaudit.resources import shipped
 from servaudit.store import REJECTED, SENT, Store
 from tests.discover_support import Dnsmasq, SiteServer, dns, options, sites
@@ -115,7 +115,7 @@ def test_matrix_from_discovery_audit_and_inquiries(tmp_path: Path, sites: SiteSe
         store.close()
 
     assert [r.slug for r in rows] == ["nordwind", "wechsel", "lindenau", "down", "offline"]
-    assert all(tuple(c.channel for c in r.cells) == CHANNELS for r in rows)
+    assert all(tuple(c.channel for c in r.cells) == COLUMNS for r in rows)
     nordwind = cells(rows, "nordwind")
     assert nordwind["email"] == Cell("email", "working", 1, "1 of 1 inquiries delivered")
     assert (nordwind["form"].status, nordwind["form"].depth) == ("offered", 1)

@@ -16,14 +16,14 @@ from typing import Any, Literal, cast
 
 from servaudit import channels as registry
 from servaudit.config import Audit
-from servaudit.discover.model import CHANNEL_KEYS, min_depth
+from servaudit.discover.model import LIST_KEYS, min_depth
 from servaudit.measure.metrics import InquiryFacts, gather, reachability_status
 from servaudit.store import REJECTED, SENT, Store
 
 Status = Literal["working", "offered", "missing", "failed", "unknown"]
 UNPROBED = ("phone", "social", "help")
 """Contact points discovery finds that no channel probes; the matrix shows them after the channels."""
-CHANNELS = (*registry.names(), *UNPROBED)
+COLUMNS = (*registry.names(), *UNPROBED)
 """The matrix's columns, in order: the registered channels, then the unprobed contact points."""
 UNREACHABLE_MAIL = frozenset({"unreachable", "null-mx"})
 
@@ -58,7 +58,7 @@ def reachability(audit: Audit, store: Store) -> list[CompanyReachability]:
                 found.get(slug),
                 [f for f in mine if f.inquiry.channel == channel],
             )
-            for channel in CHANNELS
+            for channel in COLUMNS
         )
         rows.append(CompanyReachability(slug, company.name, cells))
     return rows
@@ -67,7 +67,7 @@ def reachability(audit: Audit, store: Store) -> list[CompanyReachability]:
 def cell(
     channel: str, configured: str | None, discovery: Mapping[str, Any] | None, facts: Sequence[InquiryFacts]
 ) -> Cell:
-    items: list[dict[str, Any]] = list((discovery or {}).get(CHANNEL_KEYS[channel], []))
+    items: list[dict[str, Any]] = list((discovery or {}).get(LIST_KEYS[channel], []))
     depth = _depth(configured, items)
     offered = bool(items) or configured is not None
     if facts:
