@@ -57,7 +57,7 @@ def find_inquiry(store: Store, wanted: str) -> InquiryRecord:
 def replies(store: Store, inquiry_id: str) -> list[GradedReply]:
     scores = load_quality(store)
     rows = []
-    for position, record in enumerate(store.messages("m.inquiry_id = ?", (inquiry_id,)), start=1):
+    for position, record in enumerate(store.replies_to(inquiry_id), start=1):
         auto = scores.get(record.id)
         rows.append(
             GradedReply(

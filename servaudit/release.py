@@ -48,7 +48,7 @@ def uncertain(audit: Audit) -> list[Uncertain]:
                 }
                 for a in store.attempts(record.id)
             ]
-            replies = len(store.messages("m.inquiry_id = ?", (record.id,)))
+            replies = len(store.replies_to(record.id))
             found.append(
                 Uncertain(
                     record.id,

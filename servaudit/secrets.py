@@ -7,18 +7,29 @@ connection is opened.
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import re
 import sys
-import threading
 import traceback
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
 from servaudit.errors import ConfigError
+from servaudit.scrubbing import MASK, forget_secrets, register_secret, scrub
+
+__all__ = [
+    "MASK",
+    "ScrubbingFilter",
+    "ScrubbingStream",
+    "SecretRef",
+    "forget_secrets",
+    "register_secret",
+    "resolve_secret",
+    "scrub",
+    "scrub_terminal",
+]
 
 _REFERENCE = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]*|keyring:[^:]+:.+)$")
 
@@ -60,39 +71,8 @@ def resolve_secret(reference: str, purpose: str) -> str:
 
 # -- scrubbing ---------------------------------------------------------------
 #
-# Every secret value this process resolved (and every encoding of it that went on a wire) is kept
-# here, so that any text leaving the process (terminal, store, report, log) can be scrubbed at one
-# point without each caller knowing which secrets exist.
-
-_RESOLVED: set[str] = set()
-_LOCK = threading.Lock()
-MASK = "***"
-
-
-def register_secret(value: str) -> None:
-    """Remember ``value`` (and the forms it takes in reprs and encodings) for :func:`scrub`."""
-    if not value:
-        return
-    forms = {value, repr(value)[1:-1], repr(value.encode("utf-8"))[2:-1]}
-    forms.add(base64.b64encode(value.encode("utf-8")).decode("ascii"))
-    with _LOCK:
-        _RESOLVED.update(form for form in forms if form)
-
-
-def scrub(text: str) -> str:
-    """``text`` with every resolved secret, in every form registered, replaced by ``***``."""
-    with _LOCK:
-        forms = sorted(_RESOLVED, key=len, reverse=True)  # longest first: a form may contain another
-    for form in forms:
-        if form in text:
-            text = text.replace(form, MASK)
-    return text
-
-
-def forget_secrets() -> None:
-    """Drop every registered secret (tests that run several audits in one process)."""
-    with _LOCK:
-        _RESOLVED.clear()
+# The registry and scrub() live in the leaf module servaudit/scrubbing.py (the store uses them and
+# may import nothing above errors); they are re-exported here, where callers have always found them.
 
 
 class ScrubbingFilter(logging.Filter):

@@ -190,7 +190,9 @@ def test_parallel_sends_overlap_only_when_asked(
     finally:
         controller.stop()
     assert summary.outcomes[SENT] == 3
-    rows = open_store(audit).db.execute("SELECT started_at, finished_at FROM attempts ORDER BY started_at")
-    spans = [(row[0], row[1]) for row in rows]
+    store = open_store(audit)
+    spans = sorted(
+        (a.started_at, a.finished_at or a.started_at) for i in store.inquiries() for a in store.attempts(i.id)
+    )
     overlapping = any(later[0] < earlier[1] for earlier, later in pairwise(spans))
     assert overlapping == (parallel > 1)

@@ -10,6 +10,7 @@ import pytest
 
 from servaudit.errors import ConfigError
 from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, Store, sqlite_path
+from tests.store_files import stamp_schema
 
 ID = "acme.email.q.w1"
 FIELDS: dict[str, object] = {
@@ -53,8 +54,7 @@ def test_not_sent_inquiry_can_be_claimed_again(tmp_path: Path) -> None:
     store.finish(ID, second, SENT, "ok", datetime.now(UTC))
     [record] = store.inquiries()
     assert record.state == SENT and record.message_id == "<c@b.example>" and record.sent_at is not None
-    attempts = store.db.execute("SELECT outcome FROM attempts ORDER BY id").fetchall()
-    assert [a[0] for a in attempts] == [PENDING, SENT], "every attempt stays on record"
+    assert [a.outcome for a in store.attempts(ID)] == [PENDING, SENT], "every attempt stays on record"
 
 
 def test_messages_are_kept_once_by_source_and_by_content(tmp_path: Path) -> None:
@@ -71,7 +71,8 @@ def test_messages_are_kept_once_by_source_and_by_content(tmp_path: Path) -> None
 
 
 def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    Store(tmp_path / "s.sqlite").db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    Store(tmp_path / "s.sqlite").close()
+    stamp_schema(tmp_path / "s.sqlite", 99)
     with pytest.raises(ConfigError, match="newer servaudit"):
         Store(tmp_path / "s.sqlite")
 

@@ -23,8 +23,9 @@ from servaudit.engine import run
 from servaudit.errors import StoreError, UsageError
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.imap import DovecotServer
-from servaudit.store import DEFAULT_FILE, Store
+from servaudit.store import DEFAULT_FILE, SCHEMA_VERSION, Store
 from tests.audit_fixtures import company, read_ground_truth
+from tests.store_files import stamp_schema
 
 KILLS = 8
 
@@ -169,16 +170,15 @@ def test_damaged_and_foreign_stores_are_refused_with_exit_2(
 
 def test_a_newer_schema_is_refused(make_audit: Callable[..., Audit]) -> None:
     audit = make_audit()
-    store = open_store(audit)
-    store.db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
-    store.close()
+    open_store(audit).close()
+    stamp_schema(audit.folder / DEFAULT_FILE, 99)
     done = subprocess.run(
         [sys.executable, "-m", "servaudit", "--debug", "status", "-a", str(audit.folder)],
         capture_output=True,
         text=True,
     )
     assert done.returncode == 2, "--debug does not change the exit code"
-    assert "written by a newer servaudit (schema 99, this one reads up to 2)" in done.stderr
+    assert f"written by a newer servaudit (schema 99, this one reads up to {SCHEMA_VERSION})" in done.stderr
     with pytest.raises(Exception, match="newer servaudit"):
         Store(audit.folder / DEFAULT_FILE)
 

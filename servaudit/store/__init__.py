@@ -1,0 +1,78 @@
+"""The store: the audit's single source of truth, in SQLite (explicit SQL, no ORM), and its only doorway.
+
+Two rules shape it. An inquiry is claimed (state ``sending``) and committed
+*before* anything leaves the machine, so a crash can never lead to a second
+send. Received mail is kept as raw bytes, deduplicated by source and content,
+so collecting twice or after a mailbox renumbering loses nothing and adds
+nothing.
+
+No SQL lives outside this package: callers use the named queries of :class:`Store`
+(``tests/test_store_doorway.py`` keeps it so). Where things are:
+
+- ``schema.py``: the tables, ``SCHEMA_VERSION`` with its written history, the numbered migrations;
+- ``connection.py``: opening the file, transactions, the migration runner and its backup;
+- ``records.py``: the frozen records handed out, the state words, stored times;
+- one module of named queries per subject: ``inquiries.py`` (claims, attempts, evidence),
+  ``messages.py`` (received mail, classifications), ``scores.py``, ``cursors.py``, ``discoveries.py``.
+
+The store imports nothing above ``errors`` (and the leaf ``scrubbing``).
+"""
+
+from __future__ import annotations
+
+from servaudit.store.connection import DEFAULT_FILE, sqlite_path
+from servaudit.store.cursors import CursorQueries
+from servaudit.store.discoveries import DiscoveryQueries
+from servaudit.store.inquiries import InquiryQueries
+from servaudit.store.messages import MessageQueries
+from servaudit.store.records import (
+    FINAL_STATES,
+    PENDING,
+    REJECTED,
+    RELEASED,
+    RUN_JUDGED,
+    SENDING,
+    SENT,
+    UNCERTAIN,
+    AttemptRecord,
+    EvidenceRecord,
+    InquiryRecord,
+    MessageRecord,
+    from_text,
+    now,
+    to_text,
+)
+from servaudit.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
+from servaudit.store.scores import ScoreQueries
+
+__all__ = [
+    "DEFAULT_FILE",
+    "FINAL_STATES",
+    "MIGRATIONS",
+    "PENDING",
+    "REJECTED",
+    "RELEASED",
+    "RUN_JUDGED",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "SENDING",
+    "SENT",
+    "UNCERTAIN",
+    "AttemptRecord",
+    "EvidenceRecord",
+    "InquiryRecord",
+    "MessageRecord",
+    "Store",
+    "from_text",
+    "now",
+    "sqlite_path",
+    "to_text",
+]
+
+
+class Store(InquiryQueries, MessageQueries, ScoreQueries, CursorQueries, DiscoveryQueries):
+    """An open audit store: ``Store(path)`` creates it, or migrates it (keeping a backup), or refuses it.
+
+    Every method is a named query; group several in ``with store.transaction():`` to make them
+    all or nothing.
+    """

@@ -1,0 +1,185 @@
+"""Opening a store: the file, its safety settings, transactions, and the migration runner with its backup.
+
+The named queries (``inquiries.py``, ``messages.py``, …) build on :class:`Connection`; nothing
+outside ``servaudit/store/`` sees SQL or the ``sqlite3`` connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from servaudit.errors import ConfigError, StoreError
+from servaudit.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, statements
+
+DEFAULT_FILE = "servaudit.sqlite"
+
+
+def sqlite_path(url: str | None, folder: Path) -> Path:
+    """The database file for a store URL; only SQLite is implemented so far."""
+    if url is None:
+        return folder / DEFAULT_FILE
+    scheme, sep, rest = url.partition(":")
+    usage = "sqlite:///relative/path.sqlite or sqlite:////absolute/path.sqlite"
+    if not sep or scheme != "sqlite":
+        raise ConfigError(f"audit.store = {url!r}: only sqlite URLs are supported in this version ({usage})")
+    # SQLAlchemy's convention: three slashes, then the path (absolute when it starts with one more).
+    if rest.startswith("///"):
+        rest = rest[3:]
+    elif rest.startswith("//"):
+        raise ConfigError(f"audit.store = {url!r}: an sqlite URL names no host ({usage})")
+    path = Path(rest)
+    return path if path.is_absolute() else folder / path
+
+
+class Connection:
+    """One open store file, created or migrated to ``SCHEMA_VERSION`` as it is opened."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.backup: Path | None = None
+        """Where the store was copied before a migration (None when none ran)."""
+        self._savepoints = 0
+        if path.is_file() and path.stat().st_size == 0:
+            # A store lost or truncated (a failed copy, a full disk), never a new audit: SQLite would
+            # take it as a new database, and a run would send every inquiry again.
+            raise StoreError(
+                f"{path} is empty (0 bytes): the audit's record of what was sent is lost. "
+                "Restore it from a copy; to really start a new audit, delete the file"
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        self.db.row_factory = sqlite3.Row
+        try:
+            self._check_foreign()
+            # No WAL: every commit must be in the main file itself, because backups and CI caches
+            # copy only servaudit.sqlite, and a claim living in servaudit.sqlite-wal is lost with
+            # it (then the inquiry is sent twice). FULL syncs each commit before the send starts.
+            mode = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+            if str(mode).lower() != "delete":
+                raise StoreError(
+                    f"{path}: another servaudit process holds the store in WAL mode; "
+                    "let it finish, then run this command again"
+                )
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._open_schema()
+        except sqlite3.OperationalError as exc:
+            self.db.close()
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StoreError(f"{path}: not a servaudit store ({exc}); restore it from a copy") from None
+        except StoreError:
+            self.db.close()
+            raise
+
+    def _check_foreign(self) -> None:
+        """Refuse an SQLite file of another program rather than add our tables to it."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and not {"meta", "inquiries"} <= tables:
+            raise StoreError(
+                f"{self.path}: an SQLite database, but not a servaudit store (its tables: "
+                f"{', '.join(sorted(tables)[:5])}); point audit.store at the audit's own store"
+            )
+
+    def schema_version(self) -> int | None:
+        """The version the store is stamped with (None: a new, empty file)."""
+        has_meta = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if not has_meta:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return None if row is None else int(row["value"])
+
+    def _open_schema(self) -> None:
+        """Create a new store, or bring an older one up to SCHEMA_VERSION (a backup is kept first)."""
+        version = self.schema_version()
+        if version is None:
+            with self.transaction():
+                for statement in statements(SCHEMA):
+                    self.db.execute(statement)
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
+            return
+        self._refuse_newer(version)
+        if version == SCHEMA_VERSION:
+            return
+        # The backup cannot be taken inside the write transaction (SQLite's backup would wait for
+        # its own lock), so the version is read again under the lock: another servaudit process may
+        # have migrated the store in between, and its columns must not be added twice.
+        self.backup = self._backup(version)
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path}: cannot bring the store from schema {version} to {SCHEMA_VERSION} ({exc});"
+                f" it is left as it was, and a copy is in {self.backup}"
+            ) from None
+
+    def _migrate(self) -> None:
+        """Every step from the stamped version up, in one transaction: a failure anywhere leaves the
+        store as it was."""
+        with self.transaction():
+            version = self.schema_version()
+            assert version is not None  # the meta table does not go away
+            self._refuse_newer(version)
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[step]:
+                    self.db.execute(statement)
+            self.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: written by a newer servaudit (schema {version}, this one reads up to"
+                f" {SCHEMA_VERSION}); upgrade servaudit"
+            )
+
+    def _backup(self, version: int) -> Path:
+        """A copy of the whole store as it was, before the first migration touches it."""
+        target = self.path.with_name(f"{self.path.name}.schema-{version}.bak")
+        backup = sqlite3.connect(target)
+        try:
+            self.db.backup(backup)
+        finally:
+            backup.close()
+        return target
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing. Inside another transaction it is a savepoint: it undoes only its own
+        work, and the outer transaction commits (so a batch can fail one item and keep the rest).
+
+        It yields nothing: callers group named queries in it, they never see the connection."""
+        if self.db.in_transaction:
+            self._savepoints += 1
+            name = f"s{self._savepoints}"
+            self.db.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+                raise
+            self.db.execute(f"RELEASE {name}")
+            return
+        # IMMEDIATE takes the write lock at once, so two processes cannot both
+        # claim the same inquiry.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")

@@ -1,0 +1,157 @@
+"""Named queries on received messages and their classifications.
+
+Received mail is kept as raw bytes, deduplicated by source and content, so collecting twice or
+after a mailbox renumbering loses nothing and adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from servaudit.store.connection import Connection
+from servaudit.store.records import RUN_JUDGED, MessageRecord, from_text, now, to_text
+
+_SELECT = (
+    "SELECT m.id, m.source, m.arrived_at, m.header_message_id, m.from_addr, m.subject,"
+    " m.inquiry_id, m.match_method, a.label, a.reasons, g.label AS manual_label,"
+    " g.comment AS manual_comment, ms.score AS manual_score, m.arrival_resolution, m.unreadable,"
+    " a.version FROM messages m"
+    " LEFT JOIN classifications a ON a.message_id = m.id AND a.origin = 'auto'"
+    " LEFT JOIN classifications g ON g.message_id = m.id AND g.origin = 'manual'"
+    " LEFT JOIN manual_scores ms ON ms.message_id = m.id"
+)
+"""A message with its automatic class, a consultant's class and score; the named queries add the WHERE."""
+
+
+class MessageQueries(Connection):
+    def is_known_source(self, source: str) -> bool:
+        return self.db.execute("SELECT 1 FROM messages WHERE source=?", (source,)).fetchone() is not None
+
+    def add_message(
+        self,
+        source: str,
+        raw: bytes,
+        arrived_at: datetime,
+        header_message_id: str | None,
+        from_addr: str | None,
+        subject: str | None,
+        arrival_resolution: float = 0.0,
+    ) -> int | None:
+        """Keep a received message; None when the same source or the same bytes are already stored."""
+        digest = hashlib.sha256(raw).hexdigest()
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO messages (source, sha256, raw, arrived_at, collected_at,"
+            " header_message_id, from_addr, subject, arrival_resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                source,
+                digest,
+                raw,
+                to_text(arrived_at),
+                to_text(now()),
+                header_message_id,
+                from_addr,
+                subject,
+                arrival_resolution,
+            ),
+        )
+        return cursor.lastrowid if cursor.rowcount else None
+
+    def raw_message(self, message_id: int) -> bytes:
+        row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
+        return bytes(row["raw"])
+
+    def set_match(self, message_id: int, inquiry_id: str | None, method: str | None) -> None:
+        self.db.execute(
+            "UPDATE messages SET inquiry_id=?, match_method=? WHERE id=?", (inquiry_id, method, message_id)
+        )
+
+    def set_classification(
+        self,
+        message_id: int,
+        label: str,
+        reasons: list[str],
+        origin: str = "auto",
+        comment: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO classifications"
+            " (message_id, origin, label, reasons, comment, created_at, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (message_id, origin, label, json.dumps(reasons), comment, to_text(now()), version),
+        )
+
+    def remove_manual_grade(self, message_id: int) -> None:
+        """Take back a consultant's class for a message (the automatic one stands again)."""
+        self.db.execute("DELETE FROM classifications WHERE message_id=? AND origin='manual'", (message_id,))
+
+    def set_decided(self, message_id: int, decided: str, unreadable: str | None = None) -> None:
+        """Record with what a message was decided (and why it could not be read, if so)."""
+        self.db.execute(
+            "UPDATE messages SET decided=?, unreadable=? WHERE id=?", (decided, unreadable, message_id)
+        )
+
+    def message_totals(self) -> tuple[int, int, int, dict[str, int]]:
+        """(matched, unmatched, unreadable, automatic class → count) over all messages, counted in SQL."""
+        row = self.db.execute(
+            "SELECT SUM(unreadable IS NULL AND inquiry_id IS NOT NULL) AS matched,"
+            " SUM(unreadable IS NULL AND inquiry_id IS NULL) AS unmatched,"
+            " SUM(unreadable IS NOT NULL) AS unreadable FROM messages"
+        ).fetchone()
+        labels = self.db.execute(
+            "SELECT a.label, COUNT(*) AS n FROM messages m JOIN classifications a"
+            " ON a.message_id = m.id AND a.origin = 'auto' WHERE m.unreadable IS NULL GROUP BY a.label"
+        )
+        counts = {r["label"]: r["n"] for r in labels}
+        return row["matched"] or 0, row["unmatched"] or 0, row["unreadable"] or 0, counts
+
+    # -- lists of messages, each in arrival order ---------------------------------
+
+    def messages(self) -> list[MessageRecord]:
+        """Every message the audit received."""
+        return self._messages("1=1")
+
+    def replies_to(self, inquiry_id: str) -> list[MessageRecord]:
+        """The messages matched to one inquiry (its replies: position 1 is the first to arrive)."""
+        return self._messages("m.inquiry_id = ?", (inquiry_id,))
+
+    def undecided_messages(self, matched_key: str, unmatched_key: str) -> list[MessageRecord]:
+        """Messages whose decision could change: never decided, or decided with another judge or
+        (unmatched ones) another set of inquiries. Replies judged during a run are not among them."""
+        return self._messages(
+            "m.decided IS NULL OR (m.decided != ? AND ("
+            "(m.inquiry_id IS NOT NULL AND m.decided != ?) OR (m.inquiry_id IS NULL AND m.decided != ?)))",
+            (RUN_JUDGED, matched_key, unmatched_key),
+        )
+
+    def pending_grades(self) -> list[MessageRecord]:
+        """Messages the classifier could not place (``unknown``) that no consultant has graded yet."""
+        return self._messages("a.label = 'unknown' AND g.label IS NULL")
+
+    def _messages(self, where: str, params: tuple[Any, ...] = ()) -> list[MessageRecord]:
+        # ``where`` is always one of the literal conditions above, never a caller's text.
+        rows = self.db.execute(f"{_SELECT} WHERE {where} ORDER BY m.arrived_at, m.id", params)
+        return [
+            MessageRecord(
+                id=row["id"],
+                source=row["source"],
+                arrived_at=from_text(row["arrived_at"]) or now(),
+                header_message_id=row["header_message_id"],
+                from_addr=row["from_addr"],
+                subject=row["subject"],
+                inquiry_id=row["inquiry_id"],
+                match_method=row["match_method"],
+                label=row["label"],
+                reasons=tuple(json.loads(row["reasons"])) if row["reasons"] else (),
+                manual_label=row["manual_label"],
+                manual_comment=row["manual_comment"],
+                manual_score=row["manual_score"],
+                arrival_resolution=row["arrival_resolution"],
+                unreadable=row["unreadable"],
+                version=row["version"],
+            )
+            for row in rows
+        ]

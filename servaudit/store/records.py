@@ -1,0 +1,100 @@
+"""What the store hands out: frozen records, the words stored in their state columns, and stored times.
+
+Plain data with no connection behind it, so ``measure/`` and the report compute on records
+without being able to write anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+# Inquiry states. ``pending``: known, nothing left the machine, will be tried
+# again. ``sending``: claimed; if a run finds it, that run died mid-send and the
+# inquiry becomes ``uncertain`` (never re-sent automatically).
+PENDING, SENDING, SENT, REJECTED, UNCERTAIN = "pending", "sending", "sent", "rejected", "uncertain"
+FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
+RELEASED = "released"
+"""An attempt's outcome when a consultant decided an uncertain inquiry (servaudit release)."""
+RUN_JUDGED = "run"
+"""``messages.decided`` of a reply judged when it came in during a run (a chat turn): collect keeps it."""
+
+
+# -- times: stored as ISO 8601 text in UTC ---------------------------------------
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def from_text(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+# -- records -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InquiryRecord:
+    id: str
+    company: str
+    channel: str
+    scenario: str
+    wave: int
+    target: str
+    state: str
+    sender: str | None
+    reply_address: str | None
+    subject: str | None
+    body: str | None
+    message_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    detail: str | None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    inquiry_id: str
+    kind: str
+    path: str
+    """Relative to the audit folder."""
+    caption: str
+    sha256: str | None = None
+    """Of the file when the probe recorded it; None in stores from before schema 2."""
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: int
+    source: str
+    arrived_at: datetime
+    header_message_id: str | None
+    from_addr: str | None
+    subject: str | None
+    inquiry_id: str | None
+    match_method: str | None
+    label: str | None
+    reasons: tuple[str, ...]
+    manual_label: str | None
+    manual_comment: str | None
+    manual_score: int | None = None
+    arrival_resolution: float = 0.0
+    """Seconds the server's arrival time is uncertain by (INTERNALDATE: 1); ``arrived_at`` is the middle."""
+    unreadable: str | None = None
+    """Why the message could not be parsed, matched or classified (kept byte for byte all the same)."""
+    version: str | None = None
+    """The judge version of the automatic class."""

@@ -1,0 +1,134 @@
+"""The store's tables, its schema version, and the numbered migrations that bring an older store up to it.
+
+History (the version lives in ``meta.schema_version``; each step after 1 is ``MIGRATIONS[step]``):
+
+=======  ==========================================================================================
+version  what it added, and why
+=======  ==========================================================================================
+1        The first released schema (servaudit 0.1.0): inquiries and their send attempts (a claim is
+         committed before the send), received messages as raw bytes deduplicated by source and
+         SHA-256, automatic and manual classifications, evidence files, mailbox cursors, quality and
+         manual scores, discoveries. Its DDL is kept in ``tests/data/store-v1.sql``.
+2        ``messages.arrival_resolution`` (IMAP INTERNALDATE has whole seconds: response times are
+         unbiased only if the store knows it); ``messages.unreadable`` (a message that cannot be
+         parsed is kept and says why, instead of stopping collect); ``messages.decided`` and
+         ``classifications.version`` (with which judge and which set of inquiries a message was
+         decided, so collect re-judges only what a newer classifier could change, never a grade);
+         ``evidence.sha256`` (a report copies only evidence files unchanged since the probe wrote
+         them). Its DDL is kept in ``tests/data/store-v2.sql``.
+=======  ==========================================================================================
+
+Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
+in one step); ``MIGRATIONS[n]`` brings a store of version n-1 to n and is never edited once released;
+add a line above saying what the version adds and why, and keep the old DDL in ``tests/data/`` so
+``tests/test_store_migrations.py`` migrates a real store of every earlier version.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 2
+"""The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inquiries (
+    id TEXT PRIMARY KEY,
+    company TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    wave INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    state TEXT NOT NULL,
+    sender TEXT,
+    reply_address TEXT,
+    subject TEXT,
+    body TEXT,
+    message_id TEXT UNIQUE,
+    sent_raw BLOB,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    detail TEXT,
+    outcome TEXT
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY,
+    inquiry_id TEXT NOT NULL REFERENCES inquiries(id),
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT NOT NULL,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL UNIQUE,
+    raw BLOB NOT NULL,
+    arrived_at TEXT NOT NULL,
+    collected_at TEXT NOT NULL,
+    header_message_id TEXT,
+    from_addr TEXT,
+    subject TEXT,
+    inquiry_id TEXT REFERENCES inquiries(id),
+    match_method TEXT,
+    arrival_resolution REAL NOT NULL DEFAULT 0,
+    unreadable TEXT,
+    decided TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_inquiry ON messages(inquiry_id);
+CREATE TABLE IF NOT EXISTS classifications (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    origin TEXT NOT NULL,
+    label TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    comment TEXT,
+    created_at TEXT NOT NULL,
+    version TEXT,
+    PRIMARY KEY (message_id, origin)
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    id INTEGER PRIMARY KEY,
+    inquiry_id TEXT NOT NULL REFERENCES inquiries(id),
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    caption TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    sha256 TEXT
+);
+CREATE TABLE IF NOT EXISTS mailbox_cursors (mailbox TEXT PRIMARY KEY, cursor TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS quality_scores (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    score INTEGER NOT NULL,
+    answered TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manual_scores (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    score INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS discoveries (
+    company TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    discovered_at TEXT NOT NULL,
+    result TEXT NOT NULL
+);
+"""
+"""The newest schema, as a new store is created (``IF NOT EXISTS``: creating twice is harmless)."""
+
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE messages ADD COLUMN arrival_resolution REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN unreadable TEXT",
+        "ALTER TABLE messages ADD COLUMN decided TEXT",
+        "ALTER TABLE classifications ADD COLUMN version TEXT",
+        "ALTER TABLE evidence ADD COLUMN sha256 TEXT",
+    ),
+}
+"""Version → the statements that bring a store of the version before up to it."""
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a DDL script (none of ours has a ``;`` inside a statement)."""
+    return [statement for statement in script.split(";") if statement.strip()]
