@@ -29,13 +29,21 @@ from servaudit.sandbox.dovecot_files import (
 )
 from servaudit.sandbox.process_group import group_alive, stop_group
 
-__all__ = ["INSTALL_HINT", "DovecotServer", "dovecot_binary", "group_alive", "render_config"]
+__all__ = [
+    "BINARY_VARIABLE",
+    "INSTALL_HINT",
+    "DovecotServer",
+    "dovecot_binary",
+    "group_alive",
+    "render_config",
+]
 
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
     "Dovecot is not installed: apt-get install dovecot-imapd (or run scripts/install-system-deps.sh)"
 )
+BINARY_VARIABLE = "SERVAUDIT_DOVECOT"
 # Debian installs dovecot in sbin, which is not on a normal user's PATH.
 _SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin")
 _PORT_ATTEMPTS = 3
@@ -246,7 +254,9 @@ class DovecotServer:
 
 
 def dovecot_binary(binary: str | Path | None = None) -> str | None:
-    """The Dovecot executable (``binary``, else ``dovecot`` on PATH or in sbin); None when missing."""
+    """The Dovecot executable, None when missing: ``binary`` if given, else $SERVAUDIT_DOVECOT if set
+    (a Dovecot outside PATH and sbin, e.g. Homebrew's), else ``dovecot`` on PATH or in sbin."""
+    binary = binary if binary is not None else os.environ.get(BINARY_VARIABLE) or None
     if binary is not None:
         return shutil.which(str(binary))
     search = os.pathsep.join([os.environ.get("PATH", ""), *_SBIN_DIRS])
