@@ -556,6 +556,7 @@ def demo(
                     "audit_folder": str(result.audit_folder),
                     "report": str(result.report),
                     "all_replies_arrived": result.all_replies_arrived,
+                    "read_over_imap": result.read_over_imap,
                 }
             )
         )

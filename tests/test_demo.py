@@ -110,10 +110,11 @@ def test_demo_runs_the_whole_audit_and_measures_true_response_times(tmp_path: Pa
     # … and can show a German client the German report; on a machine without Dovecot (named by
     # $SERVAUDIT_DOVECOT, which wins over PATH) it reads the Maildir instead and says why in one line.
     again = servaudit(
-        "demo", "--out", str(out), "--delay-scale", "0.05", "--lang", "de",
+        "demo", "--out", str(out), "--delay-scale", "0.05", "--lang", "de", "--json",
         env={BINARY_VARIABLE: str(tmp_path / "no-dovecot")},
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["read_over_imap"] is False
     notes = [line for line in again.stderr.splitlines() if line.startswith("note:")]
     assert notes == [f"note: replies are read from the Maildir, not over IMAP: {INSTALL_HINT}"]
     assert "replies read from the Maildir" in again.stderr
