@@ -526,7 +526,7 @@ def demo(
     ),
     wait: Annotated[float, typer.Option(help="Seconds to wait for the scripted replies.")] = 90,
     delay_scale: Annotated[
-        float, typer.Option(help="Multiply the companies' reply delays (tests use 0.1).", hidden=True)
+        float, typer.Option(help="Multiply the companies' reply delays (tests use 0.2).", hidden=True)
     ] = 1.0,
     lang: Annotated[
         str, typer.Option("--lang", help="Language of the demo's report: en or de.", case_sensitive=False)

@@ -50,7 +50,8 @@ CHAT_WAIT_SECONDS = 6.0
 """The demo's chat wait limit: long enough for its scripted agents, short enough for a quick demo."""
 CHAT_WIDGET_SECONDS = 4.0
 MACHINE_SECONDS = 5.0
-"""The sandbox's staff answer 8 s or more after an inquiry, its machines within a second or two."""
+"""The sandbox's staff answer 8 s or more after an inquiry, its machines within a second or two.
+Over IMAP (whole-second arrival times, ±0.5 s) both stay clear of it down to a delay scale of about 0.2."""
 
 
 def _toml_string(text: str) -> str:
