@@ -136,7 +136,8 @@ def test_the_sandbox_inbox_is_read_by_an_audit_through_its_secret_reference(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The demo's path: Dovecot serves the sandbox's Maildir, the audit file names only the variable.
-    monkeypatch.delenv(PASSWORD_VARIABLE, raising=False)
+    # Empty counts as unset; setenv (unlike delenv of an absent variable) also removes the made-up one after.
+    monkeypatch.setenv(PASSWORD_VARIABLE, "")
     server, why_not = try_serve_inbox(tmp_path / "mail")
     assert server is not None and why_not is None
     with server:
