@@ -489,6 +489,8 @@ def sandbox(
     box = Sandbox(mailbox, ground_truth, port=port, delay_scale=delay_scale)
     with ExitStack() as running:
         inbox = None
+        # Asked before Dovecot starts: only then is it known whether the password was made up just now.
+        password, made_up = sandbox_password() if imap else ("", False)
         if imap:
             # Dovecot first: when it cannot start (not installed, port taken), nothing else has.
             dovecot = running.enter_context(serve_inbox(mailbox, imap_port))
@@ -497,7 +499,6 @@ def sandbox(
         running.callback(box.stop)
         typer.echo(f"sandbox SMTP on {box.smtp_host}:{box.smtp_port}; replies go to {mailbox}")
         if inbox is not None:
-            password, made_up = sandbox_password()
             typer.echo(
                 f"IMAP on {inbox.host}:{inbox.port}, user {inbox.username}, password ${PASSWORD_VARIABLE}"
             )

@@ -10,13 +10,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from imapclient import IMAPClient
 
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
+from servaudit.errors import EXIT_INFRASTRUCTURE
 from servaudit.sandbox import DEMO_FORMS
 from servaudit.sandbox.chat_site import DEMO_CHATS
 from servaudit.sandbox.imap import BINARY_VARIABLE, INSTALL_HINT, dovecot_binary
-from servaudit.sandbox.inbox import PASSWORD_VARIABLE
+from servaudit.sandbox.inbox import PASSWORD_VARIABLE, USERNAME
 from tests.audit_fixtures import read_ground_truth
 
 # Known to the test, so it can prove the value is written nowhere; only the demo's child process has it.
@@ -215,3 +217,42 @@ def test_sandbox_command_serves_companies_and_writes_a_matching_audit(tmp_path: 
     finally:
         process.send_signal(2)  # Ctrl-C
         assert process.wait(10) == 0
+
+
+@pytest.mark.imap
+def test_sandbox_imap_without_a_password_makes_one_up_and_shows_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != PASSWORD_VARIABLE}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "servaudit", "sandbox", "--port", "0", "--imap", "--imap-port", "0",
+         "--mailbox", str(tmp_path / "mail"), "--ground-truth", str(tmp_path / "truth.jsonl")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line.strip())
+            if line.startswith("Ctrl-C"):
+                break
+        [where] = [line for line in lines if line.startswith("IMAP on ")]
+        port = int(where.split(":")[1].split(",")[0])
+        [export] = [line for line in lines if line.startswith(f"export {PASSWORD_VARIABLE}=")]
+        password = export.partition("=")[2]
+        # What the terminal running the audit needs is exactly what the sandbox's Dovecot accepts.
+        client = IMAPClient("127.0.0.1", port, ssl=False, timeout=5)
+        client.login(USERNAME, password)
+        assert client.select_folder("INBOX", readonly=True)[b"EXISTS"] == 0
+        client.logout()
+    finally:
+        process.send_signal(2)  # Ctrl-C
+        assert process.wait(10) == 0
+
+
+def test_sandbox_imap_without_dovecot_says_how_to_install_it(tmp_path: Path) -> None:
+    done = servaudit(
+        "sandbox", "--port", "0", "--imap", "--mailbox", str(tmp_path / "mail"),
+        env={BINARY_VARIABLE: str(tmp_path / "no-dovecot")},
+    )  # fmt: skip
+    assert done.returncode == EXIT_INFRASTRUCTURE
+    assert INSTALL_HINT in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""  # nothing started
