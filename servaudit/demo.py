@@ -231,7 +231,7 @@ def run_demo(
         on_step(f"run: {sum(sent.outcomes.values())} inquiries handled ({dict(sent.outcomes)})")
         on_step(f"waiting up to {wait_seconds:.0f} s for the companies' scripted replies …")
         idle = sandbox.wait_idle(wait_seconds)
-        sandbox.stop()
+        sandbox.stop()  # as before: the companies are gone before collect reads, only Dovecot stays
         collected = collect(audit)
     over = "over IMAP" if imap is not None else "from the Maildir"
     on_step(f"collect: {collected.downloaded} replies read {over}, {collected.totals.matched} matched")
