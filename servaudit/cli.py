@@ -21,6 +21,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -462,31 +463,60 @@ def sandbox(
         typer.Option(help="Also write an audit.toml for the sandbox's companies into this folder."),
     ] = None,
     delay_scale: Annotated[float, typer.Option(help="Multiply every scripted reply delay.")] = 1.0,
+    imap: Annotated[
+        bool,
+        typer.Option(
+            "--imap",
+            help="Also serve the Maildir over IMAP from a private Dovecot on 127.0.0.1, as a real mailbox "
+            "(password: $SERVAUDIT_SANDBOX_IMAP_PASSWORD, made up and shown when unset).",
+        ),
+    ] = False,
+    imap_port: Annotated[
+        int, typer.Option(help="IMAP port on 127.0.0.1 with --imap (0: any free port).")
+    ] = 1143,
 ) -> None:
     """Run simulated companies on 127.0.0.1 until Ctrl-C: an SMTP server and scripted reply behaviours.
 
     Every company lives under the reserved .example domain; the sandbox never relays mail anywhere.
 
-    Example: servaudit sandbox --write-audit demo-audit/   (then, in another terminal:
-    servaudit run -a demo-audit/ && servaudit collect -a demo-audit/)
+    Example: servaudit sandbox --imap --write-audit demo-audit/   (then, in another terminal with the
+    same SERVAUDIT_SANDBOX_IMAP_PASSWORD: servaudit run -a demo-audit/ && servaudit collect -a demo-audit/)
     """
     from servaudit.demo import sandbox_audit_toml
     from servaudit.sandbox import Sandbox, serve_forever
+    from servaudit.sandbox.inbox import PASSWORD_VARIABLE, ImapInbox, sandbox_password, serve_inbox
 
     box = Sandbox(mailbox, ground_truth, port=port, delay_scale=delay_scale)
-    box.start()
-    typer.echo(f"sandbox SMTP on {box.smtp_host}:{box.smtp_port}; replies go to {mailbox}")
-    rows = [(c.slug, "email", c.address, c.behaviour, c.language) for c in box.companies]
-    rows += [(f.slug, "form", box.form_url(f.slug), f.page, f.company.language) for f in box.forms]
-    rows += [(c.slug, "chat", box.chat_url(c.slug), c.behaviour, c.language) for c in box.chats]
-    typer.echo(tabulate(rows, headers=["company", "channel", "address", "behaviour", "lang"]))
-    if write_audit is not None:
-        write_audit.mkdir(parents=True, exist_ok=True)
-        target = write_audit / "audit.toml"
-        target.write_text(sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale), encoding="utf-8")
-        typer.echo(f"wrote {target}")
-    typer.echo("Ctrl-C stops the sandbox.")
-    serve_forever(box, lambda event: typer.echo(json.dumps(event, ensure_ascii=False)))
+    with ExitStack() as running:
+        inbox = None
+        # Asked before Dovecot starts: only then is it known whether the password was made up just now.
+        password, made_up = sandbox_password() if imap else ("", False)
+        if imap:
+            # Dovecot first: when it cannot start (not installed, port taken), nothing else has.
+            dovecot = running.enter_context(serve_inbox(mailbox, imap_port))
+            inbox = ImapInbox.of(dovecot)
+        box.start()
+        running.callback(box.stop)
+        typer.echo(f"sandbox SMTP on {box.smtp_host}:{box.smtp_port}; replies go to {mailbox}")
+        if inbox is not None:
+            typer.echo(
+                f"IMAP on {inbox.host}:{inbox.port}, user {inbox.username}, password ${PASSWORD_VARIABLE}"
+            )
+            if made_up:
+                # Only the sandbox's own loopback mailbox: the terminal running the audit needs it too.
+                typer.echo(f"export {PASSWORD_VARIABLE}={password}")
+        rows = [(c.slug, "email", c.address, c.behaviour, c.language) for c in box.companies]
+        rows += [(f.slug, "form", box.form_url(f.slug), f.page, f.company.language) for f in box.forms]
+        rows += [(c.slug, "chat", box.chat_url(c.slug), c.behaviour, c.language) for c in box.chats]
+        typer.echo(tabulate(rows, headers=["company", "channel", "address", "behaviour", "lang"]))
+        if write_audit is not None:
+            write_audit.mkdir(parents=True, exist_ok=True)
+            target = write_audit / "audit.toml"
+            text = sandbox_audit_toml(box, str(mailbox.resolve()), delay_scale, imap=inbox)
+            target.write_text(text, encoding="utf-8")
+            typer.echo(f"wrote {target}")
+        typer.echo("Ctrl-C stops the sandbox.")
+        serve_forever(box, lambda event: typer.echo(json.dumps(event, ensure_ascii=False)))
 
 
 @app.command()
@@ -497,7 +527,7 @@ def demo(
     ),
     wait: Annotated[float, typer.Option(help="Seconds to wait for the scripted replies.")] = 90,
     delay_scale: Annotated[
-        float, typer.Option(help="Multiply the companies' reply delays (tests use 0.1).", hidden=True)
+        float, typer.Option(help="Multiply the companies' reply delays (tests use 0.2).", hidden=True)
     ] = 1.0,
     lang: Annotated[
         str, typer.Option("--lang", help="Language of the demo's report: en or de.", case_sensitive=False)
@@ -527,6 +557,7 @@ def demo(
                     "audit_folder": str(result.audit_folder),
                     "report": str(result.report),
                     "all_replies_arrived": result.all_replies_arrived,
+                    "read_over_imap": result.read_over_imap,
                 }
             )
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from servaudit.errors import UsageError
 from servaudit.report import write_report
 from servaudit.sandbox import DEMO_FORMS, ChatCompany, FormCompany, Sandbox, SandboxCompany
 from servaudit.sandbox.chat_site import DEMO_CHATS
+from servaudit.sandbox.inbox import ImapInbox, try_serve_inbox
 
 MARKER = ".servaudit-demo"
 PERSONA_EMAIL = "anna.schmidt@mailbox.example"
@@ -48,7 +50,8 @@ CHAT_WAIT_SECONDS = 6.0
 """The demo's chat wait limit: long enough for its scripted agents, short enough for a quick demo."""
 CHAT_WIDGET_SECONDS = 4.0
 MACHINE_SECONDS = 5.0
-"""The sandbox's staff answer 8 s or more after an inquiry, its machines within a second or two."""
+"""The sandbox's staff answer 8 s or more after an inquiry, its machines within a second or two.
+Over IMAP (whole-second arrival times, ±0.5 s) both stay clear of it down to a delay scale of about 0.2."""
 
 
 def _toml_string(text: str) -> str:
@@ -65,9 +68,11 @@ def demo_audit_toml(
     chat_wait: float = CHAT_WAIT_SECONDS,
     forms: Sequence[tuple[FormCompany, str]] = (),
     language: str = "en",
+    imap: ImapInbox | None = None,
 ) -> str:
     """The audit file for the sandbox's companies; ``chats`` are (chat company, its page URL);
-    ``language`` is the report's."""
+    ``language`` is the report's; with ``imap``, replies are read over IMAP from the Dovecot
+    serving ``maildir``, else from the Maildir itself."""
     lines = [
         "# Written by `servaudit demo`: an audit of the sandbox's simulated companies.",
         "[audit]",
@@ -88,10 +93,7 @@ def demo_audit_toml(
         'security = "none"',
         "timeout = 10",
         "",
-        "[mailbox]",
-        'type = "maildir"',
-        f"path = {_toml_string(maildir)}",
-        "",
+        *_mailbox_section(maildir, imap),
     ]
     for language, (name, subject, body) in SCENARIOS.items():
         lines += [
@@ -133,6 +135,26 @@ def demo_audit_toml(
     return "\n".join(lines)
 
 
+def _mailbox_section(maildir: str, imap: ImapInbox | None) -> list[str]:
+    if imap is None:
+        return ["[mailbox]", 'type = "maildir"', f"path = {_toml_string(maildir)}", ""]
+    return [
+        "[mailbox]",
+        f"# The sandbox's Maildir ({maildir}) served by a private Dovecot on loopback, read over IMAP",
+        "# like a real mailbox. Dovecot runs only while the demo (or `servaudit sandbox --imap`) does.",
+        'type = "imap"',
+        f'host = "{imap.host}"',
+        f"port = {imap.port}",
+        "# Plain text is acceptable here only because the connection never leaves 127.0.0.1.",
+        'security = "none"',
+        f'username = "{imap.username}"',
+        "# Read from the environment when the mailbox is opened; the value is never written anywhere.",
+        f'password = "{imap.password_ref}"',
+        "timeout = 10",
+        "",
+    ]
+
+
 def prepare_folder(out: Path) -> None:
     """Start from an empty folder; replace an earlier demo, never a folder of the user's."""
     if out.exists() and any(out.iterdir()):
@@ -150,9 +172,17 @@ class DemoResult:
     run: RunSummary
     collect: CollectSummary
     all_replies_arrived: bool
+    read_over_imap: bool
+    """Whether collect read the replies over IMAP (False: Dovecot missing, the Maildir was read)."""
 
 
-def sandbox_audit_toml(sandbox: Sandbox, maildir: str, delay_scale: float = 1.0, language: str = "en") -> str:
+def sandbox_audit_toml(
+    sandbox: Sandbox,
+    maildir: str,
+    delay_scale: float = 1.0,
+    language: str = "en",
+    imap: ImapInbox | None = None,
+) -> str:
     """The demo's audit of a running sandbox: every e-mail company, the demo's forms and chats."""
     return demo_audit_toml(
         sandbox.companies,
@@ -163,6 +193,7 @@ def sandbox_audit_toml(sandbox: Sandbox, maildir: str, delay_scale: float = 1.0,
         chat_wait=max(2.0, CHAT_WAIT_SECONDS * delay_scale),
         forms=[(f, sandbox.form_url(f.slug)) for f in sandbox.forms if f.slug in DEMO_FORMS],
         language=language,
+        imap=imap,
     )
 
 
@@ -176,12 +207,22 @@ def run_demo(
     prepare_folder(out)
     audit_folder = out / "audit"
     audit_folder.mkdir()
-    with Sandbox(
-        audit_folder / "mail", audit_folder / "sandbox-ground-truth.jsonl", delay_scale=delay_scale
-    ) as sandbox:
+    maildir = audit_folder / "mail"
+    with ExitStack() as running:
+        # Dovecot outlives the sandbox: collect reads the mailbox after the companies have stopped.
+        dovecot, why_not = try_serve_inbox(maildir)
+        if dovecot is None:
+            on_step(f"note: {why_not}")
+        else:
+            running.callback(dovecot.stop)
+            on_step(f"mailbox: Dovecot serves {maildir.name}/ over IMAP on {dovecot.host}:{dovecot.port}")
+        imap = ImapInbox.of(dovecot) if dovecot is not None else None
+        sandbox = running.enter_context(
+            Sandbox(maildir, audit_folder / "sandbox-ground-truth.jsonl", delay_scale=delay_scale)
+        )
         on_step(f"sandbox: simulated companies on 127.0.0.1 (SMTP port {sandbox.smtp_port})")
         (audit_folder / AUDIT_FILE).write_text(
-            sandbox_audit_toml(sandbox, "mail", delay_scale, language), encoding="utf-8"
+            sandbox_audit_toml(sandbox, maildir.name, delay_scale, language, imap), encoding="utf-8"
         )
         audit = Audit.load(audit_folder)
         channels = sorted({name for c in audit.config.companies.values() for name in c.channels})
@@ -190,7 +231,9 @@ def run_demo(
         on_step(f"run: {sum(sent.outcomes.values())} inquiries handled ({dict(sent.outcomes)})")
         on_step(f"waiting up to {wait_seconds:.0f} s for the companies' scripted replies …")
         idle = sandbox.wait_idle(wait_seconds)
-    collected = collect(audit)
-    on_step(f"collect: {collected.downloaded} replies read, {collected.totals.matched} matched")
+        sandbox.stop()  # as before: the companies are gone before collect reads, only Dovecot stays
+        collected = collect(audit)
+    over = "over IMAP" if imap is not None else "from the Maildir"
+    on_step(f"collect: {collected.downloaded} replies read {over}, {collected.totals.matched} matched")
     index = write_report(audit, out / "report")
-    return DemoResult(audit_folder, index, sent, collected, idle)
+    return DemoResult(audit_folder, index, sent, collected, idle, read_over_imap=imap is not None)

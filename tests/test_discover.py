@@ -312,3 +312,12 @@ def test_every_kind_of_finding_is_merged_across_pages() -> None:
 
     # A kind added to Findings but not to IDENTITY would be found on pages and then silently dropped.
     assert set(IDENTITY) == {f.name for f in fields(Findings)}
+
+
+def test_a_name_our_resolver_cannot_resolve_is_a_clear_error(sites: SiteServer, dns: Dnsmasq) -> None:
+    # The HTTP client connects through our resolver (a public httpcore network backend): dnsmasq's
+    # NXDOMAIN reaches the result as httpx's ConnectError with our words, not as an escaped httpcore error.
+    [site] = [r.as_json() for r in discover(["http://nowhere.example/"], options(sites, dns))]
+    assert "nowhere.example" in dns.queries()
+    assert site["stopped"] == "error"
+    assert site["error"] == "robots.txt could not be read (RFC 9309: treated as disallowing everything)"

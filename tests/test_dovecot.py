@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import tempfile
 import time
@@ -10,8 +11,14 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
+from servaudit.collect import open_reader
+from servaudit.config import Audit
+from servaudit.demo import demo_audit_toml
 from servaudit.errors import EXIT_INFRASTRUCTURE, InfrastructureError, UsageError
-from servaudit.sandbox.imap import DovecotServer, group_alive
+from servaudit.sandbox import DEFAULT_FLEET
+from servaudit.sandbox.imap import BINARY_VARIABLE, INSTALL_HINT, DovecotServer, group_alive
+from servaudit.sandbox.inbox import PASSWORD_VARIABLE, USERNAME, ImapInbox, try_serve_inbox
+from tests.conftest import deliver_mail, message
 
 pytestmark = pytest.mark.imap
 
@@ -123,3 +130,45 @@ def test_startup_failure_reports_dovecots_own_words(tmp_path: Path) -> None:
     assert str(workdir / "run") in message
     assert PASSWORD not in message
     assert not server.running
+
+
+def test_the_sandbox_inbox_is_read_by_an_audit_through_its_secret_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo's path: Dovecot serves the sandbox's Maildir, the audit file names only the variable.
+    # Empty counts as unset; setenv (unlike delenv of an absent variable) also removes the made-up one after.
+    monkeypatch.setenv(PASSWORD_VARIABLE, "")
+    server, why_not = try_serve_inbox(tmp_path / "mail")
+    assert server is not None and why_not is None
+    with server:
+        password = os.environ[PASSWORD_VARIABLE]  # made up, for this process and its children
+        assert len(password) >= 20 and server.password == password
+        folder = tmp_path / "audit"
+        folder.mkdir()
+        text = demo_audit_toml(DEFAULT_FLEET, 2525, "mail", imap=ImapInbox.of(server))
+        (folder / "audit.toml").write_text(text, encoding="utf-8")
+        assert password not in text
+        deliver_mail(tmp_path / "mail", message("Ihre Anfrage"))
+
+        key, reader = open_reader(Audit.load(folder))
+        try:
+            fetched = [mail for mail, _ in reader.fetch_new({}, lambda source: False)]
+        finally:
+            reader.close()
+
+    assert key == f"imap:{USERNAME}@127.0.0.1:{server.port}/INBOX"
+    assert [mail.source.split(":")[0] for mail in fetched] == ["imap"]
+    assert b"Ihre Anfrage" in fetched[0].raw and fetched[0].resolution == 1.0
+
+
+def test_without_dovecot_the_inbox_says_why_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(BINARY_VARIABLE, str(tmp_path / "no-dovecot"))
+    for server, why_not in (
+        try_serve_inbox(tmp_path / "mail"),
+        try_serve_inbox(tmp_path / "mail", binary="nope"),
+    ):
+        assert server is None
+        assert why_not == f"replies are read from the Maildir, not over IMAP: {INSTALL_HINT}"
+        assert "\n" not in why_not and "install-system-deps.sh" in why_not

@@ -12,14 +12,15 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from servaudit.discover.extract import PageFindings, extract, page_help_vendor, same_site
 from servaudit.discover.fingerprints import Fingerprints
+from servaudit.discover.identity import IDENTITY, Found, name_for, normalise, origin, slug_for
 from servaudit.discover.model import HelpFound, PageVisit, SiteResult
 from servaudit.discover.net import (
     HostResolver,
@@ -36,6 +37,19 @@ from servaudit.discover.polite import Gates, Robots, robots_from_response
 if TYPE_CHECKING:
     from servaudit.discover.render import Renderer
 
+# URL and finding identity live in identity.py; these names stay importable from here.
+__all__ = [
+    "IDENTITY",
+    "MAX_REDIRECTS",
+    "Crawler",
+    "Fetched",
+    "SiteClients",
+    "decode",
+    "name_for",
+    "normalise",
+    "slug_for",
+]
+
 MAX_REDIRECTS = 5
 _SKIP_SUFFIXES = (
     ".pdf", ".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".ico", ".zip", ".gz", ".mp3", ".mp4",
@@ -43,7 +57,6 @@ _SKIP_SUFFIXES = (
     ".rss", ".woff", ".woff2", ".ttf", ".exe", ".dmg", ".apk",
 )  # fmt: skip
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
-_GENERIC_TITLES = frozenset({"startseite", "home", "homepage", "willkommen", "welcome", "start"})
 
 
 @dataclass(frozen=True)
@@ -57,74 +70,6 @@ class Fetched:
     error: str | None = None
     location: str | None = None
     """Where a redirect points (absolute)."""
-
-
-def normalise(url: str) -> str:
-    """The form a URL is remembered in: no fragment, lower-case scheme and host, no default port."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    port = parts.port if parts.port not in (None, default) else None
-    netloc = host if port is None else f"{host}:{port}"
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
-
-
-def _section(url: str) -> tuple[str, str]:
-    """Host and first path segment: /hilfe/ and /hilfe/rechnung are one help section."""
-    parts = urlsplit(url)
-    return (parts.hostname or "").lower(), parts.path.strip("/").split("/", 1)[0].lower()
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return parts.scheme, (parts.hostname or "").lower(), port
-
-
-def slug_for(host: str) -> str:
-    labels = host.removeprefix("www.").split(".")
-    stem = "-".join(labels[:-1] or labels)
-    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-") or "site"
-
-
-def name_for(site_name: str, title: str, slug: str) -> str:
-    if site_name.strip():
-        return " ".join(site_name.split())
-    parts = [p.strip() for p in re.split(r"\s+[|–—·:-]\s+", title) if p.strip()]
-    parts = [p for p in parts if p.lower() not in _GENERIC_TITLES]
-    return parts[0] if parts else slug.replace("-", " ").title()
-
-
-IDENTITY: dict[str, Callable[[Any], Any]] = {
-    "emails": lambda e: e.address,
-    "phones": lambda p: p.e164,
-    "forms": lambda f: (f.url, f.action),
-    "chats": lambda c: c.vendor,
-    "help": lambda h: _section(h.url),
-    "social": lambda s: normalise(s.url).rstrip("/"),
-    "hours": lambda h: h.text.lower(),
-}
-"""Per kind of finding (a list of Findings): what makes two findings on different pages the same one."""
-
-
-@dataclass
-class _Found:
-    """Items by identity, each kept at its smallest depth."""
-
-    items: dict[str, dict[Any, Any]] = field(default_factory=dict)
-
-    def add(self, kind: str, key: Any, item: Any) -> None:
-        bucket = self.items.setdefault(kind, {})
-        if key not in bucket or item.depth < bucket[key].depth:
-            bucket[key] = item
-
-    def merge(self, found: PageFindings) -> None:
-        for kind, identity in IDENTITY.items():
-            for item in getattr(found, kind):
-                self.add(kind, identity(item), item)
-
-    def sorted(self, kind: str) -> list[Any]:
-        return sorted(self.items.get(kind, {}).values(), key=lambda item: item.depth)
 
 
 class SiteClients:
@@ -196,7 +141,7 @@ class Crawler:
                 return Fetched(url, None, None, "", b"", _reason(exc))
 
     async def _client_for(self, url: str, clients: SiteClients, site: SiteResult | None) -> httpx.AsyncClient:
-        scheme, host, port = _origin(url)
+        scheme, host, port = origin(url)
         if scheme != "https":
             return clients.get(verify=True)
         key = f"{host}:{port}"
@@ -216,7 +161,7 @@ class Crawler:
         return clients.get(verify=False)
 
     async def robots(self, url: str, clients: SiteClients) -> Robots:
-        scheme, host, port = _origin(url)
+        scheme, host, port = origin(url)
         key = f"{scheme}://{host}:{port}"
         if key not in self._robots:
             self._robots[key] = asyncio.ensure_future(self._read_robots(url, clients))
@@ -324,7 +269,7 @@ class _SiteState:
         self.options = crawler.options
         self.site = site
         self.on_page = on_page
-        self.found = _Found()
+        self.found = Found()
         self.host = ""
         self.seen: set[str] = set()
         self.scheduled = 0

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import ipaddress
 import ssl
-import typing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,6 +23,19 @@ import httpx
 
 from servaudit.channels.browser import USER_AGENT
 from servaudit.discover.options import DiscoverOptions
+from servaudit.discover.transport import ResolvingBackend, ResolvingTransport
+
+__all__ = [
+    "BROWSER_HEADERS",
+    "HostResolver",
+    "ResolvingBackend",
+    "TlsResult",
+    "check_tls",
+    "make_client",
+    "make_dns_resolver",
+    "ssl_context",
+    "unverified_context",
+]
 
 # What a browser sends, so that a site answers the discoverer as it answers a customer.
 BROWSER_HEADERS = {
@@ -91,36 +103,6 @@ def _dns_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class ResolvingBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's own backend, connecting to the resolved address; TLS still names the host."""
-
-    def __init__(self, resolver: HostResolver) -> None:
-        self.resolver = resolver
-        self.inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        address = await self.resolver.address(host, port)
-        return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return await self.inner.connect_unix_socket(path, timeout, socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
 def ssl_context(options: DiscoverOptions) -> ssl.SSLContext:
     """The system's CAs plus --ca-file. Made once per run: loading CAs costs milliseconds."""
     context = ssl.create_default_context()
@@ -144,13 +126,7 @@ def make_client(
     One pool per site rather than one for the run: httpcore's pool scans every connection for
     every waiting request, which turns quadratic with a thousand hosts (see bench/bench_discover.py).
     """
-    transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
-    # httpx offers no network-backend hook, so its pool is rebuilt with the same settings plus ours.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=context,
-        max_connections=options.per_host + 2,
-        network_backend=ResolvingBackend(resolver),
-    )
+    transport = ResolvingTransport(resolver, context, max_connections=options.per_host + 2)
     return httpx.AsyncClient(
         transport=transport,
         headers=BROWSER_HEADERS,

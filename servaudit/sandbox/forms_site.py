@@ -26,28 +26,23 @@ from urllib.parse import parse_qs, urlsplit
 
 from servaudit.sandbox.behaviours import Inbound
 from servaudit.sandbox.fleet import SandboxCompany
+from servaudit.sandbox.forms_fleet import DEMO_FORMS, FORM_FLEET, PAGES, FormCompany
 from servaudit.sandbox.web import LocalSite
+
+# The form companies themselves live in forms_fleet.py; their names stay importable from here.
+__all__ = [
+    "DEMO_FORMS",
+    "FORM_FLEET",
+    "HONEYPOTS",
+    "PAGES",
+    "Answer",
+    "FormCompany",
+    "FormsSite",
+    "Submission",
+]
 
 log = logging.getLogger(__name__)
 
-PAGES = frozenset(
-    {
-        "plain",
-        "consent",
-        "iframe",
-        "jsrender",
-        "captcha",
-        "servererror",
-        "fakethanks",
-        "ajax",
-        "richtext",
-        "jsfake",
-        "validation",
-        "noform",
-        "honeypot",
-        "scripterror",
-    }
-)
 HONEYPOTS = ("website", "email_confirm", "contact_me_by_fax", "phone_hp")
 """Field names people never see: a submission filling one is treated as spam and dropped."""
 
@@ -59,25 +54,6 @@ class Answer(NamedTuple):
     body: str
     content_type: str = "text/html"
     location: str | None = None
-
-
-@dataclass(frozen=True)
-class FormCompany:
-    """A simulated company reached through a web form; ``page`` says which kind of form it has.
-
-    ``company.behaviour`` is how its helpdesk answers a form that got through.
-    """
-
-    company: SandboxCompany
-    page: str
-
-    def __post_init__(self) -> None:
-        if self.page not in PAGES:
-            raise ValueError(f"form company {self.company.slug!r}: page {self.page!r} is not one of {PAGES}")
-
-    @property
-    def slug(self) -> str:
-        return self.company.slug
 
 
 @dataclass
@@ -92,50 +68,6 @@ class Submission:
     """What the site did with it: accepted, dropped, spam, invalid, captcha, server_error."""
     extra: dict[str, Any] = field(default_factory=dict)
 
-
-def _form(
-    slug: str, name: str, domain: str, page: str, behaviour: str, lang: str, delay: float
-) -> FormCompany:
-    address = ("kontakt@" if lang == "de" else "contact@") + domain
-    return FormCompany(SandboxCompany(slug, name, domain, address, behaviour, lang, delay), page)
-
-
-FORM_FLEET: tuple[FormCompany, ...] = (
-    _form(
-        "copperfield",
-        "Copperfield Appliances Ltd",
-        "copperfield-appliances.example",
-        "plain",
-        "human",
-        "en",
-        12,
-    ),
-    _form(
-        "sonnenhof",
-        "Sonnenhof Reisen GmbH",
-        "sonnenhof-reisen.example",
-        "consent",
-        "ack_then_human",
-        "de",
-        16,
-    ),
-    _form("bluewater", "Bluewater Telecom", "bluewater-telecom.example", "iframe", "human", "en", 10),
-    _form("kaltenbach", "Kaltenbach Möbel KG", "kaltenbach-moebel.example", "jsrender", "human", "de", 14),
-    _form("ashdown", "Ashdown Rail Services", "ashdown-rail.example", "captcha", "human", "en", 10),
-    _form("elbufer", "Elbufer Versand GmbH", "elbufer-versand.example", "servererror", "human", "de", 10),
-    _form("pinecrest", "Pinecrest Finance", "pinecrest-finance.example", "fakethanks", "silence", "en", 0),
-    _form("moosgrund", "Moosgrund Gartenbedarf", "moosgrund-garten.example", "ajax", "human", "de", 6),
-    _form("tidewell", "Tidewell Water plc", "tidewell-water.example", "richtext", "human", "en", 6),
-    _form("hollerbusch", "Hollerbusch Optik", "hollerbusch-optik.example", "jsfake", "human", "de", 6),
-    _form("greyfriars", "Greyfriars Club", "greyfriars-club.example", "validation", "human", "en", 6),
-    _form("steinach", "Steinach Bau AG", "steinach-bau.example", "noform", "human", "de", 6),
-    _form("marlowe", "Marlowe Books", "marlowe-books.example", "honeypot", "human", "en", 6),
-    _form("wendelstein", "Wendelstein Bäder", "wendelstein-baeder.example", "scripterror", "human", "de", 6),
-)
-"""Every kind of form the sandbox knows, one company each."""
-
-DEMO_FORMS = ("copperfield", "sonnenhof", "bluewater", "kaltenbach", "ashdown", "elbufer", "pinecrest")
-"""The form companies of `servaudit demo`: the cases a consultant meets most."""
 
 _WORDS = {
     "de": {"contact": "Kontakt", "search": "Suchen …", "subscribe": "Abonnieren"},

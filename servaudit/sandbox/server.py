@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import functools
-import heapq
-import itertools
-import json
 import logging
 import mailbox
 import os
@@ -15,7 +12,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesHeaderParser
@@ -32,125 +29,28 @@ from servaudit.sandbox.behaviours import Inbound, PlannedReply, plan_replies
 from servaudit.sandbox.chat_site import CHAT_FLEET, ChatCompany, ChatSite
 from servaudit.sandbox.fleet import DEFAULT_FLEET, SandboxCompany, validate_fleet
 from servaudit.sandbox.forms_site import FORM_FLEET, FormCompany, FormsSite
+from servaudit.sandbox.ground_truth import GroundTruth, Listener, Record, truth_record
+from servaudit.sandbox.scheduler import STOP_TIMEOUT_SECONDS, ReplyScheduler
+
+# Ground truth and the reply scheduler live in ground_truth.py and scheduler.py; importable from here too.
+__all__ = [
+    "MAILBOX_HOSTNAME",
+    "SERVER_HOSTNAME",
+    "STOP_TIMEOUT_SECONDS",
+    "GroundTruth",
+    "Listener",
+    "Record",
+    "ReplyScheduler",
+    "Sandbox",
+    "serve_forever",
+]
 
 log = logging.getLogger(__name__)
 
-Record = dict[str, Any]
-Listener = Callable[[Record], None]
 
 SERVER_HOSTNAME = "mx.sandbox.example"
 MAILBOX_HOSTNAME = "mailbox.sandbox.example"
-STOP_TIMEOUT_SECONDS = 5.0
 _USER_UNKNOWN = "550 5.1.1 <{address}>: Recipient address rejected: User unknown in virtual mailbox table"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-class GroundTruth:
-    """Appends one JSON line per event to a file; thread-safe, each line on disk at once."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._listeners: list[Listener] = []
-
-    def add_listener(self, listener: Listener) -> None:
-        with self._lock:
-            self._listeners.append(listener)
-
-    def remove_listener(self, listener: Listener) -> None:
-        with self._lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-    def write(self, record: Record) -> None:
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-            listeners = list(self._listeners)
-        # Outside the lock: a slow listener (a terminal) must not hold up other writers.
-        for listener in listeners:
-            try:
-                listener(record)
-            except Exception:
-                log.exception("sandbox ground-truth listener failed")
-
-
-class ReplyScheduler:
-    """One thread running jobs at their due time (monotonic clock) from a heap."""
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._heap: list[tuple[float, int, Callable[[], None]]] = []
-        self._sequence = itertools.count()
-        self._in_flight = 0
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        with self._condition:
-            self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="sandbox-replies", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        with self._condition:
-            self._stopping = True
-            self._heap.clear()
-            self._condition.notify_all()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(STOP_TIMEOUT_SECONDS)
-
-    def schedule(self, delay: float, job: Callable[[], None]) -> None:
-        with self._condition:
-            if self._stopping:
-                return
-            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._sequence), job))
-            self._condition.notify_all()
-
-    def pending(self) -> int:
-        with self._condition:
-            return len(self._heap) + self._in_flight
-
-    def wait_idle(self, timeout: float) -> bool:
-        with self._condition:
-            return self._condition.wait_for(lambda: not self._heap and not self._in_flight, timeout)
-
-    def _run(self) -> None:
-        while True:
-            job = self._next_due_job()
-            if job is None:
-                return
-            try:
-                job()
-            except Exception:
-                log.exception("sandbox reply delivery failed")
-            finally:
-                with self._condition:
-                    self._in_flight -= 1
-                    self._condition.notify_all()
-
-    def _next_due_job(self) -> Callable[[], None] | None:
-        """Block until a job is due (and claim it) or the scheduler stops (None)."""
-        with self._condition:
-            while not self._stopping:
-                if not self._heap:
-                    self._condition.wait()
-                    continue
-                wait = self._heap[0][0] - time.monotonic()
-                if wait > 0:
-                    self._condition.wait(wait)
-                    continue
-                _, _, job = heapq.heappop(self._heap)
-                self._in_flight += 1
-                return job
-            return None
 
 
 class _Handler:
@@ -360,7 +260,7 @@ class Sandbox:
 
     def _record_rejected(self, company: SandboxCompany, envelope_sender: str) -> None:
         # Refused at RCPT, so there is no message yet: no Message-ID, no subject.
-        self._truth.write(_record(company, "rejected", None, datetime.now(UTC), to=envelope_sender))
+        self._truth.write(truth_record(company, "rejected", None, datetime.now(UTC), to=envelope_sender))
 
     def _accept(self, company: SandboxCompany, inquiry: Inbound) -> None:
         with self._lock:
@@ -368,7 +268,7 @@ class Sandbox:
         planned = plan_replies(company, inquiry, self._rng)
         if not planned:
             self._truth.write(
-                _record(company, "silence", inquiry, inquiry.received_at, to=inquiry.reply_address)
+                truth_record(company, "silence", inquiry, inquiry.received_at, to=inquiry.reply_address)
             )
         for reply in planned:
             job = functools.partial(self._deliver, company, inquiry, reply)
@@ -386,7 +286,7 @@ class Sandbox:
         delivered_at = self._delivery_time(key)
         message_id = BytesHeaderParser(policy=policy.default).parsebytes(message).get("Message-ID")
         self._truth.write(
-            _record(
+            truth_record(
                 company,
                 reply.kind,
                 inquiry,
@@ -407,31 +307,6 @@ class Sandbox:
             moved = next(p for p in (self.maildir / "cur").iterdir() if p.name.startswith(key))
             stat = os.stat(moved)
         return datetime.fromtimestamp(stat.st_mtime, UTC)
-
-
-def _record(
-    company: SandboxCompany,
-    kind: str,
-    inquiry: Inbound | None,
-    received_at: datetime,
-    *,
-    to: str,
-    reply_message_id: str | None = None,
-    delivered_at: datetime | None = None,
-    maildir_file: str | None = None,
-) -> Record:
-    return {
-        "company": company.slug,
-        "behaviour": company.behaviour,
-        "kind": kind,
-        "inquiry_message_id": inquiry.message_id if inquiry else None,
-        "inquiry_subject": inquiry.subject if inquiry else None,
-        "inquiry_received_at": _iso(received_at),
-        "reply_message_id": reply_message_id,
-        "delivered_at": _iso(delivered_at),
-        "maildir_file": maildir_file,
-        "to": to,
-    }
 
 
 def _trace_headers(company: SandboxCompany, reply: PlannedReply, now: datetime) -> bytes:
