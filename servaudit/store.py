@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from servaudit.errors import ConfigError, ReleaseRefused, StoreError
+from servaudit.judgement import AcknowledgementTraits, ChatJudgement, ChatObservation, ReplyJudgement
 from servaudit.secrets import scrub
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The store's schema, with its history (each step is a migration in MIGRATIONS):
 
 1. The first schema (servaudit 0.1.0): inquiries, attempts, messages, classifications,
@@ -32,6 +33,10 @@ SCHEMA_VERSION = 2
    decided, so collect re-judges only what could change; automatic classifications record
    the judge version that made them; evidence files record their SHA-256, so a report copies
    only files unchanged since the probe wrote them.
+3. Judge once: what the report needs from a message (its excerpt, the scenario facts it states,
+   its acknowledgement traits) is stored at collect time in ``judgements``, and what it needs
+   from a chat (its summary, its transcript lines) at run time in ``chats``, each with the
+   version that read it; the report reads these and never the raw mail or evidence files.
 """
 DEFAULT_FILE = "servaudit.sqlite"
 RUN_JUDGED = "run"
@@ -45,7 +50,27 @@ FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
 RELEASED = "released"
 """An attempt's outcome when a consultant decided an uncertain inquiry (servaudit release)."""
 
-SCHEMA = """
+JUDGEMENT_TABLES = """
+CREATE TABLE IF NOT EXISTS judgements (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    version TEXT NOT NULL,
+    excerpt TEXT NOT NULL,
+    stated TEXT,
+    acknowledgement TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chats (
+    inquiry_id TEXT PRIMARY KEY REFERENCES inquiries(id),
+    version TEXT NOT NULL,
+    observation TEXT,
+    transcript TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+"""Schema 3: what judging read from a message or a chat, for the report (see SCHEMA_VERSION)."""
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inquiries (
     id TEXT PRIMARY KEY,
@@ -130,6 +155,8 @@ CREATE TABLE IF NOT EXISTS discoveries (
     result TEXT NOT NULL
 );
 """
+    + JUDGEMENT_TABLES
+)
 
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -140,6 +167,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE classifications ADD COLUMN version TEXT",
         "ALTER TABLE evidence ADD COLUMN sha256 TEXT",
     ),
+    3: tuple(statement for statement in JUDGEMENT_TABLES.split(";") if statement.strip()),
 }
 """Version → the statements that bring a store of the version before up to it."""
 
@@ -699,5 +727,74 @@ class Store:
         rows = self.db.execute("SELECT company, discovered_at, result FROM discoveries ORDER BY company")
         return {
             row["company"]: {**json.loads(row["result"]), "discovered_at": row["discovered_at"]}
+            for row in rows
+        }
+
+    # -- judgements: read once at collect or run time, what the report shows (schema 3) ----------
+
+    def set_judgement(self, judgement: ReplyJudgement) -> None:
+        """Keep what a message was read as (replacing an older reading of it)."""
+        traits = judgement.acknowledgement
+        self.db.execute(
+            "INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                judgement.message_id,
+                judgement.version,
+                judgement.excerpt,
+                None if judgement.stated is None else json.dumps(sorted(judgement.stated)),
+                json.dumps([traits.response_time, traits.reference_number, traits.alternatives]),
+                to_text(now()),
+            ),
+        )
+
+    def judgements(self) -> dict[int, ReplyJudgement]:
+        """Message row id → its stored reading."""
+        rows = self.db.execute("SELECT message_id, version, excerpt, stated, acknowledgement FROM judgements")
+        return {
+            row["message_id"]: ReplyJudgement(
+                message_id=row["message_id"],
+                version=row["version"],
+                excerpt=row["excerpt"],
+                stated=None if row["stated"] is None else frozenset(json.loads(row["stated"])),
+                acknowledgement=AcknowledgementTraits(*map(bool, json.loads(row["acknowledgement"]))),
+            )
+            for row in rows
+        }
+
+    def unread_run_replies(self, version: str) -> list[MessageRecord]:
+        """Replies judged during a run (chat turns) without a reading of this judge version: collect
+        never re-decides them, so the report's refresh reads them (their class stands)."""
+        return self.messages(
+            "m.decided = ? AND m.unreadable IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM judgements j WHERE j.message_id = m.id AND j.version = ?)",
+            (RUN_JUDGED, version),
+        )
+
+    def set_chat(self, chat: ChatJudgement) -> None:
+        """Keep a chat inquiry's summary and transcript lines (replacing an older reading)."""
+        observation = chat.observation
+        self.db.execute(
+            "INSERT OR REPLACE INTO chats VALUES (?, ?, ?, ?, ?)",
+            (
+                chat.inquiry_id,
+                chat.version,
+                None if observation is None else observation.to_json(),
+                chat.transcript_json(),
+                to_text(now()),
+            ),
+        )
+
+    def chats(self) -> dict[str, ChatJudgement]:
+        """Inquiry id → its chat's stored reading."""
+        rows = self.db.execute("SELECT inquiry_id, version, observation, transcript FROM chats")
+        return {
+            row["inquiry_id"]: ChatJudgement(
+                inquiry_id=row["inquiry_id"],
+                version=row["version"],
+                observation=None
+                if row["observation"] is None
+                else ChatObservation.from_json(row["observation"]),
+                transcript=ChatJudgement.transcript_from_json(row["transcript"]),
+            )
             for row in rows
         }
