@@ -1,8 +1,9 @@
 """Benchmark: how long `servaudit report` and `servaudit gate`'s figures take for a market-study-sized store.
 
 Builds a synthetic audit (companies × scenarios × waves, e-mail replies with
-mixed classes, each with the reading collect stores beside its class) directly in a real SQLite store, then times the figures alone
-(what `gate` computes) and the full report (HTML, charts, JSON, CSV).
+mixed classes, each with the reading collect stores beside its class) directly
+in a real SQLite store, then times the figures alone (what `gate` computes)
+and the full report (HTML, charts, JSON, CSV).
 Prints figures; asserts nothing.
 
     python bench/bench_report.py --companies 60 --scenarios 3 --waves 2

@@ -23,10 +23,7 @@ from typing import Any, Protocol
 
 from servaudit.judgement import AcknowledgementTraits as AcknowledgementTraits
 from servaudit.judgement import ChatObservation as ChatObservation
-from servaudit.labels import THREAD
-from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
-from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
-from servaudit.replies.classify import (
+from servaudit.labels import (
     ACKNOWLEDGEMENT,
     AUTO_REPLY,
     BOT,
@@ -35,7 +32,10 @@ from servaudit.replies.classify import (
     HUMAN,
     MARKETING,
     SYSTEM,
+    THREAD,
 )
+from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
+from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
 from servaudit.timing import in_window
 

@@ -18,7 +18,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.i18n import Locale
-from servaudit.measure.reachability import reachability
 from servaudit.report import exports
 from servaudit.report import folder as report_folder
 from servaudit.report.data import ReportBuilder, evidence_href, safe_name
@@ -72,6 +71,10 @@ def render_report(
     generated_at: datetime | None = None,
 ) -> ReportResult:
     """Write index.html, one page per company, report.json, CSV tables and the evidence (and PDFs)."""
+    # Imported here: reachability reads discover's model, whose package loads the crawler (about a
+    # second), which report_data (gate) does not need.
+    from servaudit.measure.reachability import reachability
+
     info = audit.config.audit
     locale = Locale(language or info.language, info.timezone, audit.folder)
     store = open_store(audit)
