@@ -29,9 +29,10 @@ def refresh(audit: Audit, note: Callable[[str], None] = lambda _text: None) -> i
         summary = CollectSummary()
         judge = decide(audit, store, summary)
         run_replies = store.unread_run_replies(judge.version)
-        with store.transaction():
-            for record in run_replies:
-                judge.read(record)
+        if run_replies:  # no write lock (nor write) when nothing is stale: gate may run beside a collect
+            with store.transaction():
+                for record in run_replies:
+                    judge.read(record)
         chats = 0
         stored = store.chats()
         companies = {i.id: i.company for i in store.inquiries()}
