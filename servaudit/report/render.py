@@ -159,7 +159,10 @@ def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
 
 
 def write_report(audit: Audit, out: Path, language: str | None = None) -> Path:
-    """Write the report; return index.html (the library entry used by demo and tests)."""
+    """Write the report; return index.html (the library entry used by demo and tests).
+
+    It shows what the store holds: for a store judged by older code, run
+    servaudit.rejudge.refresh first, as `servaudit report` does."""
     return render_report(audit, out, language).index
 
 
