@@ -23,7 +23,7 @@ from servaudit.engine import run
 from servaudit.errors import StoreError, UsageError
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.imap import DovecotServer
-from servaudit.store import DEFAULT_FILE, Store
+from servaudit.store import DEFAULT_FILE, SCHEMA_VERSION, Store
 from tests.audit_fixtures import company, read_ground_truth
 
 KILLS = 8
@@ -178,7 +178,7 @@ def test_a_newer_schema_is_refused(make_audit: Callable[..., Audit]) -> None:
         text=True,
     )
     assert done.returncode == 2, "--debug does not change the exit code"
-    assert "written by a newer servaudit (schema 99, this one reads up to 2)" in done.stderr
+    assert f"written by a newer servaudit (schema 99, this one reads up to {SCHEMA_VERSION})" in done.stderr
     with pytest.raises(Exception, match="newer servaudit"):
         Store(audit.folder / DEFAULT_FILE)
 
