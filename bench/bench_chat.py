@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from servaudit.channels.browser import open_browser
+from servaudit.browser import open_browser
 from servaudit.channels.chat.attribution import fold
 from servaudit.channels.chat.recipe import load_all
 from servaudit.channels.chat.session import ChatPlan, ChatSession

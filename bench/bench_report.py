@@ -1,8 +1,9 @@
 """Benchmark: how long `servaudit report` and `servaudit gate`'s figures take for a market-study-sized store.
 
 Builds a synthetic audit (companies × scenarios × waves, e-mail replies with
-mixed classes) directly in a real SQLite store, then times the figures alone
-(what `gate` computes) and the full report (HTML, charts, JSON, CSV).
+mixed classes, each with the reading collect stores beside its class) directly
+in a real SQLite store, then times the figures alone (what `gate` computes)
+and the full report (HTML, charts, JSON, CSV).
 Prints figures; asserts nothing.
 
     python bench/bench_report.py --companies 60 --scenarios 3 --waves 2
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
+from servaudit.judgement import AcknowledgementTraits, ReplyJudgement
 from servaudit.report import render_report, report_data
 
 LABELS = ("human", "human", "acknowledgement", "auto_reply", "deflection")
@@ -40,6 +42,7 @@ def build(folder: Path, companies: int, scenarios: int, waves: int, seed: int = 
     audit = Audit.load(folder)
     store = open_store(audit)
     rng = random.Random(seed)
+    traits_rng = random.Random(seed + 1)  # apart, so the classes and times stay those of earlier runs
     start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
     number = 0
     for c in range(companies):
@@ -70,6 +73,9 @@ def build(folder: Path, companies: int, scenarios: int, waves: int, seed: int = 
                     assert message is not None
                     store.set_match(message, inquiry_id, "thread")
                     store.set_classification(message, rng.choice(LABELS), ["bench"])
+                    traits = AcknowledgementTraits(*(traits_rng.random() < 0.5 for _ in range(3)))
+                    text = f"Guten Tag, hier ist die Antwort Nummer {number}."
+                    store.set_judgement(ReplyJudgement(message, "bench", text, frozenset(), traits))
     store.close()
     return audit
 

@@ -11,6 +11,7 @@ import asyncio
 from dataclasses import replace
 
 from servaudit import channels as registry
+from servaudit.browser import open_browser
 from servaudit.channels.base import (
     CHECK_FAILED,
     CHECK_OK,
@@ -20,7 +21,6 @@ from servaudit.channels.base import (
     CheckResult,
     ProbeContext,
 )
-from servaudit.channels.browser import open_browser
 from servaudit.collect import open_reader
 from servaudit.config import Audit
 from servaudit.errors import ServauditError

@@ -358,15 +358,19 @@ def report(
     """
     from servaudit.errors import UsageError
     from servaudit.progress import progress
+    from servaudit.rejudge import refresh
     from servaudit.report import render_report
 
     if lang not in (None, "de", "en"):
         raise UsageError(f"--lang must be de or en, not {lang!r}")
     if clock not in (None, "calendar", "business"):
         raise UsageError(f"--clock must be calendar or business, not {clock!r}")
+    audit = _load(audit_dir)
+    # The report only reads judgements: an older store's are brought up to date first, locally.
+    refresh(audit, lambda text: _say(quiet, text))
     with progress("report", quiet) as tracker:
         result = render_report(
-            _load(audit_dir),
+            audit,
             out,
             lang,
             clock,
@@ -427,9 +431,12 @@ def gate(
 
             raise UsageError(f"cannot read {report_json}: {exc}") from None
     else:
+        from servaudit.rejudge import refresh
         from servaudit.report import report_data
 
-        data = report_data(_load(audit_dir))
+        audit = _load(audit_dir)
+        refresh(audit, lambda text: typer.echo(text, err=True))
+        data = report_data(audit)
     results = gates.run_gate(texts, data)
     if junit is not None:
         junit.write_text(gates.junit_xml(results), encoding="utf-8")

@@ -25,9 +25,10 @@ from servaudit.audit_store import open_store
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.errors import ConfigError
 from servaudit.mailbox.base import MailboxReader
-from servaudit.replies.classify import Signals, Vocabulary, classify_signals, judge_version
+from servaudit.replies.classify import Signals, classify_signals
 from servaudit.replies.match import InquiryIndex, match
 from servaudit.replies.quality import scenario_context, score_quality
+from servaudit.replies.reading import ReplyReader
 from servaudit.secrets import resolve_secret
 from servaudit.store import InquiryRecord, MessageRecord, Store
 from servaudit.timing import seconds_between
@@ -130,7 +131,7 @@ def inquiries_key(inquiries: list[InquiryRecord]) -> str:
     return digest.hexdigest()[:16]
 
 
-def decide(audit: Audit, store: Store, summary: CollectSummary) -> None:
+def decide(audit: Audit, store: Store, summary: CollectSummary) -> Judge:
     """Match, classify and score every message whose decision could have changed since it was made."""
     judge = Judge(audit, store, summary)
     with ExitStack() as batch:
@@ -141,15 +142,17 @@ def decide(audit: Audit, store: Store, summary: CollectSummary) -> None:
             judge.decide(record)
     matched, unmatched, unreadable, labels = store.message_totals()
     summary.totals = Counts(matched, unmatched, unreadable, labels)
+    return judge
 
 
 class Judge:
-    """What one collect decides messages with: the inquiries, the vocabulary and the judge's version."""
+    """What one collect decides messages with: the inquiries, the vocabularies and the judge's version."""
 
     def __init__(self, audit: Audit, store: Store, summary: CollectSummary) -> None:
         self.audit, self.store, self.summary = audit, store, summary
-        self.vocabulary = Vocabulary.load(audit.folder)
-        self.version = judge_version(self.vocabulary, audit.config.audit.machine_seconds)
+        self.reader = ReplyReader(audit)
+        self.vocabulary = self.reader.vocabulary
+        self.version = self.reader.version
         inquiries = store.inquiries()
         self.unmatched_key = f"{self.version}:{inquiries_key(inquiries)}"
         self.by_id = {i.id: i for i in inquiries}
@@ -201,8 +204,15 @@ class Judge:
                 store.set_match(record.id, found.inquiry_id, found.method)
             store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
             score_quality(audit, store, record.id, signals, result.label, inquiry)
+            store.set_judgement(self.reader.read(record.id, parsed, inquiry))
             store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
         return result.label, inquiry_id
+
+    def read(self, record: MessageRecord) -> None:
+        """Store the reading of a reply whose class stands (a chat turn judged during a run)."""
+        inquiry = self.by_id.get(record.inquiry_id) if record.inquiry_id else None
+        parsed = mail.parse(self.store.raw_message(record.id))
+        self.store.set_judgement(self.reader.read(record.id, parsed, inquiry))
 
 
 def _count(counts: Counts, inquiry_id: str | None, label: str | None, unreadable: str | None) -> None:

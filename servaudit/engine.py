@@ -17,15 +17,17 @@ from pathlib import Path
 
 from servaudit import channels as registry
 from servaudit import message as mail
+from servaudit.browser import open_browser
 from servaudit.channels.base import Outcome, ProbeContext
-from servaudit.channels.browser import open_browser
 from servaudit.config import Audit
 from servaudit.earlier_sends import earlier_sends, journal_leftovers
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.labels import HUMAN_WRITTEN
 from servaudit.plan import Inquiry, due, planned
-from servaudit.replies.classify import Signals, Vocabulary
+from servaudit.rejudge import store_chat
+from servaudit.replies.classify import Signals
 from servaudit.replies.quality import scenario_context, score_quality
+from servaudit.replies.reading import ReplyReader
 from servaudit.store import PENDING, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4
@@ -171,6 +173,9 @@ async def _send_one(
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
     if outcome.replies:
         _store_replies(audit, store, inquiry, outcome)
+    if any(e.kind == "transcript" for e in outcome.evidence):
+        # Judged once: the chat's summary and lines are read now, so the report reads no evidence file.
+        store_chat(audit, store, inquiry.id, inquiry.company)
     summary.outcomes[state] += 1
     if on_progress:
         on_progress(inquiry, state, outcome.detail)
@@ -181,7 +186,8 @@ def _store_replies(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcom
     """Answers given in the channel (a chat's) become reply rows, matched, labelled by the channel and
     scored: metrics count them like e-mails."""
     record = next((r for r in store.inquiries() if r.id == inquiry.id), None)
-    vocabulary = Vocabulary.load(audit.folder)
+    reader = ReplyReader(audit)
+    vocabulary = reader.vocabulary
     language, _ = scenario_context(audit, inquiry.scenario)
     with store.transaction():
         for row in outcome.replies:
@@ -190,9 +196,11 @@ def _store_replies(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcom
                 store.set_match(stored, inquiry.id, inquiry.channel)
                 store.set_classification(stored, row.label, list(row.reasons))
                 store.set_decided(stored, RUN_JUDGED)
+                parsed = mail.parse(row.raw)
+                store.set_judgement(reader.read(stored, parsed, record))
                 if row.label in HUMAN_WRITTEN:
                     # A person's chat answer is graded against the scenario's facts like an e-mail's.
-                    signals = Signals(mail.parse(row.raw), vocabulary, None, outcome.said, language)
+                    signals = Signals(parsed, vocabulary, None, outcome.said, language)
                     score_quality(audit, store, stored, signals, row.label, record)
 
 

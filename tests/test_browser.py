@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from servaudit.channels.browser import find_chromium, open_browser, visitor_user_agent
+from servaudit.browser import find_chromium, open_browser, visitor_user_agent
 from servaudit.errors import InfrastructureError
 
 

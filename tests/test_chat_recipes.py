@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from servaudit.channels.browser import open_browser
+from servaudit.browser import open_browser
 from servaudit.channels.chat.recipe import load_all, load_recipe, recipe_names
 from servaudit.errors import ConfigError
 

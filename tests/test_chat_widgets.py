@@ -23,12 +23,13 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from servaudit.audit_store import open_store
-from servaudit.channels.browser import find_chromium, open_browser
+from servaudit.browser import find_chromium, open_browser
 from servaudit.channels.chat.recipe import load_all
 from servaudit.channels.chat.session import ChatPlan, ChatResult, ChatSession
-from servaudit.channels.chat.transcript import TranscriptMessage, read_messages
+from servaudit.channels.chat.transcript import TranscriptMessage, read_messages, summarise
 from servaudit.config import Audit
 from servaudit.engine import run
+from servaudit.judgement import ChatJudgement, ReplyJudgement
 from servaudit.replies.quality import QualityScore, load_quality
 from servaudit.report import report_data
 from servaudit.sandbox.chat_widgets import HANDOVER, MIRRORED, REAL_WIDGETS, WidgetSite, versions
@@ -50,6 +51,9 @@ class WidgetRun:
     truth: list[dict[str, Any]]
     quality: dict[int, QualityScore]
     report: dict[str, Any]
+    chats: dict[str, ChatJudgement]
+    """What the run stored of each chat for the report, by widget."""
+    readings: dict[int, ReplyJudgement]
 
     def truth_of(self, widget: str) -> list[dict[str, Any]]:
         return [r for r in self.truth if r["widget"] == widget]
@@ -115,6 +119,8 @@ def widgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetRun]:
         for m in store.messages():
             messages.setdefault(by_id[m.inquiry_id or ""], []).append(m)
         quality = load_quality(store)
+        chats = {by_id[inquiry_id]: chat for inquiry_id, chat in store.chats().items()}
+        readings = store.judgements()
         transcripts, meta = {}, {}
         for item in store.evidence():
             if item.kind == "transcript":
@@ -123,7 +129,7 @@ def widgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetRun]:
                 meta[by_id[item.inquiry_id]] = json.loads(path.read_text(encoding="utf-8"))
     finally:
         store.close()
-    yield WidgetRun(inquiries, messages, transcripts, meta, truth, quality, report)
+    yield WidgetRun(inquiries, messages, transcripts, meta, truth, quality, report, chats, readings)
 
 
 @pytest.mark.parametrize("widget", [w.slug for w in REAL_WIDGETS])
@@ -158,6 +164,26 @@ def test_outcome_detail_and_stored_replies_agree(widgets: WidgetRun, widget: str
     truth = [r["kind"] for r in widgets.truth_of(widget) if r["kind"] != "visitor"]
     assert labels == truth, "each operator message is one reply row, bot or human as it really was"
     assert widgets.meta[widget]["outcome"] == inquiry.outcome
+
+
+def test_the_run_stores_each_chat_and_each_turn_as_the_report_shows_them(widgets: WidgetRun) -> None:
+    """Judged once, at run time: the report reads these, never the transcript files."""
+    assert set(widgets.chats) == set(widgets.transcripts)
+    for widget, transcript in widgets.transcripts.items():
+        chat = widgets.chats[widget]
+        assert [line.text for line in chat.transcript] == [m.text for m in transcript]
+        summary = summarise(transcript)
+        assert chat.observation is not None
+        assert (chat.observation.messages, chat.observation.first_human_seconds) == (
+            summary.messages,
+            summary.first_human_seconds,
+        )
+        assert chat.observation.waited_seconds == 12
+        for row in widgets.messages[widget]:
+            reading = widgets.readings[row.id]
+            assert reading.excerpt and reading.excerpt in {m.text for m in transcript}
+    bot = widgets.chats["botframework-webchat"].observation
+    assert bot is not None and bot.bot_took_part and bot.bot_disclosed
 
 
 def test_the_bot_in_front_said_it_is_automated(widgets: WidgetRun) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from servaudit.channels.browser import USER_AGENT
+from servaudit.browser import USER_AGENT
 from servaudit.discover import discover
 from servaudit.discover.phones import parse_phone, phones_in_text
 from tests.discover_support import Dnsmasq, SiteServer, dns, options, sites

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import pytest
 from playwright.async_api import Browser
 
+from servaudit.browser import open_browser
 from servaudit.channels.base import Composed, Outcome, ProbeContext
-from servaudit.channels.browser import open_browser
 from servaudit.channels.form.probe import FormChannel, Timing
 from servaudit.config import AuditConfig
 from servaudit.plan import Inquiry

@@ -26,7 +26,6 @@ from servaudit.measure.metrics import (
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import fold
 from servaudit.replies.quality import Fact, QualityScore
-from servaudit.report import states
 from servaudit.status import status_table
 from servaudit.store import REJECTED, InquiryRecord
 from tests.test_metrics import T0, inquiry, reply
@@ -247,10 +246,10 @@ def test_accuracy_is_correct_answers_over_questions_asked() -> None:
 def test_a_fact_is_stated_by_the_quality_rule() -> None:
     by_phrase = Fact.parse("whether a change is possible: möglich | possible")
     by_words = Fact.parse("the cancellation deadline applies")
-    assert states(by_phrase, fold("Ja, das ist MÖGLICH."))
-    assert not states(by_phrase, fold("Leider nein."))
-    assert states(by_words, fold("The cancellation deadline applies to your contract."))
-    assert not states(by_words, fold("The cancellation is free."))  # every own word is needed
+    assert by_phrase.stated_in(fold("Ja, das ist MÖGLICH."))
+    assert not by_phrase.stated_in(fold("Leider nein."))
+    assert by_words.stated_in(fold("The cancellation deadline applies to your contract."))
+    assert not by_words.stated_in(fold("The cancellation is free."))  # every own word is needed
 
 
 def test_wilson_ends_are_exact() -> None:

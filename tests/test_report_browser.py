@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from servaudit.channels.browser import open_browser
+from servaudit.browser import open_browser
 from servaudit.config import Audit
 from servaudit.i18n import Locale
 from servaudit.report import ReportResult, render_report

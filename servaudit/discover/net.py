@@ -21,7 +21,7 @@ import dns.resolver
 import httpcore
 import httpx
 
-from servaudit.channels.browser import USER_AGENT
+from servaudit.browser import USER_AGENT
 from servaudit.discover.options import DiscoverOptions
 from servaudit.discover.transport import ResolvingBackend, ResolvingTransport
 

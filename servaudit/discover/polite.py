@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from protego import Protego
 
-from servaudit.channels.browser import USER_AGENT
+from servaudit.browser import USER_AGENT
 
 MAX_CRAWL_DELAY = 10.0
 """A robots.txt Crawl-delay above this is capped: the per-site time budget bounds the crawl anyway."""

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Browser, BrowserContext, Route, WebSocketRoute
 from playwright.async_api import Error as PlaywrightError
 
-from servaudit.channels.browser import visitor_user_agent
+from servaudit.browser import visitor_user_agent
 from servaudit.discover.extract import same_site
 
 if TYPE_CHECKING:

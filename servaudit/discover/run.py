@@ -47,7 +47,7 @@ async def _renderer(options: DiscoverOptions) -> AsyncIterator[Renderer | None]:
     if not options.render:
         yield None
         return
-    from servaudit.channels.browser import open_browser
+    from servaudit.browser import open_browser
     from servaudit.discover.render import Renderer
 
     async with open_browser(options.chromium) as browser:

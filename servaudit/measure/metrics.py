@@ -22,10 +22,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from servaudit import channels as registry
-from servaudit.labels import THREAD
-from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
-from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
-from servaudit.replies.classify import (
+from servaudit.judgement import AcknowledgementTraits as AcknowledgementTraits
+from servaudit.judgement import ChatObservation as ChatObservation
+from servaudit.labels import (
     ACKNOWLEDGEMENT,
     AUTO_REPLY,
     BOT,
@@ -34,7 +33,10 @@ from servaudit.replies.classify import (
     HUMAN,
     MARKETING,
     SYSTEM,
+    THREAD,
 )
+from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
+from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
 from servaudit.timing import in_window
 
@@ -58,10 +60,13 @@ Clock = Callable[[datetime, datetime], float]
 
 
 class QualityLike(Protocol):
-    """What the quality helper's score per message provides (servaudit.replies.quality.QualityScore)."""
+    """What the quality helper's score per message provides (servaudit.judgement.QualityScore)."""
 
-    score: float
-    answered: str
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def answered(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -512,28 +517,6 @@ def part_of(count: int, of: int) -> dict[str, Any]:
 FIVE_MINUTES = 5 * 60.0
 
 
-@dataclass(frozen=True)
-class ChatObservation:
-    """One chat as its transcript tells it (servaudit.channels.chat.transcript.summarise), in plain values."""
-
-    first_human_seconds: float | None
-    """From the visitor's first message to the first human (not bot) message; None: none came."""
-    duration_seconds: float | None
-    messages: int
-    waited_seconds: float | None = None
-    """How long the probe waited for a human answer (the company's chat wait_seconds)."""
-    bot_took_part: bool = False
-    bot_disclosed: bool = False
-    disclosure_turn: int | None = None
-    human_after_turns: int | None = None
-    """Visitor messages sent before the first person's answer (None: no person answered)."""
-    human_after_seconds: float | None = None
-    asked_for_human: bool = False
-    bot_loops: int = 0
-    data_before_help: tuple[str, ...] = ()
-    """Personal data demanded before any help (customer number, date of birth …)."""
-
-
 def chat_bot_path(chats: Sequence[ChatObservation]) -> dict[str, Any]:
     """The way to a human behind a bot (AI Act Art. 50 disclosure, hand-over, loops, data demands)."""
     bots = [c for c in chats if c.bot_took_part]
@@ -602,15 +585,6 @@ def chat_online_by_time(facts: Sequence[InquiryFacts], zone: tzinfo) -> dict[str
 
 
 # -- acknowledgements, other channels ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AcknowledgementTraits:
-    """What an acknowledgement's text offers the customer (found by servaudit.replies.acknowledgement)."""
-
-    response_time: bool
-    reference_number: bool
-    alternatives: bool
 
 
 ACKNOWLEDGEMENT_PARTS = (

@@ -2,8 +2,8 @@
 
 Phrases are data (probes/vocabulary/acknowledgement.toml). The reference number
 is servaudit/replies/quality.py's reference check, so an acknowledgement and an answer
-are judged by the same rule. This is the gathering side: the report builder
-runs it over acknowledgements and hands plain traits to servaudit.measure.metrics.
+are judged by the same rule. It runs when a message is judged (servaudit/replies/reading.py);
+the traits are stored and servaudit.measure.metrics counts them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from email.message import Message
 from pathlib import Path
 
 from servaudit import message as mail
-from servaudit.measure.metrics import AcknowledgementTraits
+from servaudit.judgement import AcknowledgementTraits
 from servaudit.replies.classify import Phrases, Signals, Vocabulary, fold
 from servaudit.replies.quality import QualityVocabulary, check_reference
 from servaudit.resources import load_toml
@@ -51,7 +51,10 @@ class AcknowledgementReader:
         )
 
     def traits(self, message: Message) -> AcknowledgementTraits:
-        signals = Signals(message, self.replies)
+        return self.read(Signals(message, self.replies))
+
+    def read(self, signals: Signals) -> AcknowledgementTraits:
+        """The traits of a message read into plain ``Signals`` (no inquiry echo removed)."""
         # The whole text without the quote: alternatives often stand below the closing formula.
         text = fold(mail.new_text(signals.body) or signals.body)
         return AcknowledgementTraits(

@@ -77,20 +77,25 @@ __all__ = [
     "written_text",
 ]
 
-CLASSIFIER_VERSION = "2"
+CLASSIFIER_VERSION = "3"
 """The decision rules' version; with the vocabulary's fingerprint it names a judgement (judge_version).
 
 1: the first classifier (word count could overrule headers; the rest fell to human).
 2: the evidence table, ``unknown``, echo removal, the arrival delay as strong evidence.
+3: the judgement also holds what the report shows: excerpt, stated facts, acknowledgement traits
+   (servaudit/replies/reading.py), so stores judged before are read again.
 """
 SUBSTANCE_WORDS = 20
 """Words of substance (not courtesy, echo or a recognised formula) above which a text answers something."""
 
 
-def judge_version(vocabulary: Vocabulary, machine_seconds: float = FAST_SECONDS) -> str:
-    """What a stored judgement was made with (rules, vocabulary, the audit's machine_seconds):
-    when any of them changes, collect judges stored messages again."""
-    return f"{CLASSIFIER_VERSION}+{vocabulary.fingerprint}+{machine_seconds:g}s"
+def judge_version(vocabulary: Vocabulary, machine_seconds: float = FAST_SECONDS, reading: str = "") -> str:
+    """What a stored judgement was made with (rules, vocabulary, the audit's machine_seconds, and
+    the fingerprint of what the reading for the report uses): when any of them changes, collect
+    judges stored messages again."""
+    return f"{CLASSIFIER_VERSION}+{vocabulary.fingerprint}+{machine_seconds:g}s" + (
+        f"+{reading}" if reading else ""
+    )
 
 
 @dataclass(frozen=True)

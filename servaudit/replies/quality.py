@@ -14,15 +14,17 @@ fact's own words are used, and the check says so.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from servaudit import message as mail
 from servaudit.errors import ConfigError
+from servaudit.judgement import Answered as Answered
+from servaudit.judgement import Check as Check
+from servaudit.judgement import QualityScore as QualityScore
 from servaudit.labels import UNKNOWN
 from servaudit.replies.classify import (
     ACKNOWLEDGEMENT,
@@ -58,33 +60,6 @@ POINTS = {
 }
 """Weights of the checks; they add up to 100."""
 
-Answered = Literal["fully", "partly", "not"]
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    passed: bool
-    points: int
-    """Points this check contributed (0 when failed)."""
-    rule: str
-    """The rule in one readable sentence, including what was found."""
-
-
-@dataclass(frozen=True)
-class QualityScore:
-    score: int
-    answered: Answered
-    checks: tuple[Check, ...]
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> QualityScore:
-        data = json.loads(text)
-        return cls(data["score"], data["answered"], tuple(Check(**c) for c in data["checks"]))
-
 
 @dataclass(frozen=True)
 class Fact:
@@ -101,6 +76,12 @@ class Fact:
         # No phrases given: the description's longer words, each of which the reply must contain.
         words = tuple(w for w in re.findall(r"\w+", text.lower()) if len(w) >= 5)
         return cls(text.strip(), Phrases.of(words), True)
+
+    def stated_in(self, text: str) -> bool:
+        """Whether folded reply text states the fact: any of its phrases, or every one of its own
+        words when it lists no phrases."""
+        hits = self.phrases.hits(text)
+        return bool(hits) and (not self.from_own_words or len(hits) == len(self.phrases.phrases))
 
 
 @dataclass(frozen=True)
@@ -165,9 +146,7 @@ def check_facts(text: str, facts: tuple[Fact, ...]) -> tuple[Answered, Check]:
     missing: list[str] = []
     for fact in facts:
         if fact.from_own_words:
-            hits = fact.phrases.hits(text)
-            ok = len(hits) == len(fact.phrases.phrases) and bool(hits)
-            (found if ok else missing).append(f"{fact.name!r} (by its own words)")
+            (found if fact.stated_in(text) else missing).append(f"{fact.name!r} (by its own words)")
         else:
             hits = fact.phrases.hits(text)
             (found if hits else missing).append(f"{fact.name!r} ({hits[0]!r})" if hits else repr(fact.name))

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from servaudit.channels.browser import open_browser
 from servaudit.errors import InfrastructureError
 
 CSV_ENCODING = "utf-8-sig"
@@ -102,6 +101,10 @@ def write_pdfs(
 
 async def _print(pages: Sequence[Path], chromium: str | None, page_seconds: float) -> list[Path]:
     written = []
+    # The one browser launcher (channels/browser.py: Chromium with the audit's path), loaded only
+    # for PDFs so that a report without them never imports Playwright.
+    from servaudit.browser import open_browser
+
     async with open_browser(chromium) as browser:
         context = await browser.new_context()
         page = await context.new_page()

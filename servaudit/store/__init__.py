@@ -13,9 +13,10 @@ No SQL lives outside this package: callers use the named queries of :class:`Stor
 - ``connection.py``: opening the file, transactions, the migration runner and its backup;
 - ``records.py``: the frozen records handed out, the state words, stored times;
 - one module of named queries per subject: ``inquiries.py`` (claims, attempts, evidence),
-  ``messages.py`` (received mail, classifications), ``scores.py``, ``cursors.py``, ``discoveries.py``.
+  ``messages.py`` (received mail, classifications), ``judgements.py`` (what a reply or chat was
+  read as, for the report), ``scores.py``, ``cursors.py``, ``discoveries.py``.
 
-The store imports nothing above ``errors`` (and the leaf ``scrubbing``).
+The store imports nothing above ``errors`` (and the leaves ``scrubbing`` and ``judgement``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from servaudit.store.connection import DEFAULT_FILE, sqlite_path
 from servaudit.store.cursors import CursorQueries
 from servaudit.store.discoveries import DiscoveryQueries
 from servaudit.store.inquiries import InquiryQueries
+from servaudit.store.judgements import JudgementQueries
 from servaudit.store.messages import MessageQueries
 from servaudit.store.records import (
     FINAL_STATES,
@@ -70,7 +72,7 @@ __all__ = [
 ]
 
 
-class Store(InquiryQueries, MessageQueries, ScoreQueries, CursorQueries, DiscoveryQueries):
+class Store(InquiryQueries, MessageQueries, ScoreQueries, JudgementQueries, CursorQueries, DiscoveryQueries):
     """An open audit store: ``Store(path)`` creates it, or migrates it (keeping a backup), or refuses it.
 
     Every method is a named query; group several in ``with store.transaction():`` to make them

@@ -131,6 +131,15 @@ class MessageQueries(Connection):
         """Messages the classifier could not place (``unknown``) that no consultant has graded yet."""
         return self._messages("a.label = 'unknown' AND g.label IS NULL")
 
+    def unread_run_replies(self, version: str) -> list[MessageRecord]:
+        """Replies judged during a run (chat turns) without a reading of this judge version: collect
+        never re-decides them, so the report's refresh reads them (their class stands)."""
+        return self._messages(
+            "m.decided = ? AND m.unreadable IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM judgements j WHERE j.message_id = m.id AND j.version = ?)",
+            (RUN_JUDGED, version),
+        )
+
     def _messages(self, where: str, params: tuple[Any, ...] = ()) -> list[MessageRecord]:
         # ``where`` is always one of the literal conditions above, never a caller's text.
         rows = self.db.execute(f"{_SELECT} WHERE {where} ORDER BY m.arrived_at, m.id", params)

@@ -16,6 +16,10 @@ version  what it added, and why
          decided, so collect re-judges only what a newer classifier could change, never a grade);
          ``evidence.sha256`` (a report copies only evidence files unchanged since the probe wrote
          them). Its DDL is kept in ``tests/data/store-v2.sql``.
+3        Judge once: ``judgements`` holds what the report needs from a message (its excerpt, the
+         scenario facts it states, its acknowledgement traits), read at collect time with its class;
+         ``chats`` holds a chat's summary and transcript lines, read at run time; each row with the
+         version that read it. The report reads these, never raw mail or evidence files.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -26,7 +30,7 @@ add a line above saying what the version adds and why, and keep the old DDL in `
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -114,6 +118,24 @@ CREATE TABLE IF NOT EXISTS discoveries (
     result TEXT NOT NULL
 );
 """
+JUDGEMENT_TABLES = """
+CREATE TABLE IF NOT EXISTS judgements (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    version TEXT NOT NULL,
+    excerpt TEXT NOT NULL,
+    stated TEXT,
+    acknowledgement TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chats (
+    inquiry_id TEXT PRIMARY KEY REFERENCES inquiries(id),
+    version TEXT NOT NULL,
+    observation TEXT,
+    transcript TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+SCHEMA += JUDGEMENT_TABLES
 """The newest schema, as a new store is created (``IF NOT EXISTS``: creating twice is harmless)."""
 
 
@@ -125,6 +147,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE classifications ADD COLUMN version TEXT",
         "ALTER TABLE evidence ADD COLUMN sha256 TEXT",
     ),
+    3: tuple(statement for statement in JUDGEMENT_TABLES.split(";") if statement.strip()),
 }
 """Version → the statements that bring a store of the version before up to it."""
 

@@ -18,7 +18,7 @@ from typing import Any
 from playwright.async_api import BrowserContext, Locator
 from playwright.async_api import Error as PlaywrightError
 
-from servaudit.channels.browser import visitor_user_agent
+from servaudit.browser import visitor_user_agent
 from servaudit.channels.chat import NO_WIDGET, OFFLINE, PAGE_UNREACHABLE, PRECHAT_REQUIRED
 from servaudit.channels.chat.attribution import ECHO_EARLY_MS
 from servaudit.channels.chat.judge import asks_for_human

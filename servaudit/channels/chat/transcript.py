@@ -19,6 +19,7 @@ from typing import Any
 
 from servaudit.channels.base import InChannelReply
 from servaudit.errors import ConfigError
+from servaudit.judgement import ChatJudgement, ChatObservation, TranscriptLine
 from servaudit.labels import COMPANY_WRITERS, HUMAN, UNKNOWN, Author
 
 FORMAT = 1
@@ -133,23 +134,6 @@ def read_bot_path(path: Path) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-@dataclass(frozen=True)
-class TranscriptLine:
-    """One line as the report shows it (templates only lay these out)."""
-
-    side: str
-    """visitor, bot, human or system: the CSS class and the alignment."""
-    author: str
-    """The display name, or a neutral word for the side."""
-    label: str
-    text: str
-    offset: str
-    """Time since the visitor's first message: "+0:12", "−0:03" for a greeting before it."""
-    offset_seconds: float | None
-    reasons: tuple[str, ...] = ()
-    """Why the probe gave the message this author and label (the evidence a consultant checks)."""
-
-
 def _offset(ms: int, start: int | None) -> tuple[str, float | None]:
     if start is None:
         return "", None
@@ -164,7 +148,10 @@ def _offset(ms: int, start: int | None) -> tuple[str, float | None]:
 
 def load_transcript(path: Path) -> list[TranscriptLine]:
     """A transcript evidence file as report lines (for report_templates/partials/transcript.html)."""
-    messages = read_messages(path)
+    return transcript_lines(read_messages(path))
+
+
+def transcript_lines(messages: tuple[TranscriptMessage, ...]) -> list[TranscriptLine]:
     start = started_ms(messages)
     lines = []
     for m in messages:
@@ -181,6 +168,38 @@ def load_transcript(path: Path) -> list[TranscriptLine]:
             )
         )
     return lines
+
+
+SUMMARY_VERSION = "1"
+"""The version of read_chat's summary and lines: raised when they change, so stored chats are read again."""
+
+
+def read_chat(inquiry_id: str, path: Path, waited_seconds: float | None) -> ChatJudgement | None:
+    """A chat's transcript evidence file read once for the report: its summary (None when the
+    visitor never wrote) and its lines; None when the file cannot be read."""
+    try:
+        messages = read_messages(path)
+        path_data = read_bot_path(path)
+    except ConfigError:
+        return None  # a damaged evidence file must not stop a run or a report
+    summary = summarise(messages)
+    observation = None
+    if summary.duration_seconds is not None:
+        observation = ChatObservation(
+            first_human_seconds=summary.first_human_seconds,
+            duration_seconds=summary.duration_seconds,
+            messages=summary.messages,
+            waited_seconds=waited_seconds,
+            bot_took_part=bool(path_data.get("bot_took_part")),
+            bot_disclosed=bool(path_data.get("disclosed")),
+            disclosure_turn=path_data.get("disclosure_turn"),
+            human_after_turns=path_data.get("human_after_turns"),
+            human_after_seconds=path_data.get("human_after_seconds"),
+            asked_for_human=bool(path_data.get("asked_for_human")),
+            bot_loops=int(path_data.get("bot_loops") or 0),
+            data_before_help=tuple(path_data.get("data_before_help") or ()),
+        )
+    return ChatJudgement(inquiry_id, SUMMARY_VERSION, observation, tuple(transcript_lines(messages)))
 
 
 def reply_rows(inquiry_id: str, messages: tuple[TranscriptMessage, ...]) -> list[InChannelReply]:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 from playwright.async_api import Error as PlaywrightError
 
+from servaudit.browser import visitor_user_agent
 from servaudit.channels.base import (
     CheckResult,
     Composed,
@@ -35,7 +36,6 @@ from servaudit.channels.base import (
     check_pages,
     fill_placeholders,
 )
-from servaudit.channels.browser import visitor_user_agent
 from servaudit.channels.email.probe import TAG_ALPHABET, plus_address
 from servaudit.channels.form.fields import Control
 from servaudit.channels.form.page import Timing

@@ -1,0 +1,77 @@
+"""Reading a judged message for the report: its excerpt, the facts it states, its acknowledgement traits.
+
+Done once, in the same transaction as the message's class (collect's Judge; the engine
+for a chat turn), and stored with the judge version (servaudit.judgement.ReplyJudgement).
+The version covers what the reading depends on beyond the classifier's vocabulary: the
+acknowledgement and quality vocabularies and the audit's scenario facts, so changing any of
+them makes collect (or the report's refresh) read stored messages again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.message import Message
+from typing import TYPE_CHECKING
+
+from servaudit import message as mail
+from servaudit.judgement import EXCERPT_CHARS, ReplyJudgement
+from servaudit.replies.acknowledgement import AcknowledgementReader
+from servaudit.replies.classify import Signals, Vocabulary, fold, judge_version
+from servaudit.replies.quality import Fact, scenario_context
+from servaudit.resources import find
+
+if TYPE_CHECKING:
+    from servaudit.config import Audit
+    from servaudit.store import InquiryRecord
+
+READ_FILES = ("vocabulary/acknowledgement.toml", "vocabulary/quality.toml")
+"""The vocabularies a reading uses besides the classifier's own (replies.toml)."""
+
+
+def excerpt(message: Message) -> str:
+    """What the report shows of a reply: its new text (quote removed), else the whole body, shortened."""
+    body = mail.body_text(message)
+    return (mail.new_text(body) or body)[:EXCERPT_CHARS]
+
+
+class ReplyReader:
+    """The vocabularies and scenario facts of one audit, loaded once per collect or chat."""
+
+    def __init__(self, audit: Audit) -> None:
+        self.audit = audit
+        self.acknowledgement = AcknowledgementReader.load(audit.folder)
+        self.vocabulary: Vocabulary = self.acknowledgement.replies
+        self._facts: dict[str, tuple[Fact, ...]] = {}
+        digest = hashlib.sha256()
+        for relative in READ_FILES:
+            digest.update(find(relative, "probes", audit.folder).read_bytes())
+        for name in sorted(audit.config.scenarios):
+            digest.update(f"{name}:{scenario_context(audit, name)[1]!r}\n".encode())
+        self.fingerprint = digest.hexdigest()[:8]
+
+    @property
+    def version(self) -> str:
+        """The judge version a message's class and reading are stamped with."""
+        return judge_version(self.vocabulary, self.audit.config.audit.machine_seconds, self.fingerprint)
+
+    def facts(self, scenario: str) -> tuple[Fact, ...]:
+        if scenario not in self._facts:
+            self._facts[scenario] = tuple(Fact.parse(t) for t in scenario_context(self.audit, scenario)[1])
+        return self._facts[scenario]
+
+    def read(self, message_id: int, message: Message, inquiry: InquiryRecord | None) -> ReplyJudgement:
+        """One message's reading. The text is read without the inquiry's echo removed, as the
+        consultant sees it; stated facts only for a matched message whose scenario lists facts."""
+        signals = Signals(message, self.vocabulary)
+        facts = self.facts(inquiry.scenario) if inquiry is not None else ()
+        stated = None
+        if facts:
+            text = fold(signals.parts.new_text)
+            stated = frozenset(fact.name for fact in facts if fact.stated_in(text))
+        return ReplyJudgement(
+            message_id=message_id,
+            version=self.version,
+            excerpt=excerpt(message),
+            stated=stated,
+            acknowledgement=self.acknowledgement.read(signals),
+        )

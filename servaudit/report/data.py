@@ -1,0 +1,273 @@
+"""The report's data: store → figures (measure/) → one plain dict, report.json (docs/report-json.md).
+
+Gather, then render: ``ReportBuilder.data()`` holds every figure once; the HTML pages
+(views.py, render.py), the CSV tables and `servaudit gate` all read that same data, so they
+cannot disagree. Everything the report needs from a reply or a chat was judged and stored
+at collect or run time (servaudit/judgement.py): the builder reads the store only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from servaudit.config import CHANNEL_KEYS, Audit
+from servaudit.errors import ConfigError
+from servaudit.i18n import Locale
+from servaudit.judgement import QualityScore
+from servaudit.labels import UNKNOWN
+from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek
+from servaudit.measure.metrics import (
+    Figures,
+    InquiryFacts,
+    MeasureContext,
+    chat_online_by_time,
+    consistency,
+    figures,
+    gather,
+    rate,
+    reachability_status,
+    share_of_companies,
+)
+from servaudit.measure.scoring import Weights, channel_components, company_score
+from servaudit.store import EvidenceRecord, MessageRecord, Store, now
+
+REPORT_FORMAT = 1
+"""report.json's format; raised only when a key changes meaning (keys are only ever added)."""
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+ENGLISH = Locale("en")
+
+
+def evidence_href(relative: str) -> str:
+    """Where a probe's evidence file lands in the report: evidence/files/<path in the audit's evidence/>."""
+    return "evidence/files/" + relative.removeprefix("evidence/")
+
+
+def duration(seconds: float | None) -> str:
+    """'2 h 5 min', '45 s', '3 d 4 h'; '–' for no value (English; see Locale for German)."""
+    return ENGLISH.duration(seconds)
+
+
+def percent(part: int, whole: int) -> str:
+    return ENGLISH.percent(rate(part, whole))
+
+
+def moment(value: datetime | None) -> str:
+    return "–" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+
+
+def business_week(audit: Audit) -> BusinessWeek:
+    info = audit.config.audit
+    hours = info.business_hours
+    try:
+        return BusinessWeek(
+            days=hours.days,
+            opens=time.fromisoformat(hours.opens),
+            closes=None if hours.closes == "24:00" else time.fromisoformat(hours.closes),
+            timezone=info.timezone,
+            holidays=hours.holidays,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{audit.path}: audit.business_hours / audit.timezone: {exc}") from None
+
+
+def channel_order(names: set[str]) -> list[str]:
+    """Known channels in their usual order, then any other channel found in the data, by name."""
+    known = [c for c in CHANNEL_KEYS if c in names]
+    return known + sorted(names - set(known))
+
+
+# -- the data: every figure, once ------------------------------------------------------
+
+
+class ReportBuilder:
+    def __init__(
+        self,
+        audit: Audit,
+        store: Store,
+        generated_at: datetime | None = None,
+        clock: str | None = None,
+    ) -> None:
+        self.audit = audit
+        self.store = store
+        info = audit.config.audit
+        self.clock = clock or info.clock
+        self.now = generated_at or now()
+        self.window = timedelta(days=info.window_days)
+        self.week = business_week(audit)
+        self.messages = {m.id: m for m in store.messages()}
+        self.messages_by_inquiry: dict[str, list[MessageRecord]] = {}
+        for message in self.messages.values():
+            if message.inquiry_id:
+                self.messages_by_inquiry.setdefault(message.inquiry_id, []).append(message)
+        self.quality = {m: QualityScore.from_json(text) for m, text in store.quality_rows()}
+        self.weights = Weights.from_config(info.score)
+        self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
+        self.evidence: dict[str, list[EvidenceRecord]] = {}
+        for record in store.evidence():
+            self.evidence.setdefault(record.inquiry_id, []).append(record)
+        # What judging read from each reply and chat, stored when it was judged: no raw mail, no files.
+        self.judgements = store.judgements()
+        chats = store.chats()
+        self.transcripts = {inquiry_id: chat.transcript for inquiry_id, chat in chats.items()}
+        self.stated = {m: j.stated for m, j in self.judgements.items() if j.stated is not None}
+        """Which scenario facts each reply states (message id → fact names), where its scenario has facts."""
+        self.context = MeasureContext(
+            now=self.now,
+            window=self.window,
+            week=self.week if self.clock == "business" else None,
+            timezone=info.timezone,
+            quality=self.quality,
+            chats={i: chat.observation for i, chat in chats.items() if chat.observation is not None},
+            acknowledgements={m: j.acknowledgement for m, j in self.judgements.items()},
+        )
+        configured = {c for company in audit.config.companies.values() for c in company.channels}
+        self.channels = channel_order(configured | {f.inquiry.channel for f in self.facts})
+
+    def figures_for(self, facts: Sequence[InquiryFacts]) -> Figures:
+        return figures(facts, self.context)
+
+    def company_facts(self, slug: str, channel: str | None = None) -> list[InquiryFacts]:
+        return [
+            f
+            for f in self.facts
+            if f.inquiry.company == slug and (channel is None or f.inquiry.channel == channel)
+        ]
+
+    def data(self) -> dict[str, Any]:
+        """Everything report.json holds (docs/report-json.md describes every key)."""
+        config = self.audit.config
+        info = config.audit
+        companies: dict[str, Any] = {}
+        for slug, company in config.companies.items():
+            facts = self.company_facts(slug)
+            offered = company.channels
+            channels: dict[str, Any] = {}
+            reach: dict[str, str] = {}
+            parts: dict[str, dict[str, float | None]] = {}
+            for channel in self.channels:
+                mine = [f for f in facts if f.inquiry.channel == channel]
+                reach[channel] = reachability_status(mine, channel in offered)
+                if mine:
+                    figs = self.figures_for(mine)
+                    channels[channel] = figs.as_dict()
+                    parts[channel] = channel_components(mine, figs, reach[channel], self.context)
+            companies[slug] = {
+                "name": company.name,
+                "page": f"companies/{safe_name(slug)}.html",
+                "overall": self.figures_for(facts).as_dict(),
+                "channels": channels,
+                "reachability": reach,
+                "score": company_score(parts, self.weights).as_dict(),
+                "consistency": consistency(facts, self.stated),
+            }
+        for rank, slug in enumerate(_ranking(companies), start=1):
+            companies[slug]["rank"] = rank
+        return {
+            "format": REPORT_FORMAT,
+            "audit": {
+                "name": info.name,
+                "generated_at": self.now.isoformat(),
+                "window_days": info.window_days,
+                "clock": self.clock,
+                "timezone": info.timezone,
+                "language": info.language,
+                "business_hours": {
+                    "days": list(self.week.days),
+                    "opens": info.business_hours.opens,
+                    "closes": info.business_hours.closes,
+                    "holidays": info.business_hours.holidays,
+                },
+                "score": self.weights.as_dict(),
+                "channels": self.channels,
+            },
+            "summary": self.summary(companies),
+            "companies": companies,
+            "channels": {
+                channel: self.figures_for([f for f in self.facts if f.inquiry.channel == channel]).as_dict()
+                for channel in self.channels
+                if any(f.inquiry.channel == channel for f in self.facts)
+            },
+            "send_times": self.send_times(),
+            "chat_online": chat_online_by_time(self.facts, self.week.zone),
+            "inquiries": [self.inquiry_data(f) for f in self.facts],
+        }
+
+    def summary(self, companies: dict[str, Any]) -> dict[str, Any]:
+        tried = [c for c in companies.values() if c["overall"]["delivered"]]
+        reach = [status for c in companies.values() for status in c["reachability"].values()]
+        return {
+            "companies": len(companies),
+            "overall": self.figures_for(self.facts).as_dict(),
+            "companies_answering_every_inquiry": share_of_companies(
+                c["overall"]["human_responded"] == c["overall"]["delivered"] for c in tried
+            ),
+            "companies_answering_any_inquiry": share_of_companies(
+                c["overall"]["human_responded"] > 0 for c in tried
+            ),
+            "pending_grades": sum(1 for f in self.facts for r in f.replies if r.label == UNKNOWN),
+            "channels_working": sum(1 for s in reach if s == "working"),
+            "channels_offered": sum(1 for s in reach if s != "missing"),
+            "consistency": consistency(self.facts, self.stated),
+            "companies_passing": share_of_companies(
+                bool(c["score"]["passed"]) for c in companies.values() if c["score"]["value"] is not None
+            ),
+        }
+
+    def send_times(self) -> dict[str, dict[str, int]]:
+        """When inquiries were delivered, in the audit's time zone: by weekday and by hour."""
+        zone = self.week.zone
+        moments = [f.inquiry.sent_at.astimezone(zone) for f in self.facts if f.inquiry.sent_at]
+        weekdays = Counter(WEEKDAYS[m.weekday()] for m in moments)
+        hours = Counter(m.hour for m in moments)
+        return {
+            "weekday": {day: weekdays.get(day, 0) for day in WEEKDAYS},
+            "hour": {str(hour): hours.get(hour, 0) for hour in range(24)},
+        }
+
+    def inquiry_data(self, f: InquiryFacts) -> dict[str, Any]:
+        inquiry = f.inquiry
+        clock = self.context.clock
+        quality = self.quality.get(f.first_human.message_id) if f.first_human else None
+        return {
+            "id": inquiry.id,
+            "company": inquiry.company,
+            "channel": inquiry.channel,
+            "scenario": inquiry.scenario,
+            "wave": inquiry.wave,
+            "state": "bounced" if f.bounced else inquiry.state,
+            "outcome": inquiry.outcome,
+            "sent_at": inquiry.sent_at.isoformat() if inquiry.sent_at else None,
+            "delivered": f.delivered,
+            "replies": len(f.replies),
+            "pending_grades": sum(1 for r in f.replies if r.label == UNKNOWN),
+            "first_response_seconds": f.seconds_to(f.first_response, clock),
+            "first_human_response_seconds": f.seconds_to(f.first_human, clock),
+            "first_response_label": f.first_response.label if f.first_response else None,
+            "quality_score": quality.score if quality else None,
+            "answered": quality.answered if quality else None,
+            "manual_score": f.first_human.manual_score if f.first_human else None,
+        }
+
+
+def _ranking(companies: dict[str, Any]) -> list[str]:
+    def key(slug: str) -> tuple[float, float, float, str]:
+        c = companies[slug]
+        score = c["score"]["value"]
+        human = c["overall"]["human_response_rate"]
+        median = c["overall"]["median_first_human_response_seconds"]
+        return (
+            -(score if score is not None else -1),
+            -(human if human is not None else -1),
+            median if median is not None else float("inf"),
+            slug,
+        )
+
+    return sorted(companies, key=key)

@@ -1,0 +1,211 @@
+"""Rendering: the report data and its views into HTML pages, report.json, CSV tables and the evidence.
+
+The Jinja2 environment looks up templates in the audit's own report_templates/ first,
+then the shipped ones; autoescaping is on, so nothing from a reply is ever markup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+
+from servaudit.audit_store import open_store
+from servaudit.config import Audit
+from servaudit.i18n import Locale
+from servaudit.report import exports
+from servaudit.report import folder as report_folder
+from servaudit.report.data import ReportBuilder, evidence_href, safe_name
+from servaudit.report.pagetext import page_text
+from servaudit.report.viewmodels import FigureView
+from servaudit.report.views import Views
+from servaudit.resources import search_path
+from servaudit.store import Store
+
+
+def environment(audit_folder: Path | None) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(p) for p in search_path("report_templates", audit_folder)]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=page_text,
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    index: Path
+    pages: list[Path]
+    json: Path
+    csv: list[Path]
+    pdf: list[Path]
+    evidence_withheld: list[str] = field(default_factory=list)
+    """Evidence files not copied: missing, or changed since the probe recorded their SHA-256."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "evidence_withheld": self.evidence_withheld,
+            "index": str(self.index),
+            "pages": [str(p) for p in self.pages],
+            "json": str(self.json),
+            "csv": [str(p) for p in self.csv],
+            "pdf": [str(p) for p in self.pdf],
+        }
+
+
+def render_report(
+    audit: Audit,
+    out: Path,
+    language: str | None = None,
+    clock: str | None = None,
+    pdf: bool = False,
+    on_step: Callable[[str, int, int], None] | None = None,
+    generated_at: datetime | None = None,
+) -> ReportResult:
+    """Write index.html, one page per company, report.json, CSV tables and the evidence (and PDFs)."""
+    # Imported here: reachability reads discover's model, whose package loads the crawler (about a
+    # second), which report_data (gate) does not need.
+    from servaudit.measure.reachability import reachability
+
+    info = audit.config.audit
+    locale = Locale(language or info.language, info.timezone, audit.folder)
+    store = open_store(audit)
+    try:
+        builder = ReportBuilder(audit, store, generated_at, clock)
+        data = builder.data()
+        views = Views(builder, data, locale)
+        companies = views.companies()
+        total = len(companies) + 3
+        step = on_step or (lambda _text, _done, _total: None)
+        report_folder.prepare(out)
+        (out / "companies").mkdir(parents=True, exist_ok=True)
+        evidence = out / "evidence"
+        evidence.mkdir(exist_ok=True)
+        step("evidence", 0, total)
+        withheld = write_evidence(store, evidence, audit.folder)
+        env = environment(audit.folder)
+        env.globals.update(t=locale.t, t_or=locale.t_or, t_channel=locale.t_channel, lang=locale.language)
+        # Partials other modules ship (quality, transcripts, discovery): used when they exist.
+        env.globals["partials"] = {
+            name for name in ("reachability", "transcript", "reply_quality") if _has_template(env, name)
+        }
+        clock_name = builder.clock
+        common = {
+            "audit": info,
+            "generated": locale.moment(builder.now),
+            "window": locale.duration(builder.window.total_seconds()),
+            "clock": clock_name,
+            "method": methodology(builder, locale),
+            "channels": [(c, locale.t_channel(c)) for c in builder.channels],
+        }
+        step("index.html", 1, total)
+        index = out / "index.html"
+        _write_page(
+            index,
+            env.get_template("index.html").render(
+                **common,
+                root="",
+                companies=companies,
+                summary=FigureView("summary", data["summary"], locale),
+                totals=views.channel_views("channels", data["channels"], None),
+                charts=views.index_charts(companies),
+                per_channel=views.per_channel(companies),
+                reachability=reachability(audit, store),
+                consistency=FigureView("summary.consistency", data["summary"]["consistency"], locale),
+                cases=views.consistency_cases(data["summary"]["consistency"]),
+                chat_online=views.chat_online(),
+            ),
+        )
+        pages = [index]
+        page = env.get_template("company.html")
+        for done, company in enumerate(companies, start=2):
+            step(company.page, done, total)
+            target = out / company.page
+            _write_page(target, page.render(**common, root="../", company=company))
+            pages.append(target)
+        step("report.json, CSV", total - 1, total)
+        json_path = out / "report.json"
+        report_folder.write_bytes(json_path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+        csv_paths = exports.write_csv(data, out / "csv")
+    finally:
+        store.close()
+    pdfs: list[Path] = []
+    if pdf:
+        step("PDF", total, total)
+        pdfs = exports.write_pdfs(pages, info.chromium)
+    report_folder.finish(out)
+    return ReportResult(index, pages, json_path, csv_paths, pdfs, withheld)
+
+
+def _write_page(target: Path, html: str) -> None:
+    report_folder.write_bytes(target, html.encode("utf-8"))
+
+
+def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
+    """report.json's content, computed from the store without writing anything (used by `gate`)."""
+    store = open_store(audit)
+    try:
+        return ReportBuilder(audit, store, clock=clock).data()
+    finally:
+        store.close()
+
+
+def write_report(audit: Audit, out: Path, language: str | None = None) -> Path:
+    """Write the report; return index.html (the library entry used by demo and tests).
+
+    It shows what the store holds: for a store judged by older code, run
+    servaudit.rejudge.refresh first, as `servaudit report` does."""
+    return render_report(audit, out, language).index
+
+
+def methodology(builder: ReportBuilder, locale: Locale) -> dict[str, Any]:
+    info = builder.audit.config.audit
+    hours = info.business_hours
+    weights = builder.weights
+    return {
+        "clock": locale.t(f"method.clock_{builder.clock}"),
+        "is_business": builder.clock == "business",
+        "days": ", ".join(locale.t(f"weekday.{d}") for d in hours.days),
+        "hours": f"{hours.opens}–{hours.closes}",
+        "timezone": info.timezone,
+        "holidays": hours.holidays or locale.t("method.no_holidays"),
+        "preset": weights.preset,
+        "weights": [(locale.t(f"component.{k}"), locale.number(v, 0)) for k, v in weights.components.items()],
+        "channel_weights": [(locale.t_channel(k), locale.number(v, 0)) for k, v in weights.channels.items()],
+        "pass_mark": locale.number(weights.pass_mark, 0),
+    }
+
+
+def _has_template(env: Environment, name: str) -> bool:
+    try:
+        env.get_template(f"partials/{name}.html")
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
+    """Mail is written from the store's bytes; probe files are copied only when their SHA-256 still
+    matches the store's. Returns the evidence withheld (missing or changed)."""
+    withheld = []
+    for item in store.evidence():
+        target = folder.parent / evidence_href(item.path)
+        if target.exists() or target.is_symlink():
+            continue  # the same file recorded twice
+        if not report_folder.copy_verified(audit_folder / item.path, target, item.sha256):
+            withheld.append(item.path)
+    for inquiry in store.inquiries():
+        raw = store.sent_raw(inquiry.id)
+        if raw:
+            report_folder.write_bytes(folder / f"{safe_name(inquiry.id)}.sent.eml", raw)
+    for record in store.messages():
+        report_folder.write_bytes(folder / f"message-{record.id}.eml", store.raw_message(record.id))
+    return withheld

@@ -1,0 +1,73 @@
+"""Named queries on judgements: what a message or a chat was read as, stored once for the report (schema 3).
+
+A reading carries the version of the code and vocabularies that made it, so a newer servaudit
+reads again what it would read differently; the report only ever reads these rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+from servaudit.judgement import AcknowledgementTraits, ChatJudgement, ChatObservation, ReplyJudgement
+from servaudit.store.connection import Connection
+from servaudit.store.records import now, to_text
+
+
+class JudgementQueries(Connection):
+    def set_judgement(self, judgement: ReplyJudgement) -> None:
+        """Keep what a message was read as (replacing an older reading of it)."""
+        traits = judgement.acknowledgement
+        self.db.execute(
+            "INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                judgement.message_id,
+                judgement.version,
+                judgement.excerpt,
+                None if judgement.stated is None else json.dumps(sorted(judgement.stated)),
+                json.dumps([traits.response_time, traits.reference_number, traits.alternatives]),
+                to_text(now()),
+            ),
+        )
+
+    def judgements(self) -> dict[int, ReplyJudgement]:
+        """Message row id → its stored reading."""
+        rows = self.db.execute("SELECT message_id, version, excerpt, stated, acknowledgement FROM judgements")
+        return {
+            row["message_id"]: ReplyJudgement(
+                message_id=row["message_id"],
+                version=row["version"],
+                excerpt=row["excerpt"],
+                stated=None if row["stated"] is None else frozenset(json.loads(row["stated"])),
+                acknowledgement=AcknowledgementTraits(*map(bool, json.loads(row["acknowledgement"]))),
+            )
+            for row in rows
+        }
+
+    def set_chat(self, chat: ChatJudgement) -> None:
+        """Keep a chat inquiry's summary and transcript lines (replacing an older reading)."""
+        observation = chat.observation
+        self.db.execute(
+            "INSERT OR REPLACE INTO chats VALUES (?, ?, ?, ?, ?)",
+            (
+                chat.inquiry_id,
+                chat.version,
+                None if observation is None else observation.to_json(),
+                chat.transcript_json(),
+                to_text(now()),
+            ),
+        )
+
+    def chats(self) -> dict[str, ChatJudgement]:
+        """Inquiry id → its chat's stored reading."""
+        rows = self.db.execute("SELECT inquiry_id, version, observation, transcript FROM chats")
+        return {
+            row["inquiry_id"]: ChatJudgement(
+                inquiry_id=row["inquiry_id"],
+                version=row["version"],
+                observation=None
+                if row["observation"] is None
+                else ChatObservation.from_json(row["observation"]),
+                transcript=ChatJudgement.transcript_from_json(row["transcript"]),
+            )
+            for row in rows
+        }
