@@ -57,7 +57,7 @@ class BusinessHours(Model):
         if self.closes != "24:00" and self.closes <= self.opens:
             raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens})")
         if self.holidays:
-            from servaudit.measure.businesshours import holiday_region_error
+            from servaudit.businesshours import holiday_region_error
 
             problem = holiday_region_error(self.holidays)
             if problem:

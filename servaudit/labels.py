@@ -52,3 +52,12 @@ MACHINE_SENT = frozenset({BOUNCE, AUTO_REPLY, ACKNOWLEDGEMENT, MARKETING, BOT, S
 
 THREAD, REPLY_ADDRESS, SUBJECT, SENDER_DOMAIN = "thread", "reply-address", "sender+subject", "sender-domain"
 """How a reply was matched to its inquiry, most certain first."""
+
+
+# Inquiry states. ``pending``: known, nothing left the machine, will be tried
+# again. ``sending``: claimed; if a run finds it, that run died mid-send and the
+# inquiry becomes ``uncertain`` (never re-sent automatically).
+PENDING, SENDING, SENT, REJECTED, UNCERTAIN = "pending", "sending", "sent", "rejected", "uncertain"
+FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
+RELEASED = "released"
+"""An attempt's outcome when a consultant decided an uncertain inquiry (servaudit release)."""

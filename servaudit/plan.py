@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from servaudit.config import AuditConfig
-from servaudit.store import PENDING
+from servaudit.labels import PENDING
 
 
 @dataclass(frozen=True)

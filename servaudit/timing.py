@@ -20,7 +20,13 @@ Instant replies inside those allowances get a response time of 0.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+
+def now() -> datetime:
+    """The one clock every timestamp servaudit records comes from (UTC)."""
+    return datetime.now(UTC)
+
 
 SEND_SKEW = timedelta(seconds=1)
 THREAD_SKEW = timedelta(seconds=2)

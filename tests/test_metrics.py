@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from servaudit.businesshours import BusinessWeek
 from servaudit.config import Scoring
 from servaudit.errors import ConfigError
-from servaudit.measure.businesshours import BusinessWeek
 from servaudit.measure.metrics import (
     MeasureContext,
     answered_curve,

@@ -14,13 +14,20 @@ from typing import Any
 
 from servaudit import channels as registry
 from servaudit.discover.mailcheck import MailDomain
-from servaudit.discover.net import TlsResult
 
 JSON_FORMAT = 1
 OTHER_CONTACTS = {"phone": "phones", "social": "social", "help": "help", "hours": "hours"}
 """What discovery finds beside the channels servaudit probes: name → the key of its list in a site's JSON."""
 LIST_KEYS = {spec.name: spec.discovered_as for spec in registry.SPECS} | OTHER_CONTACTS
 """Channel name (as in audits and reports; probed ones from the registry) → its list's key in site JSON."""
+
+
+@dataclass(frozen=True)
+class TlsResult:
+    origin: str
+    valid: bool
+    detail: str
+    expires: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import ipaddress
 import ssl
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dns.asyncresolver
@@ -22,6 +21,7 @@ import httpcore
 import httpx
 
 from servaudit.browser import USER_AGENT
+from servaudit.discover.model import TlsResult
 from servaudit.discover.options import DiscoverOptions
 from servaudit.discover.transport import ResolvingBackend, ResolvingTransport
 
@@ -134,14 +134,6 @@ def make_client(
         follow_redirects=False,
         trust_env=False,
     )
-
-
-@dataclass(frozen=True)
-class TlsResult:
-    origin: str
-    valid: bool
-    detail: str
-    expires: str | None = None
 
 
 async def check_tls(

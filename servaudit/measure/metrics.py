@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from servaudit import channels as registry
+from servaudit.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
 from servaudit.judgement import AcknowledgementTraits as AcknowledgementTraits
 from servaudit.judgement import ChatObservation as ChatObservation
 from servaudit.labels import (
@@ -36,7 +37,6 @@ from servaudit.labels import (
     THREAD,
 )
 from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
-from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
 from servaudit.timing import in_window
 

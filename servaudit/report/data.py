@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from servaudit.businesshours import WEEKDAYS, BusinessWeek
 from servaudit.config import CHANNEL_KEYS, Audit
 from servaudit.errors import ConfigError
 from servaudit.i18n import Locale
 from servaudit.judgement import QualityScore
 from servaudit.labels import UNKNOWN
-from servaudit.measure.businesshours import WEEKDAYS, BusinessWeek
 from servaudit.measure.metrics import (
     Figures,
     InquiryFacts,

@@ -9,22 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-# Inquiry states. ``pending``: known, nothing left the machine, will be tried
-# again. ``sending``: claimed; if a run finds it, that run died mid-send and the
-# inquiry becomes ``uncertain`` (never re-sent automatically).
-PENDING, SENDING, SENT, REJECTED, UNCERTAIN = "pending", "sending", "sent", "rejected", "uncertain"
-FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
-RELEASED = "released"
-"""An attempt's outcome when a consultant decided an uncertain inquiry (servaudit release)."""
+from servaudit.labels import FINAL_STATES, PENDING, REJECTED, RELEASED, SENDING, SENT, UNCERTAIN
+from servaudit.timing import now
+
+__all__ = ["FINAL_STATES", "PENDING", "REJECTED", "RELEASED", "SENDING", "SENT", "UNCERTAIN", "now"]
+
 RUN_JUDGED = "run"
 """``messages.decided`` of a reply judged when it came in during a run (a chat turn): collect keeps it."""
 
 
 # -- times: stored as ISO 8601 text in UTC ---------------------------------------
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def to_text(moment: datetime | None) -> str | None:

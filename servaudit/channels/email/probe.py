@@ -33,7 +33,7 @@ from servaudit.config import Smtp
 from servaudit.errors import ConfigError, ServauditError
 from servaudit.plan import Inquiry
 from servaudit.secrets import register_secret, resolve_secret, scrub
-from servaudit.store import now
+from servaudit.timing import now
 
 TAG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from playwright.async_api import Page, Request, Response
 
 from servaudit.channels.form import SUBMIT_FAILED, SUBMITTED
-from servaudit.store import now
+from servaudit.timing import now
 
 IGNORED_TYPES = frozenset({"image", "stylesheet", "font", "media", "ping", "manifest", "other"})
 """Requests that are never the form's own (ping: analytics beacons)."""
