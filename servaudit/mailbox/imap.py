@@ -69,6 +69,8 @@ class ImapReader:
         self._client: IMAPClient | None = None
         self.bodies_downloaded = 0
         """How many message bodies this reader has downloaded (tests prove incrementality with it)."""
+        self.fetches = 0
+        """How many UID FETCH commands for bodies it has sent (tests see the batches with it)."""
 
     def __repr__(self) -> str:
         return f"ImapReader({self.username}@{self._where}/{self.folder}, security={self.security})"
@@ -277,6 +279,7 @@ class ImapReader:
     ) -> Iterator[tuple[IncomingMail, Cursor]]:
         with self._network("downloading mail"):
             response = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE", "RFC822.SIZE"])
+        self.fetches += 1
         for uid in uids:
             data = response.pop(uid, {})  # handed on and let go, not held until the batch is done
             raw = data.get(b"BODY[]")
