@@ -83,8 +83,8 @@ SyncState *
 """
 
 
-def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one child process run to completion."""
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak resident MiB and CPU seconds of one child process run to completion."""
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert child.stderr is not None
@@ -94,7 +94,7 @@ def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} … failed ({child.returncode}): {errors.decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 class Bench:
@@ -129,7 +129,7 @@ class Bench:
         config.write_text(mbsync_config(self.server, target))
         return [self.mbsync, "-q", "-c", str(config), "-a"]
 
-    def collect(self, folder: Path) -> tuple[float, float]:
+    def collect(self, folder: Path) -> tuple[float, float, float]:
         return timed([sys.executable, "-m", "servaudit", "collect", "-a", str(folder)])
 
     def append(self) -> None:
@@ -144,9 +144,16 @@ class Bench:
                 path.unlink()
 
 
+def add(runs: dict[str, list[float]], measured: tuple[float, float, float]) -> None:
+    seconds, mib, cpu = measured
+    runs["collect"].append(seconds)
+    runs["mib"].append(mib)
+    runs["cpu"].append(cpu)
+
+
 def measure(bench: Bench, repeat: int) -> dict[str, dict[str, list[float]]]:
     runs: dict[str, dict[str, list[float]]] = {
-        k: {"collect": [], "mbsync": [], "mib": []} for k in ("full", "none", "new")
+        k: {"collect": [], "mbsync": [], "mib": [], "cpu": []} for k in ("full", "none", "new")
     }
     for r in range(repeat):
         sync = bench.fresh_mbsync(f"mbsync{r}")
@@ -154,14 +161,10 @@ def measure(bench: Bench, repeat: int) -> dict[str, dict[str, list[float]]]:
         runs["none"]["mbsync"].append(timed(sync)[0])
         folder = bench.fresh_audit(f"audit{r}")
         for case in ("full", "none"):
-            seconds, mib = bench.collect(folder)
-            runs[case]["collect"].append(seconds)
-            runs[case]["mib"].append(mib)
+            add(runs[case], bench.collect(folder))
         bench.append()
         runs["new"]["mbsync"].append(timed(sync)[0])
-        seconds, mib = bench.collect(folder)
-        runs["new"]["collect"].append(seconds)
-        runs["new"]["mib"].append(mib)
+        add(runs["new"], bench.collect(folder))
         bench.remove_appended()
         shutil.rmtree(folder, ignore_errors=True)
     return runs
@@ -191,6 +194,7 @@ def cases(bench: Bench, runs: dict[str, dict[str, list[float]]]) -> list[dict[st
                 "ok": ok,
                 "extra": {
                     "peak_mib": round(max(mib), 1),
+                    "cpu_s": [round(s, 3) for s in runs[key]["cpu"]],
                     "largest_message_kib": round(bench.largest / 1024, 1),
                 },
             }
@@ -225,7 +229,9 @@ def show_progress(case: dict[str, Any]) -> str:
     mine, ref = case["runs"], case["reference"]["runs"]
     return (
         f"{case['case']}: median {statistics.median(mine):.3f} s (min {min(mine):.3f}); mbsync median "
-        f"{statistics.median(ref):.3f} s; peak {case['extra']['peak_mib']} MiB; goal {case['goal']}: "
+        f"{statistics.median(ref):.3f} s; CPU {case['extra']['cpu_s']} s; "
+        f"peak {case['extra']['peak_mib']} MiB; "
+        f"goal {case['goal']}: "
         f"{'met' if case['ok'] else 'missed'}"
     )
 
