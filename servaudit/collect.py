@@ -155,7 +155,8 @@ def decide(audit: Audit, store: Store, summary: CollectSummary, judge: Judge | N
     judge = judge or Judge(audit, store, summary)
     claims: dict[frozenset[str], Claims] = {}
     with ExitStack() as batch:
-        for count, record in enumerate(store.undecided_messages(judge.version, judge.unmatched_key)):
+        current = judge.generations.current(judge.version)
+        for count, record in enumerate(store.undecided_messages(judge.version, *current)):
             if count % BATCH == 0:
                 batch.close()  # commits the batch before
                 batch.enter_context(store.transaction())
@@ -190,16 +191,22 @@ class Judge:
     def retry(self, record: MessageRecord, claims: Claims) -> None:
         """An unmatched message compared again, after the inquiries changed: decided in full if one
         of them now claims it, else only stamped with the new generation (its class stands)."""
+        self.generations.save(self.store)
         raw = self.store.raw_message(record.id)
         if claims.possible(record, raw):
-            parsed = mail.parse(raw)
-            if match(parsed, record.arrived_at, self.index, record.arrival_resolution) is not None:
-                self.decide(record, parsed)
+            try:
+                found = match(mail.parse(raw), record.arrived_at, self.index, record.arrival_resolution)
+                claimed = found is not None
+            except Exception:  # decide() says why, and marks it unreadable
+                claimed = True
+            if claimed:
+                self.decide(record)
                 return
         self.store.set_decided(record.id, self.unmatched_key, record.unreadable)
 
     def decide(self, record: MessageRecord, parsed: Message | None = None) -> None:
         """Decide one message and count the result; a message that cannot be judged is marked unreadable."""
+        self.generations.save(self.store)  # outside the message's savepoint: kept if it fails
         summary = self.summary
         judged_before = record.version is not None and record.label is not None
         if judged_before:

@@ -12,7 +12,6 @@ changed since, and only a message that could belong to one of them is parsed and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 
 from servaudit.config import AuditConfig
 from servaudit.replies.match import company_domains
@@ -28,9 +27,10 @@ def fingerprint(i: InquiryRecord) -> str:
 
 
 class Generations:
-    """The current generation of the inquiries, advanced (and stored) when they changed."""
+    """The current generation of the inquiries, advanced when they changed (and stored once a
+    message is stamped with it)."""
 
-    def __init__(self, store: Store, inquiries: Iterable[InquiryRecord]) -> None:
+    def __init__(self, store: Store, inquiries: list[InquiryRecord]) -> None:
         state = store.match_state()
         if not all(k in state for k in STATE_KEYS):
             state = {"generation": 0, "inquiries": {}, "changes": {}}
@@ -42,17 +42,29 @@ class Generations:
         """Each inquiry's company, also of one removed since (its replies were matched by it)."""
         self.generation: int = state["generation"]
         self.changes: dict[str, list[str]] = state["changes"]
+        self._unsaved: dict[str, object] | None = None
         if changed or not self.generation:
             self.generation += 1
             self.changes[str(self.generation)] = changed
-            with store.transaction():
-                store.save_match_state(
-                    {"generation": self.generation, "inquiries": now, "changes": self.changes}
-                )
+            self._unsaved = {"generation": self.generation, "inquiries": now, "changes": self.changes}
+        self.legacy = legacy_key(inquiries)
+        """How collect before generations stamped an unmatched message (a hash of all inquiries)."""
+
+    def save(self, store: Store) -> None:
+        """Store a new generation, once, before the first message is stamped with it (until then
+        nothing is written: a report's refresh with nothing stale takes no write lock)."""
+        if self._unsaved is not None:
+            store.save_match_state(self._unsaved)
+            self._unsaved = None
 
     def key(self, version: str) -> str:
         """The stamp of a message left unmatched now."""
         return f"{version}:g{self.generation}"
+
+    def current(self, version: str) -> tuple[str, str]:
+        """The stamps of an unmatched message that needs nothing: compared with these inquiries
+        now, or by the collect before generations with the very same inquiries."""
+        return self.key(version), f"{version}:{self.legacy}"
 
     def changed_since(self, record: MessageRecord, version: str) -> set[str] | None:
         """The inquiries changed since ``record`` (unmatched) was compared, or None when it was
@@ -70,6 +82,14 @@ class Generations:
                 return None
             changed.update(self.changes[str(generation)])
         return changed
+
+
+def legacy_key(inquiries: list[InquiryRecord]) -> str:
+    """The hash over all inquiries that collect stamped unmatched messages with before generations."""
+    digest = hashlib.sha256()
+    for i in inquiries:
+        digest.update(f"{i.id}|{i.state}|{i.sent_at}|{i.message_id}|{i.reply_address}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 class Claims:

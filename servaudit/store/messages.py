@@ -129,13 +129,16 @@ class MessageQueries(Connection):
         """The messages matched to one inquiry (its replies: position 1 is the first to arrive)."""
         return self._messages("m.inquiry_id = ?", (inquiry_id,))
 
-    def undecided_messages(self, matched_key: str, unmatched_key: str) -> list[MessageRecord]:
+    def undecided_messages(self, matched_key: str, *unmatched_keys: str) -> list[MessageRecord]:
         """Messages whose decision could change: never decided, or decided with another judge or
-        (unmatched ones) another set of inquiries. Replies judged during a run are not among them."""
+        (unmatched ones) another set of inquiries than any of ``unmatched_keys`` names. Replies
+        judged during a run are not among them."""
+        marks = ", ".join("?" * len(unmatched_keys))
         return self._messages(
             "m.decided IS NULL OR (m.decided != ? AND ("
-            "(m.inquiry_id IS NOT NULL AND m.decided != ?) OR (m.inquiry_id IS NULL AND m.decided != ?)))",
-            (RUN_JUDGED, matched_key, unmatched_key),
+            "(m.inquiry_id IS NOT NULL AND m.decided != ?) OR "
+            f"(m.inquiry_id IS NULL AND m.decided NOT IN ({marks}))))",
+            (RUN_JUDGED, matched_key, *unmatched_keys),
         )
 
     def pending_grades(self) -> list[MessageRecord]:
