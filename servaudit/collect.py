@@ -15,6 +15,7 @@ collect goes on.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
@@ -27,10 +28,12 @@ from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.errors import ConfigError
 from servaudit.mailbox.base import IncomingMail, MailboxReader
 from servaudit.mailbox.prefetch import read_ahead
-from servaudit.replies.classify import Signals, classify_signals
+from servaudit.replies.classify import CLASSIFIER_VERSION, Signals, classify_signals
 from servaudit.replies.match import InquiryIndex, match
 from servaudit.replies.quality import scenario_context, score_quality
-from servaudit.replies.reading import ReplyReader
+from servaudit.replies.reading import READ_FILES, ReplyReader
+from servaudit.replies.vocabulary import VOCABULARY_FILE
+from servaudit.resources import find
 from servaudit.secrets import resolve_secret
 from servaudit.store import MessageRecord, Store
 from servaudit.timing import seconds_between
@@ -116,10 +119,42 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
                         on_message(summary.downloaded)
         finally:
             reader.close()
-        decide(audit, store, summary, judge)
+        if judge is None and nothing_to_decide(audit, store, summary):
+            return summary
+        judge = decide(audit, store, summary, judge)
+        inputs = judging_inputs(audit)
+        if store.known_judge_version(inputs) != judge.version:
+            with store.transaction():
+                store.save_judge_version(inputs, judge.version)
     finally:
         store.close()
     return summary
+
+
+def judging_inputs(audit: Audit) -> str:
+    """A digest of what the judge version is made of (classifier version, vocabulary files, the
+    audit's machine_seconds and scenario facts), read without compiling any vocabulary."""
+    digest = hashlib.sha256(f"{CLASSIFIER_VERSION}|{audit.config.audit.machine_seconds!r}".encode())
+    for relative in (VOCABULARY_FILE, *READ_FILES):
+        digest.update(find(relative, "probes", audit.folder).read_bytes())
+    for name in sorted(audit.config.scenarios):
+        digest.update(f"{name}:{scenario_context(audit, name)!r}\n".encode())
+    return digest.hexdigest()
+
+
+def nothing_to_decide(audit: Audit, store: Store, summary: CollectSummary) -> bool:
+    """True (with the totals counted) when no stored message waits for a decision, told by the
+    judge version this collect's inputs gave last time: then no vocabulary is compiled at all."""
+    version = store.known_judge_version(judging_inputs(audit))
+    if version is None:
+        return False
+    generations = Generations(store, store.inquiries())
+    if store.undecided_messages(version, *generations.current(version)):
+        return False
+    summary.judge = version
+    matched, unmatched, unreadable, labels = store.message_totals()
+    summary.totals = Counts(matched, unmatched, unreadable, labels)
+    return True
 
 
 def _store(store: Store, incoming: IncomingMail, parsed: Message) -> MessageRecord | None:

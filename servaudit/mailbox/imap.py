@@ -46,7 +46,7 @@ class ImapReader:
         timeout: float = 30.0,
         *,
         batch_size: int = 500,
-        batch_bytes: int = 8 * 1024 * 1024,
+        batch_bytes: int = 4 * 1024 * 1024,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if security not in get_args(Security):

@@ -15,7 +15,7 @@ from collections.abc import Generator, Iterator
 
 from servaudit.mailbox.base import Cursor, IncomingMail
 
-LIMIT = 16 * 1024 * 1024
+LIMIT = 4 * 1024 * 1024
 """Bytes of raw mail read ahead at most (besides one message larger than that)."""
 
 _END = object()

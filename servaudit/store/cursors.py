@@ -30,3 +30,17 @@ class CursorQueries(Connection):
         self.db.execute(
             "INSERT OR REPLACE INTO meta VALUES ('match_state', ?)", (json.dumps(state, sort_keys=True),)
         )
+
+    def known_judge_version(self, key: str) -> str | None:
+        """The judge version last built from the judging inputs named by ``key`` (see collect)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='judge_version'").fetchone()
+        if row is None:
+            return None
+        found = json.loads(row["value"])
+        return str(found["version"]) if found.get("key") == key else None
+
+    def save_judge_version(self, key: str, version: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('judge_version', ?)",
+            (json.dumps({"key": key, "version": version}),),
+        )
