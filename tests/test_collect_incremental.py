@@ -180,3 +180,18 @@ def test_read_ahead_closed_early_stops_its_reader() -> None:
     next(stream)
     stream.close()
     assert not any(t.name == "mailbox-reader" and t.is_alive() for t in threading.enumerate())
+
+
+def test_with_no_new_mail_a_changed_vocabulary_still_rejudges(audit: Audit) -> None:
+    send(audit, 1)
+    reply(audit, 1)
+    assert collect(audit).decided == 1
+    assert collect(audit).decided == 0  # nothing new, same judge: nothing decided
+    shipped = Path(__file__).parent.parent / "probes" / "vocabulary" / "replies.toml"
+    own = audit.folder / "probes" / "vocabulary" / "replies.toml"
+    own.parent.mkdir(parents=True)
+    own.write_text(
+        shipped.read_text(encoding="utf-8") + "\n# the consultant's own phrases\n", encoding="utf-8"
+    )
+    again = collect(audit)
+    assert (again.downloaded, again.rejudged, again.decided) == (0, 1, 1)
