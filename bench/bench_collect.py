@@ -1,93 +1,248 @@
-"""Benchmark: how fast `collect` reads, matches and classifies replies from a Maildir.
+"""Benchmark: `servaudit collect` against `mbsync` on the same mailbox served by a real Dovecot on loopback.
 
-Prints messages per second and peak memory for a store of N inquiries with one
-reply each. Run: python bench/bench_collect.py [N]
+Builds a seeded audit (inquiries in its store) and a mailbox of replies to them (see
+collect_mailbox.py: threaded answers, auto-replies, DSN bounces, HTML mails of 20–100 KB,
+newsletters), serves it with a private Dovecot, then times side by side in each run:
+mbsync (Debian's isync) downloading the mailbox to a fresh Maildir, and `servaudit collect`
+(in a subprocess, on a fresh copy of the store): full, again with no new mail, and with 10
+new messages appended. Peak memory is the collect process's ru_maxrss.
+
+Run: python bench/bench_collect.py [--json] [--quick] [--repeat N] [--messages N]
 """
 
 from __future__ import annotations
 
-import mailbox
+import argparse
+import json
+import os
 import resource
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from email.message import EmailMessage
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from servaudit.audit_store import open_store
-from servaudit.collect import collect
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from collect_mailbox import audit_toml, fill_store, write_mailbox
+
 from servaudit.config import Audit
-from servaudit.store import SENT, now
+from servaudit.sandbox.imap import DovecotServer
+from servaudit.sandbox.inbox import PASSWORD_VARIABLE, USERNAME, serve_inbox
 
-AUDIT = """
-[persona]
-name = "Anna Schmidt"
-email = "anna.schmidt@mailbox.example"
-[mailbox]
-type = "maildir"
-path = "mail"
-[scenarios.q]
-subject = "Frage zu meinem Tarif"
-body = "Guten Tag"
-[companies.c0]
-name = "C0"
-email = "service@c0.example"
+NEW = 10
+MBSYNC_HINT = "mbsync is missing and could not be installed: apt-get install isync (Debian's package)"
+
+
+def ensure_mbsync() -> str:
+    found = shutil.which("mbsync")
+    if found:
+        return found
+    print("mbsync not found: installing Debian's isync with apt-get …", file=sys.stderr)
+    command = ["apt-get", "install", "-y", "-q", "isync"]
+    if os.geteuid() != 0:
+        command.insert(0, "sudo")
+    try:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"{MBSYNC_HINT} ({exc})") from exc
+    found = shutil.which("mbsync")
+    if not found:
+        raise SystemExit(MBSYNC_HINT)
+    return found
+
+
+def mbsync_config(server: DovecotServer, target: Path) -> str:
+    return f"""IMAPAccount bench
+Host {server.host}
+Port {server.port}
+User {server.username}
+Pass {server.password}
+SSLType None
+AuthMechs PLAIN LOGIN
+
+IMAPStore remote
+Account bench
+
+MaildirStore local
+Path {target}/
+Inbox {target}/INBOX
+
+Channel bench
+Far :remote:
+Near :local:
+Patterns INBOX
+Sync Pull
+Create Near
+SyncState *
 """
 
 
-def reply(index: int) -> bytes:
-    message = EmailMessage()
-    message["From"] = "Jana Wolff <service@c0.example>"
-    message["To"] = "anna.schmidt@mailbox.example"
-    message["Subject"] = "AW: Frage zu meinem Tarif"
-    message["In-Reply-To"] = f"<inquiry-{index}@mailbox.example>"
-    message["Message-ID"] = f"<reply-{index}@c0.example>"
-    message.set_content(
-        "Guten Tag Frau Schmidt,\n\nein Wechsel ist jederzeit möglich.\n\nViele Grüße\nJana Wolff\n"
-    )
-    return bytes(message)
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak resident MiB and CPU seconds of one child process run to completion."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(command[:3])} … failed ({child.returncode}): {errors.decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def main(count: int) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "audit.toml").write_text(AUDIT)
-        audit = Audit.load(root)
-        store = open_store(audit)
-        for index in range(count):
-            inquiry_id = f"c0.email.q.w{index + 1}"
-            fields: dict[str, object] = {
-                "id": inquiry_id,
-                "company": "c0",
-                "channel": "email",
-                "scenario": "q",
-                "wave": index + 1,
-                "target": "service@c0.example",
-                "subject": "Frage zu meinem Tarif",
-                "message_id": f"<inquiry-{index}@mailbox.example>",
+class Bench:
+    def __init__(self, root: Path, messages: int, inquiries: int) -> None:
+        self.root = root
+        self.maildir = root / "served"
+        self.mbsync = ensure_mbsync()
+        self.largest = write_mailbox(self.maildir, messages, inquiries)
+        self.messages = messages
+        self.server = serve_inbox(self.maildir)
+        self.template = root / "template"
+        self.template.mkdir()
+        self.toml = audit_toml(self.server.host, self.server.port, USERNAME, f"env:{PASSWORD_VARIABLE}")
+        (self.template / "audit.toml").write_text(self.toml)
+        fill_store(Audit.load(self.template), inquiries)
+        self.added = 0
+
+    def close(self) -> None:
+        self.server.stop()
+
+    def fresh_audit(self, name: str) -> Path:
+        folder = self.root / name
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(self.template, folder)
+        return folder
+
+    def fresh_mbsync(self, name: str) -> list[str]:
+        target = self.root / name
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        config = self.root / f"{name}.mbsyncrc"
+        config.write_text(mbsync_config(self.server, target))
+        return [self.mbsync, "-q", "-c", str(config), "-a"]
+
+    def collect(self, folder: Path) -> tuple[float, float, float]:
+        return timed([sys.executable, "-m", "servaudit", "collect", "-a", str(folder)])
+
+    def append(self) -> None:
+        write_mailbox(self.maildir, NEW, 500, seed=1000 + self.added, start=10_000_000 + self.added)
+        for path in (self.maildir / "new").glob("*.bench1000*"):
+            os.chmod(path, 0o644)
+        self.added += NEW
+
+    def remove_appended(self) -> None:
+        for sub in ("new", "cur"):
+            for path in (self.maildir / sub).glob("*.bench100000*"):
+                path.unlink()
+
+
+def add(runs: dict[str, list[float]], measured: tuple[float, float, float]) -> None:
+    seconds, mib, cpu = measured
+    runs["collect"].append(seconds)
+    runs["mib"].append(mib)
+    runs["cpu"].append(cpu)
+
+
+def measure(bench: Bench, repeat: int) -> dict[str, dict[str, list[float]]]:
+    runs: dict[str, dict[str, list[float]]] = {
+        k: {"collect": [], "mbsync": [], "mib": [], "cpu": []} for k in ("full", "none", "new")
+    }
+    for r in range(repeat):
+        sync = bench.fresh_mbsync(f"mbsync{r}")
+        runs["full"]["mbsync"].append(timed(sync)[0])
+        runs["none"]["mbsync"].append(timed(sync)[0])
+        folder = bench.fresh_audit(f"audit{r}")
+        for case in ("full", "none"):
+            add(runs[case], bench.collect(folder))
+        bench.append()
+        runs["new"]["mbsync"].append(timed(sync)[0])
+        add(runs["new"], bench.collect(folder))
+        bench.remove_appended()
+        shutil.rmtree(folder, ignore_errors=True)
+    return runs
+
+
+def cases(bench: Bench, runs: dict[str, dict[str, list[float]]]) -> list[dict[str, Any]]:
+    n = f"{bench.messages:,}"
+    named = {
+        "full": (f"collect, {n} messages over IMAP, full", "≤ 1.5× mbsync, < 150 MiB"),
+        "none": (f"collect, {n} messages, no new mail", "< 0.5 s"),
+        "new": (f"collect, {n} messages, {NEW} new", "< 1 s"),
+    }
+    found = []
+    for key, (case, goal) in named.items():
+        mine, ref, mib = runs[key]["collect"], runs[key]["mbsync"], runs[key]["mib"]
+        if key == "full":
+            ok = statistics.median(mine) <= 1.5 * statistics.median(ref) and max(mib) < 150
+        else:
+            ok = statistics.median(mine) < (0.5 if key == "none" else 1.0)
+        found.append(
+            {
+                "case": case,
+                "unit": "s",
+                "runs": [round(s, 4) for s in mine],
+                "reference": {"name": "mbsync", "runs": [round(s, 4) for s in ref]},
+                "goal": goal,
+                "ok": ok,
+                "extra": {
+                    "peak_mib": round(max(mib), 1),
+                    "cpu_s": [round(s, 3) for s in runs[key]["cpu"]],
+                    "largest_message_kib": round(bench.largest / 1024, 1),
+                },
             }
-            attempt = store.claim(fields)
-            assert attempt is not None
-            store.finish(inquiry_id, attempt, SENT, "bench", now())
-        store.close()
-        box = mailbox.Maildir(root / "mail", create=True)
-        for index in range(count):
-            box.add(reply(index))
+        )
+    return found
 
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="one JSON object per case (bench protocol)")
+    parser.add_argument("--quick", action="store_true", help="500 messages: a smoke test")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--messages", type=int, default=None)
+    args = parser.parse_args(argv)
+    messages = args.messages or (500 if args.quick else 10_000)
+    inquiries = max(60, messages // 3)
+    with tempfile.TemporaryDirectory(prefix="bench-collect-") as folder:
         started = time.perf_counter()
-        summary = collect(audit)
-        elapsed = time.perf_counter() - started
-        again = time.perf_counter()
-        collect(audit)
-        second = time.perf_counter() - again
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"collect: {summary.downloaded} messages, {summary.totals.matched} matched in {elapsed:.2f} s "
-        f"= {summary.downloaded / elapsed:.0f} messages/s"
+        bench = Bench(Path(folder), messages, inquiries)
+        try:
+            print(
+                f"built {messages} messages, {inquiries} inquiries in {time.perf_counter() - started:.1f} s",
+                file=sys.stderr,
+            )
+            found = cases(bench, measure(bench, args.repeat))
+        finally:
+            bench.close()
+    report(found, args.json, show_progress)
+
+
+def show_progress(case: dict[str, Any]) -> str:
+    mine, ref = case["runs"], case["reference"]["runs"]
+    return (
+        f"{case['case']}: median {statistics.median(mine):.3f} s (min {min(mine):.3f}); mbsync median "
+        f"{statistics.median(ref):.3f} s; CPU {case['extra']['cpu_s']} s; "
+        f"peak {case['extra']['peak_mib']} MiB; "
+        f"goal {case['goal']}: "
+        f"{'met' if case['ok'] else 'missed'}"
     )
-    print(f"second collect (nothing new): {second * 1000:.0f} ms")
-    print(f"peak memory: {peak_mb:.0f} MiB")
+
+
+def report(found: list[dict[str, Any]], as_json: bool, text: Callable[[dict[str, Any]], str]) -> None:
+    for case in found:
+        print(json.dumps(case, ensure_ascii=False) if as_json else text(case))
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if not as_json:
+        print(f"(this script's own peak: {own:.0f} MiB)")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main()

@@ -1,14 +1,15 @@
-"""Collecting: new mail from the mailbox into the store, then matched to inquiries and judged once.
+"""Collecting: new mail from the mailbox into the store, matched to inquiries and judged once.
 
-Each message is committed byte for byte with the reader's cursor in one
-transaction, before anything tries to read it, so an interrupted collect
-resumes where it stopped and loses nothing. Then every message whose decision
-could change is decided: matched, classified and scored in one transaction,
-stamped with the judge's version (and, while unmatched, with the set of
-inquiries it was compared with). A second collect with nothing new therefore
-changes no row; a new classifier re-judges old messages and says how many
-labels changed; a consultant's grade is never touched. A message that cannot
-be parsed, matched or classified is marked unreadable with the reason, and
+A reader thread downloads ahead (large IMAP batches, bounded by bytes) while each message is
+parsed once, stored byte for byte with the reader's cursor, and decided: matched, classified and
+scored, stamped with the judge's version (and, while unmatched, with the generation of the
+inquiries it was compared with: see unmatched.py). Messages are committed in batches with their
+cursor, so an interrupted collect resumes where it stopped and loses nothing; each message's
+decision is a savepoint, so one that fails undoes only its own writes. Then every stored message
+whose decision could have changed is decided again: a new classifier re-judges old messages and
+says how many labels changed; new inquiries are tried on older unmatched messages that could be
+theirs; a consultant's grade is never touched. A second collect with nothing new changes no row.
+A message that cannot be parsed, matched or classified is marked unreadable with the reason, and
 collect goes on.
 """
 
@@ -16,24 +17,29 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
+from email.message import Message
 from typing import Any
 
 from servaudit import message as mail
 from servaudit.audit_store import open_store
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.errors import ConfigError
-from servaudit.mailbox.base import MailboxReader
-from servaudit.replies.classify import Signals, classify_signals
+from servaudit.mailbox.base import IncomingMail, MailboxReader
+from servaudit.mailbox.prefetch import read_ahead
+from servaudit.replies.classify import CLASSIFIER_VERSION, Signals, classify_signals
 from servaudit.replies.match import InquiryIndex, match
 from servaudit.replies.quality import scenario_context, score_quality
-from servaudit.replies.reading import ReplyReader
+from servaudit.replies.reading import READ_FILES, ReplyReader
+from servaudit.replies.vocabulary import VOCABULARY_FILE
+from servaudit.resources import find
 from servaudit.secrets import resolve_secret
-from servaudit.store import InquiryRecord, MessageRecord, Store
+from servaudit.store import MessageRecord, Store
 from servaudit.timing import seconds_between
+from servaudit.unmatched import Claims, Generations
 
-BATCH = 100
+BATCH = 500
 """Messages written in one transaction: one sync of the store per batch, not per message. Each
 message's decision is a savepoint inside it, so one that fails undoes only its own writes."""
 
@@ -90,56 +96,113 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
     store = open_store(audit)
     try:
         key, reader = open_reader(audit)
+        judge: Judge | None = None
         try:
-            with ExitStack() as batch:
-                for count, (incoming, cursor) in enumerate(
-                    reader.fetch_new(store.cursor(key), store.is_known_source)
-                ):
+            known = store.known_sources()
+            stream = read_ahead(reader.fetch_new(store.cursor(key), known.__contains__))
+            # The batch is committed (or rolled back) first, then the reader thread is stopped.
+            with closing(stream) as incoming_mail, ExitStack() as batch:
+                for count, (incoming, cursor) in enumerate(incoming_mail):
                     if count % BATCH == 0:
                         batch.close()  # commits the batch before (its messages with their cursor)
                         batch.enter_context(store.transaction())
                     parsed = mail.parse(incoming.raw)
-                    stored = store.add_message(
-                        incoming.source,
-                        incoming.raw,
-                        incoming.arrived_at,
-                        mail.header(parsed, "Message-ID")[:998] or None,
-                        mail.sender(parsed)[:998] or None,
-                        mail.header(parsed, "Subject")[:998] or None,
-                        incoming.resolution,
-                    )
+                    record = _store(store, incoming, parsed)
                     store.save_cursor(key, cursor)
-                    if stored is None:
+                    if record is None:
                         summary.duplicates += 1
                     else:
                         summary.downloaded += 1
+                        judge = judge or Judge(audit, store, summary)
+                        judge.decide(record, parsed)
                     if on_message:
                         on_message(summary.downloaded)
         finally:
             reader.close()
-        decide(audit, store, summary)
+        if judge is None and nothing_to_decide(audit, store, summary):
+            return summary
+        judge = decide(audit, store, summary, judge)
+        inputs = judging_inputs(audit)
+        if store.known_judge_version(inputs) != judge.version:
+            with store.transaction():
+                store.save_judge_version(inputs, judge.version)
     finally:
         store.close()
     return summary
 
 
-def inquiries_key(inquiries: list[InquiryRecord]) -> str:
-    """Names the set of sent inquiries an unmatched message was compared with."""
-    digest = hashlib.sha256()
-    for i in inquiries:
-        digest.update(f"{i.id}|{i.state}|{i.sent_at}|{i.message_id}|{i.reply_address}\n".encode())
-    return digest.hexdigest()[:16]
+def judging_inputs(audit: Audit) -> str:
+    """A digest of what the judge version is made of (classifier version, vocabulary files, the
+    audit's machine_seconds and scenario facts), read without compiling any vocabulary."""
+    digest = hashlib.sha256(f"{CLASSIFIER_VERSION}|{audit.config.audit.machine_seconds!r}".encode())
+    for relative in (VOCABULARY_FILE, *READ_FILES):
+        digest.update(find(relative, "probes", audit.folder).read_bytes())
+    for name in sorted(audit.config.scenarios):
+        digest.update(f"{name}:{scenario_context(audit, name)!r}\n".encode())
+    return digest.hexdigest()
 
 
-def decide(audit: Audit, store: Store, summary: CollectSummary) -> Judge:
-    """Match, classify and score every message whose decision could have changed since it was made."""
-    judge = Judge(audit, store, summary)
+def nothing_to_decide(audit: Audit, store: Store, summary: CollectSummary) -> bool:
+    """True (with the totals counted) when no stored message waits for a decision, told by the
+    judge version this collect's inputs gave last time: then no vocabulary is compiled at all."""
+    version = store.known_judge_version(judging_inputs(audit))
+    if version is None:
+        return False
+    generations = Generations(store, store.inquiries())
+    if store.undecided_messages(version, *generations.current(version)):
+        return False
+    summary.judge = version
+    matched, unmatched, unreadable, labels = store.message_totals()
+    summary.totals = Counts(matched, unmatched, unreadable, labels)
+    return True
+
+
+def _store(store: Store, incoming: IncomingMail, parsed: Message) -> MessageRecord | None:
+    """Keep a downloaded message; its record (not yet decided), None when it is already stored."""
+    message_id = mail.header(parsed, "Message-ID")[:998] or None
+    sender = mail.sender(parsed)[:998] or None
+    subject = mail.header(parsed, "Subject")[:998] or None
+    stored = store.add_message(
+        incoming.source, incoming.raw, incoming.arrived_at, message_id, sender, subject, incoming.resolution
+    )
+    if stored is None:
+        return None
+    return MessageRecord(
+        id=stored,
+        source=incoming.source,
+        arrived_at=incoming.arrived_at,
+        header_message_id=message_id,
+        from_addr=sender,
+        subject=subject,
+        inquiry_id=None,
+        match_method=None,
+        label=None,
+        reasons=(),
+        manual_label=None,
+        manual_comment=None,
+        arrival_resolution=incoming.resolution,
+    )
+
+
+def decide(audit: Audit, store: Store, summary: CollectSummary, judge: Judge | None = None) -> Judge:
+    """Match, classify and score every message whose decision could have changed since it was made;
+    an unmatched one only against the inquiries changed since it was compared."""
+    judge = judge or Judge(audit, store, summary)
+    claims: dict[frozenset[str], Claims] = {}
     with ExitStack() as batch:
-        for count, record in enumerate(store.undecided_messages(judge.version, judge.unmatched_key)):
+        current = judge.generations.current(judge.version)
+        for count, record in enumerate(store.undecided_messages(judge.version, *current)):
             if count % BATCH == 0:
                 batch.close()  # commits the batch before
                 batch.enter_context(store.transaction())
-            judge.decide(record)
+            changed = judge.generations.changed_since(record, judge.version)
+            if changed is None:
+                judge.decide(record)
+                continue
+            key = frozenset(changed)
+            if key not in claims:
+                claims[key] = Claims(changed, judge.by_id, judge.generations.companies, audit.config)
+            judge.retry(record, claims[key])
     matched, unmatched, unreadable, labels = store.message_totals()
     summary.totals = Counts(matched, unmatched, unreadable, labels)
     return judge
@@ -154,19 +217,37 @@ class Judge:
         self.vocabulary = self.reader.vocabulary
         self.version = self.reader.version
         inquiries = store.inquiries()
-        self.unmatched_key = f"{self.version}:{inquiries_key(inquiries)}"
+        self.generations = Generations(store, inquiries)
+        self.unmatched_key = self.generations.key(self.version)
         self.by_id = {i.id: i for i in inquiries}
         self.index = InquiryIndex(inquiries, audit.config)
         summary.judge = self.version
 
-    def decide(self, record: MessageRecord) -> None:
+    def retry(self, record: MessageRecord, claims: Claims) -> None:
+        """An unmatched message compared again, after the inquiries changed: decided in full if one
+        of them now claims it, else only stamped with the new generation (its class stands)."""
+        self.generations.save(self.store)
+        raw = self.store.raw_message(record.id)
+        if claims.possible(record, raw):
+            try:
+                found = match(mail.parse(raw), record.arrived_at, self.index, record.arrival_resolution)
+                claimed = found is not None
+            except Exception:  # decide() says why, and marks it unreadable
+                claimed = True
+            if claimed:
+                self.decide(record)
+                return
+        self.store.set_decided(record.id, self.unmatched_key, record.unreadable)
+
+    def decide(self, record: MessageRecord, parsed: Message | None = None) -> None:
         """Decide one message and count the result; a message that cannot be judged is marked unreadable."""
+        self.generations.save(self.store)  # outside the message's savepoint: kept if it fails
         summary = self.summary
         judged_before = record.version is not None and record.label is not None
         if judged_before:
             summary.rejudged += 1
         try:
-            label, inquiry_id = self._decide(record)
+            label, inquiry_id = self._decide(record, parsed)
         except Exception as exc:  # any message, however broken, must not stop a collect
             reason = f"{type(exc).__name__}: {str(exc)[:200]}"
             with self.store.transaction():
@@ -180,9 +261,10 @@ class Judge:
             summary.labels_changed += 1
         _count(summary.new, inquiry_id, label, None)
 
-    def _decide(self, record: MessageRecord) -> tuple[str, str | None]:
+    def _decide(self, record: MessageRecord, parsed: Message | None) -> tuple[str, str | None]:
         audit, store = self.audit, self.store
-        parsed = mail.parse(store.raw_message(record.id))
+        if parsed is None:
+            parsed = mail.parse(store.raw_message(record.id))
         inquiry_id = record.inquiry_id
         found = None
         if inquiry_id is None:

@@ -183,6 +183,28 @@ def test_batches_keep_uid_order(dovecot: DovecotServer, deliver: Deliver, make_m
     assert small_batches.bodies_downloaded == 6
 
 
+def test_batches_are_sized_by_the_largest_message_seen(
+    dovecot: DovecotServer, deliver: Deliver, make_message: MakeMessage
+) -> None:
+    # The first batch is small (sizes unknown); then as many as fit batch_bytes at the largest so far.
+    raws = [make_message(f"Reply {n}", "x" * 4000) for n in range(30)]
+    for n, raw in enumerate(raws):
+        deliver(dovecot.maildir, raw, PAST + timedelta(seconds=n))
+    reader = ImapReader(
+        dovecot.host, dovecot.port, "none", dovecot.username, dovecot.password, batch_bytes=3 * 4500
+    )
+    with reader:
+        mails, cursor = collect(reader, {})
+
+    assert [m.raw for m in mails] == raws
+    assert cursor["last_uid"] == 30
+    largest = max(len(m.raw) for m in mails)
+    per_batch = (3 * 4500) // largest
+    assert per_batch in (2, 3)
+    # 20 in the first batch, the other 10 in batches of per_batch.
+    assert reader.fetches == 1 + -(-10 // per_batch)
+
+
 def test_never_sets_seen(
     dovecot: DovecotServer, reader: ImapReader, deliver: Deliver, make_message: MakeMessage
 ) -> None:

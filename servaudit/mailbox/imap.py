@@ -45,7 +45,8 @@ class ImapReader:
         folder: str = "INBOX",
         timeout: float = 30.0,
         *,
-        batch_size: int = 50,
+        batch_size: int = 500,
+        batch_bytes: int = 4 * 1024 * 1024,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if security not in get_args(Security):
@@ -61,10 +62,15 @@ class ImapReader:
         self.folder = folder
         self.timeout = timeout
         self.batch_size = batch_size
+        self.batch_bytes = batch_bytes
+        """One UID FETCH asks for at most ``batch_size`` messages, and for no more than ``batch_bytes``
+        if each were as large as the largest seen so far: few round trips, bounded memory."""
         self._ssl_context = ssl_context
         self._client: IMAPClient | None = None
         self.bodies_downloaded = 0
         """How many message bodies this reader has downloaded (tests prove incrementality with it)."""
+        self.fetches = 0
+        """How many UID FETCH commands for bodies it has sent (tests see the batches with it)."""
 
     def __repr__(self) -> str:
         return f"ImapReader({self.username}@{self._where}/{self.folder}, security={self.security})"
@@ -89,17 +95,19 @@ class ImapReader:
     ) -> Iterator[tuple[IncomingMail, Cursor]]:
         client, uidvalidity = self._open_folder()
         last_uid = _resume_after(cursor, uidvalidity)
-        uids = self._uids_after(client, last_uid)
-        log.debug("IMAP %s/%s: %d UIDs after %d", self._where, self.folder, len(uids), last_uid)
-        batch: list[int] = []
-        for uid in uids:
-            if not is_known(self._source(uidvalidity, uid)):
-                batch.append(uid)
-            if len(batch) == self.batch_size:
-                yield from self._fetch_batch(client, uidvalidity, batch)
-                batch = []
-        if batch:
-            yield from self._fetch_batch(client, uidvalidity, batch)
+        found = self._uids_after(client, last_uid)
+        log.debug("IMAP %s/%s: %d UIDs after %d", self._where, self.folder, len(found), last_uid)
+        uids = [uid for uid in found if not is_known(self._source(uidvalidity, uid))]
+        # Batches as large as batch_bytes allows for the largest message seen so far: few round
+        # trips for a mailbox of small mail, bounded memory for one of large mail.
+        count, largest, done = min(self.batch_size, FIRST_BATCH), 0, 0
+        while done < len(uids):
+            batch = uids[done : done + count]
+            done += len(batch)
+            for mail, next_cursor in self._fetch_batch(client, uidvalidity, batch):
+                largest = max(largest, len(mail.raw))
+                yield mail, next_cursor
+            count = max(1, min(self.batch_size, self.batch_bytes // max(largest, 1)))
 
     def check(self) -> None:
         """Log in and open the folder read-only, downloading nothing."""
@@ -270,9 +278,10 @@ class ImapReader:
         self, client: IMAPClient, uidvalidity: int, uids: list[int]
     ) -> Iterator[tuple[IncomingMail, Cursor]]:
         with self._network("downloading mail"):
-            response = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+            response = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE", "RFC822.SIZE"])
+        self.fetches += 1
         for uid in uids:
-            data = response.get(uid, {})
+            data = response.pop(uid, {})  # handed on and let go, not held until the batch is done
             raw = data.get(b"BODY[]")
             if raw is None:
                 continue  # expunged since the search
@@ -286,6 +295,8 @@ class ImapReader:
         return f"imap:{self.folder}:{uidvalidity}:{uid}"
 
 
+FIRST_BATCH = 20
+"""Messages in the first UID FETCH, before the size of any message is known."""
 INTERNALDATE_RESOLUTION = 1.0
 """IMAP's INTERNALDATE (RFC 3501) has whole seconds."""
 

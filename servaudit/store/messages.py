@@ -18,7 +18,7 @@ _SELECT = (
     "SELECT m.id, m.source, m.arrived_at, m.header_message_id, m.from_addr, m.subject,"
     " m.inquiry_id, m.match_method, a.label, a.reasons, g.label AS manual_label,"
     " g.comment AS manual_comment, ms.score AS manual_score, m.arrival_resolution, m.unreadable,"
-    " a.version FROM messages m"
+    " a.version, m.decided FROM messages m"
     " LEFT JOIN classifications a ON a.message_id = m.id AND a.origin = 'auto'"
     " LEFT JOIN classifications g ON g.message_id = m.id AND g.origin = 'manual'"
     " LEFT JOIN manual_scores ms ON ms.message_id = m.id"
@@ -29,6 +29,11 @@ _SELECT = (
 class MessageQueries(Connection):
     def is_known_source(self, source: str) -> bool:
         return self.db.execute("SELECT 1 FROM messages WHERE source=?", (source,)).fetchone() is not None
+
+    def known_sources(self) -> set[str]:
+        """The source of every stored message, read once (a mailbox reader in another thread checks
+        against this set; the store's connection stays in the thread that opened it)."""
+        return {row["source"] for row in self.db.execute("SELECT source FROM messages")}
 
     def add_message(
         self,
@@ -58,6 +63,12 @@ class MessageQueries(Connection):
             ),
         )
         return cursor.lastrowid if cursor.rowcount else None
+
+    def raw_messages(self, message_ids: list[int]) -> dict[int, bytes]:
+        """Several messages' bytes in one query (at most a few hundred ids at a time)."""
+        marks = ",".join("?" * len(message_ids))
+        rows = self.db.execute(f"SELECT id, raw FROM messages WHERE id IN ({marks})", message_ids)
+        return {row["id"]: bytes(row["raw"]) for row in rows}
 
     def raw_message(self, message_id: int) -> bytes:
         row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
@@ -118,13 +129,16 @@ class MessageQueries(Connection):
         """The messages matched to one inquiry (its replies: position 1 is the first to arrive)."""
         return self._messages("m.inquiry_id = ?", (inquiry_id,))
 
-    def undecided_messages(self, matched_key: str, unmatched_key: str) -> list[MessageRecord]:
+    def undecided_messages(self, matched_key: str, *unmatched_keys: str) -> list[MessageRecord]:
         """Messages whose decision could change: never decided, or decided with another judge or
-        (unmatched ones) another set of inquiries. Replies judged during a run are not among them."""
+        (unmatched ones) another set of inquiries than any of ``unmatched_keys`` names. Replies
+        judged during a run are not among them."""
+        marks = ", ".join("?" * len(unmatched_keys))
         return self._messages(
             "m.decided IS NULL OR (m.decided != ? AND ("
-            "(m.inquiry_id IS NOT NULL AND m.decided != ?) OR (m.inquiry_id IS NULL AND m.decided != ?)))",
-            (RUN_JUDGED, matched_key, unmatched_key),
+            "(m.inquiry_id IS NOT NULL AND m.decided != ?) OR "
+            f"(m.inquiry_id IS NULL AND m.decided NOT IN ({marks}))))",
+            (RUN_JUDGED, matched_key, *unmatched_keys),
         )
 
     def pending_grades(self) -> list[MessageRecord]:
@@ -161,6 +175,7 @@ class MessageQueries(Connection):
                 arrival_resolution=row["arrival_resolution"],
                 unreadable=row["unreadable"],
                 version=row["version"],
+                decided=row["decided"],
             )
             for row in rows
         ]

@@ -92,3 +92,6 @@ class MessageRecord:
     """Why the message could not be parsed, matched or classified (kept byte for byte all the same)."""
     version: str | None = None
     """The judge version of the automatic class."""
+    decided: str | None = None
+    """With what collect decided it: the judge version, for an unmatched one also the inquiries'
+    generation it was compared with (``messages.decided``)."""
