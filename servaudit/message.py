@@ -8,7 +8,7 @@ rather than raising, so one bad message never stops a collect.
 from __future__ import annotations
 
 import re
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
@@ -35,9 +35,9 @@ def parse(raw: bytes) -> Message:
     ``header`` decodes the few headers that are read, and only those that need it.
     """
     try:
-        message = message_from_bytes(raw, policy=policy.compat32)
+        message = message_from_bytes(raw)  # the compat32 policy, the parsers' default
     except RecursionError:
-        message = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        message = BytesHeaderParser().parsebytes(raw)
     # A message parsed here is read, never changed: its decoded headers and text are kept.
     _HEADERS[message] = {}
     _BODIES[message] = None
@@ -66,6 +66,8 @@ def _decode(name: str, value: str) -> str:
         simple = False
     if simple:
         return value
+    from email import policy  # its header registry costs start-up; most messages never need it
+
     return str(policy.default.header_fetch_parse(name, value))
 
 
