@@ -1,23 +1,41 @@
 """Benchmark: the classifier on the labelled corpus (tests/corpus/): confusion matrix, per-class
 precision and recall, the same per source system and language, each real system held out
-(leave-one-system-out, see tests/corpus/__init__.py), and messages per second for
-classification plus quality scoring. The README's classification figures are its output.
+(leave-one-system-out, see tests/corpus/__init__.py), and messages per second for what collect
+does with each message: parse, classify, score quality, read it for the report (excerpt, stated
+facts, acknowledgement traits). The README's classification figures are its output.
 
-Run: python bench/bench_classify.py [ROUNDS]
+Run: python bench/bench_classify.py [--json] [--quick] [--repeat N]
+
+Without ``--json`` it prints the tables and the timings; with ``--json`` only the timings, one
+JSON object per case (the bench protocol of bench/run.py). Times are wall-clock seconds of
+one pass; ``extra`` gives the CPU seconds (process time) of the same pass, which is what to
+compare on a shared machine.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from servaudit import message as mail
+from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import Signals, Vocabulary, classify_signals
-from servaudit.replies.quality import QualityVocabulary, score_reply, stock_facts
+from servaudit.replies.quality import Fact, score_reply, stock_facts
+from servaudit.replies.reading import read_message
 from tests.corpus import by_language, by_system, held_out, run, samples, score, table
+
+GOAL_RATE = 2_000.0
+"""Messages per second the corpus mix is judged at (issue 16)."""
+GOAL_HUGE = 1.0
+"""Seconds a 5 MB message may take."""
 
 
 def confusion_matrix(rows: list[str], cells: dict[tuple[str, str], int]) -> str:
@@ -29,9 +47,7 @@ def confusion_matrix(rows: list[str], cells: dict[tuple[str, str], int]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    vocabulary, quality = Vocabulary.load(), QualityVocabulary.load()
+def print_quality(vocabulary: Vocabulary) -> None:
     results = run(vocabulary)
     scores = score(results)
     labels = sorted({s.label for s, _ in results} | {c.label for _, c in results})
@@ -58,25 +74,112 @@ def main() -> None:
     for name, predicted, why in wrong:
         print(f"misclassified: {name} -> {predicted} ({why[:90]})")
 
-    raws = [(s.path.read_bytes(), s.seconds, s.sent) for s in samples()]
-    facts = stock_facts("tarifwechsel")
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for raw, seconds, sent in raws:
-            signals = Signals(mail.parse(raw), vocabulary, seconds, sent)
-            result = classify_signals(signals)
-            score_reply(signals, result.label, "Anna Schmidt", "de", facts, quality)
-    elapsed = time.perf_counter() - started
-    count = rounds * len(raws)
-    print(f"\nparse + classify + quality: {count} messages in {elapsed:.2f} s = {count / elapsed:.0f} msg/s")
-    huge = (("5 MB on one line", "x" * 5_000_000), ("5 MB of sentences", "Ja, das geht. " * 370_000))
-    for name, body in huge:
-        raw = f"From: a@shop.example\r\nSubject: AW: Frage\r\n\r\n{body}".encode()
-        started = time.perf_counter()
-        signals = Signals(mail.parse(raw), vocabulary, 3600.0)
+
+class Judging:
+    """What collect does with one raw message, with the vocabularies loaded once."""
+
+    def __init__(self) -> None:
+        self.reader = AcknowledgementReader.load()
+        self.vocabulary = self.reader.replies
+        self.facts = tuple(Fact.parse(f) for f in stock_facts("tarifwechsel"))
+        self.fact_texts = stock_facts("tarifwechsel")
+
+    def judge(self, raw: bytes, seconds: float | None, sent: tuple[str, ...] = ()) -> str:
+        message = mail.parse(raw)
+        signals = Signals(message, self.vocabulary, seconds, sent)
         result = classify_signals(signals)
-        score_reply(signals, result.label, "Anna Schmidt", "de", facts, quality)
-        print(f"{name}: parse + classify + quality in {time.perf_counter() - started:.2f} s")
+        score_reply(signals, result.label, "Anna Schmidt", "de", self.fact_texts, self.reader.quality)
+        read_message(message, self.reader, self.facts)
+        return result.label
+
+
+def timed(work: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
+    """(wall seconds, CPU seconds) of ``repeat`` runs of ``work``."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        work()
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - wall)
+    return walls, cpus
+
+
+def huge_messages(size: int) -> list[tuple[str, bytes]]:
+    """Messages of ``size`` bytes of body in the shapes that used to cost quadratic time."""
+    mb = f"{size / 1_000_000:g} MB"
+    one_line = "x" * size
+    sentences = "Ja, das geht. " * (size // 14)
+    quoted = "> Ihre Frage von gestern, noch einmal zitiert.\n" * (size // 48)
+    html = "<html><body>" + "<p>Ja, das geht. Viele Grüße</p>\n" * (size // 34) + "</body></html>"
+    head = "From: a@shop.example\r\nSubject: AW: Frage\r\n"
+    html_head = head + "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
+    return [
+        (f"{mb} on one line", f"{head}\r\n{one_line}".encode()),
+        (f"{mb} of sentences", f"{head}\r\n{sentences}".encode()),
+        (f"{mb} of quoted lines", f"{head}\r\nJa, das geht.\r\n\r\n{quoted}".encode()),
+        (f"{mb} of HTML", f"{html_head}\r\n{html}".encode()),
+    ]
+
+
+def cases(quick: bool, repeat: int) -> list[dict[str, object]]:
+    judging = Judging()
+    corpus = [(s.path.read_bytes(), s.seconds, s.sent) for s in samples()]
+
+    def corpus_pass() -> None:
+        for raw, seconds, sent in corpus:
+            judging.judge(raw, seconds, sent)
+
+    corpus_pass()  # warm: vocabularies compiled, language model loaded
+    walls, cpus = timed(corpus_pass, repeat)
+    rate = len(corpus) / statistics.median(cpus)
+    found: list[dict[str, object]] = [
+        {
+            "case": f"classify, corpus mix of {len(corpus)} messages (parse, class, quality, reading)",
+            "unit": "s",
+            "runs": walls,
+            "reference": None,
+            "goal": f"≥ {GOAL_RATE:,.0f} msg/s",
+            "ok": rate >= GOAL_RATE,
+            "extra": {"messages": len(corpus), "cpu_s": cpus, "msg_per_cpu_s": round(rate)},
+        }
+    ]
+    for name, raw in huge_messages(500_000 if quick else 5_000_000):
+        walls, cpus = timed(partial(judging.judge, raw, 3600.0), repeat)
+        found.append(
+            {
+                "case": f"classify, {name}",
+                "unit": "s",
+                "runs": walls,
+                "reference": None,
+                "goal": f"< {GOAL_HUGE:g} s",
+                "ok": statistics.median(cpus) < GOAL_HUGE,
+                "extra": {"cpu_s": cpus},
+            }
+        )
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="timings only, one JSON object per case")
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke test")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per case (default 3)")
+    args = parser.parse_args()
+    if not args.json:
+        print_quality(Vocabulary.load())
+        print()
+    for case in cases(args.quick, args.repeat):
+        if args.json:
+            print(json.dumps(case, ensure_ascii=False), flush=True)
+            continue
+        runs = case["runs"]
+        extra = case["extra"]
+        assert isinstance(runs, list) and isinstance(extra, dict)
+        rate = f" = {extra['msg_per_cpu_s']} msg/s (CPU)" if "msg_per_cpu_s" in extra else ""
+        print(
+            f"{case['case']}: median {statistics.median(runs):.3f} s wall, "
+            f"{statistics.median(extra['cpu_s']):.3f} s CPU{rate}; goal {case['goal']}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,34 +8,88 @@ rather than raising, so one bad message never stops a collect.
 from __future__ import annotations
 
 import re
-from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from email import message_from_bytes
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
+from functools import lru_cache
 from html.parser import HTMLParser
+from weakref import WeakKeyDictionary
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
 
-def parse(raw: bytes) -> EmailMessage:
-    """The message's structure; absurdly deep MIME nesting (the parser recurses) keeps headers only."""
+_HEADERS: WeakKeyDictionary[Message, dict[str, str]] = WeakKeyDictionary()
+"""Decoded headers of each message ``parse`` made, kept while it lives: a header is read several times."""
+_BODIES: WeakKeyDictionary[Message, str | None] = WeakKeyDictionary()
+"""Each parsed message's text, kept while it lives: classification, quality and the report's
+reading all read it, and decoding (HTML above all) is done once."""
+
+
+def parse(raw: bytes) -> Message:
+    """The message's structure; absurdly deep MIME nesting (the parser recurses) keeps headers only.
+
+    Parsed with the compat32 policy, whose headers are the strings as received: the default
+    policy's header registry parses a header into objects on every access (``get``,
+    ``get_content_type``), which cost more than everything else a classification does.
+    ``header`` decodes the few headers that are read, and only those that need it.
+    """
     try:
-        message = message_from_bytes(raw, policy=policy.default)
+        message = message_from_bytes(raw)  # the compat32 policy, the parsers' default
     except RecursionError:
-        message = BytesHeaderParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(message, EmailMessage)
+        message = BytesHeaderParser().parsebytes(raw)
+    # A message parsed here is read, never changed: its decoded headers and text are kept.
+    _HEADERS[message] = {}
+    _BODIES[message] = None
     return message
+
+
+_ADDRESS_HEADERS = frozenset(
+    {"from", "to", "cc", "bcc", "sender", "reply-to"}
+    | {"resent-from", "resent-to", "resent-cc", "resent-sender"}
+)
+_STRUCTURED = frozenset({"date", "resent-date", "orig-date", "mime-version"})
+_PLAIN = re.compile(r"[\x20-\x7e\t\r\n]*")
+
+
+def _decode(name: str, value: str) -> str:
+    """A raw header value as the default policy's header registry shows it, parsed only when needed.
+
+    Plain ASCII without encoded words reads the same raw and parsed, except an address list with
+    quotes or comments and the structured headers, which the registry renders anew.
+    """
+    lower = name.lower()
+    simple = "=?" not in value and _PLAIN.fullmatch(value) is not None and lower not in _STRUCTURED
+    if simple and lower.startswith("content-"):
+        simple = False
+    if simple and lower in _ADDRESS_HEADERS and ('"' in value or "(" in value or "\\" in value):
+        simple = False
+    if simple:
+        return value
+    from email import policy  # its header registry costs start-up; most messages never need it
+
+    return str(policy.default.header_fetch_parse(name, value))
 
 
 def header(message: Message, name: str) -> str:
     """A header's decoded value ('' when absent or undecodable), whitespace folded."""
-    try:
-        value = message.get(name)
-        text = None if value is None else str(value)
-    except Exception:  # a malformed header makes the header registry's parser fail: take it as it came
-        text = _raw_header(message, name)
-    if text is None:
+    decoded = _HEADERS.get(message)
+    if decoded is None:  # a message built in code may still change: decoded afresh
+        return _header(message, name)
+    key = name.lower()
+    if key not in decoded:
+        decoded[key] = _header(message, name)
+    return decoded[key]
+
+
+def _header(message: Message, name: str) -> str:
+    value = _raw_header(message, name)
+    if value is None:
         return ""
+    try:
+        text = _decode(name, value)
+    except Exception:  # a malformed header makes the header registry's parser fail: take it as it came
+        text = value
     return " ".join(text.split())
 
 
@@ -90,6 +144,15 @@ def embedded_original_ids(message: Message) -> list[str]:
 
 def body_text(message: Message) -> str:
     """The message's readable text: the first text/plain part, else text/html reduced to text."""
+    if message not in _BODIES:  # built in code, not by ``parse``: it may still change
+        return _body_text(message)
+    text = _BODIES[message]
+    if text is None:
+        text = _BODIES[message] = _body_text(message)
+    return text
+
+
+def _body_text(message: Message) -> str:
     plain = html = None
     for part in message.walk():
         if part.is_multipart() or part.get_content_disposition() == "attachment":
@@ -126,6 +189,8 @@ class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.collected = 0
+        """Characters of text collected so far."""
         self._skipping = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -143,12 +208,22 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skipping:
             self.parts.append(data)
+            self.collected += len(data)
+
+
+HTML_TEXT_LIMIT = 200_000
+"""Characters of text an HTML part is reduced to at most: four times what the classifier reads
+(servaudit.replies.signals.MAX_TEXT). A 5 MB newsletter is not parsed to its end."""
+_HTML_CHUNK = 65_536
 
 
 def html_to_text(html: str) -> str:
     extractor = _TextExtractor()
     try:
-        extractor.feed(html)
+        for start in range(0, len(html), _HTML_CHUNK):
+            extractor.feed(html[start : start + _HTML_CHUNK])
+            if extractor.collected > HTML_TEXT_LIMIT:
+                break
         extractor.close()
     except Exception:  # HTMLParser is lenient, but a report must never fail on a reply
         return re.sub(r"<[^>]*>", " ", html)
@@ -174,8 +249,10 @@ def text_below_quote(body: str) -> str:
     return "\n".join(lines).strip()
 
 
+@lru_cache(maxsize=16)
 def new_text(body: str) -> str:
-    """The part of a reply its author wrote now: stops at the first quote header or quoted block."""
+    """The part of a reply its author wrote now: stops at the first quote header or quoted block.
+    Cached for the last few bodies: the classifier, the excerpt and the acknowledgement reading ask."""
     match = _QUOTE_HEADER.search(body)
     text = body[: match.start()] if match else body
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]

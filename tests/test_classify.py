@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 
 from servaudit import message as mail
@@ -41,7 +41,7 @@ def says(result: Classification, text: str) -> bool:
     return any(text in reason for reason in result.reasons)
 
 
-def corpus_file(relative: str) -> EmailMessage:
+def corpus_file(relative: str) -> Message:
     return mail.parse((CORPUS / relative).read_bytes())
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email import message_from_bytes
-from email import policy as email_policy
 from email.message import Message
 
 from servaudit import message as mail
@@ -54,7 +53,8 @@ def _delivery_status(message: Message) -> list[dict[str, str]]:
         if not blocks:  # some MTAs' status parts do not parse into blocks
             text = payload if isinstance(payload, str) else ""
             blocks = [
-                message_from_bytes(b.encode(), policy=email_policy.compat32) for b in text.split("\n\n")
+                message_from_bytes(b.encode())
+                for b in text.split("\n\n")  # compat32, the default
             ]
         for block in blocks[1:] if len(blocks) > 1 else blocks:
             fields = {k.lower(): " ".join(str(v).split()) for k, v in block.items()}
@@ -68,8 +68,8 @@ def _flufl_failures(message: Message) -> tuple[set[str], set[str]]:
     try:
         from flufl.bounce import all_failures
 
-        # flufl.bounce reads compat32 messages.
-        legacy = message_from_bytes(message.as_bytes(), policy=email_policy.compat32)
+        # flufl.bounce reads compat32 messages (message_from_bytes's default policy).
+        legacy = message_from_bytes(message.as_bytes())
         temporary, permanent = all_failures(legacy)
     except Exception:  # a broken message or an unknown format: no opinion
         return set(), set()

@@ -69,6 +69,10 @@ class Fact:
 
     @classmethod
     def parse(cls, text: str) -> Fact:
+        return _parse_fact(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Fact:
         name, sep, alternatives = text.partition(":")
         options = tuple(p.strip().lower() for p in alternatives.split("|") if p.strip()) if sep else ()
         if options:
@@ -82,6 +86,12 @@ class Fact:
         words when it lists no phrases."""
         hits = self.phrases.hits(text)
         return bool(hits) and (not self.from_own_words or len(hits) == len(self.phrases.phrases))
+
+
+@lru_cache(maxsize=512)
+def _parse_fact(text: str) -> Fact:
+    """A scenario's facts are the same for every reply: compiled once, not per reply scored."""
+    return Fact._parse(text)
 
 
 @dataclass(frozen=True)
@@ -243,9 +253,14 @@ def check_noreply(signals: Signals) -> Check:
 
 
 def reference_pattern(vocabulary: QualityVocabulary) -> re.Pattern[str]:
+    return _reference_pattern(vocabulary.reference_words)
+
+
+@lru_cache(maxsize=8)
+def _reference_pattern(reference_words: tuple[str, ...]) -> re.Pattern[str]:
     """A ticket, case or reference number: ``[support-1]``, ``[#123456]``, ``#123456``,
     ``Ticket#2026…``, ``Vorgangsnummer 4711``, ``case no. AB-12345``."""
-    words = "|".join(re.escape(w) for w in vocabulary.reference_words)
+    words = "|".join(re.escape(w) for w in reference_words)
     return re.compile(
         r"(?i)\[\s*#\s*\d[\w-]*\s*\]"
         r"|\[\s*[a-z][\w.]*(?:[-#]|\s*#\s*)\d[\w-]*\s*\]"
@@ -256,8 +271,15 @@ def reference_pattern(vocabulary: QualityVocabulary) -> re.Pattern[str]:
 
 
 def check_reference(signals: Signals, vocabulary: QualityVocabulary) -> Check:
-    pattern = reference_pattern(vocabulary)
-    for where, text in (("subject", mail.header(signals.message, "Subject")), ("text", signals.body)):
+    subject = mail.header(signals.message, "Subject")
+    return _check_reference(vocabulary.reference_words, subject, signals.body)
+
+
+@lru_cache(maxsize=16)
+def _check_reference(reference_words: tuple[str, ...], subject: str, body: str) -> Check:
+    """Cached for the last few messages: the quality score and the acknowledgement reading both ask."""
+    pattern = _reference_pattern(reference_words)
+    for where, text in (("subject", subject), ("text", body)):
         match = pattern.search(text)
         if match:
             return _check(

@@ -14,7 +14,7 @@ from email.message import Message
 from typing import TYPE_CHECKING
 
 from servaudit import message as mail
-from servaudit.judgement import EXCERPT_CHARS, ReplyJudgement
+from servaudit.judgement import EXCERPT_CHARS, AcknowledgementTraits, ReplyJudgement
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import Signals, Vocabulary, fold, judge_version
 from servaudit.replies.quality import Fact, scenario_context
@@ -62,16 +62,28 @@ class ReplyReader:
     def read(self, message_id: int, message: Message, inquiry: InquiryRecord | None) -> ReplyJudgement:
         """One message's reading. The text is read without the inquiry's echo removed, as the
         consultant sees it; stated facts only for a matched message whose scenario lists facts."""
-        signals = Signals(message, self.vocabulary)
         facts = self.facts(inquiry.scenario) if inquiry is not None else ()
-        stated = None
-        if facts:
-            text = fold(signals.parts.new_text)
-            stated = frozenset(fact.name for fact in facts if fact.stated_in(text))
+        text, stated, traits = read_message(message, self.acknowledgement, facts)
         return ReplyJudgement(
             message_id=message_id,
             version=self.version,
-            excerpt=excerpt(message),
+            excerpt=text,
             stated=stated,
-            acknowledgement=self.acknowledgement.read(signals),
+            acknowledgement=traits,
         )
+
+
+def read_message(
+    message: Message, reader: AcknowledgementReader, facts: tuple[Fact, ...]
+) -> tuple[str, frozenset[str] | None, AcknowledgementTraits]:
+    """(excerpt, stated facts or None without facts, acknowledgement traits) of one parsed message.
+
+    The message's text and its split into new text and signature are cached by servaudit.message
+    and servaudit.replies.signals, so reading a message the classifier has just read decodes
+    and splits nothing again."""
+    signals = Signals(message, reader.replies)
+    stated = None
+    if facts:
+        text = fold(signals.parts.new_text)
+        stated = frozenset(fact.name for fact in facts if fact.stated_in(text))
+    return excerpt(message), stated, reader.read(signals)

@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 from functools import cached_property, lru_cache
-from pathlib import Path
-from typing import Any
 
 from mailparser_reply import EmailReplyParser
 
 from servaudit import message as mail
+from servaudit.replies.language import identifier
 from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
 FAST_SECONDS = 60.0
@@ -65,10 +64,17 @@ class ReplyParts:
 
 
 def split_reply(body: str, vocabulary: Vocabulary) -> ReplyParts:
+    return _split_reply(body, vocabulary.closings)
+
+
+@lru_cache(maxsize=16)
+def _split_reply(body: str, closings: tuple[str, ...]) -> ReplyParts:
     """Separate new text, signature and quote (mail-parser-reply, with servaudit's closings as a fallback).
 
     Top-posted replies keep what stands above the quote; a reply written below the quote
     (bottom-posting, as mutt and many Unix clients do) keeps what stands below it.
+    Cached for the last few bodies: the classifier's signals and the reading for the report
+    split the same body.
     """
     try:
         parsed = _PARSER.read(body)
@@ -86,9 +92,10 @@ def split_reply(body: str, vocabulary: Vocabulary) -> ReplyParts:
                 own, signature, quoted = other, "", True
                 break
     lines = own.splitlines()
+    closing = frozenset(closings)
     for index, line in enumerate(lines):
         bare = line.strip().lower().rstrip(",")
-        if bare in vocabulary.closings or bare + "," in vocabulary.closings:
+        if bare in closing or bare + "," in closing:
             signature = "\n".join(lines[index:]) + ("\n" + signature if signature else "")
             lines = lines[:index]
             break
@@ -106,6 +113,11 @@ def after_relay(text: str, relayed: Phrases) -> str:
     return text
 
 
+def _echoes(norm: str, sent: str) -> bool:
+    """Whether a sentence (normalised) of four or more words stands in what was sent."""
+    return len(norm.split()) >= 4 and f" {norm} " in sent
+
+
 def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
     """``text`` without lines and sentences that repeat what was sent, and without template lines.
 
@@ -118,6 +130,13 @@ def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
     """
     kept: list[str] = []
     removed = 0
+    if not sent:  # nothing can be an echo: only attribution and template lines go
+        for line in text.splitlines():
+            if _ATTRIBUTION.match(line) or (WORD.search(line) and fold(line) in template):
+                removed += 1
+            else:
+                kept.append(line)
+        return "\n".join(kept).strip(), removed
     for line in text.splitlines():
         norm = _norm(line)
         field_line = _FIELD_LINE.match(line)
@@ -131,26 +150,17 @@ def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
             removed += 1
             continue
         pieces = sentences(line)
-        own = [s for s in pieces if not (len(_norm(s).split()) >= 4 and f" {_norm(s)} " in sent)]
+        own = [s for s in pieces if not _echoes(_norm(s), sent)]
         removed += len(pieces) - len(own)
         kept.append(" ".join(own) if len(own) != len(pieces) else line)
     return "\n".join(kept).strip(), removed
-
-
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_modelpath(Path(MODEL_DIR) / MODEL_FILE, norm_probs=True)
-    identifier.set_languages(["de", "en"])
-    return identifier
 
 
 def detect_language(text: str, fallback: str) -> str:
     """``de`` or ``en`` by py3langid's n-gram model; ``fallback`` (the scenario's) for a few words."""
     if len(WORD.findall(text)) < 4:
         return fallback
-    language, probability = _identifier().classify(text[:5000])
+    language, probability = identifier().classify(text[:5000])
     return str(language) if probability >= 0.8 else fallback
 
 
@@ -226,6 +236,11 @@ class Signals:
         return self._own[1]
 
     @cached_property
+    def new_sentences(self) -> list[str]:
+        """The sentences of the author's own text."""
+        return sentences(self.parts.new_text)
+
+    @cached_property
     def text(self) -> str:
         """The new text, folded for phrase matching."""
         return fold(self.parts.new_text)
@@ -258,7 +273,7 @@ class Signals:
         """Sentences of the new text that send the customer to another channel (phone, branch, form, FAQ)."""
         v = self.vocabulary
         found = []
-        for sentence in sentences(self.parts.new_text):
+        for sentence in self.new_sentences:
             folded = fold(sentence)
             channel = folded in v.channels or bool(PHONE.search(sentence))
             if channel and (folded in v.requests or folded in v.deflection_body):
@@ -269,7 +284,7 @@ class Signals:
         """(sentences, words) of the new text that are not courtesy, a redirect or one of ``formulas``."""
         count = words = 0
         redirects = set(self.redirects)
-        for sentence in sentences(self.parts.new_text):
+        for sentence in self.new_sentences:
             folded = fold(sentence)
             if (
                 sentence in redirects

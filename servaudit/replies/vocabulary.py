@@ -1,9 +1,14 @@
 """The reply vocabulary: phrases and header names that tell what a message is, loaded from probes/.
 
 Phrases are data (probes/vocabulary/replies.toml), matched case-insensitively
-in folded text. A list is compiled twice: one alternation of all its phrases,
-which answers "does any phrase occur" in one pass (most messages match none),
-and one pattern per phrase, used only to name which phrases occurred.
+in folded text. Every phrase is a pattern, but its words are literal: a phrase can
+only occur where each of its literal parts (the text between its '*') occurs, and
+``str.__contains__`` answers that in C at a fraction of a regular expression's cost
+(a combined alternation starts every alternative with a look-behind, which defeats
+the regex engine's prefix scan). The pattern runs only for a phrase whose literals
+are all present, which for most messages and most phrases is none. Before that, one
+alternation of each phrase's longest literal (plain text, no look-behind, so the regex
+engine scans it quickly) answers "can any phrase occur" for the whole list in one pass.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from servaudit.resources import find, load_toml
@@ -21,6 +27,11 @@ VOCABULARY_FILE = "vocabulary/replies.toml"
 def fold(text: str) -> str:
     """Lower case, whitespace folded to single spaces: how phrases are matched."""
     return " ".join(text.lower().split())
+
+
+def _literals(phrase: str) -> tuple[str, ...]:
+    """The parts of a phrase that must stand in a text, as they are, for its pattern to match."""
+    return tuple(part.strip() for part in phrase.removeprefix("^").lower().split("*") if part.strip())
 
 
 def _pattern(phrase: str) -> str:
@@ -36,31 +47,56 @@ def _pattern(phrase: str) -> str:
     return ("^" if anchored else "") + pattern
 
 
+@lru_cache(maxsize=8192)
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
 @dataclass(frozen=True)
 class Phrases:
     """A list of vocabulary phrases, compiled once."""
 
     phrases: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
-    any_of: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    sources: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """Each phrase's pattern, compiled the first time its literals stand in a text (most never do:
+    compiling all of them would cost a command's start-up more than the rest of it)."""
+    literals: tuple[tuple[str, ...], ...] = field(default=(), compare=False, repr=False)
+    any_literal: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    """Matches wherever some phrase's longest literal stands; no match: no phrase can occur."""
 
     @classmethod
     def of(cls, phrases: tuple[str, ...]) -> Phrases:
-        parts = tuple(_pattern(p) for p in phrases)
-        combined = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
-        return cls(phrases, tuple(re.compile(p) for p in parts), combined)
+        sources = tuple(_pattern(p) for p in phrases)
+        literals = tuple(_literals(p) for p in phrases)
+        longest = sorted({max(parts, key=len) for parts in literals if parts}, key=len, reverse=True)
+        # A phrase without any literal part could match anywhere: then there is no prefilter.
+        usable = phrases and all(literals)
+        any_literal = re.compile("|".join(re.escape(w) for w in longest)) if usable else None
+        return cls(phrases, sources, literals, any_literal)
+
+    @property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(_compiled(source) for source in self.sources)
+
+    def _possible(self, text: str) -> bool:
+        return bool(self.phrases) and (self.any_literal is None or self.any_literal.search(text) is not None)
 
     def hits(self, text: str) -> list[str]:
-        if self.any_of is None or self.any_of.search(text) is None:
+        if not self._possible(text):
             return []
         return [
             phrase
-            for phrase, pattern in zip(self.phrases, self.patterns, strict=True)
-            if pattern.search(text)
+            for phrase, literals, source in zip(self.phrases, self.literals, self.sources, strict=True)
+            if all(literal in text for literal in literals) and _compiled(source).search(text)
         ]
 
     def __contains__(self, text: object) -> bool:
-        return isinstance(text, str) and self.any_of is not None and self.any_of.search(text) is not None
+        if not isinstance(text, str) or not self._possible(text):
+            return False
+        return any(
+            all(literal in text for literal in literals) and _compiled(source).search(text)
+            for literals, source in zip(self.literals, self.sources, strict=True)
+        )
 
 
 @dataclass(frozen=True)

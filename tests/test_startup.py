@@ -1,0 +1,64 @@
+"""What `servaudit --help`, `status` and `classify` load: no browser, no report, no engine.
+
+Start-up time itself belongs in bench/bench_startup.py; these tests pin which modules a
+command imports, so a heavy import moved back to the top of a module shows here.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+HEAVY = (
+    "playwright",
+    "pygal",
+    "jinja2",
+    "dns",
+    "phonenumbers",
+    "flufl",
+    "httpx",
+    "servaudit.engine",
+    "servaudit.report",
+    "servaudit.channels.form",
+    "servaudit.channels.chat",
+    "servaudit.discover",
+    "servaudit.sandbox",
+)
+
+PROGRAM = """
+import contextlib, io, sys
+from servaudit.cli import main
+sys.argv = ["servaudit", *sys.argv[1:]]
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main()
+    except SystemExit:
+        pass
+heavy = {heavy!r}
+print(sorted(m for m in sys.modules if m.partition(".")[0] in heavy or m.startswith(heavy)))
+"""
+
+
+def loaded(*argv: str) -> list[str]:
+    code = PROGRAM.format(heavy=HEAVY)
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
+    return list(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+
+
+def test_help_loads_nothing_heavy() -> None:
+    assert loaded("--help") == []
+
+
+def test_classify_loads_no_browser_report_or_engine() -> None:
+    sample = CORPUS / "human" / "answer-with-hotline-offer-de.eml"
+    assert loaded("classify", str(sample)) == []
+
+
+def test_classify_of_a_bounce_loads_no_browser_either() -> None:
+    # A bounce takes the path through flufl.bounce, which loads only there.
+    bounce = next((CORPUS / "bounce").glob("*.eml"))
+    assert [m for m in loaded("classify", str(bounce)) if not m.startswith("flufl")] == []
