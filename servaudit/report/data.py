@@ -20,19 +20,12 @@ from servaudit.errors import ConfigError
 from servaudit.i18n import Locale
 from servaudit.judgement import QualityScore
 from servaudit.labels import UNKNOWN
-from servaudit.measure.metrics import (
-    Figures,
-    InquiryFacts,
-    MeasureContext,
-    chat_online_by_time,
-    consistency,
-    figures,
-    gather,
-    rate,
-    reachability_status,
-    share_of_companies,
-)
+from servaudit.measure.chat import chat_online_by_time
+from servaudit.measure.consistency import consistency
+from servaudit.measure.facts import InquiryFacts, gather
+from servaudit.measure.figures import Figures, MeasureContext, figures, reachability_status
 from servaudit.measure.scoring import Weights, channel_components, company_score
+from servaudit.measure.stats import rate, share_of_companies
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
 
 REPORT_FORMAT = 1

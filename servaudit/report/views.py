@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from servaudit.i18n import Locale
 from servaudit.labels import ACKNOWLEDGEMENT, AUTO_REPLY, BOT
-from servaudit.measure.metrics import InquiryFacts
+from servaudit.measure.facts import InquiryFacts
 from servaudit.report import charts
 from servaudit.report.data import IMAGE_SUFFIXES, ReportBuilder, evidence_href, safe_name
 from servaudit.report.viewmodels import (
