@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from servaudit.businesshours import calendar_seconds
 from servaudit.labels import (
@@ -45,11 +46,11 @@ class InquiryFacts:
     replies: tuple[Reply, ...]
     """Matched replies inside the response window, in arrival order."""
 
-    @property
+    @cached_property  # asked for many times per figure; the facts never change
     def bounced(self) -> bool:
         return any(r.label == BOUNCE for r in self.replies)
 
-    @property
+    @cached_property
     def delivered(self) -> bool:
         return self.inquiry.state == SENT and not self.bounced
 
@@ -61,11 +62,11 @@ class InquiryFacts:
             return None
         return clock(self.inquiry.sent_at, reply.arrived_at)
 
-    @property
+    @cached_property
     def first_response(self) -> Reply | None:
         return next((r for r in self.replies if r.label not in NOT_A_RESPONSE), None)
 
-    @property
+    @cached_property
     def first_human(self) -> Reply | None:
         return self.first(HUMAN)
 
