@@ -9,6 +9,7 @@ evidence, the index and report.json. A page's content does not depend on where i
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
@@ -75,7 +76,13 @@ class CompanyPages:
             return
         global _JOB
         _JOB = self.job  # inherited by the forked workers (a replaced worker too), never pickled
-        self._pool = multiprocessing.get_context("fork").Pool(self.processes)
+        # Moved out of the collector's reach first: its passes would write to every object's header
+        # and so copy the parent's memory into each worker (the copy-on-write the fork saves).
+        gc.freeze()
+        try:
+            self._pool = multiprocessing.get_context("fork").Pool(self.processes)
+        finally:
+            gc.unfreeze()
         tasks = [self.slugs[i : i + PAGES_PER_TASK] for i in range(0, len(self.slugs), PAGES_PER_TASK)]
         self._results = self._pool.imap(_render_task, tasks)
 

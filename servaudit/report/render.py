@@ -21,6 +21,7 @@ from servaudit.i18n import Locale
 from servaudit.report import exports
 from servaudit.report import folder as report_folder
 from servaudit.report.data import ReportBuilder, evidence_href, safe_name
+from servaudit.report.figmarkup import figure_markup
 from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
 from servaudit.report.viewmodels import FigureView
@@ -97,6 +98,7 @@ def render_report(
         evidence.mkdir(exist_ok=True)
         env = environment(audit.folder)
         env.globals.update(t=locale.t, t_or=locale.t_or, t_channel=locale.t_channel, lang=locale.language)
+        env.globals.update(figure_markup(locale.t))
         # Partials other modules ship (quality, transcripts, discovery): used when they exist.
         env.globals["partials"] = {
             name for name in ("reachability", "transcript", "reply_quality") if _has_template(env, name)
