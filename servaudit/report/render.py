@@ -6,7 +6,6 @@ then the shipped ones; autoescaping is on, so nothing from a reply is ever marku
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -148,7 +147,7 @@ def render_report(
             pages.append(out / page)
         step("report.json, CSV", total - 1, total)
         json_path = out / "report.json"
-        report_folder.write_bytes(json_path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+        report_folder.write_json(json_path, data)
         csv_paths = exports.write_csv(data, out / "csv")
     finally:
         if company_pages is not None:
