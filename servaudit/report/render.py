@@ -117,7 +117,7 @@ def render_report(
         )
         company_pages.start()
         step("evidence", 0, total)
-        withheld = write_evidence(store, evidence, audit.folder)
+        withheld = write_evidence(store, evidence, audit.folder, builder)
         step("index.html", 1, total)
         index = out / "index.html"
         # At study size the index keeps one row per company (ranking, matrix); the rest of each
@@ -204,9 +204,12 @@ def _has_template(env: Environment, name: str) -> bool:
     return True
 
 
-def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
+def write_evidence(
+    store: Store, folder: Path, audit_folder: Path, builder: ReportBuilder | None = None
+) -> list[str]:
     """Mail is written from the store's bytes; probe files are copied only when their SHA-256 still
-    matches the store's. Returns the evidence withheld (missing or changed)."""
+    matches the store's. Returns the evidence withheld (missing or changed). With the report's
+    ``builder``, the inquiries and messages it already read are not read from the store again."""
     withheld = []
     for item in store.evidence():
         target = folder.parent / evidence_href(item.path)
@@ -214,10 +217,11 @@ def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
             continue  # the same file recorded twice
         if not report_folder.copy_verified(audit_folder / item.path, target, item.sha256):
             withheld.append(item.path)
-    for inquiry in store.inquiries():
+    inquiries = [f.inquiry for f in builder.facts] if builder else store.inquiries()
+    for inquiry in inquiries:
         raw = store.sent_raw(inquiry.id)
         if raw:
             report_folder.write_bytes(folder / f"{safe_name(inquiry.id)}.sent.eml", raw)
-    for record in store.messages():
+    for record in builder.messages.values() if builder else store.messages():
         report_folder.write_bytes(folder / f"message-{record.id}.eml", store.raw_message(record.id))
     return withheld
