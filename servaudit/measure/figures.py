@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -172,9 +172,23 @@ class Figures:
     share, low, high."""
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """What dataclasses.asdict gives (fresh dicts and lists, the curve's points as lists), without
+        its deep copy of every number: that was most of the report data's time at study size."""
+        data = {name: _plain(getattr(self, name)) for name in _FIGURE_FIELDS}
         data["answered_curve"] = [list(point) for point in self.answered_curve]
         return data
+
+
+_FIGURE_FIELDS = tuple(f.name for f in fields(Figures))
+
+
+def _plain(value: Any) -> Any:
+    """A copy of the dicts and lists in a figure (its numbers, strings and None are immutable)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _shares(count: int, delivered: int, answered: int) -> dict[str, Any]:
