@@ -30,7 +30,7 @@ from xml.etree import ElementTree as ET
 
 from servaudit.errors import UsageError
 from servaudit.i18n import Locale
-from servaudit.measure.metrics import median
+from servaudit.measure.stats import median
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<=": operator.le,

@@ -60,6 +60,9 @@ class Locale:
     timezone: str = "UTC"
     audit_folder: Path | None = None
     messages: dict[str, str] = field(default_factory=dict)
+    _formatted: dict[tuple[str, type, Any], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.messages:
@@ -124,7 +127,22 @@ class Locale:
         return MISSING if value is None or value == "" else str(value)
 
     def format(self, kind: str, value: Any) -> str:
-        """Format a figure by its kind: percent, duration, int, score, number, text."""
+        """Format a figure by its kind: percent, duration, int, score, number, text.
+
+        Remembered per (kind, value): a study's pages show the same few thousand values
+        hundreds of thousands of times, and CLDR formatting is the slow part."""
+        key = (kind, type(value), value)  # the type: True is 1 to a dict, but formats differently
+        if value == 0 and isinstance(value, float):
+            return self._format(kind, value)  # -0.0 is 0.0 to a dict, but may format with a sign
+        try:
+            return self._formatted[key]
+        except KeyError:
+            text = self._formatted[key] = self._format(kind, value)
+            return text
+        except TypeError:  # an unhashable value (a list shown as text)
+            return self._format(kind, value)
+
+    def _format(self, kind: str, value: Any) -> str:
         if kind == "percent":
             return self.percent(value)
         if kind == "duration":

@@ -13,7 +13,7 @@ from typing import Any
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.i18n import Locale
-from servaudit.measure.metrics import gather
+from servaudit.measure.facts import gather
 from servaudit.plan import planned
 from servaudit.report import duration, moment
 

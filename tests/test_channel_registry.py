@@ -77,7 +77,8 @@ import servaudit.channels as registry
 registry.register(callback.SPEC)  # the one registration line, here made at run time
 
 from servaudit.config import Audit
-from servaudit.measure.metrics import chat_online, gather
+from servaudit.measure.chat import chat_online
+from servaudit.measure.facts import gather
 from servaudit.plan import planned
 from servaudit.store import Store
 

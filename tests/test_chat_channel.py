@@ -23,7 +23,7 @@ from servaudit.audit_store import open_store
 from servaudit.channels.chat.transcript import load_transcript, read_messages
 from servaudit.config import Audit
 from servaudit.engine import run
-from servaudit.measure.metrics import InquiryFacts, gather
+from servaudit.measure.facts import InquiryFacts, gather
 from servaudit.sandbox import CHAT_FLEET, Sandbox
 from servaudit.store import EvidenceRecord, InquiryRecord, MessageRecord
 from tests.audit_fixtures import read_ground_truth

@@ -15,7 +15,8 @@ from servaudit.channels.chat.transcript import (
     summarise,
 )
 from servaudit.labels import Author
-from servaudit.measure.metrics import figures, gather
+from servaudit.measure.facts import gather
+from servaudit.measure.figures import figures
 from servaudit.report import environment
 from servaudit.store import Store, from_text, now
 

@@ -22,7 +22,7 @@ from servaudit.collect import collect
 from servaudit.config import Audit
 from servaudit.engine import run
 from servaudit.grading import grade, pending
-from servaudit.measure.metrics import gather
+from servaudit.measure.facts import gather
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.imap import DovecotServer
 from servaudit.store import InquiryRecord

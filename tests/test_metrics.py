@@ -11,17 +11,10 @@ import pytest
 from servaudit.businesshours import BusinessWeek
 from servaudit.config import Scoring
 from servaudit.errors import ConfigError
-from servaudit.measure.metrics import (
-    MeasureContext,
-    answered_curve,
-    figures,
-    gather,
-    percentile,
-    reachability_status,
-    share_at,
-    wilson,
-)
+from servaudit.measure.facts import gather
+from servaudit.measure.figures import MeasureContext, figures, reachability_status
 from servaudit.measure.scoring import Weights, channel_components, company_score, speed_points
+from servaudit.measure.stats import answered_curve, percentile, share_at, wilson
 from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday

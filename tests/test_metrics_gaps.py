@@ -11,18 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from servaudit.i18n import Locale
-from servaudit.measure.metrics import (
-    AcknowledgementTraits,
-    ChatObservation,
-    MeasureContext,
-    chat_online,
-    chat_online_by_time,
-    consistency,
-    figures,
-    gather,
-    no_human_within,
-    wilson,
-)
+from servaudit.judgement import AcknowledgementTraits, ChatObservation
+from servaudit.measure.chat import chat_online, chat_online_by_time, no_human_within
+from servaudit.measure.consistency import consistency
+from servaudit.measure.facts import gather
+from servaudit.measure.figures import MeasureContext, figures
+from servaudit.measure.stats import wilson
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import fold
 from servaudit.replies.quality import Fact, QualityScore

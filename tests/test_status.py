@@ -53,7 +53,7 @@ def test_commands_that_only_read_records_do_not_load_the_browser() -> None:
 def test_the_channel_registry_and_config_load_no_probe() -> None:
     # The registry describes channels as data; a probe (and Playwright) loads only when one is used.
     code = (
-        "import sys, servaudit.channels, servaudit.config, servaudit.plan, servaudit.measure.metrics, "
+        "import sys, servaudit.channels, servaudit.config, servaudit.plan, servaudit.measure.figures, "
         "servaudit.channels.chat.transcript, servaudit.channels.form, servaudit.channels.email; "
         "print(sorted(m for m in sys.modules "
         "if m.startswith('playwright') or m.endswith(('.probe', '.base'))))"

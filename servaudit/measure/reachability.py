@@ -2,7 +2,7 @@
 
 "Offered" and the click depth come from `servaudit discover -a` (kept in the
 store) or from the channels the audit file lists; "working" and "failed" come
-from the inquiries (metrics.reachability_status: delivered = working; refused,
+from the inquiries (figures.reachability_status: delivered = working; refused,
 bounced or failed = failed). Without a discovery, a channel the audit does not
 list is "unknown", not "missing": nobody looked.
 """
@@ -17,7 +17,8 @@ from typing import Any, Literal, cast
 from servaudit import channels as registry
 from servaudit.config import Audit
 from servaudit.discover.model import LIST_KEYS, min_depth
-from servaudit.measure.metrics import InquiryFacts, gather, reachability_status
+from servaudit.measure.facts import InquiryFacts, gather
+from servaudit.measure.figures import reachability_status
 from servaudit.store import REJECTED, SENT, Store
 
 Status = Literal["working", "offered", "missing", "failed", "unknown"]

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from servaudit.config import Scoring
-from servaudit.measure.metrics import CHANNEL_FAILED, WORKING, Figures, InquiryFacts, MeasureContext, mean
+from servaudit.measure.facts import InquiryFacts
+from servaudit.measure.figures import CHANNEL_FAILED, WORKING, Figures, MeasureContext
+from servaudit.measure.stats import mean
 
 COMPONENTS = ("reachability", "response", "speed", "quality")
 SPEED_POINTS: tuple[tuple[float, float], ...] = (

@@ -3,7 +3,7 @@
 Phrases are data (probes/vocabulary/acknowledgement.toml). The reference number
 is servaudit/replies/quality.py's reference check, so an acknowledgement and an answer
 are judged by the same rule. It runs when a message is judged (servaudit/replies/reading.py);
-the traits are stored and servaudit.measure.metrics counts them.
+the traits are stored and servaudit.measure.acknowledgements counts them.
 """
 
 from __future__ import annotations

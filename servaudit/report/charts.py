@@ -76,7 +76,7 @@ def distribution(rows: Sequence[tuple[str, dict[str, Any]]], locale: Locale) -> 
             height=max(160, 60 + 34 * len(rows)),
             range=(0, 100),
             style=Style(**{**STYLE.__dict__, "colors": BUCKET_COLOURS}),
-            value_formatter=lambda v: locale.percent(v / 100),
+            value_formatter=lambda v: locale.format("percent", v / 100),
         )
     )
     chart.x_labels = [name for name, _ in rows]
@@ -114,8 +114,8 @@ def answered_over_time(
             xrange=(0, _log_x(window_seconds)),
             show_dots=False,
             stroke_style={"width": 2},
-            value_formatter=lambda v: locale.percent(v / 100),
-            x_value_formatter=lambda x: locale.duration(round(10**x)),
+            value_formatter=lambda v: locale.format("percent", v / 100),
+            x_value_formatter=lambda x: locale.format("duration", round(10**x)),
         )
     )
     ticks = [1, 60, 300, 3600, 4 * 3600, 86400, 7 * 86400, window_seconds]
@@ -141,7 +141,7 @@ def channel_matrix(
         **_config(
             title=locale.t("chart.channels"),
             range=(0, 100),
-            value_formatter=lambda v: locale.percent(v / 100),
+            value_formatter=lambda v: locale.format("percent", v / 100),
             x_label_rotation=20,
         )
     )

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from servaudit.errors import OutputError
 
@@ -73,13 +74,25 @@ def _remove_earlier_report(out: Path) -> None:
     (out / MANIFEST).unlink()
 
 
-def write_bytes(target: Path, data: bytes) -> None:
-    """Write a new file; refuses to follow a symlink at the target (O_NOFOLLOW, O_EXCL)."""
+def _create(target: Path) -> int:
+    """A new file's descriptor; refuses to follow a symlink at the target (O_NOFOLLOW, O_EXCL)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(target, flags, 0o644)
-    with os.fdopen(descriptor, "wb") as handle:
+    return os.open(target, flags, 0o644)
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    """Write a new file; refuses to follow a symlink at the target (O_NOFOLLOW, O_EXCL)."""
+    with os.fdopen(_create(target), "wb") as handle:
         handle.write(data)
+
+
+def write_json(target: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON (and a final newline) into a new file, like write_bytes, piece
+    by piece: a study's report.json is tens of megabytes, never held whole in memory."""
+    with os.fdopen(_create(target), "w", encoding="utf-8", newline="") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
 
 
 def copy_verified(source: Path, target: Path, sha256: str | None) -> bool:

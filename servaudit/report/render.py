@@ -6,7 +6,6 @@ then the shipped ones; autoescaping is on, so nothing from a reply is ever marku
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +20,8 @@ from servaudit.i18n import Locale
 from servaudit.report import exports
 from servaudit.report import folder as report_folder
 from servaudit.report.data import ReportBuilder, evidence_href, safe_name
+from servaudit.report.figmarkup import figure_markup
+from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
 from servaudit.report.viewmodels import FigureView
 from servaudit.report.views import Views
@@ -38,6 +39,10 @@ def environment(audit_folder: Path | None) -> Environment:
         finalize=page_text,
     )
     return env
+
+
+INDEX_DETAIL_UP_TO = 100
+"""Companies up to which the index also holds per-channel tables, per-company charts and cases."""
 
 
 @dataclass(frozen=True)
@@ -78,21 +83,21 @@ def render_report(
     info = audit.config.audit
     locale = Locale(language or info.language, info.timezone, audit.folder)
     store = open_store(audit)
+    company_pages: CompanyPages | None = None
     try:
         builder = ReportBuilder(audit, store, generated_at, clock)
         data = builder.data()
         views = Views(builder, data, locale)
-        companies = views.companies()
+        companies = views.companies(detail=False)  # the index's rows; each page builds its own detail
         total = len(companies) + 3
         step = on_step or (lambda _text, _done, _total: None)
         report_folder.prepare(out)
         (out / "companies").mkdir(parents=True, exist_ok=True)
         evidence = out / "evidence"
         evidence.mkdir(exist_ok=True)
-        step("evidence", 0, total)
-        withheld = write_evidence(store, evidence, audit.folder)
         env = environment(audit.folder)
         env.globals.update(t=locale.t, t_or=locale.t_or, t_channel=locale.t_channel, lang=locale.language)
+        env.globals.update(figure_markup(locale.t))
         # Partials other modules ship (quality, transcripts, discovery): used when they exist.
         env.globals["partials"] = {
             name for name in ("reachability", "transcript", "reply_quality") if _has_template(env, name)
@@ -106,9 +111,20 @@ def render_report(
             "method": methodology(builder, locale),
             "channels": [(c, locale.t_channel(c)) for c in builder.channels],
         }
+        # Company pages first: at study size worker processes render them while this one writes the rest.
+        company_pages = CompanyPages(
+            PageJob(views, env.get_template("company.html"), common, out), [c.slug for c in companies]
+        )
+        company_pages.start()
+        step("evidence", 0, total)
+        withheld = write_evidence(store, evidence, audit.folder, builder)
         step("index.html", 1, total)
         index = out / "index.html"
-        _write_page(
+        # At study size the index keeps one row per company (ranking, matrix); the rest of each
+        # company's detail is on its own page, or the index would grow past what a browser reads.
+        study = len(companies) > INDEX_DETAIL_UP_TO
+        summary_cases = data["summary"]["consistency"]
+        write_page(
             index,
             env.get_template("index.html").render(
                 **common,
@@ -116,26 +132,26 @@ def render_report(
                 companies=companies,
                 summary=FigureView("summary", data["summary"], locale),
                 totals=views.channel_views("channels", data["channels"], None),
-                charts=views.index_charts(companies),
-                per_channel=views.per_channel(companies),
+                charts=views.index_charts(companies, per_company=not study),
+                per_channel=[] if study else views.per_channel(companies),
                 reachability=reachability(audit, store),
-                consistency=FigureView("summary.consistency", data["summary"]["consistency"], locale),
-                cases=views.consistency_cases(data["summary"]["consistency"]),
+                consistency=FigureView("summary.consistency", summary_cases, locale),
+                cases=() if study else views.consistency_cases(summary_cases),
                 chat_online=views.chat_online(),
+                study=study,
             ),
         )
         pages = [index]
-        page = env.get_template("company.html")
-        for done, company in enumerate(companies, start=2):
-            step(company.page, done, total)
-            target = out / company.page
-            _write_page(target, page.render(**common, root="../", company=company))
-            pages.append(target)
+        for done, page in enumerate(company_pages.done(), start=2):
+            step(page, done, total)
+            pages.append(out / page)
         step("report.json, CSV", total - 1, total)
         json_path = out / "report.json"
-        report_folder.write_bytes(json_path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+        report_folder.write_json(json_path, data)
         csv_paths = exports.write_csv(data, out / "csv")
     finally:
+        if company_pages is not None:
+            company_pages.close()
         store.close()
     pdfs: list[Path] = []
     if pdf:
@@ -143,10 +159,6 @@ def render_report(
         pdfs = exports.write_pdfs(pages, info.chromium)
     report_folder.finish(out)
     return ReportResult(index, pages, json_path, csv_paths, pdfs, withheld)
-
-
-def _write_page(target: Path, html: str) -> None:
-    report_folder.write_bytes(target, html.encode("utf-8"))
 
 
 def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
@@ -192,9 +204,12 @@ def _has_template(env: Environment, name: str) -> bool:
     return True
 
 
-def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
+def write_evidence(
+    store: Store, folder: Path, audit_folder: Path, builder: ReportBuilder | None = None
+) -> list[str]:
     """Mail is written from the store's bytes; probe files are copied only when their SHA-256 still
-    matches the store's. Returns the evidence withheld (missing or changed)."""
+    matches the store's. Returns the evidence withheld (missing or changed). With the report's
+    ``builder``, the inquiries and messages it already read are not read from the store again."""
     withheld = []
     for item in store.evidence():
         target = folder.parent / evidence_href(item.path)
@@ -202,10 +217,11 @@ def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
             continue  # the same file recorded twice
         if not report_folder.copy_verified(audit_folder / item.path, target, item.sha256):
             withheld.append(item.path)
-    for inquiry in store.inquiries():
+    inquiries = [f.inquiry for f in builder.facts] if builder else store.inquiries()
+    for inquiry in inquiries:
         raw = store.sent_raw(inquiry.id)
         if raw:
             report_folder.write_bytes(folder / f"{safe_name(inquiry.id)}.sent.eml", raw)
-    for record in store.messages():
+    for record in builder.messages.values() if builder else store.messages():
         report_folder.write_bytes(folder / f"message-{record.id}.eml", store.raw_message(record.id))
     return withheld

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from servaudit.i18n import Locale
 from servaudit.labels import ACKNOWLEDGEMENT, AUTO_REPLY, BOT
-from servaudit.measure.metrics import InquiryFacts
+from servaudit.measure.facts import InquiryFacts
 from servaudit.report import charts
 from servaudit.report.data import IMAGE_SUFFIXES, ReportBuilder, evidence_href, safe_name
 from servaudit.report.viewmodels import (
@@ -57,34 +57,34 @@ class Views:
             )
         return tuple(views)
 
-    def companies(self) -> list[CompanyView]:
-        views = []
-        for slug, c in self.data["companies"].items():
-            prefix = f"companies.{slug}"
-            views.append(
-                CompanyView(
-                    slug=slug,
-                    name=c["name"],
-                    page=c["page"],
-                    rank=c["rank"],
-                    overall=FigureView(f"{prefix}.overall", c["overall"], self.locale),
-                    score=FigureView(f"{prefix}.score", c["score"], self.locale),
-                    channels=self.channel_views(f"{prefix}.channels", c["channels"], slug),
-                    inquiries=tuple(
-                        self.inquiry_view(f, index)
-                        for index, f in enumerate(self.builder.facts)
-                        if f.inquiry.company == slug
-                    ),
-                    charts=self.company_charts(c),
-                    matrix=tuple(
-                        (status, self.locale.t_or(f"reach.{status}", status))
-                        for status in c["reachability"].values()
-                    ),
-                    consistency=FigureView(f"{prefix}.consistency", c["consistency"], self.locale),
-                    consistency_cases=self.consistency_cases(c["consistency"]),
-                )
-            )
+    def companies(self, detail: bool = True) -> list[CompanyView]:
+        """Every company's view in ranking order; ``detail=False`` leaves out what only its own page
+        shows (inquiries, charts): the index's rows, cheap at study size."""
+        views = [self.company(slug, detail) for slug in self.data["companies"]]
         return sorted(views, key=lambda v: v.rank)
+
+    def company(self, slug: str, detail: bool = True) -> CompanyView:
+        c = self.data["companies"][slug]
+        prefix = f"companies.{slug}"
+        return CompanyView(
+            slug=slug,
+            name=c["name"],
+            page=c["page"],
+            rank=c["rank"],
+            overall=FigureView(f"{prefix}.overall", c["overall"], self.locale),
+            score=FigureView(f"{prefix}.score", c["score"], self.locale),
+            channels=self.channel_views(f"{prefix}.channels", c["channels"], slug),
+            inquiries=tuple(
+                self.inquiry_view(self.builder.facts[index], index)
+                for index in (self.builder.by_company.get(slug, ()) if detail else ())
+            ),
+            charts=self.company_charts(c) if detail else {},
+            matrix=tuple(
+                (status, self.locale.t_or(f"reach.{status}", status)) for status in c["reachability"].values()
+            ),
+            consistency=FigureView(f"{prefix}.consistency", c["consistency"], self.locale),
+            consistency_cases=self.consistency_cases(c["consistency"]),
+        )
 
     def consistency_cases(self, found: dict[str, Any]) -> tuple[ConsistencyView, ...]:
         return tuple(
@@ -132,9 +132,10 @@ class Views:
             found["distribution"] = charts.distribution(groups, self.locale)
         return found
 
-    def index_charts(self, companies: Sequence[CompanyView]) -> dict[str, Markup]:
+    def index_charts(self, companies: Sequence[CompanyView], per_company: bool = True) -> dict[str, Markup]:
+        """The index's charts; ``per_company=False`` leaves out those with a bar or line per company."""
         found: dict[str, Markup] = {}
-        tried = [c for c in companies if c.overall.raw("delivered")]
+        tried = [c for c in companies if c.overall.raw("delivered")] if per_company else []
         if tried:
             found["distribution"] = charts.distribution(
                 [(c.name, c.overall.data) for c in tried], self.locale

@@ -1,4 +1,4 @@
-"""Metrics: pure functions from the store's facts to figures (METRICS.md). No I/O here.
+"""Figures: pure functions from the store's facts to figures (METRICS.md). No I/O here.
 
 Rules from METRICS.md that shape the code: the clock starts when the inquiry
 was delivered and ends at the server's arrival time of the reply; a bounce
@@ -13,35 +13,25 @@ agent joined, the chat ended) and bounces do not count at all.
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from servaudit import channels as registry
-from servaudit.businesshours import WEEKDAYS, BusinessWeek, calendar_seconds, calendar_working_days
-from servaudit.judgement import AcknowledgementTraits as AcknowledgementTraits
-from servaudit.judgement import ChatObservation as ChatObservation
+from servaudit.businesshours import BusinessWeek, calendar_seconds, calendar_working_days
+from servaudit.judgement import AcknowledgementTraits, ChatObservation
 from servaudit.labels import (
     ACKNOWLEDGEMENT,
     AUTO_REPLY,
     BOT,
-    BOUNCE,
     DEFLECTION,
-    HUMAN,
-    MARKETING,
-    SYSTEM,
-    THREAD,
 )
-from servaudit.labels import UNKNOWN as UNKNOWN_LABEL
-from servaudit.store import REJECTED, SENT, InquiryRecord, MessageRecord
-from servaudit.timing import in_window
-
-NOT_A_RESPONSE = frozenset({BOUNCE, SYSTEM, MARKETING})
-"""No response to an inquiry: a delivery failure, a chat system notice, a newsletter."""
+from servaudit.measure.acknowledgements import acknowledgement_figures, answered_elsewhere
+from servaudit.measure.chat import chat_bot_path, chat_online, no_human_within
+from servaudit.measure.facts import NOT_A_RESPONSE, InquiryFacts
+from servaudit.measure.stats import answered_curve, mean, median, part_of, percentile, rate, wilson
+from servaudit.store import REJECTED, SENT
 
 THRESHOLDS: tuple[tuple[str, float], ...] = (
     ("5min", 5 * 60),
@@ -54,9 +44,6 @@ THRESHOLDS: tuple[tuple[str, float], ...] = (
 )
 """The 'share answered within' thresholds of METRICS.md, by stable key."""
 WORKING_DAYS = (("same", 0), ("next", 1), ("two", 2))
-Z95 = 1.959963984540054
-
-Clock = Callable[[datetime, datetime], float]
 
 
 class QualityLike(Protocol):
@@ -67,155 +54,6 @@ class QualityLike(Protocol):
 
     @property
     def answered(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Reply:
-    message_id: int
-    arrived_at: datetime
-    label: str
-    """The class in force: a consultant's manual grade wins over the automatic one."""
-    auto_label: str | None
-    manual_label: str | None
-    manual_score: float | None = None
-
-
-@dataclass(frozen=True)
-class InquiryFacts:
-    inquiry: InquiryRecord
-    replies: tuple[Reply, ...]
-    """Matched replies inside the response window, in arrival order."""
-
-    @property
-    def bounced(self) -> bool:
-        return any(r.label == BOUNCE for r in self.replies)
-
-    @property
-    def delivered(self) -> bool:
-        return self.inquiry.state == SENT and not self.bounced
-
-    def first(self, *labels: str) -> Reply | None:
-        return next((r for r in self.replies if not labels or r.label in labels), None)
-
-    def seconds_to(self, reply: Reply | None, clock: Clock = calendar_seconds) -> float | None:
-        if reply is None or self.inquiry.sent_at is None:
-            return None
-        return clock(self.inquiry.sent_at, reply.arrived_at)
-
-    @property
-    def first_response(self) -> Reply | None:
-        return next((r for r in self.replies if r.label not in NOT_A_RESPONSE), None)
-
-    @property
-    def first_human(self) -> Reply | None:
-        return self.first(HUMAN)
-
-
-def gather(
-    inquiries: Sequence[InquiryRecord], messages: Sequence[MessageRecord], window: timedelta
-) -> list[InquiryFacts]:
-    """Join inquiries with their matched replies, dropping replies outside the window."""
-    by_inquiry: dict[str, list[Reply]] = {}
-    sent_at = {i.id: i.sent_at for i in inquiries}
-    for m in messages:
-        resolution = getattr(m, "arrival_resolution", 0.0)
-        threaded = m.match_method == THREAD
-        if not in_window(sent_at.get(m.inquiry_id or ""), m.arrived_at, window, resolution, threaded):
-            continue
-        # Not yet judged counts as no answer, like ``unknown``: never silently as a person's.
-        label = m.manual_label or m.label or UNKNOWN_LABEL
-        manual_score = getattr(m, "manual_score", None)  # provided by the quality helper's store
-        by_inquiry.setdefault(m.inquiry_id or "", []).append(
-            Reply(m.id, m.arrived_at, label, m.label, m.manual_label, manual_score)
-        )
-    return [
-        InquiryFacts(i, tuple(sorted(by_inquiry.get(i.id, []), key=lambda r: r.arrived_at)))
-        for i in inquiries
-    ]
-
-
-# -- statistics ------------------------------------------------------------------
-
-
-def median(values: Iterable[float]) -> float | None:
-    data = list(values)
-    return statistics.median(data) if data else None
-
-
-def mean(values: Iterable[float]) -> float | None:
-    data = list(values)
-    return statistics.fmean(data) if data else None
-
-
-def percentile(values: Iterable[float], q: float) -> float | None:
-    """Linear interpolation between closest ranks (the common 'type 7' definition)."""
-    data = sorted(values)
-    if not data:
-        return None
-    position = (len(data) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(data) - 1)
-    return data[low] + (data[high] - data[low]) * (position - low)
-
-
-def rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def wilson(part: int, whole: int, z: float = Z95) -> tuple[float, float] | None:
-    """95% Wilson score interval of a rate; None without a denominator."""
-    if whole <= 0:
-        return None
-    p = part / whole
-    denominator = 1 + z * z / whole
-    centre = (p + z * z / (2 * whole)) / denominator
-    half = z * math.sqrt(p * (1 - p) / whole + z * z / (4 * whole * whole)) / denominator
-    # Exact ends for 0 of n and n of n (the formula leaves a rounding crumb there).
-    low = 0.0 if part == 0 else max(0.0, centre - half)
-    high = 1.0 if part == whole else min(1.0, centre + half)
-    return low, high
-
-
-def answered_curve(observations: Iterable[tuple[float, bool]]) -> list[tuple[float, float]]:
-    """Kaplan–Meier 'share answered by time t' from (time, answered) pairs.
-
-    An unanswered inquiry is censored at the time it was observed for (the end
-    of the window, or now while the window is open): it counts as at risk up to
-    then and is never a zero. Returns the steps (t, share answered by t),
-    starting at (0, 0).
-    """
-    data = sorted(observations)
-    points = [(0.0, 0.0)]
-    survival = 1.0
-    at_risk = len(data)
-    index = 0
-    while index < len(data):
-        moment = data[index][0]
-        events = censored = 0
-        while index < len(data) and data[index][0] == moment:
-            if data[index][1]:
-                events += 1
-            else:
-                censored += 1
-            index += 1
-        if events:
-            survival *= 1 - events / at_risk
-            points.append((moment, 1 - survival))
-        at_risk -= events + censored
-    return points
-
-
-def share_at(curve: Sequence[tuple[float, float]], seconds: float) -> float:
-    """The curve's value at a time (a step function: the last step at or before it)."""
-    value = 0.0
-    for moment, share in curve:
-        if moment > seconds:
-            break
-        value = share
-    return value
-
-
-# -- figures ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -334,9 +172,23 @@ class Figures:
     share, low, high."""
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """What dataclasses.asdict gives (fresh dicts and lists, the curve's points as lists), without
+        its deep copy of every number: that was most of the report data's time at study size."""
+        data = {name: _plain(getattr(self, name)) for name in _FIGURE_FIELDS}
         data["answered_curve"] = [list(point) for point in self.answered_curve]
         return data
+
+
+_FIGURE_FIELDS = tuple(f.name for f in fields(Figures))
+
+
+def _plain(value: Any) -> Any:
+    """A copy of the dicts and lists in a figure (its numbers, strings and None are immutable)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _shares(count: int, delivered: int, answered: int) -> dict[str, Any]:
@@ -493,160 +345,3 @@ def reachability_status(facts: Sequence[InquiryFacts], offered: bool) -> str:
     if any(f.inquiry.state in (SENT, REJECTED) for f in facts):
         return CHANNEL_FAILED
     return UNKNOWN
-
-
-def share_of_companies(values: Iterable[bool]) -> dict[str, Any]:
-    flags = list(values)
-    return part_of(sum(flags), len(flags))
-
-
-def part_of(count: int, of: int) -> dict[str, Any]:
-    """A count with its denominator, share and 95% Wilson interval (report.json's usual shape)."""
-    ci = wilson(count, of)
-    return {
-        "count": count,
-        "of": of,
-        "share": rate(count, of),
-        "low": ci[0] if ci else None,
-        "high": ci[1] if ci else None,
-    }
-
-
-# -- chat ------------------------------------------------------------------------------
-
-FIVE_MINUTES = 5 * 60.0
-
-
-def chat_bot_path(chats: Sequence[ChatObservation]) -> dict[str, Any]:
-    """The way to a human behind a bot (AI Act Art. 50 disclosure, hand-over, loops, data demands)."""
-    bots = [c for c in chats if c.bot_took_part]
-    handed = [c for c in bots if c.human_after_turns is not None]
-    return {
-        "bot_chats": part_of(len(bots), len(chats)),
-        "disclosed": part_of(sum(c.bot_disclosed for c in bots), len(bots)),
-        "reached_human": part_of(len(handed), len(bots)),
-        "median_to_human_turns": median(float(c.human_after_turns or 0) for c in handed),
-        "median_to_human_seconds": median(s for c in handed if (s := c.human_after_seconds) is not None),
-        "asked_for_human": part_of(sum(c.asked_for_human for c in chats), len(chats)),
-        "loops": part_of(sum(c.bot_loops > 0 for c in bots), len(bots)),
-        "data_before_help": part_of(sum(bool(c.data_before_help) for c in chats), len(chats)),
-    }
-
-
-def no_human_within(chat: ChatObservation, limit: float = FIVE_MINUTES) -> bool | None:
-    """True: no human message within the limit; None when the probe stopped watching before it."""
-    if chat.first_human_seconds is not None:
-        return chat.first_human_seconds > limit
-    if chat.waited_seconds is not None and chat.waited_seconds >= limit:
-        return True
-    return None
-
-
-def _available(f: InquiryFacts) -> bool | None:
-    """Whether the attempt found the channel open for contact (a chat widget online), as the channel's
-    outcome word means it (servaudit.channels); None when the word says nothing about it."""
-    meaning = registry.meaning(f.inquiry.channel, f.inquiry.outcome)
-    return meaning.available if meaning else None
-
-
-def _chat_attempts(facts: Sequence[InquiryFacts]) -> list[InquiryFacts]:
-    return [f for f in facts if _available(f) is not None]
-
-
-def chat_online(facts: Sequence[InquiryFacts]) -> dict[str, Any]:
-    """Chat attempts that found the widget online, over attempts whose page loaded."""
-    attempts = _chat_attempts(facts)
-    return part_of(sum(1 for f in attempts if _available(f)), len(attempts))
-
-
-def chat_online_by_time(facts: Sequence[InquiryFacts], zone: tzinfo) -> dict[str, dict[str, dict[str, Any]]]:
-    """Chat online by weekday ('mon'…'sun') and hour ('0'…'23') of the attempt, in the audit's time zone.
-
-    The attempt's moment is the chat's start, or for a chat that never started the claim
-    (the moment the probe set out)."""
-    attempts = [
-        ((f.inquiry.sent_at or f.inquiry.created_at).astimezone(zone), _available(f) is True)
-        for f in _chat_attempts(facts)
-    ]
-
-    def by(key: Callable[[datetime], str], keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return {
-            k: part_of(
-                sum(1 for m, online in attempts if key(m) == k and online),
-                sum(1 for m, _ in attempts if key(m) == k),
-            )
-            for k in keys
-        }
-
-    return {
-        "weekday": by(lambda m: WEEKDAYS[m.weekday()], WEEKDAYS),
-        "hour": by(lambda m: str(m.hour), [str(h) for h in range(24)]),
-    }
-
-
-# -- acknowledgements, other channels ------------------------------------------------------
-
-
-ACKNOWLEDGEMENT_PARTS = (
-    ("states_response_time", "response_time"),
-    ("reference_number", "reference_number"),
-    ("offers_alternatives", "alternatives"),
-)
-
-
-def acknowledgement_figures(
-    acknowledged: Sequence[InquiryFacts], traits: Mapping[int, AcknowledgementTraits]
-) -> dict[str, dict[str, Any]]:
-    """Of the acknowledged inquiries: what the (first) acknowledgement offers, and how many stayed
-    without a human answer. An acknowledgement whose text was not examined counts as offering nothing."""
-    firsts = [(f, f.first(ACKNOWLEDGEMENT)) for f in acknowledged]
-    found = [traits.get(r.message_id) if r else None for _, r in firsts]
-    result = {
-        key: part_of(sum(1 for t in found if t is not None and getattr(t, attribute)), len(firsts))
-        for key, attribute in ACKNOWLEDGEMENT_PARTS
-    }
-    result["without_human"] = part_of(sum(1 for f, _ in firsts if f.first_human is None), len(firsts))
-    return result
-
-
-def answered_elsewhere(f: InquiryFacts) -> bool:
-    """The company answered by sending the customer to another channel (call us, use the form, …)."""
-    meaning = registry.meaning(f.inquiry.channel, f.inquiry.outcome)
-    return f.first(DEFLECTION) is not None or bool(meaning and meaning.answered_elsewhere)
-
-
-# -- consistency across channels -----------------------------------------------------------
-
-
-def consistency(facts: Sequence[InquiryFacts], stated: Mapping[int, frozenset[str]]) -> dict[str, Any]:
-    """The same question answered the same way across channels.
-
-    For each company and scenario asked over two or more channels with a human answer, the
-    first human answer per channel (the earliest over that channel's inquiries) is compared by
-    the set of scenario facts it states (``stated``: message row id → fact names). Consistent
-    when every channel states the same facts. Answers without a fact check are left out.
-    """
-    firsts: dict[tuple[str, str], dict[str, Reply]] = {}
-    for f in facts:
-        human = f.first_human if f.delivered else None
-        if human is None or human.message_id not in stated:
-            continue
-        channels = firsts.setdefault((f.inquiry.company, f.inquiry.scenario), {})
-        known = channels.get(f.inquiry.channel)
-        if known is None or human.arrived_at < known.arrived_at:
-            channels[f.inquiry.channel] = human
-    cases = []
-    for (company, scenario), channels in sorted(firsts.items()):
-        if len(channels) < 2:
-            continue
-        sets = {channel: stated[reply.message_id] for channel, reply in channels.items()}
-        cases.append(
-            {
-                "company": company,
-                "scenario": scenario,
-                "consistent": len(set(sets.values())) == 1,
-                "channels": {channel: sorted(found) for channel, found in sorted(sets.items())},
-            }
-        )
-    consistent = sum(1 for c in cases if c["consistent"])
-    return {**part_of(consistent, len(cases)), "inconsistent": len(cases) - consistent, "cases": cases}

@@ -1,0 +1,77 @@
+"""Reports at study size: company pages rendered in worker processes are the very pages rendered
+in one process, and a study's index keeps one row per company and leaves the rest to their pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from servaudit.config import Audit
+from servaudit.rejudge import refresh
+from servaudit.report import pages as report_pages
+from servaudit.report import render as report_render
+from servaudit.report import render_report
+from tests.test_report_golden import GENERATED_AT, copy_fixture
+
+CHART = re.compile(r"(?s)<svg\b.*?</svg>")
+
+
+def demo_audit(tmp_path: Path) -> Audit:
+    audit = Audit.load(copy_fixture(tmp_path / "audit"))
+    refresh(audit, lambda _text: None)
+    return audit
+
+
+def html_files(out: Path) -> dict[str, str]:
+    """Each page's text and markup, charts left out (pygal gives every chart a random id)."""
+    return {
+        str(p.relative_to(out)): CHART.sub("<svg/>", p.read_text(encoding="utf-8"))
+        for p in sorted(out.rglob("*.html"))
+    }
+
+
+def test_pages_rendered_by_worker_processes_are_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audit = demo_audit(tmp_path)
+    serial = render_report(audit, tmp_path / "serial", generated_at=GENERATED_AT)
+    monkeypatch.setattr(report_pages, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(report_pages, "workers", lambda: 2)  # two workers even on a one-CPU machine
+    steps: list[str] = []
+    parallel = render_report(
+        audit,
+        tmp_path / "parallel",
+        generated_at=GENERATED_AT,
+        on_step=lambda text, _d, _t: steps.append(text),
+    )
+    assert html_files(tmp_path / "parallel") == html_files(tmp_path / "serial")
+    assert [p.relative_to(tmp_path / "parallel") for p in parallel.pages] == [
+        p.relative_to(tmp_path / "serial") for p in serial.pages
+    ]
+    companies = [str(p.relative_to(tmp_path / "parallel")) for p in parallel.pages[1:]]
+    assert len(companies) == len(audit.config.companies) and all(page in steps for page in companies)
+
+
+def test_a_study_index_keeps_a_row_per_company_and_leaves_detail_to_company_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audit = demo_audit(tmp_path)
+    full = render_report(audit, tmp_path / "full", generated_at=GENERATED_AT)
+    monkeypatch.setattr(report_render, "INDEX_DETAIL_UP_TO", 1)
+    study = render_report(audit, tmp_path / "study", generated_at=GENERATED_AT)
+    full_index = full.index.read_text(encoding="utf-8")
+    index = study.index.read_text(encoding="utf-8")
+    count = len(audit.config.companies)
+    assert f"{count} companies: the comparison per channel" in index
+    assert "Compared by channel" in full_index and "Compared by channel" not in index
+    assert len(index) < len(full_index)
+    for slug in audit.config.companies:
+        # Still ranked on the index, and its page is the same as in the full report.
+        assert f'<tr data-company="{slug}">' in index
+    assert html_files(tmp_path / "study").keys() == html_files(tmp_path / "full").keys()
+    assert {k: v for k, v in html_files(tmp_path / "study").items() if k != "index.html"} == {
+        k: v for k, v in html_files(tmp_path / "full").items() if k != "index.html"
+    }
+    assert study.json.read_bytes() == full.json.read_bytes(), "report.json does not depend on the layout"
