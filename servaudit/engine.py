@@ -175,7 +175,7 @@ async def _send_one(
         _store_replies(audit, store, inquiry, outcome)
     if any(e.kind == "transcript" for e in outcome.evidence):
         # Judged once: the chat's summary and lines are read now, so the report reads no evidence file.
-        store_chat(audit, store, inquiry.id, inquiry.company)
+        store_chat(audit, store, inquiry.id, inquiry.company, inquiry.channel)
     summary.outcomes[state] += 1
     if on_progress:
         on_progress(inquiry, state, outcome.detail)

@@ -35,11 +35,12 @@ def refresh(audit: Audit, note: Callable[[str], None] = lambda _text: None) -> i
                     judge.read(record)
         chats = 0
         stored = store.chats()
-        companies = {i.id: i.company for i in store.inquiries()}
+        inquiries = {i.id: i for i in store.inquiries()}
         for inquiry_id in transcripts(store):
             known = stored.get(inquiry_id)
-            if known is None or known.version != SUMMARY_VERSION:
-                chats += store_chat(audit, store, inquiry_id, companies.get(inquiry_id, ""))
+            inquiry = inquiries.get(inquiry_id)
+            if inquiry is not None and (known is None or known.version != SUMMARY_VERSION):
+                chats += store_chat(audit, store, inquiry_id, inquiry.company, inquiry.channel)
     finally:
         store.close()
     messages = summary.decided + summary.new.unreadable + len(run_replies)
@@ -61,20 +62,22 @@ def transcripts(store: Store) -> dict[str, str]:
     return found
 
 
-def chat_reading(audit: Audit, inquiry_id: str, company_slug: str, relative: str) -> ChatJudgement | None:
-    """A chat's transcript file read for the report, with the company's configured wait."""
+def chat_reading(
+    audit: Audit, inquiry_id: str, company_slug: str, channel: str, relative: str
+) -> ChatJudgement | None:
+    """A chat's transcript file read for the report, with how long the company's settings let it wait."""
     path = audit.folder / relative
     if not path.is_file():
         return None
     company = audit.config.companies.get(company_slug)
-    chat = company.chat if company else None
-    return read_chat(inquiry_id, path, chat.wait_seconds if chat else None)
+    settings = company.settings(channel) if company else None
+    return read_chat(inquiry_id, path, getattr(settings, "wait_seconds", None))
 
 
-def store_chat(audit: Audit, store: Store, inquiry_id: str, company: str) -> int:
+def store_chat(audit: Audit, store: Store, inquiry_id: str, company: str, channel: str) -> int:
     """Read and keep one inquiry's chat (at run time, or in a refresh); 1 when it was read, else 0."""
     relative = transcripts(store).get(inquiry_id)
-    reading = chat_reading(audit, inquiry_id, company, relative) if relative else None
+    reading = chat_reading(audit, inquiry_id, company, channel, relative) if relative else None
     if reading is None:
         return 0
     with store.transaction():

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from servaudit import channels as registry
 from servaudit.businesshours import WEEKDAYS, BusinessWeek
-from servaudit.config import CHANNEL_KEYS, Audit
+from servaudit.config import Audit
 from servaudit.errors import ConfigError
 from servaudit.i18n import Locale
 from servaudit.judgement import QualityScore
@@ -73,7 +74,7 @@ def business_week(audit: Audit) -> BusinessWeek:
 
 def channel_order(names: set[str]) -> list[str]:
     """Known channels in their usual order, then any other channel found in the data, by name."""
-    known = [c for c in CHANNEL_KEYS if c in names]
+    known = [c for c in registry.names() if c in names]
     return known + sorted(names - set(known))
 
 

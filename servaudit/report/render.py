@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
+from servaudit import channels as registry
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.i18n import Locale
@@ -98,6 +99,8 @@ def render_report(
         env = environment(audit.folder)
         env.globals.update(t=locale.t, t_or=locale.t_or, t_channel=locale.t_channel, lang=locale.language)
         env.globals.update(figure_markup(locale.t))
+        # Channels whose answers come in the channel itself (a chat): they get the bot-path tables.
+        env.globals["in_channel"] = frozenset(s.name for s in registry.SPECS if s.replies == "in_channel")
         # Partials other modules ship (quality, transcripts, discovery): used when they exist.
         env.globals["partials"] = {
             name for name in ("reachability", "transcript", "reply_quality") if _has_template(env, name)

@@ -7,6 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from servaudit import channels as registry
 from servaudit.i18n import Locale
 from servaudit.labels import ACKNOWLEDGEMENT, AUTO_REPLY, BOT
 from servaudit.measure.facts import InquiryFacts
@@ -219,7 +220,7 @@ class Views:
             detail=inquiry.detail or "",
             sent=locale.moment(inquiry.sent_at),
             figures=FigureView(f"inquiries.{index}", self.data["inquiries"][index], locale),
-            evidence=f"evidence/{safe_name(inquiry.id)}.sent.eml" if inquiry.channel == "email" else None,
+            evidence=f"evidence/{safe_name(inquiry.id)}.sent.eml" if _sends_mail(inquiry.channel) else None,
             files=tuple(
                 EvidenceView(
                     e.kind,
@@ -259,3 +260,9 @@ class Views:
             quality=builder.quality.get(record.id),
             manual_score=locale.number(manual_score, 0) if manual_score is not None else "",
         )
+
+
+def _sends_mail(channel: str) -> bool:
+    """Whether an inquiry over ``channel`` is an e-mail, kept as a .sent.eml beside the report."""
+    spec = registry.spec(channel) if channel in registry.names() else None
+    return bool(spec and spec.target_is_address)
