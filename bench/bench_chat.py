@@ -5,21 +5,31 @@ Chats once with every sandbox chat company and every real third-party widget
 compares the transcript with the servers' ground truth: attribution accuracy (messages
 given the right author / messages really sent, plus anything the probe invented) and
 timing error (page time a company message appeared − the time the server sent it).
-Run: python bench/bench_chat.py [--json results.json]
+
+Then the CPU share per open chat: k chats at once with a sandbox company whose agent never comes,
+once waiting 3 s and once --wait s; the extra CPU (Python + Chromium, read from /proc: proc_cpu.py)
+over the extra wall time, per chat, is what an open chat costs while it waits. A chat probe waits
+on the page's MutationObserver (observer.js), not by polling, so this stays near zero.
+
+Run: python bench/bench_chat.py [--open 1,4] [--wait 20] [--repeat 3] [--quick] [--json]
+     [--json-file results.json]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import statistics
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from proc_cpu import CpuMeter
 
 from servaudit.browser import open_browser
 from servaudit.channels.chat.attribution import fold
@@ -113,7 +123,7 @@ async def chat(
     return result.outcome, result.transcript
 
 
-async def bench(folder: Path) -> list[Result]:
+async def bench(folder: Path, real_widgets: bool = True) -> list[Result]:
     results: list[Result] = []
     real_truth: list[dict[str, Any]] = []
     async with open_browser() as browser:
@@ -132,6 +142,8 @@ async def bench(folder: Path) -> list[Result]:
                 results.append(
                     compare(company.slug, f"sandbox ({company.widget})", outcome, transcript, truth)
                 )
+        if not real_widgets:
+            return results
         pinned = versions(WIDGETS / "static")
         with WidgetSite(WIDGETS, real_truth.append) as site:
             for widget in ALL_WIDGETS:
@@ -146,35 +158,117 @@ async def bench(folder: Path) -> list[Result]:
     return results
 
 
+async def open_chats(folder: Path, count: int, wait: float, behaviour: str) -> tuple[CpuMeter, list[str]]:
+    """``count`` chats at once with one sandbox company, each held open for up to ``wait`` seconds."""
+    async with open_browser() as browser:
+        with Sandbox(folder / "mail", folder / "truth.jsonl", (), delay_scale=0.4, forms=()) as sandbox:
+            company = next(c for c in sandbox.chats if c.behaviour == behaviour)
+            url = sandbox.chat_url(company.slug)
+            plans = [replace(plan(url, folder / f"{behaviour}-{count}-{i}", ()), wait_seconds=wait)
+                     for i in range(count)]  # fmt: skip
+            for chat_plan in plans:
+                chat_plan.evidence("x").parent.mkdir(parents=True, exist_ok=True)
+            recipes = load_all()
+            with CpuMeter() as meter:
+                results = await asyncio.gather(*(ChatSession(browser, p, recipes).run() for p in plans))
+    return meter, [r.outcome for r in results]
+
+
+SHORT_WAIT = 3.0
+
+
+def cpu_cases(folder: Path, levels: Sequence[int], wait: float, repeat: int) -> list[dict[str, Any]]:
+    """CPU share per open chat while it waits: k chats at once with the sandbox company whose agent
+    never comes ("silence"), once waiting SHORT_WAIT and once ``wait`` seconds; the extra CPU
+    (Python + Chromium) over the extra wall time, per chat, is what holding a chat open costs.
+    The whole chat's share (opening the page, typing, screenshots included) goes to "extra"."""
+    cases = []
+    for count in levels:
+        waiting, whole, fixed, outcomes = [], [], [], set()
+        for attempt in range(repeat):
+            short, done = asyncio.run(
+                open_chats(folder / f"cpu-{count}-{attempt}-s", count, SHORT_WAIT, "silence")
+            )
+            long, more = asyncio.run(open_chats(folder / f"cpu-{count}-{attempt}-l", count, wait, "silence"))
+            outcomes.update(done + more)
+            extra_wall = max(long.wall - short.wall, 1e-3)
+            waiting.append(max(long.total - short.total, 0.0) / extra_wall / count * 100)
+            whole.append(long.total / long.wall / count * 100)
+            fixed.append(short.total / count)
+        cases.append({
+            "case": f"chat, {count} open at once: CPU per chat while it waits",
+            "unit": "% of a core",
+            "runs": [round(share, 2) for share in waiting],
+            "reference": None,
+            "goal": "bounded by waits, not CPU",
+            "ok": statistics.median(waiting) < 5.0,
+            "extra": {"whole_chat_pct_of_core": round(statistics.median(whole), 1), "wait_s": wait,
+                      "cpu_s_per_chat_without_waiting": round(statistics.median(fixed), 2),
+                      "outcomes": sorted(outcomes)},
+        })  # fmt: skip
+    return cases
+
+
 def main(argv: list[str]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        results = asyncio.run(bench(Path(folder)))
-    print(
-        f"{'widget':22} {'source':34} {'outcome':12} {'right':>9} {'wrong':>5} {'unattr':>6} {'invented':>8}"
-        f" {'timing error ms (median/max)':>29}"
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    for r in results:
-        spread = (
-            f"{statistics.median(r.errors_ms):+.0f} / {max(r.errors_ms, key=abs):+d}" if r.errors_ms else "–"
-        )
-        print(
-            f"{r.widget:22} {r.source:34} {r.outcome:12} {r.correct:>3}/{r.messages + r.invented:<5} "
-            f"{r.wrong:>5} {r.unattributed:>6} {r.invented:>8} {spread:>29}"
-        )
+    parser.add_argument("--json", action="store_true", help="one JSON object per case (bench protocol)")
+    parser.add_argument("--json-file", type=Path, help="write the per-widget accuracy results here")
+    parser.add_argument("--quick", action="store_true", help="the sandbox's chats only, 1 and 2 open")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--open", default="1,4", help="chats open at once for the CPU share (cases)")
+    parser.add_argument("--wait", type=float, default=20.0, help="seconds the long chats wait for an agent")
+    args = parser.parse_args(argv)
+    levels = (1, 2) if args.quick else tuple(int(n) for n in args.open.split(","))
+    wait, repeat = (8.0, 1) if args.quick else (args.wait, args.repeat)
+    with tempfile.TemporaryDirectory() as folder:
+        results = asyncio.run(bench(Path(folder), real_widgets=not args.quick))
+        cases = cpu_cases(Path(folder), levels, wait, repeat)
     everything = [e for r in results for e in r.errors_ms]
     correct = sum(r.correct for r in results)
     total = sum(r.messages + r.invented for r in results)
     wrong = sum(r.wrong + r.invented for r in results)
-    worst = max(map(abs, everything))
-    print(
-        f"all: attributed right {correct}/{total} ({correct / max(total, 1):.1%}), "
-        f"wrong or invented {wrong}; "
-        f"timing error median {statistics.median(everything):+.0f} ms, max |{worst}| ms"
-    )
-    if "--json" in argv:
-        target = Path(argv[argv.index("--json") + 1])
+    worst = max(map(abs, everything), default=0)
+    median_error = statistics.median(everything) if everything else 0.0
+    if args.json:
+        accuracy = {
+            "case": "chat attribution (sandbox" + ("" if args.quick else " and real widgets") + ")",
+            "unit": "% right",
+            "runs": [round(correct / max(total, 1) * 100, 1)],
+            "reference": None,
+            "goal": None,
+            "ok": None,
+            "extra": {"right": correct, "of": total, "wrong_or_invented": wrong,
+                      "timing_error_ms_median": median_error, "timing_error_ms_max": worst},
+        }  # fmt: skip
+        for case in [accuracy, *cases]:
+            print(json.dumps(case, ensure_ascii=False))
+    else:
+        print(
+            f"{'widget':22} {'source':34} {'outcome':12} {'right':>9} {'wrong':>5} {'unattr':>6}"
+            f" {'invented':>8} {'timing error ms (median/max)':>29}"
+        )
+        for r in results:
+            spread = (
+                f"{statistics.median(r.errors_ms):+.0f} / {max(r.errors_ms, key=abs):+d}"
+                if r.errors_ms else "–"
+            )  # fmt: skip
+            print(
+                f"{r.widget:22} {r.source:34} {r.outcome:12} {r.correct:>3}/{r.messages + r.invented:<5} "
+                f"{r.wrong:>5} {r.unattributed:>6} {r.invented:>8} {spread:>29}"
+            )
+        print(
+            f"all: attributed right {correct}/{total} ({correct / max(total, 1):.1%}), "
+            f"wrong or invented {wrong}; timing error median {median_error:+.0f} ms, max |{worst}| ms"
+        )
+        for case in cases:
+            runs = case["runs"]
+            print(f"{case['case']}: {min(runs):.1f} / {statistics.median(runs):.1f} % of a core "
+                  f"(min / median of {len(runs)}), {case['extra']}")  # fmt: skip
+    if args.json_file:
         data = [{**asdict(r), "accuracy": r.accuracy} for r in results]
-        target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        args.json_file.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -5,23 +5,27 @@ One server process answers for every site (virtual hosts site0000.example, …),
 (phone). The crawler pins every host to the server with --resolve-style entries, so nothing but
 loopback is ever contacted. It prints sites per second next to the theoretical limit: with C sites
 crawled at once and a critical path of robots.txt → home page → the depth-1 pages (in parallel when
---per-host ≥ 2), a site takes at least (requests on that path) × latency, so the limit is
-C / (path × latency). The run stops by itself (--deadline).
+--per-host ≥ 2), a site takes at least (requests on that path) × latency, so the floor
+for the run is ⌈sites / C⌉ × path × latency, and the efficiency is that floor over the wall time. A run
+stops by itself (--deadline). One case per concurrency.
 
-Run: python bench/bench_discover.py [--sites 1000] [--concurrency 100] [--latency 0.05] [--per-host 2]
+Run: python bench/bench_discover.py [--sites 1000] [--concurrency 8,32,100] [--latency 0.1] [--per-host 2]
+     [--repeat 3] [--quick] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import resource
+import statistics
 import sys
 import time
 from multiprocessing.connection import Connection
 
-from servaudit.discover import DiscoverOptions, discover_async
+from servaudit.discover import DiscoverOptions, SiteResult, discover_async
 
 HOME = (
     b"<!doctype html><html><head><title>%s</title></head><body>"
@@ -78,70 +82,114 @@ def serve(latency: float, report_port: Connection) -> None:
     asyncio.run(main())
 
 
-def main() -> None:
+def crawl(
+    port: int, sites: int, concurrency: int, per_host: int, deadline: float
+) -> tuple[float, float, list[SiteResult]]:
+    """One discover run over ``sites`` simulated sites: (wall seconds, CPU seconds, results)."""
+    hosts = [f"site{i:04d}.example" for i in range(sites)]
+    options = DiscoverOptions(
+        max_pages=10,
+        max_depth=1,
+        delay=0.0,  # politeness between requests to one host is a choice, not latency: left out
+        per_host=per_host,
+        concurrency=concurrency,
+        timeout=30.0,
+        time_budget=60.0,
+        checks=False,  # DNS and TLS are not part of this figure: the crawl is
+        resolve={(host, port): "127.0.0.1" for host in hosts},
+    )
+    urls = [f"http://{host}:{port}/" for host in hosts]
+    cpu = time.process_time()
+    started = time.perf_counter()
+    results = asyncio.run(asyncio.wait_for(discover_async(urls, options), deadline))
+    return time.perf_counter() - started, time.process_time() - cpu, results
+
+
+def critical_path(per_host: int) -> int:
+    """Responses one after another on a site: robots.txt, home page, the depth-1 pages per_host at a time."""
+    depth_one_pages = 2
+    return 2 + -(-depth_one_pages // per_host)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sites", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=100, help="sites crawled at the same time")
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds before each response")
+    parser.add_argument(
+        "--concurrency", default="8,32,100", help="sites crawled at the same time (comma-separated cases)"
+    )
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds before each response")
     parser.add_argument("--per-host", type=int, default=2)
-    parser.add_argument("--deadline", type=float, default=300.0, help="stop after this many seconds")
-    args = parser.parse_args()
-    if args.sites < 1 or args.concurrency < 1 or args.latency <= 0:
-        sys.exit("--sites and --concurrency must be at least 1, --latency above 0")
+    parser.add_argument("--deadline", type=float, default=300.0, help="stop a run after this many seconds")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="100 sites, one run per case: a smoke test")
+    parser.add_argument("--json", action="store_true", help="one JSON object per case (bench protocol)")
+    args = parser.parse_args(argv)
+    levels = [int(c) for c in str(args.concurrency).split(",")]
+    sites, repeat = (100, 1) if args.quick else (args.sites, args.repeat)
+    if sites < 1 or min(levels) < 1 or args.latency <= 0 or repeat < 1:
+        sys.exit("--sites, --concurrency and --repeat must be at least 1, --latency above 0")
 
     receive, send = multiprocessing.Pipe(duplex=False)
     server = multiprocessing.get_context("spawn").Process(
         target=serve, args=(args.latency, send), daemon=True
     )
     server.start()
+    incomplete = False
     try:
         if not receive.poll(30):
             sys.exit("the fleet server did not start")
         port = receive.recv()
-        hosts = [f"site{i:04d}.example" for i in range(args.sites)]
-        options = DiscoverOptions(
-            max_pages=10,
-            max_depth=1,
-            delay=0.0,
-            per_host=args.per_host,
-            concurrency=args.concurrency,
-            timeout=30.0,
-            time_budget=60.0,
-            checks=False,  # DNS and TLS are not part of this figure: the crawl is
-            resolve={(host, port): "127.0.0.1" for host in hosts},
-        )
-        urls = [f"http://{host}:{port}/" for host in hosts]
-        started = time.perf_counter()
-        results = asyncio.run(asyncio.wait_for(discover_async(urls, options), args.deadline))
-        elapsed = time.perf_counter() - started
+        path = critical_path(args.per_host)
+        for concurrency in levels:
+            at_once = min(concurrency, sites)
+            # The floor for the whole run: every site needs `path` responses one after another,
+            # `at_once` sites at a time.
+            floor = -(-sites // at_once) * path * args.latency
+            runs, cpus = [], []
+            for _ in range(repeat):
+                elapsed, cpu, results = crawl(port, sites, concurrency, args.per_host, args.deadline)
+                runs.append(elapsed)
+                cpus.append(cpu)
+                complete = [
+                    r for r in results if r.emails and r.phones and r.forms and r.stopped == "complete"
+                ]
+                incomplete |= len(complete) != len(results)
+            best = min(runs)
+            ratio = floor / best
+            requests = sum(len(r.pages) + 1 for r in results)  # pages + robots.txt
+            peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if args.json:
+                print(json.dumps({
+                    "case": f"discover, {sites} sites at {args.latency * 1000:g} ms, {concurrency} at once",
+                    "unit": "s",
+                    "runs": [round(r, 3) for r in runs],
+                    "reference": {"name": "theoretical limit", "runs": [round(floor, 3)]},
+                    "goal": "≥ 80 % of the theoretical limit",
+                    "ok": ratio >= 0.8 and len(complete) == len(results),
+                    "extra": {"efficiency": round(ratio, 3), "sites_per_s": round(sites / best, 1),
+                              "cpu_s": round(statistics.median(cpus), 2), "requests": requests,
+                              "critical_path": path, "peak_mib": round(peak_mib)},
+                }, ensure_ascii=False), flush=True)  # fmt: skip
+                continue
+            print(
+                f"{sites} sites, {at_once} at once, {args.per_host} per host, {args.latency * 1000:.0f} ms:"
+            )
+            print(f"  requests:         {requests} ({requests / best:.0f}/s); critical path {path} per site")
+            print(f"  wall time:        {best:.2f} s (min of {repeat}), CPU {statistics.median(cpus):.2f} s")
+            print(f"  sites per second: {sites / best:.1f}")
+            print(f"  theoretical:      {floor:.2f} s = ⌈{sites} / {at_once}⌉ × {path} × {args.latency} s")
+            print(f"  efficiency:       {ratio:.0%}  ({len(complete)}/{len(results)} sites complete)")
+            print(f"  peak memory:      {peak_mib:.0f} MiB", flush=True)
     finally:
         server.terminate()
         server.join(5)
-
-    complete = [r for r in results if r.emails and r.phones and r.forms and r.stopped == "complete"]
-    requests = sum(len(r.pages) + 1 for r in results)  # pages + robots.txt
-    depth_one_pages = 2
-    path = 2 + (depth_one_pages if args.per_host == 1 else -(-depth_one_pages // args.per_host))
-    limit = min(args.concurrency, args.sites) / (path * args.latency)
-    rate = len(results) / elapsed
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"sites:            {len(results)} ({len(complete)} with e-mail, phone and form found)")
-    print(f"requests:         {requests} ({requests / elapsed:.0f}/s)")
-    print(
-        f"latency:          {args.latency * 1000:.0f} ms per response; concurrency {args.concurrency} sites,"
-    )
-    print(f"                  {args.per_host} per host; critical path {path} responses per site")
-    print(f"wall time:        {elapsed:.2f} s")
-    print(f"sites per second: {rate:.1f}")
-    at_once = min(args.concurrency, args.sites)
-    print(f"theoretical:      {limit:.1f} sites/s = {at_once} / ({path} × {args.latency} s)")
-    print(f"efficiency:       {rate / limit:.0%}")
-    print(f"peak memory:      {peak_mb:.0f} MB")
-    if len(complete) != len(results):
-        sys.exit("some sites were not crawled completely")
+    if incomplete:
+        print("some sites were not crawled completely", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

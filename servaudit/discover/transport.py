@@ -9,7 +9,9 @@ resolver chose, and TLS still names the host.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import select
 import ssl
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
@@ -52,12 +54,82 @@ def _as_httpx_errors() -> Iterator[None]:
         raise
 
 
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    """One connection on asyncio's own streams, the errors httpcore expects.
+
+    httpcore's AnyIOBackend costs a third of discovery's CPU at a hundred sites at once (cancel
+    scopes and library sniffing on every read and write: bench/bench_discover.py); discovery runs
+    on asyncio only, so it talks to asyncio directly.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(max_bytes)
+        except TimeoutError:
+            raise httpcore.ReadTimeout(f"no data within {timeout} s") from None
+        except OSError as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                self._writer.write(buffer)
+                await self._writer.drain()
+        except TimeoutError:
+            raise httpcore.WriteTimeout(f"could not write within {timeout} s") from None
+        except OSError as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await self._writer.wait_closed()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+        except TimeoutError:
+            await self.aclose()
+            raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from None
+        except (OSError, ssl.SSLError) as exc:
+            await self.aclose()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        return self
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        if info == "ssl_object":
+            return self._writer.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return self._writer.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._writer.get_extra_info("peername")
+        if info == "socket":
+            return self._writer.get_extra_info("socket")
+        if info == "is_readable":
+            # An idle pooled connection that is readable was closed (or spoke out of turn) by the
+            # server: httpcore then opens a new one rather than reuse it.
+            sock = self._writer.get_extra_info("socket")
+            if sock is None or sock.fileno() < 0:
+                return True
+            return bool(select.select([sock], [], [], 0)[0])
+        return None
+
+
 class ResolvingBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's own backend, connecting to the resolved address; TLS still names the host."""
+    """Connects to the address our resolver chose (TLS still names the host), on asyncio's streams."""
 
     def __init__(self, resolver: HostResolver) -> None:
         self.resolver = resolver
-        self.inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -68,7 +140,18 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         address = await self.resolver.address(host, port)
-        return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+        local = (local_address, 0) if local_address else None
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(address, port, local_addr=local)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        sock = writer.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        return AsyncioStream(reader, writer)
 
     async def connect_unix_socket(
         self,
@@ -76,10 +159,10 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        return await self.inner.connect_unix_socket(path, timeout, socket_options)
+        raise httpcore.UnsupportedProtocol("discovery connects over TCP only")
 
     async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
+        await asyncio.sleep(seconds)
 
 
 class _Body(httpx.AsyncByteStream):

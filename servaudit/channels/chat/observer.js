@@ -112,6 +112,7 @@
   const nodeIds = new WeakMap();
   const blockTexts = new WeakMap();
   const pending = new Map();
+  let ticking = null; // the timer looking at pending blocks, running only while there are some
   let nodeCounter = 0;
   let armed = false;
   let furniture = new Set();
@@ -176,7 +177,7 @@
     try { if (block.closest(SKIP)) return; } catch (e) { return; }
     const text = blockText(block);
     if (!text) return;
-    if (!shown(block)) { if (!pending.has(block)) pending.set(block, stamp); return; }
+    if (!shown(block)) { if (!pending.has(block)) pending.set(block, stamp); tick(); return; }
     const before = blockTexts.get(block);
     if (before === text) return;
     blockTexts.set(block, text);
@@ -203,13 +204,19 @@
     for (const el of parents) if (el) blocks.add(blockOf(el));
     for (const block of blocks) reportBlock(block, stamp);
   }
-  setInterval(() => {
-    if (!armed) return;
-    for (const block of [...pending.keys()]) {
-      if (!block.isConnected) { pending.delete(block); continue; }
-      if (shown(block)) { pending.delete(block); reportBlock(block, Date.now()); }
-    }
-  }, 100);
+  // Blocks added hidden are looked at every 100 ms until shown or gone; with none pending, the page
+  // runs no timer at all, so an open chat costs nothing while it waits for the company.
+  function tick() {
+    if (ticking !== null || !pending.size) return;
+    ticking = setInterval(() => {
+      if (!armed) return;
+      for (const block of [...pending.keys()]) {
+        if (!block.isConnected) { pending.delete(block); continue; }
+        if (shown(block)) { pending.delete(block); reportBlock(block, Date.now()); }
+      }
+      if (!pending.size) { clearInterval(ticking); ticking = null; }
+    }, 100);
+  }
   window[config.binding + "_arm"] = () => {
     if (armed) return;
     const found = new Set();

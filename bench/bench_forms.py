@@ -1,0 +1,114 @@
+"""Benchmark: web-form probes per minute against the sandbox's forms, with 1 and 4 browser contexts.
+
+Starts the sandbox with --forms simulated companies (plain, consent and AJAX contact forms in
+turn; their helpdesks stay silent, so only the probe is measured), writes an audit with one
+form inquiry per company and runs it through the engine (`servaudit run --parallel N`): one
+Chromium, N contexts at once, each probe claimed, sent, judged with its before/after
+screenshots. Prints probes per minute for each N (the goal: ≥ 60 per minute with 4) and the CPU
+per probe, Python and every Chromium process together (read from /proc: proc_cpu.py); the
+browser's start is part of each run, as it is of `servaudit run`.
+
+Run: python bench/bench_forms.py [--forms 40] [--parallel 1,4] [--repeat 3] [--quick] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from proc_cpu import CpuMeter
+
+from servaudit.config import Audit
+from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
+from servaudit.engine import run
+from servaudit.sandbox import Sandbox
+from servaudit.sandbox.fleet import SandboxCompany
+from servaudit.sandbox.forms_fleet import FormCompany
+
+PAGES = ("plain", "consent", "ajax")
+GOAL_PER_MINUTE = 60.0
+
+
+def fleet(count: int) -> list[FormCompany]:
+    companies = []
+    for i in range(count):
+        slug = f"shop{i:03d}"
+        domain = f"{slug}.example"
+        address = f"kontakt@{domain}"
+        company = SandboxCompany(slug, f"Shop {i:03d} GmbH", domain, address, "silence", "de", 0)
+        companies.append(FormCompany(company, PAGES[i % len(PAGES)]))
+    return companies
+
+
+def one_run(
+    box: Sandbox, forms: list[FormCompany], folder: Path, parallel: int
+) -> tuple[float, float, dict[str, int]]:
+    folder.mkdir(parents=True)
+    pages = [(form, box.form_url(form.slug)) for form in forms]
+    text = demo_audit_toml([], box.smtp_port, str(folder / "mail"), True, MACHINE_SECONDS, forms=pages)
+    (folder / "audit.toml").write_text(text, encoding="utf-8")
+    audit = Audit.load(folder)
+    with CpuMeter() as meter:
+        summary = run(audit, parallel=parallel)
+    return meter.wall, meter.total, dict(summary.outcomes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--forms", type=int, default=40, help="form inquiries per run")
+    parser.add_argument("--parallel", default="1,4", help="browser contexts at once, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="8 forms, one run each: a smoke test")
+    parser.add_argument("--json", action="store_true", help="one JSON object per case (bench protocol)")
+    args = parser.parse_args(argv)
+    count, repeat = (8, 1) if args.quick else (args.forms, args.repeat)
+    levels = [int(p) for p in args.parallel.split(",")]
+    forms = fleet(count)
+    failed = False
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        with Sandbox(root / "mail", root / "truth.jsonl", (), delay_scale=0.0, forms=forms, chats=()) as box:
+            for parallel in levels:
+                runs: list[float] = []
+                cpus: list[float] = []
+                outcomes: dict[str, int] = {}
+                for attempt in range(repeat):
+                    wall, cpu, outcomes = one_run(box, forms, root / f"audit-{parallel}-{attempt}", parallel)
+                    runs.append(count / wall * 60)
+                    cpus.append(cpu)
+                sent = outcomes.get("sent", 0)
+                ok = sent == count and (parallel < 4 or min(runs) >= GOAL_PER_MINUTE)
+                failed |= sent != count
+                case: dict[str, Any] = {
+                    "case": f"form probes, {count} forms, {parallel} context{'s' if parallel > 1 else ''}",
+                    "unit": "probes/min",
+                    "runs": [round(r, 1) for r in runs],
+                    "reference": None,
+                    "goal": f"≥ {GOAL_PER_MINUTE:g}/min" if parallel >= 4 else None,
+                    "ok": ok if parallel >= 4 else None,
+                    "extra": {
+                        "cpu_s_per_probe": round(statistics.median(cpus) / count, 3),
+                        "outcomes": outcomes,
+                    },
+                }
+                if args.json:
+                    print(json.dumps(case, ensure_ascii=False), flush=True)
+                else:
+                    print(
+                        f"{parallel} context(s): {min(runs):.1f} / {statistics.median(runs):.1f} probes per "
+                        f"minute (min / median of {repeat}); CPU (Python + Chromium) "
+                        f"{statistics.median(cpus) / count:.2f} s per probe; outcomes {outcomes}",
+                        flush=True,
+                    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
