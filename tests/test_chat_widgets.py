@@ -149,7 +149,12 @@ def test_a_real_widget_is_attributed_and_timed_against_the_operators_truth(
             assert message.text == record["text"]
             assert abs(message.at_ms - record["at_ms"]) <= TOLERANCE_MS, (message.at_ms, record)
     first_human = next(r for r in truth if r["kind"] == "human")
-    seconds = (first_human["at_ms"] - truth[0]["at_ms"]) / 1000
+    # The clock runs from the moment the visitor sent (as the customer sees it), which is before the
+    # operator's server received it: under load the two are a second apart, so the figure is checked
+    # against the person's true answer time from the visitor's own send.
+    sent = next(m for m in transcript if m.author == "visitor")
+    assert sent.at_ms <= truth[0]["at_ms"] + TOLERANCE_MS
+    seconds = (first_human["at_ms"] - sent.at_ms) / 1000
     found = re.search(r"first human reply after ([\d.]+) s", inquiry.detail or "")
     assert found is not None and abs(float(found.group(1)) - seconds) <= TOLERANCE_MS / 1000
     # The visitor's follow-up went out only after the person's real answer.
