@@ -173,9 +173,10 @@ async def _send_one(
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
     if outcome.replies:
         _store_replies(audit, store, inquiry, outcome)
-    if any(e.kind == "transcript" for e in outcome.evidence):
+    transcript = next((relative for kind, relative, _caption, _sha in evidence if kind == "transcript"), None)
+    if transcript is not None:
         # Judged once: the chat's summary and lines are read now, so the report reads no evidence file.
-        store_chat(audit, store, inquiry.id, inquiry.company, inquiry.channel)
+        store_chat(audit, store, inquiry.id, inquiry.company, inquiry.channel, transcript)
     summary.outcomes[state] += 1
     if on_progress:
         on_progress(inquiry, state, outcome.detail)

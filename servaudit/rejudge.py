@@ -36,11 +36,11 @@ def refresh(audit: Audit, note: Callable[[str], None] = lambda _text: None) -> i
         chats = 0
         stored = store.chats()
         inquiries = {i.id: i for i in store.inquiries()}
-        for inquiry_id in transcripts(store):
+        for inquiry_id, relative in transcripts(store).items():
             known = stored.get(inquiry_id)
             inquiry = inquiries.get(inquiry_id)
             if inquiry is not None and (known is None or known.version != SUMMARY_VERSION):
-                chats += store_chat(audit, store, inquiry_id, inquiry.company, inquiry.channel)
+                chats += store_chat(audit, store, inquiry_id, inquiry.company, inquiry.channel, relative)
     finally:
         store.close()
     messages = summary.decided + summary.new.unreadable + len(run_replies)
@@ -74,10 +74,10 @@ def chat_reading(
     return read_chat(inquiry_id, path, getattr(settings, "wait_seconds", None))
 
 
-def store_chat(audit: Audit, store: Store, inquiry_id: str, company: str, channel: str) -> int:
-    """Read and keep one inquiry's chat (at run time, or in a refresh); 1 when it was read, else 0."""
-    relative = transcripts(store).get(inquiry_id)
-    reading = chat_reading(audit, inquiry_id, company, channel, relative) if relative else None
+def store_chat(audit: Audit, store: Store, inquiry_id: str, company: str, channel: str, relative: str) -> int:
+    """Read and keep one inquiry's chat from its transcript file (``relative`` to the audit folder), at
+    run time or in a refresh; 1 when it was read, else 0."""
+    reading = chat_reading(audit, inquiry_id, company, channel, relative)
     if reading is None:
         return 0
     with store.transaction():
