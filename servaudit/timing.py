@@ -20,12 +20,42 @@ Instant replies inside those allowances get a response time of 0.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+
+SIMULATED_CLOCK = "SERVAUDIT_NOW"
+"""An ISO 8601 instant (with offset): the clock reads it when the process starts and runs on from there.
+
+For the sandbox and tests only (a two-wave study on a simulated calendar, with no real waiting);
+`run` refuses it against anything but the sandbox."""
+
+
+def _offset() -> timedelta:
+    value = os.environ.get(SIMULATED_CLOCK)
+    if not value:
+        return timedelta(0)
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(
+            f"{SIMULATED_CLOCK}={value!r} is not an ISO 8601 time (e.g. 2026-12-07T09:00:00+01:00)"
+        ) from None
+    if start.tzinfo is None:
+        raise SystemExit(f"{SIMULATED_CLOCK}={value!r} needs a UTC offset (e.g. 2026-12-07T09:00:00+01:00)")
+    return start - datetime.now(UTC)
+
+
+_OFFSET = _offset()
+
+
+def simulated() -> bool:
+    """Whether the clock is the simulated one (``SERVAUDIT_NOW``)."""
+    return bool(os.environ.get(SIMULATED_CLOCK))
 
 
 def now() -> datetime:
     """The one clock every timestamp servaudit records comes from (UTC)."""
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _OFFSET
 
 
 SEND_SKEW = timedelta(seconds=1)
