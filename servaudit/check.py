@@ -46,7 +46,9 @@ def run_checks(audit: Audit) -> list[CheckResult]:
     direct = [name for name in planned_channels if not registry.spec(name).needs_browser]
     browsing = [name for name in planned_channels if registry.spec(name).needs_browser]
     results.extend(asyncio.run(_check_channels(audit, direct, by_channel, browser=False)))
-    results.append(check_mailbox(audit))
+    if any(registry.spec(name).replies == "mailbox" for name in planned_channels):
+        # Only a channel whose answers come by mail needs the mailbox: a chat-only audit has none.
+        results.append(check_mailbox(audit))
     if browsing:
         results.extend(asyncio.run(_check_channels(audit, browsing, by_channel, browser=True)))
     return results

@@ -52,3 +52,36 @@ def test_check_finds_usable_and_unusable_pages_and_sends_nothing(sandbox: Sandbo
     assert all(not t.get("details") for t in truth if t["kind"] == "chat_session")
     # What the probes saw is kept for the consultant, apart from the audit's real evidence.
     assert list((folder / "evidence").glob("*.check/*.png"))
+
+
+def test_a_chat_only_audit_needs_no_mailbox(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A chat's answers come in the chat: check asks for no relay and no mailbox it would not use."""
+    chat = next(c for c in sandbox.chats if c.slug == "kaiserhof")
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    (folder / "audit.toml").write_text(
+        f"""
+[audit]
+name = "Chat only"
+
+[persona]
+name = "Anna Schmidt"
+email = "anna@persona.example"
+
+[scenarios.delivery]
+subject = "Lieferung"
+body = "Kommt meine Bestellung bis Freitag?"
+
+[companies.kaiserhof]
+name = "Kaiserhof"
+chat = {{ url = "{sandbox.chat_url(chat.slug)}", wait_seconds = 2 }}
+"""
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "servaudit", "check", "-a", str(folder), "--json"],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = {row["name"] for row in json.loads(done.stdout)}
+    assert "chat: kaiserhof" in names
+    assert "mailbox" not in names and "smtp relay" not in names
