@@ -190,6 +190,9 @@ def test_plain_form_is_submitted_as_an_ordinary_visitor(probed: dict[str, Probed
     assert done.record["url_before"].endswith("/copperfield/")
     assert done.record["url_after"].endswith("/copperfield/thanks")
     assert done.record["request"]["method"] == "POST"
+    # The submission's own answer (303), not the thank-you page's (200), and then the redirect's.
+    assert (done.record["request"]["status"], done.record["request"]["final_status"]) == (303, 200)
+    assert "HTTP 303 → 200" in done.outcome.detail
     assert {field["role"] for field in done.record["fields"]} == {"name", "email", "subject", "message"}
 
 
@@ -206,6 +209,10 @@ def test_german_form_with_topic_select_consent_and_honeypot(probed: dict[str, Pr
     assert "newsletter" not in fields, "the newsletter box stays unticked"
     assert fields["website"] == "", "the off-screen honeypot stays empty"
     assert fields["customer"] == "" and fields["phone"] == "", "nothing invented"
+    # The evidence names every field set, the chosen drop-down option and the consent box included.
+    recorded = {row["role"]: row for row in done.record["fields"]}
+    assert recorded["topic"]["filled"] and "allgemein" in recorded["topic"]["value"].lower()
+    assert recorded["consent"]["value"] == "ticked" and recorded["consent"]["filled"]
 
 
 def test_form_inside_an_iframe(probed: dict[str, Probed]) -> None:
@@ -287,6 +294,9 @@ def test_form_that_re_renders_after_input(probed: dict[str, Probed], site: Sandb
     assert site.forms_site.fragments_served >= 2
     [submission] = done.submissions
     assert submission.fields["topic"] == "sonstiges"
+    # The topic chosen in the first pass is in the evidence, although the last scan found it already set.
+    recorded = {row["role"]: row for row in done.record["fields"]}
+    assert recorded["topic"]["filled"] and recorded["topic"]["value"]
     assert submission.fields["name"] == "Anna Schmidt"
     assert submission.fields["subject"] == "Frage zu meinem Vertrag"
     assert "Tarif" in submission.fields["message"]

@@ -196,30 +196,40 @@ def decide(seen: Observation) -> Verdict:
             f"the form's request {where} failed midway ({last.failure}); it may have arrived",
         )
     status = last.status or 0
+    answered = _answered(request)
     if status >= 400:
-        return Verdict("rejected", SUBMIT_FAILED, f"the form's request {where} answered HTTP {status}")
+        return Verdict("rejected", SUBMIT_FAILED, f"the form's request {where} answered {answered}")
     delivered = request.completed_at
     if seen.errors and not seen.confirmations:
         return Verdict(
-            "rejected", SUBMIT_FAILED, f"the site refused the form (HTTP {status}): {_quote(seen.errors)}"
+            "rejected", SUBMIT_FAILED, f"the site refused the form ({answered}): {_quote(seen.errors)}"
         )
     if seen.confirmations:
         return Verdict(
             "sent",
             SUBMITTED,
-            f"{where} → HTTP {status}; confirmation {_quote(seen.confirmations)}",
+            f"{where} → {answered}; confirmation {_quote(seen.confirmations)}",
             delivered,
         )
     if seen.url_after.split("#")[0] != seen.url_before.split("#")[0]:
-        return Verdict(
-            "sent", SUBMITTED, f"{where} → HTTP {status}; redirected to {seen.url_after}", delivered
-        )
+        return Verdict("sent", SUBMITTED, f"{where} → {answered}; redirected to {seen.url_after}", delivered)
     return Verdict(
         "sent",
         SUBMITTED,
-        f"{where} → HTTP {status}; the page showed no confirmation (success status only)",
+        f"{where} → {answered}; the page showed no confirmation (success status only)",
         delivered,
     )
+
+
+def _answered(request: Exchange) -> str:
+    """The submission's own status, then each redirect's (``HTTP 303 → 200``): the POST's answer is the
+    site's verdict on the form, the thank-you page's only how it looked."""
+    statuses = []
+    current: Exchange | None = request
+    while current is not None:
+        statuses.append(str(current.status) if current.status is not None else "?")
+        current = current.redirected_to
+    return "HTTP " + " → ".join(statuses)
 
 
 def phrases_in(lines: tuple[str, ...], phrases: tuple[str, ...]) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from playwright.async_api import Error as PlaywrightError
 from servaudit.channels.base import Composed, Evidence, Outcome, ProbeContext, SendStatus
 from servaudit.channels.form import BLOCKED, NO_FORM, SUBMIT_FAILED
 from servaudit.channels.form.captcha import detect_captcha
-from servaudit.channels.form.fields import Assignment, assign, satisfied, scan
+from servaudit.channels.form.fields import Assignment, Control, assign, satisfied, scan
 from servaudit.channels.form.outcome import NetworkLog, Observation, Verdict, decide, phrases_in
 from servaudit.channels.form.page import INVALID_JS, BrowserGone, Timing, find_button, page_lines
 from servaudit.channels.form.settings import FormSettings, form_settings
@@ -41,6 +41,8 @@ class FormProbe:
     evidence: list[Evidence] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
     clicked: bool = False
+    filled: dict[tuple[str, ...], Assignment] = field(default_factory=dict)
+    """What the probe put into the form, by control: a rescan no longer assigns a select already set."""
     dry_run: bool = False
     """Stop once the form is found and understood (``servaudit check``): nothing is submitted
     (a form that unfolds may get its topic chosen, as a visitor looking at it would)."""
@@ -137,10 +139,7 @@ class FormProbe:
         if self.dry_run:
             return await self._preflight_verdict(page, network, vocabulary, settings, plan)
         plan = await self._fill(page, network, vocabulary, settings, plan)
-        self.record["fields"] = [
-            {"field": a.control.caption, "role": a.role, "value": a.shown, "filled": satisfied(a)}
-            for a in plan
-        ]
+        self.record["fields"] = self._fields_set(plan)
         blocked = await self._captcha(page, network, vocabulary)
         if blocked is not None:
             return blocked
@@ -181,7 +180,8 @@ class FormProbe:
             {
                 "request": None
                 if request is None
-                else {"method": request.method, "url": request.url, "status": request.last.status,
+                else {"method": request.method, "url": request.url, "status": request.status,
+                      "final_status": request.last.status, "final_url": request.last.url,
                       "failure": request.last.failure,
                       "completed_at": request.completed_at.isoformat() if request.completed_at else None},
                 "new_text": list(new[:20]),
@@ -290,6 +290,7 @@ class FormProbe:
             for assignment in todo:
                 try:
                     await self._fill_one(assignment)
+                    self.filled[_identity(assignment.control)] = assignment
                 except PlaywrightError:
                     self._check_browser()
                     break  # the field was replaced under our hands: read the form again
@@ -300,6 +301,13 @@ class FormProbe:
                 break
             plan = fresh
         return plan
+
+    def _fields_set(self, plan: list[Assignment]) -> list[dict[str, Any]]:
+        """Every field the probe set, for the evidence: the last plan, and what earlier passes set
+        that the last scan no longer assigns (a select holding the option the probe chose)."""
+        planned = {_identity(a.control) for a in plan}
+        earlier = [a for key, a in self.filled.items() if key not in planned]
+        return [_field_row(a, satisfied(a)) for a in plan] + [_field_row(a, True) for a in earlier]
 
     async def _fill_one(self, assignment: Assignment) -> None:
         control = assignment.control
@@ -383,3 +391,24 @@ def audit_folder(context: ProbeContext) -> Path:
 
 def reason(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _identity(control: Control) -> tuple[str, ...]:
+    """The same control across rescans (its handle changes when the page re-renders)."""
+    return (
+        str(id(control.frame)),
+        str(control.form),
+        control.type,
+        control.name,
+        control.id,
+        control.caption,
+    )
+
+
+def _field_row(assignment: Assignment, filled: bool) -> dict[str, Any]:
+    return {
+        "field": assignment.control.caption,
+        "role": assignment.role,
+        "value": assignment.shown,
+        "filled": filled,
+    }
