@@ -12,13 +12,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
 
 from servaudit import channels as registry
+from servaudit import resources
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.i18n import Locale
-from servaudit.report import exports
+from servaudit.report import branding, exports
 from servaudit.report import folder as report_folder
 from servaudit.report.data import ReportBuilder, evidence_href, safe_name
 from servaudit.report.figmarkup import figure_markup
@@ -29,16 +38,28 @@ from servaudit.report.views import Views
 from servaudit.resources import search_path
 from servaudit.store import Store
 
+SHIPPED_PREFIX = "servaudit"
+"""A user template extends the shipped one of the same name as ``servaudit:<name>`` (as datasette does)."""
+
 
 def environment(audit_folder: Path | None) -> Environment:
+    # The audit's own report_templates/ first (whole files, or single blocks of a shipped template
+    # it extends by prefix), then the shipped ones.
+    shipped = FileSystemLoader(str(resources.shipped("report_templates")))
     env = Environment(
-        loader=FileSystemLoader([str(p) for p in search_path("report_templates", audit_folder)]),
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader([str(p) for p in search_path("report_templates", audit_folder)]),
+                PrefixLoader({SHIPPED_PREFIX: shipped}, delimiter=":"),
+            ]
+        ),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=page_text,
     )
+    env.globals["inline_image"] = branding.inline_image_loader(audit_folder)
     return env
 
 
