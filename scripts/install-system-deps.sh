@@ -27,4 +27,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # The package starts a system-wide Dovecot; the tests run private instances and need none.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now dovecot >/dev/null 2>&1 || true; fi
-$SUDO pkill -x dovecot >/dev/null 2>&1 || true
+# Without systemd (containers) the package's script started it directly: stop that instance by its own
+# configuration (base_dir /run/dovecot), never a private one a test or `servaudit sandbox --imap` runs.
+$SUDO doveadm stop >/dev/null 2>&1 || true
