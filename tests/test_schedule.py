@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -139,3 +140,23 @@ def test_one_live_target_makes_the_whole_audit_live() -> None:
     data = audit.model_dump(by_alias=True)
     data["companies"]["c1"]["email"] = "service@nordwind.de"
     assert not is_sandbox(AuditConfig.model_validate(data))
+
+
+def test_the_scaffolds_commented_study_keys_load_when_uncommented(tmp_path: Path) -> None:
+    from servaudit.config import load_config
+    from servaudit.scaffold import init
+
+    path = init(tmp_path, False)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(n for n, line in enumerate(lines) if line == "# [audit.waves]")
+    end = next(n for n, line in enumerate(lines) if line.startswith("# domain_spacing_minutes"))
+    study = [
+        line.removeprefix("# ") if (line.startswith("# ") and "=" in line) or "[audit." in line else line
+        for line in lines[start : end + 1]
+    ]
+    assert sum(1 for line in study if line.startswith("[audit.")) == 3
+    path.write_text("\n".join(lines[:start] + study + lines[end + 1 :]), encoding="utf-8")
+    (tmp_path / "do-not-contact.txt").write_text("")
+    loaded = load_config(path).audit
+    assert loaded.waves is not None and loaded.waves.count == 2 and loaded.send_window.holidays == "DE-BE"
+    assert loaded.limits.per_company_per_month == 4
