@@ -17,7 +17,7 @@ from servaudit.config import Audit
 from servaudit.consent import is_sandbox
 from servaudit.errors import UsageError
 from servaudit.labels import PENDING, REFUSED
-from servaudit.limits import decide, do_not_contact
+from servaudit.limits import decide, do_not_contact, unwanted
 from servaudit.plan import Inquiry, planned
 from servaudit.schedule import Study, draw_seed, schedule, window_zone
 from servaudit.store import Store
@@ -105,6 +105,7 @@ def build(
             if wave is None or s.inquiry.wave == wave
         ]
     zone = window_zone(config)
+    blocked = do_not_contact(audit)
     entries: list[Entry] = []
     candidates: list[Inquiry] = []
     for inquiry, at, stratum in slots:
@@ -113,13 +114,14 @@ def build(
         if state not in OPEN:
             entries.append(Entry(inquiry, at, stratum, state, record.detail if record else None))
         elif at is not None and at > now:
-            entries.append(Entry(inquiry, at, stratum, PLANNED))
+            # Said now, not only when it is due: the list is what a consultant checks before a study.
+            entries.append(Entry(inquiry, at, stratum, PLANNED, unwanted(config, blocked, inquiry)))
         else:
             candidates.append(inquiry)
             entries.append(Entry(inquiry, at, stratum, DUE))
     if candidates:
         history = store.send_history() if store is not None else []
-        decisions = decide(config, do_not_contact(audit), candidates, history, now, zone)
+        decisions = decide(config, blocked, candidates, history, now, zone)
         entries = [
             Entry(e.inquiry, e.at, e.stratum, REFUSED, decisions[e.inquiry.id])
             if e.state == DUE and decisions[e.inquiry.id]

@@ -334,13 +334,14 @@ def plan_command(
 
     Example: servaudit plan -a acme-audit/ --json
     """
-    from servaudit.planning import PLAN_COLUMNS, plan_json, plan_table, preview
+    from servaudit.planning import PLAN_COLUMNS, local_time, plan_json, plan_table, preview
 
     agenda = preview(_load(audit_dir), wave, channel, begin=True)
     if as_json:
         typer.echo(scrub(json.dumps(plan_json(agenda), indent=2, ensure_ascii=False)))
         return
     typer.echo(scrub(tabulate(plan_table(agenda), headers=list(PLAN_COLUMNS))))
+    typer.echo(f"times in {agenda.zone}; now: {local_time(agenda.now, agenda.zone)}")
     if agenda.study is None:
         typer.echo("no [audit.waves]: everything planned is due at the next `servaudit run`")
 

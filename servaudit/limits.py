@@ -101,8 +101,9 @@ def decide(
         last_send[domain] = max(last_send.get(domain, sent.started_at), sent.started_at)
     decisions: dict[str, str | None] = {}
     for inquiry in due:
-        domains = company_domains(config, inquiry.company) | {target_domain(inquiry.target)}
-        reason = _reason(inquiry, blocked, domains, this_month, last_send, spacing, now, month, config)
+        reason = unwanted(config, blocked, inquiry) or _reason(
+            inquiry, this_month, last_send, spacing, now, month, config
+        )
         decisions[inquiry.id] = reason
         if reason is None:
             this_month[inquiry.company] = this_month.get(inquiry.company, 0) + 1
@@ -110,10 +111,19 @@ def decide(
     return decisions
 
 
+def unwanted(config: AuditConfig, blocked: Sequence[Blocked], inquiry: Inquiry) -> str | None:
+    """The do-not-contact entry that stops ``inquiry``, as a reason; None when none does.
+
+    An address entry stops that address only; a domain entry every inquiry of a company known by it."""
+    domains = company_domains(config, inquiry.company) | {target_domain(inquiry.target)}
+    for entry in blocked:
+        if entry.matches(inquiry.target, domains):
+            return f"do-not-contact: {entry.value} ({entry.origin})"
+    return None
+
+
 def _reason(
     inquiry: Inquiry,
-    blocked: Sequence[Blocked],
-    domains: set[str],
     this_month: dict[str, int],
     last_send: dict[str, datetime],
     spacing: timedelta,
@@ -121,10 +131,6 @@ def _reason(
     month: str,
     config: AuditConfig,
 ) -> str | None:
-    # An address entry stops that address only; a domain entry every inquiry of a company known by it.
-    for entry in blocked:
-        if entry.matches(inquiry.target, domains):
-            return f"do-not-contact: {entry.value} ({entry.origin})"
     cap = config.audit.limits.per_company_per_month
     if cap is not None and this_month.get(inquiry.company, 0) >= cap:
         return (

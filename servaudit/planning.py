@@ -14,6 +14,7 @@ from servaudit import channels as registry
 from servaudit.agenda import DUE, Agenda, build
 from servaudit.channels.base import ProbeContext
 from servaudit.config import Audit
+from servaudit.earlier_sends import journal_leftovers
 from servaudit.labels import REFUSED
 from servaudit.store import Store, sqlite_path
 from servaudit.timing import now
@@ -25,7 +26,8 @@ SEND_COLUMNS = ("planned", "channel", "recipient", "subject", "inquiry")
 def preview(audit: Audit, wave: int | None, channels: list[str] | None, begin: bool) -> Agenda:
     """The agenda now; ``begin`` keeps a new study's seed (and creates the store), else nothing is written."""
     path = sqlite_path(audit.config.audit.store, audit.folder)
-    if not begin and not path.exists():
+    if not path.exists() and (not begin or journal_leftovers(path)):
+        # A journal without its store is left for `run` to find and refuse (opening would take it).
         return build(audit, None, now(), wave, channels)
     store = Store(path)
     try:
