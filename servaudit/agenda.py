@@ -98,7 +98,7 @@ def build(
         if found is None and begin and store is not None:
             found = store.begin_study(draw_seed(), now)
         provisional = found is None
-        study = Study(found.seed, found.started_at) if found else Study(draw_seed(), now)
+        study = found or Study(draw_seed(), now)
         slots = [
             (s.inquiry, s.at, s.stratum)
             for s in schedule(config, study, wanted)

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, ValidationError, create_model, field
 
 from servaudit import channels as registry
 from servaudit.config_errors import format_validation_error, located
-from servaudit.config_study import Limits, SendWindow, Waves, timezone_name
+from servaudit.config_study import Limits, SendWindow, Waves, check_week, timezone_name
 from servaudit.config_types import SLUG, EmailAddress, HostName, Model, NetworkTimeout, Text
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
@@ -44,16 +44,8 @@ class BusinessHours(Model):
     @model_validator(mode="after")
     def _a_working_day(self) -> BusinessHours:
         # Checked here, where the message can name the line; the clock would only fail in `report`.
-        if not self.days:
-            raise ValueError("days is empty: the business week needs at least one working day")
-        if self.closes != "24:00" and self.closes <= self.opens:
-            raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens})")
-        if self.holidays:
-            from servaudit.businesshours import holiday_region_error
-
-            problem = holiday_region_error(self.holidays)
-            if problem:
-                raise ValueError(problem)
+        hours = ("opens", self.opens), ("closes", self.closes)
+        check_week(self.days, *hours, self.holidays, "the business week")
         return self
 
 

@@ -29,6 +29,24 @@ def timezone_name(value: str) -> str:
     return value
 
 
+def check_week(
+    days: tuple[str, ...], opens: tuple[str, str], closes: tuple[str, str], holidays: str | None, what: str
+) -> None:
+    """A week of hours that can hold something: a day, an end after its start, a known holiday region.
+
+    ``opens`` and ``closes`` are (key, HH:MM); checked in the model, where the message can name the line."""
+    if not days:
+        raise ValueError(f"days is empty: {what} needs at least one weekday")
+    if closes[1] != "24:00" and closes[1] <= opens[1]:
+        raise ValueError(f"{closes[0]} ({closes[1]}) must be after {opens[0]} ({opens[1]})")
+    if holidays:
+        from servaudit.businesshours import holiday_region_error
+
+        problem = holiday_region_error(holidays)
+        if problem:
+            raise ValueError(problem)
+
+
 class Waves(Model):
     """Each planned inquiry is sent once per wave; wave n begins (n-1) × every_days after the first."""
 
@@ -69,16 +87,7 @@ class SendWindow(Model):
 
     @model_validator(mode="after")
     def _a_window(self) -> SendWindow:
-        if not self.days:
-            raise ValueError("days is empty: the send window needs at least one weekday")
-        if self.closes != "24:00" and self.closes <= self.opens:
-            raise ValueError(f"until ({self.closes}) must be after from ({self.opens})")
-        if self.holidays:
-            from servaudit.businesshours import holiday_region_error
-
-            problem = holiday_region_error(self.holidays)
-            if problem:
-                raise ValueError(problem)
+        check_week(self.days, ("from", self.opens), ("until", self.closes), self.holidays, "the send window")
         return self
 
 

@@ -33,6 +33,7 @@ from servaudit.businesshours import BusinessWeek
 from servaudit.config import AuditConfig
 from servaudit.errors import ConfigError
 from servaudit.plan import Inquiry, planned
+from servaudit.store.study import StudyRecord as Study
 
 WEEKDAY_DAY, WEEKDAY_EVENING, WEEKEND = "weekday_day", "weekday_evening", "weekend"
 STRATA = (WEEKDAY_DAY, WEEKDAY_EVENING, WEEKEND)
@@ -41,12 +42,6 @@ DAYTIME = (time(8, 0), time(18, 0))
 
 Interval = tuple[datetime, datetime]
 """[start, end) in UTC."""
-
-
-@dataclass(frozen=True)
-class Study:
-    seed: str
-    started_at: datetime
 
 
 @dataclass(frozen=True)
