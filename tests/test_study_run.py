@@ -108,6 +108,18 @@ def test_plan_json_is_reproducible_and_its_seed_is_kept(
     assert all(inquiry in table for inquiry in planned_times(first))
 
 
+def test_plan_without_waves_shows_everything_due_now_and_sends_nothing(
+    sandbox: Sandbox, make_audit: Callable[..., Audit]
+) -> None:
+    audit = make_audit([company(sandbox, "human")])
+    data = plan(audit, BEFORE)
+    assert data["study"] is None
+    [block] = data["companies"]
+    [row] = block["inquiries"]
+    assert (row["state"], row["planned_at"], row["stratum"]) == ("due", None, None)
+    assert sandbox.received() == 0 and sent_ids(audit) == set()
+
+
 def test_run_sends_nothing_before_its_time_and_everything_due_once(
     sandbox: Sandbox, make_audit: Callable[..., Audit]
 ) -> None:
