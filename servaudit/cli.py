@@ -172,7 +172,14 @@ def check(audit_dir: AuditDir = Path("."), as_json: JsonFlag = False) -> None:
 @errors_to_exit_codes
 def run(
     audit_dir: AuditDir = Path("."),
-    wave: Annotated[int, typer.Option(min=1, help="Wave number: the same inquiries again as a new set.")] = 1,
+    wave: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Wave number: the same inquiries again as a new set (default 1). In a study with "
+            "[audit.waves]: only this wave's due inquiries (default: every wave's).",
+        ),
+    ] = None,
     channel: Annotated[
         list[str] | None, typer.Option("--channel", "-c", help="Only this channel (repeatable).")
     ] = None,
@@ -187,39 +194,156 @@ def run(
             help="Send although the store is new and the folder shows earlier sends (evidence, replies).",
         ),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print what would be sent now (recipient, subject, channel, planned time) and what the "
+            "limits would refuse; send, claim and record nothing.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Send to real companies without asking (cron). Without it, an audit that is not the "
+            "sandbox asks on a terminal, and refuses without one.",
+        ),
+    ] = False,
     quiet: QuietFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Send every planned inquiry that has not been sent yet. Safe to repeat: nothing is sent twice.
+    """Send every planned inquiry that is due and not sent yet. Safe to repeat: nothing is sent twice.
+
+    Without [audit.waves] everything planned is due at once. In a study with waves and a send window,
+    only what the plan (`servaudit plan`) puts at or before now is sent, so one cron line drives the whole
+    study: servaudit run --yes && servaudit collect
+
+    Before anything reaches a real company: the do-not-contact list, the cap per company and month and
+    the spacing between sends to one domain ([audit.limits]) are checked; what they stop is recorded as
+    refused with its reason and checked again at the next run. An audit that is not the sandbox
+    (every e-mail target in a reserved domain such as .example, every page on 127.0.0.1) shows what it
+    is about to send and asks; --yes sends without asking; a simulated clock (SERVAUDIT_NOW) is refused.
 
     An inquiry is recorded as "being sent" before it leaves; if servaudit dies mid-send, the
     inquiry is marked uncertain and never re-sent automatically.
 
-    Example: servaudit run -a acme-audit/
+    Example: servaudit run -a acme-audit/ --dry-run, then: servaudit run -a acme-audit/
     """
     from servaudit.engine import run as run_audit
     from servaudit.progress import progress
 
+    audit = _load(audit_dir)
+    if dry_run:
+        _print_dry_run(audit, wave, channel, as_json)
+        return
+    only = _consent(audit, wave, channel, yes, quiet)
     with progress("sending", quiet) as tracker:
 
         def sent_one(inquiry: Any, state: str, detail: str) -> None:
             tracker.log(scrub(f"{inquiry.id}: {state} ({detail})"))
             tracker.advance(f"sending: {inquiry.id}")
 
-        summary = run_audit(_load(audit_dir), wave, channel, sent_one, parallel, ignore_earlier_sends)
+        summary = run_audit(audit, wave, channel, sent_one, parallel, ignore_earlier_sends, only)
     for inquiry_id in summary.interrupted:
         _say(quiet, f"{inquiry_id}: an earlier run stopped while sending it; marked uncertain, not re-sent")
+    for inquiry_id, reason in summary.refused.items():
+        _say(quiet, scrub(f"{inquiry_id}: refused ({reason})"))
     result = {
         "planned": summary.planned,
         "already_done": summary.already_done,
+        "not_yet_due": summary.not_yet,
         "outcomes": dict(summary.outcomes),
+        "refused": summary.refused,
         "uncertain_from_earlier_runs": summary.interrupted,
     }
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        typer.echo(scrub(json.dumps(result, indent=2)))
     else:
         done = ", ".join(f"{n} {state}" for state, n in sorted(summary.outcomes.items())) or "nothing sent"
-        typer.echo(f"{summary.planned} planned, {summary.already_done} done before; this run: {done}")
+        later = f", {summary.not_yet} not yet due" if summary.not_yet else ""
+        refused = f", {len(summary.refused)} refused by the limits" if summary.refused else ""
+        typer.echo(
+            f"{summary.planned} planned, {summary.already_done} done before{later}{refused}; this run: {done}"
+        )
+
+
+def _print_dry_run(audit: Any, wave: int | None, channel: list[str] | None, as_json: bool) -> None:
+    from servaudit.planning import SEND_COLUMNS, preview, refusals, send_table, sending
+
+    agenda = preview(audit, wave, channel, begin=False)
+    rows, refused = sending(audit, agenda), refusals(agenda)
+    if as_json:
+        payload = {
+            "now": agenda.now.isoformat(),
+            "sandbox": agenda.sandbox,
+            "provisional": agenda.provisional,
+        }
+        typer.echo(scrub(json.dumps({**payload, "would_send": rows, "would_refuse": refused}, indent=2)))
+        return
+    typer.echo(
+        scrub(tabulate(send_table(rows), headers=list(SEND_COLUMNS))) if rows else "nothing is due now"
+    )
+    for row in refused:
+        typer.echo(scrub(f"would refuse {row['inquiry']}: {row['reason']}"))
+    if agenda.provisional:
+        typer.echo("the study has not begun: these times are provisional (`servaudit plan` fixes them)")
+    typer.echo("dry run: nothing was sent, claimed or recorded")
+
+
+def _consent(audit: Any, wave: int | None, channel: list[str] | None, yes: bool, quiet: bool) -> Any:
+    """None in the sandbox; else the ids a person (or --yes) agreed to send, after showing them."""
+    from servaudit.consent import is_sandbox, refuse_simulated_clock
+    from servaudit.planning import SEND_COLUMNS, preview, send_table, sending
+
+    if is_sandbox(audit.config):
+        return None
+    refuse_simulated_clock(audit.config)
+    rows = sending(audit, preview(audit, wave, channel, begin=True))
+    if rows and not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"this audit reaches real companies and {len(rows)} inquiries are due: run it on a "
+                "terminal to confirm, or pass --yes for unattended use (cron); see them with --dry-run"
+            )
+        typer.echo(scrub(tabulate(send_table(rows), headers=list(SEND_COLUMNS))), err=True)
+        if not typer.confirm(f"Send these {len(rows)} inquiries to real companies now?", err=True):
+            typer.echo("nothing sent", err=True)
+            raise typer.Exit(1)
+    elif rows:
+        _say(quiet, f"--yes: sending {len(rows)} inquiries to real companies")
+    return {row["inquiry"] for row in rows}
+
+
+@app.command("plan")
+@errors_to_exit_codes
+def plan_command(
+    audit_dir: AuditDir = Path("."),
+    wave: Annotated[int | None, typer.Option(min=1, help="Only this wave.")] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", "-c", help="Only this channel (repeatable).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show per company what will be sent when: planned time (the send window's local time), stratum
+    (weekday_day, weekday_evening, weekend) and state (planned, due, sent, refused with its reason, …).
+
+    The first `plan` or `run` of a study with [audit.waves] draws its seed and keeps it in the store:
+    from then on the same audit file plans the same times. Sends nothing.
+
+    Example: servaudit plan -a acme-audit/ --json
+    """
+    from servaudit.planning import PLAN_COLUMNS, local_time, plan_json, plan_table, preview
+
+    agenda = preview(_load(audit_dir), wave, channel, begin=True)
+    if as_json:
+        typer.echo(scrub(json.dumps(plan_json(agenda), indent=2, ensure_ascii=False)))
+        return
+    typer.echo(scrub(tabulate(plan_table(agenda), headers=list(PLAN_COLUMNS))))
+    typer.echo(f"times in {agenda.zone}; now: {local_time(agenda.now, agenda.zone)}")
+    if agenda.study is None:
+        typer.echo("no [audit.waves]: everything planned is due at the next `servaudit run`")
 
 
 @app.command()

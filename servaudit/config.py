@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -16,6 +15,7 @@ from pydantic import AfterValidator, Field, ValidationError, create_model, field
 
 from servaudit import channels as registry
 from servaudit.config_errors import format_validation_error, located
+from servaudit.config_study import Limits, SendWindow, Waves, check_week, timezone_name
 from servaudit.config_types import SLUG, EmailAddress, HostName, Model, NetworkTimeout, Text
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
@@ -24,14 +24,6 @@ AUDIT_FILE = "audit.toml"
 CHANNEL_KEYS = registry.names()
 """Company keys that name a channel, in the order reports list them: the registry's names, kept here
 for the report until it reads servaudit.channels itself."""
-
-
-def _timezone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f'{value!r} is not a time zone (e.g. "Europe/Berlin" or "UTC")') from None
-    return value
 
 
 class BusinessHours(Model):
@@ -52,16 +44,8 @@ class BusinessHours(Model):
     @model_validator(mode="after")
     def _a_working_day(self) -> BusinessHours:
         # Checked here, where the message can name the line; the clock would only fail in `report`.
-        if not self.days:
-            raise ValueError("days is empty: the business week needs at least one working day")
-        if self.closes != "24:00" and self.closes <= self.opens:
-            raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens})")
-        if self.holidays:
-            from servaudit.businesshours import holiday_region_error
-
-            problem = holiday_region_error(self.holidays)
-            if problem:
-                raise ValueError(problem)
+        hours = ("opens", self.opens), ("closes", self.closes)
+        check_week(self.days, *hours, self.holidays, "the business week")
         return self
 
 
@@ -86,7 +70,7 @@ class AuditInfo(Model):
     A sandbox that compresses time (``servaudit demo``: its staff answer within seconds) lowers it."""
     clock: Literal["calendar", "business"] = "calendar"
     """What response times are measured in: calendar time or business hours (see business_hours)."""
-    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
+    timezone: Annotated[str, AfterValidator(timezone_name)] = "UTC"
     """The time zone of the report's dates and of the business hours, e.g. "Europe/Berlin"."""
     business_hours: BusinessHours = BusinessHours()
     score: Scoring = Scoring()
@@ -96,6 +80,10 @@ class AuditInfo(Model):
     """Database URL (sqlite:///relative.sqlite or sqlite:////absolute.sqlite).
 
     Default: servaudit.sqlite in the audit folder."""
+    waves: Waves | None = None
+    """A study over weeks (servaudit/config_study.py); None: everything is due at once, `run --wave N`."""
+    send_window: SendWindow = SendWindow()
+    limits: Limits = Limits()
 
     @field_validator("store")
     @classmethod
@@ -304,4 +292,3 @@ def load_config(path: Path) -> AuditConfig:
     if problems:
         raise ConfigError("\n".join(located(path, text, loc, message) for loc, message in problems))
     return config
-

@@ -10,25 +10,27 @@ import asyncio
 import fcntl
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from servaudit import channels as registry
 from servaudit import message as mail
+from servaudit.agenda import DUE, PLANNED, select
 from servaudit.browser import open_browser
 from servaudit.channels.base import Outcome, ProbeContext
 from servaudit.config import Audit
+from servaudit.consent import refuse_simulated_clock
 from servaudit.earlier_sends import earlier_sends, journal_leftovers
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.labels import HUMAN_WRITTEN
-from servaudit.plan import Inquiry, due, planned
+from servaudit.plan import Inquiry
 from servaudit.rejudge import store_chat
 from servaudit.replies.classify import Signals
 from servaudit.replies.quality import scenario_context, score_quality
 from servaudit.replies.reading import ReplyReader
-from servaudit.store import PENDING, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
+from servaudit.store import PENDING, REFUSED, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
 
 DEFAULT_PARALLEL = 4
 """Inquiries under way at once; each browser probe holds a page (a chat up to its wait limit)."""
@@ -43,6 +45,10 @@ class RunSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     interrupted: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    """Inquiry id → why the limits stopped it this run (recorded in the store as refused)."""
+    not_yet: int = 0
+    """Inquiries whose planned time has not come."""
 
 
 @contextmanager
@@ -61,17 +67,20 @@ def run_lock(folder: Path) -> Iterator[None]:
 
 def run(
     audit: Audit,
-    wave: int = 1,
+    wave: int | None = None,
     channels: list[str] | None = None,
     on_progress: Callable[[Inquiry, str, str], None] | None = None,
     parallel: int = DEFAULT_PARALLEL,
     ignore_earlier_sends: bool = False,
+    only: Collection[str] | None = None,
 ) -> RunSummary:
-    """Send every due inquiry once, ``parallel`` at a time. Raises InfrastructureError when our own
-    relay or browser fails (after the inquiries already under way have been recorded), UsageError
-    when the store knows no sends but the folder shows earlier ones (unless told to ignore them)."""
+    """Send every inquiry due now once, ``parallel`` at a time; ``only``: of these ids (what a person
+    confirmed), none else. Raises InfrastructureError when our own relay or browser fails (after the
+    inquiries already under way have been recorded), UsageError when the store knows no sends but the
+    folder shows earlier ones (unless told to ignore them) or the clock is simulated outside the sandbox."""
     if parallel < 1:
         raise UsageError("--parallel must be at least 1")
+    refuse_simulated_clock(audit.config)
     unknown = sorted(set(channels or ()) - set(registry.names()))
     if unknown:
         raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(registry.names())}")
@@ -82,7 +91,7 @@ def run(
         try:
             if store.is_empty() and not ignore_earlier_sends:
                 _refuse_a_forgotten_audit(store, leftovers + earlier_sends(audit))
-            return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel))
+            return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel, only))
         finally:
             store.close()
 
@@ -224,17 +233,19 @@ def _relative(path: Path, folder: Path) -> str:
 async def _run(
     audit: Audit,
     store: Store,
-    wave: int,
+    wave: int | None,
     channels: list[str] | None,
     on_progress: Callable[[Inquiry, str, str], None] | None,
     parallel: int,
+    only: Collection[str] | None,
 ) -> RunSummary:
     summary = RunSummary()
     summary.interrupted = store.mark_interrupted_sends()
-    intended = planned(audit.config, wave, channels)
-    todo = due(intended, store.inquiry_states())
-    summary.planned = len(intended)
-    summary.already_done = len(intended) - len(todo)
+    agenda, todo = select(audit, store, wave, channels, only)
+    summary.planned = len(agenda.entries)
+    summary.already_done = len(agenda.entries) - len(agenda.having(PLANNED, DUE, REFUSED))
+    summary.not_yet = len(agenda.having(PLANNED))
+    summary.refused = {entry.inquiry.id: entry.detail or "" for entry in agenda.having(REFUSED)}
     context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
     # Configuration problems surface before the first claim, so they cannot strand an inquiry.
     needed = {registry.probe(name) for name in {inquiry.channel for inquiry in todo}}

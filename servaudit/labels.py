@@ -59,5 +59,8 @@ THREAD, REPLY_ADDRESS, SUBJECT, SENDER_DOMAIN = "thread", "reply-address", "send
 # inquiry becomes ``uncertain`` (never re-sent automatically).
 PENDING, SENDING, SENT, REJECTED, UNCERTAIN = "pending", "sending", "sent", "rejected", "uncertain"
 FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
+REFUSED = "refused"
+"""Stopped before a live send by the audit's limits (do-not-contact, a cap, a rate limit): the reason is
+in the inquiry's detail. Not final: every run checks it again and sends it once the reason went away."""
 RELEASED = "released"
 """An attempt's outcome when a consultant decided an uncertain inquiry (servaudit release)."""

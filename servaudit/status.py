@@ -13,9 +13,10 @@ from typing import Any
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.i18n import Locale
+from servaudit.labels import REFUSED
 from servaudit.measure.facts import gather
-from servaudit.plan import planned
 from servaudit.report import duration, moment
+from servaudit.schedule import inquiries as every_inquiry
 
 COLUMNS = (
     "inquiry", "company", "channel", "state", "sent", "replies",
@@ -42,6 +43,7 @@ def status_rows(audit: Audit) -> list[dict[str, Any]]:
                 "company": f.inquiry.company,
                 "channel": f.inquiry.channel,
                 "state": "bounced" if f.bounced else f.inquiry.state,
+                "refused_because": f.inquiry.detail if f.inquiry.state == REFUSED else None,
                 "sent": moment(f.inquiry.sent_at),
                 "replies": len(f.replies),
                 "first_response": duration(first_response),
@@ -53,7 +55,7 @@ def status_rows(audit: Audit) -> list[dict[str, Any]]:
             }
         )
     known = {r.id for r in records}
-    for inquiry in planned(audit.config):
+    for inquiry in every_inquiry(audit.config):
         if inquiry.id not in known:
             rows.append(
                 {
@@ -61,6 +63,7 @@ def status_rows(audit: Audit) -> list[dict[str, Any]]:
                     "company": inquiry.company,
                     "channel": inquiry.channel,
                     "state": "planned",
+                    "refused_because": None,
                     "sent": "–",
                     "replies": 0,
                     "first_response": "–",
@@ -80,13 +83,12 @@ def status_table(rows: list[dict[str, Any]], locale: Locale) -> tuple[list[str],
     headers = [locale.t(f"status.{column}") for column in COLUMNS]
     table = []
     for row in rows:
-        state = row["state"]
         table.append(
             [
                 row["inquiry"],
                 row["company"],
                 locale.t_channel(row["channel"]),
-                locale.t("status.planned") if state == "planned" else locale.t_or(f"state.{state}", state),
+                _state(row, locale),
                 _moment(row["sent_at"], locale),
                 row["replies"],
                 locale.duration(row["first_response_seconds"]),
@@ -99,3 +101,12 @@ def status_table(rows: list[dict[str, Any]], locale: Locale) -> tuple[list[str],
 
 def _moment(text: str | None, locale: Locale) -> str:
     return locale.moment(datetime.fromisoformat(text) if text else None)
+
+
+def _state(row: dict[str, Any], locale: Locale) -> str:
+    state = row["state"]
+    if state == "planned":
+        return locale.t("status.planned")
+    text = locale.t_or(f"state.{state}", state)
+    # A refusal's kind (do-not-contact, cap, rate limit); `servaudit plan` shows the whole reason.
+    return f"{text} ({row['refused_because'].split(':')[0]})" if row.get("refused_because") else text

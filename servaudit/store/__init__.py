@@ -14,7 +14,8 @@ No SQL lives outside this package: callers use the named queries of :class:`Stor
 - ``records.py``: the frozen records handed out, the state words, stored times;
 - one module of named queries per subject: ``inquiries.py`` (claims, attempts, evidence),
   ``messages.py`` (received mail, classifications), ``judgements.py`` (what a reply or chat was
-  read as, for the report), ``scores.py``, ``cursors.py``, ``discoveries.py``.
+  read as, for the report), ``scores.py``, ``cursors.py``, ``discoveries.py``, ``study.py`` (a study's
+  seed, refusals, what was sent when).
 
 The store imports nothing above ``errors`` (and the leaves ``scrubbing`` and ``judgement``).
 """
@@ -30,6 +31,7 @@ from servaudit.store.messages import MessageQueries
 from servaudit.store.records import (
     FINAL_STATES,
     PENDING,
+    REFUSED,
     REJECTED,
     RELEASED,
     RUN_JUDGED,
@@ -46,12 +48,14 @@ from servaudit.store.records import (
 )
 from servaudit.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 from servaudit.store.scores import ScoreQueries
+from servaudit.store.study import StudyQueries
 
 __all__ = [
     "DEFAULT_FILE",
     "FINAL_STATES",
     "MIGRATIONS",
     "PENDING",
+    "REFUSED",
     "REJECTED",
     "RELEASED",
     "RUN_JUDGED",
@@ -72,7 +76,15 @@ __all__ = [
 ]
 
 
-class Store(InquiryQueries, MessageQueries, ScoreQueries, JudgementQueries, CursorQueries, DiscoveryQueries):
+class Store(
+    InquiryQueries,
+    MessageQueries,
+    ScoreQueries,
+    JudgementQueries,
+    CursorQueries,
+    DiscoveryQueries,
+    StudyQueries,
+):
     """An open audit store: ``Store(path)`` creates it, or migrates it (keeping a backup), or refuses it.
 
     Every method is a named query; group several in ``with store.transaction():`` to make them

@@ -15,6 +15,7 @@ from servaudit.scrubbing import scrub
 from servaudit.store.connection import Connection
 from servaudit.store.records import (
     PENDING,
+    REFUSED,
     RELEASED,
     SENDING,
     SENT,
@@ -80,7 +81,7 @@ class InquiryQueries(Connection):
         started = to_text(now())
         with self.transaction():
             row = self.db.execute("SELECT state FROM inquiries WHERE id=?", (fields["id"],)).fetchone()
-            if row is not None and row["state"] != PENDING:
+            if row is not None and row["state"] not in (PENDING, REFUSED):
                 return None
             columns = {**fields, "state": SENDING, "created_at": started}
             if row is None:

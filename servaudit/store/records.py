@@ -9,10 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from servaudit.labels import FINAL_STATES, PENDING, REJECTED, RELEASED, SENDING, SENT, UNCERTAIN
+from servaudit.labels import FINAL_STATES, PENDING, REFUSED, REJECTED, RELEASED, SENDING, SENT, UNCERTAIN
 from servaudit.timing import now
 
-__all__ = ["FINAL_STATES", "PENDING", "REJECTED", "RELEASED", "SENDING", "SENT", "UNCERTAIN", "now"]
+__all__ = [
+    "FINAL_STATES",
+    "PENDING",
+    "REFUSED",
+    "REJECTED",
+    "RELEASED",
+    "SENDING",
+    "SENT",
+    "UNCERTAIN",
+    "now",
+]
 
 RUN_JUDGED = "run"
 """``messages.decided`` of a reply judged when it came in during a run (a chat turn): collect keeps it."""

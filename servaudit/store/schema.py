@@ -20,6 +20,10 @@ version  what it added, and why
          scenario facts it states, its acknowledgement traits), read at collect time with its class;
          ``chats`` holds a chat's summary and transcript lines, read at run time; each row with the
          version that read it. The report reads these, never raw mail or evidence files.
+4        A study over weeks: ``study`` holds the seed its send times are drawn from and the moment it
+         began, drawn once (servaudit/schedule.py), so the same audit and store always plan the same
+         times. An inquiry the limits stop before a live send is kept as state ``refused`` with the
+         reason in ``detail`` (no new column).
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -30,7 +34,7 @@ add a line above saying what the version adds and why, and keep the old DDL in `
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -135,7 +139,14 @@ CREATE TABLE IF NOT EXISTS chats (
     created_at TEXT NOT NULL
 );
 """
-SCHEMA += JUDGEMENT_TABLES
+STUDY_TABLE = """
+CREATE TABLE IF NOT EXISTS study (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seed TEXT NOT NULL,
+    started_at TEXT NOT NULL
+);
+"""
+SCHEMA += JUDGEMENT_TABLES + STUDY_TABLE
 """The newest schema, as a new store is created (``IF NOT EXISTS``: creating twice is harmless)."""
 
 
@@ -148,6 +159,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE evidence ADD COLUMN sha256 TEXT",
     ),
     3: tuple(statement for statement in JUDGEMENT_TABLES.split(";") if statement.strip()),
+    4: tuple(statement for statement in STUDY_TABLE.split(";") if statement.strip()),
 }
 """Version → the statements that bring a store of the version before up to it."""
 

@@ -1,0 +1,149 @@
+"""What is due at one moment: the schedule held against the store and the limits.
+
+`run` sends an agenda's due inquiries and records its refusals; `run --dry-run` and the consent
+prompt print it; `plan` shows it whole. An audit without ``[audit.waves]`` has no schedule: every
+inquiry of the wave asked for (default 1) is due at once, as `run` always did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from servaudit.config import Audit
+from servaudit.consent import is_sandbox
+from servaudit.errors import UsageError
+from servaudit.labels import PENDING, REFUSED
+from servaudit.limits import decide, do_not_contact, unwanted
+from servaudit.plan import Inquiry, planned
+from servaudit.schedule import Study, draw_seed, schedule, window_zone
+from servaudit.store import Store
+from servaudit.store.study import REFUSAL_FIELDS
+from servaudit.timing import now
+
+PLANNED, DUE = "planned", "due"
+"""An inquiry whose time has not come, and one to send now; otherwise an entry has the store's state
+(sent, rejected, uncertain, sending) or ``refused``."""
+OPEN = (PENDING, REFUSED)
+"""Store states of an inquiry nothing was sent for: due again when its time has come."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    inquiry: Inquiry
+    at: datetime | None
+    """Planned send time (UTC); None without a schedule (due whenever `run` is called)."""
+    stratum: str | None
+    state: str
+    detail: str | None = None
+    """Why it is refused, or what the store says about its send."""
+
+    def as_dict(self, zone: str) -> dict[str, Any]:
+        local = self.at.astimezone(ZoneInfo(zone)).isoformat() if self.at else None
+        return {
+            "inquiry": self.inquiry.id,
+            "company": self.inquiry.company,
+            "channel": self.inquiry.channel,
+            "scenario": self.inquiry.scenario,
+            "wave": self.inquiry.wave,
+            "target": self.inquiry.target,
+            "planned_at": local,
+            "stratum": self.stratum,
+            "state": self.state,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Agenda:
+    entries: tuple[Entry, ...]
+    now: datetime
+    zone: str
+    """The send window's time zone: planned times are shown in it."""
+    study: Study | None
+    provisional: bool
+    """The study has not begun: its times come from a seed drawn just now and not kept (a dry run)."""
+    sandbox: bool
+
+    def having(self, *states: str) -> list[Entry]:
+        return [entry for entry in self.entries if entry.state in states]
+
+
+def build(
+    audit: Audit,
+    store: Store | None,
+    now: datetime,
+    wave: int | None = None,
+    channels: Iterable[str] | None = None,
+    begin: bool = False,
+) -> Agenda:
+    """The agenda at ``now``; ``store`` None: nothing was ever recorded (and nothing may be created).
+
+    ``begin``: a study without a seed draws one and keeps it in the store (`run`, `plan`)."""
+    config = audit.config
+    records = {r.id: r for r in store.inquiries()} if store is not None else {}
+    study, provisional = None, False
+    slots: list[tuple[Inquiry, datetime | None, str | None]]
+    wanted = list(channels) if channels is not None else None
+    if config.audit.waves is None:
+        slots = [(inquiry, None, None) for inquiry in planned(config, wave or 1, wanted)]
+    else:
+        count = config.audit.waves.count
+        if wave is not None and wave > count:
+            raise UsageError(f"--wave {wave}: this study has {count} wave(s) (audit.waves.count)")
+        found = store.study() if store is not None else None
+        if found is None and begin and store is not None:
+            found = store.begin_study(draw_seed(), now)
+        provisional = found is None
+        study = found or Study(draw_seed(), now)
+        slots = [
+            (s.inquiry, s.at, s.stratum)
+            for s in schedule(config, study, wanted)
+            if wave is None or s.inquiry.wave == wave
+        ]
+    zone = window_zone(config)
+    blocked = do_not_contact(audit)
+    entries: list[Entry] = []
+    candidates: list[Inquiry] = []
+    for inquiry, at, stratum in slots:
+        record = records.get(inquiry.id)
+        state = record.state if record else PENDING
+        if state not in OPEN:
+            entries.append(Entry(inquiry, at, stratum, state, record.detail if record else None))
+        elif at is not None and at > now:
+            # Said now, not only when it is due: the list is what a consultant checks before a study.
+            entries.append(Entry(inquiry, at, stratum, PLANNED, unwanted(config, blocked, inquiry)))
+        else:
+            candidates.append(inquiry)
+            entries.append(Entry(inquiry, at, stratum, DUE))
+    if candidates:
+        history = store.send_history() if store is not None else []
+        decisions = decide(config, blocked, candidates, history, now, zone)
+        entries = [
+            Entry(e.inquiry, e.at, e.stratum, REFUSED, decisions[e.inquiry.id])
+            if e.state == DUE and decisions[e.inquiry.id]
+            else e
+            for e in entries
+        ]
+    return Agenda(tuple(entries), now, zone, study, provisional, is_sandbox(config))
+
+
+def select(
+    audit: Audit,
+    store: Store,
+    wave: int | None,
+    channels: Iterable[str] | None,
+    only: Collection[str] | None,
+) -> tuple[Agenda, list[Inquiry]]:
+    """`run`'s choice at the clock's now: the agenda (the study begun if it had not), its refusals
+    recorded in the store, and the due inquiries to send (of ``only``, when given)."""
+    agenda = build(audit, store, now(), wave, channels, begin=True)
+    for entry in agenda.having(REFUSED):
+        inquiry = entry.inquiry
+        fields = {name: getattr(inquiry, name) for name in REFUSAL_FIELDS}
+        store.refuse(fields, entry.detail or "refused")
+    todo = [e.inquiry for e in agenda.having(DUE) if only is None or e.inquiry.id in only]
+    return agenda, todo
