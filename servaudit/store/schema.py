@@ -20,6 +20,10 @@ version  what it added, and why
          scenario facts it states, its acknowledgement traits), read at collect time with its class;
          ``chats`` holds a chat's summary and transcript lines, read at run time; each row with the
          version that read it. The report reads these, never raw mail or evidence files.
+4        (reserved: issue 18's send schedule adds it; this branch adds no statement.)
+5        Reminders and follow-ups (issue 18): ``inquiries.kind`` (``inquiry``, ``reminder``,
+         ``followup``) and ``inquiries.parent_id``, the inquiry a reminder or follow-up belongs to. Each
+         is an inquiry of its own, claimed before its send like any other, so it is never sent twice.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -30,7 +34,7 @@ add a line above saying what the version adds and why, and keep the old DDL in `
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -52,7 +56,9 @@ CREATE TABLE IF NOT EXISTS inquiries (
     created_at TEXT NOT NULL,
     sent_at TEXT,
     detail TEXT,
-    outcome TEXT
+    outcome TEXT,
+    kind TEXT NOT NULL DEFAULT 'inquiry',
+    parent_id TEXT REFERENCES inquiries(id)
 );
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY,
@@ -148,6 +154,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE evidence ADD COLUMN sha256 TEXT",
     ),
     3: tuple(statement for statement in JUDGEMENT_TABLES.split(";") if statement.strip()),
+    4: (),
+    5: (
+        "ALTER TABLE inquiries ADD COLUMN kind TEXT NOT NULL DEFAULT 'inquiry'",
+        "ALTER TABLE inquiries ADD COLUMN parent_id TEXT REFERENCES inquiries(id)",
+    ),
 }
 """Version → the statements that bring a store of the version before up to it."""
 
