@@ -134,6 +134,34 @@ def human_body(company: SandboxCompany, persona_name: str, subject: str, agent: 
     )
 
 
+_PARTIAL = {
+    "de": "ein Tarifwechsel ist grundsätzlich machbar. Die Einzelheiten prüfen wir gerade für Sie.",
+    "en": "a change of plan can generally be arranged. We are still looking into the details for you.",
+}
+_FULL = {
+    "de": (
+        "der Wechsel in einen günstigeren Tarif ist auch vor Ablauf Ihrer Vertragslaufzeit möglich. "
+        "Dafür entstehen Ihnen keine Kosten; der neue Tarif gilt ab dem nächsten Monatsersten."
+    ),
+    "en": (
+        "you can switch to a cheaper plan before your contract ends, and it is free of charge: the new "
+        "plan applies from the first of next month."
+    ),
+}
+
+
+def partial_body(company: SandboxCompany, persona_name: str, agent: str) -> str:
+    """A person's first answer that leaves the question half open (states one fact of two at most)."""
+    parts = [greeting(persona_name, company.language), _PARTIAL[company.language], signature(company, agent)]
+    return "\n\n".join(parts)
+
+
+def full_body(company: SandboxCompany, persona_name: str, agent: str) -> str:
+    """A person's answer that states what the tariff-change scenario asks (possible early, no cost)."""
+    parts = [greeting(persona_name, company.language), _FULL[company.language], signature(company, agent)]
+    return "\n\n".join(parts)
+
+
 def hotline_body(company: SandboxCompany, persona_name: str, agent: str) -> str:
     if company.language == "de":
         text = (
