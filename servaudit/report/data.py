@@ -27,6 +27,7 @@ from servaudit.measure.facts import InquiryFacts, gather
 from servaudit.measure.figures import Figures, MeasureContext, figures, reachability_status
 from servaudit.measure.scoring import Weights, channel_components, company_score
 from servaudit.measure.stats import rate, share_of_companies
+from servaudit.report.threads import threads_data
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
 
 REPORT_FORMAT = 1
@@ -103,7 +104,12 @@ class ReportBuilder:
                 self.messages_by_inquiry.setdefault(message.inquiry_id, []).append(message)
         self.quality = {m: QualityScore.from_json(text) for m, text in store.quality_rows()}
         self.weights = Weights.from_config(info.score)
-        self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
+        records = store.inquiries()
+        # Reminders and follow-ups are inquiries of their own, measured apart (report/threads.py).
+        self.facts = gather(
+            [r for r in records if r.parent_id is None], list(self.messages.values()), self.window
+        )
+        self.children = gather([r for r in records if r.parent_id], list(self.messages.values()), self.window)
         self.evidence: dict[str, list[EvidenceRecord]] = {}
         for record in store.evidence():
             self.evidence.setdefault(record.inquiry_id, []).append(record)
@@ -192,6 +198,7 @@ class ReportBuilder:
             },
             "send_times": self.send_times(),
             "chat_online": chat_online_by_time(self.facts, self.week.zone),
+            "reminders_and_followups": threads_data(self),
             "inquiries": [self.inquiry_data(f) for f in self.facts],
         }
 
