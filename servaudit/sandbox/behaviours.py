@@ -57,6 +57,11 @@ class Inbound:
             in_reply_to=(message.get("In-Reply-To") or "").strip() or None,
         )
 
+    @property
+    def in_thread(self) -> bool:
+        """A reminder or follow-up: it answers an earlier message, or (a form sent again) says ``Re:``."""
+        return self.in_reply_to is not None or replies.is_reply(self.subject)
+
     def sent_at(self) -> datetime:
         """The inquiry's Date as written by the sender, for the quote line; receipt time if unusable."""
         try:
@@ -119,7 +124,7 @@ def _plan_human(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -
 
 def _plan_after_reminder(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     """Silence for a new inquiry; a full human answer once reminded in its thread."""
-    if inquiry.in_reply_to is None:
+    if not inquiry.in_thread:
         return []
     return _plan_threaded(company, inquiry, replies.full_body)
 
@@ -128,9 +133,7 @@ def _plan_partial_then_full(
     company: SandboxCompany, inquiry: Inbound, rng: random.Random
 ) -> list[PlannedReply]:
     """A partial human answer to a new inquiry; the full one to a follow-up (or reminder) in its thread."""
-    return _plan_threaded(
-        company, inquiry, replies.full_body if inquiry.in_reply_to else replies.partial_body
-    )
+    return _plan_threaded(company, inquiry, replies.full_body if inquiry.in_thread else replies.partial_body)
 
 
 def _plan_threaded(

@@ -166,4 +166,5 @@ THREAD_FLEET: tuple[SandboxCompany, ...] = (
 )
 """Companies for reminders and follow-ups (not in the demo's fleet): one answers a new inquiry
 never and a reminder in its thread fully; one answers a new inquiry partly and a follow-up in its
-thread fully. Both tell a message in a thread by its In-Reply-To header."""
+thread fully. Both tell a message in a thread by its In-Reply-To header (or, for a form sent again,
+by its ``Re:`` subject)."""

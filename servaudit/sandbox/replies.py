@@ -81,6 +81,11 @@ def pick_agent(company: SandboxCompany, seed: str) -> str:
     return names[zlib.crc32(f"{company.slug}|{seed}".encode()) % len(names)]
 
 
+def is_reply(subject: str) -> bool:
+    """The subject a mail client (or a customer typing into a form again) gives a reply."""
+    return _REPLY_PREFIX.match(subject) is not None
+
+
 def reply_subject(subject: str, language: str) -> str:
     if _REPLY_PREFIX.match(subject):
         return subject

@@ -60,8 +60,10 @@ class _Handler:
 
     def __init__(self, sandbox: Sandbox) -> None:
         self._sandbox = sandbox
-        self._by_address = {company.address.lower(): company for company in sandbox.companies}
-        self._domains = {company.domain.lower() for company in sandbox.companies}
+        # A form company's helpdesk answers from its address: a reply to that answer (a follow-up) reaches it.
+        companies = (*sandbox.companies, *(form.company for form in sandbox.forms))
+        self._by_address = {company.address.lower(): company for company in companies}
+        self._domains = {company.domain.lower() for company in companies}
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
