@@ -16,9 +16,11 @@ from servaudit.collect import collect
 from servaudit.config import Audit
 from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
 from servaudit.engine import run
+from servaudit.grading import grade
 from servaudit.report.data import ReportBuilder
 from servaudit.sandbox import DEFAULT_FLEET, Sandbox
 from servaudit.sandbox.fleet import THREAD_FLEET
+from servaudit.sandbox.forms_fleet import THREAD_FORMS
 from servaudit.sandbox.imap import DovecotServer
 from servaudit.store import InquiryRecord
 from tests.audit_fixtures import FAST, read_ground_truth
@@ -191,3 +193,77 @@ def test_a_reminder_claimed_by_a_run_that_crashed_is_uncertain_and_never_sent(
     assert records[f"{silent}.reminder1"].state == "uncertain"
     # Only the two follow-ups went out; the uncertain reminder never did.
     assert box.received() == sent_before + 2
+
+
+def test_a_form_is_reminded_through_the_form_and_followed_up_by_mail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real Chromium fills the sandbox's forms; their helpdesks answer by mail, read from the Maildir."""
+    set_clock(monkeypatch, START)
+    with Sandbox(
+        tmp_path / "mail", tmp_path / "truth.jsonl", (), delay_scale=FAST, forms=THREAD_FORMS, chats=()
+    ) as box:
+        folder = tmp_path / "audit"
+        folder.mkdir()
+        forms = [(form, box.form_url(form.slug)) for form in THREAD_FORMS]
+        text = demo_audit_toml(
+            (), box.smtp_port, str(tmp_path / "mail"), True, MACHINE_SECONDS * FAST, forms=forms
+        )
+        (folder / "audit.toml").write_text(text + THREADS, encoding="utf-8")
+        audit = Audit.load(folder)
+        step(box, audit)
+        followed = step(box, audit)
+        assert kinds(followed) == {("halbgar", "followup")}
+        set_clock(monkeypatch, START + timedelta(days=1))
+        reminded = step(box, audit)
+        assert kinds(reminded) == {("halbgar", "followup"), ("zoegerlich", "reminder")}
+        posted = [(s.company, s.fields.get("subject")) for s in box.forms_site.submissions]
+        set_clock(monkeypatch, START + timedelta(days=3))
+        final = step(box, audit)
+        assert len(box.forms_site.submissions) == len(posted), "no form is sent again"
+    original = reminded[f"zoegerlich.form.{SCENARIO}.w1"].subject or ""
+    subject = f"Re: {original}"
+    assert sorted(posted) == sorted(
+        [("zoegerlich", original), ("halbgar", original), ("zoegerlich", subject)]
+    )
+    followup = final[f"halbgar.form.{SCENARIO}.w1.followup1"]
+    assert followup.channel == "email" and followup.target == "kontakt@halbgar-kuechen.example"
+    store = open_store(audit)
+    try:
+        messages = store.messages()
+        data = ReportBuilder(audit, store).data()
+    finally:
+        store.close()
+    truth = read_ground_truth(box.ground_truth)
+    partial = next(m for m in messages if m.inquiry_id == followup.parent_id)
+    assert next(t for t in truth if t["inquiry_message_id"] == followup.message_id)["in_reply_to"] == (
+        partial.header_message_id
+    )
+    late = next(t for t in truth if t["company"] == "zoegerlich" and t["kind"] == "human")
+    assert late["inquiry_subject"] == subject
+    assert {m.header_message_id: m.inquiry_id for m in messages}[late["reply_message_id"]] == (
+        f"zoegerlich.form.{SCENARIO}.w1"
+    ), "the answer to the form's reminder is the form inquiry's answer"
+    figures = data["reminders_and_followups"]["channels"]["form"]
+    assert (
+        figures["answered_only_after_reminder"]["count"],
+        figures["answered_only_after_reminder"]["of"],
+    ) == (1, 2)
+    assert (figures["resolved_after_followup"]["count"], figures["resolved_after_followup"]["of"]) == (1, 1)
+
+
+def test_a_consultants_grade_decides_whether_a_person_answered(
+    study: tuple[Sandbox, Audit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Graded not a person's answer, a human reply no longer calls for a follow-up but for a reminder."""
+    box, audit = study
+    step(box, audit)
+    answered = f"nordwind.email.{SCENARIO}.w1"
+    grade(audit, answered, 1, label="auto_reply", comment="a template, not a person")
+    assert kinds(step(box, audit)) == {("halbwahr", "followup")}
+    set_clock(monkeypatch, START + timedelta(days=1))
+    assert kinds(step(box, audit)) == {
+        ("halbwahr", "followup"),
+        ("spaetlese", "reminder"),
+        ("nordwind", "reminder"),
+    }
