@@ -195,6 +195,9 @@ def run(
     An inquiry is recorded as "being sent" before it leaves; if servaudit dies mid-send, the
     inquiry is marked uncertain and never re-sent automatically.
 
+    Reminders and follow-ups a scenario declares are sent too, when due as of now: a reminder after
+    its business hours without a person's answer, a follow-up once a person answered (each once).
+
     Example: servaudit run -a acme-audit/
     """
     from servaudit.engine import run as run_audit
@@ -214,12 +217,14 @@ def run(
         "already_done": summary.already_done,
         "outcomes": dict(summary.outcomes),
         "uncertain_from_earlier_runs": summary.interrupted,
+        "reminders_and_followups_due": summary.reminders,
     }
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:
         done = ", ".join(f"{n} {state}" for state, n in sorted(summary.outcomes.items())) or "nothing sent"
-        typer.echo(f"{summary.planned} planned, {summary.already_done} done before; this run: {done}")
+        due = f"; {summary.reminders} reminders/follow-ups were due" if summary.reminders else ""
+        typer.echo(f"{summary.planned} planned, {summary.already_done} done before; this run: {done}{due}")
 
 
 @app.command()
