@@ -1,7 +1,8 @@
 """Reminders and follow-ups: which are due now, decided from the store, and how each is written.
 
 A **reminder** goes to an e-mail or form inquiry that no person answered within the scenario's
-``reminder.after_business_hours`` of its delivery, counted on the audit's business hours. A
+``reminder.after_business_hours`` of its delivery, counted on the audit's business hours (held
+while a reply of class ``unknown`` awaits a consultant's grade, and never after a deflection). A
 **follow-up** (``followup.body``, a clarifying question) answers the company's first human answer.
 Both are inquiries of their own (kind ``reminder``/``followup``, ``parent_id`` the inquiry), with
 the stable ids ``<parent>.reminder1`` and ``<parent>.followup1``: the engine claims them in the store
@@ -35,7 +36,7 @@ from servaudit import channels as registry
 from servaudit import message as mail
 from servaudit.channels.email import SPEC as EMAIL
 from servaudit.config import Audit
-from servaudit.labels import BOUNCE, FOLLOWUP, HUMAN, PLANNED, REMINDER
+from servaudit.labels import BOUNCE, FOLLOWUP, HUMAN, HUMAN_WRITTEN, PLANNED, REMINDER, UNKNOWN
 from servaudit.plan import Inquiry
 from servaudit.store import SENT, InquiryRecord, MessageRecord, Store
 from servaudit.timing import now
@@ -89,8 +90,11 @@ def due(audit: Audit, store: Store, channels: Iterable[str] | None = None) -> li
         if any(_label(m) == BOUNCE for m in replies):
             continue  # never delivered: nobody to remind
         human = next((m for m in replies if _label(m) == HUMAN), None)
+        # No reminder once a person wrote (a deflection too: "please call us" is no silence), nor
+        # while a reply awaits a consultant's grade: it may be a person's answer.
+        held = any(_label(m) in HUMAN_WRITTEN or _label(m) == UNKNOWN for m in replies)
         reminder = scenario.reminder
-        waited = week.seconds(parent.sent_at, moment) if reminder and human is None else 0.0
+        waited = week.seconds(parent.sent_at, moment) if reminder and not held else 0.0
         new = child_id(parent.id, REMINDER) not in known
         if reminder and new and waited >= reminder.after_business_hours * 3600:
             found.append(_reminder(parent, reminder.body))

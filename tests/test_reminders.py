@@ -267,3 +267,14 @@ def test_a_consultants_grade_decides_whether_a_person_answered(
         ("spaetlese", "reminder"),
         ("nordwind", "reminder"),
     }
+
+
+def test_no_reminder_once_a_person_wrote_even_to_deflect(
+    study: tuple[Sandbox, Audit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Graded a deflection ("please call us"), the answer calls for no follow-up and stops the reminder."""
+    box, audit = study
+    step(box, audit)
+    grade(audit, f"nordwind.email.{SCENARIO}.w1", 1, label="deflection")
+    set_clock(monkeypatch, START + timedelta(days=1))
+    assert kinds(step(box, audit)) == {("halbwahr", "followup"), ("spaetlese", "reminder")}
