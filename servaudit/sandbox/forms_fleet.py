@@ -97,9 +97,11 @@ THREAD_FORMS: tuple[FormCompany, ...] = (
         "plain",
         "after_reminder",
         "de",
-        8,
+        12,
     ),
-    _form("halbgar", "Halbgar Küchen GmbH", "halbgar-kuechen.example", "plain", "partial_then_full", "de", 8),
+    _form(
+        "halbgar", "Halbgar Küchen GmbH", "halbgar-kuechen.example", "plain", "partial_then_full", "de", 12
+    ),
 )
 """Forms for reminders and follow-ups (not in the demo): one helpdesk answers only a form sent again
 (a reminder, ``Re: …``), one answers partly and then fully to the follow-up e-mail."""
