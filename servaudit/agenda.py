@@ -17,8 +17,11 @@ from servaudit.config import Audit
 from servaudit.consent import is_sandbox
 from servaudit.errors import UsageError
 from servaudit.labels import PENDING, REFUSED
+from servaudit.labels import PLANNED as PLANNED_KIND
 from servaudit.limits import decide, do_not_contact, unwanted
 from servaudit.plan import Inquiry, planned
+from servaudit.reminders import Due
+from servaudit.reminders import due as threads_due
 from servaudit.schedule import Study, draw_seed, schedule, window_zone
 from servaudit.store import Store
 from servaudit.store.study import REFUSAL_FIELDS
@@ -67,6 +70,8 @@ class Agenda:
     provisional: bool
     """The study has not begun: its times come from a seed drawn just now and not kept (a dry run)."""
     sandbox: bool
+    threads: tuple[Due, ...] = ()
+    """The reminders and follow-ups among the due entries, with what threads each to its parent."""
 
     def having(self, *states: str) -> list[Entry]:
         return [entry for entry in self.entries if entry.state in states]
@@ -119,6 +124,11 @@ def build(
         else:
             candidates.append(inquiry)
             entries.append(Entry(inquiry, at, stratum, DUE))
+    # Reminders and follow-ups due now go through the same limits, consent and dry run as planned ones.
+    threads = tuple(threads_due(audit, store, wanted)) if store is not None else ()
+    for item in threads:
+        candidates.append(item.inquiry)
+        entries.append(Entry(item.inquiry, None, item.inquiry.kind, DUE))
     if candidates:
         history = store.send_history() if store is not None else []
         decisions = decide(config, blocked, candidates, history, now, zone)
@@ -128,7 +138,7 @@ def build(
             else e
             for e in entries
         ]
-    return Agenda(tuple(entries), now, zone, study, provisional, is_sandbox(config))
+    return Agenda(tuple(entries), now, zone, study, provisional, is_sandbox(config), threads)
 
 
 def select(
@@ -137,13 +147,19 @@ def select(
     wave: int | None,
     channels: Iterable[str] | None,
     only: Collection[str] | None,
-) -> tuple[Agenda, list[Inquiry]]:
+) -> tuple[Agenda, list[Inquiry], list[Due]]:
     """`run`'s choice at the clock's now: the agenda (the study begun if it had not), its refusals
-    recorded in the store, and the due inquiries to send (of ``only``, when given)."""
+    recorded in the store, the due planned inquiries and the due reminders/follow-ups to send (of
+    ``only``, when given: what a person confirmed, none else)."""
     agenda = build(audit, store, now(), wave, channels, begin=True)
     for entry in agenda.having(REFUSED):
         inquiry = entry.inquiry
+        if inquiry.kind != PLANNED_KIND:
+            continue  # a refused reminder stays unrecorded: it is due again once the reason has gone
         fields = {name: getattr(inquiry, name) for name in REFUSAL_FIELDS}
         store.refuse(fields, entry.detail or "refused")
-    todo = [e.inquiry for e in agenda.having(DUE) if only is None or e.inquiry.id in only]
-    return agenda, todo
+    wanted = {e.inquiry.id for e in agenda.having(DUE) if only is None or e.inquiry.id in only}
+    due = [entry.inquiry for entry in agenda.having(DUE) if entry.inquiry.id in wanted]
+    todo = [inquiry for inquiry in due if inquiry.kind == PLANNED_KIND]
+    threads = [item for item in agenda.threads if item.inquiry.id in wanted]
+    return agenda, todo, threads

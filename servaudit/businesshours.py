@@ -14,11 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holiday_library
 
 from servaudit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from servaudit.config import Audit
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -155,3 +159,19 @@ def calendar_working_days(start: datetime, end: datetime, zone: str = "UTC") -> 
     """Calendar days between two moments' local dates (the calendar clock's 'working days')."""
     tz = ZoneInfo(zone)
     return max(0, (end.astimezone(tz).date() - start.astimezone(tz).date()).days)
+
+
+def business_week(audit: Audit) -> BusinessWeek:
+    """The audit's business week (audit.business_hours in audit.timezone), built in this one place."""
+    info = audit.config.audit
+    hours = info.business_hours
+    try:
+        return BusinessWeek(
+            days=hours.days,
+            opens=time.fromisoformat(hours.opens),
+            closes=None if hours.closes == "24:00" else time.fromisoformat(hours.closes),
+            timezone=info.timezone,
+            holidays=hours.holidays,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{audit.path}: audit.business_hours / audit.timezone: {exc}") from None

@@ -229,6 +229,9 @@ def run(
     An inquiry is recorded as "being sent" before it leaves; if servaudit dies mid-send, the
     inquiry is marked uncertain and never re-sent automatically.
 
+    Reminders and follow-ups a scenario declares are sent too, when due as of now: a reminder after
+    its business hours without a person's answer, a follow-up once a person answered (each once).
+
     Example: servaudit run -a acme-audit/ --dry-run, then: servaudit run -a acme-audit/
     """
     from servaudit.engine import run as run_audit
@@ -257,15 +260,18 @@ def run(
         "outcomes": dict(summary.outcomes),
         "refused": summary.refused,
         "uncertain_from_earlier_runs": summary.interrupted,
+        "reminders_and_followups_due": summary.reminders,
     }
     if as_json:
         typer.echo(scrub(json.dumps(result, indent=2)))
     else:
         done = ", ".join(f"{n} {state}" for state, n in sorted(summary.outcomes.items())) or "nothing sent"
         later = f", {summary.not_yet} not yet due" if summary.not_yet else ""
+        due = f"; {summary.reminders} reminders/follow-ups were due" if summary.reminders else ""
         refused = f", {len(summary.refused)} refused by the limits" if summary.refused else ""
         typer.echo(
-            f"{summary.planned} planned, {summary.already_done} done before{later}{refused}; this run: {done}"
+            f"{summary.planned} planned, {summary.already_done} done before{later}{refused}; "
+            f"this run: {done}{due}"
         )
 
 

@@ -150,6 +150,20 @@ class MaildirMailbox(Model):
 Mailbox = Annotated[ImapMailbox | MaildirMailbox, Field(discriminator="type")]
 
 
+class Reminder(Model):
+    """Sent in the inquiry's thread when no human answer came within N business hours of its delivery."""
+
+    after_business_hours: Annotated[float, Field(gt=0, le=2000)]
+    """Business hours (audit.business_hours, audit.timezone) after delivery without a person's answer."""
+    body: Annotated[str, Field(min_length=1, max_length=50_000)]
+
+
+class Followup(Model):
+    """A clarifying question sent when a person answered: a reply to that answer (see README)."""
+
+    body: Annotated[str, Field(min_length=1, max_length=50_000)]
+
+
 class Scenario(Model):
     subject: Annotated[str, Field(min_length=1, max_length=250, pattern=r"^[^\r\n]*$")]
     """One line: a header cannot hold a line break."""
@@ -159,6 +173,10 @@ class Scenario(Model):
     """What a complete answer states; used by quality scoring."""
     followups: tuple[str, ...] = ()
     """Further chat messages, each sent after the agent's previous answer (chat only)."""
+    reminder: Reminder | None = None
+    """E-mail and form inquiries: a reminder in the thread when no person answered in time (reminders.py)."""
+    followup: Followup | None = None
+    """E-mail and form inquiries: a reply to the company's first human answer (in a chat: ``followups``)."""
 
 
 class CompanyBase(Model):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from servaudit import channels as registry
 from servaudit import message as mail
 from servaudit.agenda import DUE, PLANNED, select
 from servaudit.browser import open_browser
-from servaudit.channels.base import Outcome, ProbeContext
+from servaudit.channels.base import Composed, Outcome, ProbeContext
 from servaudit.config import Audit
 from servaudit.consent import refuse_simulated_clock
 from servaudit.earlier_sends import earlier_sends, journal_leftovers
@@ -27,6 +28,8 @@ from servaudit.errors import InfrastructureError, UsageError
 from servaudit.labels import HUMAN_WRITTEN
 from servaudit.plan import Inquiry
 from servaudit.rejudge import store_chat
+from servaudit.reminders import Due, record_session_reminder
+from servaudit.reminders import compose as compose_due
 from servaudit.replies.classify import Signals
 from servaudit.replies.quality import scenario_context, score_quality
 from servaudit.replies.reading import ReplyReader
@@ -44,6 +47,8 @@ class RunSummary:
     already_done: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     interrupted: list[str] = field(default_factory=list)
+    reminders: int = 0
+    """Reminders and follow-ups due in this run (their outcomes count in ``outcomes``)."""
     messages: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
     """Inquiry id → why the limits stopped it this run (recorded in the store as refused)."""
@@ -113,6 +118,7 @@ async def _send_all(
     summary: RunSummary,
     on_progress: Callable[[Inquiry, str, str], None] | None,
     parallel: int,
+    composers: Mapping[str, Callable[[], Composed]] | None = None,
 ) -> None:
     """Send ``parallel`` inquiries at a time: a chat may wait ten minutes for an agent, and an
     audit of many companies must not wait for each in turn."""
@@ -123,7 +129,8 @@ async def _send_all(
         async with slots:
             if failures:  # our own relay or browser broke: claim nothing more
                 return
-            failure = await _send_one(audit, store, inquiry, context, summary, on_progress)
+            compose = (composers or {}).get(inquiry.id)
+            failure = await _send_one(audit, store, inquiry, context, summary, on_progress, compose)
             if failure:
                 failures.append(failure)
 
@@ -147,10 +154,11 @@ async def _send_one(
     context: ProbeContext,
     summary: RunSummary,
     on_progress: Callable[[Inquiry, str, str], None] | None,
+    compose: Callable[[], Composed] | None = None,
 ) -> str | None:
     """Compose, claim, send, record one inquiry; returns the failure of our own infrastructure, if any."""
     channel = registry.probe(inquiry.channel)
-    composed = channel.compose(inquiry, context)
+    composed = compose() if compose else channel.compose(inquiry, context)
     attempt = store.claim(
         {
             "id": inquiry.id,
@@ -165,6 +173,8 @@ async def _send_one(
             "body": composed.body,
             "message_id": composed.message_id,
             "sent_raw": composed.raw,
+            "kind": inquiry.kind,
+            "parent_id": inquiry.parent_id,
         }
     )
     if attempt is None:  # claimed meanwhile by someone else
@@ -180,6 +190,8 @@ async def _send_one(
         (e.kind, _relative(e.path, audit.folder), e.caption, _sha256(e.path)) for e in outcome.evidence
     ]
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
+    if outcome.reminded_at:
+        record_session_reminder(store, inquiry, composed, outcome.reminded_at)
     if outcome.replies:
         _store_replies(audit, store, inquiry, outcome)
     transcript = next((relative for kind, relative, _caption, _sha in evidence if kind == "transcript"), None)
@@ -241,22 +253,40 @@ async def _run(
 ) -> RunSummary:
     summary = RunSummary()
     summary.interrupted = store.mark_interrupted_sends()
-    agenda, todo = select(audit, store, wave, channels, only)
+    agenda, todo, threads = select(audit, store, wave, channels, only)
     summary.planned = len(agenda.entries)
     summary.already_done = len(agenda.entries) - len(agenda.having(PLANNED, DUE, REFUSED))
     summary.not_yet = len(agenda.having(PLANNED))
     summary.refused = {entry.inquiry.id: entry.detail or "" for entry in agenda.having(REFUSED)}
     context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
     # Configuration problems surface before the first claim, so they cannot strand an inquiry.
-    needed = {registry.probe(name) for name in {inquiry.channel for inquiry in todo}}
+    sending = {inquiry.channel for inquiry in todo} | {item.inquiry.channel for item in threads}
+    needed = {registry.probe(name) for name in sending}
     for channel in sorted(needed, key=lambda c: c.name):
         channel.ready(context)
     if any(channel.needs_browser for channel in needed):
         # Started before the first claim: a missing browser must not strand an inquiry either.
         async with open_browser(audit.config.audit.chromium) as browser:
-            await _send_all(
-                audit, store, todo, replace(context, browser=browser), summary, on_progress, parallel
-            )
+            browsing = replace(context, browser=browser)
+            await _send_all(audit, store, todo, browsing, summary, on_progress, parallel)
+            await _send_threads(audit, store, threads, browsing, summary, on_progress, parallel)
     else:
         await _send_all(audit, store, todo, context, summary, on_progress, parallel)
+        await _send_threads(audit, store, threads, context, summary, on_progress, parallel)
     return summary
+
+
+async def _send_threads(
+    audit: Audit,
+    store: Store,
+    threads: list[Due],
+    context: ProbeContext,
+    summary: RunSummary,
+    on_progress: Callable[[Inquiry, str, str], None] | None,
+    parallel: int,
+) -> None:
+    """Reminders and follow-ups (servaudit/reminders.py): claimed and sent like planned inquiries."""
+    composers = {item.inquiry.id: functools.partial(compose_due, item, context) for item in threads}
+    todo = [item.inquiry for item in threads]
+    summary.reminders += len(todo)
+    await _send_all(audit, store, todo, context, summary, on_progress, parallel, composers)

@@ -50,6 +50,9 @@ HUMAN_WRITTEN = frozenset({HUMAN, DEFLECTION})
 MACHINE_SENT = frozenset({BOUNCE, AUTO_REPLY, ACKNOWLEDGEMENT, MARKETING, BOT, SYSTEM})
 """Labels of messages sent by software."""
 
+PLANNED, REMINDER, FOLLOWUP = "inquiry", "reminder", "followup"
+"""What an inquiry is (``inquiries.kind``): planned, or a reminder or follow-up in a planned one's thread."""
+
 THREAD, REPLY_ADDRESS, SUBJECT, SENDER_DOMAIN = "thread", "reply-address", "sender+subject", "sender-domain"
 """How a reply was matched to its inquiry, most certain first."""
 

@@ -23,6 +23,9 @@ class Inquiry:
     wave: int
     target: str
     """Where it goes: an e-mail address, a form or chat URL."""
+    kind: str = "inquiry"
+    """``inquiry`` (planned here), or a ``reminder``/``followup`` of ``parent_id`` (reminders.py)."""
+    parent_id: str | None = None
 
 
 def inquiry_id(company: str, channel: str, scenario: str, wave: int) -> str:

@@ -16,6 +16,7 @@ from servaudit.channels.base import ProbeContext
 from servaudit.config import Audit
 from servaudit.earlier_sends import journal_leftovers
 from servaudit.labels import REFUSED
+from servaudit.reminders import compose as compose_in_thread
 from servaudit.store import Store, sqlite_path
 from servaudit.timing import now
 
@@ -45,9 +46,15 @@ def local_time(moment: datetime | None, zone: str) -> str:
 def sending(audit: Audit, agenda: Agenda) -> list[dict[str, Any]]:
     """What `run` would send now: recipient, subject, channel and planned time, as the probe composes it."""
     context = ProbeContext(config=audit.config, evidence_dir=audit.folder / "evidence")
+    threads = {item.inquiry.id: item for item in agenda.threads}
     rows = []
     for entry in agenda.having(DUE):
-        composed = registry.probe(entry.inquiry.channel).compose(entry.inquiry, context)
+        thread = threads.get(entry.inquiry.id)
+        composed = (
+            compose_in_thread(thread, context)
+            if thread is not None
+            else registry.probe(entry.inquiry.channel).compose(entry.inquiry, context)
+        )
         rows.append(
             {
                 "inquiry": entry.inquiry.id,

@@ -88,6 +88,9 @@ class Outcome:
     like mail replies without knowing the channel."""
     said: tuple[str, ...] = ()
     """What the persona wrote in the channel (a chat's messages): an answer echoing it is no answer."""
+    reminded_at: datetime | None = None
+    """When a reminder was sent in the channel's own session (a chat's nudge); the engine records it
+    as the inquiry's reminder (servaudit/reminders.py)."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from email.message import Message
 
 from servaudit import message as mail
 from servaudit.config import AuditConfig
-from servaudit.labels import REPLY_ADDRESS, SENDER_DOMAIN, SUBJECT, THREAD
+from servaudit.labels import REMINDER, REPLY_ADDRESS, SENDER_DOMAIN, SUBJECT, THREAD
 from servaudit.store import InquiryRecord
 from servaudit.timing import in_window
 
@@ -59,8 +59,15 @@ class InquiryIndex:
     def __init__(self, inquiries: Sequence[InquiryRecord], config: AuditConfig) -> None:
         self.inquiries = inquiries
         self.window = timedelta(days=config.audit.window_days)
-        self.by_message_id = {i.message_id: i for i in inquiries if i.message_id}
-        self.by_reply_address = {i.reply_address.lower(): i for i in inquiries if i.reply_address}
+        by_id = {i.id: i for i in inquiries}
+        # A reply to a reminder answers the inquiry it reminds of: it is matched to that inquiry, so
+        # its response time runs from the inquiry's delivery. A follow-up's reply is its own answer.
+        owner = {
+            i.id: by_id.get(i.parent_id, i) if i.kind == REMINDER and i.parent_id else i for i in inquiries
+        }
+        self.by_message_id = {i.message_id: owner[i.id] for i in inquiries if i.message_id}
+        self.by_reply_address = {i.reply_address.lower(): owner[i.id] for i in inquiries if i.reply_address}
+        self.owner = owner
         self.domains = {slug: company_domains(config, slug) for slug in config.companies}
 
 
@@ -70,7 +77,11 @@ def match(
     """The inquiry ``message`` answers. Only a thread or a per-inquiry address ties a reply that
     arrived before the inquiry was sent to it (and metrics then leave it out); guessing by sender
     never picks an inquiry sent after the reply arrived."""
-    for ref in [*mail.referenced_ids(message), *mail.embedded_original_ids(message)]:
+    # The message answered first (In-Reply-To), then the thread from its newest end: a reply to a
+    # follow-up names the inquiry too, in References, and is the follow-up's answer.
+    answered = mail.MESSAGE_ID.findall(mail.header(message, "In-Reply-To"))
+    thread = mail.MESSAGE_ID.findall(mail.header(message, "References"))[::-1]
+    for ref in [*answered, *thread, *mail.embedded_original_ids(message)]:
         if ref in index.by_message_id:
             return Match(index.by_message_id[ref].id, THREAD)
 
@@ -90,7 +101,9 @@ def match(
     by_subject = [i for i in candidates if i.subject and normalize_subject(i.subject) in subject]
     if by_subject:
         # The most recent inquiry sent before the reply is the one answered.
-        return Match(max(by_subject, key=lambda i: i.sent_at or arrived_at).id, SUBJECT)
-    if len(candidates) == 1:
-        return Match(candidates[0].id, SENDER_DOMAIN)
+        latest = max(by_subject, key=lambda i: i.sent_at or arrived_at)
+        return Match(index.owner[latest.id].id, SUBJECT)
+    owners = {index.owner[i.id].id for i in candidates}
+    if len(owners) == 1:
+        return Match(owners.pop(), SENDER_DOMAIN)
     return None

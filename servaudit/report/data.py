@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from servaudit import channels as registry
-from servaudit.businesshours import WEEKDAYS, BusinessWeek
+from servaudit.businesshours import WEEKDAYS, business_week
 from servaudit.config import Audit
-from servaudit.errors import ConfigError
 from servaudit.i18n import Locale
 from servaudit.judgement import QualityScore
 from servaudit.labels import UNKNOWN
@@ -27,6 +26,7 @@ from servaudit.measure.facts import InquiryFacts, gather
 from servaudit.measure.figures import Figures, MeasureContext, figures, reachability_status
 from servaudit.measure.scoring import Weights, channel_components, company_score
 from servaudit.measure.stats import rate, share_of_companies
+from servaudit.report.threads import threads_data
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
 
 REPORT_FORMAT = 1
@@ -55,21 +55,6 @@ def moment(value: datetime | None) -> str:
 
 def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
-
-
-def business_week(audit: Audit) -> BusinessWeek:
-    info = audit.config.audit
-    hours = info.business_hours
-    try:
-        return BusinessWeek(
-            days=hours.days,
-            opens=time.fromisoformat(hours.opens),
-            closes=None if hours.closes == "24:00" else time.fromisoformat(hours.closes),
-            timezone=info.timezone,
-            holidays=hours.holidays,
-        )
-    except ConfigError as exc:
-        raise ConfigError(f"{audit.path}: audit.business_hours / audit.timezone: {exc}") from None
 
 
 def channel_order(names: set[str]) -> list[str]:
@@ -103,7 +88,12 @@ class ReportBuilder:
                 self.messages_by_inquiry.setdefault(message.inquiry_id, []).append(message)
         self.quality = {m: QualityScore.from_json(text) for m, text in store.quality_rows()}
         self.weights = Weights.from_config(info.score)
-        self.facts = gather(store.inquiries(), list(self.messages.values()), self.window)
+        records = store.inquiries()
+        # Reminders and follow-ups are inquiries of their own, measured apart (report/threads.py).
+        self.facts = gather(
+            [r for r in records if r.parent_id is None], list(self.messages.values()), self.window
+        )
+        self.children = gather([r for r in records if r.parent_id], list(self.messages.values()), self.window)
         self.evidence: dict[str, list[EvidenceRecord]] = {}
         for record in store.evidence():
             self.evidence.setdefault(record.inquiry_id, []).append(record)
@@ -192,6 +182,7 @@ class ReportBuilder:
             },
             "send_times": self.send_times(),
             "chat_online": chat_online_by_time(self.facts, self.week.zone),
+            "reminders_and_followups": threads_data(self),
             "inquiries": [self.inquiry_data(f) for f in self.facts],
         }
 

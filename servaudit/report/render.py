@@ -162,6 +162,7 @@ def render_report(
                 consistency=FigureView("summary.consistency", summary_cases, locale),
                 cases=() if study else views.consistency_cases(summary_cases),
                 chat_online=views.chat_online(),
+                threads=thread_rows(data["reminders_and_followups"], locale),
                 study=study,
             ),
         )
@@ -183,6 +184,16 @@ def render_report(
         pdfs = exports.write_pdfs(pages, info.chromium)
     report_folder.finish(out)
     return ReportResult(index, pages, json_path, csv_paths, pdfs, withheld)
+
+
+def thread_rows(found: dict[str, Any], locale: Locale) -> list[tuple[str, FigureView]]:
+    """The index's reminder and follow-up rows: channels where one was sent or asked, else none."""
+    rows = []
+    for channel, figures in found["channels"].items():
+        if figures["answered_only_after_reminder"]["of"] or figures["resolved_after_followup"]["of"]:
+            view = FigureView(f"reminders_and_followups.channels.{channel}", figures, locale)
+            rows.append((locale.t_channel(channel), view))
+    return rows
 
 
 def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:

@@ -35,6 +35,8 @@ class Inbound:
     reply_address: str
     envelope_sender: str
     received_at: datetime
+    in_reply_to: str | None = None
+    """Set when the message answers an earlier one: a reminder or a follow-up in a thread."""
 
     @classmethod
     def parse(cls, raw: bytes, envelope_sender: str, received_at: datetime) -> Inbound:
@@ -52,7 +54,13 @@ class Inbound:
             reply_address=reply_to or sender_address or envelope_sender,
             envelope_sender=envelope_sender,
             received_at=received_at,
+            in_reply_to=(message.get("In-Reply-To") or "").strip() or None,
         )
+
+    @property
+    def in_thread(self) -> bool:
+        """A reminder or follow-up: it answers an earlier message, or (a form sent again) says ``Re:``."""
+        return self.in_reply_to is not None or replies.is_reply(self.subject)
 
     def sent_at(self) -> datetime:
         """The inquiry's Date as written by the sender, for the quote line; receipt time if unusable."""
@@ -101,6 +109,8 @@ def plan_replies(company: SandboxCompany, inquiry: Inbound, rng: random.Random) 
         "silence": lambda *_: [],
         "noreply_human": _plan_noreply_human,
         "hotline": _plan_hotline,
+        "after_reminder": _plan_after_reminder,
+        "partial_then_full": _plan_partial_then_full,
     }
     return planners[company.behaviour](company, inquiry, rng)
 
@@ -109,6 +119,29 @@ def _plan_human(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -
     agent = replies.pick_agent(company, inquiry.message_id or inquiry.subject)
     subject = replies.reply_subject(inquiry.subject, company.language)
     text = replies.human_body(company, inquiry.sender_name, inquiry.subject, agent)
+    return [_agent_reply("human", company.delay_seconds, company, inquiry, agent, subject, text)]
+
+
+def _plan_after_reminder(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
+    """Silence for a new inquiry; a full human answer once reminded in its thread."""
+    if not inquiry.in_thread:
+        return []
+    return _plan_threaded(company, inquiry, replies.full_body)
+
+
+def _plan_partial_then_full(
+    company: SandboxCompany, inquiry: Inbound, rng: random.Random
+) -> list[PlannedReply]:
+    """A partial human answer to a new inquiry; the full one to a follow-up (or reminder) in its thread."""
+    return _plan_threaded(company, inquiry, replies.full_body if inquiry.in_thread else replies.partial_body)
+
+
+def _plan_threaded(
+    company: SandboxCompany, inquiry: Inbound, body: Callable[[SandboxCompany, str, str], str]
+) -> list[PlannedReply]:
+    agent = replies.pick_agent(company, inquiry.message_id or inquiry.subject)
+    subject = replies.reply_subject(inquiry.subject, company.language)
+    text = body(company, inquiry.sender_name, agent)
     return [_agent_reply("human", company.delay_seconds, company, inquiry, agent, subject, text)]
 
 

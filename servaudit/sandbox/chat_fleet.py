@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BEHAVIOURS = frozenset({"human", "bot_then_human", "bot_only", "offline", "redirect", "silence", "no_widget"})
+BEHAVIOURS = frozenset(
+    {"human", "bot_then_human", "bot_only", "offline", "redirect", "silence", "no_widget", "after_nudge"}
+)
 WIDGETS = frozenset({"light", "shadow", "iframe", "userlike"})
 
 
@@ -50,6 +52,10 @@ CHAT_FLEET: tuple[ChatCompany, ...] = (
     ChatCompany("stillwater", "Stillwater Water Supply", "silence", "en"),
 )
 """Short delays: a run holds each chat open while it waits, one chat after the other."""
+THREAD_CHATS: tuple[ChatCompany, ...] = (
+    ChatCompany("zauderhaft", "Zauderhaft Reisen GmbH", "after_nudge", "de", 1.0),
+)
+"""A chat whose agent answers only a second message (the visitor's nudge), not the first one."""
 DEMO_CHATS: tuple[str, ...] = ("kaiserhof", "sunnyside", "roboreply", "mondschein", "slowpoll")
 """The chats `servaudit demo` holds (a human, bot then human, bot only, offline, polling): one at a time,
 so each costs the demo its whole length; tests/test_chat_channel.py covers the whole fleet."""

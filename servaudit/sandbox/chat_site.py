@@ -151,6 +151,8 @@ class ChatSite(LocalSite):
             plan.append(
                 (delay if number == 0 else delay / 2, "agent", words["human" if number == 0 else "followup"])
             )
+        elif company.behaviour == "after_nudge" and number > 0:
+            plan.append((delay, "agent", words["human" if number == 1 else "followup"]))
         elif company.behaviour == "redirect":
             plan.append((delay, "agent", words["redirect"]))
         for seconds, author, reply in plan:

@@ -15,6 +15,8 @@ BEHAVIOURS: frozenset[str] = frozenset(
         "noreply_human",
         "hotline",
         "reject",
+        "after_reminder",
+        "partial_then_full",
     }
 )
 LANGUAGES: frozenset[str] = frozenset({"de", "en"})
@@ -140,3 +142,29 @@ DEFAULT_FLEET: tuple[SandboxCompany, ...] = (
         language="en",
     ),
 )
+
+
+THREAD_FLEET: tuple[SandboxCompany, ...] = (
+    SandboxCompany(
+        slug="spaetlese",
+        name="Spätlese Versand GmbH",
+        domain="spaetlese-versand.example",
+        address="service@spaetlese-versand.example",
+        behaviour="after_reminder",
+        language="de",
+        delay_seconds=12.0,
+    ),
+    SandboxCompany(
+        slug="halbwahr",
+        name="Halbwahr Telekom AG",
+        domain="halbwahr-telekom.example",
+        address="kundenservice@halbwahr-telekom.example",
+        behaviour="partial_then_full",
+        language="de",
+        delay_seconds=10.0,
+    ),
+)
+"""Companies for reminders and follow-ups (not in the demo's fleet): one answers a new inquiry
+never and a reminder in its thread fully; one answers a new inquiry partly and a follow-up in its
+thread fully. Both tell a message in a thread by its In-Reply-To header (or, for a form sent again,
+by its ``Re:`` subject)."""

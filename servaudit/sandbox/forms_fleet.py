@@ -89,5 +89,22 @@ FORM_FLEET: tuple[FormCompany, ...] = (
 )
 """Every kind of form the sandbox knows, one company each."""
 
+THREAD_FORMS: tuple[FormCompany, ...] = (
+    _form(
+        "zoegerlich",
+        "Zögerlich Versicherung AG",
+        "zoegerlich-versicherung.example",
+        "plain",
+        "after_reminder",
+        "de",
+        12,
+    ),
+    _form(
+        "halbgar", "Halbgar Küchen GmbH", "halbgar-kuechen.example", "plain", "partial_then_full", "de", 12
+    ),
+)
+"""Forms for reminders and follow-ups (not in the demo): one helpdesk answers only a form sent again
+(a reminder, ``Re: …``), one answers partly and then fully to the follow-up e-mail."""
+
 DEMO_FORMS = ("copperfield", "sonnenhof", "bluewater", "kaltenbach", "ashdown", "elbufer", "pinecrest")
 """The form companies of `servaudit demo`: the cases a consultant meets most."""

@@ -15,7 +15,7 @@ import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from http import HTTPStatus
@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+from servaudit import timing
 from servaudit.sandbox.behaviours import Inbound
 from servaudit.sandbox.fleet import SandboxCompany
 from servaudit.sandbox.forms_fleet import DEMO_FORMS, FORM_FLEET, PAGES, FormCompany
@@ -206,7 +207,7 @@ class FormsSite(LocalSite):
         company = form.company
         lang = company.language
         fields = self._translate(posted)
-        now = datetime.now(UTC)
+        now = timing.now()  # servaudit's clock: a simulated study's forms arrive on it
 
         def record(outcome: str) -> None:
             with self._lock:

@@ -80,4 +80,5 @@ def truth_record(
         "delivered_at": _iso(delivered_at),
         "maildir_file": maildir_file,
         "to": to,
+        "in_reply_to": inquiry.in_reply_to if inquiry else None,
     }

@@ -81,6 +81,11 @@ def pick_agent(company: SandboxCompany, seed: str) -> str:
     return names[zlib.crc32(f"{company.slug}|{seed}".encode()) % len(names)]
 
 
+def is_reply(subject: str) -> bool:
+    """The subject a mail client (or a customer typing into a form again) gives a reply."""
+    return _REPLY_PREFIX.match(subject) is not None
+
+
 def reply_subject(subject: str, language: str) -> str:
     if _REPLY_PREFIX.match(subject):
         return subject
@@ -132,6 +137,34 @@ def human_body(company: SandboxCompany, persona_name: str, subject: str, agent: 
     return "\n\n".join(
         [greeting(persona_name, company.language), opening, answer, closing, signature(company, agent)]
     )
+
+
+_PARTIAL = {
+    "de": "ein Tarifwechsel ist grundsätzlich machbar. Die Einzelheiten prüfen wir gerade für Sie.",
+    "en": "a change of plan can generally be arranged. We are still looking into the details for you.",
+}
+_FULL = {
+    "de": (
+        "der Wechsel in einen günstigeren Tarif ist auch vor Ablauf Ihrer Vertragslaufzeit möglich. "
+        "Dafür entstehen Ihnen keine Kosten; der neue Tarif gilt ab dem nächsten Monatsersten."
+    ),
+    "en": (
+        "you can switch to a cheaper plan before your contract ends, and it is free of charge: the new "
+        "plan applies from the first of next month."
+    ),
+}
+
+
+def partial_body(company: SandboxCompany, persona_name: str, agent: str) -> str:
+    """A person's first answer that leaves the question half open (states one fact of two at most)."""
+    parts = [greeting(persona_name, company.language), _PARTIAL[company.language], signature(company, agent)]
+    return "\n\n".join(parts)
+
+
+def full_body(company: SandboxCompany, persona_name: str, agent: str) -> str:
+    """A person's answer that states what the tariff-change scenario asks (possible early, no cost)."""
+    parts = [greeting(persona_name, company.language), _FULL[company.language], signature(company, agent)]
+    return "\n\n".join(parts)
 
 
 def hotline_body(company: SandboxCompany, persona_name: str, agent: str) -> str:

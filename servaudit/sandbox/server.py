@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import mailbox
@@ -24,6 +25,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from servaudit import timing
 from servaudit.errors import InfrastructureError
 from servaudit.sandbox.behaviours import Inbound, PlannedReply, plan_replies
 from servaudit.sandbox.chat_site import CHAT_FLEET, ChatCompany, ChatSite
@@ -58,8 +60,10 @@ class _Handler:
 
     def __init__(self, sandbox: Sandbox) -> None:
         self._sandbox = sandbox
-        self._by_address = {company.address.lower(): company for company in sandbox.companies}
-        self._domains = {company.domain.lower() for company in sandbox.companies}
+        # A form company's helpdesk answers from its address: a reply to that answer (a follow-up) reaches it.
+        companies = (*sandbox.companies, *(form.company for form in sandbox.forms))
+        self._by_address = {company.address.lower(): company for company in companies}
+        self._domains = {company.domain.lower() for company in companies}
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -76,7 +80,7 @@ class _Handler:
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        received_at = datetime.now(UTC)
+        received_at = timing.now()
         raw = envelope.original_content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", errors="surrogateescape")
@@ -280,9 +284,12 @@ class Sandbox:
         box = self._maildir_box
         if box is None:
             return
-        now = datetime.now(UTC)
+        now = timing.now()  # the simulated clock (SERVAUDIT_NOW) when the audit runs on one
         message = reply.build(now)
         key = box.add(_trace_headers(company, reply, now) + message)
+        with contextlib.suppress(FileNotFoundError):  # a reader may have moved it to cur/ already
+            # Arrival is the file's time (what Maildir readers and Dovecot's INTERNALDATE see): the clock's.
+            os.utime(self.maildir / "new" / key, (now.timestamp(), now.timestamp()))
         delivered_at = self._delivery_time(key)
         message_id = BytesHeaderParser(policy=policy.default).parsebytes(message).get("Message-ID")
         self._truth.write(

@@ -32,6 +32,7 @@ CLAIM_FIELDS = frozenset(
     {
         *("id", "company", "channel", "scenario", "wave", "target"),
         *("sender", "reply_address", "subject", "body", "message_id", "sent_raw"),
+        *("kind", "parent_id"),
     }
 )
 """The inquiry columns a claim may set: the field names become column names in the statement, so
@@ -179,7 +180,7 @@ class InquiryQueries(Connection):
     def inquiries(self) -> list[InquiryRecord]:
         rows = self.db.execute(
             "SELECT id, company, channel, scenario, wave, target, state, sender, reply_address, subject,"
-            " body, message_id, created_at, sent_at, detail, outcome FROM inquiries"
+            " body, message_id, created_at, sent_at, detail, outcome, kind, parent_id FROM inquiries"
             " ORDER BY company, channel, id"
         )
         return [

@@ -60,6 +60,9 @@ class InquiryRecord:
     sent_at: datetime | None
     detail: str | None
     outcome: str | None = None
+    kind: str = "inquiry"
+    """``inquiry`` (planned), ``reminder`` or ``followup`` (sent in the thread of ``parent_id``)."""
+    parent_id: str | None = None
 
 
 @dataclass(frozen=True)

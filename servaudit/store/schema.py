@@ -24,6 +24,9 @@ version  what it added, and why
          began, drawn once (servaudit/schedule.py), so the same audit and store always plan the same
          times. An inquiry the limits stop before a live send is kept as state ``refused`` with the
          reason in ``detail`` (no new column).
+5        Reminders and follow-ups (issue 18): ``inquiries.kind`` (``inquiry``, ``reminder``,
+         ``followup``) and ``inquiries.parent_id``, the inquiry a reminder or follow-up belongs to. Each
+         is an inquiry of its own, claimed before its send like any other, so it is never sent twice.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -34,7 +37,7 @@ add a line above saying what the version adds and why, and keep the old DDL in `
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -56,7 +59,9 @@ CREATE TABLE IF NOT EXISTS inquiries (
     created_at TEXT NOT NULL,
     sent_at TEXT,
     detail TEXT,
-    outcome TEXT
+    outcome TEXT,
+    kind TEXT NOT NULL DEFAULT 'inquiry',
+    parent_id TEXT REFERENCES inquiries(id)
 );
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY,
@@ -160,6 +165,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     3: tuple(statement for statement in JUDGEMENT_TABLES.split(";") if statement.strip()),
     4: tuple(statement for statement in STUDY_TABLE.split(";") if statement.strip()),
+    5: (
+        "ALTER TABLE inquiries ADD COLUMN kind TEXT NOT NULL DEFAULT 'inquiry'",
+        "ALTER TABLE inquiries ADD COLUMN parent_id TEXT REFERENCES inquiries(id)",
+    ),
 }
 """Version → the statements that bring a store of the version before up to it."""
 

@@ -85,9 +85,9 @@ class ChatChannel:
         settings = settings_of(context, inquiry)
         scenario = config.scenarios[inquiry.scenario]
         company = config.companies[inquiry.company]
-        followups = tuple(
-            chat_text(fill_placeholders(text, config.persona, company.name)) for text in scenario.followups
-        )
+        # A chat follows up inside the session: ``followups``, else the scenario's one ``followup``.
+        asked = scenario.followups or ((scenario.followup.body,) if scenario.followup else ())
+        followups = tuple(chat_text(fill_placeholders(text, config.persona, company.name)) for text in asked)
         recipes: dict[str, Recipe] = load_all(context.evidence_dir.parent)
         plan = ChatPlan(
             url=settings.url,
@@ -102,6 +102,11 @@ class ChatChannel:
             recipe=settings.recipe,
             dry_run=dry_run,
             audit_folder=context.evidence_dir.parent,
+            reminder=(
+                chat_text(fill_placeholders(scenario.reminder.body, config.persona, company.name))
+                if scenario.reminder
+                else None
+            ),
         )
         result = await ChatSession(context.browser, plan, recipes).run()
         return Outcome(
@@ -113,4 +118,5 @@ class ChatChannel:
             infrastructure_failed=result.infrastructure_failed,
             replies=tuple(reply_rows(inquiry.id, result.transcript)),
             said=tuple(m.text for m in result.transcript if m.author == Author.VISITOR),
+            reminded_at=result.reminded_at,
         )

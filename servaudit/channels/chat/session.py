@@ -277,7 +277,17 @@ class ChatSession(ChatPage):
             # A follow-up that asks for a person is the visitor's answer to a bot: it goes out
             # once the bot has had its say, not only after a person answered.
             to_bot = followup is not None and bool(asks_for_human(followup, self.vocabulary))
-            if not await self._await_answer(first, last_sent, to_bot) or followup is None:
+            answered = await self._await_answer(first, last_sent, to_bot)
+            if not answered and position == 0 and plan.reminder:
+                # No person within the wait: one nudge in the open session, then the wait once more.
+                nudged = await self._send(plan.reminder)
+                if nudged is None:
+                    self.notes.append("the reminder could not be sent")
+                else:
+                    self.result.reminded_at = from_ms(nudged)
+                    last_sent = nudged
+                    answered = await self._await_answer(first, last_sent, to_bot)
+            if not answered or followup is None:
                 break
             await self.wait_until(lambda: False, plan.settle_seconds)
             sent = await self._send(followup)

@@ -81,6 +81,8 @@ class ChatPlan:
     """Stop once the widget is open and ready for a message (``servaudit check``): nothing is typed."""
     audit_folder: Path | None = None
     """Where the audit's own vocabularies may override the shipped ones."""
+    reminder: str | None = None
+    """A nudge sent once in the session when no person answered the first message within the wait."""
 
 
 @dataclass
@@ -89,6 +91,8 @@ class ChatResult:
     outcome: str
     detail: str
     delivered_at: datetime | None = None
+    reminded_at: datetime | None = None
+    """When the nudge (``ChatPlan.reminder``) was sent; None: none was needed or sent."""
     transcript: tuple[TranscriptMessage, ...] = ()
     evidence: list[tuple[str, Path, str]] = field(default_factory=list)
     """(kind, path, caption)"""
