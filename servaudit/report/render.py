@@ -27,7 +27,7 @@ from servaudit import resources
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.i18n import Locale
-from servaudit.report import branding, exports
+from servaudit.report import branding, compare_views, exports
 from servaudit.report import folder as report_folder
 from servaudit.report.data import ReportBuilder, evidence_href, safe_name
 from servaudit.report.figmarkup import figure_markup
@@ -163,6 +163,7 @@ def render_report(
                 cases=() if study else views.consistency_cases(summary_cases),
                 chat_online=views.chat_online(),
                 study=study,
+                **compare_views.index_context(data, companies, locale),
             ),
         )
         pages = [index]

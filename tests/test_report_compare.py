@@ -1,0 +1,193 @@
+"""Reference figures and comparisons in the report: the loader's errors, like with like, and the
+demo audit's report (report.json fields and page text, in English and German)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from servaudit.errors import ConfigError
+from servaudit.i18n import Locale
+from servaudit.report.references import load_references, reference_figures
+from tests.test_report_golden import GENERATED_AT, copy_fixture, page_text
+
+GOOD = """
+[[reference]]
+id = "own-1h"
+source = "Our own study"
+year = 2025
+n = 40
+population = { en = "Our clients", de = "Unsere Kunden" }
+class = "M"
+figure = { en = "30% within 1 h", de = "30 % binnen 1 Std." }
+metric = "answered_within_1h"
+channel = "email"
+value = 0.3
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    (folder / "probes" / "references").mkdir(parents=True, exist_ok=True)
+    path = folder / "probes" / "references" / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_references_load_and_carry_source_year_population_and_class() -> None:
+    found = load_references()
+    assert len(found) >= 10
+    for reference in found:
+        assert reference["source"] and reference["year"] and reference["class"] in ("M", "O", "S")
+        assert set(reference["population"]) == set(reference["figure"]) == {"en", "de"}
+    assert {r["class"] for r in found} == {"M", "O", "S"}
+
+
+def test_an_audit_adds_its_own_references_and_replaces_a_shipped_file(tmp_path: Path) -> None:
+    write(tmp_path, "own.toml", GOOD)
+    write(tmp_path, "email.toml", GOOD.replace("own-1h", "replaced-1h"))
+    ids = [r["id"] for r in load_references(tmp_path)]
+    assert "own-1h" in ids and "replaced-1h" in ids
+    assert "parcellab-2023-email-1h" not in ids  # the shipped email.toml was replaced
+    assert "eptica-2015-chat" in ids  # the other shipped files stay
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('class = "M"', 'class = "X"'), "'own-1h'.*class must be one of M, O, S"),
+        (('class = "M"\n', ""), "'own-1h'.*missing key class"),
+        (("value = 0.3", "value = 30"), "value of metric answered_within_1h is a share from 0 to 1"),
+        (('metric = "answered_within_1h"', 'metric = "median"'), "metric must be one of answered_within_1h"),
+        (('channel = "email"', 'channel = "fax"'), "channel must be one of"),
+        (('de = "Unsere Kunden"', 'fr = "Nos clients"'), "population must be a table with a text for each"),
+        (("year = 2025", 'year = "2025"'), "year must be a positive whole number"),
+        (("n = 40", "sample = 40"), "unknown key sample"),
+        (('metric = "answered_within_1h"\n', ""), "channel and value need a metric"),
+    ],
+)
+def test_a_bad_reference_is_named_by_file_reference_and_key(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    assert change[0] in GOOD
+    path = write(tmp_path, "own.toml", GOOD.replace(*change))
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_references(tmp_path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_reference_id_is_used_once(tmp_path: Path) -> None:
+    write(tmp_path, "own.toml", GOOD + GOOD)
+    with pytest.raises(ConfigError, match="'own-1h': id is also used in"):
+        load_references(tmp_path)
+
+
+def test_broken_toml_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "own.toml", "[[reference]\n")
+    with pytest.raises(ConfigError, match=re.escape(str(path))):
+        load_references(tmp_path)
+
+
+def channel_figures(delivered: int, human: int, within_1h: int, mean: float | None) -> dict[str, Any]:
+    return {
+        "delivered": delivered,
+        "responded": human,
+        "human_responded": human,
+        "answered_within": {
+            "1h": {"count": within_1h, "share_of_delivered": within_1h / delivered if delivered else None},
+            "24h": {"count": human, "share_of_delivered": human / delivered if delivered else None},
+        },
+        "mean_first_human_response_seconds": mean,
+        "median_first_human_response_seconds": 1.0,
+    }
+
+
+def test_like_with_like_only() -> None:
+    by_id = {r["id"]: r for r in load_references()}
+    chosen = [by_id[i] for i in ("parcellab-2023-email-1h", "superoffice-2018-mean", "comm100-2020-chat-wait",
+                                 "toister-2020-expect-1h", "eptica-2015-chat")]  # fmt: skip
+    found = reference_figures(chosen, {"email": channel_figures(10, 6, 3, 7200.0)})
+    compared = {r["id"]: r for r in found["compared"]}
+    context = {r["id"]: r["reason"] for r in found["context"]}
+    # A share within 1 h over all delivered inquiries, with its count, denominator and Wilson interval.
+    assert compared["parcellab-2023-email-1h"]["audit"]["value"] == pytest.approx(0.3)
+    assert compared["parcellab-2023-email-1h"]["audit"]["of"] == 10
+    assert 0 < compared["parcellab-2023-email-1h"]["audit"]["low"] < 0.3
+    # An average over responders stands next to the audit's average over responders, never its median.
+    assert compared["superoffice-2018-mean"]["audit"] == {
+        "value": 7200.0, "count": 6, "of": 6, "low": None, "high": None,
+    }  # fmt: skip
+    # Operational data and surveys are context; a channel the audit did not measure too.
+    assert context == {
+        "comm100-2020-chat-wait": "class_O",
+        "toister-2020-expect-1h": "no_metric",
+        "eptica-2015-chat": "no_audit_figure",
+    }
+
+
+# -- the demo audit's report -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["en", "de"])
+def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from servaudit.config import Audit
+    from servaudit.rejudge import refresh
+    from servaudit.report import render_report
+
+    language = request.param
+    folder = copy_fixture(tmp_path_factory.mktemp(f"audit-{language}") / "audit")
+    out = folder.parent / "report"
+    audit = Audit.load(folder)
+    refresh(audit, lambda _text: None)
+    render_report(audit, out, language=language, generated_at=GENERATED_AT)
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    index = (out / "index.html").read_text(encoding="utf-8")
+    return language, data, index, Locale(language, audit.config.audit.timezone, folder)
+
+
+def test_the_demo_companies_differ_only_by_chance_and_are_tied(rendered: Any) -> None:
+    _, data, index, locale = rendered
+    found = data["comparisons"]
+    delivered = [s for s, c in data["companies"].items() if c["overall"]["delivered"]]
+    assert found["compared"] == len(delivered) >= 2
+    assert found["test"] == "logrank" and found["correction"] == "holm"
+    # One inquiry per channel and company: no difference survives the correction; every company tied.
+    assert len(found["pairs"]) == len(delivered) * (len(delivered) - 1) // 2
+    assert not any(p["significant"] for p in found["pairs"])
+    assert all(0 <= p["p_value"] <= p["adjusted_p_value"] <= 1 for p in found["pairs"])
+    for slug in delivered:
+        mine = found["companies"][slug]
+        assert (mine["rank_from"], mine["rank_to"], mine["tied"]) == (1, len(delivered), True)
+        assert mine["too_few_inquiries"] and mine["bootstrap_rank_from"] is None
+    text = page_text(index)
+    assert locale.t("compare.title") in text
+    assert locale.t("compare.no_difference", count=len(delivered)) in text
+    assert locale.t("compare.tied_ranks", low=1, high=len(delivered)) in text  # the ranking marks ties
+    assert (
+        locale.t("compare.too_few", count=len(data["companies"]), minimum=found["minimum_inquiries"]) in text
+    )
+    assert 'data-key="comparisons.companies.' in index
+
+
+def test_the_demo_report_sets_references_next_to_figures_of_the_same_definition(rendered: Any) -> None:
+    language, data, index, locale = rendered
+    compared = {r["id"]: r for r in data["references"]["compared"]}
+    email = data["channels"]["email"]
+    one_hour = compared["parcellab-2023-email-1h"]
+    assert one_hour["audit"]["value"] == email["answered_within"]["1h"]["share_of_delivered"]
+    assert one_hour["audit"]["count"] == email["answered_within"]["1h"]["count"]
+    assert compared["superoffice-2018-mean"]["audit"]["value"] == email["mean_first_human_response_seconds"]
+    context = {r["id"]: r for r in data["references"]["context"]}
+    assert context["comm100-2020-chat-wait"]["reason"] == "class_O"
+    assert all(r["class"] == "M" for r in compared.values())
+    text = page_text(index)
+    assert locale.t("reference.title") in text and locale.t("reference.like_with_like") in text
+    assert locale.t("reference.metric.answered_within_1h") in text
+    assert one_hour["figure"][language] in text and one_hour["population"][language] in text
+    assert context["toister-2020-expect-1h"]["figure"][language] in text
+    assert locale.t("reference.class_S") in text
+    assert " ".join(locale.percent(one_hour["value"]).split()) in text  # page_text folds no-break spaces
+    assert 'data-key="references.compared.' in index
