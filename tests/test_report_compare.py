@@ -191,3 +191,42 @@ def test_the_demo_report_sets_references_next_to_figures_of_the_same_definition(
     assert locale.t("reference.class_S") in text
     assert " ".join(locale.percent(one_hour["value"]).split()) in text  # page_text folds no-break spaces
     assert 'data-key="references.compared.' in index
+
+
+def test_a_real_difference_is_found_and_ranks_the_companies_apart() -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from servaudit.labels import HUMAN
+    from servaudit.measure.facts import gather
+    from servaudit.report.comparisons import company_comparisons
+    from servaudit.store import InquiryRecord, MessageRecord
+    from tests.test_metrics import T0, context, inquiry, reply
+
+    inquiries: list[InquiryRecord] = []
+    messages: list[MessageRecord] = []
+    # "quick" answers each of 50 inquiries within minutes; "slow" answers half of its 50 after days
+    # and leaves the rest unanswered; "fewer" does the same with 4 inquiries: too few for an interval.
+    plan = [
+        ("quick", 50, lambda i: timedelta(minutes=5 + i)),
+        ("slow", 50, lambda i: timedelta(days=2, hours=i)),
+    ]
+    plan.append(("fewer", 4, lambda i: timedelta(days=2, hours=3 * i)))
+    for company, count, delay in plan:
+        for i in range(count):
+            inquiries.append(replace(inquiry(f"{company}-{i}"), company=company))
+            if company == "quick" or i % 2 == 0:
+                messages.append(reply(len(messages) + 1, f"{company}-{i}", T0 + delay(i), HUMAN))
+    facts = gather(inquiries, messages, timedelta(days=14))
+    by_company = {c: [f for f in facts if f.inquiry.company == c] for c in ("quick", "slow", "fewer")}
+    found = company_comparisons(by_company, context())
+    pairs = {(p["first"], p["second"]): p for p in found["pairs"]}
+    assert pairs[("quick", "slow")]["significant"] and pairs[("quick", "slow")]["faster"] == "quick"
+    assert pairs[("quick", "fewer")]["significant"]
+    assert not pairs[("slow", "fewer")]["significant"]
+    ranks = {slug: (c["rank_from"], c["rank_to"]) for slug, c in found["companies"].items()}
+    assert ranks == {"quick": (1, 1), "slow": (2, 3), "fewer": (2, 3)}
+    assert not found["companies"]["quick"]["tied"] and found["companies"]["slow"]["tied"]
+    assert found["companies"]["quick"]["bootstrap_rank_to"] == 1.0
+    assert found["companies"]["fewer"]["bootstrap_rank_from"] is None  # 4 inquiries: no interval
+    assert [c["too_few_inquiries"] for c in found["companies"].values()] == [False, False, True]
