@@ -47,7 +47,7 @@ def _fig(key: str, kind: str, value: Any, locale: Locale) -> Fig:
     return Fig(key, kind, locale.format(kind, value), value)
 
 
-def rank_marks(data: dict[str, Any], locale: Locale) -> dict[str, str]:
+def rank_marks(data: dict[str, Any], locale: Locale) -> dict[str, list[str]]:
     """The ranking's mark per company: 'tied: ranks 1–5' where the tests cannot tell it from others,
     'few inquiries' where its figures rest on fewer than the planning threshold."""
     marks = {}
@@ -57,7 +57,7 @@ def rank_marks(data: dict[str, Any], locale: Locale) -> dict[str, str]:
             words.append(locale.t("compare.tied_ranks", low=found["rank_from"], high=found["rank_to"]))
         if found["too_few_inquiries"]:
             words.append(locale.t("compare.too_few_short"))
-        marks[slug] = " · ".join(words)
+        marks[slug] = words
     return marks
 
 
@@ -163,10 +163,9 @@ def reference_rows(data: dict[str, Any], locale: Locale) -> tuple[list[Reference
 
 
 def index_context(data: dict[str, Any], companies: Sequence[CompanyView], locale: Locale) -> dict[str, Any]:
-    """What index.html's comparisons.html and references.html (and the ranking's marks) read."""
+    """What index.html's comparisons.html and references.html read."""
     compared, context = reference_rows(data, locale)
     return {
         "comparison": comparison_view(data, companies, locale),
-        "rank_marks": rank_marks(data, locale),
         "references": {"compared": compared, "context": context},
     }

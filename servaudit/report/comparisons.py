@@ -82,7 +82,7 @@ def company_comparisons(
             "tied": low is not None and low != high,
             "bootstrap_rank_from": boot_low,
             "bootstrap_rank_to": boot_high,
-            "too_few_inquiries": len(observations) < threshold,
+            "too_few_inquiries": 0 < len(observations) < threshold,
         }
     found["tied"] = any(c["tied"] for c in found["companies"].values())
     return found

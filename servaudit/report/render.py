@@ -134,6 +134,7 @@ def render_report(
             "clock": clock_name,
             "method": methodology(builder, locale),
             "channels": [(c, locale.t_channel(c)) for c in builder.channels],
+            "rank_marks": compare_views.rank_marks(data, locale),
         }
         # Company pages first: at study size worker processes render them while this one writes the rest.
         company_pages = CompanyPages(
