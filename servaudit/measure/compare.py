@@ -28,6 +28,7 @@ from statistics import NormalDist
 from typing import Any
 
 from servaudit.errors import UsageError
+from servaudit.measure.stats import answered_curve, percentile
 
 Observation = tuple[float, bool]
 """(seconds observed, answered): the time to the first human answer, or the censoring time."""
@@ -149,21 +150,13 @@ def rank_ranges(names: Sequence[str], tests: Sequence[PairTest]) -> dict[str, tu
 def restricted_mean(observations: Sequence[Observation], horizon: float) -> float:
     """The restricted mean time to a human answer up to ``horizon``: the area under the Kaplan–Meier
     'still unanswered' curve. Lower is faster; the unanswered count as censored, not as zeros."""
-    data = sorted(observations)
-    area, survival, last, at_risk, index = 0.0, 1.0, 0.0, len(data), 0
-    while index < len(data) and data[index][0] < horizon:
-        moment = data[index][0]
-        events = leaving = 0
-        while index < len(data) and data[index][0] == moment:
-            events += data[index][1]
-            leaving += 1
-            index += 1
-        area += survival * (moment - last)
-        last = moment
-        if events:
-            survival *= 1 - events / at_risk
-        at_risk -= leaving
-    return area + survival * (horizon - last)
+    area, last, unanswered = 0.0, 0.0, 1.0
+    for moment, share in answered_curve(observations):
+        if moment >= horizon:
+            break
+        area += unanswered * (moment - last)
+        last, unanswered = moment, 1 - share
+    return area + unanswered * (horizon - last)
 
 
 def _ranks(values: Mapping[str, float]) -> dict[str, float]:
@@ -203,17 +196,16 @@ def bootstrap_ranks(
         for name, rank in _ranks(means).items():
             drawn[name].append(rank)
     return {
-        name: (_quantile(sorted(r), 0.025), _quantile(sorted(r), 0.975))
-        for name, r in drawn.items()
+        name: (_percentile(ranks, 0.025), _percentile(ranks, 0.975))
+        for name, ranks in drawn.items()
         if len(groups[name]) >= minimum
     }
 
 
-def _quantile(data: Sequence[float], q: float) -> float:
-    position = (len(data) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(data) - 1)
-    return data[low] + (data[high] - data[low]) * (position - low)
+def _percentile(values: Sequence[float], q: float) -> float:
+    found = percentile(values, q)
+    assert found is not None  # every group has a rank in every round
+    return found
 
 
 # -- how many inquiries a study needs ------------------------------------------------
