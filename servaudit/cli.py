@@ -963,6 +963,48 @@ def grade(
     )
 
 
+@app.command()
+@errors_to_exit_codes
+def power(
+    share: Annotated[
+        float, typer.Option("--share", help="The share answered within 24 h you expect at one company (0–1).")
+    ] = 0.5,
+    difference: Annotated[
+        float, typer.Option("--difference", help="The difference to detect, in shares (0.2 = 20 points).")
+    ] = 0.2,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level (two-sided).")] = 0.05,
+    power_: Annotated[
+        float, typer.Option("--power", help="Chance to detect the difference if it is real.")
+    ] = 0.8,
+    companies: Annotated[
+        int, typer.Option("--companies", help="Companies compared pairwise: alpha is split over the pairs.")
+    ] = 2,
+    as_json: JsonFlag = False,
+) -> None:
+    """How many inquiries per company a study needs to tell two companies apart.
+
+    Two-proportion z-test on "share answered by a person within 24 h" (the formula is in
+    servaudit/measure/compare.py; R's power.prop.test gives the same n). With --companies, alpha
+    is divided by the number of pairs (Bonferroni, the first step of the Holm correction the report
+    uses), so the answer holds for every pair.
+
+    Example: servaudit power --share 0.6 --difference 0.2 --companies 5
+    """
+    from servaudit.measure.compare import study_size
+
+    found = study_size(share, difference, alpha, power_, companies)
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    typer.echo(
+        f"To tell {found['p1']:.0%} from {found['p2']:.0%} answered within 24 h "
+        f"(two-sided α = {found['alpha_per_pair']:.4g} per pair of {companies} companies, "
+        f"power {power_:.0%}): "
+        f"{found['inquiries_per_company']} delivered inquiries per company, "
+        f"{found['inquiries_per_company'] * companies} in all."
+    )
+
+
 def main() -> None:
     scrub_terminal()
     app()

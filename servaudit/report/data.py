@@ -26,6 +26,8 @@ from servaudit.measure.facts import InquiryFacts, gather
 from servaudit.measure.figures import Figures, MeasureContext, figures, reachability_status
 from servaudit.measure.scoring import Weights, channel_components, company_score
 from servaudit.measure.stats import rate, share_of_companies
+from servaudit.report.comparisons import company_comparisons
+from servaudit.report.references import load_references, reference_figures
 from servaudit.report.threads import threads_data
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
 
@@ -155,6 +157,11 @@ class ReportBuilder:
             }
         for rank, slug in enumerate(_ranking(companies), start=1):
             companies[slug]["rank"] = rank
+        by_channel = {
+            channel: self.figures_for([f for f in self.facts if f.inquiry.channel == channel]).as_dict()
+            for channel in self.channels
+            if any(f.inquiry.channel == channel for f in self.facts)
+        }
         return {
             "format": REPORT_FORMAT,
             "audit": {
@@ -175,15 +182,21 @@ class ReportBuilder:
             },
             "summary": self.summary(companies),
             "companies": companies,
-            "channels": {
-                channel: self.figures_for([f for f in self.facts if f.inquiry.channel == channel]).as_dict()
-                for channel in self.channels
-                if any(f.inquiry.channel == channel for f in self.facts)
-            },
+            "channels": by_channel,
             "send_times": self.send_times(),
             "chat_online": chat_online_by_time(self.facts, self.week.zone),
             "reminders_and_followups": threads_data(self),
             "inquiries": [self.inquiry_data(f) for f in self.facts],
+            **self.comparisons(by_channel),
+        }
+
+    def comparisons(self, channels: dict[str, Any]) -> dict[str, Any]:
+        """Whether companies differ (report/comparisons.py) and published figures next to the
+        audit's own of the same definition over a channel's figures (report/references.py)."""
+        by_company = {slug: self.company_facts(slug) for slug in self.audit.config.companies}
+        return {
+            "comparisons": company_comparisons(by_company, self.context),
+            "references": reference_figures(load_references(self.audit.folder), channels),
         }
 
     def summary(self, companies: dict[str, Any]) -> dict[str, Any]:

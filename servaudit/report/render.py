@@ -27,7 +27,7 @@ from servaudit import resources
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.i18n import Locale
-from servaudit.report import branding, exports
+from servaudit.report import branding, compare_views, exports
 from servaudit.report import folder as report_folder
 from servaudit.report.data import ReportBuilder, evidence_href, safe_name
 from servaudit.report.figmarkup import figure_markup
@@ -134,6 +134,7 @@ def render_report(
             "clock": clock_name,
             "method": methodology(builder, locale),
             "channels": [(c, locale.t_channel(c)) for c in builder.channels],
+            "rank_marks": compare_views.rank_marks(data, locale),
         }
         # Company pages first: at study size worker processes render them while this one writes the rest.
         company_pages = CompanyPages(
@@ -164,6 +165,7 @@ def render_report(
                 chat_online=views.chat_online(),
                 threads=thread_rows(data["reminders_and_followups"], locale),
                 study=study,
+                **compare_views.index_context(data, companies, locale),
             ),
         )
         pages = [index]
