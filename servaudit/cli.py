@@ -124,15 +124,22 @@ def init(
         "."
     ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing audit.toml.")] = False,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the file's comments and of the report: de or en.")
+    ] = "de",
     as_json: JsonFlag = False,
 ) -> None:
-    """Write a commented audit.toml to start an audit from.
+    """Write a commented audit.toml to start an audit from: every channel (e-mail, form, chat),
+    helpdesk domains, plus-addressing, business hours, waves and send window, reminders and limits,
+    each explained (commented examples to switch on).
 
-    Example: servaudit init acme-audit/ && $EDITOR acme-audit/audit.toml
+    To fill the companies from their websites instead: servaudit discover URL… --write-audit FOLDER.
+
+    Example: servaudit init acme-audit/ --lang en && $EDITOR acme-audit/audit.toml
     """
     from servaudit.scaffold import init as scaffold
 
-    path = scaffold(folder, force)
+    path = scaffold(folder, force, lang)
     if as_json:
         typer.echo(json.dumps({"audit_file": str(path), "folder": str(folder), "next": "check"}))
         return

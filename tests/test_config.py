@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,51 @@ def test_cli_reports_config_error_without_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "companies.nordwind.emial: unknown key" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def _keys(text: str) -> list[str]:
+    """Every key a scaffold shows, switched on or commented out, in order (with its table headers)."""
+    found = []
+    for line in text.splitlines():
+        line = line.removeprefix("# ")
+        if match := re.match(r"^(\[[a-z_.]+\]|[a-z_]+ = )", line):
+            found.append(match.group(1))
+    return found
+
+
+def test_init_speaks_the_chosen_language_and_both_show_every_key(tmp_path: Path) -> None:
+    german = init(tmp_path / "de", language="de").read_text(encoding="utf-8")
+    english = init(tmp_path / "en", language="en").read_text(encoding="utf-8")
+    assert "Wer schreibt" in german and "Who writes" in english
+    assert Audit.load(tmp_path / "de").config.audit.language == "de"
+    assert Audit.load(tmp_path / "en").config.audit.language == "en"
+    assert _keys(german) == _keys(english), "the same keys, in the same order, in both languages"
+    shown = set(_keys(english))
+    for key in ("form = ", "chat = ", "domains = ", "plus_addressing = ", "reminder = ", "followup = "):
+        assert key in shown, key
+    for table in ("[audit.business_hours]", "[audit.waves]", "[audit.send_window]", "[audit.limits]"):
+        assert table in shown, table
+    with pytest.raises(Exception, match="--lang must be de or en"):
+        init(tmp_path / "fr", language="fr")
+
+
+def test_the_scaffolds_commented_channels_and_reminders_load_when_switched_on(tmp_path: Path) -> None:
+    path = init(tmp_path / "on", language="en")
+    text = path.read_text(encoding="utf-8")
+    for key in ("form", "chat", "domains", "reminder", "followup"):
+        text = re.sub(rf"(?m)^# ({key} = )", r"\1", text)
+    block = re.search(r"(?m)^# \[audit\.business_hours\]\n(# .*\n)+", text)
+    assert block is not None
+    text = text.replace(block.group(0), re.sub(r"(?m)^# ", "", block.group(0)))
+    path.write_text(text, encoding="utf-8")
+    config = Audit.load(tmp_path / "on").config
+    nordwind = config.companies["nordwind"]
+    assert set(nordwind.channels) == {"email", "form", "chat"}
+    assert nordwind.domains == ("nordwind.zendesk.example",)
+    scenario = config.scenarios["tarifwechsel"]
+    assert scenario.reminder is not None and scenario.reminder.after_business_hours == 24
+    assert scenario.followup is not None and "{name}" in scenario.followup.body
+    assert config.audit.business_hours.holidays == "DE-BE"
 
 
 def test_init_writes_a_valid_commented_audit_and_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from servaudit.discover.options import DiscoverOptions
 from servaudit.discover.run import Progress, discover
 from servaudit.errors import UsageError
 from servaudit.resources import search_path
-from servaudit.scaffold import TEMPLATE
+from servaudit.scaffold import template
 
 COMPANIES_HEADER = "# Who is audited."
 
@@ -156,7 +156,7 @@ def company_block(slug: str, result: SiteResult, audit_folder: Path | None = Non
 
 def _settings_part() -> str:
     """The scaffold's commented settings (audit, persona, relay, mailbox, scenarios), without companies."""
-    text = TEMPLATE.read_text(encoding="utf-8")
+    text = template("en").read_text(encoding="utf-8")
     cut = text.find(COMPANIES_HEADER)
     if cut < 0:
         cut = text.find("[companies.")
