@@ -423,6 +423,10 @@ def gate(
     (90s, 15min, 24h, 2d, 80%). Channel "all" means all of a company's channels together. Without agg,
     each company is one check; median/p90/worst aggregate all companies pessimistically.
 
+    wave_drop is 1 for a company whose service got significantly worse between two consecutive waves
+    (share answered by a person within 24 h, Fisher's exact test, or the time-to-answer curve, log-rank;
+    p < 0.05), else 0: --rule 'all.wave_drop == 0' fails the gate on a significant drop.
+
     Example: servaudit gate -a acme-audit/ --rule 'email.median_first_human_response < 24h'
     --rule 'chat.human_response_rate >= 0.8 level=warn' --junit gate.xml --summary gate.md
     """

@@ -216,7 +216,7 @@ def figures(
         and f.inquiry.sent_at is not None
         and context.now < f.inquiry.sent_at + context.window
     ]
-    observations = [_observation(f, context) for f in delivered]
+    observations = [observation(f, context) for f in delivered]
     working_days = [
         context.working_days(f.inquiry.sent_at, human.arrived_at)
         for f in delivered
@@ -309,7 +309,7 @@ def figures(
     )
 
 
-def _observation(f: InquiryFacts, context: MeasureContext) -> tuple[float, bool]:
+def observation(f: InquiryFacts, context: MeasureContext) -> tuple[float, bool]:
     """(time, answered): the time to the first human answer, or how long it was watched without one."""
     sent = f.inquiry.sent_at
     assert sent is not None  # delivered inquiries have a send time

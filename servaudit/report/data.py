@@ -27,6 +27,7 @@ from servaudit.measure.facts import InquiryFacts, gather
 from servaudit.measure.figures import Figures, MeasureContext, figures, reachability_status
 from servaudit.measure.scoring import Weights, channel_components, company_score
 from servaudit.measure.stats import rate, share_of_companies
+from servaudit.measure.waves import longitudinal
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
 
 REPORT_FORMAT = 1
@@ -192,6 +193,7 @@ class ReportBuilder:
             },
             "send_times": self.send_times(),
             "chat_online": chat_online_by_time(self.facts, self.week.zone),
+            "waves": longitudinal(self.facts, self.context, list(config.companies), self.week.zone),
             "inquiries": [self.inquiry_data(f) for f in self.facts],
         }
 

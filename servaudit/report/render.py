@@ -26,6 +26,7 @@ from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
 from servaudit.report.viewmodels import FigureView
 from servaudit.report.views import Views
+from servaudit.report.waves_view import waves_view
 from servaudit.resources import search_path
 from servaudit.store import Store
 
@@ -141,6 +142,7 @@ def render_report(
                 consistency=FigureView("summary.consistency", summary_cases, locale),
                 cases=() if study else views.consistency_cases(summary_cases),
                 chat_online=views.chat_online(),
+                waves=waves_view(data, locale),
                 study=study,
             ),
         )

@@ -15,6 +15,7 @@ from servaudit.i18n import Locale
 from servaudit.judgement import QualityScore, TranscriptLine
 
 KIND_BY_SUFFIX = (
+    ("_p", "p_value"),
     ("_seconds", "duration"),
     ("_rate", "percent"),
     ("_rate_low", "percent"),
