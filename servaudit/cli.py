@@ -498,12 +498,16 @@ def sandbox(
 
     Example: servaudit sandbox --imap --write-audit demo-audit/   (then, in another terminal with the
     same SERVAUDIT_SANDBOX_IMAP_PASSWORD: servaudit run -a demo-audit/ && servaudit collect -a demo-audit/)
+
+    With SERVAUDIT_NOW set (a simulated clock), the sandbox lives in time: an inquiry counts as received
+    at its Date header and its replies are delivered at once, dated receipt + the company's delay.
     """
     from servaudit.demo import sandbox_audit_toml
     from servaudit.sandbox import Sandbox, serve_forever
     from servaudit.sandbox.inbox import PASSWORD_VARIABLE, ImapInbox, sandbox_password, serve_inbox
+    from servaudit.timing import simulated
 
-    box = Sandbox(mailbox, ground_truth, port=port, delay_scale=delay_scale)
+    box = Sandbox(mailbox, ground_truth, port=port, delay_scale=delay_scale, simulated_time=simulated())
     with ExitStack() as running:
         inbox = None
         # Asked before Dovecot starts: only then is it known whether the password was made up just now.

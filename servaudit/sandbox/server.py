@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import mailbox
@@ -13,7 +14,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime
@@ -122,6 +123,7 @@ class Sandbox:
         delay_scale: float = 1.0,
         forms: Sequence[FormCompany] = FORM_FLEET,
         chats: Sequence[ChatCompany] = CHAT_FLEET,
+        simulated_time: bool = False,
     ) -> None:
         if not host:
             # An empty host would listen on every interface; the sandbox stays on the one it is given.
@@ -135,6 +137,10 @@ class Sandbox:
         self.ground_truth = Path(ground_truth)
         self._truth = GroundTruth(self.ground_truth)
         self._delay_scale = delay_scale
+        self.simulated_time = simulated_time
+        """Living in time: an inquiry is received at its Date header's moment (our probes write it from
+        the simulated clock, SERVAUDIT_NOW) and its replies are delivered at once, each file dated
+        (mtime, which Dovecot gives as INTERNALDATE) receipt + the company's delay: no real waiting."""
         self._scheduler = ReplyScheduler()
         self._controller: _BoundController | None = None
         self._maildir_box: mailbox.Maildir | None = None
@@ -265,24 +271,37 @@ class Sandbox:
     def _accept(self, company: SandboxCompany, inquiry: Inbound) -> None:
         with self._lock:
             self._received += 1
+        if self.simulated_time:
+            inquiry = dataclasses.replace(inquiry, received_at=inquiry.sent_at().astimezone(UTC))
         planned = plan_replies(company, inquiry, self._rng)
+        if company.timetable is not None:
+            planned = company.timetable.replan(inquiry.received_at, planned)
         if not planned:
             self._truth.write(
                 truth_record(company, "silence", inquiry, inquiry.received_at, to=inquiry.reply_address)
             )
         for reply in planned:
+            if self.simulated_time:
+                at = inquiry.received_at + timedelta(seconds=reply.delay_seconds)
+                self._scheduler.schedule(0.0, functools.partial(self._deliver, company, inquiry, reply, at))
+                continue
             job = functools.partial(self._deliver, company, inquiry, reply)
             self._scheduler.schedule(reply.delay_seconds * self._delay_scale, job)
 
     # -- called by the scheduler thread ------------------------------------------------------
 
-    def _deliver(self, company: SandboxCompany, inquiry: Inbound, reply: PlannedReply) -> None:
+    def _deliver(
+        self, company: SandboxCompany, inquiry: Inbound, reply: PlannedReply, at: datetime | None = None
+    ) -> None:
+        """Deliver a reply now, or (living in time) dated ``at``: its headers and its file's mtime."""
         box = self._maildir_box
         if box is None:
             return
-        now = datetime.now(UTC)
+        now = at or datetime.now(UTC)
         message = reply.build(now)
         key = box.add(_trace_headers(company, reply, now) + message)
+        if at is not None:
+            os.utime(self._delivered_file(key), (at.timestamp(), at.timestamp()))
         delivered_at = self._delivery_time(key)
         message_id = BytesHeaderParser(policy=policy.default).parsebytes(message).get("Message-ID")
         self._truth.write(
@@ -295,18 +314,20 @@ class Sandbox:
                 reply_message_id=str(message_id).strip() if message_id else None,
                 delivered_at=delivered_at,
                 maildir_file=key,
+                expected_at=at,
             )
         )
 
     def _delivery_time(self, key: str) -> datetime:
         """The delivered file's mtime: what a Maildir reader and Dovecot's INTERNALDATE see."""
-        try:
-            stat = os.stat(self.maildir / "new" / key)
-        except FileNotFoundError:
-            # A reader (Dovecot) may already have moved it to cur/, adding ":2,<flags>".
-            moved = next(p for p in (self.maildir / "cur").iterdir() if p.name.startswith(key))
-            stat = os.stat(moved)
-        return datetime.fromtimestamp(stat.st_mtime, UTC)
+        return datetime.fromtimestamp(os.stat(self._delivered_file(key)).st_mtime, UTC)
+
+    def _delivered_file(self, key: str) -> Path:
+        path = self.maildir / "new" / key
+        if path.exists():
+            return path
+        # A reader (Dovecot) may already have moved it to cur/, adding ":2,<flags>".
+        return next(p for p in (self.maildir / "cur").iterdir() if p.name.startswith(key))
 
 
 def _trace_headers(company: SandboxCompany, reply: PlannedReply, now: datetime) -> bytes:
