@@ -24,8 +24,10 @@ from servaudit.demo import PERSONA_EMAIL
 from servaudit.measure.significance import fisher_exact
 from servaudit.measure.waves import ALPHA, HOUR_BANDS
 from servaudit.sandbox import Sandbox, SandboxCompany
+from servaudit.sandbox.imap import DovecotServer
 from servaudit.sandbox.timetable import timed_fleet
 from tests.audit_fixtures import read_ground_truth
+from tests.test_collect import IMAP_PASSWORD, IMAP_USER, imap_section
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WAVE_1 = (
@@ -42,19 +44,26 @@ WORSE_FROM = datetime(2026, 12, 14, tzinfo=BERLIN)
 REPORT_AT = datetime(2026, 12, 28, 12, tzinfo=BERLIN)
 DAY = 86400.0
 TOLERANCE = 3.0
-"""Seconds: the Date header has whole seconds and the send time is taken after the SMTP transaction."""
+"""Seconds: the Date header and INTERNALDATE have whole seconds, and the send time is taken after the
+SMTP transaction."""
 
 
 @pytest.fixture
-def living_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+def living_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Sandbox, DovecotServer]]:
+    """The timed companies, their replies read over IMAP from a real Dovecot (INTERNALDATE = file mtime)."""
+    monkeypatch.setenv("SA_TEST_IMAP_PASSWORD", IMAP_PASSWORD)
     fleet = timed_fleet(WORSE_FROM)
-    with Sandbox(
-        tmp_path / "mail", tmp_path / "truth.jsonl", fleet, forms=(), chats=(), simulated_time=True
-    ) as box:
-        yield box
+    truth = tmp_path / "truth.jsonl"
+    with (
+        Sandbox(tmp_path / "mail", truth, fleet, forms=(), chats=(), simulated_time=True) as box,
+        DovecotServer(tmp_path / "mail", IMAP_USER, IMAP_PASSWORD, workdir=tmp_path / "dovecot") as server,
+    ):
+        yield box, server
 
 
-def audit_toml(sandbox: Sandbox, maildir: Path, scenarios: int) -> str:
+def audit_toml(sandbox: Sandbox, server: DovecotServer, scenarios: int) -> str:
     """The study's audit with its first ``scenarios`` scenarios: one more is added for each send time."""
     lines = [
         "[audit]",
@@ -73,8 +82,8 @@ def audit_toml(sandbox: Sandbox, maildir: Path, scenarios: int) -> str:
         'security = "none"',
         "timeout = 10",
         "[mailbox]",
-        'type = "maildir"',
-        f'path = "{maildir}"',
+        'type = "imap"',
+        imap_section(server),
     ]
     names = [f"s{n}" for n in range(1, scenarios + 1)]
     for name in names:
@@ -126,15 +135,16 @@ def expected_from_truth(folder: Path, truth: list[dict[str, Any]]) -> dict[str, 
     return {"delays": delays, "weekday": weekday, "hour_band": band}
 
 
+@pytest.mark.imap
 def test_a_two_wave_study_on_the_simulated_clock_matches_the_ground_truth(
-    living_sandbox: Sandbox, tmp_path: Path
+    living_sandbox: tuple[Sandbox, DovecotServer], tmp_path: Path
 ) -> None:
-    sandbox = living_sandbox
+    sandbox, server = living_sandbox
     folder = tmp_path / "audit"
     folder.mkdir()
     for wave, start in ((1, WAVE_1), (2, tuple(m + TWO_WEEKS for m in WAVE_1))):
         for step, moment in enumerate(start, start=1):
-            (folder / "audit.toml").write_text(audit_toml(sandbox, tmp_path / "mail", step), encoding="utf-8")
+            (folder / "audit.toml").write_text(audit_toml(sandbox, server, step), encoding="utf-8")
             sent = servaudit(moment, "run", "-a", str(folder), "--wave", str(wave), "--json")
             assert sent.returncode == 0, sent.stderr
             assert sandbox.wait_idle(10)
