@@ -5,6 +5,7 @@ against the sandbox's ground truth (the arrival its timetable gave each reply)."
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -194,6 +195,13 @@ def test_a_two_wave_study_on_the_simulated_clock_matches_the_ground_truth(
         assert sum(p["of"] for p in section["send_time"][table].values()) == 2 * 6 * len(sandbox.companies)
     assert section["send_time"]["weekday"]["sat"]["count"] == 1  # only "slipping", only in wave 1
     assert section["send_time"]["weekday"]["mon"]["of"] == 0
+
+    with (out / "csv" / "waves.csv").open(encoding="utf-8-sig") as handle:
+        rows = {(r["company"], r["channel"], r["wave"]): r for r in csv.DictReader(handle)}
+    assert len(rows) == 2 * len(sandbox.companies)
+    assert rows[("slipping", "all", "2")]["change_worse"] == "True"
+    assert rows[("slipping", "all", "2")]["within_24h_count"] == "0"
+    assert rows[("buerozeit", "all", "1")]["change_worse"] == ""  # no wave before the first
 
     # The report shows the section, the company marked; the gate fails on it alone.
     page = (out / "index.html").read_text(encoding="utf-8")
