@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from servaudit.businesshours import WEEKDAYS
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.figures import MeasureContext, observation
-from servaudit.measure.significance import fisher_exact, logrank
+from servaudit.measure.significance import LogRank, fisher_exact, logrank
 from servaudit.measure.stats import answered_curve, part_of
 
 ALPHA = 0.05
@@ -44,9 +45,24 @@ def km_median(observations: Sequence[tuple[float, bool]]) -> float | None:
     return next((moment for moment, share in answered_curve(observations) if share >= 0.5), None)
 
 
-def wave_figures(facts: Sequence[InquiryFacts], context: MeasureContext) -> dict[str, Any]:
+Observation = tuple[float, bool]
+"""(seconds to the first human answer, answered) or (seconds watched without one, False)."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A delivered inquiry as the longitudinal figures see it (its observation measured once)."""
+
+    company: str
+    channel: str
+    wave: int
+    at: datetime
+    """When it was sent, in the audit's time zone."""
+    observation: Observation
+
+
+def wave_figures(observations: Sequence[Observation]) -> dict[str, Any]:
     """One group's figures in one wave."""
-    observations = [observation(f, context) for f in facts if f.delivered]
     within = sum(1 for seconds, answered in observations if answered and seconds <= DAY_SECONDS)
     return {
         "delivered": len(observations),
@@ -56,80 +72,74 @@ def wave_figures(facts: Sequence[InquiryFacts], context: MeasureContext) -> dict
     }
 
 
-def wave_change(
-    earlier: Sequence[InquiryFacts], later: Sequence[InquiryFacts], context: MeasureContext
-) -> dict[str, Any]:
-    """What changed from one wave to the next, and whether it is significant."""
-    before, after = wave_figures(earlier, context), wave_figures(later, context)
+def wave_change(before: dict[str, Any], after: dict[str, Any], curves: LogRank | None) -> dict[str, Any]:
+    """What changed from one wave's figures to the next's, and whether it is significant."""
     a, n1 = before["within_24h"]["count"], before["delivered"]
     c, n2 = after["within_24h"]["count"], after["delivered"]
     share_p = fisher_exact(a, n1 - a, c, n2 - c) if n1 and n2 else None
     shares = (before["within_24h"]["share"], after["within_24h"]["share"])
     share_change = shares[1] - shares[0] if None not in shares else None
     medians = (before["median_first_human_response_seconds"], after["median_first_human_response_seconds"])
-    test = logrank(
-        [observation(f, context) for f in earlier if f.delivered],
-        [observation(f, context) for f in later if f.delivered],
+    share_significant = share_p is not None and share_p < ALPHA
+    curve_significant = curves is not None and curves.p < ALPHA
+    worse = (share_significant and (share_change or 0) < 0) or (
+        curve_significant and curves is not None and curves.observed_minus_expected < 0
     )
-    share_worse = share_p is not None and share_p < ALPHA and (share_change or 0) < 0
-    curve_worse = test is not None and test.p < ALPHA and test.observed_minus_expected < 0
-    share_better = share_p is not None and share_p < ALPHA and (share_change or 0) > 0
-    curve_better = test is not None and test.p < ALPHA and test.observed_minus_expected > 0
+    better = (share_significant and (share_change or 0) > 0) or (
+        curve_significant and curves is not None and curves.observed_minus_expected > 0
+    )
     return {
         "change_in_share": share_change,
         "share_p": share_p,
         "median_change_seconds": medians[1] - medians[0] if None not in medians else None,
-        "logrank_p": test.p if test else None,
-        "significant": share_worse or curve_worse or share_better or curve_better,
-        "worse": share_worse or curve_worse,
-        "better": (share_better or curve_better) and not (share_worse or curve_worse),
+        "logrank_p": curves.p if curves else None,
+        "significant": worse or better,
+        "worse": worse,
+        "better": better and not worse,
     }
 
 
-def compare_waves(
-    facts: Sequence[InquiryFacts], context: MeasureContext, waves: Sequence[int]
-) -> dict[str, Any]:
+def compare_waves(sent: Sequence[Sent], waves: Sequence[int]) -> dict[str, Any]:
     """A group's figures per wave and the changes between consecutive waves (wave numbers as keys)."""
-    by_wave = {wave: [f for f in facts if f.inquiry.wave == wave] for wave in waves}
+    by_wave: dict[int, list[Observation]] = {wave: [] for wave in waves}
+    for item in sent:
+        by_wave[item.wave].append(item.observation)
+    figures = {wave: wave_figures(by_wave[wave]) for wave in waves}
     changes = [
-        {"from": earlier, "to": later, **wave_change(by_wave[earlier], by_wave[later], context)}
+        {
+            "from": earlier,
+            "to": later,
+            **wave_change(figures[earlier], figures[later], logrank(by_wave[earlier], by_wave[later])),
+        }
         for earlier, later in itertools.pairwise(waves)
     ]
     return {
-        "waves": {str(wave): wave_figures(by_wave[wave], context) for wave in waves},
+        "waves": {str(wave): figures[wave] for wave in waves},
         "changes": changes,
         "worse": any(change["worse"] for change in changes),
     }
 
 
-def company_waves(
-    facts: Sequence[InquiryFacts], context: MeasureContext, waves: Sequence[int]
-) -> dict[str, Any]:
+def company_waves(sent: Sequence[Sent], waves: Sequence[int]) -> dict[str, Any]:
     """A company over the waves, all channels together and per channel when it was asked in more than one."""
-    channels = sorted({f.inquiry.channel for f in facts})
-    overall = compare_waves(facts, context, waves)
+    channels = sorted({item.channel for item in sent})
     by_channel = (
-        {c: compare_waves([f for f in facts if f.inquiry.channel == c], context, waves) for c in channels}
+        {c: compare_waves([item for item in sent if item.channel == c], waves) for c in channels}
         if len(channels) > 1
         else {}
     )
-    return {**overall, "channels": by_channel}
+    return {**compare_waves(sent, waves), "channels": by_channel}
 
 
-def by_send_time(facts: Sequence[InquiryFacts], context: MeasureContext, zone: tzinfo) -> dict[str, Any]:
+def by_send_time(sent: Sequence[Sent]) -> dict[str, Any]:
     """Share of delivered inquiries answered by a person within 24 h, by send weekday and hour band."""
-    sent = [
-        (f.inquiry.sent_at.astimezone(zone), observation(f, context))
-        for f in facts
-        if f.delivered and f.inquiry.sent_at is not None
-    ]
 
     def table(key: Callable[[datetime], str], keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        rows = {}
-        for k in keys:
-            group = [(s, answered) for moment, (s, answered) in sent if key(moment) == k]
-            rows[k] = part_of(sum(1 for s, answered in group if answered and s <= DAY_SECONDS), len(group))
-        return rows
+        groups: dict[str, list[bool]] = {k: [] for k in keys}
+        for item in sent:
+            seconds, answered = item.observation
+            groups[key(item.at)].append(answered and seconds <= DAY_SECONDS)
+        return {k: part_of(sum(flags), len(flags)) for k, flags in groups.items()}
 
     return {
         "weekday": table(lambda m: WEEKDAYS[m.weekday()], WEEKDAYS),
@@ -146,16 +156,22 @@ def longitudinal(
 ) -> dict[str, Any]:
     """report.json's "waves" section (docs/report-json.md): per company and wave, the changes, the
     companies that got significantly worse, and answers by send weekday and hour band."""
-    waves = sorted({f.inquiry.wave for f in facts if f.delivered})
-    per_company = {
-        slug: company_waves(mine, context, waves)
-        for slug in companies
-        if (mine := [f for f in facts if f.inquiry.company == slug])
-    }
+    sent = [
+        Sent(
+            f.inquiry.company, f.inquiry.channel, f.inquiry.wave, at.astimezone(zone), observation(f, context)
+        )
+        for f in facts
+        if f.delivered and (at := f.inquiry.sent_at) is not None
+    ]
+    waves = sorted({item.wave for item in sent})
+    by_company: dict[str, list[Sent]] = {}
+    for item in sent:  # one pass, not one per company: a study has thousands
+        by_company.setdefault(item.company, []).append(item)
+    per_company = {slug: company_waves(by_company[slug], waves) for slug in companies if slug in by_company}
     return {
         "waves": waves,
         "alpha": ALPHA,
         "companies": per_company,
         "worse": [slug for slug, figures in per_company.items() if figures["worse"]],
-        "send_time": by_send_time(facts, context, zone),
+        "send_time": by_send_time(sent),
     }
