@@ -167,7 +167,10 @@ def longitudinal(
     by_company: dict[str, list[Sent]] = {}
     for item in sent:  # one pass, not one per company: a study has thousands
         by_company.setdefault(item.company, []).append(item)
-    per_company = {slug: company_waves(by_company[slug], waves) for slug in companies if slug in by_company}
+    asked = {f.inquiry.company for f in facts}  # a company with nothing delivered shows its n of 0
+    per_company = {
+        slug: company_waves(by_company.get(slug, []), waves) for slug in companies if slug in asked
+    }
     return {
         "waves": waves,
         "alpha": ALPHA,
