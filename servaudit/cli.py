@@ -560,6 +560,10 @@ def gate(
     (90s, 15min, 24h, 2d, 80%). Channel "all" means all of a company's channels together. Without agg,
     each company is one check; median/p90/worst aggregate all companies pessimistically.
 
+    wave_drop is 1 for a company whose service got significantly worse between two consecutive waves
+    (share answered by a person within 24 h, Fisher's exact test, or the time-to-answer curve, log-rank;
+    p < 0.05), else 0: --rule 'all.wave_drop == 0' fails the gate on a significant drop.
+
     Example: servaudit gate -a acme-audit/ --rule 'email.median_first_human_response < 24h'
     --rule 'chat.human_response_rate >= 0.8 level=warn' --junit gate.xml --summary gate.md
     """
@@ -631,12 +635,16 @@ def sandbox(
 
     Example: servaudit sandbox --imap --write-audit demo-audit/   (then, in another terminal with the
     same SERVAUDIT_SANDBOX_IMAP_PASSWORD: servaudit run -a demo-audit/ && servaudit collect -a demo-audit/)
+
+    With SERVAUDIT_NOW set (a simulated clock), the sandbox lives in time: an inquiry counts as received
+    at its Date header and its replies are delivered at once, dated receipt + the company's delay.
     """
     from servaudit.demo import sandbox_audit_toml
     from servaudit.sandbox import Sandbox, serve_forever
     from servaudit.sandbox.inbox import PASSWORD_VARIABLE, ImapInbox, sandbox_password, serve_inbox
+    from servaudit.timing import simulated
 
-    box = Sandbox(mailbox, ground_truth, port=port, delay_scale=delay_scale)
+    box = Sandbox(mailbox, ground_truth, port=port, delay_scale=delay_scale, simulated_time=simulated())
     with ExitStack() as running:
         inbox = None
         # Asked before Dovecot starts: only then is it known whether the password was made up just now.

@@ -6,9 +6,11 @@ A rule reads ``[COMPANY:]CHANNEL.METRIC OP VALUE [level=warn|error] [agg=each|me
     chat.human_response_rate >= 0.8 level=warn
     acme:form.outcome == submitted
     all.human_response_rate >= 60% agg=p90
+    all.wave_drop == 0
 
 CHANNEL is a channel name or ``all`` (every channel of a company together);
-METRIC is a key of report.json's figures (``_seconds`` may be left out).
+METRIC is a key of report.json's figures (``_seconds`` may be left out), or ``wave_drop``:
+1 when the company got significantly worse between waves (servaudit/measure/waves.py), else 0.
 Without ``agg`` (``each``) every company is one check; ``median``, ``p90`` and
 ``worst`` aggregate the companies into one check, pessimistically: p90 is the
 value 90% of companies do at least as well as, worst is the weakest company,
@@ -178,6 +180,19 @@ def _group(company: dict[str, Any], channel: str) -> dict[str, Any] | None:
     return company["channels"].get(channel)
 
 
+def _with_waves(
+    group: dict[str, Any] | None, data: dict[str, Any], slug: str, channel: str
+) -> dict[str, Any] | None:
+    """The group's figures plus ``wave_drop``: 1 when the company (or its channel) got significantly
+    worse between consecutive waves (report.json's "waves"), else 0."""
+    waves = data.get("waves", {}).get("companies", {}).get(slug)
+    if group is None or waves is None:
+        return group
+    # A company asked in one channel only has its waves compared as a whole: that is the channel's.
+    figures = waves if channel == "all" or not waves["channels"] else waves["channels"].get(channel)
+    return group if figures is None else {**group, "wave_drop": int(figures["worse"])}
+
+
 def _passes(rule: Rule, value: Any) -> bool:
     if value is None:
         return rule.op == "!=" and rule.value is not None
@@ -193,7 +208,7 @@ def evaluate(rule: Rule, data: dict[str, Any]) -> list[Result]:
     slugs = [rule.company] if rule.company else list(companies)
     values: list[tuple[str, Any]] = []
     for slug in slugs:
-        group = _group(companies[slug], rule.channel)
+        group = _with_waves(_group(companies[slug], rule.channel), data, slug, rule.channel)
         if group is not None:
             values.append((slug, lookup(group, rule.metric, rule)))
     fail_status = FAIL if rule.level == "error" else WARN

@@ -153,4 +153,8 @@ class Locale:
             return self.number(value, 0)
         if kind == "number":
             return self.number(value, 1)
+        if kind == "p_value":  # a significance test's p: three decimals, tiny ones as "< 0.001"
+            if value is not None and value < 0.001:
+                return "< " + self.number(0.001, 3)
+            return self.number(value, 3)
         return self.text(value)

@@ -7,6 +7,9 @@ functions, so that one definition of "significant" holds across the report:
   unanswered inquiries censored at the end of their observation (the window's end, or now
   while the window is open). The statistic is chi-square with 1 degree of freedom; its
   p-value is ``erfc(sqrt(x / 2))`` (no SciPy needed).
+- ``fisher_exact``: two-sided Fisher's exact test of a 2×2 table (two shares: a wave against the
+  one before), summing the hypergeometric probabilities no larger than the observed table's (as R's
+  fisher.test and scipy.stats.fisher_exact compute it).
 - ``holm``: Holm's step-down correction for many comparisons (adjusted p-values).
 - ``rank_ranges``: from all pairwise tests, each group's range of ranks it may hold: a group
   is ranked above another only where the corrected test says they differ; groups whose
@@ -52,9 +55,42 @@ class LogRank:
     variance: float
 
     @property
+    def tested(self) -> bool:
+        """Whether the curves could be compared at all (some answer, at a time both were watched)."""
+        return self.variance > 0
+
+    @property
+    def second_slower(self) -> bool:
+        """The second group was answered later than equal curves would have it."""
+        return self.observed[1] < self.expected[1]
+
+    @property
     def first_faster(self) -> bool:
         """The first group was answered sooner than the null hypothesis expects."""
         return self.observed[0] > self.expected[0]
+
+
+_RELATIVE_TOLERANCE = 1 + 1e-7
+"""Tables as probable as the observed one, up to rounding, count as 'as extreme' (R and scipy do the same)."""
+
+
+def fisher_exact(a: int, b: int, c: int, d: int) -> float:
+    """Two-sided p-value of the table [[a, b], [c, d]] (rows: groups; columns: yes, no)."""
+    if min(a, b, c, d) < 0:
+        raise ValueError("a 2×2 table holds counts, not negative numbers")
+    row1, row2, col1 = a + b, c + d, a + c
+    total = row1 + row2
+    if row1 == 0 or row2 == 0 or col1 == 0 or col1 == total:
+        return 1.0
+    denominator = math.comb(total, col1)
+
+    def probability(x: int) -> float:
+        return math.comb(row1, x) * math.comb(row2, col1 - x) / denominator
+
+    observed = probability(a)
+    low, high = max(0, col1 - row2), min(row1, col1)
+    p = sum(q for x in range(low, high + 1) if (q := probability(x)) <= observed * _RELATIVE_TOLERANCE)
+    return min(1.0, p)
 
 
 def chi2_sf_1df(x: float) -> float:

@@ -26,6 +26,7 @@ from servaudit.measure.facts import InquiryFacts, gather
 from servaudit.measure.figures import Figures, MeasureContext, figures, reachability_status
 from servaudit.measure.scoring import Weights, channel_components, company_score
 from servaudit.measure.stats import rate, share_of_companies
+from servaudit.measure.waves import longitudinal
 from servaudit.report.comparisons import company_comparisons
 from servaudit.report.references import load_references, reference_figures
 from servaudit.report.threads import threads_data
@@ -186,6 +187,7 @@ class ReportBuilder:
             "send_times": self.send_times(),
             "chat_online": chat_online_by_time(self.facts, self.week.zone),
             "reminders_and_followups": threads_data(self),
+            "waves": longitudinal(self.facts, self.context, list(config.companies), self.week.zone),
             "inquiries": [self.inquiry_data(f) for f in self.facts],
             **self.comparisons(by_channel),
         }

@@ -68,9 +68,27 @@ def company_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
             }
 
 
+def wave_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """One row per company, channel ('all' and, for companies asked in several, each) and wave: the
+    wave's figures and the change from the wave before (report.json's "waves")."""
+    for slug, company in data.get("waves", {}).get("companies", {}).items():
+        groups = [("all", company), *company["channels"].items()]
+        for channel, group in groups:
+            changes = {change["to"]: change for change in group["changes"]}
+            for wave, figures in group["waves"].items():
+                change = changes.get(int(wave), {})
+                yield {
+                    "company": slug,
+                    "channel": channel,
+                    "wave": int(wave),
+                    **flatten(figures),
+                    **{f"change_{k}": v for k, v in change.items() if k not in ("from", "to")},
+                }
+
+
 def write_csv(data: dict[str, Any], folder: Path) -> list[Path]:
     """companies.csv (one row per company and channel, plus 'all'), channels.csv, inquiries.csv,
-    reachability.csv."""
+    reachability.csv, waves.csv (one row per company, channel and wave)."""
     folder.mkdir(parents=True, exist_ok=True)
     reach = [
         {"company": slug, "channel": channel, "status": status}
@@ -85,6 +103,7 @@ def write_csv(data: dict[str, Any], folder: Path) -> list[Path]:
         ),
         _write(folder / "inquiries.csv", data["inquiries"]),
         _write(folder / "reachability.csv", reach),
+        _write(folder / "waves.csv", list(wave_rows(data))),
     ]
 
 

@@ -35,6 +35,7 @@ from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
 from servaudit.report.viewmodels import FigureView
 from servaudit.report.views import Views
+from servaudit.report.waves_view import waves_view
 from servaudit.resources import search_path
 from servaudit.store import Store
 
@@ -164,6 +165,7 @@ def render_report(
                 cases=() if study else views.consistency_cases(summary_cases),
                 chat_online=views.chat_online(),
                 threads=thread_rows(data["reminders_and_followups"], locale),
+                waves=waves_view(data, locale),
                 study=study,
                 **compare_views.index_context(data, companies, locale),
             ),

@@ -15,6 +15,7 @@ from servaudit.i18n import Locale
 from servaudit.judgement import QualityScore, TranscriptLine
 
 KIND_BY_SUFFIX = (
+    ("_p", "p_value"),
     ("_seconds", "duration"),
     ("_rate", "percent"),
     ("_rate_low", "percent"),
@@ -60,7 +61,7 @@ class FigureView:
     def __getitem__(self, key: str) -> Fig:
         value: Any = self.data
         for part in key.split("."):
-            value = value[part]
+            value = value[int(part)] if isinstance(value, list) else value[part]
         kind = kind_of(key, value)
         return Fig(f"{self.prefix}.{key}", kind, self.locale.format(kind, value), value)
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from servaudit.sandbox.timetable import Timetable
 
 BEHAVIOURS: frozenset[str] = frozenset(
     {
@@ -35,6 +39,8 @@ class SandboxCompany:
     behaviour: str
     language: str
     delay_seconds: float = 0.0
+    timetable: Timetable | None = None
+    """When its person answers by the inquiry's arrival (weekday, hour); None: after ``delay_seconds``."""
 
     def __post_init__(self) -> None:
         if self.behaviour not in BEHAVIOURS:

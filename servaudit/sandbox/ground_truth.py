@@ -68,6 +68,7 @@ def truth_record(
     reply_message_id: str | None = None,
     delivered_at: datetime | None = None,
     maildir_file: str | None = None,
+    expected_at: datetime | None = None,
 ) -> Record:
     return {
         "company": company.slug,
@@ -79,6 +80,8 @@ def truth_record(
         "reply_message_id": reply_message_id,
         "delivered_at": _iso(delivered_at),
         "maildir_file": maildir_file,
+        # Living in time (a simulated clock): when the company's timetable says the reply arrives.
+        "expected_at": _iso(expected_at),
         "to": to,
         "in_reply_to": inquiry.in_reply_to if inquiry else None,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import mailbox
@@ -14,7 +15,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime
@@ -126,6 +127,7 @@ class Sandbox:
         delay_scale: float = 1.0,
         forms: Sequence[FormCompany] = FORM_FLEET,
         chats: Sequence[ChatCompany] = CHAT_FLEET,
+        simulated_time: bool = False,
     ) -> None:
         if not host:
             # An empty host would listen on every interface; the sandbox stays on the one it is given.
@@ -139,6 +141,10 @@ class Sandbox:
         self.ground_truth = Path(ground_truth)
         self._truth = GroundTruth(self.ground_truth)
         self._delay_scale = delay_scale
+        self.simulated_time = simulated_time
+        """Living in time: an inquiry is received at its Date header's moment (our probes write it from
+        the simulated clock, SERVAUDIT_NOW) and its replies are delivered at once, each file dated
+        (mtime, which Dovecot gives as INTERNALDATE) receipt + the company's delay: no real waiting."""
         self._scheduler = ReplyScheduler()
         self._controller: _BoundController | None = None
         self._maildir_box: mailbox.Maildir | None = None
@@ -269,27 +275,39 @@ class Sandbox:
     def _accept(self, company: SandboxCompany, inquiry: Inbound) -> None:
         with self._lock:
             self._received += 1
+        if self.simulated_time:
+            inquiry = dataclasses.replace(inquiry, received_at=inquiry.sent_at().astimezone(UTC))
         planned = plan_replies(company, inquiry, self._rng)
+        if company.timetable is not None:
+            planned = company.timetable.replan(inquiry.received_at, planned)
         if not planned:
             self._truth.write(
                 truth_record(company, "silence", inquiry, inquiry.received_at, to=inquiry.reply_address)
             )
         for reply in planned:
+            if self.simulated_time:
+                at = inquiry.received_at + timedelta(seconds=reply.delay_seconds)
+                self._scheduler.schedule(0.0, functools.partial(self._deliver, company, inquiry, reply, at))
+                continue
             job = functools.partial(self._deliver, company, inquiry, reply)
             self._scheduler.schedule(reply.delay_seconds * self._delay_scale, job)
 
     # -- called by the scheduler thread ------------------------------------------------------
 
-    def _deliver(self, company: SandboxCompany, inquiry: Inbound, reply: PlannedReply) -> None:
+    def _deliver(
+        self, company: SandboxCompany, inquiry: Inbound, reply: PlannedReply, at: datetime | None = None
+    ) -> None:
+        """Deliver a reply now, or (living in time) dated ``at``: its headers and its file's mtime."""
         box = self._maildir_box
         if box is None:
             return
-        now = timing.now()  # the simulated clock (SERVAUDIT_NOW) when the audit runs on one
+        # A simulated sandbox answers at receipt + delay (``at``); else at the clock's now (SERVAUDIT_NOW
+        # when the audit runs on one). Arrival is the file's time: what Dovecot's INTERNALDATE reports.
+        now = at or timing.now()
         message = reply.build(now)
         key = box.add(_trace_headers(company, reply, now) + message)
-        with contextlib.suppress(FileNotFoundError):  # a reader may have moved it to cur/ already
-            # Arrival is the file's time (what Maildir readers and Dovecot's INTERNALDATE see): the clock's.
-            os.utime(self.maildir / "new" / key, (now.timestamp(), now.timestamp()))
+        with contextlib.suppress(FileNotFoundError, StopIteration):  # gone already: read and expunged
+            os.utime(self._delivered_file(key), (now.timestamp(), now.timestamp()))
         delivered_at = self._delivery_time(key)
         message_id = BytesHeaderParser(policy=policy.default).parsebytes(message).get("Message-ID")
         self._truth.write(
@@ -302,18 +320,20 @@ class Sandbox:
                 reply_message_id=str(message_id).strip() if message_id else None,
                 delivered_at=delivered_at,
                 maildir_file=key,
+                expected_at=at,
             )
         )
 
     def _delivery_time(self, key: str) -> datetime:
         """The delivered file's mtime: what a Maildir reader and Dovecot's INTERNALDATE see."""
-        try:
-            stat = os.stat(self.maildir / "new" / key)
-        except FileNotFoundError:
-            # A reader (Dovecot) may already have moved it to cur/, adding ":2,<flags>".
-            moved = next(p for p in (self.maildir / "cur").iterdir() if p.name.startswith(key))
-            stat = os.stat(moved)
-        return datetime.fromtimestamp(stat.st_mtime, UTC)
+        return datetime.fromtimestamp(os.stat(self._delivered_file(key)).st_mtime, UTC)
+
+    def _delivered_file(self, key: str) -> Path:
+        path = self.maildir / "new" / key
+        if path.exists():
+            return path
+        # A reader (Dovecot) may already have moved it to cur/, adding ":2,<flags>".
+        return next(p for p in (self.maildir / "cur").iterdir() if p.name.startswith(key))
 
 
 def _trace_headers(company: SandboxCompany, reply: PlannedReply, now: datetime) -> bytes:
