@@ -144,6 +144,10 @@ class Prose:
             self._done[text] = shown
             return shown
 
+    def known(self, text: str) -> bool:
+        """Whether a form reads the text (else it shows as ``prose.other`` outside English)."""
+        return self._translate(text) is not None
+
     def many(self, texts: tuple[str, ...] | list[str]) -> tuple[str, ...]:
         return tuple(self(text) for text in texts)
 
