@@ -47,46 +47,53 @@ def corpus_sentences() -> list[str]:
     return found
 
 
+def chat(*lines: tuple[str, str, int]) -> tuple[TranscriptMessage, ...]:
+    return tuple(said(side, text, at) for side, text, at in lines)
+
+
 def chat_sentences() -> list[str]:
     """Verdicts and reasons of chats: a bot then a person, loops, demands, silence, a deflection."""
-    demand = "Ich bin der digitale Assistent. Bitte nennen Sie mir Ihre Kundennummer und Ihr Geburtsdatum."
+    demand = "I'm the virtual assistant. Please give me your customer number and your date of birth."
     loop = "Das habe ich nicht verstanden. Bitte formulieren Sie Ihre Frage neu."
+    question = "Kann ich den Tarif wechseln?"
     stranger = TranscriptMessage(
         Author.UNATTRIBUTED,
-        "Kann ich den Tarif wechseln?",
+        question,
         100,
         None,
         "unknown",
         ("outside the message list the probe's own message is in (<div> beside <li>)",),
     )
     chats = [
-        (said("visitor", "Kann ich den Tarif wechseln?", 0), stranger),
-        (
-            said("company", "Hallo! Wie können wir helfen?", -500),
-            said("visitor", "Kann ich den Tarif wechseln?", 0),
-            said("company", "Ich bin der digitale Assistent. Ich verbinde Sie mit einem Mitarbeiter.", 300),
-            said("company", "Guten Tag, hier ist Jana. Ja, zum Monatsende.", 4_200),
+        (said("visitor", question, 0), stranger),
+        chat(
+            ("company", "Hallo! Wie können wir helfen?", -500),
+            ("visitor", question, 0),
+            ("company", "Ich bin der digitale Assistent. Ich verbinde Sie mit einem Mitarbeiter.", 300),
+            ("company", "Guten Tag, hier ist Jana. Ja, zum Monatsende.", 4_200),
         ),
-        (
-            said("visitor", "Kann ich den Tarif wechseln?", 0),
-            said("company", demand, 200),
-            said("visitor", "Die habe ich nicht.", 5_000),
-            said("company", demand, 5_200),
-            said("visitor", "Ich möchte bitte mit einem Mitarbeiter sprechen.", 9_000),
-            said("company", "Hier ist Jana. Ja, der Wechsel geht zum Monatsende.", 30_000),
+        chat(
+            ("visitor", "Can I change my plan?", 0),
+            ("company", demand, 200),
+            ("visitor", "I don't have them.", 5_000),
+            ("company", demand, 5_200),
+            ("visitor", "I would like to speak to an agent, please.", 9_000),
+            ("company", "Hello, this is Sam. Yes, from the end of the month.", 30_000),
         ),
-        (said("visitor", "Frage", 0), said("company", loop, 100), said("visitor", "Noch mal", 2_000)),
-        (said("visitor", "Frage", 0), said("company", "Bitte rufen Sie uns unter 0800 123 an.", 100)),
-        (said("visitor", "Frage", 0),),
+        chat(("visitor", "Frage", 0), ("company", loop, 100), ("visitor", "Noch mal", 2_000)),
+        chat(("visitor", "Frage", 0), ("company", "Bitte rufen Sie uns unter 0800 123 an.", 100)),
+        chat(("visitor", "Frage", 0)),
         tuple(
             after_bot(
-                [
-                    said("visitor", "Kann ich den Tarif wechseln?", 0),
-                    said("company", "Ich bin der digitale Assistent.", 200),
-                    said("company", "Bitte nennen Sie mir Ihre Kundennummer.", 400),
-                    said("visitor", "Ich möchte bitte mit einem Mitarbeiter sprechen.", 3_000),
-                    said("company", "Guten Tag, hier ist Jana. Ja, das geht zum Monatsende.", 9_000),
-                ],
+                list(
+                    chat(
+                        ("visitor", question, 0),
+                        ("company", "Ich bin der digitale Assistent.", 200),
+                        ("company", "Bitte nennen Sie mir Ihre Kundennummer.", 400),
+                        ("visitor", "Ich möchte bitte mit einem Mitarbeiter sprechen.", 3_000),
+                        ("company", "Guten Tag, hier ist Jana. Ja, das geht zum Monatsende.", 9_000),
+                    )
+                ),
                 CHAT_VOCABULARY,
             )
         ),
