@@ -14,10 +14,12 @@ from servaudit.channels.chat.transcript import (
     save_transcript,
     summarise,
 )
+from servaudit.i18n import Locale
 from servaudit.labels import Author
 from servaudit.measure.facts import gather
 from servaudit.measure.figures import figures
 from servaudit.report import environment
+from servaudit.report.render import language_globals
 from servaudit.store import Store, from_text, now
 
 T0 = 1_795_400_000_000
@@ -51,7 +53,9 @@ def test_transcript_file_round_trips_and_reads_as_report_lines(tmp_path: Path) -
     assert lines[0].offset == "−0:03" and lines[4].offset == "+0:12" and lines[6].offset == "+0:31"
     assert lines[4].author == "Jörg" and lines[1].author == "Visitor"
 
-    html = environment(None).get_template("partials/transcript.html").render(transcript=lines)
+    env = environment(None)
+    env.globals.update(language_globals(Locale("en")))
+    html = env.get_template("partials/transcript.html").render(transcript=lines)
     assert "&lt;b&gt;Your&lt;/b&gt;" in html and "<b>Your" not in html
     assert html.count('data-side="human"') == 2 and "deflection" in html
 

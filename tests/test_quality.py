@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
+from servaudit.i18n import Locale
 from servaudit.replies.classify import DEFLECTION, HUMAN, MARKETING, Signals, Vocabulary
 from servaudit.replies.quality import (
     POINTS,
@@ -17,6 +15,8 @@ from servaudit.replies.quality import (
     score_reply,
     stock_facts,
 )
+from servaudit.report import environment
+from servaudit.report.render import language_globals
 
 VOCABULARY = Vocabulary.load()
 QUALITY = QualityVocabulary.load()
@@ -151,9 +151,8 @@ class FakeReply:
 
 
 def test_partial_shows_both_values_and_escapes_hostile_rules() -> None:
-    root = Path(__file__).resolve().parents[1] / "report_templates"
-    env = Environment(loader=FileSystemLoader(root), autoescape=select_autoescape(default=True))
-    env.globals["t_or"] = lambda key, default: default
+    env = environment(None)
+    env.globals.update(language_globals(Locale("en")))
     hostile = Check("next_step", True, 10, "names a next step ('<script>alert(1)</script>')")
     quality = QualityScore(55, "partly", (hostile,))
     html = env.get_template("partials/reply_quality.html").render(

@@ -13,7 +13,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.discover.audit import discover_audit
+from servaudit.i18n import Locale
 from servaudit.measure.reachability import COLUMNS, Cell, reachability
+from servaudit.report.render import language_globals
 from servaudit.resources import shipped
 from servaudit.store import REJECTED, SENT, Store
 from tests.discover_support import Dnsmasq, SiteServer, dns, options, sites
@@ -151,15 +153,15 @@ def test_matrix_from_discovery_audit_and_inquiries(tmp_path: Path, sites: SiteSe
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
     )
+    env.globals.update(language_globals(Locale("en")))
     html = env.from_string('{% include "partials/reachability.html" %}').render(reachability=rows)
     assert "Nordwind &lt;Energie&gt;" in html and "<Energie>" not in html
     assert html.count("<tr data-company=") == 5
     assert 'data-channel="email" data-status="working" data-depth="1"' in html
     assert 'data-channel="form" data-status="failed" data-depth="2"' in html
     assert "home page" in html and "3 clicks" in html
-    german = env.from_string('{% include "partials/reachability.html" %}').render(
-        reachability=rows, lang="de"
-    )
+    env.globals.update(language_globals(Locale("de")))
+    german = env.from_string('{% include "partials/reachability.html" %}').render(reachability=rows)
     assert "Startseite" in german and "3 Klicks" in german
     assert env.from_string('{% include "partials/reachability.html" %}').render(reachability=[]).strip() == ""
 

@@ -33,6 +33,7 @@ from servaudit.report.data import ReportBuilder, evidence_href, safe_name
 from servaudit.report.figmarkup import figure_markup
 from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
+from servaudit.report.prose import Prose
 from servaudit.report.viewmodels import FigureView
 from servaudit.report.views import Views
 from servaudit.report.waves_view import waves_view
@@ -62,6 +63,19 @@ def environment(audit_folder: Path | None) -> Environment:
     )
     env.globals["inline_image"] = branding.inline_image_loader(audit_folder)
     return env
+
+
+def language_globals(locale: Locale) -> dict[str, Any]:
+    """What every template gets in the report's one language: texts, figure markup, and ``prose``,
+    which shows what the judges stored in English (reasons, rules, details) in that language."""
+    return {
+        "t": locale.t,
+        "t_or": locale.t_or,
+        "t_channel": locale.t_channel,
+        "lang": locale.language,
+        **figure_markup(locale.t),
+        "prose": Prose(locale),
+    }
 
 
 INDEX_DETAIL_UP_TO = 100
@@ -119,8 +133,7 @@ def render_report(
         evidence = out / "evidence"
         evidence.mkdir(exist_ok=True)
         env = environment(audit.folder)
-        env.globals.update(t=locale.t, t_or=locale.t_or, t_channel=locale.t_channel, lang=locale.language)
-        env.globals.update(figure_markup(locale.t))
+        env.globals.update(language_globals(locale))
         # Channels whose answers come in the channel itself (a chat): they get the bot-path tables.
         env.globals["in_channel"] = frozenset(s.name for s in registry.SPECS if s.replies == "in_channel")
         # Partials other modules ship (quality, transcripts, discovery): used when they exist.
@@ -160,7 +173,8 @@ def render_report(
                 totals=views.channel_views("channels", data["channels"], None),
                 charts=views.index_charts(companies, per_company=not study),
                 per_channel=[] if study else views.per_channel(companies),
-                reachability=reachability(audit, store),
+                # What discovery found, only when it ran: else every cell would say "not discovered".
+                reachability=reachability(audit, store) if store.discoveries() else [],
                 consistency=FigureView("summary.consistency", summary_cases, locale),
                 cases=() if study else views.consistency_cases(summary_cases),
                 chat_online=views.chat_online(),
