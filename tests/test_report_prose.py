@@ -134,6 +134,15 @@ def test_numbers_follow_the_locale_and_data_stays_as_it_was() -> None:
     )
 
 
+def test_a_form_submissions_status_and_its_redirects_are_read_in_german() -> None:
+    german = Prose(Locale("de"))
+    said = german(
+        "POST http://127.0.0.1:8080/kontakt → HTTP 303 → 200; redirected to http://127.0.0.1:8080/danke"
+    )
+    assert "303 → 200" in said and "http://127.0.0.1:8080/danke" in said
+    assert said != german("an unknown English sentence nobody wrote")
+
+
 def test_an_unknown_sentence_is_never_half_translated() -> None:
     assert Prose(Locale("de"))("the moon was full") == load_catalogue("de")["prose.other"]
     assert Prose(Locale("en"))("the moon was full") == "the moon was full"

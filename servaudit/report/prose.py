@@ -6,7 +6,7 @@ forms. Each form is a message of the catalogues' ``[prose]`` section: the Englis
 the form the judge writes (``"a written answer: {p_what}"``), so it is read back as a pattern,
 and the same key in the report's language gives the sentence to show. Placeholders say what
 their part is: ``{p_…}`` prose again (translated the same way), ``{n_…}`` a number (formatted
-for the locale), ``{d_…}`` digits, ``{h_…}`` a header name, ``{w_…}`` one word and ``{s_…}`` an
+for the locale), ``{d_…}`` digits (or a status chain, 303 → 200), ``{h_…}`` a header name, ``{w_…}`` one word and ``{s_…}`` an
 evidence signal's id (from the ``[signal]`` section), anything else data shown as it is (a quoted
 phrase, an address, a URL).
 
@@ -28,7 +28,7 @@ SECTION = "prose."
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _GROUPS = {
     "n_": r"-?\d+(?:\.\d+)?",
-    "d_": r"[\d.]+",
+    "d_": r"[\d.?]+(?: → [\d?]+)*",  # also a status and its redirects' (HTTP 303 → 200)
     "h_": r"[A-Z][A-Za-z0-9-]*",
     "s_": r"[a-z][a-z-]*",
     "w_": r"[\w-]+",
