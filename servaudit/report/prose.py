@@ -6,9 +6,9 @@ forms. Each form is a message of the catalogues' ``[prose]`` section: the Englis
 the form the judge writes (``"a written answer: {p_what}"``), so it is read back as a pattern,
 and the same key in the report's language gives the sentence to show. Placeholders say what
 their part is: ``{p_…}`` prose again (translated the same way), ``{n_…}`` a number (formatted
-for the locale), ``{d_…}`` digits (or a status chain, 303 → 200), ``{h_…}`` a header name, ``{w_…}`` one word and ``{s_…}`` an
-evidence signal's id (from the ``[signal]`` section), anything else data shown as it is (a quoted
-phrase, an address, a URL).
+for the locale), ``{d_…}`` digits (or a status chain, 303 → 200), ``{h_…}`` a header name,
+``{w_…}`` one word and ``{s_…}`` an evidence signal's id (from the ``[signal]`` section),
+anything else data shown as it is (a quoted phrase, an address, a URL).
 
 A stored text no form matches is shown as it is in English and, in any other language, as the
 catalogue's ``prose.other``: a report never mixes two languages. The stored judgement is not
