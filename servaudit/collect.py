@@ -31,7 +31,7 @@ from servaudit.mailbox.prefetch import read_ahead
 from servaudit.replies.classify import CLASSIFIER_VERSION, Signals, classify_signals
 from servaudit.replies.match import InquiryIndex, match
 from servaudit.replies.quality import scenario_context, score_quality
-from servaudit.replies.reading import READ_FILES, ReplyReader
+from servaudit.replies.reading import FINDINGS_VERSION, READ_FILES, ReplyReader
 from servaudit.replies.vocabulary import VOCABULARY_FILE
 from servaudit.resources import find
 from servaudit.secrets import resolve_secret
@@ -134,7 +134,9 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
 def judging_inputs(audit: Audit) -> str:
     """A digest of what the judge version is made of (classifier version, vocabulary files, the
     audit's machine_seconds and scenario facts), read without compiling any vocabulary."""
-    digest = hashlib.sha256(f"{CLASSIFIER_VERSION}|{audit.config.audit.machine_seconds!r}".encode())
+    digest = hashlib.sha256(
+        f"{CLASSIFIER_VERSION}|{FINDINGS_VERSION}|{audit.config.audit.machine_seconds!r}".encode()
+    )
     for relative in (VOCABULARY_FILE, *READ_FILES):
         digest.update(find(relative, "probes", audit.folder).read_bytes())
     for name in sorted(audit.config.scenarios):

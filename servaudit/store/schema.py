@@ -20,6 +20,11 @@ version  what it added, and why
          scenario facts it states, its acknowledgement traits), read at collect time with its class;
          ``chats`` holds a chat's summary and transcript lines, read at run time; each row with the
          version that read it. The report reads these, never raw mail or evidence files.
+4        ``judgements.findings``: what a reply shows beyond its class, read with it (the promised reply
+         time and ticket, an automatic refusal of the channel, support-mail hygiene: no-reply,
+         Reply-To, SPF/DKIM/DMARC, tracking, language and register), as JSON
+         (servaudit.judgement.MailFindings); NULL in an older row reads as "nothing found" until
+         the newer judge reads it again. Its DDL before is kept in ``tests/data/store-v3.sql``.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -30,7 +35,7 @@ add a line above saying what the version adds and why, and keep the old DDL in `
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -125,7 +130,8 @@ CREATE TABLE IF NOT EXISTS judgements (
     excerpt TEXT NOT NULL,
     stated TEXT,
     acknowledgement TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    findings TEXT
 );
 CREATE TABLE IF NOT EXISTS chats (
     inquiry_id TEXT PRIMARY KEY REFERENCES inquiries(id),
@@ -135,6 +141,8 @@ CREATE TABLE IF NOT EXISTS chats (
     created_at TEXT NOT NULL
 );
 """
+JUDGEMENT_TABLES_V3 = JUDGEMENT_TABLES.replace(",\n    findings TEXT\n", "\n")
+"""The judgement tables as version 3 created them (version 4 added ``judgements.findings``)."""
 SCHEMA += JUDGEMENT_TABLES
 """The newest schema, as a new store is created (``IF NOT EXISTS``: creating twice is harmless)."""
 
@@ -147,7 +155,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE classifications ADD COLUMN version TEXT",
         "ALTER TABLE evidence ADD COLUMN sha256 TEXT",
     ),
-    3: tuple(statement for statement in JUDGEMENT_TABLES.split(";") if statement.strip()),
+    3: tuple(statement for statement in JUDGEMENT_TABLES_V3.split(";") if statement.strip()),
+    4: ("ALTER TABLE judgements ADD COLUMN findings TEXT",),
 }
 """Version → the statements that bring a store of the version before up to it."""
 
