@@ -23,6 +23,7 @@ import pytest
 
 from servaudit.errors import InfrastructureError
 from servaudit.sandbox import BEHAVIOURS, DEFAULT_FLEET, Sandbox, SandboxCompany, build_dsn, serve_forever
+from servaudit.sandbox.findings_fleet import FINDINGS_FLEET
 
 HOST = "127.0.0.1"
 SCALE = 0.05  # 1 s of company time = 50 ms of test time
@@ -121,7 +122,7 @@ def settle(box: Sandbox) -> None:
 
 
 def test_default_fleet_is_complete_and_safe() -> None:
-    assert {company.behaviour for company in DEFAULT_FLEET} == BEHAVIOURS
+    assert {company.behaviour for company in DEFAULT_FLEET + FINDINGS_FLEET} == BEHAVIOURS
     assert {company.language for company in DEFAULT_FLEET} == {"de", "en"}
     assert len({company.domain for company in DEFAULT_FLEET}) == len(DEFAULT_FLEET)
     for company in DEFAULT_FLEET:

@@ -15,6 +15,12 @@ BEHAVIOURS: frozenset[str] = frozenset(
         "noreply_human",
         "hotline",
         "reject",
+        # Findings (issue 14): servaudit/sandbox/findings_fleet.py.
+        "ack_only",
+        "refusing",
+        "noreply_reply_to",
+        "tracked",
+        "informal",
     }
 )
 LANGUAGES: frozenset[str] = frozenset({"de", "en"})

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from servaudit.sandbox.behaviours import Inbound
+from servaudit.sandbox.findings_fleet import FINDINGS_TRUTH
 from servaudit.sandbox.fleet import SandboxCompany
 
 log = logging.getLogger(__name__)
@@ -80,4 +81,5 @@ def truth_record(
         "delivered_at": _iso(delivered_at),
         "maildir_file": maildir_file,
         "to": to,
+        "findings": sorted(FINDINGS_TRUTH.get(company.behaviour, ())),
     }
