@@ -30,7 +30,7 @@ from servaudit.mailbox.base import IncomingMail, MailboxReader
 from servaudit.mailbox.prefetch import read_ahead
 from servaudit.replies.classify import CLASSIFIER_VERSION, Signals, classify_signals
 from servaudit.replies.match import InquiryIndex, match
-from servaudit.replies.quality import scenario_context, score_quality
+from servaudit.replies.quality import SCORED_LABELS, scenario_context, score_quality
 from servaudit.replies.reading import FINDINGS_VERSION, READ_FILES, ReplyReader
 from servaudit.replies.vocabulary import VOCABULARY_FILE
 from servaudit.resources import find
@@ -288,7 +288,9 @@ class Judge:
                 store.set_match(record.id, found.inquiry_id, found.method)
             store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
             score_quality(audit, store, record.id, signals, result.label, inquiry)
-            store.set_judgement(self.reader.read(record.id, parsed, inquiry))
+            # The reply's language as the quality score read it (a reply with content), not detected twice.
+            language = signals.language if result.label in SCORED_LABELS else None
+            store.set_judgement(self.reader.read(record.id, parsed, inquiry, language))
             store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
         return result.label, inquiry_id
 

@@ -26,7 +26,11 @@ from servaudit.labels import ACKNOWLEDGEMENT, HUMAN
 from servaudit.measure.facts import InquiryFacts, Reply
 from servaudit.measure.findings import FINDINGS, due, findings_figures, promise_outcome
 from servaudit.replies import hygiene
+from servaudit.replies.findings import FindingsVocabulary, read_findings
 from servaudit.replies.promise import read_promise
+from servaudit.replies.quality import QualityVocabulary
+from servaudit.replies.signals import Signals
+from servaudit.replies.vocabulary import Vocabulary
 from servaudit.report.data import ReportBuilder
 from servaudit.report.exports import write_csv
 from servaudit.sandbox import DEFAULT_FLEET, Sandbox
@@ -146,6 +150,42 @@ def test_a_reply_to_counts_only_where_it_differs_from_the_sender() -> None:
     )
     assert hygiene.reply_to(_mail(From="service@acme.example", Reply_To="Service@Acme.example")) is None
     assert hygiene.reply_to(_mail()) is None
+
+
+def _read(text: str, inquiry_language: str | None = "de") -> MailFindings:
+    message = EmailMessage()
+    message["From"] = "Jana Weber <service@acme.example>"
+    message["Subject"] = "AW: Tarifwechsel"
+    message["Date"] = "Mon, 07 Dec 2026 10:00:00 +0100"
+    message.set_content(text)
+    signals = Signals(message, Vocabulary.load(), language_hint=inquiry_language or "de")
+    vocabulary, quality = FindingsVocabulary.load(), QualityVocabulary.load()
+    return read_findings(signals, vocabulary, quality, inquiry_language, signals.language)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guten Tag, wir bearbeiten keine Anfragen per E-Mail. Bitte nutzen Sie unser Kontaktformular.",
+        "Anfragen über dieses Postfach werden nicht bearbeitet.",
+        "Hello, this address is not monitored. Please use our contact form on our website.",
+    ],
+)
+def test_a_refusal_of_the_channel_is_read_in_german_and_english(text: str) -> None:
+    assert _read(text).refuses_channel
+
+
+def test_another_language_and_du_to_a_sie_inquiry_are_read_and_a_formal_answer_shows_nothing() -> None:
+    english = "Hello, thank you for your message. You can change your tariff at the end of any month."
+    assert _read(english, "de").language == "en"
+    assert _read(english, None).language is None  # unmatched: no inquiry to compare with
+    du = "Hallo Anna, danke für deine Nachricht! Du kannst deinen Tarif jederzeit wechseln. Viele Grüße"
+    assert "du" in {w.lower() for w in _read(du).informal}
+    formal = (
+        "Guten Tag Frau Schmidt, vielen Dank für Ihre Nachricht. Sie können Ihren Tarif jederzeit zum "
+        "Monatsende wechseln. Mit freundlichen Grüßen, Jana Weber"
+    )
+    assert _read(formal) == MailFindings()
 
 
 # -- measuring promises ------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def _hits(found: MailFindings, label: str) -> dict[str, str]:
     """The hygiene findings of one reply: key → what was found (the evidence's detail)."""
     hits: dict[str, str] = {}
     if found.noreply_sender:
-        hits["noreply_sender"] = "no-reply sender"
+        hits["noreply_sender"] = ""  # the finding's title says it; the .eml shows the sender
     if found.reply_to:
         hits["reply_to_differs"] = found.reply_to
     if found.authentication_failed:

@@ -69,9 +69,15 @@ def written_on(signals: Signals) -> date:
 
 
 def read_findings(
-    signals: Signals, vocabulary: FindingsVocabulary, quality: QualityVocabulary, inquiry_language: str | None
+    signals: Signals,
+    vocabulary: FindingsVocabulary,
+    quality: QualityVocabulary,
+    inquiry_language: str | None,
+    reply_language: str | None = None,
 ) -> MailFindings:
-    """Everything ``MailFindings`` holds for one reply; ``inquiry_language`` None: not matched."""
+    """Everything ``MailFindings`` holds for one reply; ``inquiry_language`` None: not matched.
+    ``reply_language`` is the language the classifier detected for a reply with content (collect
+    passes it: detecting it again would double the cost); None: language and register not read."""
     own = mail.new_text(signals.body) or signals.body
     text = fold(own)
     reference = check_reference(signals, quality)
@@ -82,8 +88,8 @@ def read_findings(
     refusals = vocabulary.refuses_channel.hits(text)
     images, links = hygiene.tags(signals.message)
     language = informal = None
-    if inquiry_language is not None:
-        detected = signals.language
+    if inquiry_language is not None and reply_language is not None:
+        detected = reply_language
         language = detected if detected != inquiry_language else None
         if inquiry_language == "de" and detected == "de":
             formal = check_formal(own, "de", quality)

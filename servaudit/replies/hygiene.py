@@ -13,6 +13,7 @@ mail's own copies further down may be forged by the sender, RFC 8601 §5), at mo
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
@@ -24,8 +25,8 @@ from servaudit import message as mail
 TRUSTED = 1
 """Authentication-Results fields read, from the top: the receiving mailbox adds its own first."""
 METHODS = ("spf", "dkim", "dmarc")
-HTML_LIMIT = 500_000
-"""Characters of a reply's HTML read for images and links."""
+HTML_LIMIT = 1_000_000
+"""Characters of a reply's HTML read for images and links (a support answer is far shorter)."""
 
 
 def reply_to(message: Message) -> str | None:
@@ -105,11 +106,16 @@ def _tiny(image: dict[str, str]) -> bool:
     return ("width:1px" in style or "width:0" in style) and ("height:1px" in style or "height:0" in style)
 
 
+_TAG = re.compile(r"<(?:img|a)\b[^>]*>", re.IGNORECASE)
+"""Only image and link tags are parsed: found by one scan in C, their attributes read by HTMLParser."""
+
+
 def tags(message: Message) -> tuple[list[dict[str, str]], list[str]]:
     """The images and link targets of a reply's HTML part (none for plain text)."""
     parser = _Tags()
     try:
-        parser.feed(_html(message))
+        for tag in _TAG.finditer(_html(message)):
+            parser.feed(tag.group(0))
         parser.close()
     except Exception:  # a report never fails on a reply's broken HTML
         pass

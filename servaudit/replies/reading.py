@@ -64,13 +64,19 @@ class ReplyReader:
             self._facts[scenario] = tuple(Fact.parse(t) for t in scenario_context(self.audit, scenario)[1])
         return self._facts[scenario]
 
-    def read(self, message_id: int, message: Message, inquiry: InquiryRecord | None) -> ReplyJudgement:
+    def read(
+        self,
+        message_id: int,
+        message: Message,
+        inquiry: InquiryRecord | None,
+        reply_language: str | None = None,
+    ) -> ReplyJudgement:
         """One message's reading. The text is read without the inquiry's echo removed, as the
         consultant sees it; stated facts only for a matched message whose scenario lists facts."""
         facts = self.facts(inquiry.scenario) if inquiry is not None else ()
         language = scenario_context(self.audit, inquiry.scenario)[0] if inquiry is not None else None
         text, stated, traits, findings = read_message(
-            message, self.acknowledgement, facts, self.findings, language
+            message, self.acknowledgement, facts, self.findings, language, reply_language
         )
         return ReplyJudgement(
             message_id=message_id,
@@ -88,9 +94,11 @@ def read_message(
     facts: tuple[Fact, ...],
     findings: FindingsVocabulary | None = None,
     language: str | None = None,
+    reply_language: str | None = None,
 ) -> tuple[str, frozenset[str] | None, AcknowledgementTraits, MailFindings]:
     """(excerpt, stated facts or None without facts, acknowledgement traits, findings) of one parsed
-    message; ``language`` is its inquiry's (None: not matched), findings empty without a vocabulary.
+    message; ``language`` is its inquiry's (None: not matched), ``reply_language`` the classifier's
+    reading of the reply's (None: not compared); findings empty without a vocabulary.
 
     The message's text and its split into new text and signature are cached by servaudit.message
     and servaudit.replies.signals, so reading a message the classifier has just read decodes
@@ -100,5 +108,9 @@ def read_message(
     if facts:
         text = fold(signals.parts.new_text)
         stated = frozenset(fact.name for fact in facts if fact.stated_in(text))
-    found = MailFindings() if findings is None else read_findings(signals, findings, reader.quality, language)
+    found = (
+        MailFindings()
+        if findings is None
+        else read_findings(signals, findings, reader.quality, language, reply_language)
+    )
     return excerpt(message), stated, reader.read(signals), found

@@ -81,7 +81,13 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
     promises = data["promises"]
     never = data["acknowledged_never_answered"]
     rows = tuple(
-        FindingRow(key, locale.t(f"findings.{key}"), int(data["counts"][key]), f.kind, f.norm)
+        FindingRow(
+            key,
+            locale.t(f"findings.{key}"),
+            int(data["counts"][key]),
+            f.kind,
+            locale.t(f"findings.norm_{key}") if f.norm else None,
+        )
         for key, f in FINDINGS.items()
     )
     evidence = tuple(
