@@ -289,8 +289,8 @@ class Judge:
             store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
             score_quality(audit, store, record.id, signals, result.label, inquiry)
             # The reply's language as the quality score read it (a reply with content), not detected twice.
-            language = signals.language if result.label in SCORED_LABELS else None
-            store.set_judgement(self.reader.read(record.id, parsed, inquiry, language))
+            written_in = signals.language if result.label in SCORED_LABELS else None
+            store.set_judgement(self.reader.read(record.id, parsed, inquiry, written_in))
             store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
         return result.label, inquiry_id
 
