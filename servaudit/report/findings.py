@@ -69,6 +69,8 @@ class FindingsView:
     broken: int
     pending: int
     never_answered: str
+    total: int
+    """Findings of every kind together: the index lists only companies with some."""
     rows: tuple[FindingRow, ...]
     evidence: tuple[EvidenceItem, ...]
 
@@ -107,6 +109,7 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
         broken=promises["broken"],
         pending=promises["pending"],
         never_answered=f"{never['count']}/{never['of']}" if never["of"] else "–",
+        total=int(data["total"]),
         rows=rows,
         evidence=evidence,
     )
