@@ -77,6 +77,11 @@ WRITTEN = date(2026, 12, 7)
         ),
         ("we aim to reply by 14 december 2026.", Promise("by 14 december 2026", deadline="2026-12-14")),
         ("wir antworten am nächsten werktag.", Promise("am nächsten werktag", days=1, business=True)),
+        ("we will reply within the next 2 hours.", Promise("within the next 2 hours", hours=2.0)),
+        (
+            "wir melden uns innerhalb der nächsten 3 werktage.",
+            Promise("innerhalb der nächsten 3 werktage", days=3, business=True),
+        ),
     ],
 )
 def test_a_promised_reply_time_is_read_into_a_structured_promise(text: str, expected: Promise) -> None:

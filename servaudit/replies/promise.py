@@ -26,8 +26,8 @@ NUMBERS = {
 
 _NUMBER = r"(\d{1,3}|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
 _LEAD = (
-    r"(?:within|in the next|in under|no later than within|innerhalb(?: von)?|binnen|in den nächsten"
-    r"|spätestens (?:nach|innerhalb(?: von)?|binnen))"
+    r"(?:within the next|within|in the next|in under|innerhalb der nächsten|innerhalb(?: von)?|binnen"
+    r"|in den nächsten|spätestens (?:nach|innerhalb(?: von)?|binnen))"
 )
 _BUSINESS = r"(?:business|working|werk|arbeits|geschäfts)"
 # unit → (hours per unit or None, days per unit or None, business?)
