@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from servaudit import message as mail
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import Signals, Vocabulary, classify_signals
-from servaudit.replies.quality import Fact, score_reply, stock_facts
+from servaudit.replies.findings import FindingsVocabulary
+from servaudit.replies.quality import SCORED_LABELS, Fact, score_reply, stock_facts
 from servaudit.replies.reading import read_message
 from tests.corpus import by_language, by_system, held_out, run, samples, score, table
 
@@ -83,13 +84,15 @@ class Judging:
         self.vocabulary = self.reader.replies
         self.facts = tuple(Fact.parse(f) for f in stock_facts("tarifwechsel"))
         self.fact_texts = stock_facts("tarifwechsel")
+        self.findings = FindingsVocabulary.load()
 
     def judge(self, raw: bytes, seconds: float | None, sent: tuple[str, ...] = ()) -> str:
         message = mail.parse(raw)
         signals = Signals(message, self.vocabulary, seconds, sent)
         result = classify_signals(signals)
         score_reply(signals, result.label, "Anna Schmidt", "de", self.fact_texts, self.reader.quality)
-        read_message(message, self.reader, self.facts)
+        language = signals.language if result.label in SCORED_LABELS else None  # as collect passes it
+        read_message(message, self.reader, self.facts, self.findings, "de", language)
         return result.label
 
 

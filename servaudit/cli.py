@@ -564,6 +564,13 @@ def gate(
     (share answered by a person within 24 h, Fisher's exact test, or the time-to-answer curve, log-rank;
     p < 0.05), else 0: --rule 'all.wave_drop == 0' fails the gate on a significant drop.
 
+    Findings are metrics too, under "findings.": findings.promise_broken (promises of a reply time
+    that the first human answer missed), findings.acknowledged_never_answered, findings.refuses_channel,
+    findings.noreply_sender, findings.reply_to_differs, findings.authentication_failed,
+    findings.tracking_pixel, findings.tracked_links, findings.other_language, findings.informal_address
+    (counts), and findings.promises.kept_rate.share.
+    Example: --rule 'all.findings.promise_broken == 0' --rule 'email.findings.tracking_pixel == 0 level=warn'
+
     Example: servaudit gate -a acme-audit/ --rule 'email.median_first_human_response < 24h'
     --rule 'chat.human_response_rate >= 0.8 level=warn' --junit gate.xml --summary gate.md
     """

@@ -30,8 +30,8 @@ from servaudit.mailbox.base import IncomingMail, MailboxReader
 from servaudit.mailbox.prefetch import read_ahead
 from servaudit.replies.classify import CLASSIFIER_VERSION, Signals, classify_signals
 from servaudit.replies.match import InquiryIndex, match
-from servaudit.replies.quality import scenario_context, score_quality
-from servaudit.replies.reading import READ_FILES, ReplyReader
+from servaudit.replies.quality import SCORED_LABELS, scenario_context, score_quality
+from servaudit.replies.reading import FINDINGS_VERSION, READ_FILES, ReplyReader
 from servaudit.replies.vocabulary import VOCABULARY_FILE
 from servaudit.resources import find
 from servaudit.secrets import resolve_secret
@@ -134,7 +134,9 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
 def judging_inputs(audit: Audit) -> str:
     """A digest of what the judge version is made of (classifier version, vocabulary files, the
     audit's machine_seconds and scenario facts), read without compiling any vocabulary."""
-    digest = hashlib.sha256(f"{CLASSIFIER_VERSION}|{audit.config.audit.machine_seconds!r}".encode())
+    digest = hashlib.sha256(
+        f"{CLASSIFIER_VERSION}|{FINDINGS_VERSION}|{audit.config.audit.machine_seconds!r}".encode()
+    )
     for relative in (VOCABULARY_FILE, *READ_FILES):
         digest.update(find(relative, "probes", audit.folder).read_bytes())
     for name in sorted(audit.config.scenarios):
@@ -286,7 +288,9 @@ class Judge:
                 store.set_match(record.id, found.inquiry_id, found.method)
             store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
             score_quality(audit, store, record.id, signals, result.label, inquiry)
-            store.set_judgement(self.reader.read(record.id, parsed, inquiry))
+            # The reply's language as the quality score read it (a reply with content), not detected twice.
+            written_in = signals.language if result.label in SCORED_LABELS else None
+            store.set_judgement(self.reader.read(record.id, parsed, inquiry, written_in))
             store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
         return result.label, inquiry_id
 

@@ -9,8 +9,9 @@ A rule reads ``[COMPANY:]CHANNEL.METRIC OP VALUE [level=warn|error] [agg=each|me
     all.wave_drop == 0
 
 CHANNEL is a channel name or ``all`` (every channel of a company together);
-METRIC is a key of report.json's figures (``_seconds`` may be left out), or ``wave_drop``:
-1 when the company got significantly worse between waves (servaudit/measure/waves.py), else 0.
+METRIC is a key of report.json's figures (``_seconds`` may be left out), or a finding's count
+under ``findings.`` (``all.findings.promise_broken == 0``: servaudit/measure/findings.py FINDINGS), or
+``wave_drop``: 1 when the company got significantly worse between waves (servaudit/measure/waves.py), else 0.
 Without ``agg`` (``each``) every company is one check; ``median``, ``p90`` and
 ``worst`` aggregate the companies into one check, pessimistically: p90 is the
 value 90% of companies do at least as well as, worst is the weakest company,
@@ -175,9 +176,22 @@ def _show(metric: str, value: Any) -> str:
 
 
 def _group(company: dict[str, Any], channel: str) -> dict[str, Any] | None:
+    found = company.get("findings") or {}
     if channel == "all":
-        return dict(company["overall"])
-    return company["channels"].get(channel)
+        return {**company["overall"], "findings": _findings(found)}
+    figures = company["channels"].get(channel)
+    if figures is None:
+        return None
+    return {**figures, "findings": _findings(found.get("channels", {}).get(channel) or {})}
+
+
+def _findings(found: dict[str, Any]) -> dict[str, Any]:
+    """A group's findings as gate metrics: each finding's count by its key (findings.promise_broken),
+    plus the promise figures (findings.promises.kept_rate.share); a report without findings counts 0."""
+    from servaudit.measure.findings import FINDINGS
+
+    counts = found.get("counts") or {}
+    return {**{key: counts.get(key, 0) for key in FINDINGS}, "promises": found.get("promises") or {}}
 
 
 def _with_waves(

@@ -58,6 +58,78 @@ class AcknowledgementTraits:
 
 
 @dataclass(frozen=True)
+class Promise:
+    """A reply time an acknowledgement or auto-reply promises (servaudit.replies.promise).
+
+    Either a duration (``hours``; on the business clock when ``business``) or a deadline date."""
+
+    phrase: str
+    """The words that made the promise, as found (the evidence)."""
+    hours: float | None = None
+    """Promised hours: "48 Stunden" → 48; days are counted as ``days`` instead."""
+    days: int | None = None
+    """Promised days: "2 Werktage" → 2 (business), "3 Tage" → 3 (calendar)."""
+    business: bool = False
+    """Counted on the business-hours clock (working days, business hours)."""
+    deadline: str | None = None
+    """An ISO date ("spätestens am 12.12.") by which the answer is promised."""
+
+
+@dataclass(frozen=True)
+class MailFindings:
+    """What a reply shows beyond its class: its promise, a refusal of the channel, support-mail
+    hygiene (servaudit.replies.findings). Read once with the judgement; empty values find nothing."""
+
+    promise: Promise | None = None
+    ticket: str | None = None
+    """The ticket or reference the reply gives (quality.py's reference check), as written."""
+    refuses_channel: str | None = None
+    """The phrase by which an automatic reply refuses the channel ("this address is not monitored")."""
+    noreply_sender: bool = False
+    reply_to: str | None = None
+    """The Reply-To address where it differs from From."""
+    authentication: tuple[tuple[str, str], ...] = ()
+    """(method, result) pairs of the mailbox's Authentication-Results: ("spf", "fail"), ("dkim", "pass")."""
+    tracking_pixels: tuple[str, ...] = ()
+    """Hosts of 1×1 images or known trackers the reply loads."""
+    tracked_links: tuple[str, ...] = ()
+    """Links that go through a redirect host or carry click ids (utm_*, gclid …): their hosts."""
+    language: str | None = None
+    """The reply's language where it differs from the inquiry's."""
+    informal: tuple[str, ...] = ()
+    """Words of informal address (du) in a German reply to a formal (Sie) inquiry."""
+
+    @property
+    def authentication_failed(self) -> tuple[str, ...]:
+        return tuple(f"{method}={result}" for method, result in self.authentication if result in AUTH_FAILED)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> MailFindings:
+        if not text:
+            return cls()
+        data: dict[str, Any] = json.loads(text)
+        promise = data.get("promise")
+        return cls(
+            **{
+                **data,
+                "promise": Promise(**promise) if promise else None,
+                "authentication": tuple(tuple(pair) for pair in data.get("authentication") or ()),
+                "tracking_pixels": tuple(data.get("tracking_pixels") or ()),
+                "tracked_links": tuple(data.get("tracked_links") or ()),
+                "informal": tuple(data.get("informal") or ()),
+            }
+        )
+
+
+AUTH_FAILED = frozenset({"fail", "softfail", "permerror", "temperror"})
+"""Authentication-Results results (RFC 8601 §2.7) that count as a failed check; none, neutral and
+policy say nothing either way."""
+
+
+@dataclass(frozen=True)
 class ReplyJudgement:
     """What the report needs from one stored message beyond its class, read once with the judge version."""
 
@@ -70,6 +142,8 @@ class ReplyJudgement:
     """The scenario facts the reply's own text states; None when its scenario lists no facts."""
     acknowledgement: AcknowledgementTraits
     """What the text offers if it is an acknowledgement (read for every matched message: cheap)."""
+    findings: MailFindings = MailFindings()
+    """Promise, refusal of the channel and support-mail hygiene (servaudit.replies.findings)."""
 
 
 @dataclass(frozen=True)

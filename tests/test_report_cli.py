@@ -35,7 +35,7 @@ def test_report_command_json_language_and_quiet_progress(
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # not a terminal: no progress display
     written = json.loads(done.stdout)
-    assert written["index"] == str(out / "index.html") and len(written["csv"]) == 5  # with waves.csv
+    assert written["index"] == str(out / "index.html") and len(written["csv"]) == 6  # waves, findings
     html = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="de">' in html and "Rangliste" in html and "Methodik" in html
     assert json.loads((out / "report.json").read_text())["audit"]["language"] == "en"  # the audit's own

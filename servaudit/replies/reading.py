@@ -14,9 +14,10 @@ from email.message import Message
 from typing import TYPE_CHECKING
 
 from servaudit import message as mail
-from servaudit.judgement import EXCERPT_CHARS, AcknowledgementTraits, ReplyJudgement
+from servaudit.judgement import EXCERPT_CHARS, AcknowledgementTraits, MailFindings, ReplyJudgement
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import Signals, Vocabulary, fold, judge_version
+from servaudit.replies.findings import FINDINGS_FILE, FindingsVocabulary, read_findings
 from servaudit.replies.quality import Fact, scenario_context
 from servaudit.resources import find
 
@@ -24,8 +25,11 @@ if TYPE_CHECKING:
     from servaudit.config import Audit
     from servaudit.store import InquiryRecord
 
-READ_FILES = ("vocabulary/acknowledgement.toml", "vocabulary/quality.toml")
+READ_FILES = ("vocabulary/acknowledgement.toml", "vocabulary/quality.toml", FINDINGS_FILE)
 """The vocabularies a reading uses besides the classifier's own (replies.toml)."""
+FINDINGS_VERSION = 1
+"""Raised when the reading of findings (promise, refusal, hygiene: servaudit/replies/findings.py)
+changes in code, so stored messages are read again; vocabulary changes are caught by the digest."""
 
 
 def excerpt(message: Message) -> str:
@@ -40,9 +44,10 @@ class ReplyReader:
     def __init__(self, audit: Audit) -> None:
         self.audit = audit
         self.acknowledgement = AcknowledgementReader.load(audit.folder)
+        self.findings = FindingsVocabulary.load(audit.folder)
         self.vocabulary: Vocabulary = self.acknowledgement.replies
         self._facts: dict[str, tuple[Fact, ...]] = {}
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(f"findings {FINDINGS_VERSION}\n".encode())
         for relative in READ_FILES:
             digest.update(find(relative, "probes", audit.folder).read_bytes())
         for name in sorted(audit.config.scenarios):
@@ -59,31 +64,53 @@ class ReplyReader:
             self._facts[scenario] = tuple(Fact.parse(t) for t in scenario_context(self.audit, scenario)[1])
         return self._facts[scenario]
 
-    def read(self, message_id: int, message: Message, inquiry: InquiryRecord | None) -> ReplyJudgement:
+    def read(
+        self,
+        message_id: int,
+        message: Message,
+        inquiry: InquiryRecord | None,
+        reply_language: str | None = None,
+    ) -> ReplyJudgement:
         """One message's reading. The text is read without the inquiry's echo removed, as the
         consultant sees it; stated facts only for a matched message whose scenario lists facts."""
         facts = self.facts(inquiry.scenario) if inquiry is not None else ()
-        text, stated, traits = read_message(message, self.acknowledgement, facts)
+        language = scenario_context(self.audit, inquiry.scenario)[0] if inquiry is not None else None
+        text, stated, traits, findings = read_message(
+            message, self.acknowledgement, facts, self.findings, language, reply_language
+        )
         return ReplyJudgement(
             message_id=message_id,
             version=self.version,
             excerpt=text,
             stated=stated,
             acknowledgement=traits,
+            findings=findings,
         )
 
 
 def read_message(
-    message: Message, reader: AcknowledgementReader, facts: tuple[Fact, ...]
-) -> tuple[str, frozenset[str] | None, AcknowledgementTraits]:
-    """(excerpt, stated facts or None without facts, acknowledgement traits) of one parsed message.
+    message: Message,
+    reader: AcknowledgementReader,
+    facts: tuple[Fact, ...],
+    findings: FindingsVocabulary | None = None,
+    language: str | None = None,
+    reply_language: str | None = None,
+) -> tuple[str, frozenset[str] | None, AcknowledgementTraits, MailFindings]:
+    """(excerpt, stated facts or None without facts, acknowledgement traits, findings) of one parsed
+    message; ``language`` is its inquiry's (None: not matched), ``reply_language`` the classifier's
+    reading of the reply's (None: not compared); findings empty without a vocabulary.
 
     The message's text and its split into new text and signature are cached by servaudit.message
     and servaudit.replies.signals, so reading a message the classifier has just read decodes
     and splits nothing again."""
-    signals = Signals(message, reader.replies)
+    signals = Signals(message, reader.replies, language_hint=language or "de")
     stated = None
     if facts:
         text = fold(signals.parts.new_text)
         stated = frozenset(fact.name for fact in facts if fact.stated_in(text))
-    return excerpt(message), stated, reader.read(signals)
+    found = (
+        MailFindings()
+        if findings is None
+        else read_findings(signals, findings, reader.quality, language, reply_language)
+    )
+    return excerpt(message), stated, reader.read(signals), found

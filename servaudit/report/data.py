@@ -28,6 +28,7 @@ from servaudit.measure.scoring import Weights, channel_components, company_score
 from servaudit.measure.stats import rate, share_of_companies
 from servaudit.measure.waves import longitudinal
 from servaudit.report.comparisons import company_comparisons
+from servaudit.report.findings import findings_data, summary_findings
 from servaudit.report.references import load_references, reference_figures
 from servaudit.report.threads import threads_data
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
@@ -104,6 +105,7 @@ class ReportBuilder:
         self.judgements = store.judgements()
         chats = store.chats()
         self.transcripts = {inquiry_id: chat.transcript for inquiry_id, chat in chats.items()}
+        self.mail_findings = {m: j.findings for m, j in self.judgements.items()}
         self.stated = {m: j.stated for m, j in self.judgements.items() if j.stated is not None}
         """Which scenario facts each reply states (message id → fact names), where its scenario has facts."""
         self.context = MeasureContext(
@@ -155,6 +157,9 @@ class ReportBuilder:
                 "reachability": reach,
                 "score": company_score(parts, self.weights).as_dict(),
                 "consistency": consistency(facts, self.stated),
+                "findings": findings_data(
+                    facts, self.channels, self.mail_findings, self.week, self.now, self.window
+                ),
             }
         for rank, slug in enumerate(_ranking(companies), start=1):
             companies[slug]["rank"] = rank
@@ -217,6 +222,7 @@ class ReportBuilder:
             "channels_working": sum(1 for s in reach if s == "working"),
             "channels_offered": sum(1 for s in reach if s != "missing"),
             "consistency": consistency(self.facts, self.stated),
+            "findings": summary_findings(companies),
             "companies_passing": share_of_companies(
                 bool(c["score"]["passed"]) for c in companies.values() if c["score"]["value"] is not None
             ),

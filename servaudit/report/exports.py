@@ -16,6 +16,7 @@ from typing import Any
 from servaudit.errors import InfrastructureError
 
 CSV_ENCODING = "utf-8-sig"
+FINDINGS_COLUMNS = ("company", "finding", "channel", "inquiry", "message_id", "detail", "evidence")
 
 
 def flatten(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -35,8 +36,8 @@ def flatten(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _write(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
-    columns: list[str] = []
+def _write(path: Path, rows: Sequence[dict[str, Any]], header: Sequence[str] = ()) -> Path:
+    columns: list[str] = list(header)
     for row in rows:
         columns += [key for key in row if key not in columns]
     with path.open("w", encoding=CSV_ENCODING, newline="") as handle:
@@ -86,9 +87,25 @@ def wave_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
                 }
 
 
+def findings_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """One row per finding with its evidence: the message's .eml beside the report."""
+    for slug, company in data["companies"].items():
+        for item in (company.get("findings") or {}).get("evidence", ()):
+            yield {
+                "company": slug,
+                "finding": item["finding"],
+                "channel": item["channel"],
+                "inquiry": item["inquiry_id"],
+                "message_id": item["message_id"],
+                "detail": item["detail"],
+                "evidence": f"evidence/message-{item['message_id']}.eml",
+            }
+
+
 def write_csv(data: dict[str, Any], folder: Path) -> list[Path]:
     """companies.csv (one row per company and channel, plus 'all'), channels.csv, inquiries.csv,
-    reachability.csv, waves.csv (one row per company, channel and wave)."""
+    reachability.csv, waves.csv (one row per company, channel and wave),
+    findings.csv (one row per finding with its evidence)."""
     folder.mkdir(parents=True, exist_ok=True)
     reach = [
         {"company": slug, "channel": channel, "status": status}
@@ -104,6 +121,7 @@ def write_csv(data: dict[str, Any], folder: Path) -> list[Path]:
         _write(folder / "inquiries.csv", data["inquiries"]),
         _write(folder / "reachability.csv", reach),
         _write(folder / "waves.csv", list(wave_rows(data))),
+        _write(folder / "findings.csv", list(findings_rows(data)), FINDINGS_COLUMNS),
     ]
 
 

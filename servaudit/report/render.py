@@ -31,6 +31,7 @@ from servaudit.report import branding, compare_views, exports
 from servaudit.report import folder as report_folder
 from servaudit.report.data import ReportBuilder, evidence_href, safe_name
 from servaudit.report.figmarkup import figure_markup
+from servaudit.report.findings import findings_view
 from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
 from servaudit.report.prose import Prose
@@ -140,6 +141,7 @@ def render_report(
         env.globals["partials"] = {
             name for name in ("reachability", "transcript", "reply_quality") if _has_template(env, name)
         }
+        env.globals["findings_of"] = findings_section(data, locale)
         clock_name = builder.clock
         common = {
             "audit": info,
@@ -212,6 +214,18 @@ def thread_rows(found: dict[str, Any], locale: Locale) -> list[tuple[str, Figure
             view = FigureView(f"reminders_and_followups.channels.{channel}", figures, locale)
             rows.append((locale.t_channel(channel), view))
     return rows
+
+
+def findings_section(data: dict[str, Any], locale: Locale) -> Callable[[str | None, str], Any]:
+    """The templates' ``findings_of(slug, root)``: a company's findings view (None for the audit's
+    summary, which has no evidence of its own), or None when nothing was measured."""
+
+    def view(slug: str | None, root: str) -> Any:
+        if slug is None:
+            return None
+        return findings_view(data["companies"][slug].get("findings"), locale, root)
+
+    return view
 
 
 def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:

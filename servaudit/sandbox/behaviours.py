@@ -101,6 +101,10 @@ class PlannedReply:
 
 def plan_replies(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     """The replies ``company`` sends for ``inquiry``; empty for silence (reject never gets here)."""
+    from servaudit.sandbox.findings_fleet import FINDINGS_BEHAVIOURS, plan_findings
+
+    if company.behaviour in FINDINGS_BEHAVIOURS:
+        return plan_findings(company, inquiry, rng)
     planners: dict[str, Callable[[SandboxCompany, Inbound, random.Random], list[PlannedReply]]] = {
         "human": _plan_human,
         "ack_then_human": _plan_ack_then_human,

@@ -21,6 +21,12 @@ BEHAVIOURS: frozenset[str] = frozenset(
         "reject",
         "after_reminder",
         "partial_then_full",
+        # Findings (issue 14): servaudit/sandbox/findings_fleet.py.
+        "ack_only",
+        "refusing",
+        "noreply_reply_to",
+        "tracked",
+        "informal",
     }
 )
 LANGUAGES: frozenset[str] = frozenset({"de", "en"})

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from servaudit.sandbox.behaviours import Inbound
+from servaudit.sandbox.findings_fleet import FINDINGS_TRUTH
 from servaudit.sandbox.fleet import SandboxCompany
 
 log = logging.getLogger(__name__)
@@ -84,4 +85,5 @@ def truth_record(
         "expected_at": _iso(expected_at),
         "to": to,
         "in_reply_to": inquiry.in_reply_to if inquiry else None,
+        "findings": sorted(FINDINGS_TRUTH.get(company.behaviour, ())),
     }

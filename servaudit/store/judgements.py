@@ -1,4 +1,4 @@
-"""Named queries on judgements: what a message or a chat was read as, stored once for the report (schema 3).
+"""Named queries on judgements: what a message or a chat was read as, stored once for the report (schema 3+).
 
 A reading carries the version of the code and vocabularies that made it, so a newer servaudit
 reads again what it would read differently; the report only ever reads these rows.
@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import json
 
-from servaudit.judgement import AcknowledgementTraits, ChatJudgement, ChatObservation, ReplyJudgement
+from servaudit.judgement import (
+    AcknowledgementTraits,
+    ChatJudgement,
+    ChatObservation,
+    MailFindings,
+    ReplyJudgement,
+)
 from servaudit.store.connection import Connection
 from servaudit.store.records import now, to_text
 
@@ -18,7 +24,7 @@ class JudgementQueries(Connection):
         """Keep what a message was read as (replacing an older reading of it)."""
         traits = judgement.acknowledgement
         self.db.execute(
-            "INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 judgement.message_id,
                 judgement.version,
@@ -26,12 +32,15 @@ class JudgementQueries(Connection):
                 None if judgement.stated is None else json.dumps(sorted(judgement.stated)),
                 json.dumps([traits.response_time, traits.reference_number, traits.alternatives]),
                 to_text(now()),
+                judgement.findings.to_json(),
             ),
         )
 
     def judgements(self) -> dict[int, ReplyJudgement]:
         """Message row id → its stored reading."""
-        rows = self.db.execute("SELECT message_id, version, excerpt, stated, acknowledgement FROM judgements")
+        rows = self.db.execute(
+            "SELECT message_id, version, excerpt, stated, acknowledgement, findings FROM judgements"
+        )
         return {
             row["message_id"]: ReplyJudgement(
                 message_id=row["message_id"],
@@ -39,6 +48,7 @@ class JudgementQueries(Connection):
                 excerpt=row["excerpt"],
                 stated=None if row["stated"] is None else frozenset(json.loads(row["stated"])),
                 acknowledgement=AcknowledgementTraits(*map(bool, json.loads(row["acknowledgement"]))),
+                findings=MailFindings.from_json(row["findings"]),
             )
             for row in rows
         }

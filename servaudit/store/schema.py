@@ -27,6 +27,11 @@ version  what it added, and why
 5        Reminders and follow-ups (issue 18): ``inquiries.kind`` (``inquiry``, ``reminder``,
          ``followup``) and ``inquiries.parent_id``, the inquiry a reminder or follow-up belongs to. Each
          is an inquiry of its own, claimed before its send like any other, so it is never sent twice.
+6        ``judgements.findings``: what a reply shows beyond its class, read with it (the promised reply
+         time and ticket, an automatic refusal of the channel, support-mail hygiene: no-reply,
+         Reply-To, SPF/DKIM/DMARC, tracking, language and register), as JSON
+         (servaudit.judgement.MailFindings); NULL in an older row reads as "nothing found" until
+         the newer judge reads it again. Its DDL before is kept in ``tests/data/store-v5.sql``.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -37,7 +42,7 @@ add a line above saying what the version adds and why, and keep the old DDL in `
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -134,7 +139,8 @@ CREATE TABLE IF NOT EXISTS judgements (
     excerpt TEXT NOT NULL,
     stated TEXT,
     acknowledgement TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    findings TEXT
 );
 CREATE TABLE IF NOT EXISTS chats (
     inquiry_id TEXT PRIMARY KEY REFERENCES inquiries(id),
@@ -151,6 +157,8 @@ CREATE TABLE IF NOT EXISTS study (
     started_at TEXT NOT NULL
 );
 """
+JUDGEMENT_TABLES_V3 = JUDGEMENT_TABLES.replace(",\n    findings TEXT\n", "\n")
+"""The judgement tables as version 3 created them (version 6 added ``judgements.findings``)."""
 SCHEMA += JUDGEMENT_TABLES + STUDY_TABLE
 """The newest schema, as a new store is created (``IF NOT EXISTS``: creating twice is harmless)."""
 
@@ -163,12 +171,13 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE classifications ADD COLUMN version TEXT",
         "ALTER TABLE evidence ADD COLUMN sha256 TEXT",
     ),
-    3: tuple(statement for statement in JUDGEMENT_TABLES.split(";") if statement.strip()),
+    3: tuple(statement for statement in JUDGEMENT_TABLES_V3.split(";") if statement.strip()),
     4: tuple(statement for statement in STUDY_TABLE.split(";") if statement.strip()),
     5: (
         "ALTER TABLE inquiries ADD COLUMN kind TEXT NOT NULL DEFAULT 'inquiry'",
         "ALTER TABLE inquiries ADD COLUMN parent_id TEXT REFERENCES inquiries(id)",
     ),
+    6: ("ALTER TABLE judgements ADD COLUMN findings TEXT",),
 }
 """Version → the statements that bring a store of the version before up to it."""
 
