@@ -1,0 +1,73 @@
+"""Which phrase literals stand in a text, for every vocabulary at once, in one pass.
+
+Every literal part of every phrase (the text between a phrase's '*') is a word of one
+Aho–Corasick automaton (pyahocorasick, in C). One scan of a text names every literal that
+stands in it, overlapping ones included, for all phrase lists together: the classifier, the
+quality scorer and the acknowledgement reader ask a dozen lists about the same folded text,
+and each list then only compares sets. The scan of a text is remembered for the last texts
+asked about, so a message's text is scanned once however many lists read it.
+
+A per-list regular-expression alternation cannot replace this: it reports one alternative
+per position, not every literal that starts there, and ``literal in text`` for each literal
+of each phrase (what this replaces) scans the text once per literal.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import ahocorasick
+
+REMEMBERED = 256
+"""Texts whose scan is kept: a message's subject, text, sentences and lines, a few messages back."""
+
+
+class Lexicon:
+    """The literals of every phrase list made so far, numbered, with one automaton over them."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._automaton: ahocorasick.Automaton | None = None
+        self._generation = 0
+        self._scans: dict[str, frozenset[int]] = {}
+
+    def ids(self, literals: tuple[str, ...]) -> frozenset[int]:
+        """The numbers of ``literals``, registering the new ones (the automaton is rebuilt on next use)."""
+        with self._lock:
+            for literal in literals:
+                if literal not in self._ids:
+                    self._ids[literal] = len(self._ids)
+                    self._automaton = None
+            return frozenset(self._ids[literal] for literal in literals)
+
+    def _current(self) -> tuple[ahocorasick.Automaton, int]:
+        with self._lock:
+            if self._automaton is None:
+                automaton = ahocorasick.Automaton()
+                for literal, number in self._ids.items():
+                    automaton.add_word(literal, number)
+                automaton.make_automaton()
+                self._automaton = automaton
+                self._generation += 1
+                self._scans = {}
+            return self._automaton, self._generation
+
+    def found(self, text: str) -> frozenset[int]:
+        """The numbers of the literals that stand in ``text``."""
+        automaton, generation = self._current()
+        scans = self._scans
+        known = scans.get(text)
+        if known is not None:
+            return known
+        empty = not text or automaton.kind == ahocorasick.EMPTY
+        found = frozenset() if empty else frozenset(number for _, number in automaton.iter(text))
+        if generation == self._generation:  # not scanned with an automaton replaced meanwhile
+            if len(scans) >= REMEMBERED:
+                scans.clear()
+            scans[text] = found
+        return found
+
+
+LEXICON = Lexicon()
+"""The one lexicon of the process: every Phrases registers its literals here."""
