@@ -89,7 +89,7 @@ class Judging:
         signals = Signals(message, self.vocabulary, seconds, sent)
         result = classify_signals(signals)
         score_reply(signals, result.label, "Anna Schmidt", "de", self.fact_texts, self.reader.quality)
-        read_message(message, self.reader, self.facts)
+        read_message(message, self.reader, self.facts, signals)
         return result.label
 
 

@@ -286,7 +286,7 @@ class Judge:
                 store.set_match(record.id, found.inquiry_id, found.method)
             store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
             score_quality(audit, store, record.id, signals, result.label, inquiry)
-            store.set_judgement(self.reader.read(record.id, parsed, inquiry))
+            store.set_judgement(self.reader.read(record.id, parsed, inquiry, signals))
             store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
         return result.label, inquiry_id
 

@@ -23,46 +23,53 @@ REMEMBERED = 256
 
 
 class Lexicon:
-    """The literals of every phrase list made so far, numbered, with one automaton over them."""
+    """The literals of every phrase list made so far, numbered, with one automaton over them.
+
+    Registering happens while vocabularies load; a thread that scans meanwhile never keeps a
+    scan made with an automaton that lacks a literal registered since (the generation tells)."""
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._automaton: ahocorasick.Automaton | None = None
         self._generation = 0
+        self._built: tuple[ahocorasick.Automaton, int] | None = None
         self._scans: dict[str, frozenset[int]] = {}
 
     def ids(self, literals: tuple[str, ...]) -> frozenset[int]:
         """The numbers of ``literals``, registering the new ones (the automaton is rebuilt on next use)."""
         with self._lock:
-            for literal in literals:
-                if literal not in self._ids:
+            new = [literal for literal in dict.fromkeys(literals) if literal not in self._ids]
+            if new:
+                for literal in new:
                     self._ids[literal] = len(self._ids)
-                    self._automaton = None
+                self._scans = {}
+                self._generation += 1
+                self._built = None
             return frozenset(self._ids[literal] for literal in literals)
 
     def _current(self) -> tuple[ahocorasick.Automaton, int]:
+        built = self._built
+        if built is not None:
+            return built
         with self._lock:
-            if self._automaton is None:
+            if self._built is None:
                 automaton = ahocorasick.Automaton()
                 for literal, number in self._ids.items():
                     automaton.add_word(literal, number)
                 automaton.make_automaton()
-                self._automaton = automaton
-                self._generation += 1
-                self._scans = {}
-            return self._automaton, self._generation
+                self._built = (automaton, self._generation)
+            return self._built
 
     def found(self, text: str) -> frozenset[int]:
         """The numbers of the literals that stand in ``text``."""
-        automaton, generation = self._current()
-        scans = self._scans
-        known = scans.get(text)
+        known = self._scans.get(text)
         if known is not None:
             return known
+        automaton, generation = self._current()
         empty = not text or automaton.kind == ahocorasick.EMPTY
         found = frozenset() if empty else frozenset(number for _, number in automaton.iter(text))
-        if generation == self._generation:  # not scanned with an automaton replaced meanwhile
+        scans = self._scans
+        if generation == self._generation:
             if len(scans) >= REMEMBERED:
                 scans.clear()
             scans[text] = found

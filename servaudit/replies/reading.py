@@ -59,11 +59,14 @@ class ReplyReader:
             self._facts[scenario] = tuple(Fact.parse(t) for t in scenario_context(self.audit, scenario)[1])
         return self._facts[scenario]
 
-    def read(self, message_id: int, message: Message, inquiry: InquiryRecord | None) -> ReplyJudgement:
+    def read(
+        self, message_id: int, message: Message, inquiry: InquiryRecord | None, signals: Signals | None = None
+    ) -> ReplyJudgement:
         """One message's reading. The text is read without the inquiry's echo removed, as the
-        consultant sees it; stated facts only for a matched message whose scenario lists facts."""
+        consultant sees it; stated facts only for a matched message whose scenario lists facts.
+        ``signals``: what the classifier read from the message (shared, not decoded again)."""
         facts = self.facts(inquiry.scenario) if inquiry is not None else ()
-        text, stated, traits = read_message(message, self.acknowledgement, facts)
+        text, stated, traits = read_message(message, self.acknowledgement, facts, signals)
         return ReplyJudgement(
             message_id=message_id,
             version=self.version,
@@ -74,14 +77,19 @@ class ReplyReader:
 
 
 def read_message(
-    message: Message, reader: AcknowledgementReader, facts: tuple[Fact, ...]
+    message: Message,
+    reader: AcknowledgementReader,
+    facts: tuple[Fact, ...],
+    classified: Signals | None = None,
 ) -> tuple[str, frozenset[str] | None, AcknowledgementTraits]:
     """(excerpt, stated facts or None without facts, acknowledgement traits) of one parsed message.
 
-    The message's text and its split into new text and signature are cached by servaudit.message
-    and servaudit.replies.signals, so reading a message the classifier has just read decodes
-    and splits nothing again."""
-    signals = Signals(message, reader.replies)
+    ``classified``: the classifier's reading of the same message with the same vocabulary; its
+    decoded headers, text and split are shared (one pass builds a message's signals)."""
+    same = (
+        classified is not None and classified.message is message and classified.vocabulary is reader.replies
+    )
+    signals = classified.plain() if classified is not None and same else Signals(message, reader.replies)
     stated = None
     if facts:
         text = fold(signals.parts.new_text)
