@@ -175,11 +175,18 @@ def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
     return "\n".join(kept).strip(), removed
 
 
+LANGUAGE_SAMPLE = 1_000
+"""Characters of the author's own text the language is told from: some 150 words. The model walks
+the text byte by byte in Python, so a long answer's language costs its length; on the labelled
+corpus the first 1,000 characters tell the same language as the first 5,000 for every message."""
+
+
 def detect_language(text: str, fallback: str) -> str:
     """``de`` or ``en`` by py3langid's n-gram model; ``fallback`` (the scenario's) for a few words."""
-    if len(WORD.findall(text)) < 4:
+    sample = text[:LANGUAGE_SAMPLE]
+    if len(WORD.findall(sample)) < 4 and len(WORD.findall(text)) < 4:
         return fallback
-    language, probability = identifier().classify(text[:5000])
+    language, probability = identifier().classify(sample)
     return str(language) if probability >= 0.8 else fallback
 
 
