@@ -20,6 +20,9 @@ import ahocorasick
 
 REMEMBERED = 256
 """Texts whose scan is kept: a message's subject, text, sentences and lines, a few messages back."""
+REMEMBERED_CHARS = 250_000
+"""Characters of those texts at most: the texts are kept alive as keys, so a few long ones
+(a 50,000-character body) must not hold collect's memory."""
 
 
 class Lexicon:
@@ -34,6 +37,7 @@ class Lexicon:
         self._generation = 0
         self._built: tuple[ahocorasick.Automaton, int] | None = None
         self._scans: dict[str, frozenset[int]] = {}
+        self._chars = 0
 
     def ids(self, literals: tuple[str, ...]) -> frozenset[int]:
         """The numbers of ``literals``, registering the new ones (the automaton is rebuilt on next use)."""
@@ -70,9 +74,11 @@ class Lexicon:
         found = frozenset() if empty else frozenset(number for _, number in automaton.iter(text))
         scans = self._scans
         if generation == self._generation:
-            if len(scans) >= REMEMBERED:
+            if len(scans) >= REMEMBERED or self._chars > REMEMBERED_CHARS:
                 scans.clear()
+                self._chars = 0
             scans[text] = found
+            self._chars += len(text)
         return found
 
 
