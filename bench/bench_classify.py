@@ -92,7 +92,7 @@ class Judging:
         result = classify_signals(signals)
         score_reply(signals, result.label, "Anna Schmidt", "de", self.fact_texts, self.reader.quality)
         language = signals.language if result.label in SCORED_LABELS else None  # as collect passes it
-        read_message(message, self.reader, self.facts, self.findings, "de", language)
+        read_message(message, self.reader, self.facts, self.findings, "de", language, signals)
         return result.label
 
 

@@ -223,7 +223,14 @@ class Judge:
         self.unmatched_key = self.generations.key(self.version)
         self.by_id = {i.id: i for i in inquiries}
         self.index = InquiryIndex(inquiries, audit.config)
+        self.contexts: dict[str | None, tuple[str, tuple[str, ...]]] = {}
         summary.judge = self.version
+
+    def context(self, scenario: str | None) -> tuple[str, tuple[str, ...]]:
+        """(language, facts) of a scenario, looked up once per collect (a stock scenario is a file)."""
+        if scenario not in self.contexts:
+            self.contexts[scenario] = scenario_context(self.audit, scenario)
+        return self.contexts[scenario]
 
     def retry(self, record: MessageRecord, claims: Claims) -> None:
         """An unmatched message compared again, after the inquiries changed: decided in full if one
@@ -275,7 +282,8 @@ class Judge:
             inquiry_id = found.inquiry_id
         inquiry = self.by_id.get(inquiry_id) if inquiry_id else None
         seconds = seconds_between(inquiry.sent_at, record.arrived_at) if inquiry else None
-        language, _ = scenario_context(audit, inquiry.scenario if inquiry else None)
+        context = self.context(inquiry.scenario if inquiry else None)
+        language = context[0]
         persona = audit.config.persona
         asked = (inquiry.subject or "", inquiry.body or "") if inquiry else ()
         sent = (persona.name, persona.email, *asked)
@@ -287,10 +295,10 @@ class Judge:
             if found is not None:
                 store.set_match(record.id, found.inquiry_id, found.method)
             store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
-            score_quality(audit, store, record.id, signals, result.label, inquiry)
+            score_quality(audit, store, record.id, signals, result.label, inquiry, context)
             # The reply's language as the quality score read it (a reply with content), not detected twice.
             written_in = signals.language if result.label in SCORED_LABELS else None
-            store.set_judgement(self.reader.read(record.id, parsed, inquiry, written_in))
+            store.set_judgement(self.reader.read(record.id, parsed, inquiry, written_in, signals))
             store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
         return result.label, inquiry_id
 

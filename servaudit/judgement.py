@@ -40,7 +40,13 @@ class QualityScore:
     checks: tuple[Check, ...]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        # What asdict() gives, built directly: asdict copies every value through the dataclass
+        # machinery, which cost collect more than storing the score.
+        checks = [
+            {"name": c.name, "passed": c.passed, "points": c.points, "rule": c.rule} for c in self.checks
+        ]
+        found = {"score": self.score, "answered": self.answered, "checks": checks}
+        return json.dumps(found, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> QualityScore:

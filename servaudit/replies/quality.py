@@ -369,10 +369,11 @@ def score_quality(
     signals: Signals,
     label: str,
     inquiry: InquiryRecord | None,
+    context: tuple[str, tuple[str, ...]] | None = None,
 ) -> QualityScore | None:
     """Score one reply, read once into ``signals`` by whoever judged it, and keep the result (or
-    remove a stale one) in the store."""
-    language, facts = scenario_context(audit, inquiry.scenario if inquiry else None)
+    remove a stale one) in the store. ``context``: the inquiry's scenario_context, if known."""
+    language, facts = context or scenario_context(audit, inquiry.scenario if inquiry else None)
     result = score_reply(
         signals, label, audit.config.persona.name, language, facts, _vocabulary(audit.folder)
     )

@@ -70,13 +70,15 @@ class ReplyReader:
         message: Message,
         inquiry: InquiryRecord | None,
         reply_language: str | None = None,
+        signals: Signals | None = None,
     ) -> ReplyJudgement:
         """One message's reading. The text is read without the inquiry's echo removed, as the
-        consultant sees it; stated facts only for a matched message whose scenario lists facts."""
+        consultant sees it; stated facts only for a matched message whose scenario lists facts.
+        ``signals``: what the classifier read from the message (shared, not decoded again)."""
         facts = self.facts(inquiry.scenario) if inquiry is not None else ()
         language = scenario_context(self.audit, inquiry.scenario)[0] if inquiry is not None else None
         text, stated, traits, findings = read_message(
-            message, self.acknowledgement, facts, self.findings, language, reply_language
+            message, self.acknowledgement, facts, self.findings, language, reply_language, signals
         )
         return ReplyJudgement(
             message_id=message_id,
@@ -95,15 +97,22 @@ def read_message(
     findings: FindingsVocabulary | None = None,
     language: str | None = None,
     reply_language: str | None = None,
+    classified: Signals | None = None,
 ) -> tuple[str, frozenset[str] | None, AcknowledgementTraits, MailFindings]:
     """(excerpt, stated facts or None without facts, acknowledgement traits, findings) of one parsed
     message; ``language`` is its inquiry's (None: not matched), ``reply_language`` the classifier's
     reading of the reply's (None: not compared); findings empty without a vocabulary.
 
-    The message's text and its split into new text and signature are cached by servaudit.message
-    and servaudit.replies.signals, so reading a message the classifier has just read decodes
-    and splits nothing again."""
-    signals = Signals(message, reader.replies, language_hint=language or "de")
+    ``classified``: the classifier's reading of the same message with the same vocabulary; its
+    decoded headers, text and split are shared (one pass builds a message's signals)."""
+    same = (
+        classified is not None and classified.message is message and classified.vocabulary is reader.replies
+    )
+    signals = (
+        classified.plain()
+        if classified is not None and same
+        else Signals(message, reader.replies, language_hint=language or "de")
+    )
     stated = None
     if facts:
         text = fold(signals.parts.new_text)

@@ -2,13 +2,11 @@
 
 Phrases are data (probes/vocabulary/replies.toml), matched case-insensitively
 in folded text. Every phrase is a pattern, but its words are literal: a phrase can
-only occur where each of its literal parts (the text between its '*') occurs, and
-``str.__contains__`` answers that in C at a fraction of a regular expression's cost
-(a combined alternation starts every alternative with a look-behind, which defeats
-the regex engine's prefix scan). The pattern runs only for a phrase whose literals
-are all present, which for most messages and most phrases is none. Before that, one
-alternation of each phrase's longest literal (plain text, no look-behind, so the regex
-engine scans it quickly) answers "can any phrase occur" for the whole list in one pass.
+only occur where each of its literal parts (the text between its '*') occurs. One
+Aho–Corasick scan of a text (servaudit/replies/lexicon.py) names the literals of all
+vocabularies that stand in it; a list then only compares sets, and a phrase's pattern
+runs only for a phrase whose literals are all present, which for most messages and
+most phrases is none.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from servaudit.replies.lexicon import LEXICON
 from servaudit.resources import find, load_toml
 
 VOCABULARY_FILE = "vocabulary/replies.toml"
@@ -60,43 +59,60 @@ class Phrases:
     sources: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """Each phrase's pattern, compiled the first time its literals stand in a text (most never do:
     compiling all of them would cost a command's start-up more than the rest of it)."""
-    literals: tuple[tuple[str, ...], ...] = field(default=(), compare=False, repr=False)
-    any_literal: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
-    """Matches wherever some phrase's longest literal stands; no match: no phrase can occur."""
+    literals: tuple[frozenset[int], ...] = field(default=(), compare=False, repr=False)
+    """Each phrase's literal parts, by their number in the lexicon."""
+    any_literal: frozenset[int] | None = field(default=None, compare=False, repr=False)
+    """Every literal of the list; none in a text: no phrase can occur. None: a phrase without a
+    literal part could match anywhere."""
 
     @classmethod
     def of(cls, phrases: tuple[str, ...]) -> Phrases:
-        sources = tuple(_pattern(p) for p in phrases)
-        literals = tuple(_literals(p) for p in phrases)
-        longest = sorted({max(parts, key=len) for parts in literals if parts}, key=len, reverse=True)
-        # A phrase without any literal part could match anywhere: then there is no prefilter.
-        usable = phrases and all(literals)
-        any_literal = re.compile("|".join(re.escape(w) for w in longest)) if usable else None
-        return cls(phrases, sources, literals, any_literal)
+        return _phrases(phrases)
 
     @property
     def patterns(self) -> tuple[re.Pattern[str], ...]:
         return tuple(_compiled(source) for source in self.sources)
 
-    def _possible(self, text: str) -> bool:
-        return bool(self.phrases) and (self.any_literal is None or self.any_literal.search(text) is not None)
+    def _found(self, text: str) -> frozenset[int] | None:
+        """The list's literals in ``text``; None when no phrase can occur."""
+        if not self.phrases:
+            return None
+        found = LEXICON.found(text)
+        if self.any_literal is not None and self.any_literal.isdisjoint(found):
+            return None
+        return found
 
     def hits(self, text: str) -> list[str]:
-        if not self._possible(text):
+        found = self._found(text)
+        if found is None:
             return []
         return [
             phrase
             for phrase, literals, source in zip(self.phrases, self.literals, self.sources, strict=True)
-            if all(literal in text for literal in literals) and _compiled(source).search(text)
+            if literals <= found and _compiled(source).search(text)
         ]
 
     def __contains__(self, text: object) -> bool:
-        if not isinstance(text, str) or not self._possible(text):
+        if not isinstance(text, str):
+            return False
+        found = self._found(text)
+        if found is None:
             return False
         return any(
-            all(literal in text for literal in literals) and _compiled(source).search(text)
+            literals <= found and _compiled(source).search(text)
             for literals, source in zip(self.literals, self.sources, strict=True)
         )
+
+
+@lru_cache(maxsize=1024)
+def _phrases(phrases: tuple[str, ...]) -> Phrases:
+    """The same list is compiled once (a scenario's facts, a vocabulary loaded per audit)."""
+    sources = tuple(_pattern(p) for p in phrases)
+    parts = tuple(_literals(p) for p in phrases)
+    literals = tuple(LEXICON.ids(part) for part in parts)
+    usable = all(parts)
+    any_literal = frozenset().union(*literals) if usable else None
+    return Phrases(phrases, sources, literals, any_literal)
 
 
 @dataclass(frozen=True)
