@@ -15,7 +15,6 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 
 HEAVY = (
     "playwright",
-    "pygal",
     "jinja2",
     "dns",
     "phonenumbers",
