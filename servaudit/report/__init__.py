@@ -27,13 +27,13 @@ from servaudit.report.data import (
     percent,
     safe_name,
 )
+from servaudit.report.evidence import write_evidence
 from servaudit.report.render import (
     ReportResult,
     environment,
     methodology,
     render_report,
     report_data,
-    write_evidence,
     write_report,
 )
 from servaudit.report.viewmodels import Fig, FigureView, kind_of

@@ -20,14 +20,14 @@ from servaudit.config import Audit
 from servaudit.i18n import Locale
 from servaudit.report import exports
 from servaudit.report import folder as report_folder
-from servaudit.report.data import ReportBuilder, evidence_href, safe_name
+from servaudit.report.data import ReportBuilder
+from servaudit.report.evidence import write_evidence
 from servaudit.report.figmarkup import figure_markup
 from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
 from servaudit.report.viewmodels import FigureView
 from servaudit.report.views import Views
 from servaudit.resources import search_path
-from servaudit.store import Store
 
 
 def environment(audit_folder: Path | None) -> Environment:
@@ -120,7 +120,7 @@ def render_report(
         )
         company_pages.start()
         step("evidence", 0, total)
-        withheld = write_evidence(store, evidence, audit.folder, builder)
+        withheld = write_evidence(store, evidence, audit.folder)
         step("index.html", 1, total)
         index = out / "index.html"
         # At study size the index keeps one row per company (ranking, matrix); the rest of each
@@ -137,7 +137,7 @@ def render_report(
                 totals=views.channel_views("channels", data["channels"], None),
                 charts=views.index_charts(companies, per_company=not study),
                 per_channel=[] if study else views.per_channel(companies),
-                reachability=reachability(audit, store),
+                reachability=reachability(audit, store, builder.facts),
                 consistency=FigureView("summary.consistency", summary_cases, locale),
                 cases=() if study else views.consistency_cases(summary_cases),
                 chat_online=views.chat_online(),
@@ -205,26 +205,3 @@ def _has_template(env: Environment, name: str) -> bool:
     except TemplateNotFound:
         return False
     return True
-
-
-def write_evidence(
-    store: Store, folder: Path, audit_folder: Path, builder: ReportBuilder | None = None
-) -> list[str]:
-    """Mail is written from the store's bytes; probe files are copied only when their SHA-256 still
-    matches the store's. Returns the evidence withheld (missing or changed). With the report's
-    ``builder``, the inquiries and messages it already read are not read from the store again."""
-    withheld = []
-    for item in store.evidence():
-        target = folder.parent / evidence_href(item.path)
-        if target.exists() or target.is_symlink():
-            continue  # the same file recorded twice
-        if not report_folder.copy_verified(audit_folder / item.path, target, item.sha256):
-            withheld.append(item.path)
-    inquiries = [f.inquiry for f in builder.facts] if builder else store.inquiries()
-    for inquiry in inquiries:
-        raw = store.sent_raw(inquiry.id)
-        if raw:
-            report_folder.write_bytes(folder / f"{safe_name(inquiry.id)}.sent.eml", raw)
-    for record in builder.messages.values() if builder else store.messages():
-        report_folder.write_bytes(folder / f"message-{record.id}.eml", store.raw_message(record.id))
-    return withheld
