@@ -12,10 +12,10 @@ from typing import Any
 
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
+from servaudit.english import duration, moment
 from servaudit.i18n import Locale
 from servaudit.measure.facts import gather
 from servaudit.plan import planned
-from servaudit.report import duration, moment
 
 COLUMNS = (
     "inquiry", "company", "channel", "state", "sent", "replies",

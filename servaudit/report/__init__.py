@@ -16,14 +16,13 @@ judgements up to date first (servaudit/rejudge.py).
 
 from __future__ import annotations
 
+from servaudit.english import duration, moment
 from servaudit.report.data import (
     REPORT_FORMAT,
     ReportBuilder,
     business_week,
     channel_order,
-    duration,
     evidence_href,
-    moment,
     percent,
     safe_name,
 )
