@@ -144,14 +144,15 @@ def render_report(
                 study=study,
             ),
         )
-        pages = [index]
-        for done, page in enumerate(company_pages.done(), start=2):
-            step(page, done, total)
-            pages.append(out / page)
-        step("report.json, CSV", total - 1, total)
+        # Written while the workers render the company pages (this process would only wait).
+        step("report.json, CSV", 2, total)
         json_path = out / "report.json"
         report_folder.write_json(json_path, data)
         csv_paths = exports.write_csv(data, out / "csv")
+        pages = [index]
+        for done, page in enumerate(company_pages.done(), start=3):
+            step(page, done, total)
+            pages.append(out / page)
     finally:
         if company_pages is not None:
             company_pages.close()
