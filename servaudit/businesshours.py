@@ -14,10 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays as holiday_library
 
 from servaudit.errors import ConfigError
 
@@ -36,7 +34,10 @@ def calendar_seconds(start: datetime, end: datetime) -> float:
 
 
 @lru_cache(maxsize=64)
-def _holiday_calendar(region: str) -> holiday_library.HolidayBase:
+def _holiday_calendar(region: str) -> Any:
+    # Imported here: the holidays library takes about 0.1 s to load, and most commands need no calendar.
+    import holidays as holiday_library
+
     country, _, subdivision = region.partition("-")
     try:
         return holiday_library.country_holidays(country.upper(), subdiv=subdivision.upper() or None)

@@ -12,10 +12,10 @@ from typing import Any
 
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
+from servaudit.english import duration, moment
 from servaudit.i18n import Locale
 from servaudit.labels import REFUSED
 from servaudit.measure.facts import gather
-from servaudit.report import duration, moment
 from servaudit.schedule import inquiries as every_inquiry
 
 COLUMNS = (

@@ -163,6 +163,16 @@ def test_evidence_changed_since_the_send_is_withheld(
     assert result.evidence_withheld == ["evidence/changed.png"]
     assert (out / "evidence" / "files" / "kept.png").read_bytes() == b"original"
     assert not (out / "evidence" / "files" / "changed.png").exists()
+    # A verified file may be linked, not copied: a new report over the old one removes only its name.
+    render_report(audit, out)
+    assert (shots / "kept.png").read_bytes() == b"original"
+    assert (out / "evidence" / "files" / "kept.png").read_bytes() == b"original"
+    # A symlink in the audit's evidence is followed for its bytes, never linked into the report.
+    (shots / "kept.png").rename(shots / "real.png")
+    (shots / "kept.png").symlink_to(shots / "real.png")
+    render_report(audit, out)
+    assert not (out / "evidence" / "files" / "kept.png").is_symlink()
+    assert (out / "evidence" / "files" / "kept.png").read_bytes() == b"original"
 
 
 def test_reply_text_on_pages_is_capped_and_cleaned_and_pdf_printing_is_bounded(

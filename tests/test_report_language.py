@@ -171,7 +171,7 @@ def foreign_texts(page: str, language: str, data: str, fixed: list[re.Pattern[st
             rest = pattern.sub("\x00", rest)
         for symbol in NOTATION:
             rest = rest.replace(symbol, "\x00")
-        for piece in re.split(r"[\x00'\"“”„‚‘’]|, | → | · ", rest):
+        for piece in re.split(r"[\x00'\"“”„‚‘’]|, |: | → | · ", rest):
             piece = piece.strip(" \t·;:,.()[]/+−–-=%?!✓✗…→←|")
             if _LETTERS.search(piece) and piece not in data:
                 foreign.append(f"{piece!r} in {text!r}")

@@ -3,7 +3,7 @@ in one process, and a study's index keeps one row per company and leaves the res
 
 from __future__ import annotations
 
-import re
+import os
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,6 @@ from servaudit.report import render as report_render
 from servaudit.report import render_report
 from tests.test_report_golden import GENERATED_AT, copy_fixture
 
-CHART = re.compile(r"(?s)<svg\b.*?</svg>")
-
 
 def demo_audit(tmp_path: Path) -> Audit:
     audit = Audit.load(copy_fixture(tmp_path / "audit"))
@@ -25,11 +23,8 @@ def demo_audit(tmp_path: Path) -> Audit:
 
 
 def html_files(out: Path) -> dict[str, str]:
-    """Each page's text and markup, charts left out (pygal gives every chart a random id)."""
-    return {
-        str(p.relative_to(out)): CHART.sub("<svg/>", p.read_text(encoding="utf-8"))
-        for p in sorted(out.rglob("*.html"))
-    }
+    """Each page's text and markup, charts included (they are drawn the same way every time)."""
+    return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.html"))}
 
 
 def test_pages_rendered_by_worker_processes_are_the_same_pages(
@@ -75,3 +70,23 @@ def test_a_study_index_keeps_a_row_per_company_and_leaves_detail_to_company_page
         k: v for k, v in html_files(tmp_path / "full").items() if k != "index.html"
     }
     assert study.json.read_bytes() == full.json.read_bytes(), "report.json does not depend on the layout"
+
+
+def test_a_worker_that_fails_stops_the_report_instead_of_hanging_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audit = demo_audit(tmp_path)
+    monkeypatch.setattr(report_pages, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(report_pages, "PAGES_PER_TASK", 1)
+    monkeypatch.setattr(report_pages, "workers", lambda: 2)
+    parent = os.getpid()
+    render = report_pages.PageJob.render
+
+    def fails_in_a_worker(job: report_pages.PageJob, slug: str) -> str:
+        if os.getpid() != parent:
+            raise ValueError("broken page")
+        return render(job, slug)
+
+    monkeypatch.setattr(report_pages.PageJob, "render", fails_in_a_worker)
+    with pytest.raises(RuntimeError, match="broken page"):
+        render_report(audit, tmp_path / "report", generated_at=GENERATED_AT)

@@ -155,3 +155,16 @@ def test_scrub_replaces_every_registered_form_longest_first() -> None:
     assert terminal.getvalue() == "login failed for ***\n"
     forget_secrets()
     assert scrub("Päßwort") == "Päßwort"
+
+
+def test_a_secret_written_into_the_audit_file_is_refused_at_load() -> None:
+    from pydantic import BaseModel, ValidationError
+
+    from servaudit.secrets import SecretRef
+
+    class Settings(BaseModel):
+        password: SecretRef | None = None
+
+    assert Settings(password="env:IMAP_PASSWORD").password == "env:IMAP_PASSWORD"
+    with pytest.raises(ValidationError, match="must be a reference, not the secret itself"):
+        Settings(password="hunter2")

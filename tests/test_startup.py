@@ -15,7 +15,6 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 
 HEAVY = (
     "playwright",
-    "pygal",
     "jinja2",
     "dns",
     "phonenumbers",
@@ -27,6 +26,7 @@ HEAVY = (
     "servaudit.channels.chat",
     "servaudit.discover",
     "servaudit.sandbox",
+    "holidays",
 )
 
 PROGRAM = """
@@ -62,3 +62,20 @@ def test_classify_of_a_bounce_loads_no_browser_either() -> None:
     # A bounce takes the path through flufl.bounce, which loads only there.
     bounce = next((CORPUS / "bounce").glob("*.eml"))
     assert [m for m in loaded("classify", str(bounce)) if not m.startswith("flufl")] == []
+
+
+def test_status_loads_no_report_probe_engine_or_holiday_calendar(tmp_path: Path) -> None:
+    # status prints durations and moments (servaudit/english.py), not the report's pages; the
+    # holiday calendars load only where business hours are counted.
+    audit = tmp_path / "audit"
+    subprocess.run([sys.executable, "-m", "servaudit", "init", str(audit)], capture_output=True, check=True)
+    settings = {f"servaudit.channels.{c}{part}" for c in ("form", "chat") for part in ("", ".settings")}
+    assert set(loaded("status", "-a", str(audit))) <= settings, "only the channels' settings models"
+
+
+def test_help_loads_no_pydantic() -> None:
+    # Secret references are checked by pydantic only when an audit file is read. (A command's own
+    # options load it: typer ≥ 0.2x coerces option values with pydantic's TypeAdapter.)
+    code = PROGRAM.format(heavy=("pydantic",))
+    done = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True)
+    assert ast.literal_eval(done.stdout.strip().splitlines()[-1]) == []

@@ -45,20 +45,22 @@ class CompanyReachability:
     cells: tuple[Cell, ...]
 
 
-def reachability(audit: Audit, store: Store) -> list[CompanyReachability]:
-    window = timedelta(days=audit.config.audit.window_days)
-    facts = gather(store.inquiries(), store.messages(), window)
+def reachability(
+    audit: Audit, store: Store, facts: Sequence[InquiryFacts] | None = None
+) -> list[CompanyReachability]:
+    """The matrix; ``facts`` are the store's inquiries with their replies when the caller has them
+    (the report's builder), or they are gathered here."""
+    if facts is None:
+        window = timedelta(days=audit.config.audit.window_days)
+        facts = gather(store.inquiries(), store.messages(), window)
     found = store.discoveries()
+    by_cell: dict[tuple[str, str], list[InquiryFacts]] = {}
+    for f in facts:  # one pass, not one per company and channel
+        by_cell.setdefault((f.inquiry.company, f.inquiry.channel), []).append(f)
     rows = []
     for slug, company in audit.config.companies.items():
-        mine = [f for f in facts if f.inquiry.company == slug]
         cells = tuple(
-            cell(
-                channel,
-                company.channels.get(channel),
-                found.get(slug),
-                [f for f in mine if f.inquiry.channel == channel],
-            )
+            cell(channel, company.channels.get(channel), found.get(slug), by_cell.get((slug, channel), []))
             for channel in COLUMNS
         )
         rows.append(CompanyReachability(slug, company.name, cells))

@@ -16,24 +16,23 @@ judgements up to date first (servaudit/rejudge.py).
 
 from __future__ import annotations
 
+from servaudit.english import duration, moment
 from servaudit.report.data import (
     REPORT_FORMAT,
     ReportBuilder,
     business_week,
     channel_order,
-    duration,
     evidence_href,
-    moment,
     percent,
     safe_name,
 )
+from servaudit.report.evidence import write_evidence
 from servaudit.report.render import (
     ReportResult,
     environment,
     methodology,
     render_report,
     report_data,
-    write_evidence,
     write_report,
 )
 from servaudit.report.viewmodels import Fig, FigureView, kind_of

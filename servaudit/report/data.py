@@ -17,7 +17,7 @@ from typing import Any
 from servaudit import channels as registry
 from servaudit.businesshours import WEEKDAYS, business_week
 from servaudit.config import Audit
-from servaudit.i18n import Locale
+from servaudit.english import ENGLISH
 from servaudit.judgement import QualityScore
 from servaudit.labels import UNKNOWN
 from servaudit.measure.chat import chat_online_by_time
@@ -36,7 +36,6 @@ from servaudit.store import EvidenceRecord, MessageRecord, Store, now
 REPORT_FORMAT = 1
 """report.json's format; raised only when a key changes meaning (keys are only ever added)."""
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-ENGLISH = Locale("en")
 
 
 def evidence_href(relative: str) -> str:
@@ -44,17 +43,8 @@ def evidence_href(relative: str) -> str:
     return "evidence/files/" + relative.removeprefix("evidence/")
 
 
-def duration(seconds: float | None) -> str:
-    """'2 h 5 min', '45 s', '3 d 4 h'; '–' for no value (English; see Locale for German)."""
-    return ENGLISH.duration(seconds)
-
-
 def percent(part: int, whole: int) -> str:
     return ENGLISH.percent(rate(part, whole))
-
-
-def moment(value: datetime | None) -> str:
-    return "–" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def safe_name(text: str) -> str:

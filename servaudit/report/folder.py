@@ -9,7 +9,6 @@ file in the folder afterwards comes from this report.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -93,15 +92,3 @@ def write_json(target: Path, data: Any) -> None:
     with os.fdopen(_create(target), "w", encoding="utf-8", newline="") as handle:
         json.dump(data, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
-
-
-def copy_verified(source: Path, target: Path, sha256: str | None) -> bool:
-    """Copy an evidence file only when it still has the SHA-256 recorded at send time."""
-    try:
-        data = source.read_bytes()
-    except OSError:
-        return False
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
-        return False
-    write_bytes(target, data)
-    return True

@@ -25,4 +25,6 @@ def page_text(value: Any) -> Any:
         return value
     if len(value) > MAX_CHARS:
         value = value[:MAX_CHARS] + "…"
+    elif value.isprintable():  # most values; the characters taken out below are all unprintable
+        return value
     return _CONTROLS.sub("", _BIDI_CONTROLS.sub("", value))

@@ -29,7 +29,8 @@ from servaudit.config import Audit
 from servaudit.i18n import Locale
 from servaudit.report import branding, compare_views, exports
 from servaudit.report import folder as report_folder
-from servaudit.report.data import ReportBuilder, evidence_href, safe_name
+from servaudit.report.data import ReportBuilder
+from servaudit.report.evidence import write_evidence
 from servaudit.report.figmarkup import figure_markup
 from servaudit.report.findings import findings_view
 from servaudit.report.pages import CompanyPages, PageJob, write_page
@@ -39,7 +40,6 @@ from servaudit.report.viewmodels import FigureView
 from servaudit.report.views import Views
 from servaudit.report.waves_view import waves_view
 from servaudit.resources import search_path
-from servaudit.store import Store
 
 SHIPPED_PREFIX = "servaudit"
 """A user template extends the shipped one of the same name as ``servaudit:<name>`` (as datasette does)."""
@@ -158,7 +158,7 @@ def render_report(
         )
         company_pages.start()
         step("evidence", 0, total)
-        withheld = write_evidence(store, evidence, audit.folder, builder)
+        withheld = write_evidence(store, evidence, audit.folder)
         step("index.html", 1, total)
         index = out / "index.html"
         # At study size the index keeps one row per company (ranking, matrix); the rest of each
@@ -176,7 +176,7 @@ def render_report(
                 charts=views.index_charts(companies, per_company=not study),
                 per_channel=[] if study else views.per_channel(companies),
                 # What discovery found, only when it ran: else every cell would say "not discovered".
-                reachability=reachability(audit, store) if store.discoveries() else [],
+                reachability=reachability(audit, store, builder.facts) if store.discoveries() else [],
                 consistency=FigureView("summary.consistency", summary_cases, locale),
                 cases=() if study else views.consistency_cases(summary_cases),
                 chat_online=views.chat_online(),
@@ -186,14 +186,15 @@ def render_report(
                 **compare_views.index_context(data, companies, locale),
             ),
         )
-        pages = [index]
-        for done, page in enumerate(company_pages.done(), start=2):
-            step(page, done, total)
-            pages.append(out / page)
-        step("report.json, CSV", total - 1, total)
+        # Written while the workers render the company pages (this process would only wait).
+        step("report.json, CSV", 2, total)
         json_path = out / "report.json"
         report_folder.write_json(json_path, data)
         csv_paths = exports.write_csv(data, out / "csv")
+        pages = [index]
+        for done, page in enumerate(company_pages.done(), start=3):
+            step(page, done, total)
+            pages.append(out / page)
     finally:
         if company_pages is not None:
             company_pages.close()
@@ -269,26 +270,3 @@ def _has_template(env: Environment, name: str) -> bool:
     except TemplateNotFound:
         return False
     return True
-
-
-def write_evidence(
-    store: Store, folder: Path, audit_folder: Path, builder: ReportBuilder | None = None
-) -> list[str]:
-    """Mail is written from the store's bytes; probe files are copied only when their SHA-256 still
-    matches the store's. Returns the evidence withheld (missing or changed). With the report's
-    ``builder``, the inquiries and messages it already read are not read from the store again."""
-    withheld = []
-    for item in store.evidence():
-        target = folder.parent / evidence_href(item.path)
-        if target.exists() or target.is_symlink():
-            continue  # the same file recorded twice
-        if not report_folder.copy_verified(audit_folder / item.path, target, item.sha256):
-            withheld.append(item.path)
-    inquiries = [f.inquiry for f in builder.facts] if builder else store.inquiries()
-    for inquiry in inquiries:
-        raw = store.sent_raw(inquiry.id)
-        if raw:
-            report_folder.write_bytes(folder / f"{safe_name(inquiry.id)}.sent.eml", raw)
-    for record in builder.messages.values() if builder else store.messages():
-        report_folder.write_bytes(folder / f"message-{record.id}.eml", store.raw_message(record.id))
-    return withheld

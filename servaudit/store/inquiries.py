@@ -6,7 +6,7 @@ anything leaves the machine, so a crash can never lead to a second send.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -197,3 +197,9 @@ class InquiryQueries(Connection):
     def sent_raw(self, inquiry_id: str) -> bytes | None:
         row = self.db.execute("SELECT sent_raw FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
         return None if row is None else row["sent_raw"]
+
+    def sent_raws(self) -> Iterator[tuple[str, bytes]]:
+        """Every sent inquiry's id and bytes, one row at a time (a study's are too many to hold)."""
+        rows = self.db.execute("SELECT id, sent_raw FROM inquiries WHERE sent_raw IS NOT NULL ORDER BY id")
+        for row in rows:
+            yield row["id"], bytes(row["sent_raw"])

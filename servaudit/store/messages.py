@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +70,11 @@ class MessageQueries(Connection):
         marks = ",".join("?" * len(message_ids))
         rows = self.db.execute(f"SELECT id, raw FROM messages WHERE id IN ({marks})", message_ids)
         return {row["id"]: bytes(row["raw"]) for row in rows}
+
+    def raw_messages_all(self) -> Iterator[tuple[int, bytes]]:
+        """Every message's id and bytes in id order, one row at a time (a study's are too many to hold)."""
+        for row in self.db.execute("SELECT id, raw FROM messages ORDER BY id"):
+            yield row["id"], bytes(row["raw"])
 
     def raw_message(self, message_id: int) -> bytes:
         row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
