@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import logging
@@ -305,9 +304,7 @@ class Sandbox:
         # when the audit runs on one). Arrival is the file's time: what Dovecot's INTERNALDATE reports.
         now = at or timing.now()
         message = reply.build(now)
-        key = box.add(_trace_headers(company, reply, now) + message)
-        with contextlib.suppress(FileNotFoundError, StopIteration):  # gone already: read and expunged
-            os.utime(self._delivered_file(key), (now.timestamp(), now.timestamp()))
+        key = self._add_dated(_trace_headers(company, reply, now) + message, now)
         delivered_at = self._delivery_time(key)
         message_id = BytesHeaderParser(policy=policy.default).parsebytes(message).get("Message-ID")
         self._truth.write(
@@ -323,6 +320,17 @@ class Sandbox:
                 expected_at=at,
             )
         )
+
+    def _add_dated(self, data: bytes, when: datetime) -> str:
+        """Deliver as a Maildir MDA does (tmp/, then renamed into new/), the file dated ``when`` before
+        it becomes visible: a reader that lists new/ at once must never index it with another date."""
+        key = f"{int(time.time())}.M{uuid.uuid4().hex}.sandbox"
+        draft = self.maildir / "tmp" / key
+        with draft.open("xb") as handle:
+            handle.write(data)
+        os.utime(draft, (when.timestamp(), when.timestamp()))
+        os.rename(draft, self.maildir / "new" / key)
+        return key
 
     def _delivery_time(self, key: str) -> datetime:
         """The delivered file's mtime: what a Maildir reader and Dovecot's INTERNALDATE see."""
