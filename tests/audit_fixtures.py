@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,15 @@ from servaudit.sandbox import Sandbox, SandboxCompany
 
 FAST = 0.05
 """Delay scale for tests: the fleet's 8–30 s replies arrive within about a second."""
+
+
+def servaudit(at: datetime, *args: str) -> subprocess.CompletedProcess[str]:
+    """``servaudit ARGS`` as a process of its own whose clock starts at ``at`` (SERVAUDIT_NOW), as cron
+    would start it on that day of a study."""
+    env = {**os.environ, "SERVAUDIT_NOW": at.isoformat()}
+    return subprocess.run(
+        [sys.executable, "-m", "servaudit", *args], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def read_ground_truth(path: Path) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,7 @@ from servaudit.gate import run_gate
 from servaudit.labels import HUMAN
 from servaudit.measure.compare import fisher_exact, logrank
 from servaudit.measure.facts import InquiryFacts, gather
-from servaudit.measure.waves import km_median, longitudinal
+from servaudit.measure.waves import Sent, compare_waves, km_median, longitudinal
 from servaudit.store import InquiryRecord, MessageRecord
 from tests.test_metrics import HOUR, context, inquiry, reply
 
@@ -89,6 +90,32 @@ def test_no_change_is_not_marked_and_passes_the_gate() -> None:
     assert section["worse"] == []
     data = {"companies": {"acme": {"overall": {"delivered": 12}, "channels": {}}}, "waves": section}
     assert run_gate(["all.wave_drop == 0"], data)[0].status == "pass"
+
+
+def test_answers_equally_fast_tie_in_the_logrank_whatever_the_sub_second_noise() -> None:
+    """A company answering at 10:00 the next morning or within two hours, as its timetable says: the
+    same delays measured a fraction of a second apart (send time after the SMTP transaction, arrival
+    to the second) give the same test as the exact ones."""
+    exact: tuple[list[float], list[float]] = ([2, 2, 16, 16], [2, 16, 16, 16])
+    noisy = (
+        [2 - 0.94 / HOUR, 2 - 0.45 / HOUR, 16 - 0.55 / HOUR, 16],
+        [2, 16 - 0.05 / HOUR, 16, 16 - 0.9 / HOUR],
+    )
+
+    def change(hours: tuple[list[float], list[float]]) -> dict[str, Any]:
+        sent = [
+            Sent("acme", "email", wave, TUESDAY_10, (h * HOUR, True))
+            for wave, group in ((1, hours[0]), (2, hours[1]))
+            for h in group
+        ]
+        [found] = compare_waves(sent, [1, 2])["changes"]
+        return found
+
+    assert change(noisy)["logrank_p"] == pytest.approx(change(exact)["logrank_p"])
+    assert change(exact)["logrank_p"] == pytest.approx(
+        logrank([(h * HOUR, True) for h in exact[0]], [(h * HOUR, True) for h in exact[1]]).p_value
+    )
+    assert not change(noisy)["worse"]
 
 
 def test_answers_by_send_weekday_and_hour_band_in_the_audit_time_zone() -> None:

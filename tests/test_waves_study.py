@@ -8,9 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,7 +25,7 @@ from servaudit.measure.waves import ALPHA, HOUR_BANDS
 from servaudit.sandbox import Sandbox, SandboxCompany
 from servaudit.sandbox.imap import DovecotServer
 from servaudit.sandbox.timetable import timed_fleet
-from tests.audit_fixtures import read_ground_truth
+from tests.audit_fixtures import read_ground_truth, servaudit
 from tests.test_collect import IMAP_PASSWORD, IMAP_USER, imap_section
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -103,13 +101,6 @@ def audit_toml(sandbox: Sandbox, server: DovecotServer, scenarios: int) -> str:
             f"scenarios = {json.dumps(names)}",
         ]
     return "\n".join(lines) + "\n"
-
-
-def servaudit(at: datetime, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SERVAUDIT_NOW": at.isoformat()}
-    return subprocess.run(
-        [sys.executable, "-m", "servaudit", *args], env=env, capture_output=True, text=True, check=False
-    )
 
 
 def expected_from_truth(folder: Path, truth: list[dict[str, Any]]) -> dict[str, Any]:
