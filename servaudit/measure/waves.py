@@ -23,7 +23,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from servaudit.businesshours import WEEKDAYS
-from servaudit.measure.compare import ALPHA, LogRank, fisher_exact, logrank
+from servaudit.measure.compare import ALPHA, LogRank, fisher_exact, logrank, to_the_minute
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.figures import MeasureContext, observation
 from servaudit.measure.stats import answered_curve, part_of
@@ -99,18 +99,6 @@ def wave_change(before: dict[str, Any], after: dict[str, Any], curves: LogRank |
     }
 
 
-TIE_SECONDS = 60
-"""The log-rank test compares times to the first human answer to the minute. A send time is taken
-after the SMTP transaction, an arrival is known to the second (IMAP), so two answers a company gave
-equally fast differ by a fraction of a second; counted as different times they break the ties the
-test relies on, and its p value swings with the noise (0.03 instead of 0.07 in the end-to-end study,
-tests/test_study_end_to_end.py). The shares and medians keep the measured times."""
-
-
-def _to_the_minute(observations: Sequence[Observation]) -> list[Observation]:
-    return [(round(seconds / TIE_SECONDS) * TIE_SECONDS, answered) for seconds, answered in observations]
-
-
 def compare_waves(sent: Sequence[Sent], waves: Sequence[int]) -> dict[str, Any]:
     """A group's figures per wave and the changes between consecutive waves (wave numbers as keys)."""
     by_wave: dict[int, list[Observation]] = {wave: [] for wave in waves}
@@ -124,7 +112,7 @@ def compare_waves(sent: Sequence[Sent], waves: Sequence[int]) -> dict[str, Any]:
             **wave_change(
                 figures[earlier],
                 figures[later],
-                logrank(_to_the_minute(by_wave[earlier]), _to_the_minute(by_wave[later])),
+                logrank(to_the_minute(by_wave[earlier]), to_the_minute(by_wave[later])),
             ),
         }
         for earlier, later in itertools.pairwise(waves)

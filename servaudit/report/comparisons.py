@@ -23,6 +23,7 @@ from servaudit.measure.compare import (
     pairwise,
     rank_ranges,
     restricted_mean,
+    to_the_minute,
 )
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.figures import MeasureContext, observation
@@ -66,7 +67,7 @@ def company_comparisons(
     ranges: dict[str, tuple[int, int]] = {}
     intervals: dict[str, tuple[float, float]] = {}
     if 1 < len(compared) <= COMPARE_UP_TO:
-        tests = pairwise(compared)
+        tests = pairwise({slug: to_the_minute(found_) for slug, found_ in compared.items()})
         ranges = rank_ranges(list(compared), tests)
         intervals = bootstrap_ranks(compared, horizon)
         found["pairs"] = [pair.as_dict() for pair in tests]
