@@ -1,4 +1,4 @@
-"""The plan: which inquiries an audit intends, and which of them are still due.
+"""The plan: which inquiries an audit intends (servaudit/agenda.py decides which are due now).
 
 Pure functions. Idempotence lives here: an inquiry's id is derived from
 company, channel, scenario and wave only, so the same audit file always
@@ -7,11 +7,10 @@ plans the same ids and the store tells which are done.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from servaudit.config import AuditConfig
-from servaudit.labels import PENDING
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,3 @@ def planned(config: AuditConfig, wave: int = 1, channels: Iterable[str] | None =
                     Inquiry(inquiry_id(slug, channel, scenario, wave), slug, channel, scenario, wave, target)
                 )
     return result
-
-
-def due(inquiries: Iterable[Inquiry], states: Mapping[str, str]) -> list[Inquiry]:
-    """The inquiries nothing has been sent for yet (never claimed, or left pending by a failed try)."""
-    return [inquiry for inquiry in inquiries if states.get(inquiry.id, PENDING) == PENDING]

@@ -15,7 +15,8 @@ from servaudit.gate import run_gate
 from servaudit.labels import HUMAN
 from servaudit.measure.compare import fisher_exact, logrank
 from servaudit.measure.facts import InquiryFacts, gather
-from servaudit.measure.waves import Sent, compare_waves, km_median, longitudinal
+from servaudit.measure.stats import km_median
+from servaudit.measure.waves import Sent, compare_waves, longitudinal
 from servaudit.store import InquiryRecord, MessageRecord
 from tests.test_metrics import HOUR, context, inquiry, reply
 

@@ -104,3 +104,8 @@ def part_of(count: int, of: int) -> dict[str, Any]:
         "low": ci[0] if ci else None,
         "high": ci[1] if ci else None,
     }
+
+
+def km_median(observations: Iterable[tuple[float, bool]]) -> float | None:
+    """The Kaplan–Meier median: the first time half were answered; None if that never happened."""
+    return next((moment for moment, share in answered_curve(observations) if share >= 0.5), None)

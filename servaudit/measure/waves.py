@@ -23,10 +23,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from servaudit.businesshours import WEEKDAYS
-from servaudit.measure.compare import ALPHA, LogRank, fisher_exact, logrank, to_the_minute
+from servaudit.measure.compare import ALPHA, LogRank, Observation, fisher_exact, logrank, to_the_minute
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.figures import MeasureContext, observation
-from servaudit.measure.stats import answered_curve, part_of
+from servaudit.measure.stats import km_median, part_of
 
 DAY_SECONDS = 24 * 3600
 HOUR_BANDS: tuple[tuple[str, int, int], ...] = (
@@ -37,15 +37,6 @@ HOUR_BANDS: tuple[tuple[str, int, int], ...] = (
     ("22-24", 22, 24),
 )
 """Send-hour bands (from, to) in the audit's time zone: night, morning, afternoon, evening, late."""
-
-
-def km_median(observations: Sequence[tuple[float, bool]]) -> float | None:
-    """The Kaplan–Meier median: the first time half were answered; None if that never happened."""
-    return next((moment for moment, share in answered_curve(observations) if share >= 0.5), None)
-
-
-Observation = tuple[float, bool]
-"""(seconds to the first human answer, answered) or (seconds watched without one, False)."""
 
 
 @dataclass(frozen=True)
