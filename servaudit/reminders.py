@@ -65,6 +65,8 @@ class Due:
 
 def due(audit: Audit, store: Store, channels: Iterable[str] | None = None) -> list[Due]:
     """The reminders and follow-ups due now, in the order of their parents."""
+    if not any(s.reminder or s.followup for s in audit.config.scenarios.values()):
+        return []  # every `run` and `plan` asks: no need to read the store's messages for nothing
     wanted = set(channels) if channels is not None else None
     moment = now()
     week = business_week(audit)
