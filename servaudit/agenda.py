@@ -8,13 +8,13 @@ inquiry of the wave asked for (default 1) is due at once, as `run` always did.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from servaudit.config import Audit
-from servaudit.consent import is_sandbox
+from servaudit.consent import is_sandbox, sandbox_target
 from servaudit.errors import UsageError
 from servaudit.labels import PENDING, REFUSED
 from servaudit.labels import PLANNED as PLANNED_KIND
@@ -25,13 +25,24 @@ from servaudit.reminders import due as threads_due
 from servaudit.schedule import Study, draw_seed, schedule, window_zone
 from servaudit.store import Store
 from servaudit.store.study import REFUSAL_FIELDS
-from servaudit.timing import now
+from servaudit.timing import SIMULATED_CLOCK, now, simulated
 
 PLANNED, DUE = "planned", "due"
 """An inquiry whose time has not come, and one to send now; otherwise an entry has the store's state
 (sent, rejected, uncertain, sending) or ``refused``."""
 OPEN = (PENDING, REFUSED)
 """Store states of an inquiry nothing was sent for: due again when its time has come."""
+BEYOND = (
+    "outside the sandbox (the company's answer named this address): `run` asks before sending it, or --yes"
+)
+UNCONFIRMED = (
+    "outside the sandbox (the company's answer named this address) and nobody agreed to send it: "
+    "run on a terminal to confirm, or pass --yes"
+)
+SIMULATED_BEYOND = (
+    f"outside the sandbox (the company's answer named this address) and {SIMULATED_CLOCK} is set: "
+    "a simulated clock sends only to the sandbox"
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,28 @@ class Agenda:
 
     def having(self, *states: str) -> list[Entry]:
         return [entry for entry in self.entries if entry.state in states]
+
+    def beyond_sandbox(self) -> list[Entry]:
+        """The due entries that may reach a real company, so need a person's consent (or --yes): all of
+        an audit outside the sandbox; in the sandbox, those a company's answer sent elsewhere (a
+        follow-up goes to the answer's Reply-To or From, which may be any address)."""
+        return [
+            e
+            for e in self.having(DUE)
+            if not self.sandbox or not sandbox_target(e.inquiry.channel, e.inquiry.target)
+        ]
+
+    def unconfirmed(self) -> Agenda:
+        """This agenda when nobody agreed to send anything: a sandbox audit's entries beyond the sandbox
+        are refused (not recorded: due again at a run somebody confirms)."""
+        if not self.sandbox:
+            return self
+        beyond = {e.inquiry.id for e in self.beyond_sandbox()}
+        entries = tuple(
+            replace(e, state=REFUSED, detail=UNCONFIRMED) if e.inquiry.id in beyond else e
+            for e in self.entries
+        )
+        return replace(self, entries=entries)
 
 
 def build(
@@ -126,9 +159,20 @@ def build(
             entries.append(Entry(inquiry, at, stratum, DUE))
     # Reminders and follow-ups due now go through the same limits, consent and dry run as planned ones.
     threads = tuple(threads_due(audit, store, wanted)) if store is not None else ()
+    sandbox = is_sandbox(config)
     for item in threads:
-        candidates.append(item.inquiry)
-        entries.append(Entry(item.inquiry, None, item.inquiry.kind, DUE))
+        if item.withheld:
+            entries.append(Entry(item.inquiry, None, item.inquiry.kind, REFUSED, item.withheld))
+            continue
+        inquiry = item.inquiry
+        if not sandbox or sandbox_target(inquiry.channel, inquiry.target):
+            candidates.append(inquiry)
+            entries.append(Entry(inquiry, None, inquiry.kind, DUE))
+        elif simulated():
+            entries.append(Entry(inquiry, None, inquiry.kind, REFUSED, SIMULATED_BEYOND))
+        else:
+            candidates.append(inquiry)
+            entries.append(Entry(inquiry, None, inquiry.kind, DUE, BEYOND))
     if candidates:
         history = store.send_history() if store is not None else []
         decisions = decide(config, blocked, candidates, history, now, zone)
@@ -138,7 +182,7 @@ def build(
             else e
             for e in entries
         ]
-    return Agenda(tuple(entries), now, zone, study, provisional, is_sandbox(config), threads)
+    return Agenda(tuple(entries), now, zone, study, provisional, sandbox, threads)
 
 
 def select(
@@ -150,13 +194,18 @@ def select(
 ) -> tuple[Agenda, list[Inquiry], list[Due]]:
     """`run`'s choice at the clock's now: the agenda (the study begun if it had not), its refusals
     recorded in the store, the due planned inquiries and the due reminders/follow-ups to send (of
-    ``only``, when given: what a person confirmed, none else)."""
+    ``only``, when given: what a person confirmed, none else; None: nobody was asked, so nothing
+    beyond the sandbox is sent)."""
     agenda = build(audit, store, now(), wave, channels, begin=True)
+    if only is None:
+        agenda = agenda.unconfirmed()
+    withheld = {item.inquiry.id for item in agenda.threads if item.withheld}
     for entry in agenda.having(REFUSED):
         inquiry = entry.inquiry
-        if inquiry.kind != PLANNED_KIND:
+        if inquiry.kind != PLANNED_KIND and inquiry.id not in withheld:
             continue  # a refused reminder stays unrecorded: it is due again once the reason has gone
-        fields = {name: getattr(inquiry, name) for name in REFUSAL_FIELDS}
+        # A withheld follow-up is recorded: its reason (an address nobody reads) does not go away.
+        fields = {name: getattr(inquiry, name) for name in (*REFUSAL_FIELDS, "kind", "parent_id")}
         store.refuse(fields, entry.detail or "refused")
     wanted = {e.inquiry.id for e in agenda.having(DUE) if only is None or e.inquiry.id in only}
     due = [entry.inquiry for entry in agenda.having(DUE) if entry.inquiry.id in wanted]

@@ -300,32 +300,49 @@ def _print_dry_run(audit: Any, wave: int | None, channel: list[str] | None, as_j
     )
     for row in refused:
         typer.echo(scrub(f"would refuse {row['inquiry']}: {row['reason']}"))
+    if agenda.sandbox:
+        for entry in agenda.beyond_sandbox():
+            typer.echo(scrub(f"would ask before sending {entry.inquiry.id}: {entry.detail}"))
     if agenda.provisional:
         typer.echo("the study has not begun: these times are provisional (`servaudit plan` fixes them)")
     typer.echo("dry run: nothing was sent, claimed or recorded")
 
 
 def _consent(audit: Any, wave: int | None, channel: list[str] | None, yes: bool, quiet: bool) -> Any:
-    """None in the sandbox; else the ids a person (or --yes) agreed to send, after showing them."""
+    """None in the sandbox with nothing due beyond it; else the ids a person (or --yes) agreed to send,
+    after showing what reaches beyond the sandbox (in a sandbox audit: follow-ups to an address a
+    company's answer named)."""
     from servaudit.consent import is_sandbox, refuse_simulated_clock
     from servaudit.planning import SEND_COLUMNS, preview, send_table, sending
 
-    if is_sandbox(audit.config):
+    sandbox = is_sandbox(audit.config)
+    if not sandbox:
+        refuse_simulated_clock(audit.config)
+    agenda = preview(audit, wave, channel, begin=True)
+    beyond = {entry.inquiry.id for entry in agenda.beyond_sandbox()}
+    if sandbox and not beyond:
         return None
-    refuse_simulated_clock(audit.config)
-    rows = sending(audit, preview(audit, wave, channel, begin=True))
-    if rows and not yes:
+    rows = sending(audit, agenda)
+    asked = [row for row in rows if row["inquiry"] in beyond]
+    what = (
+        f"this audit reaches real companies and {len(asked)} inquiries are due"
+        if not sandbox
+        else f"this sandbox audit has {len(asked)} follow-ups due to addresses outside the sandbox "
+        "(a company's answer named them)"
+    )
+    where = "outside the sandbox" if sandbox else "to real companies"
+    if asked and not yes:
         if not sys.stdin.isatty():
             raise UsageError(
-                f"this audit reaches real companies and {len(rows)} inquiries are due: run it on a "
-                "terminal to confirm, or pass --yes for unattended use (cron); see them with --dry-run"
+                f"{what}: run it on a terminal to confirm, or pass --yes for unattended use (cron); "
+                "see them with --dry-run"
             )
-        typer.echo(scrub(tabulate(send_table(rows), headers=list(SEND_COLUMNS))), err=True)
-        if not typer.confirm(f"Send these {len(rows)} inquiries to real companies now?", err=True):
+        typer.echo(scrub(tabulate(send_table(asked), headers=list(SEND_COLUMNS))), err=True)
+        if not typer.confirm(f"Send these {len(asked)} inquiries {where} now?", err=True):
             typer.echo("nothing sent", err=True)
             raise typer.Exit(1)
-    elif rows:
-        _say(quiet, f"--yes: sending {len(rows)} inquiries to real companies")
+    elif asked:
+        _say(quiet, f"--yes: sending {len(asked)} inquiries {where}")
     return {row["inquiry"] for row in rows}
 
 

@@ -39,6 +39,7 @@ from servaudit.channels.email import SPEC as EMAIL
 from servaudit.config import Audit
 from servaudit.labels import BOUNCE, FOLLOWUP, HUMAN, HUMAN_WRITTEN, PLANNED, REMINDER, UNKNOWN
 from servaudit.plan import Inquiry
+from servaudit.replies.vocabulary import Vocabulary, is_noreply
 from servaudit.store import SENT, InquiryRecord, MessageRecord, Store
 from servaudit.timing import now
 
@@ -61,6 +62,9 @@ class Due:
     in_reply_to: str | None = None
     """The Message-ID answered; None: sent through the parent's own channel again (a form)."""
     references: tuple[str, ...] = ()
+    withheld: str | None = None
+    """Why it is never to be sent (the answer came from an address that says it is not read): the
+    agenda refuses it and `run` records the refusal, so it is not due again."""
 
 
 def due(audit: Audit, store: Store, channels: Iterable[str] | None = None) -> list[Due]:
@@ -77,6 +81,7 @@ def due(audit: Audit, store: Store, channels: Iterable[str] | None = None) -> li
         if message.inquiry_id and message.arrived_at <= moment:
             arrived.setdefault(message.inquiry_id, []).append(message)
     found: list[Due] = []
+    vocabulary: list[Vocabulary] = []  # read once, and only when a follow-up is due
     for parent in records:
         if parent.kind != PLANNED or parent.state != SENT or parent.sent_at is None:
             continue
@@ -101,7 +106,8 @@ def due(audit: Audit, store: Store, channels: Iterable[str] | None = None) -> li
             found.append(_reminder(parent, reminder.body))
         followup = scenario.followup
         if followup and human is not None and child_id(parent.id, FOLLOWUP) not in known:
-            answer = _followup(store, parent, human, followup.body)
+            vocabulary = vocabulary or [Vocabulary.load(audit.folder)]
+            answer = _followup(store, parent, human, followup.body, vocabulary[0])
             if answer is not None:
                 found.append(answer)
     return found
@@ -136,8 +142,14 @@ def _reminder(parent: InquiryRecord, body: str) -> Due:
     return Due(inquiry, subject, body)
 
 
-def _followup(store: Store, parent: InquiryRecord, answer: MessageRecord, body: str) -> Due | None:
-    """A reply to the company's answer, to its Reply-To (else From); None when it names no address or id."""
+def _followup(
+    store: Store, parent: InquiryRecord, answer: MessageRecord, body: str, vocabulary: Vocabulary
+) -> Due | None:
+    """A reply to the company's answer, to its Reply-To (else From); None when it names no address or id.
+
+    An address that says it is not read (no-reply, do-not-reply, …) is not written to: the follow-up
+    is withheld with that reason instead (a question to a dead letter box measures nothing and
+    burdens a mail server for no one)."""
     parsed = mail.parse(store.raw_message(answer.id))
     address = next(iter(mail.addresses(parsed, "Reply-To") or mail.addresses(parsed, "From")), None)
     answered = answer.header_message_id
@@ -148,7 +160,10 @@ def _followup(store: Store, parent: InquiryRecord, answer: MessageRecord, body: 
         thread = [parent.message_id]
     subject = mail.header(parsed, "Subject") or parent.subject or ""
     inquiry = _child(parent, FOLLOWUP, EMAIL.name, address)
-    return Due(inquiry, subject, body, answered, tuple(thread))
+    withheld = None
+    if is_noreply(address, vocabulary):
+        withheld = f"not sent: the company answered from {address}, an address that says it is not read"
+    return Due(inquiry, subject, body, answered, tuple(thread), withheld)
 
 
 def compose(item: Due, context: ProbeContext) -> Composed:

@@ -24,7 +24,12 @@ from servaudit.sandbox.behaviours import (
 )
 from servaudit.sandbox.fleet import SandboxCompany
 
-FINDINGS_BEHAVIOURS = frozenset({"ack_only", "refusing", "noreply_reply_to", "tracked", "informal"})
+FINDINGS_BEHAVIOURS = frozenset(
+    {"ack_only", "refusing", "noreply_reply_to", "tracked", "informal", "reply_elsewhere"}
+)
+OUTSIDE_HELPDESK = "kundenservice@helpdesk-partner.internal"
+"""Where the ``reply_elsewhere`` company's answers ask to be answered: outside the sandbox's reserved
+domains (servaudit/consent.py), in the private-use top-level domain .internal, so no real company."""
 
 FINDINGS_TRUTH: dict[str, frozenset[str]] = {
     "ack_then_human": frozenset(),  # its acknowledgement promises 2 working days, and the answer keeps it
@@ -33,6 +38,7 @@ FINDINGS_TRUTH: dict[str, frozenset[str]] = {
     "noreply_reply_to": frozenset({"noreply_sender", "reply_to_differs"}),
     "tracked": frozenset({"tracking_pixel", "tracked_links", "authentication_failed"}),
     "informal": frozenset({"informal_address"}),
+    "reply_elsewhere": frozenset({"reply_to_differs"}),  # its Reply-To is outside the sandbox
 }
 """Behaviour → the findings its replies show (after the response window, for ``ack_only``)."""
 
@@ -72,6 +78,15 @@ FINDINGS_FLEET: tuple[SandboxCompany, ...] = (
         delay_seconds=20.0,
     ),
     SandboxCompany(
+        slug="umleitung",
+        name="Umleitung Energie GmbH",
+        domain="umleitung-energie.example",
+        address="service@umleitung-energie.example",
+        behaviour="reply_elsewhere",
+        language="de",
+        delay_seconds=20.0,
+    ),
+    SandboxCompany(
         slug="kumpel",
         name="Kumpel Mobil GmbH",
         domain="kumpel-mobil.example",
@@ -91,6 +106,7 @@ def plan_findings(company: SandboxCompany, inquiry: Inbound, rng: random.Random)
         "noreply_reply_to": _noreply_reply_to,
         "tracked": _tracked,
         "informal": _informal,
+        "reply_elsewhere": _reply_elsewhere,
     }
     return planners[company.behaviour](company, inquiry, rng)
 
@@ -189,3 +205,11 @@ def _informal(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> 
         f"stellen wir ihn für dich um.\n\nViele Grüße\n{agent}\n{company.name}"
     )
     return [_human(company, inquiry, Address(agent, addr_spec=company.address), text)]
+
+
+def _reply_elsewhere(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
+    """A person answers from the published address and asks for replies at an outsourced helpdesk's."""
+    agent = replies.pick_agent(company, inquiry.message_id or inquiry.subject)
+    text = replies.human_body(company, inquiry.sender_name, inquiry.subject, agent)
+    sender = Address(agent, addr_spec=company.address)
+    return [_human(company, inquiry, sender, text, headers=(("Reply-To", OUTSIDE_HELPDESK),))]

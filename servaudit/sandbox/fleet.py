@@ -27,6 +27,7 @@ BEHAVIOURS: frozenset[str] = frozenset(
         "noreply_reply_to",
         "tracked",
         "informal",
+        "reply_elsewhere",
     }
 )
 LANGUAGES: frozenset[str] = frozenset({"de", "en"})

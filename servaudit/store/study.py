@@ -57,6 +57,8 @@ class StudyQueries(Connection):
         a later run that finds the reason gone claims it like a pending one.
         """
         values = tuple(fields[name] for name in REFUSAL_FIELDS)
+        # A withheld follow-up is refused too: its kind and parent keep it out of the planned figures.
+        lineage = (fields.get("kind") or "inquiry", fields.get("parent_id"))
         reason = scrub(reason)
         with self.transaction():
             row = self.db.execute(
@@ -65,8 +67,8 @@ class StudyQueries(Connection):
             if row is None:
                 self.db.execute(
                     "INSERT INTO inquiries (id, company, channel, scenario, wave, target, state, created_at,"
-                    " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*values, REFUSED, to_text(now()), reason),
+                    " detail, kind, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*values, REFUSED, to_text(now()), reason, *lineage),
                 )
                 return True
             if row["state"] not in (PENDING, REFUSED) or (row["state"], row["detail"]) == (REFUSED, reason):
