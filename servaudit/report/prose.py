@@ -8,7 +8,10 @@ and the same key in the report's language gives the sentence to show. Placeholde
 their part is: ``{p_…}`` prose again (translated the same way), ``{n_…}`` a number (formatted
 for the locale), ``{d_…}`` digits (or a status chain, 303 → 200), ``{h_…}`` a header name,
 ``{w_…}`` one word and ``{s_…}`` an evidence signal's id (from the ``[signal]`` section),
-anything else data shown as it is (a quoted phrase, an address, a URL).
+``{a_…}`` an agent's own words (a signature, an opening line, a chat display name): read, never
+shown, in their place the catalogue's ``prose.agent_words`` (agents' names stay in the evidence,
+never in a report's tables: ESOMAR/MSPA), anything else data shown as it is (a quoted phrase, an
+address, a URL).
 
 A stored text no form matches is shown as it is in English and, in any other language, as the
 catalogue's ``prose.other``: a report never mixes two languages. The stored judgement is not
@@ -182,6 +185,8 @@ class Prose:
                 if f"signal.{value}" not in self.locale.messages:
                     return None
                 values[name] = self.locale.t(f"signal.{value}")
+            elif name.startswith("a_"):
+                values[name] = self.locale.t("prose.agent_words")
             elif name.startswith("n_"):
                 digits = len(value.partition(".")[2])
                 values[name] = self.locale.number(float(value), digits)

@@ -235,6 +235,14 @@ class Views:
             transcript=builder.transcripts.get(inquiry.id),
         )
 
+    def sender(self, sender: str | None, label: str) -> str:
+        """Who wrote a reply, as a reply's header line says it: an address as it is, a chat's display
+        name ("Jana", "Max from Support") as a role: agents' names stay in the evidence (the
+        transcript, the .eml), never in what the report sums up (ESOMAR/MSPA)."""
+        if not sender or "@" in sender:
+            return sender or ""
+        return self.locale.t("reply.bot" if label == BOT else "reply.agent")
+
     def reply_view(self, record: MessageRecord, f: InquiryFacts, outside: bool = False) -> ReplyView:
         locale = self.locale
         builder = self.builder
@@ -247,7 +255,7 @@ class Views:
         return ReplyView(
             arrived=locale.moment(record.arrived_at),
             after=locale.duration(after) + (" " + locale.t("reply.outside_window") if outside else ""),
-            sender=record.from_addr or "",
+            sender=self.sender(record.from_addr, label),
             subject=record.subject or "",
             label=label,
             label_text=locale.t_or(f"label.{label}", label),
