@@ -26,6 +26,7 @@ from servaudit import message as mail
 from servaudit.audit_store import open_store
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.errors import ConfigError
+from servaudit.labels import HUMAN_WRITTEN
 from servaudit.mailbox.base import IncomingMail, MailboxReader
 from servaudit.mailbox.prefetch import read_ahead
 from servaudit.replies.classify import CLASSIFIER_VERSION, Signals, classify_signals
@@ -306,7 +307,12 @@ class Judge:
         """Store the reading of a reply whose class stands (a chat turn judged during a run)."""
         inquiry = self.by_id.get(record.inquiry_id) if record.inquiry_id else None
         parsed = mail.parse(self.store.raw_message(record.id))
-        self.store.set_judgement(self.reader.read(record.id, parsed, inquiry))
+        written_in = None
+        if inquiry is not None and (record.manual_label or record.label) in HUMAN_WRITTEN:
+            # A person's chat turn: its language and register are compared as an e-mail answer's.
+            language = self.context(inquiry.scenario)[0]
+            written_in = Signals(parsed, self.vocabulary, None, (), language).language
+        self.store.set_judgement(self.reader.read(record.id, parsed, inquiry, written_in))
 
 
 def _count(counts: Counts, inquiry_id: str | None, label: str | None, unreadable: str | None) -> None:

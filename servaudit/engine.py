@@ -219,11 +219,14 @@ def _store_replies(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcom
                 store.set_classification(stored, row.label, list(row.reasons))
                 store.set_decided(stored, RUN_JUDGED)
                 parsed = mail.parse(row.raw)
-                store.set_judgement(reader.read(stored, parsed, record))
-                if row.label in HUMAN_WRITTEN:
-                    # A person's chat answer is graded against the scenario's facts like an e-mail's.
-                    signals = Signals(parsed, vocabulary, None, outcome.said, language)
-                    score_quality(audit, store, stored, signals, row.label, record)
+                if row.label not in HUMAN_WRITTEN:
+                    store.set_judgement(reader.read(stored, parsed, record))
+                    continue
+                # A person's chat answer is graded against the scenario's facts like an e-mail's, and
+                # its language and register compared with the inquiry's (findings) like an e-mail's.
+                signals = Signals(parsed, vocabulary, None, outcome.said, language)
+                store.set_judgement(reader.read(stored, parsed, record, signals.language))
+                score_quality(audit, store, stored, signals, row.label, record)
 
 
 def _sha256(path: Path) -> str:

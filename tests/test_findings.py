@@ -34,7 +34,7 @@ from servaudit.replies.vocabulary import Vocabulary
 from servaudit.report.data import ReportBuilder
 from servaudit.report.exports import write_csv
 from servaudit.sandbox import DEFAULT_FLEET, Sandbox
-from servaudit.sandbox.findings_fleet import FINDINGS_FLEET, FINDINGS_TRUTH
+from servaudit.sandbox.findings_fleet import FINDINGS_FLEET, FINDINGS_TRUTH, SIMULATED_ONLY
 from servaudit.sandbox.imap import DovecotServer
 from servaudit.store import SENT, InquiryRecord
 from tests.audit_fixtures import FAST, read_ground_truth
@@ -263,7 +263,7 @@ def test_every_finding_is_found_where_the_sandbox_shows_it_and_nowhere_else(
     sandbox: Sandbox, make_audit: Callable[..., Audit], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SA_TEST_IMAP_PASSWORD", IMAP_PASSWORD)
-    wanted = {"human", "ack_then_human", *FINDINGS_TRUTH}
+    wanted = {"human", "ack_then_human", *FINDINGS_TRUTH} - SIMULATED_ONLY
     companies = [c for c in sandbox.companies if c.behaviour in wanted]
     with DovecotServer(tmp_path / "mail", IMAP_USER, IMAP_PASSWORD) as server:
         audit = audit_over_imap(make_audit(companies), server)
@@ -273,7 +273,8 @@ def test_every_finding_is_found_where_the_sandbox_shows_it_and_nowhere_else(
     truth: dict[str, set[str]] = {c.slug: set() for c in companies}
     for record in read_ground_truth(sandbox.ground_truth):
         truth[record["company"]] |= set(record["findings"])
-    assert {name for found in truth.values() for name in found} == set(FINDINGS) - {"other_language"}
+    chat_only = {key for key in FINDINGS if key.startswith("chat_")}  # tests/test_chat_findings.py
+    assert {name for found in truth.values() for name in found} == set(FINDINGS) - chat_only
     store = open_store(audit)
     try:
         # Stored with the judgement: the report reads, never re-reads mail.
@@ -314,3 +315,60 @@ def test_every_finding_is_found_where_the_sandbox_shows_it_and_nowhere_else(
     assert failing == {by_behaviour["ack_only"]}
     assert {r.scope for r in results if r.status == "warn"} == {by_behaviour["tracked"]}
     assert not failed(run_gate(["all.findings.promise_broken == 0"], during))
+
+
+def test_a_promise_broken_by_a_late_answer_and_one_kept_through_the_sandbox_in_simulated_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sandbox living in time: one company promises 24 hours and a person answers after 30, one
+    promises two working days and answers within minutes; read over IMAP from a real Dovecot."""
+    from servaudit.demo import demo_audit_toml
+    from servaudit.sandbox.findings_fleet import LATE_ANSWER_HOURS, SIMULATED_FLEET
+    from tests.test_reminders import START, set_clock
+
+    fleet = tuple(
+        c for c in DEFAULT_FLEET + SIMULATED_FLEET if c.behaviour in ("ack_then_late", "ack_then_human")
+    )
+    assert {c.behaviour for c in fleet} == {"ack_then_late", "ack_then_human"}
+    set_clock(monkeypatch, START)
+    monkeypatch.setenv("SA_TEST_IMAP_PASSWORD", IMAP_PASSWORD)
+    with (
+        Sandbox(
+            tmp_path / "mail", tmp_path / "truth.jsonl", fleet, forms=(), chats=(), simulated_time=True
+        ) as box,
+        DovecotServer(tmp_path / "mail", IMAP_USER, IMAP_PASSWORD) as server,
+    ):
+        folder = tmp_path / "audit"
+        folder.mkdir()
+        (folder / "audit.toml").write_text(demo_audit_toml(fleet, box.smtp_port, str(tmp_path / "mail")))
+        audit = audit_over_imap(Audit.load(folder), server)
+        run(audit)
+        assert box.wait_idle(20)
+        set_clock(monkeypatch, START + timedelta(hours=LATE_ANSWER_HOURS + 1))
+        collect(audit)
+    # Ground truth, computed here: when each company received the inquiry and when its person answered.
+    truth = read_ground_truth(tmp_path / "truth.jsonl")
+    waited = {
+        t["company"]: (
+            datetime.fromisoformat(t["delivered_at"]) - datetime.fromisoformat(t["inquiry_received_at"])
+        )
+        for t in truth
+        if t["kind"] == "human"
+    }
+    late = next(c.slug for c in fleet if c.behaviour == "ack_then_late")
+    kept = next(c.slug for c in fleet if c.behaviour == "ack_then_human")
+    assert waited[late] >= timedelta(hours=LATE_ANSWER_HOURS) > timedelta(hours=24)
+    assert waited[kept] < timedelta(hours=1)
+    store = open_store(audit)
+    try:
+        data = ReportBuilder(audit, store, generated_at=START + timedelta(days=3)).data()
+    finally:
+        store.close()
+    promises = {slug: data["companies"][slug]["findings"]["promises"] for slug in (late, kept)}
+    assert (promises[late]["made"], promises[late]["broken"], promises[late]["kept"]) == (1, 1, 0)
+    assert (promises[kept]["made"], promises[kept]["broken"], promises[kept]["kept"]) == (1, 0, 1)
+    evidence = data["companies"][late]["findings"]["evidence"]
+    assert [e["finding"] for e in evidence] == ["promise_broken"]
+    assert "24 stunden" in evidence[0]["detail"]
+    # The late answer was still counted as the first human answer, not as no answer at all.
+    assert data["companies"][late]["findings"]["acknowledged_never_answered"]["count"] == 0

@@ -22,15 +22,12 @@ from servaudit.audit_store import open_store
 from servaudit.cli import app
 from servaudit.collect import collect
 from servaudit.config import Audit
-from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
 from servaudit.engine import run
 from servaudit.sandbox import DEFAULT_FLEET, Sandbox
 from servaudit.sandbox.findings_fleet import FINDINGS_FLEET, OUTSIDE_HELPDESK
-from servaudit.sandbox.imap import DovecotServer
 from servaudit.status import status_rows
 from tests.audit_fixtures import read_ground_truth, servaudit
-from tests.test_collect import IMAP_PASSWORD, IMAP_USER, audit_over_imap
-from tests.test_reminders import SCALE, SCENARIO, START, THREADS, set_clock
+from tests.test_reminders import SCENARIO, START, set_clock, threaded_study
 
 ELSEWHERE, NOREPLY = "umleitung", "merkur"
 
@@ -41,21 +38,7 @@ def answered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
     the sandbox, one (the default fleet's Merkur) from a no-reply address; every follow-up is due."""
     fleet = tuple(c for c in DEFAULT_FLEET + FINDINGS_FLEET if c.slug in ("nordwind", ELSEWHERE, NOREPLY))
     # The findings companies answer after 20 s; scaled, the wait stays a few seconds.
-    set_clock(monkeypatch, START)
-    monkeypatch.setenv("SA_TEST_IMAP_PASSWORD", IMAP_PASSWORD)
-    with (
-        Sandbox(
-            tmp_path / "mail", tmp_path / "truth.jsonl", fleet, delay_scale=SCALE, forms=(), chats=()
-        ) as box,
-        DovecotServer(tmp_path / "mail", IMAP_USER, IMAP_PASSWORD) as server,
-    ):
-        folder = tmp_path / "audit"
-        folder.mkdir()
-        text = demo_audit_toml(
-            fleet, box.smtp_port, str(tmp_path / "mail"), True, machine_seconds=MACHINE_SECONDS * SCALE
-        )
-        (folder / "audit.toml").write_text(text + THREADS, encoding="utf-8")
-        audit = audit_over_imap(Audit.load(folder), server)
+    with threaded_study(tmp_path, monkeypatch, fleet) as (box, audit):
         run(audit)
         assert box.wait_idle(30)
         set_clock(monkeypatch, START + timedelta(minutes=30))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
 from servaudit.engine import run
 from servaudit.grading import grade
 from servaudit.report.data import ReportBuilder
-from servaudit.sandbox import DEFAULT_FLEET, Sandbox
+from servaudit.sandbox import DEFAULT_FLEET, Sandbox, SandboxCompany
 from servaudit.sandbox.fleet import THREAD_FLEET
 from servaudit.sandbox.forms_fleet import THREAD_FORMS
 from servaudit.sandbox.imap import DovecotServer
@@ -53,7 +54,16 @@ def study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[San
     """An always-answering company, one that answers only after a reminder, one that answers a
     follow-up fully after a partial first answer; replies read over IMAP from a real Dovecot."""
     human = next(c for c in DEFAULT_FLEET if c.slug == "nordwind")
-    fleet = (human, *THREAD_FLEET)
+    with threaded_study(tmp_path, monkeypatch, (human, *THREAD_FLEET)) as found:
+        yield found
+
+
+@contextmanager
+def threaded_study(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fleet: tuple[SandboxCompany, ...]
+) -> Iterator[tuple[Sandbox, Audit]]:
+    """A sandbox of ``fleet`` and an audit of it whose scenario declares a reminder and a follow-up,
+    on the stepped clock at START; replies read over IMAP from a real Dovecot."""
     set_clock(monkeypatch, START)
     monkeypatch.setenv("SA_TEST_IMAP_PASSWORD", IMAP_PASSWORD)
     with (

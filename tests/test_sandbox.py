@@ -23,7 +23,7 @@ import pytest
 
 from servaudit.errors import InfrastructureError
 from servaudit.sandbox import BEHAVIOURS, DEFAULT_FLEET, Sandbox, SandboxCompany, build_dsn, serve_forever
-from servaudit.sandbox.findings_fleet import FINDINGS_FLEET
+from servaudit.sandbox.findings_fleet import FINDINGS_FLEET, SIMULATED_FLEET
 from servaudit.sandbox.fleet import THREAD_FLEET
 
 HOST = "127.0.0.1"
@@ -125,7 +125,7 @@ def settle(box: Sandbox) -> None:
 def test_default_fleet_is_complete_and_safe() -> None:
     # The reminder, follow-up and findings companies live beside the demo's fleet (they answer in threads).
     fleet = DEFAULT_FLEET + THREAD_FLEET + FINDINGS_FLEET
-    assert {company.behaviour for company in fleet} == BEHAVIOURS
+    assert {company.behaviour for company in fleet + SIMULATED_FLEET} == BEHAVIOURS
     assert {company.language for company in DEFAULT_FLEET} == {"de", "en"}
     assert len({company.domain for company in fleet}) == len(fleet)
     for company in fleet:

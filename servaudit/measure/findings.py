@@ -15,6 +15,12 @@ the audit's time zone. Then:
 "Acknowledged but never answered": an acknowledged inquiry without a human answer inside the
 response window, counted once the window has closed (ECC Handel 2008: 1 in 8).
 
+Chats (what the chat's transcript told, servaudit.judgement.ChatObservation): a bot that took part
+without saying it is automated is an indication under AI Act Art. 50 (1), counted for chats held on
+or after the article's date of application (2 August 2026, Art. 113 of Regulation (EU) 2024/1689);
+a bot chat in which no person was reached is the way to a human not found. A chat agent's turns are
+read for language and register like an e-mail answer (``other_language``, ``informal_address``).
+
 The findings registry (``FINDINGS``) names every finding a report section and the gate know;
 a later measure (discover's reachability checks, accessibility) adds its own entries beside.
 """
@@ -23,11 +29,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from servaudit.businesshours import BusinessWeek, calendar_seconds
-from servaudit.judgement import MailFindings, Promise
+from servaudit.judgement import ChatObservation, MailFindings, Promise
 from servaudit.labels import ACKNOWLEDGEMENT, AUTO_REPLY, DEFLECTION, HUMAN, MARKETING
 from servaudit.measure.facts import NOT_A_RESPONSE, InquiryFacts, Reply
 from servaudit.measure.stats import part_of
@@ -62,11 +68,16 @@ FINDINGS: dict[str, Finding] = {
         Finding("tracked_links", "hygiene"),
         Finding("other_language", "hygiene"),
         Finding("informal_address", "hygiene"),
+        Finding("chat_bot_undisclosed", "reachability", "AI Act Art. 50 (1)"),
+        Finding("chat_no_human", "chat"),
     )
 }
 """Every finding, by key: the report's section, the CSV export and the gate read counts by these keys."""
 
 HYGIENE = tuple(key for key, f in FINDINGS.items() if f.kind == "hygiene")
+AI_ACT_ART_50_APPLIES = datetime(2026, 8, 2, tzinfo=UTC)
+"""AI Act Art. 50 applies from 2 August 2026 (Regulation (EU) 2024/1689, Art. 113): a chat held
+earlier owed no disclosure yet (REFERENCES.md)."""
 
 
 def due(promise: Promise, start: datetime, week: BusinessWeek) -> datetime | None:
@@ -166,14 +177,26 @@ def _hits(found: MailFindings, label: str) -> dict[str, str]:
     return hits
 
 
-def _evidence(key: str, f: InquiryFacts, reply: Reply, detail: str) -> dict[str, Any]:
+def _evidence(key: str, f: InquiryFacts, reply: Reply | None, detail: str) -> dict[str, Any]:
+    """One finding's evidence: the reply it was read from, or (``reply`` None) the chat's transcript."""
     return {
         "finding": key,
         "inquiry_id": f.inquiry.id,
         "channel": f.inquiry.channel,
-        "message_id": reply.message_id,
+        "message_id": reply.message_id if reply is not None else None,
         "detail": detail,
     }
+
+
+def _chat_findings(f: InquiryFacts, chat: ChatObservation) -> dict[str, str]:
+    """The chat findings of one chat: key → what was found (the evidence's detail)."""
+    hits: dict[str, str] = {}
+    held = f.inquiry.sent_at or f.inquiry.created_at
+    if chat.bot_took_part and not chat.bot_disclosed and held >= AI_ACT_ART_50_APPLIES:
+        hits["chat_bot_undisclosed"] = ""
+    if chat.bot_took_part and chat.human_after_turns is None:
+        hits["chat_no_human"] = ""  # the transcript shows the way tried
+    return hits
 
 
 def findings_figures(
@@ -182,8 +205,10 @@ def findings_figures(
     week: BusinessWeek,
     now: datetime,
     window: timedelta,
+    chats: Mapping[str, ChatObservation] | None = None,
 ) -> dict[str, Any]:
-    """Promises, indications and hygiene counted over ``facts``, with one evidence item per finding."""
+    """Promises, indications and hygiene counted over ``facts``, with one evidence item per finding;
+    ``chats``: each chat inquiry's observation (inquiry id → what its transcript told)."""
     evidence: list[dict[str, Any]] = []
     outcomes = [o for f in facts if (o := promise_outcome(f, findings, week, now)) is not None]
     by_id = {f.inquiry.id: f for f in facts}
@@ -217,11 +242,23 @@ def findings_figures(
                 hygiene[key] += 1
                 evidence.append(_evidence(key, f, reply, detail))
         refusing += refused
+    observed = chats or {}
+    chat_counts = {key: 0 for key, f in FINDINGS.items() if key.startswith("chat_")}
+    chats_checked = 0
+    for f in facts:
+        chat = observed.get(f.inquiry.id)
+        if chat is None:
+            continue
+        chats_checked += 1
+        for key, detail in _chat_findings(f, chat).items():
+            chat_counts[key] += 1
+            evidence.append(_evidence(key, f, None, detail))
     counts = {
         "promise_broken": sum(1 for o in outcomes if o.status == "broken"),
         "acknowledged_never_answered": len(never),
         "refuses_channel": refusing,
         **hygiene,
+        **chat_counts,
     }
     return {
         "promises": {
@@ -237,6 +274,7 @@ def findings_figures(
         "acknowledged_never_answered": part_of(len(never), len(closed)),
         "refuses_channel": refusing,
         "replies_checked": replies,
+        "chats_checked": chats_checked,
         "authentication_recorded": authenticated,
         "hygiene": hygiene,
         "counts": counts,

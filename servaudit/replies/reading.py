@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 
 READ_FILES = ("vocabulary/acknowledgement.toml", "vocabulary/quality.toml", FINDINGS_FILE)
 """The vocabularies a reading uses besides the classifier's own (replies.toml)."""
-FINDINGS_VERSION = 1
+FINDINGS_VERSION = 2
 """Raised when the reading of findings (promise, refusal, hygiene: servaudit/replies/findings.py)
-changes in code, so stored messages are read again; vocabulary changes are caught by the digest."""
+changes in code, so stored messages are read again; vocabulary changes are caught by the digest.
+
+2: a person's chat turns are read for language and register too (they were not compared)."""
 
 
 def excerpt(message: Message) -> str:

@@ -91,6 +91,12 @@ class ReportBuilder:
         self.evidence: dict[str, list[EvidenceRecord]] = {}
         for record in store.evidence():
             self.evidence.setdefault(record.inquiry_id, []).append(record)
+        self.transcript_files = {
+            inquiry_id: evidence_href(found[0].path)
+            for inquiry_id, records in self.evidence.items()
+            if (found := [r for r in records if r.kind == "transcript"])
+        }
+        """Inquiry id → its chat transcript's place in the report: a chat finding's evidence."""
         # What judging read from each reply and chat, stored when it was judged: no raw mail, no files.
         self.judgements = store.judgements()
         chats = store.chats()
@@ -148,7 +154,14 @@ class ReportBuilder:
                 "score": company_score(parts, self.weights).as_dict(),
                 "consistency": consistency(facts, self.stated),
                 "findings": findings_data(
-                    facts, self.channels, self.mail_findings, self.week, self.now, self.window
+                    facts,
+                    self.channels,
+                    self.mail_findings,
+                    self.week,
+                    self.now,
+                    self.window,
+                    self.context.chats,
+                    self.transcript_files,
                 ),
             }
         for rank, slug in enumerate(_ranking(companies), start=1):

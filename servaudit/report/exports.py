@@ -98,7 +98,7 @@ def findings_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
                 "inquiry": item["inquiry_id"],
                 "message_id": item["message_id"],
                 "detail": item["detail"],
-                "evidence": f"evidence/message-{item['message_id']}.eml",
+                "evidence": item["evidence"],
             }
 
 

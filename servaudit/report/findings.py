@@ -16,7 +16,7 @@ from typing import Any
 
 from servaudit.businesshours import BusinessWeek
 from servaudit.i18n import Locale
-from servaudit.judgement import MailFindings
+from servaudit.judgement import ChatObservation, MailFindings
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.findings import FINDINGS, findings_figures
 
@@ -28,18 +28,30 @@ def findings_data(
     week: BusinessWeek,
     now: datetime,
     window: timedelta,
+    chats: Mapping[str, ChatObservation] | None = None,
+    transcripts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A group's findings with their evidence, and per channel the same figures without evidence."""
-    data = findings_figures(facts, mail_findings, week, now, window)
+    """A group's findings with their evidence, and per channel the same figures without evidence.
+
+    ``transcripts``: inquiry id → its transcript's place in the report (a chat finding's evidence);
+    every evidence item names its file under ``evidence`` (a reply's .eml, else the transcript)."""
+    data = findings_figures(facts, mail_findings, week, now, window, chats)
+    for item in data["evidence"]:
+        message = item["message_id"]
+        item["evidence"] = (
+            f"evidence/message-{message}.eml"
+            if message is not None
+            else (transcripts or {}).get(item["inquiry_id"], "")
+        )
     per_channel = {}
     for channel in channels:
         mine = [f for f in facts if f.inquiry.channel == channel]
         if mine:
-            figures = findings_figures(mine, mail_findings, week, now, window)
+            figures = findings_figures(mine, mail_findings, week, now, window, chats)
             figures.pop("evidence")
             per_channel[channel] = figures
     data["channels"] = per_channel
-    data["measured"] = bool(data["promises"]["made"] or data["replies_checked"])
+    data["measured"] = bool(data["promises"]["made"] or data["replies_checked"] or data["chats_checked"])
     return data
 
 
@@ -59,6 +71,8 @@ class EvidenceItem:
     channel: str
     detail: str
     href: str
+    transcript: bool
+    """The evidence is the chat's transcript, not a message."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,8 @@ class FindingsView:
     """Findings of every kind together: the index lists only companies with some."""
     rows: tuple[FindingRow, ...]
     evidence: tuple[EvidenceItem, ...]
+    chats: bool = False
+    """Chats were read: the section explains the chat findings (AI Act Art. 50)."""
 
 
 def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> FindingsView | None:
@@ -98,7 +114,8 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
             inquiry_id=item["inquiry_id"],
             channel=locale.t_channel(item["channel"]),
             detail=item["detail"],
-            href=f"{root}evidence/message-{item['message_id']}.eml",
+            href=f"{root}{item['evidence']}",
+            transcript=item["message_id"] is None,
         )
         for item in data.get("evidence", ())
     )
@@ -112,6 +129,7 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
         total=int(data["total"]),
         rows=rows,
         evidence=evidence,
+        chats=bool(data.get("chats_checked")),
     )
 
 

@@ -8,7 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BEHAVIOURS = frozenset(
-    {"human", "bot_then_human", "bot_only", "offline", "redirect", "silence", "no_widget", "after_nudge"}
+    {
+        "human",
+        "bot_then_human",
+        "bot_only",
+        "offline",
+        "redirect",
+        "silence",
+        "no_widget",
+        "after_nudge",
+        # Findings (issue 14): a bot that never says it is one, an agent who says "du".
+        "bot_undisclosed",
+        "human_informal",
+    }
 )
 WIDGETS = frozenset({"light", "shadow", "iframe", "userlike"})
 
@@ -27,6 +39,13 @@ class ChatCompany:
     prechat: bool = False
     poll_seconds: float = 0.0
     """0: answers are pushed; else the widget asks the server this often."""
+    answers_in: str | None = None
+    """The language its chat speaks, where it is not the one it is asked in (``language``, which
+    chooses the audit's scenario): a German shop whose chat answers in English."""
+
+    @property
+    def speaks(self) -> str:
+        return self.answers_in or self.language
 
     def __post_init__(self) -> None:
         if self.behaviour not in BEHAVIOURS:
@@ -72,6 +91,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "followup": "Danke. Ohne Kundennummer kann ich leider nicht nachsehen, das tut mir leid.",
         "redirect": "Das kann ich im Chat nicht klären. Bitte rufen Sie uns unter 0800 000000 an.",
         "offline": "Wir sind derzeit offline. Hinterlassen Sie uns eine Nachricht, wir antworten per E-Mail.",
+        "bot_alias": "Mia",
+        "bot_plain": "Hallo, schön dass Sie da sind! Das habe ich nicht verstanden. Siehe unsere FAQ.",
+        "human_du": "Hi, hier ist Jana! Klar helfe ich dir gern. Schickst du mir kurz deine Kundennummer?",
+        "followup_du": "Danke dir! Ohne deine Kundennummer kann ich leider nicht nachsehen, sorry.",
     },
     "en": {
         "agent": "Sam",
@@ -83,5 +106,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "followup": "Thanks. Without the customer number I cannot look it up, sorry.",
         "redirect": "I cannot handle this in the chat, sorry. Please call us on 0800 000 000.",
         "offline": "We're offline right now. Leave us a message and we will answer by e-mail.",
+        "bot_alias": "Mia",
+        "bot_plain": "Hello and welcome! I did not understand that. Our help centre has answers.",
+        "human_du": "Hello, this is Sam. Happy to help: could you give me your customer number first?",
+        "followup_du": "Thanks. Without the customer number I cannot look it up, sorry.",
     },
 }
+
+CHAT_FINDINGS: tuple[ChatCompany, ...] = (
+    ChatCompany("schweigebot", "Schweigebot Versicherung AG", "bot_undisclosed", "de"),
+    ChatCompany("duzbar", "Duzbar Mode GmbH", "human_informal", "de", 2.0),
+    ChatCompany("britline", "Britline Reisen GmbH", "human", "de", 2.0, answers_in="en"),
+)
+"""Chats that show a finding each (issue 14): a bot named like a person ("Mia") that never says it
+is automated and never hands over (its formulas, "das habe ich nicht verstanden", give it away);
+an agent who says "du" to a formal inquiry; a German shop whose agent answers in English.
+Ground truth: ``CHAT_FINDINGS_TRUTH``."""
+CHAT_FINDINGS_TRUTH: dict[str, frozenset[str]] = {
+    "schweigebot": frozenset({"chat_bot_undisclosed", "chat_no_human"}),
+    "duzbar": frozenset({"informal_address"}),
+    "britline": frozenset({"other_language"}),
+    "roboreply": frozenset({"chat_no_human"}),  # says it is a bot, never hands over
+    "sunnyside": frozenset(),  # says it is a bot, then a person answers
+    "kaiserhof": frozenset(),  # a person answers formally, in the inquiry's language
+}
+"""Chat company → the findings its chats show (servaudit/measure/findings.py keys)."""

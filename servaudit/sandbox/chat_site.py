@@ -136,7 +136,7 @@ class ChatSite(LocalSite):
             number = session.visitor_messages
             session.visitor_messages += 1
         self._truth(company, session, "chat_visitor", received, received, text)
-        words = TEXTS[company.language]
+        words = TEXTS[company.speaks]
         plan: list[tuple[float, str, str]] = []
         delay = company.delay_seconds
         if company.behaviour == "bot_only":
@@ -151,6 +151,16 @@ class ChatSite(LocalSite):
             plan.append(
                 (delay if number == 0 else delay / 2, "agent", words["human" if number == 0 else "followup"])
             )
+        elif company.behaviour == "human_informal":
+            plan.append(
+                (
+                    delay if number == 0 else delay / 2,
+                    "agent",
+                    words["human_du" if number == 0 else "followup_du"],
+                )
+            )
+        elif company.behaviour == "bot_undisclosed":
+            plan.append((0.3, "bot", words["bot_plain"]))
         elif company.behaviour == "after_nudge" and number > 0:
             plan.append((delay, "agent", words["human" if number == 1 else "followup"]))
         elif company.behaviour == "redirect":
@@ -170,8 +180,9 @@ class ChatSite(LocalSite):
         timer.start()
 
     def _post(self, session: ChatSessionState, author: str, text: str, answering: datetime) -> None:
-        words = TEXTS[session.company.language]
-        name = words["agent"] if author == "agent" else words["bot"] if author == "bot" else None
+        words = TEXTS[session.company.speaks]
+        bot = words["bot_alias" if session.company.behaviour == "bot_undisclosed" else "bot"]
+        name = words["agent"] if author == "agent" else bot if author == "bot" else None
         with session.condition:
             line = ChatLine(len(session.lines), author, name, text)
             session.lines.append(line)
@@ -250,7 +261,7 @@ class ChatSite(LocalSite):
         )
 
     def config(self, company: ChatCompany) -> dict[str, Any]:
-        words = TEXTS[company.language]
+        words = TEXTS[company.speaks]
         welcome = []
         if company.widget == "userlike":
             welcome.append({"author": "bot", "name": words["bot"], "text": words["welcome"]})

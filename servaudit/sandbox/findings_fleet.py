@@ -3,14 +3,16 @@
 Added to a sandbox with ``Sandbox(..., fleet=DEFAULT_FLEET + FINDINGS_FLEET)``; the default fleet
 (and so the demo) stays as it is. ``FINDINGS_TRUTH`` says, per behaviour, which findings of
 servaudit/measure/findings.py its replies carry: the tests check each is found where it is
-present and nowhere else. A promise broken by a late answer needs the promised time to pass and
-is checked in tests/test_findings.py on stored facts; here an acknowledgement that is never
-followed by an answer breaks its promise once the report's moment is past its due time.
+present and nowhere else. An acknowledgement never followed by an answer breaks its promise once
+the report's moment is past its due time; a promise broken by a late answer (``ack_then_late``:
+24 hours promised, a person answers after 30) needs the time to pass: it is shown with the
+sandbox living in simulated time (``SIMULATED_FLEET``).
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime
 from email.headerregistry import Address
 
@@ -25,8 +27,21 @@ from servaudit.sandbox.behaviours import (
 from servaudit.sandbox.fleet import SandboxCompany
 
 FINDINGS_BEHAVIOURS = frozenset(
-    {"ack_only", "refusing", "noreply_reply_to", "tracked", "informal", "reply_elsewhere"}
+    {
+        "ack_only",
+        "refusing",
+        "noreply_reply_to",
+        "tracked",
+        "informal",
+        "reply_elsewhere",
+        "other_language",
+        "ack_then_late",
+    }
 )
+SIMULATED_ONLY = frozenset({"ack_then_late"})
+"""Behaviours whose finding needs time to pass (a person answers 30 hours after a promised 24): shown
+with ``Sandbox(simulated_time=True)`` on the simulated clock, not by a sandbox waiting in real time."""
+LATE_ANSWER_HOURS = 30.0
 OUTSIDE_HELPDESK = "kundenservice@helpdesk-partner.internal"
 """Where the ``reply_elsewhere`` company's answers ask to be answered: outside the sandbox's reserved
 domains (servaudit/consent.py), in the private-use top-level domain .internal, so no real company."""
@@ -39,6 +54,8 @@ FINDINGS_TRUTH: dict[str, frozenset[str]] = {
     "tracked": frozenset({"tracking_pixel", "tracked_links", "authentication_failed"}),
     "informal": frozenset({"informal_address"}),
     "reply_elsewhere": frozenset({"reply_to_differs"}),  # its Reply-To is outside the sandbox
+    "other_language": frozenset({"other_language"}),  # asked in German, a person answers in English
+    "ack_then_late": frozenset({"promise_broken"}),  # promises 24 hours, a person answers after 30
 }
 """Behaviour → the findings its replies show (after the response window, for ``ack_only``)."""
 
@@ -87,6 +104,15 @@ FINDINGS_FLEET: tuple[SandboxCompany, ...] = (
         delay_seconds=20.0,
     ),
     SandboxCompany(
+        slug="sprachwechsel",
+        name="Sprachwechsel Logistik GmbH",
+        domain="sprachwechsel-logistik.example",
+        address="service@sprachwechsel-logistik.example",
+        behaviour="other_language",
+        language="de",
+        delay_seconds=20.0,
+    ),
+    SandboxCompany(
         slug="kumpel",
         name="Kumpel Mobil GmbH",
         domain="kumpel-mobil.example",
@@ -96,6 +122,19 @@ FINDINGS_FLEET: tuple[SandboxCompany, ...] = (
         delay_seconds=20.0,
     ),
 )
+SIMULATED_FLEET: tuple[SandboxCompany, ...] = (
+    SandboxCompany(
+        slug="spaetzusage",
+        name="Spätzusage Versand GmbH",
+        domain="spaetzusage-versand.example",
+        address="service@spaetzusage-versand.example",
+        behaviour="ack_then_late",
+        language="de",
+        delay_seconds=LATE_ANSWER_HOURS * 3600,
+    ),
+)
+"""Companies that answer after hours (``SIMULATED_ONLY`` behaviours): run them in a sandbox living in
+simulated time (``Sandbox(simulated_time=True)``), where a 30-hour answer costs no waiting."""
 
 
 def plan_findings(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
@@ -107,6 +146,8 @@ def plan_findings(company: SandboxCompany, inquiry: Inbound, rng: random.Random)
         "tracked": _tracked,
         "informal": _informal,
         "reply_elsewhere": _reply_elsewhere,
+        "other_language": _other_language,
+        "ack_then_late": _ack_then_late,
     }
     return planners[company.behaviour](company, inquiry, rng)
 
@@ -134,6 +175,14 @@ def _ack_only(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> 
     )
     subject = replies.ack_subject(ticket, inquiry.subject, "de")
     return [_automatic(company, inquiry, "acknowledgement", subject, text)]
+
+
+def _ack_then_late(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
+    """The acknowledgement of ``ack_only`` (within 24 hours), then a person's answer after 30 hours."""
+    agent = replies.pick_agent(company, inquiry.message_id or inquiry.subject)
+    text = replies.human_body(company, inquiry.sender_name, inquiry.subject, agent)
+    late = _human(company, inquiry, Address(agent, addr_spec=company.address), text)
+    return [*_ack_only(company, inquiry, rng), late]
 
 
 def _refusing(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
@@ -213,3 +262,11 @@ def _reply_elsewhere(company: SandboxCompany, inquiry: Inbound, rng: random.Rand
     text = replies.human_body(company, inquiry.sender_name, inquiry.subject, agent)
     sender = Address(agent, addr_spec=company.address)
     return [_human(company, inquiry, sender, text, headers=(("Reply-To", OUTSIDE_HELPDESK),))]
+
+
+def _other_language(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
+    """A German company's person answers a German inquiry in English (an outsourced desk abroad)."""
+    english = replace(company, language="en")
+    agent = replies.pick_agent(english, inquiry.message_id or inquiry.subject)
+    text = replies.human_body(english, inquiry.sender_name, inquiry.subject, agent)
+    return [_human(english, inquiry, Address(agent, addr_spec=company.address), text)]

@@ -28,6 +28,8 @@ BEHAVIOURS: frozenset[str] = frozenset(
         "tracked",
         "informal",
         "reply_elsewhere",
+        "other_language",
+        "ack_then_late",
     }
 )
 LANGUAGES: frozenset[str] = frozenset({"de", "en"})
