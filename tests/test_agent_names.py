@@ -4,7 +4,8 @@ evidence paths, or a CSV column other than an evidence reference.
 
 The audit rendered is `servaudit demo`'s against the sandbox, frozen in tests/data/demo-audit-v2:
 its e-mail agents sign with their names ("Mit freundlichen Grüßen, Sabine Krüger"), its chat agents
-show display names in the widget ("Jana", "Sam") and introduce themselves ("hier ist Jana").
+show display names in the widget ("Jana", "Sam"; in the store made "Ihr Team – Lisa" and "Max from
+Support", as real widgets show them) and introduce themselves ("hier ist Jana").
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,12 @@ from servaudit.sandbox.chat_fleet import TEXTS
 from servaudit.sandbox.replies import AGENTS
 from tests.test_report_golden import copy_fixture, render
 
+SHOWN_AS = {"Sam": "Max from Support", "Jana": "Ihr Team – Lisa"}
+"""Display names as chat widgets show them, put in place of the sandbox's plain first names."""
 NAMES = sorted(
     {part for names in AGENTS.values() for name in names for part in name.split()}
     | {texts["agent"] for texts in TEXTS.values()}
+    | {"Max", "Lisa"}
 )
 """Every first and last name a sandbox agent signs or shows."""
 NAMED = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in NAMES) + r")(?!\w)")
@@ -68,7 +73,11 @@ def _strings(value: Any, path: str = "") -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("agents")
-    render(copy_fixture(tmp / "audit"), tmp / "report")
+    folder = copy_fixture(tmp / "audit")
+    with sqlite3.connect(folder / "servaudit.sqlite") as db:
+        for plain, shown in SHOWN_AS.items():
+            db.execute("UPDATE messages SET from_addr=? WHERE from_addr=?", (shown, plain))
+    render(folder, tmp / "report")
     return tmp / "report"
 
 
