@@ -96,6 +96,8 @@ class ReportBuilder:
         chats = store.chats()
         self.transcripts = {inquiry_id: chat.transcript for inquiry_id, chat in chats.items()}
         self.mail_findings = {m: j.findings for m, j in self.judgements.items()}
+        self.discoveries = store.discoveries()
+        """Each discovered company's site as `servaudit discover -a` stored it (the site findings)."""
         self.stated = {m: j.stated for m, j in self.judgements.items() if j.stated is not None}
         """Which scenario facts each reply states (message id → fact names), where its scenario has facts."""
         self.context = MeasureContext(
@@ -148,7 +150,13 @@ class ReportBuilder:
                 "score": company_score(parts, self.weights).as_dict(),
                 "consistency": consistency(facts, self.stated),
                 "findings": findings_data(
-                    facts, self.channels, self.mail_findings, self.week, self.now, self.window
+                    facts,
+                    self.channels,
+                    self.mail_findings,
+                    self.week,
+                    self.now,
+                    self.window,
+                    self.discoveries.get(slug),
                 ),
             }
         for rank, slug in enumerate(_ranking(companies), start=1):

@@ -19,6 +19,7 @@ from servaudit.i18n import Locale
 from servaudit.judgement import MailFindings
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.findings import FINDINGS, findings_figures
+from servaudit.measure.legal import HUMAN_CHANNELS, IMPRINT_MISSING, SITE_FINDINGS, site_findings
 
 
 def findings_data(
@@ -28,8 +29,10 @@ def findings_data(
     week: BusinessWeek,
     now: datetime,
     window: timedelta,
+    discovery: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A group's findings with their evidence, and per channel the same figures without evidence."""
+    """A group's findings with their evidence, and per channel the same figures without evidence;
+    with the company's stored ``discovery``, also what its site shows (``site``)."""
     data = findings_figures(facts, mail_findings, week, now, window)
     per_channel = {}
     for channel in channels:
@@ -39,7 +42,14 @@ def findings_data(
             figures.pop("evidence")
             per_channel[channel] = figures
     data["channels"] = per_channel
-    data["measured"] = bool(data["promises"]["made"] or data["replies_checked"])
+    site = site_findings(discovery)
+    if site is not None:
+        # A company not discovered gets no site keys at all: 0 would say "looked, found nothing".
+        data["counts"].update(site.pop("counts"))
+        data["evidence"] += site.pop("evidence")
+        data["total"] = sum(data["counts"].values())
+        data["site"] = site
+    data["measured"] = bool(data["promises"]["made"] or data["replies_checked"] or site is not None)
     return data
 
 
@@ -47,7 +57,8 @@ def findings_data(
 class FindingRow:
     key: str
     title: str
-    count: int
+    count: int | None
+    """None: not looked for (a site finding of a company that was not discovered)."""
     kind: str
     norm: str | None
 
@@ -59,6 +70,21 @@ class EvidenceItem:
     channel: str
     detail: str
     href: str
+    link: str
+    """What the link says: the message (.eml), or the page of the site it was read on."""
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What discovery read on the company's site: the legal notice, the cancellation button, clicks."""
+
+    url: str
+    pages_read: int
+    imprint: str
+    cancellation_button: str
+    clicks: tuple[tuple[str, str], ...]
+    """(channel, clicks from the home page or "–"), the fewest first in the list's own row."""
+    first: str
 
 
 @dataclass(frozen=True)
@@ -73,35 +99,99 @@ class FindingsView:
     """Findings of every kind together: the index lists only companies with some."""
     rows: tuple[FindingRow, ...]
     evidence: tuple[EvidenceItem, ...]
+    site: SiteView | None = None
 
 
-def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> FindingsView | None:
+def _clicks(depth: int | None, locale: Locale) -> str:
+    if depth is None:
+        return "–"
+    return locale.t("findings.site_home") if depth == 0 else locale.t("findings.site_clicks", n=depth)
+
+
+def site_view(site: dict[str, Any] | None, locale: Locale) -> SiteView | None:
+    if site is None:
+        return None
+    imprint, button, clicks = site["imprint"], site["cancellation_button"], site["clicks"]
+    if not imprint["found"]:
+        imprint_text = locale.t("findings.site_imprint_none")
+    elif not imprint["read"]:
+        imprint_text = locale.t("findings.site_imprint_unread", clicks=_clicks(imprint["depth"], locale))
+    elif imprint["emails"]:
+        imprint_text = locale.t(
+            "findings.site_imprint_email",
+            clicks=_clicks(imprint["depth"], locale),
+            emails=", ".join(imprint["emails"]),
+        )
+    else:
+        imprint_text = locale.t("findings.site_imprint_no_email", clicks=_clicks(imprint["depth"], locale))
+    if button["found"]:
+        button_text = locale.t(
+            "findings.site_button_found", text=button["text"], clicks=_clicks(button["depth"], locale)
+        )
+    elif site["contract_signs"]:
+        button_text = locale.t("findings.site_button_missing", signs=", ".join(site["contract_signs"][:5]))
+    else:
+        button_text = locale.t("findings.site_button_no_signs")
+    first = clicks["first"]
+    return SiteView(
+        url=str(site["url"] or ""),
+        pages_read=int(site["pages_read"]),
+        imprint=imprint_text,
+        cancellation_button=button_text,
+        clicks=tuple((locale.t_channel(c), _clicks(clicks[c], locale)) for c in HUMAN_CHANNELS),
+        first=_clicks(first, locale)
+        + (
+            f" ({', '.join(locale.t_channel(c) for c in clicks['first_channels'])})"
+            if first is not None
+            else ""
+        ),
+    )
+
+
+def _evidence_item(item: dict[str, Any], locale: Locale, root: str, pages_read: int) -> EvidenceItem:
+    title = locale.t(f"findings.{item['finding']}")
+    if item.get("page") is not None and item.get("message_id") is None:  # read on the company's site
+        detail = item["detail"].strip()
+        if item["finding"] == IMPRINT_MISSING:
+            detail = locale.t("findings.site_imprint_missing_detail", pages=pages_read)
+        return EvidenceItem(
+            title, "", locale.t("findings.website"), detail, item["page"], locale.t("findings.page")
+        )
+    return EvidenceItem(
+        title=title,
+        inquiry_id=item["inquiry_id"],
+        channel=locale.t_channel(item["channel"]),
+        detail=item["detail"],
+        href=f"{root}evidence/message-{item['message_id']}.eml",
+        link=locale.t("findings.message"),
+    )
+
+
+def findings_view(
+    data: dict[str, Any] | None, locale: Locale, root: str, site_columns: bool = False
+) -> FindingsView | None:
     """The section's view of one company's (or the audit's) findings; None when nothing was measured.
-    ``root`` leads from the page to the report's folder (evidence/message-N.eml lives there)."""
+    ``root`` leads from the page to the report's folder (evidence/message-N.eml lives there);
+    ``site_columns``: some company of the report was discovered, so the site findings have rows."""
     if not data or not data.get("measured"):
         return None
     promises = data["promises"]
     never = data["acknowledged_never_answered"]
+    counts = data["counts"]
     rows = tuple(
         FindingRow(
             key,
             locale.t(f"findings.{key}"),
-            int(data["counts"][key]),
+            int(counts[key]) if key in counts else None,
             f.kind,
             locale.t(f"findings.norm_{key}") if f.norm else None,
         )
         for key, f in FINDINGS.items()
+        if site_columns or key not in SITE_FINDINGS
     )
-    evidence = tuple(
-        EvidenceItem(
-            title=locale.t(f"findings.{item['finding']}"),
-            inquiry_id=item["inquiry_id"],
-            channel=locale.t_channel(item["channel"]),
-            detail=item["detail"],
-            href=f"{root}evidence/message-{item['message_id']}.eml",
-        )
-        for item in data.get("evidence", ())
-    )
+    site = data.get("site")
+    pages_read = int(site["pages_read"]) if site else 0
+    evidence = tuple(_evidence_item(item, locale, root, pages_read) for item in data.get("evidence", ()))
     return FindingsView(
         measured=True,
         made=promises["made"],
@@ -112,12 +202,15 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
         total=int(data["total"]),
         rows=rows,
         evidence=evidence,
+        site=site_view(site, locale),
     )
 
 
 def summary_findings(companies: dict[str, Any]) -> dict[str, Any]:
-    """The audit's findings: each company's counts summed (evidence stays with the companies)."""
-    counts = dict.fromkeys(FINDINGS, 0)
+    """The audit's findings: each company's counts summed (evidence stays with the companies); the
+    site findings only when some company was discovered."""
+    discovered = sum(1 for c in companies.values() if (c.get("findings") or {}).get("site") is not None)
+    counts = {key: 0 for key in FINDINGS if discovered or key not in SITE_FINDINGS}
     promises = dict.fromkeys(("made", "kept", "broken", "pending"), 0)
     measured = False
     for company in companies.values():
@@ -128,9 +221,12 @@ def summary_findings(companies: dict[str, Any]) -> dict[str, Any]:
         for key in promises:
             promises[key] += int(found.get("promises", {}).get(key, 0))
     companies_with = sum(1 for c in companies.values() if (c.get("findings") or {}).get("total"))
-    return {
+    summary = {
         "measured": measured,
         "counts": counts,
         "promises": promises,
         "companies_with_findings": companies_with,
     }
+    if discovered:
+        summary["companies_discovered"] = discovered
+    return summary

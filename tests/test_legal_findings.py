@@ -1,0 +1,218 @@
+"""Reachability-law indications read from companies' sites (issue 14): the legal notice and its e-mail
+address, 0180x/0900 hotlines by their context, stale links to the closed EU ODR platform, the
+contract-cancellation button where the site sells continuing contracts, and the clicks to the first
+human contact channel.
+
+The fixture sites of tests/sites/ carry their ground truth in ``_site.toml`` ``[truth]``: a real
+`servaudit discover -a` over loopback stores what it read, a real `servaudit report` measures it, and
+every finding is found where the truth says and nowhere else, in report.json, findings.csv, the
+page (German and English) and the gate.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from servaudit.discover.extract import extract
+from servaudit.discover.fingerprints import load_fingerprints
+from servaudit.discover.legal import CONTRACT, LISTED, SALES, hotline_context, load_legal_words
+from servaudit.discover.page import parse_page
+from servaudit.measure.legal import SITE_FINDINGS, site_findings
+from tests.discover_support import SITES, Dnsmasq, SiteServer, dns, sites
+
+__all__ = ["dns", "sites"]  # fixtures
+
+TRUTH_SITES = ("tarifwerk", "abohaus", "ohneimpressum", "bestellshop", "nordwind")
+NORDWIND_TRUTH = {"costly_hotline", "costly_hotline_listed", "cancellation_button_missing"}
+"""nordwind predates [truth]: an 01805 line for bills, a 0900 line for advice, tariffs, no button."""
+
+
+def truth(site: str) -> tuple[set[str], tuple[int, str] | None]:
+    file = SITES / site / "_site.toml"
+    if not file.is_file():
+        return NORDWIND_TRUTH, (0, "phone")
+    data = tomllib.loads(file.read_text())["truth"]
+    depth, channel = data["first_contact"]
+    return set(data["findings"]), (int(depth), str(channel))
+
+
+def servaudit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "servaudit", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def write_audit(folder: Path, server: SiteServer, language: str) -> None:
+    companies = "".join(
+        f'[companies.{site}]\nname = "{site.title()}"\nwebsite = "{server.url(site)}"\n'
+        for site in TRUTH_SITES
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "audit.toml").write_text(
+        f'[audit]\nname = "Rechtshinweise"\nlanguage = "{language}"\n'
+        '[persona]\nname = "Anna Schmidt"\nemail = "anna@mailbox.example"\n'
+        '[scenarios.frage]\nsubject = "Frage"\nbody = "Hallo"\n' + companies
+    )
+
+
+def test_site_findings_are_found_where_present_and_nowhere_else(
+    tmp_path: Path, sites: SiteServer, dns: Dnsmasq
+) -> None:
+    folder = tmp_path / "audit"
+    write_audit(folder, sites, "de")
+    pinned = [*sites.resolve_args(), "--dns-server", f"127.0.0.1:{dns.port}", "--delay", "0.01"]
+    done = servaudit("discover", "-a", str(folder), *pinned)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    out = tmp_path / "report"
+    reported = servaudit("report", "-a", str(folder), "--out", str(out), "--quiet")
+    assert reported.returncode == 0, reported.stderr
+    data = json.loads((out / "report.json").read_text())
+    for site in TRUTH_SITES:
+        expected, first = truth(site)
+        found = data["companies"][site]["findings"]
+        shown = {key for key in SITE_FINDINGS if found["counts"][key]}
+        assert shown == expected, site
+        # Every indication carries its evidence: the page it was read on, and what the page says.
+        for item in found["evidence"]:
+            assert item["channel"] == "website" and item["page"].startswith(f"http://{site}.example:"), item
+        assert {e["finding"] for e in found["evidence"]} == expected, site
+        clicks = found["site"]["clicks"]
+        assert first is not None and clicks["first"] == first[0], site
+        assert first[1] in clicks["first_channels"], site
+    assert data["summary"]["findings"]["companies_discovered"] == len(TRUTH_SITES)
+    assert data["summary"]["findings"]["counts"]["stale_odr_link"] == 1
+
+    tarifwerk = data["companies"]["tarifwerk"]["findings"]
+    [hotline] = tarifwerk["site"]["hotlines"]
+    assert (hotline["number"], hotline["tariff"], hotline["context"]) == (
+        "+491806555012",
+        "shared-cost",
+        "contract",
+    )
+    assert "Kundenservice-Hotline" in hotline["snippet"]
+    assert tarifwerk["site"]["odr_links"] == ["https://ec.europa.eu/consumers/odr/"]
+    assert tarifwerk["site"]["imprint"] == {
+        "found": True, "read": True, "page": sites.url("tarifwerk", "/impressum"), "depth": 1, "emails": [],
+    }  # fmt: skip
+    bestellshop = data["companies"]["bestellshop"]["findings"]["site"]
+    assert bestellshop["imprint"]["emails"] == ["info@bestellshop.example"], "written as info [at] …"
+    assert [(h["context"], h["tariff"]) for h in bestellshop["hotlines"]] == [("sales", "shared-cost")]
+    abohaus = data["companies"]["abohaus"]["findings"]["site"]
+    assert abohaus["cancellation_button"]["found"] and abohaus["cancellation_button"]["depth"] == 0
+    assert abohaus["contract_signs"], "a subscription site: the button is required and present"
+    assert data["companies"]["ohneimpressum"]["findings"]["site"]["contract_signs"] == []
+
+    # findings.csv: one row per indication, its evidence the page's address.
+    with (out / "csv" / "findings.csv").open(newline="", encoding="utf-8-sig") as file:
+        rows = [r for r in csv.DictReader(file) if r["channel"] == "website"]
+    by_company: dict[str, set[str]] = {}
+    for row in rows:
+        by_company.setdefault(row["company"], set()).add(row["finding"])
+        assert row["evidence"].startswith("http://") and row["message_id"] == ""
+    assert by_company == {site: truth(site)[0] for site in TRUTH_SITES if truth(site)[0]}
+
+    # The page, in German: the indication, its norm with the date, "not legal advice".
+    page = (out / "companies" / "tarifwerk.html").read_text(encoding="utf-8")
+    for text in (
+        "0180/0900-Hotline für Kundenanliegen angeboten",
+        "§ 312a Abs. 5 BGB (seit 13.06.2014)",
+        "Verordnung (EU) 2024/3228: die OS-Plattform ist seit 20.07.2025 geschlossen",
+        "§ 312k BGB (seit 01.07.2022)",
+        "keine Rechtsberatung",
+        "Impressum: 1 Klicks von der Startseite, keine E-Mail-Adresse in Text oder Links gefunden.",
+    ):
+        assert text in page, text
+    clean = (out / "companies" / "abohaus.html").read_text(encoding="utf-8")
+    assert "Kündigungsbutton: „Verträge hier kündigen“, auf der Startseite." in clean
+
+    # The gate: a rule per finding fails exactly for the companies that show it.
+    gate = servaudit(
+        "gate", "-a", str(folder), "--json",
+        "--rule", "all.findings.stale_odr_link == 0", "--rule", "all.findings.clicks_to_contact <= 0",
+    )  # fmt: skip
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    results = json.loads(gate.stdout)
+    failed = {(r["rule"].split()[0], r["scope"]) for r in results if r["status"] == "fail"}
+    assert failed == {
+        ("all.findings.stale_odr_link", "tarifwerk"),
+        ("all.findings.clicks_to_contact", "ohneimpressum"),
+    }
+
+    # The same report in English.
+    english = servaudit("report", "-a", str(folder), "--out", str(tmp_path / "en"), "--lang", "en", "--quiet")
+    assert english.returncode == 0, english.stderr
+    page = (tmp_path / "en" / "companies" / "ohneimpressum.html").read_text(encoding="utf-8")
+    assert "No legal notice (Impressum) found on the site" in page
+    assert "no page or link called Impressum / legal notice on 3 pages read" in page
+    assert "0180/0900 number listed (purpose not stated)" in page and "not legal advice" in page
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kundenservice-Hotline\n01806 555012", CONTRACT),
+        ("Fragen zu Ihrem Vertrag: 01805 123456", CONTRACT),
+        ("Rechnungsfragen beantwortet unsere Abrechnungs-Hotline: 01805 123456", CONTRACT),
+        ("Customer service: 0900 1234567", CONTRACT),
+        ("Bestellhotline für Neukunden: 01806 555033", SALES),
+        ("Order hotline for new customers: 01806 555033", SALES),
+        ("Bestellung und Kundenservice: 01806 555033", CONTRACT),
+        ("0900 5550179 (1,99 €/Min.)", LISTED),
+        ("Persönliche Energieberatung: 0900 1234567", LISTED),
+    ],
+)
+def test_a_hotline_is_judged_by_what_stands_around_it(text: str, expected: str) -> None:
+    assert hotline_context(text, load_legal_words()) == expected
+
+
+def hints(html: str, url: str = "https://shop.example/") -> list[tuple[str, str, str]]:
+    page = parse_page(url, html)
+    found = extract(page, 0, "shop.example", load_fingerprints())
+    return [(h.kind, h.target, h.detail) for h in found.legal if h.kind != "contract_sign"]
+
+
+def test_the_page_shows_what_it_shows_and_nothing_more() -> None:
+    # A newsletter's "abonnieren" is no subscription; "about" is no "Abo"; a footer link to the
+    # legal notice does not make every page one.
+    page = parse_page(
+        "https://shop.example/ueber-uns",
+        "<h1>About us</h1><p>Newsletter abonnieren</p><a href='/impressum'>Impressum</a>"
+        "<p>Kündigungsfristen finden Sie in den AGB.</p>",
+    )
+    found = extract(page, 0, "shop.example", load_fingerprints())
+    assert [(h.kind, h.target) for h in found.legal] == [("imprint_link", "https://shop.example/impressum")]
+    # The written address of the platform, and a link to it, with or without "consumers/".
+    assert hints("<p>Plattform der EU-Kommission: http://ec.europa.eu/consumers/odr.</p>") == [
+        ("odr_link", "http://ec.europa.eu/consumers/odr", "")
+    ]
+    assert hints(
+        "<a href='https://webgate.ec.europa.eu/odr/main/?event=main.home.show'>OS-Plattform</a>"
+    ) == [("odr_link", "https://webgate.ec.europa.eu/odr/main/?event=main.home.show", "")]
+    assert hints("<a href='https://ec.europa.eu/info/index_de'>EU</a>") == []
+    # The cancellation button as a link or a button; a long sentence with "kündigen" is not one.
+    assert [k for k, _, _ in hints("<button type='button'>Verträge hier kündigen</button>")] == [
+        "cancel_button"
+    ]
+    assert [k for k, _, _ in hints("<input type='submit' value='Vertrag kündigen'>")] == ["cancel_button"]
+    long = "<a href='/agb'>Wie Sie Ihren Vertrag kündigen können, lesen Sie in unseren AGB im Abschnitt 7</a>"
+    assert hints(long) == []
+    # An English legal notice by its heading, naming an address only in its text.
+    assert hints("<title>Company</title><h1>Imprint</h1><p>Mail: team@shop.example</p>") == [
+        ("imprint", "", "team@shop.example")
+    ]
+
+
+def test_an_unreadable_or_undiscovered_site_indicates_nothing() -> None:
+    assert site_findings(None) is None
+    broken = site_findings(
+        {"url": "https://down.example/", "error": "the home page answered HTTP 503", "legal": []}
+    )
+    assert broken is not None and sum(broken["counts"].values()) == 0 and broken["evidence"] == []
