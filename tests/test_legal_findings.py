@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from servaudit.discover import discover
 from servaudit.discover.extract import extract
 from servaudit.discover.fingerprints import load_fingerprints
 from servaudit.discover.legal import CONTRACT, LISTED, SALES, hotline_context, load_legal_words
 from servaudit.discover.page import parse_page
 from servaudit.measure.legal import SITE_FINDINGS, site_findings
-from tests.discover_support import SITES, Dnsmasq, SiteServer, dns, sites
+from tests.discover_support import SITES, Dnsmasq, SiteServer, dns, options, sites
 
 __all__ = ["dns", "sites"]  # fixtures
 
@@ -216,3 +217,24 @@ def test_an_unreadable_or_undiscovered_site_indicates_nothing() -> None:
         {"url": "https://down.example/", "error": "the home page answered HTTP 503", "legal": []}
     )
     assert broken is not None and sum(broken["counts"].values()) == 0 and broken["evidence"] == []
+
+
+FOREIGN = Path(__file__).with_name("legal_pages")
+"""Markup of shop and CMS software others wrote (tests/legal_pages/SOURCES.toml names each source)."""
+
+
+def test_markup_from_shop_software_is_read_as_a_person_reads_it(dns: Dnsmasq) -> None:
+    truths = tomllib.loads((FOREIGN / "SOURCES.toml").read_text(encoding="utf-8"))
+    names = list(truths)
+    with SiteServer(FOREIGN) as server:
+        results = discover([server.url(n) for n in names], options(server, dns, checks=False))
+    for name, result in zip(names, results, strict=True):
+        site = site_findings(result.as_json())
+        assert site is not None and result.error is None, name
+        shown = {key for key, count in site["counts"].items() if count}
+        assert shown == set(truths[name]["truth"]), name
+        depth, channel = truths[name]["first_contact"]
+        if depth < 0:
+            assert site["clicks"]["first"] is None, name
+        else:
+            assert site["clicks"]["first"] == depth and channel in site["clicks"]["first_channels"], name
