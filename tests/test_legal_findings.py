@@ -17,9 +17,12 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from servaudit.audit_store import open_store
+from servaudit.config import Audit
 from servaudit.discover import discover
 from servaudit.discover.extract import extract
 from servaudit.discover.fingerprints import load_fingerprints
@@ -27,6 +30,7 @@ from servaudit.discover.legal import CONTRACT, LISTED, SALES, hotline_context, l
 from servaudit.discover.page import parse_page
 from servaudit.measure.legal import SITE_FINDINGS, site_findings
 from tests.discover_support import SITES, Dnsmasq, SiteServer, dns, options, sites
+from tests.test_report_language import audit_data, foreign_texts, fragments
 
 __all__ = ["dns", "sites"]  # fixtures
 
@@ -154,6 +158,37 @@ def test_site_findings_are_found_where_present_and_nowhere_else(
     assert "No legal notice (Impressum) found on the site" in page
     assert "no page or link called Impressum / legal notice on 3 pages read" in page
     assert "0180/0900 number listed (purpose not stated)" in page and "not legal advice" in page
+
+    # Every visible text of the company pages (the Findings section) is the catalogue's, in the
+    # report's language, or what the sites said (tests/test_report_language.py's check, with the
+    # discovered pages as the audit's data). The English index is left out: its reachability matrix's
+    # details are servaudit/measure/reachability.py's own English words (the German one hides them).
+    audit = Audit.load(folder)
+    for language, report in (("de", out), ("en", tmp_path / "en")):
+        said = audit_data(audit, language) + "\n" + "\n".join(_strings(discovered(audit)))
+        fixed = fragments(language)
+        index = [report / "index.html"] if language == "de" else []
+        for path in [*index, *sorted((report / "companies").glob("*.html"))]:
+            assert not foreign_texts(path.read_text(encoding="utf-8"), language, said, fixed), (
+                language,
+                path,
+            )
+
+
+def discovered(audit: Audit) -> dict[str, Any]:
+    store = open_store(audit)
+    try:
+        return store.discoveries()
+    finally:
+        store.close()
+
+
+def _strings(data: object) -> list[str]:
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in _strings(value)]
+    if isinstance(data, list):
+        return [s for value in data for s in _strings(value)]
+    return [" ".join(data.split())] if isinstance(data, str) else []
 
 
 @pytest.mark.parametrize(
