@@ -24,6 +24,7 @@ import pytest
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.discover import discover
+from servaudit.discover.audit import write_audit_file
 from servaudit.discover.extract import extract
 from servaudit.discover.fingerprints import load_fingerprints
 from servaudit.discover.legal import CONTRACT, LISTED, SALES, hotline_context, load_legal_words
@@ -75,6 +76,8 @@ def test_site_findings_are_found_where_present_and_nowhere_else(
     pinned = [*sites.resolve_args(), "--dns-server", f"127.0.0.1:{dns.port}", "--delay", "0.01"]
     done = servaudit("discover", "-a", str(folder), *pinned)
     assert done.returncode == 0, done.stdout + done.stderr
+    table = [line.split(None, 3) for line in done.stdout.splitlines()]
+    assert any(row[:2] == ["tarifwerk", "legal"] and "closed EU ODR platform" in row[3] for row in table)
 
     out = tmp_path / "report"
     reported = servaudit("report", "-a", str(folder), "--out", str(out), "--quiet")
@@ -158,6 +161,8 @@ def test_site_findings_are_found_where_present_and_nowhere_else(
     assert "No legal notice (Impressum) found on the site" in page
     assert "no page or link called Impressum / legal notice on 3 pages read" in page
     assert "0180/0900 number listed (purpose not stated)" in page and "not legal advice" in page
+    # The page's words are evidence, shown as text: its markup never becomes the report's.
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
 
     # Every visible text of the company pages (the Findings section) is the catalogue's, in the
     # report's language, or what the sites said (tests/test_report_language.py's check, with the
@@ -273,3 +278,16 @@ def test_markup_from_shop_software_is_read_as_a_person_reads_it(dns: Dnsmasq) ->
             assert site["clicks"]["first"] is None, name
         else:
             assert site["clicks"]["first"] == depth and channel in site["clicks"]["first_channels"], name
+
+
+def test_the_audit_file_written_from_a_site_names_its_hints(
+    tmp_path: Path, sites: SiteServer, dns: Dnsmasq
+) -> None:
+    results = discover([sites.url("tarifwerk")], options(sites, dns, checks=False))
+    path = write_audit_file(tmp_path / "neu.toml", results)
+    text = path.read_text(encoding="utf-8")
+    assert "# legal: link to the closed EU ODR platform on" in text
+    assert "# legal: shared-cost number +491806555012 (contract): Kundenservice-Hotline 01806 555012" in text
+    assert "# legal: legal notice http://tarifwerk.example" in text and "no e-mail address found" in text
+    company = Audit.load(path).config.companies["tarifwerk"]
+    assert company.channels["form"] == sites.url("tarifwerk", "/service")

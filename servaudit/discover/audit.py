@@ -11,7 +11,7 @@ from typing import Any
 
 from servaudit.config import Audit, Company
 from servaudit.discover.mailcheck import UNREACHABLE
-from servaudit.discover.model import SiteResult
+from servaudit.discover.model import LegalFound, SiteResult
 from servaudit.discover.options import DiscoverOptions
 from servaudit.discover.run import Progress, discover
 from servaudit.errors import UsageError
@@ -68,12 +68,30 @@ def table_rows(results: Sequence[SiteResult]) -> list[tuple[str, str, str, str]]
         rows += [(site, "help", _clicks(h.depth), f"{h.kind}: {h.url}") for h in r.help]
         rows += [(site, "social", _clicks(s.depth), f"{s.network}: {s.url}") for s in r.social]
         rows += [(site, "hours", _clicks(h.depth), h.text) for h in r.hours]
+        rows += [(site, "legal", _clicks(h.depth), text) for h in r.legal if (text := legal_row(h))]
         for page in r.pages:
             if page.contact and (page.error or (page.status or 0) >= 400) and page.error != r.error:
                 rows.append((site, "page", _clicks(page.depth), f"{page.url}: {page.error}"))
         crawled = sum(1 for p in r.pages if p.status is not None)
         rows.append((site, "crawl", "", f"{r.stopped}: {crawled} pages in {r.seconds:.1f} s"))
     return rows
+
+
+def legal_row(hint: LegalFound) -> str | None:
+    """What the table says of a hint about the site's duties (servaudit/measure/legal.py words the
+    indications in the report); None for hints that only feed it (links, contract signs)."""
+    if hint.kind == "imprint":
+        return f"legal notice {hint.page}: " + (
+            f"names {hint.detail}" if hint.detail else "no e-mail address found"
+        )
+    if hint.kind == "costly_hotline":
+        context, _, tariff = hint.detail.partition(" ")
+        return f"{tariff} number {hint.target} ({context}): {hint.snippet}"
+    if hint.kind == "odr_link":
+        return f"link to the closed EU ODR platform on {hint.page}"
+    if hint.kind == "cancel_button":
+        return f"cancellation button {hint.snippet!r} on {hint.page}"
+    return None
 
 
 # -- --write-audit -------------------------------------------------------------------------------------
@@ -151,6 +169,10 @@ def company_block(slug: str, result: SiteResult, audit_folder: Path | None = Non
         lines.append(f"# social: {s.network} {_comment(s.url)} ({_clicks(s.depth)})")
     for found in result.help:
         lines.append(f"# help: {found.kind} {_comment(found.url)} ({_clicks(found.depth)})")
+    for hint in result.legal:
+        text = legal_row(hint)
+        if text:
+            lines.append(f"# legal: {_comment(text)} ({_clicks(hint.depth)})")
     return lines
 
 
