@@ -291,3 +291,39 @@ def test_the_audit_file_written_from_a_site_names_its_hints(
     assert "# legal: legal notice http://tarifwerk.example" in text and "no e-mail address found" in text
     company = Audit.load(path).config.companies["tarifwerk"]
     assert company.channels["form"] == sites.url("tarifwerk", "/service")
+
+
+def test_a_rendered_site_keeps_a_screenshot_of_each_page_with_a_hint(
+    tmp_path: Path, sites: SiteServer, dns: Dnsmasq
+) -> None:
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    (folder / "audit.toml").write_text(
+        '[persona]\nname = "Anna Schmidt"\nemail = "anna@mailbox.example"\n'
+        '[scenarios.frage]\nsubject = "Frage"\nbody = "Hallo"\n'
+        f'[companies.tarifwerk]\nname = "Tarifwerk"\nwebsite = "{sites.url("tarifwerk")}"\n'
+    )
+    pinned = [*sites.resolve_args("tarifwerk"), "--dns-server", f"127.0.0.1:{dns.port}", "--delay", "0.01"]
+    done = servaudit("discover", "-a", str(folder), *pinned, "--render")
+    assert done.returncode == 0, done.stdout + done.stderr
+    [stored] = discovered(Audit.load(folder)).values()
+    shots = {h["kind"]: h["screenshot"] for h in stored["legal"] if h["screenshot"]}
+    # The home page (its 01806 line) and the legal notice (no e-mail address, the ODR link).
+    assert set(shots) == {"costly_hotline", "imprint", "odr_link"}
+    assert shots["imprint"] == shots["odr_link"] != shots["costly_hotline"]
+    for path in shots.values():
+        assert (folder / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    out = tmp_path / "report"
+    reported = servaudit("report", "-a", str(folder), "--out", str(out), "--quiet")
+    assert reported.returncode == 0, reported.stderr
+    evidence = json.loads((out / "report.json").read_text())["companies"]["tarifwerk"]["findings"]["evidence"]
+    linked = {e["finding"]: e.get("screenshot") for e in evidence}
+    assert (
+        linked["costly_hotline"] == shots["costly_hotline"] and linked["stale_odr_link"] == shots["odr_link"]
+    )
+    page = (out / "companies" / "tarifwerk.html").read_text(encoding="utf-8")
+    copy = "evidence/files/" + shots["odr_link"].removeprefix("evidence/")
+    assert (
+        f'href="../{copy}"' in page and (out / copy).read_bytes() == (folder / shots["odr_link"]).read_bytes()
+    )

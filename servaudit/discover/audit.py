@@ -3,6 +3,7 @@ found (--write-audit), and the terminal table."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -30,6 +31,8 @@ def discover_audit(
     companies = {slug: c.website for slug, c in audit.config.companies.items() if c.website}
     if not companies:
         raise UsageError(f'{audit.path}: no company has a website = "…" to discover')
+    if options.render and options.evidence is None:
+        options = dataclasses.replace(options, evidence=audit.folder)  # the hints' screenshots
     results = discover(list(companies.values()), options, audit.folder, progress)
     store = open_store(audit)
     try:

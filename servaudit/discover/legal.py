@@ -25,6 +25,8 @@ LEGAL_FILE = "fingerprints/legal.toml"
 COSTLY = ("shared-cost", "premium")
 """Tariffs a caller pays more than the basic rate for (0180x, 0900): phones.py's types."""
 CONTRACT, SALES, LISTED = "contract", "sales", "listed"
+SCREENSHOT_KINDS = frozenset({"imprint", "costly_hotline", "odr_link", "cancel_button"})
+"""Hints whose page is evidence of a finding (or of its absence): screenshotted when discover renders."""
 SNIPPET = 240
 """Characters of a page's text kept as evidence around what was found."""
 CONTEXT_LINES = 1

@@ -126,6 +126,10 @@ class LegalFound:
     """imprint: the e-mail addresses it names (comma-separated, "" for none); costly_hotline: its context
     (contract | sales | listed) and tariff (shared-cost | premium) as "context tariff"; contract_sign:
     the word."""
+    screenshot: str = ""
+    """The rendered page as the hint was seen, relative to the audit folder (evidence/discover/…), when
+    discover rendered it for an audit; "" otherwise."""
+    screenshot_sha256: str = ""
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def _items(discovery: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def _evidence(key: str, item: Mapping[str, Any], detail: str = "") -> dict[str, Any]:
-    return {
+    found = {
         "finding": key,
         "inquiry_id": "",
         "channel": WEBSITE,
@@ -64,6 +64,9 @@ def _evidence(key: str, item: Mapping[str, Any], detail: str = "") -> dict[str, 
         "page": item.get("page", ""),
         "detail": detail or str(item.get("snippet", "")),
     }
+    if item.get("screenshot"):  # the rendered page, when discover rendered it for the audit
+        found["screenshot"] = item["screenshot"]
+    return found
 
 
 def clicks(discovery: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,6 +94,7 @@ def _hotlines(discovery: Mapping[str, Any]) -> list[dict[str, Any]]:
             "page": item.get("page", ""),
             "depth": item.get("depth"),
             "snippet": item.get("snippet", ""),
+            "screenshot": item.get("screenshot", ""),
         }
         known = best.get(entry["number"])
         if known is None or rank.get(context, 3) < rank.get(known["context"], 3):

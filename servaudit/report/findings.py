@@ -72,6 +72,8 @@ class EvidenceItem:
     href: str
     link: str
     """What the link says: the message (.eml), or the page of the site it was read on."""
+    screenshot: str = ""
+    """The page rendered as discover saw it (its copy in the report's evidence), when it took one."""
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,17 @@ def _evidence_item(item: dict[str, Any], locale: Locale, root: str, pages_read: 
         detail = item["detail"].strip()
         if item["finding"] == IMPRINT_MISSING:
             detail = locale.t("findings.site_imprint_missing_detail", pages=pages_read)
+        from servaudit.report.data import evidence_href  # data.py imports this module
+
+        shot = item.get("screenshot")
         return EvidenceItem(
-            title, "", locale.t("findings.website"), detail, item["page"], locale.t("findings.page")
+            title,
+            "",
+            locale.t("findings.website"),
+            detail,
+            item["page"],
+            locale.t("findings.page"),
+            f"{root}{evidence_href(shot)}" if shot else "",
         )
     return EvidenceItem(
         title=title,
