@@ -327,3 +327,20 @@ def test_a_rendered_site_keeps_a_screenshot_of_each_page_with_a_hint(
     assert (
         f'href="../{copy}"' in page and (out / copy).read_bytes() == (folder / shots["odr_link"]).read_bytes()
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "signs"),
+    [
+        ("Das Basis-Abo kostet 9,99 €/Monat.", ["abo", "€/monat"]),
+        ("Tarife mit 24 Monaten Mindestlaufzeit", ["tarife", "mindestlaufzeit"]),
+        ("Jetzt Newsletter-Abo abschließen", []),
+        ("Newsletter Abonnement verwalten", []),
+        ("Akku-Laufzeit: 10 Stunden", []),
+        ("About us", []),
+    ],
+)
+def test_signs_of_continuing_contracts_are_words_not_pieces(text: str, signs: list[str]) -> None:
+    page = parse_page("https://shop.example/", f"<p>{text}</p>")
+    found = extract(page, 0, "shop.example", load_fingerprints())
+    assert [h.detail for h in found.legal if h.kind == "contract_sign"] == signs

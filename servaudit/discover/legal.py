@@ -35,6 +35,9 @@ HEADING_CHARS = 80
 """A line before the number counts as its heading only when it is this short; a paragraph is another topic."""
 MAX_BUTTON_TEXT = 60
 """Longer link texts are sentences, not a button's label."""
+_NEWSLETTER = re.compile(r"newsletter[\s-]*$", re.I)
+NEWSLETTER_REACH = 12
+"""Characters before a contract word searched for "Newsletter"."""
 _ODR_TEXT = re.compile(r"(?:https?://)?(?:webgate\.)?ec\.europa\.eu/(?:consumers/)?odr\b[^\s\"'<>)]*", re.I)
 
 
@@ -197,6 +200,8 @@ def _contract_signs(page: PageFacts, depth: int, words: LegalWords) -> Iterable[
     seen: set[str] = set()
     for match in words.pattern("contract_signs").finditer(page.text):
         word = match.group(0).lower()
+        if _NEWSLETTER.search(page.text, max(0, match.start() - NEWSLETTER_REACH), match.start()):
+            continue  # "Newsletter-Abo", "Newsletter abonnieren": a mailing, not a contract
         if word not in seen:
             seen.add(word)
             yield LegalFound(
