@@ -135,7 +135,7 @@ def test_site_findings_are_found_where_present_and_nowhere_else(
         "Verordnung (EU) 2024/3228: die OS-Plattform ist seit 20.07.2025 geschlossen",
         "§ 312k BGB (seit 01.07.2022)",
         "keine Rechtsberatung",
-        "Impressum: 1 Klicks von der Startseite, keine E-Mail-Adresse in Text oder Links gefunden.",
+        "Impressum: 1 Klick von der Startseite, keine E-Mail-Adresse in Text oder Links gefunden.",
     ):
         assert text in page, text
     clean = (out / "companies" / "abohaus.html").read_text(encoding="utf-8")

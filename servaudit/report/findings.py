@@ -92,6 +92,8 @@ class SiteView:
 @dataclass(frozen=True)
 class FindingsView:
     measured: bool
+    mail_measured: bool
+    """A promise or a reply was read (the promises line and the replies' rows show only then)."""
     made: int
     kept: int
     broken: int
@@ -107,7 +109,9 @@ class FindingsView:
 def _clicks(depth: int | None, locale: Locale) -> str:
     if depth is None:
         return "–"
-    return locale.t("findings.site_home") if depth == 0 else locale.t("findings.site_clicks", n=depth)
+    if depth <= 1:
+        return locale.t("findings.site_home" if depth == 0 else "findings.site_click")
+    return locale.t("findings.site_clicks", n=depth)
 
 
 def site_view(site: dict[str, Any] | None, locale: Locale) -> SiteView | None:
@@ -189,11 +193,14 @@ def findings_view(
     promises = data["promises"]
     never = data["acknowledged_never_answered"]
     counts = data["counts"]
+    # A finding not looked for has no count ("–"), not 0: replies when none were read, a site when
+    # the company was not discovered.
+    mail_measured = bool(promises["made"] or data.get("replies_checked"))
     rows = tuple(
         FindingRow(
             key,
             locale.t(f"findings.{key}"),
-            int(counts[key]) if key in counts else None,
+            int(counts[key]) if key in counts and (mail_measured or key in SITE_FINDINGS) else None,
             f.kind,
             locale.t(f"findings.norm_{key}") if f.norm else None,
         )
@@ -205,6 +212,7 @@ def findings_view(
     evidence = tuple(_evidence_item(item, locale, root, pages_read) for item in data.get("evidence", ()))
     return FindingsView(
         measured=True,
+        mail_measured=mail_measured,
         made=promises["made"],
         kept=promises["kept"],
         broken=promises["broken"],
