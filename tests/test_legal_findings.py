@@ -24,10 +24,11 @@ import pytest
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.discover import discover
-from servaudit.discover.audit import write_audit_file
+from servaudit.discover.audit import table_rows, write_audit_file
 from servaudit.discover.extract import extract
 from servaudit.discover.fingerprints import load_fingerprints
 from servaudit.discover.legal import CONTRACT, LISTED, SALES, hotline_context, load_legal_words
+from servaudit.discover.model import LegalFound, SiteResult
 from servaudit.discover.page import parse_page
 from servaudit.measure.legal import SITE_FINDINGS, site_findings
 from tests.discover_support import SITES, Dnsmasq, SiteServer, dns, options, sites
@@ -344,3 +345,13 @@ def test_signs_of_continuing_contracts_are_words_not_pieces(text: str, signs: li
     page = parse_page("https://shop.example/", f"<p>{text}</p>")
     found = extract(page, 0, "shop.example", load_fingerprints())
     assert [h.detail for h in found.legal if h.kind == "contract_sign"] == signs
+
+
+def test_a_pages_words_reach_the_terminal_as_one_plain_line() -> None:
+    result = SiteResult(url="http://x.example/", slug="x")
+    snippet = "Kundenservice \x1b[2J\x1b]0;pwned\x07\n01805 123456"
+    result.legal = [
+        LegalFound("costly_hotline", result.url, 0, snippet, "+491805123456", "contract shared-cost")
+    ]
+    [row] = [row for row in table_rows([result]) if row[1] == "legal"]
+    assert row[3] == "shared-cost number +491805123456 (contract): Kundenservice [2J]0;pwned 01805 123456"

@@ -71,7 +71,8 @@ def table_rows(results: Sequence[SiteResult]) -> list[tuple[str, str, str, str]]
         rows += [(site, "help", _clicks(h.depth), f"{h.kind}: {h.url}") for h in r.help]
         rows += [(site, "social", _clicks(s.depth), f"{s.network}: {s.url}") for s in r.social]
         rows += [(site, "hours", _clicks(h.depth), h.text) for h in r.hours]
-        rows += [(site, "legal", _clicks(h.depth), text) for h in r.legal if (text := legal_row(h))]
+        # A page's words on a terminal: one line, no control characters (no escape sequences).
+        rows += [(site, "legal", _clicks(h.depth), _comment(text)) for h in r.legal if (text := legal_row(h))]
         for page in r.pages:
             if page.contact and (page.error or (page.status or 0) >= 400) and page.error != r.error:
                 rows.append((site, "page", _clicks(page.depth), f"{page.url}: {page.error}"))
