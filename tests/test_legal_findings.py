@@ -16,12 +16,14 @@ import json
 import subprocess
 import sys
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from servaudit.audit_store import open_store
+from servaudit.businesshours import BusinessWeek
 from servaudit.config import Audit
 from servaudit.discover import discover
 from servaudit.discover.audit import table_rows, write_audit_file
@@ -30,8 +32,13 @@ from servaudit.discover.fingerprints import load_fingerprints
 from servaudit.discover.legal import CONTRACT, LISTED, SALES, hotline_context, load_legal_words
 from servaudit.discover.model import LegalFound, SiteResult
 from servaudit.discover.page import parse_page
+from servaudit.i18n import Locale
+from servaudit.judgement import MailFindings
+from servaudit.labels import HUMAN
 from servaudit.measure.legal import SITE_FINDINGS, site_findings
+from servaudit.report.findings import findings_data, findings_view
 from tests.discover_support import SITES, Dnsmasq, SiteServer, dns, options, sites
+from tests.test_findings import _facts
 from tests.test_report_language import audit_data, foreign_texts, fragments
 
 __all__ = ["dns", "sites"]  # fixtures
@@ -355,3 +362,40 @@ def test_a_pages_words_reach_the_terminal_as_one_plain_line() -> None:
     ]
     [row] = [row for row in table_rows([result]) if row[1] == "legal"]
     assert row[3] == "shared-cost number +491805123456 (contract): Kundenservice [2J]0;pwned 01805 123456"
+
+
+def test_a_company_read_by_mail_and_on_its_site_shows_both_and_an_unread_one_neither() -> None:
+    sent = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    facts = [_facts(sent, (1, sent + timedelta(hours=2), HUMAN))]
+    mail = {1: MailFindings(noreply_sender=True)}
+    site = {
+        "url": "https://acme.example/",
+        "pages_crawled": 4,
+        "emails": [{"address": "service@acme.example", "depth": 1}],
+        "legal": [
+            {"kind": "odr_link", "page": "https://acme.example/impressum", "depth": 1,
+             "snippet": "OS-Plattform", "target": "https://ec.europa.eu/consumers/odr/", "detail": ""},
+            {"kind": "imprint", "page": "https://acme.example/impressum", "depth": 1,
+             "snippet": "Impressum", "target": "", "detail": "service@acme.example"},
+        ],
+    }  # fmt: skip
+    week, now, window = BusinessWeek(timezone="Europe/Berlin"), sent + timedelta(days=20), timedelta(days=14)
+    both = findings_data(facts, ["email"], mail, week, now, window, site)
+    assert both["counts"]["noreply_sender"] == 1 and both["counts"]["stale_odr_link"] == 1
+    assert both["total"] == 2 and both["site"]["clicks"]["first"] == 1
+    view = findings_view(both, Locale("en"), "../", site_columns=True)
+    assert view is not None and view.mail_measured and all(row.count is not None for row in view.rows)
+    [odr] = [e for e in view.evidence if e.channel == "website"]
+    assert odr.href == "https://acme.example/impressum" and not odr.inquiry_id and odr.link == "page"
+
+    # The same mail without a discovery: no site keys (not 0), and "–" where another company has them.
+    mail_only = findings_data(facts, ["email"], mail, week, now, window)
+    assert not set(SITE_FINDINGS) & set(mail_only["counts"]) and "site" not in mail_only
+    view = findings_view(mail_only, Locale("en"), "../", site_columns=True)
+    assert view is not None
+    assert {row.key for row in view.rows if row.count is None} == set(SITE_FINDINGS)
+    # A site alone: the replies' rows are not shown as 0.
+    site_only = findings_data([], ["email"], {}, week, now, window, site)
+    view = findings_view(site_only, Locale("de"), "../", site_columns=True)
+    assert view is not None and not view.mail_measured
+    assert {row.key for row in view.rows if row.count is not None} == set(SITE_FINDINGS)
