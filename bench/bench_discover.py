@@ -2,12 +2,16 @@
 
 One server process answers for every site (virtual hosts site0000.example, …), each response after
 --latency seconds. Every site has a home page linking to /kontakt (form, e-mail) and /impressum
-(phone). The crawler pins every host to the server with --resolve-style entries, so nothing but
-loopback is ever contacted. It prints sites per second next to the theoretical limit: with C sites
-crawled at once and a critical path of robots.txt → home page → the depth-1 pages (in parallel when
---per-host ≥ 2), a site takes at least (requests on that path) × latency, so the floor
-for the run is ⌈sites / C⌉ × path × latency, and the efficiency is that floor over the wall time. A run
-stops by itself (--deadline). One case per concurrency.
+(phone). The sites take turns at showing the site findings of servaudit/measure/legal.py (a clean
+one, a stale ODR link, a 0180 customer-service line, a legal notice without e-mail address, a
+subscription without cancellation button, no legal notice at all: ``VARIANTS``), and the run
+checks each site's findings against that ground truth, both ways. The crawler pins every host to
+the server with --resolve-style entries, so nothing but loopback is ever contacted. It prints sites
+per second next to the theoretical limit: with C sites crawled at once and a critical path of
+robots.txt → home page → the depth-1 pages (in parallel when --per-host ≥ 2), a site takes at least
+(requests on that path) × latency, so the floor for the run is ⌈sites / C⌉ × path × latency, and the
+efficiency is that floor over the wall time. A run stops by itself (--deadline). One case per
+concurrency.
 
 Run: python bench/bench_discover.py [--sites 1000] [--concurrency 8,32,100] [--latency 0.1] [--per-host 2]
      [--repeat 3] [--quick] [--json]
@@ -23,30 +27,74 @@ import resource
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from urllib.parse import urlsplit
 
 from servaudit.discover import DiscoverOptions, SiteResult, discover_async
+from servaudit.measure.legal import site_findings
 
 HOME = (
-    b"<!doctype html><html><head><title>%s</title></head><body>"
-    b'<a href="/kontakt">Kontakt</a> <a href="/impressum">Impressum</a></body></html>'
+    b"<!doctype html><html><head><title>%s</title></head><body><p>%s</p>"
+    b'<a href="/kontakt">Kontakt</a> <a href="/%s">%s</a></body></html>'
 )
 CONTACT = (
     b"<!doctype html><html><body><p>Schreiben Sie an <a href='mailto:service@%s'>uns</a>.</p>"
     b"<form method='post'><input name='name'><input name='email' type='email'>"
     b"<textarea name='nachricht'></textarea></form></body></html>"
 )
-IMPRINT = b"<!doctype html><html><body><p>Telefon: 0800 1234567</p></body></html>"
+IMPRINT = b"<!doctype html><html><body><h1>%s</h1><p>Telefon: 0800 1234567</p><p>%s</p></body></html>"
+ODR = b"<a href='https://ec.europa.eu/consumers/odr/'>OS-Plattform</a>"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What one kind of simulated site shows, and the site findings that makes (its ground truth)."""
+
+    home: bytes = b"Willkommen"
+    legal_page: bytes = b"impressum"
+    legal_title: bytes = b"Impressum"
+    imprint: bytes = b"E-Mail: info@%s"
+    findings: frozenset[str] = frozenset()
+
+
+VARIANTS = (
+    Variant(),
+    Variant(imprint=b"E-Mail: info@%s. Streitbeilegung: " + ODR, findings=frozenset({"stale_odr_link"})),
+    Variant(home=b"Kundenservice: 01805 123456", findings=frozenset({"costly_hotline"})),
+    Variant(imprint=b"Kontakt: Formular", findings=frozenset({"imprint_without_email"})),
+    Variant(home=b"Unser Abo: 9,99 &euro;/Monat", findings=frozenset({"cancellation_button_missing"})),
+    Variant(legal_page=b"agb", legal_title=b"AGB", findings=frozenset({"imprint_missing"})),
+)
+
+
+def variant(host: bytes) -> Variant:
+    digits = bytes(c for c in host.split(b".")[0] if 48 <= c <= 57)
+    return VARIANTS[int(digits or b"0") % len(VARIANTS)]
 
 
 def page(host: bytes, path: bytes) -> tuple[bytes, bytes]:
+    shows = variant(host)
     if path == b"/":
-        return b"200 OK", HOME % host
+        return b"200 OK", HOME % (host, shows.home, shows.legal_page, shows.legal_title)
     if path == b"/kontakt":
         return b"200 OK", CONTACT % host
-    if path == b"/impressum":
-        return b"200 OK", IMPRINT
+    if path == b"/" + shows.legal_page:
+        text = shows.imprint % host if b"%s" in shows.imprint else shows.imprint
+        return b"200 OK", IMPRINT % (shows.legal_title, text)
     return b"404 Not Found", b"not found"
+
+
+def legal_agreement(results: list[SiteResult]) -> int:
+    """Sites whose site findings are exactly their variant's ground truth (found where present, silent
+    where absent)."""
+    agree = 0
+    for result in results:
+        site = site_findings(result.as_json())
+        shown = {key for key, count in (site or {}).get("counts", {}).items() if count}
+        host = (urlsplit(result.url).hostname or "").encode()
+        agree += shown == variant(host).findings
+    return agree
 
 
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float) -> None:
@@ -156,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                     r for r in results if r.emails and r.phones and r.forms and r.stopped == "complete"
                 ]
                 incomplete |= len(complete) != len(results)
+                agree = legal_agreement(results)
+                incomplete |= agree != len(results)
             best = min(runs)
             ratio = floor / best
             requests = sum(len(r.pages) + 1 for r in results)  # pages + robots.txt
@@ -167,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                     "runs": [round(r, 3) for r in runs],
                     "reference": {"name": "theoretical limit", "runs": [round(floor, 3)]},
                     "goal": "≥ 80 % of the theoretical limit",
-                    "ok": ratio >= 0.8 and len(complete) == len(results),
+                    "ok": ratio >= 0.8 and len(complete) == len(results) and agree == len(results),
                     "extra": {"efficiency": round(ratio, 3), "sites_per_s": round(sites / best, 1),
+                              "legal_findings_as_truth": f"{agree}/{len(results)}",
                               "cpu_s": round(statistics.median(cpus), 2), "requests": requests,
                               "critical_path": path, "peak_mib": round(peak_mib)},
                 }, ensure_ascii=False), flush=True)  # fmt: skip
@@ -181,12 +232,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  sites per second: {sites / best:.1f}")
             print(f"  theoretical:      {floor:.2f} s = ⌈{sites} / {at_once}⌉ × {path} × {args.latency} s")
             print(f"  efficiency:       {ratio:.0%}  ({len(complete)}/{len(results)} sites complete)")
+            print(f"  site findings:    {agree}/{len(results)} sites exactly as their ground truth")
             print(f"  peak memory:      {peak_mib:.0f} MiB", flush=True)
     finally:
         server.terminate()
         server.join(5)
     if incomplete:
-        print("some sites were not crawled completely", file=sys.stderr)
+        print("some sites were not crawled completely or not read as their ground truth", file=sys.stderr)
         return 1
     return 0
 

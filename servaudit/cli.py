@@ -585,7 +585,11 @@ def gate(
     that the first human answer missed), findings.acknowledged_never_answered, findings.refuses_channel,
     findings.noreply_sender, findings.reply_to_differs, findings.authentication_failed,
     findings.tracking_pixel, findings.tracked_links, findings.other_language, findings.informal_address
-    (counts), and findings.promises.kept_rate.share.
+    (counts), and findings.promises.kept_rate.share. What `servaudit discover -a` read on a company's
+    site (0 or 1 each, 0 when not discovered): findings.imprint_missing, findings.imprint_without_email,
+    findings.costly_hotline, findings.costly_hotline_listed, findings.stale_odr_link,
+    findings.cancellation_button_missing; and findings.clicks_to_contact (clicks from the home page to
+    the first e-mail address, form, chat or phone; no value when not discovered).
     Example: --rule 'all.findings.promise_broken == 0' --rule 'email.findings.tracking_pixel == 0 level=warn'
 
     Example: servaudit gate -a acme-audit/ --rule 'email.median_first_human_response < 24h'

@@ -187,11 +187,19 @@ def _group(company: dict[str, Any], channel: str) -> dict[str, Any] | None:
 
 def _findings(found: dict[str, Any]) -> dict[str, Any]:
     """A group's findings as gate metrics: each finding's count by its key (findings.promise_broken),
-    plus the promise figures (findings.promises.kept_rate.share); a report without findings counts 0."""
+    plus the promise figures (findings.promises.kept_rate.share) and the clicks from the home page to
+    the first human contact channel (findings.clicks_to_contact); a report without findings counts 0."""
     from servaudit.measure.findings import FINDINGS
 
     counts = found.get("counts") or {}
-    return {**{key: counts.get(key, 0) for key in FINDINGS}, "promises": found.get("promises") or {}}
+    # Fewest clicks from the home page to a person (servaudit/measure/legal.py); None when the company
+    # was not discovered or shows no way, which a rule treats like any missing value.
+    clicks = ((found.get("site") or {}).get("clicks") or {}).get("first")
+    return {
+        **{key: counts.get(key, 0) for key in FINDINGS},
+        "promises": found.get("promises") or {},
+        "clicks_to_contact": clicks,
+    }
 
 
 def _with_waves(

@@ -3,6 +3,7 @@ found (--write-audit), and the terminal table."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from typing import Any
 
 from servaudit.config import Audit, Company
 from servaudit.discover.mailcheck import UNREACHABLE
-from servaudit.discover.model import SiteResult
+from servaudit.discover.model import LegalFound, SiteResult
 from servaudit.discover.options import DiscoverOptions
 from servaudit.discover.run import Progress, discover
 from servaudit.errors import UsageError
@@ -30,6 +31,8 @@ def discover_audit(
     companies = {slug: c.website for slug, c in audit.config.companies.items() if c.website}
     if not companies:
         raise UsageError(f'{audit.path}: no company has a website = "…" to discover')
+    if options.render and options.evidence is None:
+        options = dataclasses.replace(options, evidence=audit.folder)  # the hints' screenshots
     results = discover(list(companies.values()), options, audit.folder, progress)
     store = open_store(audit)
     try:
@@ -68,12 +71,31 @@ def table_rows(results: Sequence[SiteResult]) -> list[tuple[str, str, str, str]]
         rows += [(site, "help", _clicks(h.depth), f"{h.kind}: {h.url}") for h in r.help]
         rows += [(site, "social", _clicks(s.depth), f"{s.network}: {s.url}") for s in r.social]
         rows += [(site, "hours", _clicks(h.depth), h.text) for h in r.hours]
+        # A page's words on a terminal: one line, no control characters (no escape sequences).
+        rows += [(site, "legal", _clicks(h.depth), _comment(text)) for h in r.legal if (text := legal_row(h))]
         for page in r.pages:
             if page.contact and (page.error or (page.status or 0) >= 400) and page.error != r.error:
                 rows.append((site, "page", _clicks(page.depth), f"{page.url}: {page.error}"))
         crawled = sum(1 for p in r.pages if p.status is not None)
         rows.append((site, "crawl", "", f"{r.stopped}: {crawled} pages in {r.seconds:.1f} s"))
     return rows
+
+
+def legal_row(hint: LegalFound) -> str | None:
+    """What the table says of a hint about the site's duties (servaudit/measure/legal.py words the
+    indications in the report); None for hints that only feed it (links, contract signs)."""
+    if hint.kind == "imprint":
+        return f"legal notice {hint.page}: " + (
+            f"names {hint.detail}" if hint.detail else "no e-mail address found"
+        )
+    if hint.kind == "costly_hotline":
+        context, _, tariff = hint.detail.partition(" ")
+        return f"{tariff} number {hint.target} ({context}): {hint.snippet}"
+    if hint.kind == "odr_link":
+        return f"link to the closed EU ODR platform on {hint.page}"
+    if hint.kind == "cancel_button":
+        return f"cancellation button {hint.snippet!r} on {hint.page}"
+    return None
 
 
 # -- --write-audit -------------------------------------------------------------------------------------
@@ -151,6 +173,10 @@ def company_block(slug: str, result: SiteResult, audit_folder: Path | None = Non
         lines.append(f"# social: {s.network} {_comment(s.url)} ({_clicks(s.depth)})")
     for found in result.help:
         lines.append(f"# help: {found.kind} {_comment(found.url)} ({_clicks(found.depth)})")
+    for hint in result.legal:
+        text = legal_row(hint)
+        if text:
+            lines.append(f"# legal: {_comment(text)} ({_clicks(hint.depth)})")
     return lines
 
 

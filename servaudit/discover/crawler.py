@@ -9,10 +9,11 @@ found so far is kept when the time budget runs out.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -21,7 +22,8 @@ import httpx
 from servaudit.discover.extract import PageFindings, extract, page_help_vendor, same_site
 from servaudit.discover.fingerprints import Fingerprints
 from servaudit.discover.identity import IDENTITY, Found, name_for, normalise, origin, slug_for
-from servaudit.discover.model import HelpFound, PageVisit, SiteResult
+from servaudit.discover.legal import SCREENSHOT_KINDS
+from servaudit.discover.model import HelpFound, LegalFound, PageVisit, SiteResult
 from servaudit.discover.net import (
     HostResolver,
     TlsResult,
@@ -57,6 +59,11 @@ _SKIP_SUFFIXES = (
     ".rss", ".woff", ".woff2", ".ttf", ".exe", ".dmg", ".apk",
 )  # fmt: skip
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
+
+
+def safe_folder(host: str) -> str:
+    """A host name as one folder name (a page's host is the site's: no path can come from it)."""
+    return re.sub(r"[^a-z0-9.-]+", "_", host.lower()).strip(".") or "site"
 
 
 @dataclass(frozen=True)
@@ -338,6 +345,8 @@ class _SiteState:
             if depth == 0:
                 self.site.name = name_for(page.site_name, page.title, self.site.slug)
             findings = extract(page, depth, self.host, self.crawler.prints)
+            if self.crawler.renderer is not None and self.options.evidence is not None:
+                findings.legal = await self._with_screenshot(fetched, findings.legal)
             vendor = page_help_vendor(page, self.crawler.prints)
             if vendor:
                 findings.help.append(HelpFound(vendor[0], fetched.url, page.title[:120], vendor[1], depth))
@@ -347,6 +356,23 @@ class _SiteState:
         self.site.pages.append(
             PageVisit(fetched.url, depth, fetched.status, fetched.ttfb_ms, error, contact or shows)
         )
+
+    async def _with_screenshot(self, fetched: Fetched, hints: list[LegalFound]) -> list[LegalFound]:
+        """The page's hints with a screenshot of it, when it shows one that is evidence of a finding."""
+        if self.crawler.renderer is None or self.options.evidence is None:
+            return hints
+        if not any(h.kind in SCREENSHOT_KINDS for h in hints):
+            return hints
+        name = hashlib.sha256(fetched.url.encode()).hexdigest()[:20]
+        relative = f"evidence/discover/{safe_folder(self.host)}/{name}.png"
+        target = self.options.evidence / relative
+        if not await self.crawler.renderer.screenshot(fetched, self, target):
+            return hints
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        return [
+            replace(h, screenshot=relative, screenshot_sha256=digest) if h.kind in SCREENSHOT_KINDS else h
+            for h in hints
+        ]
 
     def schedule(self, findings: PageFindings, depth: int) -> None:
         if depth + 1 > self.options.max_depth:

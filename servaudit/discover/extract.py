@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from servaudit.discover.fingerprints import Fingerprints
+from servaudit.discover.legal import legal_hints
 from servaudit.discover.model import (
     ChatFound,
     EmailFound,
@@ -59,6 +60,8 @@ def extract(page: PageFacts, depth: int, site_host: str, prints: Fingerprints) -
     _chats(page, depth, prints, found)
     _hours(page, depth, prints, found)
     _links(page, depth, site_host, prints, found)
+    if prints.legal is not None:
+        found.legal += legal_hints(page, depth, found.emails, found.phones, prints.legal)
     return found
 
 

@@ -5,10 +5,11 @@ All of it lives in probes/fingerprints/*.toml; an audit folder's own probes/ ove
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from servaudit.discover.legal import LegalWords, load_legal_words
 from servaudit.errors import ConfigError
 from servaudit.resources import load_toml
 
@@ -53,6 +54,8 @@ class Fingerprints:
     email_avoid: tuple[str, ...]
     weekdays: tuple[str, ...]
     always: tuple[str, ...]
+    legal: LegalWords | None = field(default=None)
+    """Legal-notice, hotline, dispute-resolution and cancellation words (legal.toml)."""
 
 
 def _words(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -112,4 +115,5 @@ def load_fingerprints(audit_folder: Path | None = None) -> Fingerprints:
         email_avoid=_words(contact, "email_avoid", "contact.toml"),
         weekdays=_words(contact, "weekdays", "contact.toml"),
         always=_words(contact, "always", "contact.toml"),
+        legal=load_legal_words(audit_folder),
     )

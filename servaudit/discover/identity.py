@@ -61,6 +61,10 @@ IDENTITY: dict[str, Callable[[Any], Any]] = {
     "help": lambda h: _section(h.url),
     "social": lambda s: normalise(s.url).rstrip("/"),
     "hours": lambda h: h.text.lower(),
+    # One contract sign per word; a hotline once per context it was seen in (the strongest one counts).
+    "legal": lambda h: (
+        (h.kind, h.detail) if h.kind == "contract_sign" else (h.kind, h.target or h.page, h.detail)
+    ),
 }
 """Per kind of finding (a list of Findings): what makes two findings on different pages the same one."""
 

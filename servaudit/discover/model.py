@@ -108,6 +108,31 @@ class HoursFound:
 
 
 @dataclass(frozen=True)
+class LegalFound:
+    """A hint about a duty of the site (servaudit/discover/legal.py): an indication, never a verdict."""
+
+    kind: str
+    """imprint (the legal-notice page, read) | imprint_link (a link to it) | costly_hotline (a 0180x/0900
+    number) | odr_link (the closed EU ODR platform) | cancel_button (§ 312k) | contract_sign (the
+    site offers continuing contracts)."""
+    page: str
+    """The page it was seen on."""
+    depth: int
+    snippet: str
+    """What the page says there (its text around it), for the evidence."""
+    target: str = ""
+    """imprint_link, odr_link, cancel_button: the link's address; costly_hotline: the number (E.164)."""
+    detail: str = ""
+    """imprint: the e-mail addresses it names (comma-separated, "" for none); costly_hotline: its context
+    (contract | sales | listed) and tariff (shared-cost | premium) as "context tariff"; contract_sign:
+    the word."""
+    screenshot: str = ""
+    """The rendered page as the hint was seen, relative to the audit folder (evidence/discover/…), when
+    discover rendered it for an audit; "" otherwise."""
+    screenshot_sha256: str = ""
+
+
+@dataclass(frozen=True)
 class PageVisit:
     url: str
     depth: int
@@ -130,6 +155,7 @@ class Findings:
     help: list[HelpFound] = field(default_factory=list)
     social: list[SocialFound] = field(default_factory=list)
     hours: list[HoursFound] = field(default_factory=list)
+    legal: list[LegalFound] = field(default_factory=list)
 
 
 @dataclass
@@ -178,6 +204,7 @@ class SiteResult(Findings):
             "help": [asdict(h) for h in self.help],
             "social": [asdict(s) for s in self.social],
             "hours": [asdict(h) for h in self.hours],
+            "legal": [asdict(h) for h in self.legal],
             "checks": {
                 "tls": None if self.tls is None else asdict(self.tls),
                 "contact_pages": contact_pages,

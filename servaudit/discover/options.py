@@ -50,6 +50,9 @@ class DiscoverOptions:
     """Extra CA certificates (PEM) to trust for TLS, in addition to the system's."""
     max_bytes: int = 2_000_000
     """A page's body is read up to this size."""
+    evidence: Path | None = None
+    """With ``render``: the audit folder whose evidence/discover/ keeps a screenshot of each page that
+    shows a hint about the site's duties (servaudit/discover/legal.py); None: no screenshots."""
 
     def __post_init__(self) -> None:
         for name in ("max_pages", "per_host", "concurrency"):

@@ -15,6 +15,8 @@ MAX_LINKS = 2000
 MAX_TEXT = 400_000
 MAX_INLINE_SCRIPT = 20_000
 MAX_FIELDS = 60
+MAX_LABELS = 200
+"""Headings and buttons kept per page at most."""
 
 _BLOCK = frozenset(
     {
@@ -63,6 +65,10 @@ class PageFacts:
     script_srcs: list[str] = field(default_factory=list)
     inline_scripts: list[str] = field(default_factory=list)
     iframe_srcs: list[str] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+    """The text of each <h1>: what the page says it is."""
+    buttons: list[str] = field(default_factory=list)
+    """The text of each <button> and submit input: what a visitor can press besides links."""
     text: str = ""
     html: str = ""
     """The page's HTML, lower-cased (for fingerprints)."""
@@ -84,6 +90,8 @@ class _Parser(HTMLParser):
         self.label_fields: list[FormField] = []
         self.in_title = False
         self.script: list[str] | None = None
+        self.captured: tuple[str, list[str]] | None = None
+        """An <h1> or <button> being read: its tag and its text so far."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
@@ -124,7 +132,11 @@ class _Parser(HTMLParser):
             if a.get("for"):
                 self.labels_for.setdefault(a["for"], self.label)
             self.label_fields = []
-        elif tag in _FIELD_TAGS and self.form is not None and len(self.form.fields) < MAX_FIELDS:
+        elif tag in ("h1", "button") and self.captured is None:
+            self.captured = (tag, [a.get("aria-label", "")])
+        if tag == "input" and a.get("type", "").lower() in ("submit", "button") and a.get("value"):
+            self._keep(self.facts.buttons, a["value"])
+        if tag in _FIELD_TAGS and self.form is not None and len(self.form.fields) < MAX_FIELDS:
             kind = tag if tag != "input" else (a.get("type") or "text").lower()
             found = FormField(
                 tag=tag,
@@ -157,6 +169,10 @@ class _Parser(HTMLParser):
         elif tag == "form":
             self._name_fields()
             self.form = None
+        elif self.captured is not None and tag == self.captured[0]:
+            target = self.facts.headings if tag == "h1" else self.facts.buttons
+            self._keep(target, " ".join(self.captured[1]))
+            self.captured = None
         elif tag == "label" and self.label is not None:
             text = " ".join(" ".join(self.label).split())
             for wrapped in self.label_fields:
@@ -177,7 +193,14 @@ class _Parser(HTMLParser):
             self.link_text.append(data)
         if self.label is not None:
             self.label.append(data)
+        if self.captured is not None and len(self.captured[1]) < 50:
+            self.captured[1].append(data)
         self._add_text(data)
+
+    def _keep(self, target: list[str], text: str) -> None:
+        text = " ".join(text.split())[:300]
+        if text and len(target) < MAX_LABELS:
+            target.append(text)
 
     def _add_text(self, data: str) -> None:
         if self.text_size < MAX_TEXT:

@@ -10,10 +10,11 @@ rendered DOM, which is what fingerprints need.
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Route, WebSocketRoute
+from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute
 from playwright.async_api import Error as PlaywrightError
 
 from servaudit.browser import visitor_user_agent
@@ -68,8 +69,7 @@ class Renderer:
             body=fetched.body,
         )
 
-    async def render(self, fetched: Fetched, html: str, state: _SiteState) -> str:
-        """The page's DOM after its scripts ran; the fetched HTML if Chromium cannot render it."""
+    async def _open(self, fetched: Fetched, state: _SiteState) -> Page:
         state.documents[fetched.url] = fetched
         context = await self._context(state)
         page = await context.new_page()
@@ -78,11 +78,39 @@ class Renderer:
             # A page that keeps polling never goes idle: it is read as it is by then.
             with contextlib.suppress(PlaywrightError):
                 await page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
-            return await page.content()
+        except BaseException:
+            state.documents.pop(fetched.url, None)
+            await page.close()
+            raise
+        return page
+
+    async def render(self, fetched: Fetched, html: str, state: _SiteState) -> str:
+        """The page's DOM after its scripts ran; the fetched HTML if Chromium cannot render it."""
+        try:
+            page = await self._open(fetched, state)
         except PlaywrightError as exc:
             reason = (str(exc).strip().splitlines() or ["error"])[0]
             state.site.notes.append(f"{fetched.url}: could not be rendered ({reason}); read as served")
             return html
+        try:
+            return await page.content()
+        finally:
+            state.documents.pop(fetched.url, None)
+            await page.close()
+
+    async def screenshot(self, fetched: Fetched, state: _SiteState, target: Path) -> bool:
+        """The rendered page as a PNG at ``target`` (evidence of a hint it shows); False if it fails.
+        Rendered a second time, only for the few pages that show a hint, not kept open for all."""
+        try:
+            page = await self._open(fetched, state)
+        except PlaywrightError:
+            return False
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(target), full_page=True, timeout=self.timeout_ms)
+            return True
+        except PlaywrightError:
+            return False
         finally:
             state.documents.pop(fetched.url, None)
             await page.close()

@@ -70,6 +70,15 @@ FINDINGS: dict[str, Finding] = {
         Finding("informal_address", "hygiene"),
         Finding("chat_bot_undisclosed", "reachability", "AI Act Art. 50 (1)"),
         Finding("chat_no_human", "chat"),
+        # Read from the company's site by `servaudit discover` (servaudit/measure/legal.py).
+        Finding("imprint_missing", "reachability", "§ 5 (1) DDG"),
+        Finding("imprint_without_email", "reachability", "§ 5 (1) Nr. 2 DDG"),
+        Finding("costly_hotline", "reachability", "§ 312a (5) BGB (since 13 Jun 2014)"),
+        Finding("costly_hotline_listed", "reachability", "§ 312a (5) BGB (since 13 Jun 2014)"),
+        Finding(
+            "stale_odr_link", "reachability", "Regulation (EU) 2024/3228 (ODR platform closed 20 Jul 2025)"
+        ),
+        Finding("cancellation_button_missing", "reachability", "§ 312k BGB (since 1 Jul 2022)"),
     )
 }
 """Every finding, by key: the report's section, the CSV export and the gate read counts by these keys."""

@@ -102,6 +102,8 @@ class ReportBuilder:
         chats = store.chats()
         self.transcripts = {inquiry_id: chat.transcript for inquiry_id, chat in chats.items()}
         self.mail_findings = {m: j.findings for m, j in self.judgements.items()}
+        self.discoveries = store.discoveries()
+        """Each discovered company's site as `servaudit discover -a` stored it (the site findings)."""
         self.stated = {m: j.stated for m, j in self.judgements.items() if j.stated is not None}
         """Which scenario facts each reply states (message id → fact names), where its scenario has facts."""
         self.context = MeasureContext(
@@ -162,6 +164,7 @@ class ReportBuilder:
                     self.window,
                     self.context.chats,
                     self.transcript_files,
+                    self.discoveries.get(slug),
                 ),
             }
         for rank, slug in enumerate(_ranking(companies), start=1):

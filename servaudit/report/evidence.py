@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from servaudit.report import folder as report_folder
@@ -34,12 +35,35 @@ def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
             made.add(str(target.parent))
         if not link_verified(audit_folder / item.path, target, item.sha256):
             withheld.append(item.path)
+    for path, sha256 in discovery_screenshots(store):
+        target = folder.parent / evidence_href(path)
+        if str(target) in made:
+            continue
+        made.add(str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not link_verified(audit_folder / path, target, sha256):
+            withheld.append(path)
     base = str(folder) + os.sep
     for inquiry_id, raw in store.sent_raws():
         _write(f"{base}{safe_name(inquiry_id)}.sent.eml", raw)
     for message_id, raw in store.raw_messages_all():
         _write(f"{base}message-{message_id}.eml", raw)
     return withheld
+
+
+SCREENSHOT_PATH = re.compile(r"evidence/discover/[a-z0-9._-]+/[0-9a-f]{20}\.png")
+"""Where discover keeps a page's screenshot (servaudit/discover/crawler.py); nothing else is taken."""
+
+
+def discovery_screenshots(store: Store) -> list[tuple[str, str]]:
+    """(path in the audit folder, SHA-256) of each screenshot discover took of a page with a hint."""
+    shots = {}
+    for result in store.discoveries().values():
+        for hint in result.get("legal", ()):
+            path = hint.get("screenshot") or ""
+            if SCREENSHOT_PATH.fullmatch(path) and ".." not in path:
+                shots[path] = str(hint.get("screenshot_sha256") or "")
+    return sorted(shots.items())
 
 
 def _write(target: str, data: bytes) -> None:

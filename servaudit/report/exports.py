@@ -88,16 +88,18 @@ def wave_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
 
 
 def findings_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """One row per finding with its evidence: the message's .eml beside the report."""
+    """One row per finding with its evidence: the message's .eml beside the report, or for what was
+    read on the company's site (channel "website") the page's address."""
     for slug, company in data["companies"].items():
         for item in (company.get("findings") or {}).get("evidence", ()):
+            message = item["message_id"]
             yield {
                 "company": slug,
                 "finding": item["finding"],
                 "channel": item["channel"],
                 "inquiry": item["inquiry_id"],
-                "message_id": item["message_id"],
-                "detail": item["detail"],
+                "message_id": "" if message is None else message,
+                "detail": item["detail"].strip(),
                 "evidence": item["evidence"],
             }
 

@@ -19,6 +19,7 @@ from servaudit.i18n import Locale
 from servaudit.judgement import ChatObservation, MailFindings
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.findings import FINDINGS, findings_figures
+from servaudit.measure.legal import HUMAN_CHANNELS, IMPRINT_MISSING, SITE_FINDINGS, site_findings
 
 
 def findings_data(
@@ -30,11 +31,14 @@ def findings_data(
     window: timedelta,
     chats: Mapping[str, ChatObservation] | None = None,
     transcripts: Mapping[str, str] | None = None,
+    discovery: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A group's findings with their evidence, and per channel the same figures without evidence.
+    """A group's findings with their evidence, and per channel the same figures without evidence;
+    with the company's stored ``discovery``, also what its site shows (``site``).
 
     ``transcripts``: inquiry id → its transcript's place in the report (a chat finding's evidence);
-    every evidence item names its file under ``evidence`` (a reply's .eml, else the transcript)."""
+    every evidence item names its file under ``evidence`` (a reply's .eml, else the transcript; for
+    a site finding, the page's address)."""
     data = findings_figures(facts, mail_findings, week, now, window, chats)
     for item in data["evidence"]:
         message = item["message_id"]
@@ -51,7 +55,16 @@ def findings_data(
             figures.pop("evidence")
             per_channel[channel] = figures
     data["channels"] = per_channel
-    data["measured"] = bool(data["promises"]["made"] or data["replies_checked"] or data["chats_checked"])
+    site = site_findings(discovery)
+    if site is not None:
+        # A company not discovered gets no site keys at all: 0 would say "looked, found nothing".
+        data["counts"].update(site.pop("counts"))
+        data["evidence"] += [{**item, "evidence": item.get("page", "")} for item in site.pop("evidence")]
+        data["total"] = sum(data["counts"].values())
+        data["site"] = site
+    data["measured"] = bool(
+        data["promises"]["made"] or data["replies_checked"] or data["chats_checked"] or site is not None
+    )
     return data
 
 
@@ -59,7 +72,8 @@ def findings_data(
 class FindingRow:
     key: str
     title: str
-    count: int
+    count: int | None
+    """None: not looked for (a site finding of a company that was not discovered)."""
     kind: str
     norm: str | None
 
@@ -71,13 +85,32 @@ class EvidenceItem:
     channel: str
     detail: str
     href: str
-    transcript: bool
-    """The evidence is the chat's transcript, not a message."""
+    link: str
+    """What the link says: the message (.eml), the chat's transcript, or the site's page it was read on."""
+    screenshot: str = ""
+    """The page rendered as discover saw it (its copy in the report's evidence), when it took one."""
+    external: bool = False
+    """The link leads to the company's site, not into the report's folder."""
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What discovery read on the company's site: the legal notice, the cancellation button, clicks."""
+
+    url: str
+    pages_read: int
+    imprint: str
+    cancellation_button: str
+    clicks: tuple[tuple[str, str], ...]
+    """(channel, clicks from the home page or "–"), the fewest first in the list's own row."""
+    first: str
 
 
 @dataclass(frozen=True)
 class FindingsView:
     measured: bool
+    mail_measured: bool
+    """A promise or a reply was read (the promises line and the replies' rows show only then)."""
     made: int
     kept: int
     broken: int
@@ -89,38 +122,118 @@ class FindingsView:
     evidence: tuple[EvidenceItem, ...]
     chats: bool = False
     """Chats were read: the section explains the chat findings (AI Act Art. 50)."""
+    site: SiteView | None = None
 
 
-def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> FindingsView | None:
+def _clicks(depth: int | None, locale: Locale) -> str:
+    if depth is None:
+        return "–"
+    if depth <= 1:
+        return locale.t("findings.site_home" if depth == 0 else "findings.site_click")
+    return locale.t("findings.site_clicks", n=depth)
+
+
+def site_view(site: dict[str, Any] | None, locale: Locale) -> SiteView | None:
+    if site is None:
+        return None
+    imprint, button, clicks = site["imprint"], site["cancellation_button"], site["clicks"]
+    if not imprint["found"]:
+        imprint_text = locale.t("findings.site_imprint_none")
+    elif not imprint["read"]:
+        imprint_text = locale.t("findings.site_imprint_unread", clicks=_clicks(imprint["depth"], locale))
+    elif imprint["emails"]:
+        imprint_text = locale.t(
+            "findings.site_imprint_email",
+            clicks=_clicks(imprint["depth"], locale),
+            emails=", ".join(imprint["emails"]),
+        )
+    else:
+        imprint_text = locale.t("findings.site_imprint_no_email", clicks=_clicks(imprint["depth"], locale))
+    if button["found"]:
+        button_text = locale.t(
+            "findings.site_button_found", text=button["text"], clicks=_clicks(button["depth"], locale)
+        )
+    elif site["contract_signs"]:
+        button_text = locale.t("findings.site_button_missing", signs=", ".join(site["contract_signs"][:5]))
+    else:
+        button_text = locale.t("findings.site_button_no_signs")
+    first = clicks["first"]
+    return SiteView(
+        url=str(site["url"] or ""),
+        pages_read=int(site["pages_read"]),
+        imprint=imprint_text,
+        cancellation_button=button_text,
+        clicks=tuple((locale.t_channel(c), _clicks(clicks[c], locale)) for c in HUMAN_CHANNELS),
+        first=_clicks(first, locale)
+        + (
+            f" ({', '.join(locale.t_channel(c) for c in clicks['first_channels'])})"
+            if first is not None
+            else ""
+        ),
+    )
+
+
+def _evidence_item(item: dict[str, Any], locale: Locale, root: str, pages_read: int) -> EvidenceItem:
+    title = locale.t(f"findings.{item['finding']}")
+    if item.get("page") is not None and item.get("message_id") is None:  # read on the company's site
+        detail = item["detail"].strip()
+        if item["finding"] == IMPRINT_MISSING:
+            detail = locale.t("findings.site_imprint_missing_detail", pages=pages_read)
+        from servaudit.report.data import evidence_href  # data.py imports this module
+
+        shot = item.get("screenshot")
+        return EvidenceItem(
+            title,
+            "",
+            locale.t("findings.website"),
+            detail,
+            item["page"],
+            locale.t("findings.page"),
+            f"{root}{evidence_href(shot)}" if shot else "",
+            external=True,
+        )
+    return EvidenceItem(
+        title=title,
+        inquiry_id=item["inquiry_id"],
+        channel=locale.t_channel(item["channel"]),
+        detail=item["detail"],
+        href=f"{root}{item['evidence']}",
+        link=locale.t("findings.message" if item["message_id"] is not None else "findings.transcript"),
+    )
+
+
+def findings_view(
+    data: dict[str, Any] | None, locale: Locale, root: str, site_columns: bool = False
+) -> FindingsView | None:
     """The section's view of one company's (or the audit's) findings; None when nothing was measured.
-    ``root`` leads from the page to the report's folder (evidence/message-N.eml lives there)."""
+    ``root`` leads from the page to the report's folder (evidence/message-N.eml lives there);
+    ``site_columns``: some company of the report was discovered, so the site findings have rows."""
     if not data or not data.get("measured"):
         return None
     promises = data["promises"]
     never = data["acknowledged_never_answered"]
+    counts = data["counts"]
+    # A finding not looked for has no count ("–"), not 0: replies when none were read, a site when
+    # the company was not discovered.
+    mail_measured = bool(promises["made"] or data.get("replies_checked"))
+    replies_read = mail_measured or bool(data.get("chats_checked"))
     rows = tuple(
         FindingRow(
             key,
             locale.t(f"findings.{key}"),
-            int(data["counts"][key]),
+            int(counts[key]) if key in counts and (replies_read or key in SITE_FINDINGS) else None,
             f.kind,
             locale.t(f"findings.norm_{key}") if f.norm else None,
         )
         for key, f in FINDINGS.items()
+        if site_columns or key not in SITE_FINDINGS
     )
-    evidence = tuple(
-        EvidenceItem(
-            title=locale.t(f"findings.{item['finding']}"),
-            inquiry_id=item["inquiry_id"],
-            channel=locale.t_channel(item["channel"]),
-            detail=item["detail"],
-            href=f"{root}{item['evidence']}",
-            transcript=item["message_id"] is None,
-        )
-        for item in data.get("evidence", ())
-    )
+    site = data.get("site")
+    pages_read = int(site["pages_read"]) if site else 0
+    evidence = tuple(_evidence_item(item, locale, root, pages_read) for item in data.get("evidence", ()))
     return FindingsView(
         measured=True,
+        mail_measured=mail_measured,
         made=promises["made"],
         kept=promises["kept"],
         broken=promises["broken"],
@@ -130,12 +243,15 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
         rows=rows,
         evidence=evidence,
         chats=bool(data.get("chats_checked")),
+        site=site_view(site, locale),
     )
 
 
 def summary_findings(companies: dict[str, Any]) -> dict[str, Any]:
-    """The audit's findings: each company's counts summed (evidence stays with the companies)."""
-    counts = dict.fromkeys(FINDINGS, 0)
+    """The audit's findings: each company's counts summed (evidence stays with the companies); the
+    site findings only when some company was discovered."""
+    discovered = sum(1 for c in companies.values() if (c.get("findings") or {}).get("site") is not None)
+    counts = {key: 0 for key in FINDINGS if discovered or key not in SITE_FINDINGS}
     promises = dict.fromkeys(("made", "kept", "broken", "pending"), 0)
     measured = False
     for company in companies.values():
@@ -146,9 +262,12 @@ def summary_findings(companies: dict[str, Any]) -> dict[str, Any]:
         for key in promises:
             promises[key] += int(found.get("promises", {}).get(key, 0))
     companies_with = sum(1 for c in companies.values() if (c.get("findings") or {}).get("total"))
-    return {
+    summary = {
         "measured": measured,
         "counts": counts,
         "promises": promises,
         "companies_with_findings": companies_with,
     }
+    if discovered:
+        summary["companies_discovered"] = discovered
+    return summary

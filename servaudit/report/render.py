@@ -221,10 +221,12 @@ def findings_section(data: dict[str, Any], locale: Locale) -> Callable[[str | No
     """The templates' ``findings_of(slug, root)``: a company's findings view (None for the audit's
     summary, which has no evidence of its own), or None when nothing was measured."""
 
+    site_columns = bool(data["summary"].get("findings", {}).get("companies_discovered"))
+
     def view(slug: str | None, root: str) -> Any:
         if slug is None:
             return None
-        return findings_view(data["companies"][slug].get("findings"), locale, root)
+        return findings_view(data["companies"][slug].get("findings"), locale, root, site_columns)
 
     return view
 
