@@ -72,11 +72,13 @@ def kind_of(pid: int) -> str:
 
 class CpuMeter:
     """``with CpuMeter() as meter: ...`` then meter.python, meter.children, meter.wall (seconds);
-    meter.by_kind() splits the children's CPU by what they are (kind_of)."""
+    meter.by_kind() splits the children's CPU by what they are (kind_of), and this process's into
+    the thread that entered the meter (the probes' event loop) and its other threads (a sandbox
+    serving its pages from threads of the same process: the simulated company, not the probe)."""
 
     def __init__(self, every: float = 0.1) -> None:
         self.every = every
-        self.python = self.children = self.wall = 0.0
+        self.python = self.children = self.wall = self.main_thread = 0.0
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
         self._kinds: dict[int, str] = {}
@@ -103,6 +105,7 @@ class CpuMeter:
         self._read(baseline=True)
         self._own = 0.0
         self._python = time.process_time()
+        self._main_thread = time.thread_time()
         self._started = time.perf_counter()
         self._thread.start()
         return self
@@ -110,6 +113,7 @@ class CpuMeter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self.main_thread = time.thread_time() - self._main_thread
         self._stop.set()
         self._thread.join()
         self._read()
@@ -119,8 +123,9 @@ class CpuMeter:
         self.children = sum(self._last[pid] - self._first[pid] for pid in self._last)
 
     def by_kind(self) -> dict[str, float]:
-        """CPU seconds per kind of process, this one's as "python"."""
-        split = {"python": self.python}
+        """CPU seconds per kind of process; this one's as "python" (the measuring thread) and
+        "other threads"."""
+        split = {"python": self.main_thread, "other threads": max(self.python - self.main_thread, 0.0)}
         for pid, last in self._last.items():
             kind = self._kinds.get(pid, "?")
             split[kind] = split.get(kind, 0.0) + last - self._first[pid]
@@ -129,3 +134,9 @@ class CpuMeter:
     @property
     def total(self) -> float:
         return self.python + self.children
+
+    @property
+    def probe(self) -> float:
+        """The measuring thread and every descendant: the probe's CPU without the in-process
+        sandbox's server threads."""
+        return self.main_thread + self.children
