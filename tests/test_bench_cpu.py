@@ -4,7 +4,6 @@ in-process sandbox serving pages), so a busy simulated company cannot pass for a
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import threading
@@ -12,17 +11,13 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-PROC_CPU = Path(__file__).resolve().parent.parent / "bench" / "proc_cpu.py"
+from tests.bench_support import load_bench
+
 BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
 
 
 def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("proc_cpu", PROC_CPU)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["proc_cpu"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("proc_cpu.py", "proc_cpu")
 
 
 def burn(seconds: float) -> None:
