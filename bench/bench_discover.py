@@ -11,7 +11,14 @@ per second next to the theoretical limit: with C sites crawled at once and a cri
 robots.txt → home page → the depth-1 pages (in parallel when --per-host ≥ 2), a site takes at least
 (requests on that path) × latency, so the floor for the run is ⌈sites / C⌉ × path × latency, and the
 efficiency is that floor over the wall time. A run stops by itself (--deadline). One case per
-concurrency.
+concurrency: 8 is `discover`'s default, 32 and 100 are higher ones; --quick runs the same 1,000
+sites once per case.
+
+Beside the wall time it prints what bounds it: the crawler's CPU per site (one process, one event
+loop: sites × CPU per site is a second floor, which the higher concurrencies reach on one core) and
+the fleet server's own CPU over the run (it runs in its own process and must stay far from a core,
+or the figure would measure the server). A small crawl before the timed runs keeps the first case
+from paying for imports. The load average is printed: the machine is shared.
 
 Run: python bench/bench_discover.py [--sites 1000] [--concurrency 8,32,100] [--latency 0.1] [--per-host 2]
      [--repeat 3] [--quick] [--json]
@@ -23,6 +30,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import resource
 import statistics
 import sys
@@ -30,6 +38,8 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from urllib.parse import urlsplit
+
+from proc_cpu import process_cpu
 
 from servaudit.discover import DiscoverOptions, SiteResult, discover_async
 from servaudit.measure.legal import site_findings
@@ -171,11 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--deadline", type=float, default=300.0, help="stop a run after this many seconds")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="100 sites, one run per case: a smoke test")
+    parser.add_argument("--quick", action="store_true", help="one run per case: a smoke test")
     parser.add_argument("--json", action="store_true", help="one JSON object per case (bench protocol)")
     args = parser.parse_args(argv)
     levels = [int(c) for c in str(args.concurrency).split(",")]
-    sites, repeat = (100, 1) if args.quick else (args.sites, args.repeat)
+    sites, repeat = (args.sites, 1) if args.quick else (args.sites, args.repeat)
     if sites < 1 or min(levels) < 1 or args.latency <= 0 or repeat < 1:
         sys.exit("--sites, --concurrency and --repeat must be at least 1, --latency above 0")
 
@@ -189,15 +199,19 @@ def main(argv: list[str] | None = None) -> int:
         if not receive.poll(30):
             sys.exit("the fleet server did not start")
         port = receive.recv()
+        crawl(port, min(sites, 20), 20, args.per_host, args.deadline)  # warm-up: imports, first-use caches
         path = critical_path(args.per_host)
         for concurrency in levels:
             at_once = min(concurrency, sites)
             # The floor for the whole run: every site needs `path` responses one after another,
             # `at_once` sites at a time.
             floor = -(-sites // at_once) * path * args.latency
-            runs, cpus = [], []
+            runs, cpus, server_cpus, loads = [], [], [], []
             for _ in range(repeat):
+                server_before = process_cpu(server.pid or 0)
                 elapsed, cpu, results = crawl(port, sites, concurrency, args.per_host, args.deadline)
+                server_cpus.append(process_cpu(server.pid or 0) - server_before)
+                loads.append(os.getloadavg()[0])
                 runs.append(elapsed)
                 cpus.append(cpu)
                 complete = [
@@ -210,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             ratio = floor / best
             requests = sum(len(r.pages) + 1 for r in results)  # pages + robots.txt
             peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            cpu = statistics.median(cpus)
+            server_cpu = statistics.median(server_cpus)
             if args.json:
                 print(json.dumps({
                     "case": f"discover, {sites} sites at {args.latency * 1000:g} ms, {concurrency} at once",
@@ -220,15 +236,19 @@ def main(argv: list[str] | None = None) -> int:
                     "ok": ratio >= 0.8 and len(complete) == len(results) and agree == len(results),
                     "extra": {"efficiency": round(ratio, 3), "sites_per_s": round(sites / best, 1),
                               "legal_findings_as_truth": f"{agree}/{len(results)}",
-                              "cpu_s": round(statistics.median(cpus), 2), "requests": requests,
-                              "critical_path": path, "peak_mib": round(peak_mib)},
+                              "cpu_s": round(cpu, 2), "cpu_ms_per_site": round(cpu / sites * 1000, 2),
+                              "server_cpu_s": round(server_cpu, 2), "requests": requests,
+                              "critical_path": path, "peak_mib": round(peak_mib),
+                              "load_average": round(max(loads), 1)},
                 }, ensure_ascii=False), flush=True)  # fmt: skip
                 continue
             print(
                 f"{sites} sites, {at_once} at once, {args.per_host} per host, {args.latency * 1000:.0f} ms:"
             )
             print(f"  requests:         {requests} ({requests / best:.0f}/s); critical path {path} per site")
-            print(f"  wall time:        {best:.2f} s (min of {repeat}), CPU {statistics.median(cpus):.2f} s")
+            print(f"  wall time:        {best:.2f} s (min of {repeat}), load average up to {max(loads):.1f}")
+            print(f"  crawler CPU:      {cpu:.2f} s ({cpu / sites * 1000:.2f} ms per site; one core's floor)")
+            print(f"  server CPU:       {server_cpu:.2f} s ({server_cpu / best:.0%} of a core over the run)")
             print(f"  sites per second: {sites / best:.1f}")
             print(f"  theoretical:      {floor:.2f} s = ⌈{sites} / {at_once}⌉ × {path} × {args.latency} s")
             print(f"  efficiency:       {ratio:.0%}  ({len(complete)}/{len(results)} sites complete)")

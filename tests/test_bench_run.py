@@ -4,22 +4,15 @@ real mailboxes and sites and take minutes: they are run by hand, not by the test
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+from tests.bench_support import load_bench
 
 
 def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_run"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("run.py", "bench_run")
 
 
 CASE = {
