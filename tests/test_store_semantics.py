@@ -76,6 +76,12 @@ def test_two_processes_never_both_claim_an_inquiry(store_url: str, tmp_path: Pat
     assert all(len(store.attempts(inquiry)) == 1 for inquiry in claimed), "one attempt per inquiry"
 
 
+def test_a_statement_reads_the_same_on_both(where: Target) -> None:
+    """Placeholders are SQLite's ``?`` on both; a ``%`` in a statement stays a percent sign."""
+    store = Store(where)
+    assert store.db.execute("SELECT '100%' || ? AS x", ("? yes",)).fetchone()["x"] == "100%? yes"
+
+
 def test_a_database_error_inside_a_batch_undoes_only_its_own_item(where: Target) -> None:
     """The database refuses one item (a reply matched to an inquiry that does not exist: a foreign
     key); the savepoint takes back that item alone and the batch commits the rest (PostgreSQL

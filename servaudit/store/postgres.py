@@ -115,6 +115,7 @@ class PgConnection:
         self.conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
     def _sql(self, statement: str) -> str:
+        """``?`` → ``%s`` and ``%`` → ``%%``: the named queries never put a ``?`` inside a literal."""
         found = self._translated.get(statement)
         if found is None:
             found = self._translated[statement] = statement.replace("%", "%%").replace("?", "%s")
@@ -122,7 +123,8 @@ class PgConnection:
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Row]:
         try:
-            return self.conn.execute(self._sql(statement), tuple(params) or None)
+            # Always with parameters, even none: psycopg then reads the placeholders (and %% as %).
+            return self.conn.execute(self._sql(statement), tuple(params))
         except self.Error as exc:
             self._raise(exc)
 
