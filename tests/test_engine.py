@@ -139,11 +139,17 @@ def hanging_relay() -> Iterator[tuple[HangingHandler, int]]:
         controller.stop()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_crash_mid_send_never_sends_twice(
-    hanging_relay: tuple[HangingHandler, int], sandbox: Sandbox, make_audit: Callable[..., Audit]
+    hanging_relay: tuple[HangingHandler, int],
+    sandbox: Sandbox,
+    make_audit: Callable[..., Audit],
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     handler, port = hanging_relay
-    audit = make_audit([company(sandbox, "human")], smtp_port=port)
+    store = None if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    audit = make_audit([company(sandbox, "human")], smtp_port=port, store=store)
     process = subprocess.Popen(
         [sys.executable, "-m", "servaudit", "run", "-a", str(audit.folder)],
         stdout=subprocess.DEVNULL,
