@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from servaudit.errors import ConfigError, InfrastructureError, StoreError
+from servaudit.scrubbing import scrub
 from servaudit.store import SENDING, Store, Target, store_target
 from tests.postgres_server import PASSWORD, PASSWORD_ROLE, PostgresCluster
 from tests.store_files import run_sql
@@ -158,6 +159,7 @@ def test_a_password_comes_from_the_environment_and_is_never_shown(
 
     monkeypatch.setenv("PGPASSWORD", PASSWORD)
     store = Store(store_target(url, tmp_path))
+    assert PASSWORD not in scrub(f"an error quoting {PASSWORD}"), "masked like any secret servaudit resolved"
     store.claim({"id": "a.email.q.w1", "company": "a", "channel": "email", "scenario": "q", "wave": 1,
                  "target": "s@a.example"})  # fmt: skip
     store.close()

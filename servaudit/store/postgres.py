@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from servaudit.errors import ConfigError, InfrastructureError, StoreError
-from servaudit.scrubbing import scrub
+from servaudit.scrubbing import register_secret, scrub
 
 if TYPE_CHECKING:
     import psycopg
@@ -99,6 +99,8 @@ class PgConnection:
 
         self.target = target
         self.Error: type[Exception] = psycopg.Error
+        # libpq reads it from the environment; masked like every secret servaudit resolved.
+        register_secret(os.environ.get("PGPASSWORD", ""))
         self._translated: dict[str, str] = {}
         try:
             self.conn = psycopg.connect(
