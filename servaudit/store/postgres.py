@@ -165,6 +165,11 @@ class PgConnection:
         self.execute("BEGIN")
         self.execute("SELECT pg_advisory_xact_lock(hashtext('servaudit:' || current_schema()))")
 
+    def try_session_lock(self, name: str) -> bool:
+        """Take the advisory lock ``name`` of this schema for as long as this connection lives, if free."""
+        row = self.execute("SELECT pg_try_advisory_lock(hashtext(? || ':' || current_schema()))", (name,))
+        return bool(row.fetchone()[0])  # type: ignore[index]
+
     def tables(self) -> set[str]:
         rows = self.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
