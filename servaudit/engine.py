@@ -10,6 +10,7 @@ import asyncio
 import fcntl
 import functools
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -33,7 +34,7 @@ from servaudit.reminders import compose as compose_due
 from servaudit.replies.classify import Signals
 from servaudit.replies.quality import scenario_context, score_quality
 from servaudit.replies.reading import ReplyReader
-from servaudit.store import PENDING, REFUSED, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
+from servaudit.store import PENDING, REFUSED, RUN_JUDGED, UNCERTAIN, Store, store_target
 
 DEFAULT_PARALLEL = 4
 """Inquiries under way at once; each browser probe holds a page (a chat up to its wait limit)."""
@@ -90,10 +91,14 @@ def run(
     if unknown:
         raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(registry.names())}")
     with run_lock(audit.folder):
-        path = sqlite_path(audit.config.audit.store, audit.folder)
-        leftovers = journal_leftovers(path)
-        store = Store(path)
+        target = store_target(audit.config.audit.store, audit.folder)
+        leftovers = journal_leftovers(target) if isinstance(target, Path) else []
+        store = Store(target)
         try:
+            if not store.hold_run_lock():
+                raise UsageError(
+                    f"another `servaudit run` is working on {store.where}; wait for it to finish"
+                )
             if store.is_empty() and not ignore_earlier_sends:
                 _refuse_a_forgotten_audit(store, leftovers + earlier_sends(audit))
             return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel, only))
@@ -104,7 +109,7 @@ def run(
 def _refuse_a_forgotten_audit(store: Store, signs: list[str]) -> None:
     if signs:
         raise UsageError(
-            f"{store.path} knows of no inquiry, but this audit folder shows earlier sends: "
+            f"{store.where} knows of no inquiry, but this audit folder shows earlier sends: "
             f"{'; '.join(signs)}. Sending now would send them again: restore the store from a copy, "
             "or run with --ignore-earlier-sends if these are not from this audit"
         )
@@ -190,6 +195,7 @@ async def _send_one(
         (e.kind, _relative(e.path, audit.folder), e.caption, _sha256(e.path)) for e in outcome.evidence
     ]
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
+    await _to_bucket(audit, outcome, evidence)
     if outcome.reminded_at:
         record_session_reminder(store, inquiry, composed, outcome.reminded_at)
     if outcome.replies:
@@ -202,6 +208,24 @@ async def _send_one(
     if on_progress:
         on_progress(inquiry, state, outcome.detail)
     return outcome.detail if outcome.infrastructure_failed else None
+
+
+async def _to_bucket(audit: Audit, outcome: Outcome, evidence: list[tuple[str, str, str, str]]) -> None:
+    """Copy the send's evidence files to the audit's bucket, once the send is recorded: the report
+    on another machine takes them from there. A bucket that fails loses nothing (the files stay in
+    evidence/ here) and stops no send; it is said on stderr."""
+    bucket = audit.config.audit.bucket
+    if bucket is None:
+        return
+    files = [
+        (item.path, relative)
+        for item, (_kind, relative, _caption, _sha) in zip(outcome.evidence, evidence, strict=True)
+        if item.path.is_file() and not Path(relative).is_absolute()
+    ]
+    try:
+        await asyncio.to_thread(bucket.upload, files)
+    except InfrastructureError as exc:
+        logging.getLogger(__name__).warning("%s", exc)
 
 
 def _store_replies(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcome) -> None:
