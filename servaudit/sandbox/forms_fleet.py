@@ -25,6 +25,9 @@ PAGES = frozenset(
         "noform",
         "honeypot",
         "scripterror",
+        "a11y_unlabelled",
+        "a11y_divbutton",
+        "a11y_trap",
     }
 )
 
@@ -108,3 +111,20 @@ THREAD_FORMS: tuple[FormCompany, ...] = (
 
 DEMO_FORMS = ("copperfield", "sonnenhof", "bluewater", "kaltenbach", "ashdown", "elbufer", "pinecrest")
 """The form companies of `servaudit demo`: the cases a consultant meets most."""
+
+A11Y_FORMS: tuple[FormCompany, ...] = (
+    _form("lindgrund", "Lindgrund Stadtwerke", "lindgrund-sw.example", "a11y_unlabelled", "human", "de", 6),
+    _form("fernhaus", "Fernhaus Versand GmbH", "fernhaus.example", "a11y_divbutton", "human", "de", 6),
+    _form("quayside", "Quayside Energy Ltd", "quayside-energy.example", "a11y_trap", "human", "en", 6),
+)
+"""Forms with known accessibility barriers (not in the demo): ``Sandbox(forms=FORM_FLEET + A11Y_FORMS)``."""
+
+A11Y_TRUTH: dict[str, dict[str, object]] = {
+    # slug: the WCAG criteria axe-core must name, whether the keyboard gets through, CAPTCHA-only
+    "copperfield": {"criteria": frozenset(), "keyboard": True, "captcha_only": False},
+    "lindgrund": {"criteria": frozenset({"4.1.2"}), "keyboard": True, "captcha_only": False},
+    "fernhaus": {"criteria": frozenset(), "keyboard": False, "captcha_only": False},
+    "quayside": {"criteria": frozenset(), "keyboard": False, "captcha_only": False},
+    "ashdown": {"criteria": None, "keyboard": None, "captcha_only": True},
+}
+"""What the accessibility check must find on each form (None: not asserted): tests/test_accessibility.py."""

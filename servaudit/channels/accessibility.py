@@ -1,0 +1,190 @@
+"""Accessibility of a contact channel, checked on the page the probe is on (``[audit] accessibility``).
+
+Two checks, both without a second send:
+
+- axe-core (the copy bundled by axe-playwright-python) scans the page before the probe types anything
+  (the form's frame; the chat's frames once the widget is open), limited to the WCAG 2.x A/AA rules. Each
+  violation keeps its rule, the WCAG success criteria its tags name (``wcag131`` → 1.3.1) and the
+  failing elements' selectors and markup, cut short.
+- A keyboard-only walk: the probe moves with Tab and types, presses Space or Enter, never clicks.
+  ``KeyboardWalk`` records each step it could take and the first place the keyboard could not get
+  through (a control Tab never reaches, a focus that stays put or circles: a keyboard trap); the probe
+  then falls back to its usual way for the rest, so there is still exactly one submission.
+
+Automated checks find only part of what WCAG asks; the report says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.async_api import ElementHandle, Frame, Page
+from playwright.async_api import Error as PlaywrightError
+
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+"""The rule sets scanned: WCAG 2.0, 2.1 and 2.2, levels A and AA (what EN 301 549 and so BFSG refer to)."""
+SNIPPET_CHARS = 200
+NODES_KEPT = 5
+TAB_LIMIT = 80
+"""Tab presses the walk allows itself to reach one control: more than any contact page needs."""
+
+_CRITERION = re.compile(r"^wcag(\d)(\d)(\d{1,2})$")
+
+_FOCUS_JS = """(targets) => {
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+    active = active.shadowRoot.activeElement;
+  }
+  const page = document.body, root = document.documentElement;
+  const focused = document.hasFocus() && active && active !== page && active !== root;
+  if (!focused) return {index: -1, at: ''};
+  const index = targets.findIndex((t) => t === active || (t && t.contains && t.contains(active)));
+  const id = active.id ? '#' + active.id : '';
+  const name = active.getAttribute('name') ? '[name="' + active.getAttribute('name') + '"]' : '';
+  const place = [...document.querySelectorAll('*')].indexOf(active);
+  return {index, at: active.tagName.toLowerCase() + id + name + '@' + place};
+}"""
+"""Which of ``targets`` holds the keyboard focus (-1: none of them) and where the focus is; '' when it
+is on no element of this frame's document (the body, or another frame)."""
+
+
+def criteria(tags: list[str]) -> list[str]:
+    """The WCAG success criteria named by axe's tags: wcag111 → 1.1.1, wcag1410 → 1.4.10."""
+    found = []
+    for tag in tags:
+        match = _CRITERION.match(tag)
+        if match:
+            found.append(".".join(match.groups()))
+    return found
+
+
+async def axe_scan(frame: Page | Frame) -> dict[str, Any]:
+    """axe-core's WCAG A/AA violations in ``frame``: {"url", "violations": [...]}, or {"error"}."""
+    from axe_playwright_python.async_playwright import Axe
+
+    url = frame.url
+    try:
+        await frame.evaluate(Axe().axe_script)
+        raw = await frame.evaluate(
+            "(tags) => axe.run(document,"
+            " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            list(AXE_TAGS),
+        )
+    except PlaywrightError as exc:
+        return {"url": url, "error": (str(exc).strip().splitlines() or ["axe failed"])[0]}
+    violations = []
+    for item in raw.get("violations", ()):
+        nodes = item.get("nodes", ())
+        violations.append(
+            {
+                "rule": item.get("id", ""),
+                "impact": item.get("impact") or "",
+                "help": item.get("help", ""),
+                "criteria": criteria(list(item.get("tags", ()))),
+                "nodes": [
+                    {
+                        "target": " ".join(str(t) for t in node.get("target", ())),
+                        "html": str(node.get("html", ""))[:SNIPPET_CHARS],
+                    }
+                    for node in nodes[:NODES_KEPT]
+                ],
+                "count": len(nodes),
+            }
+        )
+    return {"url": url, "engine": f"axe-core {raw.get('testEngine', {}).get('version', '')}".strip(),
+            "violations": violations}  # fmt: skip
+
+
+_MARK_JS = """([targets, before]) => targets.map((target, i) => {
+  let el = null;
+  try { el = document.querySelector(target); } catch (e) { return ''; }
+  if (!el) return '';
+  const was = el.style.outline;
+  el.style.outline = before ? before[i] : '3px solid #d00000';
+  return was;
+})"""
+"""Outlines the elements (``before`` None) and returns their own outlines; given those, puts them back.
+Nothing of ours stays in the page for its scripts to see."""
+
+
+@contextlib.asynccontextmanager
+async def mark_failing(frame: Page | Frame, targets: list[str]) -> AsyncIterator[None]:
+    """Outline the failing elements for the screenshot taken inside, and take the outline off again."""
+    before = None
+    with contextlib.suppress(PlaywrightError):
+        before = await frame.evaluate(_MARK_JS, [targets, None])
+    try:
+        yield
+    finally:
+        if before is not None:
+            with contextlib.suppress(PlaywrightError):
+                await frame.evaluate(_MARK_JS, [targets, before])
+
+
+@dataclass
+class KeyboardWalk:
+    """What the keyboard alone could do on one channel; ``barrier`` is where it could not go on."""
+
+    steps: list[str] = field(default_factory=list)
+    barrier: str | None = None
+    """None while the keyboard gets through; else what stopped it, e.g. "message field not reachable"."""
+    trap: bool = False
+    """The focus stayed on one element or circled without ever leaving a part of the page."""
+    tabs: int = 0
+
+    def fail(self, what: str, trap: bool = False) -> None:
+        if self.barrier is None:
+            self.barrier, self.trap = what, trap
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"passed": self.barrier is None, "barrier": self.barrier, "trap": self.trap,
+                "tabs": self.tabs, "steps": self.steps}  # fmt: skip
+
+
+async def tab_to(
+    page: Page, frame: Frame, targets: list[ElementHandle], want: int, walk: KeyboardWalk
+) -> bool:
+    """Press Tab until ``targets[want]`` holds the focus; False when it never does.
+
+    A whole lap of the page (the focus left every element twice) without it means Tab cannot reach it;
+    the same element twice before the lap ends means the focus is caught (a keyboard trap)."""
+    seen: set[str] = set()
+    laps = 0
+    left = False
+    for _ in range(TAB_LIMIT):
+        now = await _focus(frame, targets)
+        if now["index"] == want:
+            return True
+        await page.keyboard.press("Tab")
+        walk.tabs += 1
+        now = await _focus(frame, targets)
+        if now["index"] == want:
+            return True
+        at = str(now["at"])
+        if not at:
+            if not left:
+                laps += 1
+                seen.clear()
+            left = True
+            if laps >= 2:
+                return False
+            continue
+        left = False
+        if at in seen:
+            walk.fail(f"keyboard trap at {at.split('@')[0]}", trap=True)
+            return False
+        seen.add(at)
+    walk.fail("the focus never arrived")
+    return False
+
+
+async def _focus(frame: Frame, targets: list[ElementHandle]) -> dict[str, Any]:
+    try:
+        found: dict[str, Any] = await frame.evaluate(_FOCUS_JS, targets)
+    except PlaywrightError:
+        return {"index": -1, "at": ""}
+    return found

@@ -1,0 +1,140 @@
+"""Accessibility of contact channels (issue 14 part 4): axe-core and a keyboard-only walk inside the real
+form probe, in a real Chromium, against sandbox forms with known barriers and clean ones (ground truth in
+servaudit/sandbox/forms_fleet.py A11Y_TRUTH): found where present, silent where absent, and still exactly
+one submission per form."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from servaudit.channels.accessibility import criteria
+from servaudit.channels.base import Outcome
+from servaudit.config import AuditConfig
+from servaudit.sandbox import Sandbox
+from servaudit.sandbox.forms_fleet import A11Y_FORMS, A11Y_TRUTH, FORM_FLEET
+from tests.test_form_channel import BODY, PERSONA, BrowserThread, send
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[BrowserThread]:
+    driver = BrowserThread()
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    folder = tmp_path_factory.mktemp("a11y-forms")
+    with Sandbox(
+        folder / "mail", folder / "truth.jsonl", delay_scale=0.01, forms=FORM_FLEET + A11Y_FORMS
+    ) as box:
+        yield box
+
+
+def audit_for(slug: str, url: str, language: str) -> AuditConfig:
+    return AuditConfig.model_validate(
+        {
+            "audit": {"accessibility": True},
+            "persona": PERSONA,
+            "scenarios": {"s": {"subject": "Frage zu meinem Vertrag", "body": BODY, "language": language}},
+            "companies": {slug: {"name": slug.title(), "form": url}},
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def checked(
+    chromium: BrowserThread, site: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Outcome, dict[str, Any], int]]:
+    """Every form of the ground truth probed once with the check on: outcome, accessibility.json,
+    how many submissions reached the site."""
+    folder = tmp_path_factory.mktemp("a11y-probes")
+    languages = {form.slug: form.company.language for form in FORM_FLEET + A11Y_FORMS}
+
+    async def all_forms() -> list[Any]:
+        gate = asyncio.Semaphore(3)
+
+        async def one(slug: str) -> Any:
+            async with gate:
+                config = audit_for(slug, site.form_url(slug), languages[slug])
+                return await send(config, slug, folder / slug, chromium.browser)
+
+        return await asyncio.gather(*(one(slug) for slug in A11Y_TRUTH))
+
+    results = {}
+    for slug, (composed, outcome) in zip(A11Y_TRUTH, chromium.run(all_forms(), timeout=240), strict=True):
+        found = next(e.path for e in outcome.evidence if e.kind == "accessibility")
+        mine = [s for s in site.forms_site.submissions if s.fields.get("email") == composed.reply_address]
+        results[slug] = (outcome, json.loads(found.read_text()), len(mine))
+    return results
+
+
+def failed_criteria(result: dict[str, Any]) -> set[str]:
+    return {c for scan in result["scans"] for v in scan.get("violations", ()) for c in v["criteria"]}
+
+
+@pytest.mark.parametrize("slug", list(A11Y_TRUTH))
+def test_axe_names_the_failed_wcag_criteria_where_present_and_none_where_absent(
+    checked: dict[str, tuple[Outcome, dict[str, Any], int]], slug: str
+) -> None:
+    _outcome, result, _sent = checked[slug]
+    expected = A11Y_TRUTH[slug]["criteria"]
+    assert all("error" not in scan for scan in result["scans"])
+    if expected is not None:
+        assert failed_criteria(result) == expected, result["scans"]
+    for scan in result["scans"]:
+        for violation in scan["violations"]:
+            assert violation["nodes"] and all(node["target"] for node in violation["nodes"])
+
+
+@pytest.mark.parametrize("slug", list(A11Y_TRUTH))
+def test_the_keyboard_walk_finds_barriers_and_the_form_is_still_sent_exactly_once(
+    checked: dict[str, tuple[Outcome, dict[str, Any], int]], slug: str
+) -> None:
+    outcome, result, sent = checked[slug]
+    truth = A11Y_TRUTH[slug]
+    assert result["captcha_only"] is truth["captcha_only"]
+    if truth["captcha_only"]:
+        assert (outcome.status, outcome.outcome, sent) == ("rejected", "blocked", 0)
+        return
+    assert (outcome.status, outcome.outcome) == ("sent", "submitted"), outcome.detail
+    assert sent == 1, "one submission, by keyboard or by the fallback, never two"
+    assert result["keyboard"]["passed"] is truth["keyboard"], result["keyboard"]
+    if truth["keyboard"]:
+        assert result["keyboard"]["steps"][-1] == "Tab → submit button, Enter"
+    shots = [e for e in outcome.evidence if e.path.name == "form-0-accessibility.png"]
+    assert shots and shots[0].path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_trap_and_the_unreachable_button_are_told_apart(
+    checked: dict[str, tuple[Outcome, dict[str, Any], int]],
+) -> None:
+    trap = checked["quayside"][1]["keyboard"]
+    assert trap["trap"] and "textarea#message" in trap["barrier"]
+    button = checked["fernhaus"][1]["keyboard"]
+    assert not button["trap"] and button["barrier"] == "submit button: not reachable with Tab"
+
+
+def test_wcag_tags_become_success_criteria() -> None:
+    tags = ["cat.forms", "wcag2a", "wcag412", "wcag131", "wcag1410", "wcag21aa", "wcag2411", "best-practice"]
+    assert criteria(tags) == ["4.1.2", "1.3.1", "1.4.10", "2.4.11"]
+
+
+def test_the_check_is_off_unless_the_audit_asks_for_it() -> None:
+    config = AuditConfig.model_validate(
+        {
+            "persona": PERSONA,
+            "scenarios": {"s": {"subject": "x", "body": "y"}},
+            "companies": {"a": {"name": "A", "form": "http://127.0.0.1:1/"}},
+        }
+    )
+    assert config.audit.accessibility is False
