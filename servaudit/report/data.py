@@ -27,6 +27,7 @@ from servaudit.measure.figures import Figures, MeasureContext, figures, reachabi
 from servaudit.measure.scoring import Weights, channel_components, company_score
 from servaudit.measure.stats import rate, share_of_companies
 from servaudit.measure.waves import longitudinal
+from servaudit.report.accessibility import with_accessibility
 from servaudit.report.comparisons import company_comparisons
 from servaudit.report.findings import findings_data, summary_findings
 from servaudit.report.references import load_references, reference_figures
@@ -96,6 +97,14 @@ class ReportBuilder:
         chats = store.chats()
         self.transcripts = {inquiry_id: chat.transcript for inquiry_id, chat in chats.items()}
         self.mail_findings = {m: j.findings for m, j in self.judgements.items()}
+        self.accessibility = store.accessibility()
+        self.accessibility_shots = {
+            inquiry_id: evidence_href(shot.path)
+            for inquiry_id in self.accessibility
+            for shot in self.evidence.get(inquiry_id, ())
+            if shot.kind == "screenshot" and "accessibility" in shot.path
+        }
+        """Each checked inquiry's screenshot with axe-core's failing elements marked."""
         self.stated = {m: j.stated for m, j in self.judgements.items() if j.stated is not None}
         """Which scenario facts each reply states (message id → fact names), where its scenario has facts."""
         self.context = MeasureContext(
@@ -147,8 +156,11 @@ class ReportBuilder:
                 "reachability": reach,
                 "score": company_score(parts, self.weights).as_dict(),
                 "consistency": consistency(facts, self.stated),
-                "findings": findings_data(
-                    facts, self.channels, self.mail_findings, self.week, self.now, self.window
+                "findings": with_accessibility(
+                    findings_data(facts, self.channels, self.mail_findings, self.week, self.now, self.window),
+                    facts,
+                    self.accessibility,
+                    self.accessibility_shots,
                 ),
             }
         for rank, slug in enumerate(_ranking(companies), start=1):

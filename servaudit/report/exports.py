@@ -98,7 +98,9 @@ def findings_rows(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
                 "inquiry": item["inquiry_id"],
                 "message_id": item["message_id"],
                 "detail": item["detail"],
-                "evidence": f"evidence/message-{item['message_id']}.eml",
+                "evidence": f"evidence/message-{item['message_id']}.eml"
+                if item["message_id"] is not None
+                else item.get("screenshot") or item.get("url") or "",
             }
 
 

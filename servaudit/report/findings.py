@@ -91,6 +91,7 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
             locale.t(f"findings.norm_{key}") if f.norm else None,
         )
         for key, f in FINDINGS.items()
+        if key in data["counts"]  # accessibility only where it was checked (report/accessibility.py)
     )
     evidence = tuple(
         EvidenceItem(
@@ -98,7 +99,7 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
             inquiry_id=item["inquiry_id"],
             channel=locale.t_channel(item["channel"]),
             detail=item["detail"],
-            href=f"{root}evidence/message-{item['message_id']}.eml",
+            href=_evidence_href(item, root),
         )
         for item in data.get("evidence", ())
     )
@@ -115,6 +116,13 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
     )
 
 
+def _evidence_href(item: dict[str, Any], root: str) -> str:
+    """A reply's finding links its message; a probe's (accessibility) its screenshot or its page."""
+    if item.get("message_id") is not None:
+        return f"{root}evidence/message-{item['message_id']}.eml"
+    return f"{root}{item['screenshot']}" if item.get("screenshot") else ""
+
+
 def summary_findings(companies: dict[str, Any]) -> dict[str, Any]:
     """The audit's findings: each company's counts summed (evidence stays with the companies)."""
     counts = dict.fromkeys(FINDINGS, 0)
@@ -127,6 +135,9 @@ def summary_findings(companies: dict[str, Any]) -> dict[str, Any]:
             counts[key] += int(found.get("counts", {}).get(key, 0))
         for key in promises:
             promises[key] += int(found.get("promises", {}).get(key, 0))
+    if not any((c.get("findings") or {}).get("accessibility") for c in companies.values()):
+        for key in [k for k, f in FINDINGS.items() if f.kind == "accessibility"]:
+            del counts[key]  # not checked in this audit (report/accessibility.py): no zeros it never measured
     companies_with = sum(1 for c in companies.values() if (c.get("findings") or {}).get("total"))
     return {
         "measured": measured,

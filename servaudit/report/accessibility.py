@@ -1,0 +1,67 @@
+"""Accessibility in the report: the probes' checks (servaudit/measure/accessibility.py) merged into a
+group's findings, and the view of the failed WCAG criteria per channel for a company's page.
+
+Added only where a probe was checked (``[audit] accessibility``): an audit without the check keeps
+its report.json as it was, and the findings table shows no accessibility rows it never measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from servaudit.i18n import Locale
+from servaudit.measure.accessibility import accessibility_figures
+from servaudit.measure.facts import InquiryFacts
+
+
+def with_accessibility(
+    findings: dict[str, Any],
+    facts: Sequence[InquiryFacts],
+    checks: Mapping[str, Mapping[str, Any]],
+    screenshots: Mapping[str, str],
+) -> dict[str, Any]:
+    """``findings`` (report/findings.py findings_data) with the accessibility findings added, per group
+    and per channel; each evidence item links the screenshot marking what failed (inquiry id → the
+    screenshot's place in the report)."""
+    figures = accessibility_figures(facts, checks)
+    if not figures["checked"]:
+        return findings
+    for item in figures["evidence"]:
+        item["screenshot"] = screenshots.get(item["inquiry_id"])
+    findings["counts"].update(figures["counts"])
+    findings["total"] += sum(figures["counts"].values())
+    findings["evidence"].extend(figures.pop("evidence"))
+    findings["accessibility"] = figures
+    findings["measured"] = True
+    for channel, per in findings["channels"].items():
+        mine = accessibility_figures([f for f in facts if f.inquiry.channel == channel], checks)
+        if mine["checked"]:
+            per["counts"].update(mine["counts"])
+            per["total"] += sum(mine["counts"].values())
+    return findings
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    criterion: str
+    channel: str
+    rules: str
+    elements: str
+    url: str
+
+
+def accessibility_rows(findings: dict[str, Any] | None, locale: Locale) -> tuple[CriterionRow, ...]:
+    """The failed WCAG criteria of one company, per channel, with the failing elements' selectors."""
+    figures = (findings or {}).get("accessibility") or {}
+    return tuple(
+        CriterionRow(
+            criterion=entry["criterion"],
+            channel=locale.t_channel(entry["channel"]),
+            rules=", ".join(entry["rules"]),
+            elements="; ".join(node["target"] for node in entry["nodes"][:3]),
+            url=entry["url"],
+        )
+        for entry in figures.get("criteria", ())
+    )
