@@ -6,17 +6,26 @@ one submission per form."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from servaudit.audit_store import open_store
 from servaudit.channels.accessibility import criteria
 from servaudit.channels.base import Outcome
-from servaudit.config import AuditConfig
+from servaudit.config import Audit, AuditConfig
+from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
+from servaudit.engine import run
+from servaudit.gate import evaluate, parse_rule
+from servaudit.report import write_report
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.forms_fleet import A11Y_FORMS, A11Y_TRUTH, FORM_FLEET
+from tests.audit_fixtures import FAST
 from tests.test_form_channel import BODY, PERSONA, BrowserThread, send
 
 pytestmark = pytest.mark.browser
@@ -138,3 +147,62 @@ def test_the_check_is_off_unless_the_audit_asks_for_it() -> None:
         }
     )
     assert config.audit.accessibility is False
+
+
+def test_an_audit_with_the_check_stores_reports_exports_and_gates_the_findings(tmp_path: Path) -> None:
+    """run → store (schema 7) → report.json, company page, findings.csv and the gate, against ground truth."""
+    slugs = list(A11Y_TRUTH)
+    with Sandbox(
+        tmp_path / "mail", tmp_path / "truth.jsonl", delay_scale=FAST, forms=FORM_FLEET + A11Y_FORMS
+    ) as box:
+        forms = [(form, box.form_url(form.slug)) for form in box.forms if form.slug in slugs]
+        text = demo_audit_toml(
+            [], box.smtp_port, str(tmp_path / "mail"), True, MACHINE_SECONDS * FAST, forms=forms
+        )
+        folder = tmp_path / "audit"
+        folder.mkdir()
+        (folder / "audit.toml").write_text(text.replace("[audit]\n", "[audit]\naccessibility = true\n", 1))
+        audit = Audit.load(folder)
+        run(audit)
+        submitted = Counter(s.company for s in box.forms_site.submissions)
+    assert submitted == {slug: 1 for slug in slugs if not A11Y_TRUTH[slug]["captcha_only"]}
+    store = open_store(audit)
+    try:
+        stored = store.accessibility()
+    finally:
+        store.close()
+    assert {inquiry.split(".")[0] for inquiry in stored} == set(slugs)
+
+    out = write_report(audit, tmp_path / "report").parent
+    report = json.loads((out / "report.json").read_text())
+    for slug in slugs:
+        truth = A11Y_TRUTH[slug]
+        counts = report["companies"][slug]["findings"]["counts"]
+        assert counts["keyboard_barrier"] == (truth["keyboard"] is False), slug
+        assert counts["captcha_only"] == int(bool(truth["captcha_only"])), slug
+        if truth["criteria"] is not None:
+            assert counts["wcag_failed"] == len(truth["criteria"]), slug
+            named = {
+                c["criterion"] for c in report["companies"][slug]["findings"]["accessibility"]["criteria"]
+            }
+            assert named == truth["criteria"]
+    page = (out / "companies" / "lindgrund.html").read_text()
+    assert "WCAG 4.1.2" in page and "cover only part of WCAG" in page and "BFSG" in page
+    clean = (out / "companies" / "copperfield.html").read_text()
+    assert "WCAG 4.1.2" not in clean
+    # Each probe finding links its marked screenshot, copied into the report.
+    evidence = [
+        e for e in report["companies"]["lindgrund"]["findings"]["evidence"] if e["finding"] == "wcag_failed"
+    ]
+    assert evidence and (out / evidence[0]["screenshot"]).is_file()
+    rows = list(csv.DictReader((out / "csv" / "findings.csv").open(encoding="utf-8-sig")))
+    assert {(r["company"], r["finding"]) for r in rows if r["finding"] == "keyboard_barrier"} == {
+        ("fernhaus", "keyboard_barrier"),
+        ("quayside", "keyboard_barrier"),
+    }
+    failing = {
+        r.scope
+        for r in evaluate(parse_rule("all.findings.keyboard_barrier == 0"), report)
+        if r.status == "fail"
+    }
+    assert failing == {"fernhaus", "quayside"}
