@@ -96,7 +96,7 @@ def test_axe_names_the_failed_wcag_criteria_where_present_and_none_where_absent(
     checked: dict[str, tuple[Outcome, dict[str, Any], int]], slug: str
 ) -> None:
     _outcome, result, _sent = checked[slug]
-    expected = A11Y_TRUTH[slug]["criteria"]
+    expected = A11Y_TRUTH[slug].criteria
     assert all("error" not in scan for scan in result["scans"])
     if expected is not None:
         assert failed_criteria(result) == expected, result["scans"]
@@ -111,14 +111,14 @@ def test_the_keyboard_walk_finds_barriers_and_the_form_is_still_sent_exactly_onc
 ) -> None:
     outcome, result, sent = checked[slug]
     truth = A11Y_TRUTH[slug]
-    assert result["captcha_only"] is truth["captcha_only"]
-    if truth["captcha_only"]:
+    assert result["captcha_only"] is truth.captcha_only
+    if truth.captcha_only:
         assert (outcome.status, outcome.outcome, sent) == ("rejected", "blocked", 0)
         return
     assert (outcome.status, outcome.outcome) == ("sent", "submitted"), outcome.detail
     assert sent == 1, "one submission, by keyboard or by the fallback, never two"
-    assert result["keyboard"]["passed"] is truth["keyboard"], result["keyboard"]
-    if truth["keyboard"]:
+    assert result["keyboard"]["passed"] is truth.keyboard, result["keyboard"]
+    if truth.keyboard:
         assert result["keyboard"]["steps"][-1] == "Tab → submit button, Enter"
     shots = [e for e in outcome.evidence if e.path.name == "form-0-accessibility.png"]
     assert shots and shots[0].path.read_bytes()[:4] == b"\x89PNG"
@@ -165,7 +165,7 @@ def test_an_audit_with_the_check_stores_reports_exports_and_gates_the_findings(t
         audit = Audit.load(folder)
         run(audit)
         submitted = Counter(s.company for s in box.forms_site.submissions)
-    assert submitted == {slug: 1 for slug in slugs if not A11Y_TRUTH[slug]["captcha_only"]}
+    assert submitted == {slug: 1 for slug in slugs if not A11Y_TRUTH[slug].captcha_only}
     store = open_store(audit)
     try:
         stored = store.accessibility()
@@ -178,14 +178,14 @@ def test_an_audit_with_the_check_stores_reports_exports_and_gates_the_findings(t
     for slug in slugs:
         truth = A11Y_TRUTH[slug]
         counts = report["companies"][slug]["findings"]["counts"]
-        assert counts["keyboard_barrier"] == (truth["keyboard"] is False), slug
-        assert counts["captcha_only"] == int(bool(truth["captcha_only"])), slug
-        if truth["criteria"] is not None:
-            assert counts["wcag_failed"] == len(truth["criteria"]), slug
+        assert counts["keyboard_barrier"] == (truth.keyboard is False), slug
+        assert counts["captcha_only"] == int(bool(truth.captcha_only)), slug
+        if truth.criteria is not None:
+            assert counts["wcag_failed"] == len(truth.criteria), slug
             named = {
                 c["criterion"] for c in report["companies"][slug]["findings"]["accessibility"]["criteria"]
             }
-            assert named == truth["criteria"]
+            assert named == truth.criteria
     page = (out / "companies" / "lindgrund.html").read_text()
     assert "WCAG 4.1.2" in page and "cover only part of WCAG" in page and "BFSG" in page
     clean = (out / "companies" / "copperfield.html").read_text()

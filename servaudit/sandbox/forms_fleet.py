@@ -119,12 +119,22 @@ A11Y_FORMS: tuple[FormCompany, ...] = (
 )
 """Forms with known accessibility barriers (not in the demo): ``Sandbox(forms=FORM_FLEET + A11Y_FORMS)``."""
 
-A11Y_TRUTH: dict[str, dict[str, object]] = {
-    # slug: the WCAG criteria axe-core must name, whether the keyboard gets through, CAPTCHA-only
-    "copperfield": {"criteria": frozenset(), "keyboard": True, "captcha_only": False},
-    "lindgrund": {"criteria": frozenset({"4.1.2"}), "keyboard": True, "captcha_only": False},
-    "fernhaus": {"criteria": frozenset(), "keyboard": False, "captcha_only": False},
-    "quayside": {"criteria": frozenset(), "keyboard": False, "captcha_only": False},
-    "ashdown": {"criteria": None, "keyboard": None, "captcha_only": True},
+@dataclass(frozen=True)
+class A11yTruth:
+    """What the accessibility check must find on a form (None: not asserted there)."""
+
+    criteria: frozenset[str] | None
+    """The WCAG success criteria axe-core must name, no more and no fewer."""
+    keyboard: bool | None
+    """Whether the keyboard alone gets through filling and submitting."""
+    captcha_only: bool
+
+
+A11Y_TRUTH: dict[str, A11yTruth] = {
+    "copperfield": A11yTruth(frozenset(), True, False),
+    "lindgrund": A11yTruth(frozenset({"4.1.2"}), True, False),  # inputs without labels
+    "fernhaus": A11yTruth(frozenset(), False, False),  # a div as submit button, not reachable by Tab
+    "quayside": A11yTruth(frozenset(), False, False),  # a message field that keeps Tab: a keyboard trap
+    "ashdown": A11yTruth(None, None, True),  # a CAPTCHA guards the form
 }
-"""What the accessibility check must find on each form (None: not asserted): tests/test_accessibility.py."""
+"""Ground truth of the accessibility check per form company: tests/test_accessibility.py."""
