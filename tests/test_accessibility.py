@@ -24,8 +24,9 @@ from servaudit.engine import run
 from servaudit.gate import evaluate, parse_rule
 from servaudit.report import write_report
 from servaudit.sandbox import Sandbox
+from servaudit.sandbox.chat_fleet import A11Y_CHATS, CHAT_FLEET
 from servaudit.sandbox.forms_fleet import A11Y_FORMS, A11Y_TRUTH, FORM_FLEET
-from tests.audit_fixtures import FAST
+from tests.audit_fixtures import FAST, read_ground_truth
 from tests.test_form_channel import BODY, PERSONA, BrowserThread, send
 
 pytestmark = pytest.mark.browser
@@ -206,3 +207,49 @@ def test_an_audit_with_the_check_stores_reports_exports_and_gates_the_findings(t
         if r.status == "fail"
     }
     assert failing == {"fernhaus", "quayside"}
+
+
+CHAT_TRUTH = {
+    # slug: (the keyboard gets through, what stopped it)
+    "kaiserhof": (True, None),  # a button launcher in a shadow root
+    "tideway": (True, None),  # the widget in an iframe
+    "klickweg": (False, "chat launcher: not reachable with Tab"),  # a div launcher with a click handler
+}
+
+
+def test_chats_are_opened_and_written_by_keyboard_where_possible_and_still_sent_once(tmp_path: Path) -> None:
+    chats = [c for c in CHAT_FLEET + A11Y_CHATS if c.slug in CHAT_TRUTH]
+    folder = tmp_path / "audit"
+    with Sandbox(
+        tmp_path / "mail", tmp_path / "truth.jsonl", (), delay_scale=0.4, chats=chats, forms=()
+    ) as box:
+        lines = ["[audit]", "accessibility = true", "", "[persona]", 'name = "Anna Schmidt"',
+                 'email = "anna.schmidt@mailbox.example"', "", "[smtp]", 'host = "127.0.0.1"',
+                 f"port = {box.smtp_port}", 'security = "none"', "", "[mailbox]", 'type = "maildir"',
+                 f'path = "{tmp_path / "mail"}"', "", "[scenarios.ask]", 'subject = "Frage zum Vertrag"',
+                 'body = "Guten Tag, kann ich vorzeitig den Tarif wechseln?"', ""]  # fmt: skip
+        for chat in chats:
+            url = box.chat_url(chat.slug)
+            lines += [f"[companies.{chat.slug}]", f'name = "{chat.name}"',
+                      f'chat = {{ url = "{url}", wait_seconds = 2.5, widget_seconds = 3 }}', ""]  # fmt: skip
+        folder.mkdir()
+        (folder / "audit.toml").write_text("\n".join(lines), encoding="utf-8")
+        audit = Audit.load(folder)
+        run(audit)
+    truth = read_ground_truth(tmp_path / "truth.jsonl")
+    store = open_store(audit)
+    try:
+        outcomes = {i.company: i.outcome for i in store.inquiries()}
+        checks = {inquiry.split(".")[0]: result for inquiry, result in store.accessibility().items()}
+    finally:
+        store.close()
+    for slug, (passes, barrier) in CHAT_TRUTH.items():
+        assert outcomes[slug] == "human", slug
+        visitor = [r for r in truth if r["company"] == slug and r["kind"] == "chat_visitor"]
+        assert len(visitor) == 1, "one message, by keyboard or by the usual way, never two"
+        walk = checks[slug]["keyboard"]
+        assert (walk["passed"], walk["barrier"]) == (passes, barrier), (slug, walk)
+        if passes:
+            assert walk["steps"][-1] == "Enter sends the message", walk
+        [scan] = checks[slug]["scans"]
+        assert "error" not in scan and scan["engine"].startswith("axe-core 4.")

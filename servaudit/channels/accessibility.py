@@ -148,32 +148,31 @@ class KeyboardWalk:
 async def tab_to(
     page: Page, frame: Frame, targets: list[ElementHandle], want: int, walk: KeyboardWalk
 ) -> bool:
-    """Press Tab until ``targets[want]`` holds the focus; False when it never does.
+    """Press Tab until ``targets[want]`` (in ``frame``) holds the focus; False when it never does.
 
-    A whole lap of the page (the focus left every element twice) without it means Tab cannot reach it;
-    the same element twice before the lap ends means the focus is caught (a keyboard trap)."""
+    Where the focus is, is read from the top page down into the frame: the focus leaving the page
+    (to the body or the browser) ends a lap; a second lap, or a page where Tab finds nothing at all,
+    means Tab cannot reach the target; the same element twice within one lap means the focus is
+    caught (a keyboard trap)."""
     seen: set[str] = set()
-    laps = 0
-    left = False
+    laps = empties = 0
     for _ in range(TAB_LIMIT):
-        now = await _focus(frame, targets)
-        if now["index"] == want:
+        if (await _focus(page, frame, targets))[0] == want:
             return True
         await page.keyboard.press("Tab")
         walk.tabs += 1
-        now = await _focus(frame, targets)
-        if now["index"] == want:
+        index, at = await _focus(page, frame, targets)
+        if index == want:
             return True
-        at = str(now["at"])
         if not at:
-            if not left:
+            empties += 1
+            if empties == 1:
                 laps += 1
                 seen.clear()
-            left = True
-            if laps >= 2:
+            if laps >= 2 or empties >= 3:
                 return False
             continue
-        left = False
+        empties = 0
         if at in seen:
             walk.fail(f"keyboard trap at {at.split('@')[0]}", trap=True)
             return False
@@ -182,9 +181,15 @@ async def tab_to(
     return False
 
 
-async def _focus(frame: Frame, targets: list[ElementHandle]) -> dict[str, Any]:
+async def _focus(page: Page, frame: Frame, targets: list[ElementHandle]) -> tuple[int, str]:
+    """Which target holds the focus (-1: none) and where the focus is: the top page's focused element,
+    then the frame's when the target sits in a frame ('' when the focus is on no element)."""
     try:
-        found: dict[str, Any] = await frame.evaluate(_FOCUS_JS, targets)
+        inner: dict[str, Any] = await frame.evaluate(_FOCUS_JS, targets)
+        if frame == page.main_frame:
+            return int(inner["index"]), str(inner["at"])
+        top: dict[str, Any] = await page.main_frame.evaluate(_FOCUS_JS, [])
     except PlaywrightError:
-        return {"index": -1, "at": ""}
-    return found
+        return -1, ""
+    at = str(top["at"])
+    return int(inner["index"]), f"{at}>{inner['at']}" if at else ""

@@ -27,6 +27,8 @@ class ChatCompany:
     prechat: bool = False
     poll_seconds: float = 0.0
     """0: answers are pushed; else the widget asks the server this often."""
+    div_launcher: bool = False
+    """The light widget's launcher is a div with a click handler: no keyboard can open the chat."""
 
     def __post_init__(self) -> None:
         if self.behaviour not in BEHAVIOURS:
@@ -56,6 +58,10 @@ THREAD_CHATS: tuple[ChatCompany, ...] = (
     ChatCompany("zauderhaft", "Zauderhaft Reisen GmbH", "after_nudge", "de", 1.0),
 )
 """A chat whose agent answers only a second message (the visitor's nudge), not the first one."""
+A11Y_CHATS: tuple[ChatCompany, ...] = (
+    ChatCompany("klickweg", "Klickweg Reisen GmbH", "human", "de", 1.0, div_launcher=True),
+)
+"""A chat whose launcher is a div with a click handler (not in the demo): the keyboard cannot open it."""
 DEMO_CHATS: tuple[str, ...] = ("kaiserhof", "sunnyside", "roboreply", "mondschein", "slowpoll")
 """The chats `servaudit demo` holds (a human, bot then human, bot only, offline, polling): one at a time,
 so each costs the demo its whole length; tests/test_chat_channel.py covers the whole fleet."""
