@@ -87,7 +87,7 @@ async def axe_scan(frame: Page | Frame) -> dict[str, Any]:
                 "criteria": criteria(list(item.get("tags", ()))),
                 "nodes": [
                     {
-                        "target": " ".join(str(t) for t in node.get("target", ())),
+                        "target": _selector(node.get("target", ())),
                         "html": str(node.get("html", ""))[:SNIPPET_CHARS],
                     }
                     for node in nodes[:NODES_KEPT]
@@ -123,6 +123,12 @@ async def mark_failing(frame: Page | Frame, targets: list[str]) -> AsyncIterator
         if before is not None:
             with contextlib.suppress(PlaywrightError):
                 await frame.evaluate(_MARK_JS, [targets, before])
+
+
+def _selector(target: list[Any]) -> str:
+    """axe's target as one selector: frames and shadow roots on its path joined by " >>> "."""
+    parts = [" >>> ".join(str(p) for p in part) if isinstance(part, list) else str(part) for part in target]
+    return " >>> ".join(parts)
 
 
 @dataclass
