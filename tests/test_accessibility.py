@@ -8,10 +8,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -293,3 +296,55 @@ def test_real_npm_chat_widgets_are_checked_without_a_second_message(tmp_path: Pa
             assert scan["violations"][0]["nodes"][0]["target"] == "#chat >>> .input-button"
         else:
             assert found == set(), (slug, found)
+
+
+class _CrispyPage(BaseHTTPRequestHandler):
+    """The crispy-forms page on loopback; a post to /send is kept and thanked for."""
+
+    posts: ClassVar[list[dict[str, list[str]]]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _answer(self, body: str) -> None:
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._answer(
+            (Path(__file__).parent / "a11y_pages" / "crispy_contact.html").read_text(encoding="utf-8")
+        )
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.posts.append(parse_qs(self.rfile.read(length).decode()))
+        self._answer(
+            "<!doctype html><html lang='en'><title>Sent</title><p>Thank you for your message.</p></html>"
+        )
+
+
+def test_a_form_builders_real_markup_is_checked_and_sent_once(
+    chromium: BrowserThread, tmp_path: Path
+) -> None:
+    """django-crispy-forms' Bootstrap 5 rendering (scripts/render-crispy-form.py), not tuned on. Observed:
+    every field has a label and the submit is a native input, so axe-core finds no WCAG A/AA violation
+    (without Bootstrap's stylesheet contrast is the browser's own) and the keyboard gets through."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CrispyPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/contact"
+        _composed, outcome = chromium.run(
+            send(audit_for("crispy", url, "en"), "crispy", tmp_path, chromium.browser)
+        )
+    finally:
+        server.shutdown()
+    assert (outcome.status, outcome.outcome) == ("sent", "submitted"), outcome.detail
+    assert len(_CrispyPage.posts) == 1 and _CrispyPage.posts[0]["name"] == [PERSONA["name"]]
+    result = json.loads(next(e.path for e in outcome.evidence if e.kind == "accessibility").read_text())
+    assert [scan["violations"] for scan in result["scans"]] == [[]]
+    assert result["keyboard"]["passed"] and result["keyboard"]["steps"][-1] == "Tab → submit button, Enter"
+    assert len(result["keyboard"]["steps"]) == 5, "name, e-mail, subject, message, then the button"
