@@ -138,6 +138,9 @@ def test_the_trap_and_the_unreachable_button_are_told_apart(
     assert trap["trap"] and "textarea#message" in trap["barrier"]
     button = checked["fernhaus"][1]["keyboard"]
     assert not button["trap"] and button["barrier"] == "submit button: not reachable with Tab"
+    # Enter on a button that ignores it sent nothing; only then the click: still one submission.
+    deaf = checked["ostwind"][1]["keyboard"]
+    assert deaf["barrier"] == "the submit button does not respond to Enter" and checked["ostwind"][2] == 1
 
 
 def test_wcag_tags_become_success_criteria() -> None:
@@ -206,13 +209,14 @@ def test_an_audit_with_the_check_stores_reports_exports_and_gates_the_findings(t
     assert {(r["company"], r["finding"]) for r in rows if r["finding"] == "keyboard_barrier"} == {
         ("fernhaus", "keyboard_barrier"),
         ("quayside", "keyboard_barrier"),
+        ("ostwind", "keyboard_barrier"),
     }
     failing = {
         r.scope
         for r in evaluate(parse_rule("all.findings.keyboard_barrier == 0"), report)
         if r.status == "fail"
     }
-    assert failing == {"fernhaus", "quayside"}
+    assert failing == {"fernhaus", "quayside", "ostwind"}
 
 
 CHAT_TRUTH = {

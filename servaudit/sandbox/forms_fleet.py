@@ -28,6 +28,7 @@ PAGES = frozenset(
         "a11y_unlabelled",
         "a11y_divbutton",
         "a11y_trap",
+        "a11y_nokeys",
     }
 )
 
@@ -116,6 +117,7 @@ A11Y_FORMS: tuple[FormCompany, ...] = (
     _form("lindgrund", "Lindgrund Stadtwerke", "lindgrund-sw.example", "a11y_unlabelled", "human", "de", 6),
     _form("fernhaus", "Fernhaus Versand GmbH", "fernhaus.example", "a11y_divbutton", "human", "de", 6),
     _form("quayside", "Quayside Energy Ltd", "quayside-energy.example", "a11y_trap", "human", "en", 6),
+    _form("ostwind", "Ostwind Mobile Ltd", "ostwind-mobile.example", "a11y_nokeys", "human", "en", 6),
 )
 """Forms with known accessibility barriers (not in the demo): ``Sandbox(forms=FORM_FLEET + A11Y_FORMS)``."""
 
@@ -135,6 +137,7 @@ A11Y_TRUTH: dict[str, A11yTruth] = {
     "lindgrund": A11yTruth(frozenset({"4.1.2"}), True, False),  # inputs without labels
     "fernhaus": A11yTruth(frozenset(), False, False),  # a div as submit button, not reachable by Tab
     "quayside": A11yTruth(frozenset(), False, False),  # a message field that keeps Tab: a keyboard trap
+    "ostwind": A11yTruth(frozenset(), False, False),  # a focusable span button that ignores Enter
     "ashdown": A11yTruth(None, None, True),  # a CAPTCHA guards the form
 }
 """Ground truth of the accessibility check per form company: tests/test_accessibility.py."""
