@@ -34,17 +34,9 @@ from tests.audit_fixtures import FAST, read_ground_truth
 from tests.test_chat_widgets import FOLDER as WIDGET_FOLDER
 from tests.test_chat_widgets import audit_toml as widget_audit_toml
 from tests.test_form_channel import BODY, PERSONA, BrowserThread, send
+from tests.test_form_channel import chromium as chromium  # the module's one Chromium, as a fixture
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserThread]:
-    driver = BrowserThread()
-    try:
-        yield driver
-    finally:
-        driver.close()
 
 
 @pytest.fixture(scope="module")
