@@ -127,7 +127,7 @@ def test_the_trap_and_the_unreachable_button_are_told_apart(
     checked: dict[str, tuple[Outcome, dict[str, Any], int]],
 ) -> None:
     trap = checked["quayside"][1]["keyboard"]
-    assert trap["trap"] and "textarea#message" in trap["barrier"]
+    assert trap["trap"] and (trap["code"], trap["where"]) == ("trap", "textarea#message")
     button = checked["fernhaus"][1]["keyboard"]
     assert not button["trap"] and button["barrier"] == "submit button: not reachable with Tab"
     # Enter on a button that ignores it sent nothing; only then the click: still one submission.
@@ -209,6 +209,11 @@ def test_an_audit_with_the_check_stores_reports_exports_and_gates_the_findings(t
         if r.status == "fail"
     }
     assert failing == {"fernhaus", "quayside", "ostwind"}
+    # One language per report: the barriers are worded from the catalogue, in German too.
+    german = write_report(audit, tmp_path / "bericht", language="de").parent
+    trap_de = (german / "companies" / "quayside.html").read_text()
+    assert "Tastaturfalle bei textarea#message" in trap_de and "keyboard trap" not in trap_de
+    assert "Barrierefreiheitsstärkungsgesetz" in (german / "companies" / "lindgrund.html").read_text()
 
 
 CHAT_TRUTH = {

@@ -44,7 +44,8 @@ _FOCUS_JS = """(targets) => {
   if (!focused) return {index: -1, at: ''};
   const index = targets.findIndex((t) => t === active || (t && t.contains && t.contains(active)));
   const id = active.id ? '#' + active.id : '';
-  const name = active.getAttribute('name') ? '[name="' + active.getAttribute('name') + '"]' : '';
+  const named = active.getAttribute('name');
+  const name = !active.id && named ? '[name="' + named + '"]' : '';
   const place = [...document.querySelectorAll('*')].indexOf(active);
   return {index, at: active.tagName.toLowerCase() + id + name + '@' + place};
 }"""
@@ -131,24 +132,43 @@ def _selector(target: list[Any]) -> str:
     return " >>> ".join(parts)
 
 
+BARRIERS = {
+    "trap": "keyboard trap at {where}",
+    "no_focus": "the focus never arrived",
+    "unreachable": "{where}: not reachable with Tab",
+    "not_typed": "{where}: could not be filled by keyboard",
+    "submit_unreachable": "submit button: not reachable with Tab",
+    "submit_no_enter": "the submit button does not respond to Enter",
+    "launcher_unreachable": "chat launcher: not reachable with Tab",
+    "launcher_no_enter": "chat launcher: Enter does not open the chat",
+    "composer_unreachable": "chat message field: not reachable with Tab",
+    "send_no_enter": "chat: Enter does not send the message",
+}
+"""What can stop the keyboard, by code (the report words each from its catalogue: accessibility.barrier_*)."""
+
+
 @dataclass
 class KeyboardWalk:
     """What the keyboard alone could do on one channel; ``barrier`` is where it could not go on."""
 
     steps: list[str] = field(default_factory=list)
-    barrier: str | None = None
-    """None while the keyboard gets through; else what stopped it, e.g. "message field not reachable"."""
-    trap: bool = False
-    """The focus stayed on one element or circled without ever leaving a part of the page."""
+    code: str | None = None
+    """None while the keyboard gets through; else a key of BARRIERS."""
+    where: str = ""
+    """The element or field it concerns (its caption or selector), where the code names one."""
     tabs: int = 0
 
-    def fail(self, what: str, trap: bool = False) -> None:
-        if self.barrier is None:
-            self.barrier, self.trap = what, trap
+    @property
+    def barrier(self) -> str | None:
+        return None if self.code is None else BARRIERS[self.code].format(where=self.where)
+
+    def fail(self, code: str, where: str = "") -> None:
+        if self.code is None:
+            self.code, self.where = code, where
 
     def as_dict(self) -> dict[str, Any]:
-        return {"passed": self.barrier is None, "barrier": self.barrier, "trap": self.trap,
-                "tabs": self.tabs, "steps": self.steps}  # fmt: skip
+        return {"passed": self.code is None, "barrier": self.barrier, "code": self.code, "where": self.where,
+                "trap": self.code == "trap", "tabs": self.tabs, "steps": self.steps}  # fmt: skip
 
 
 async def tab_to(
@@ -180,10 +200,10 @@ async def tab_to(
             continue
         empties = 0
         if at in seen:
-            walk.fail(f"keyboard trap at {at.split('@')[0]}", trap=True)
+            walk.fail("trap", at.split("@")[0])
             return False
         seen.add(at)
-    walk.fail("the focus never arrived")
+    walk.fail("no_focus")
     return False
 
 

@@ -55,7 +55,8 @@ def accessibility_figures(
         walk = check.get("keyboard") or {}
         if walk and not walk.get("passed", True):
             barriers += 1
-            evidence.append(_item("keyboard_barrier", f, check, str(walk.get("barrier") or "")))
+            item = _item("keyboard_barrier", f, check, str(walk.get("barrier") or ""))
+            evidence.append({**item, "barrier": walk.get("code"), "where": walk.get("where") or ""})
         if check.get("captcha_only"):
             captcha += 1
             evidence.append(_item("captcha_only", f, check, ""))

@@ -19,6 +19,7 @@ from servaudit.i18n import Locale
 from servaudit.judgement import MailFindings
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.findings import FINDINGS, findings_figures
+from servaudit.report.accessibility import probe_detail
 
 
 def findings_data(
@@ -98,7 +99,7 @@ def findings_view(data: dict[str, Any] | None, locale: Locale, root: str) -> Fin
             title=locale.t(f"findings.{item['finding']}"),
             inquiry_id=item["inquiry_id"],
             channel=locale.t_channel(item["channel"]),
-            detail=item["detail"],
+            detail=probe_detail(item, locale) or item["detail"],
             href=_evidence_href(item, root),
         )
         for item in data.get("evidence", ())

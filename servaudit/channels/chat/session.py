@@ -191,11 +191,11 @@ class ChatSession(ChatPage):
         handle = await launcher.element_handle()
         frame = await handle.owner_frame()
         if frame is None or not await tab_to(self.page, frame, [handle], 0, self.walk):
-            self.walk.fail("chat launcher: not reachable with Tab")
+            self.walk.fail("launcher_unreachable")
             return False
         await self.page.keyboard.press("Enter")
         if await self.poll(self.widget_state, OPEN_SECONDS) is None:
-            self.walk.fail("chat launcher: Enter does not open the chat")
+            self.walk.fail("launcher_no_enter")
             return False
         self.walk.steps.append("Tab → chat launcher, Enter")
         return True
@@ -220,7 +220,7 @@ class ChatSession(ChatPage):
         handle = await composer.element_handle()
         frame = await handle.owner_frame()
         if frame is None or not await tab_to(self.page, frame, [handle], 0, self.walk):
-            self.walk.fail("chat message field: not reachable with Tab")
+            self.walk.fail("composer_unreachable")
             return False
         await self.page.keyboard.insert_text(text)
         self.walk.steps.append("Tab → message field, typed")
@@ -327,7 +327,7 @@ class ChatSession(ChatPage):
             sent = await self.wait_until(echoed, ECHO_SECONDS) or not await _holds_text(composer)
             if not sent and button is not None:
                 # The text is still in the field, so nothing went out: the send button, as a mouse would.
-                self.walk.fail("chat: Enter does not send the message")
+                self.walk.fail("send_no_enter")
                 await button.click()
             elif sent:
                 self.walk.steps.append("Enter sends the message")

@@ -233,13 +233,13 @@ class FormProbe:
             if satisfied(assignment):
                 continue
             if not await tab_to(page, frame, handles, index, self.walk):
-                self.walk.fail(f"{name}: not reachable with Tab")
+                self.walk.fail("unreachable", name)
                 break
             try:
                 await self._type_focused(page, assignment)
             except PlaywrightError:
                 self._check_browser()
-                self.walk.fail(f"{name}: could not be filled by keyboard")
+                self.walk.fail("not_typed", name)
                 break
             self.walk.steps.append(f"Tab → {name}, typed")
             self.filled[_identity(assignment.control)] = assignment
@@ -287,9 +287,9 @@ class FormProbe:
             timed_out = await self._await_submission(page, network, mark, started)
             if timed_out or network.form_request(mark) is not None or page.url != url:
                 return timed_out
-            self.walk.fail("the submit button does not respond to Enter")
+            self.walk.fail("submit_no_enter")
         else:
-            self.walk.fail("submit button: not reachable with Tab")
+            self.walk.fail("submit_unreachable")
         await button.click(timeout=10_000)
         return await self._await_submission(page, network, mark, time.monotonic())
 
