@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from servaudit.audit_store import open_store
-from servaudit.channels.accessibility import criteria
+from servaudit.channels.accessibility import axe_scan, criteria, mark_failing
 from servaudit.channels.base import Outcome
 from servaudit.config import Audit, AuditConfig
 from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
@@ -349,3 +349,26 @@ def test_a_form_builders_real_markup_is_checked_and_sent_once(
     assert [scan["violations"] for scan in result["scans"]] == [[]]
     assert result["keyboard"]["passed"] and result["keyboard"]["steps"][-1] == "Tab → submit button, Enter"
     assert len(result["keyboard"]["steps"]) == 5, "name, e-mail, subject, message, then the button"
+
+
+def test_the_scan_leaves_no_trace_for_the_pages_scripts(chromium: BrowserThread) -> None:
+    """axe-core runs in the page's own window: afterwards nothing there names a checking tool, and the
+    outline that marked the failing elements for the screenshot is gone again."""
+
+    async def scan() -> tuple[dict[str, Any], Any, str]:
+        context = await chromium.browser.new_context()
+        try:
+            page = await context.new_page()
+            unlabelled = "<input id='q' style='outline: 1px dotted'>"
+            await page.set_content(f"<html lang='en'><title>t</title>{unlabelled}")
+            found = await axe_scan(page.main_frame)
+            async with mark_failing(page.main_frame, ["#q"]):
+                marked = await page.evaluate("document.getElementById('q').style.outline")
+            left = await page.evaluate("[typeof window.axe, document.getElementById('q').style.outline]")
+            return found, left, marked
+        finally:
+            await context.close()
+
+    found, left, marked = chromium.run(scan())
+    assert [v["rule"] for v in found["violations"]] == ["label"]
+    assert "solid" in marked and left == ["undefined", "dotted 1px"]

@@ -77,6 +77,10 @@ async def axe_scan(frame: Page | Frame) -> dict[str, Any]:
         )
     except PlaywrightError as exc:
         return {"url": url, "error": (str(exc).strip().splitlines() or ["axe failed"])[0]}
+    finally:
+        # The page's own scripts share its window: leave no global behind that names a checking tool.
+        with contextlib.suppress(PlaywrightError):
+            await frame.evaluate("() => { delete window.axe; }")
     violations = []
     for item in raw.get("violations", ()):
         nodes = item.get("nodes", ())
