@@ -127,7 +127,7 @@ def test_the_trap_and_the_unreachable_button_are_told_apart(
     checked: dict[str, tuple[Outcome, dict[str, Any], int]],
 ) -> None:
     trap = checked["quayside"][1]["keyboard"]
-    assert trap["trap"] and (trap["code"], trap["where"]) == ("trap", "textarea#message")
+    assert trap["trap"] and (trap["code"], trap["element"]) == ("trap", "textarea#message")
     button = checked["fernhaus"][1]["keyboard"]
     assert not button["trap"] and button["barrier"] == "submit button: not reachable with Tab"
     # Enter on a button that ignores it sent nothing; only then the click: still one submission.

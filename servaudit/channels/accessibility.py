@@ -137,10 +137,10 @@ def _selector(target: list[Any]) -> str:
 
 
 BARRIERS = {
-    "trap": "keyboard trap at {where}",
+    "trap": "keyboard trap at {element}",
     "no_focus": "the focus never arrived",
-    "unreachable": "{where}: not reachable with Tab",
-    "not_typed": "{where}: could not be filled by keyboard",
+    "unreachable": "{element}: not reachable with Tab",
+    "not_typed": "{element}: could not be filled by keyboard",
     "submit_unreachable": "submit button: not reachable with Tab",
     "submit_no_enter": "the submit button does not respond to Enter",
     "launcher_unreachable": "chat launcher: not reachable with Tab",
@@ -158,21 +158,22 @@ class KeyboardWalk:
     steps: list[str] = field(default_factory=list)
     code: str | None = None
     """None while the keyboard gets through; else a key of BARRIERS."""
-    where: str = ""
+    element: str = ""
     """The element or field it concerns (its caption or selector), where the code names one."""
     tabs: int = 0
 
     @property
     def barrier(self) -> str | None:
-        return None if self.code is None else BARRIERS[self.code].format(where=self.where)
+        return None if self.code is None else BARRIERS[self.code].format(element=self.element)
 
-    def fail(self, code: str, where: str = "") -> None:
+    def fail(self, code: str, element: str = "") -> None:
         if self.code is None:
-            self.code, self.where = code, where
+            self.code, self.element = code, element
 
     def as_dict(self) -> dict[str, Any]:
-        return {"passed": self.code is None, "barrier": self.barrier, "code": self.code, "where": self.where,
-                "trap": self.code == "trap", "tabs": self.tabs, "steps": self.steps}  # fmt: skip
+        return {"passed": self.code is None, "barrier": self.barrier, "code": self.code,
+                "element": self.element, "trap": self.code == "trap", "tabs": self.tabs,
+                "steps": self.steps}  # fmt: skip
 
 
 async def tab_to(

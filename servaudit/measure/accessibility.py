@@ -56,7 +56,7 @@ def accessibility_figures(
         if walk and not walk.get("passed", True):
             barriers += 1
             item = _item("keyboard_barrier", f, check, str(walk.get("barrier") or ""))
-            evidence.append({**item, "barrier": walk.get("code"), "where": walk.get("where") or ""})
+            evidence.append({**item, "barrier": walk.get("code"), "element": walk.get("element") or ""})
         if check.get("captcha_only"):
             captcha += 1
             evidence.append(_item("captcha_only", f, check, ""))

@@ -70,7 +70,7 @@ def accessibility_rows(findings: dict[str, Any] | None, locale: Locale) -> tuple
 def probe_detail(item: dict[str, Any], locale: Locale) -> str | None:
     """An accessibility finding's detail in the report's language; None for a reply's finding."""
     if item.get("barrier"):
-        return locale.t(f"accessibility.barrier_{item['barrier']}", where=item.get("where") or "")
+        return locale.t(f"accessibility.barrier_{item['barrier']}", element=item.get("element") or "")
     if item.get("criterion"):
         return f"WCAG {item['criterion']}: " + "; ".join(node["target"] for node in item.get("nodes", ())[:3])
     return None
