@@ -35,6 +35,7 @@ from tests.test_chat_widgets import FOLDER as WIDGET_FOLDER
 from tests.test_chat_widgets import audit_toml as widget_audit_toml
 from tests.test_form_channel import BODY, PERSONA, BrowserThread, send
 from tests.test_form_channel import chromium as chromium  # the module's one Chromium, as a fixture
+from tests.test_report_language import audit_data, foreign_texts, fragments
 
 pytestmark = pytest.mark.browser
 
@@ -214,6 +215,11 @@ def test_an_audit_with_the_check_stores_reports_exports_and_gates_the_findings(t
     trap_de = (german / "companies" / "quayside.html").read_text()
     assert "Tastaturfalle bei textarea#message" in trap_de and "keyboard trap" not in trap_de
     assert "Barrierefreiheitsstärkungsgesetz" in (german / "companies" / "lindgrund.html").read_text()
+    for language, pages in (("de", german), ("en", out)):
+        data, fixed = audit_data(audit, language), fragments(language)
+        for company_page in (pages / "companies").glob("*.html"):
+            text = company_page.read_text(encoding="utf-8")
+            assert foreign_texts(text, language, data, fixed) == [], company_page
 
 
 CHAT_TRUTH = {

@@ -72,5 +72,6 @@ def probe_detail(item: dict[str, Any], locale: Locale) -> str | None:
     if item.get("barrier"):
         return locale.t(f"accessibility.barrier_{item['barrier']}", element=item.get("element") or "")
     if item.get("criterion"):
-        return f"WCAG {item['criterion']}: " + "; ".join(node["target"] for node in item.get("nodes", ())[:3])
+        named = locale.t("accessibility.criterion_name", criterion=item["criterion"])
+        return f"{named}: " + "; ".join(node["target"] for node in item.get("nodes", ())[:3])
     return None
