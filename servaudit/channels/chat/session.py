@@ -188,9 +188,7 @@ class ChatSession(ChatPage):
         if self.accessibility is None:
             return False
         assert self.page is not None
-        handle = await launcher.element_handle()
-        frame = await handle.owner_frame()
-        if frame is None or not await tab_to(self.page, frame, [handle], 0, self.walk):
+        if not await self._tab_to(launcher):
             self.walk.fail("launcher_unreachable")
             return False
         await self.page.keyboard.press("Enter")
@@ -199,6 +197,13 @@ class ChatSession(ChatPage):
             return False
         self.walk.steps.append("Tab → chat launcher, Enter")
         return True
+
+    async def _tab_to(self, element: Locator) -> bool:
+        """Tab until ``element`` holds the focus (KeyboardWalk records a trap on the way)."""
+        assert self.page is not None
+        handle = await element.element_handle()
+        frame = await handle.owner_frame()
+        return frame is not None and await tab_to(self.page, frame, [handle], 0, self.walk)
 
     async def _scan(self, element: Locator) -> None:
         """axe-core on the frame holding the open widget, with a screenshot marking what failed."""
@@ -217,9 +222,7 @@ class ChatSession(ChatPage):
         if self.accessibility is None or self.walk.barrier is not None or self.sent:
             return False
         assert self.page is not None
-        handle = await composer.element_handle()
-        frame = await handle.owner_frame()
-        if frame is None or not await tab_to(self.page, frame, [handle], 0, self.walk):
+        if not await self._tab_to(composer):
             self.walk.fail("composer_unreachable")
             return False
         await self.page.keyboard.insert_text(text)
