@@ -26,6 +26,7 @@ from servaudit.demo import MACHINE_SECONDS, demo_audit_toml
 from servaudit.engine import run
 from servaudit.gate import evaluate, parse_rule
 from servaudit.report import write_report
+from servaudit.report.accessibility import with_accessibility
 from servaudit.sandbox import Sandbox
 from servaudit.sandbox.chat_fleet import A11Y_CHATS, CHAT_FLEET
 from servaudit.sandbox.chat_widgets import HANDOVER, REAL_WIDGETS, WidgetSite
@@ -378,3 +379,24 @@ def test_the_scan_leaves_no_trace_for_the_pages_scripts(chromium: BrowserThread)
     found, left, marked = chromium.run(scan())
     assert [v["rule"] for v in found["violations"]] == ["label"]
     assert "solid" in marked and left == ["undefined", "dotted 1px"]
+
+
+def test_a_company_the_audit_did_not_check_gets_zeros_beside_checked_ones_and_none_without_checks() -> None:
+    """The index's findings table has one column per finding for every company: in an audit with checks,
+    an e-mail-only company counts 0; an audit without any check adds no accessibility key at all."""
+
+    def mail_only() -> dict[str, Any]:
+        return {"counts": {"promise_broken": 1}, "total": 1, "evidence": [], "measured": True,
+                "channels": {"email": {"counts": {"promise_broken": 1}, "total": 1}}}  # fmt: skip
+
+    checked = {"other.form.s.w1": {"scans": [], "keyboard": {"passed": False, "code": "trap"}}}
+    found = with_accessibility(mail_only(), [], checked, {})
+    assert found["counts"] == {
+        "promise_broken": 1,
+        "wcag_failed": 0,
+        "keyboard_barrier": 0,
+        "captcha_only": 0,
+    }
+    assert found["total"] == 1 and found["accessibility"]["checked"] == 0
+    assert found["channels"]["email"]["counts"]["keyboard_barrier"] == 0
+    assert with_accessibility(mail_only(), [], {}, {}) == mail_only()

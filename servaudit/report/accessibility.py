@@ -1,8 +1,8 @@
 """Accessibility in the report: the probes' checks (servaudit/measure/accessibility.py) merged into a
 group's findings, and the view of the failed WCAG criteria per channel for a company's page.
 
-Added only where a probe was checked (``[audit] accessibility``): an audit without the check keeps
-its report.json as it was, and the findings table shows no accessibility rows it never measured.
+Added only in an audit whose probes were checked (``[audit] accessibility``): an audit without the
+check keeps its report.json as it was, and its findings table shows no accessibility rows.
 """
 
 from __future__ import annotations
@@ -25,21 +25,22 @@ def with_accessibility(
     """``findings`` (report/findings.py findings_data) with the accessibility findings added, per group
     and per channel; each evidence item links the screenshot marking what failed (inquiry id → the
     screenshot's place in the report)."""
+    if not checks:
+        return findings  # the audit checked nothing: its report stays as it was
+    # Where the audit checked others but not this group (e-mail only), zeros keep the index's
+    # findings table one column per finding for every company.
     figures = accessibility_figures(facts, checks)
-    if not figures["checked"]:
-        return findings
     for item in figures["evidence"]:
         item["screenshot"] = screenshots.get(item["inquiry_id"])
     findings["counts"].update(figures["counts"])
     findings["total"] += sum(figures["counts"].values())
     findings["evidence"].extend(figures.pop("evidence"))
     findings["accessibility"] = figures
-    findings["measured"] = True
+    findings["measured"] = findings["measured"] or bool(figures["checked"])
     for channel, per in findings["channels"].items():
         mine = accessibility_figures([f for f in facts if f.inquiry.channel == channel], checks)
-        if mine["checked"]:
-            per["counts"].update(mine["counts"])
-            per["total"] += sum(mine["counts"].values())
+        per["counts"].update(mine["counts"])
+        per["total"] += sum(mine["counts"].values())
     return findings
 
 
