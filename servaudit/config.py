@@ -77,7 +77,7 @@ class AuditInfo(Model):
     accessibility: bool = False
     """Check the contact form and the chat widget for barriers while probing them: axe-core's WCAG
     A/AA rules and a keyboard-only walk (servaudit/channels/accessibility.py). Off by default: it
-    adds about 0.8 s of CPU to a form probe (bench/bench_accessibility.py)."""
+    adds about 1 s of CPU to a form probe, 0.2 s to a chat probe (bench/bench_accessibility.py)."""
     chromium: str | None = None
     """Path of the Chromium to drive for form and chat probes (default: found automatically)."""
     store: str | None = None
