@@ -77,6 +77,10 @@ class AuditInfo(Model):
     """The time zone of the report's dates and of the business hours, e.g. "Europe/Berlin"."""
     business_hours: BusinessHours = BusinessHours()
     score: Scoring = Scoring()
+    accessibility: bool = False
+    """Check the contact form and the chat widget for barriers while probing them: axe-core's WCAG
+    A/AA rules and a keyboard-only walk (servaudit/channels/accessibility.py). Off by default: it
+    adds about 1 s of CPU to a form probe, 0.2 s to a chat probe (bench/bench_accessibility.py)."""
     chromium: str | None = None
     """Path of the Chromium to drive for form and chat probes (default: found automatically)."""
     store: str | None = None

@@ -10,6 +10,7 @@ import asyncio
 import fcntl
 import functools
 import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -204,6 +205,9 @@ async def _send_one(
     if transcript is not None:
         # Judged once: the chat's summary and lines are read now, so the report reads no evidence file.
         store_chat(audit, store, inquiry.id, inquiry.company, inquiry.channel, transcript)
+    checked = next((e.path for e in outcome.evidence if e.kind == "accessibility"), None)
+    if checked is not None:
+        _store_accessibility(store, inquiry, checked)
     summary.outcomes[state] += 1
     if on_progress:
         on_progress(inquiry, state, outcome.detail)
@@ -251,6 +255,16 @@ def _store_replies(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcom
                 signals = Signals(parsed, vocabulary, None, outcome.said, language)
                 store.set_judgement(reader.read(stored, parsed, record, signals.language))
                 score_quality(audit, store, stored, signals, row.label, record)
+
+
+def _store_accessibility(store: Store, inquiry: Inquiry, path: Path) -> None:
+    """Kept now, read from the probe's file, so the report reads the store and no evidence file."""
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # the check is best effort; the send it rode along with is recorded already
+    with store.transaction():
+        store.set_accessibility(inquiry.id, inquiry.channel, result)
 
 
 def _sha256(path: Path) -> str:

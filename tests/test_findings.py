@@ -275,9 +275,10 @@ def test_every_finding_is_found_where_the_sandbox_shows_it_and_nowhere_else(
     for record in read_ground_truth(sandbox.ground_truth):
         truth[record["company"]] |= set(record["findings"])
     # Read from a company's site, not its replies: tests/test_legal_findings.py checks those;
-    # chats: tests/test_chat_findings.py.
+    # chats: tests/test_chat_findings.py; the probes' accessibility: tests/test_accessibility.py.
     chat_only = {key for key in FINDINGS if key.startswith("chat_")}
-    from_replies = set(FINDINGS) - set(SITE_FINDINGS) - chat_only
+    probes = {key for key, f in FINDINGS.items() if f.kind == "accessibility"}
+    from_replies = set(FINDINGS) - set(SITE_FINDINGS) - chat_only - probes
     assert {name for found in truth.values() for name in found} == from_replies
     store = open_store(audit)
     try:

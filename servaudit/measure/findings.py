@@ -50,7 +50,7 @@ class Finding:
 
     key: str
     kind: str
-    """promise, reachability (a legal-risk indication) or hygiene."""
+    """promise, reachability (a legal-risk indication), hygiene or accessibility."""
     norm: str | None = None
     """The norm an indication cites (REFERENCES.md); None for hygiene and promises."""
 
@@ -79,6 +79,10 @@ FINDINGS: dict[str, Finding] = {
             "stale_odr_link", "reachability", "Regulation (EU) 2024/3228 (ODR platform closed 20 Jul 2025)"
         ),
         Finding("cancellation_button_missing", "reachability", "§ 312k BGB (since 1 Jul 2022)"),
+        # servaudit/measure/accessibility.py; BFSG § 3 with EN 301 549 (WCAG 2.1 AA) as its standard
+        Finding("wcag_failed", "accessibility", "BFSG"),
+        Finding("keyboard_barrier", "accessibility", "BFSG"),
+        Finding("captcha_only", "accessibility", "BFSG"),
     )
 }
 """Every finding, by key: the report's section, the CSV export and the gate read counts by these keys."""

@@ -27,6 +27,7 @@ from servaudit.measure.figures import Figures, MeasureContext, figures, reachabi
 from servaudit.measure.scoring import Weights, channel_components, company_score
 from servaudit.measure.stats import rate, share_of_companies
 from servaudit.measure.waves import longitudinal
+from servaudit.report.accessibility import with_accessibility
 from servaudit.report.comparisons import company_comparisons
 from servaudit.report.findings import findings_data, summary_findings
 from servaudit.report.references import load_references, reference_figures
@@ -104,6 +105,14 @@ class ReportBuilder:
         self.mail_findings = {m: j.findings for m, j in self.judgements.items()}
         self.discoveries = store.discoveries()
         """Each discovered company's site as `servaudit discover -a` stored it (the site findings)."""
+        self.accessibility = store.accessibility()
+        self.accessibility_shots = {
+            inquiry_id: evidence_href(shot.path)
+            for inquiry_id in self.accessibility
+            for shot in self.evidence.get(inquiry_id, ())
+            if shot.kind == "screenshot" and "accessibility" in shot.path
+        }
+        """Each checked inquiry's screenshot with axe-core's failing elements marked."""
         self.stated = {m: j.stated for m, j in self.judgements.items() if j.stated is not None}
         """Which scenario facts each reply states (message id → fact names), where its scenario has facts."""
         self.context = MeasureContext(
@@ -155,16 +164,21 @@ class ReportBuilder:
                 "reachability": reach,
                 "score": company_score(parts, self.weights).as_dict(),
                 "consistency": consistency(facts, self.stated),
-                "findings": findings_data(
+                "findings": with_accessibility(
+                    findings_data(
+                        facts,
+                        self.channels,
+                        self.mail_findings,
+                        self.week,
+                        self.now,
+                        self.window,
+                        self.context.chats,
+                        self.transcript_files,
+                        self.discoveries.get(slug),
+                    ),
                     facts,
-                    self.channels,
-                    self.mail_findings,
-                    self.week,
-                    self.now,
-                    self.window,
-                    self.context.chats,
-                    self.transcript_files,
-                    self.discoveries.get(slug),
+                    self.accessibility,
+                    self.accessibility_shots,
                 ),
             }
         for rank, slug in enumerate(_ranking(companies), start=1):

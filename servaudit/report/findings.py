@@ -20,6 +20,7 @@ from servaudit.judgement import ChatObservation, MailFindings
 from servaudit.measure.facts import InquiryFacts
 from servaudit.measure.findings import FINDINGS, findings_figures
 from servaudit.measure.legal import HUMAN_CHANNELS, IMPRINT_MISSING, SITE_FINDINGS, site_findings
+from servaudit.report.accessibility import probe_detail
 
 
 def findings_data(
@@ -125,6 +126,12 @@ class FindingsView:
     site: SiteView | None = None
 
 
+_READ_FROM_REPLIES = frozenset(
+    key for key, f in FINDINGS.items() if key not in SITE_FINDINGS and f.kind != "accessibility"
+)
+"""Findings read from replies and chats: no count ("–") where none were read."""
+
+
 def _clicks(depth: int | None, locale: Locale) -> str:
     if depth is None:
         return "–"
@@ -192,6 +199,16 @@ def _evidence_item(item: dict[str, Any], locale: Locale, root: str, pages_read: 
             f"{root}{evidence_href(shot)}" if shot else "",
             external=True,
         )
+    if FINDINGS[item["finding"]].kind == "accessibility":  # a probe's check: its marked screenshot
+        shot = item.get("screenshot")
+        return EvidenceItem(
+            title=title,
+            inquiry_id=item["inquiry_id"],
+            channel=locale.t_channel(item["channel"]),
+            detail=probe_detail(item, locale) or item["detail"],
+            href=f"{root}{shot}" if shot else "",
+            link=locale.t("findings.screenshot"),
+        )
     return EvidenceItem(
         title=title,
         inquiry_id=item["inquiry_id"],
@@ -221,12 +238,16 @@ def findings_view(
         FindingRow(
             key,
             locale.t(f"findings.{key}"),
-            int(counts[key]) if key in counts and (replies_read or key in SITE_FINDINGS) else None,
+            int(counts[key]) if key in counts and (replies_read or key not in _READ_FROM_REPLIES) else None,
             f.kind,
             locale.t(f"findings.norm_{key}") if f.norm else None,
         )
         for key, f in FINDINGS.items()
-        if site_columns or key not in SITE_FINDINGS
+        # Site rows once some company was discovered ("–" for the others); accessibility rows only
+        # where the audit checked (report/accessibility.py puts zeros for every company then).
+        if (key in SITE_FINDINGS and site_columns)
+        or (f.kind == "accessibility" and key in counts)
+        or key in _READ_FROM_REPLIES
     )
     site = data.get("site")
     pages_read = int(site["pages_read"]) if site else 0
@@ -261,6 +282,9 @@ def summary_findings(companies: dict[str, Any]) -> dict[str, Any]:
             counts[key] += int(found.get("counts", {}).get(key, 0))
         for key in promises:
             promises[key] += int(found.get("promises", {}).get(key, 0))
+    if not any((c.get("findings") or {}).get("accessibility") for c in companies.values()):
+        for key in [k for k, f in FINDINGS.items() if f.kind == "accessibility"]:
+            del counts[key]  # not checked in this audit (report/accessibility.py): no zeros it never measured
     companies_with = sum(1 for c in companies.values() if (c.get("findings") or {}).get("total"))
     summary = {
         "measured": measured,

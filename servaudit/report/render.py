@@ -29,6 +29,7 @@ from servaudit.config import Audit
 from servaudit.i18n import Locale
 from servaudit.report import branding, compare_views, exports
 from servaudit.report import folder as report_folder
+from servaudit.report.accessibility import accessibility_rows
 from servaudit.report.data import ReportBuilder
 from servaudit.report.evidence import write_evidence
 from servaudit.report.figmarkup import figure_markup
@@ -142,6 +143,9 @@ def render_report(
             name for name in ("reachability", "transcript", "reply_quality") if _has_template(env, name)
         }
         env.globals["findings_of"] = findings_section(data, locale)
+        env.globals["accessibility_of"] = lambda slug: accessibility_rows(
+            data["companies"][slug].get("findings"), locale
+        )
         clock_name = builder.clock
         common = {
             "audit": info,

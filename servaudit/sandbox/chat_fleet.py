@@ -46,6 +46,8 @@ class ChatCompany:
     @property
     def speaks(self) -> str:
         return self.answers_in or self.language
+    div_launcher: bool = False
+    """The light widget's launcher is a div with a click handler: no keyboard can open the chat."""
 
     def __post_init__(self) -> None:
         if self.behaviour not in BEHAVIOURS:
@@ -75,6 +77,10 @@ THREAD_CHATS: tuple[ChatCompany, ...] = (
     ChatCompany("zauderhaft", "Zauderhaft Reisen GmbH", "after_nudge", "de", 1.0),
 )
 """A chat whose agent answers only a second message (the visitor's nudge), not the first one."""
+A11Y_CHATS: tuple[ChatCompany, ...] = (
+    ChatCompany("klickweg", "Klickweg Reisen GmbH", "human", "de", 1.0, div_launcher=True),
+)
+"""A chat whose launcher is a div with a click handler (not in the demo): the keyboard cannot open it."""
 DEMO_CHATS: tuple[str, ...] = ("kaiserhof", "sunnyside", "roboreply", "mondschein", "slowpoll")
 """The chats `servaudit demo` holds (a human, bot then human, bot only, offline, polling): one at a time,
 so each costs the demo its whole length; tests/test_chat_channel.py covers the whole fleet."""

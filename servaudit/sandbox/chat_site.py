@@ -230,7 +230,8 @@ class ChatSite(LocalSite):
         widget = ""
         slug = html.escape(company.slug)
         if company.widget == "light" and company.behaviour != "no_widget":
-            widget = f'<script src="/static/widget.js" data-company="{slug}"></script>'
+            launcher = ' data-launcher="div"' if company.div_launcher else ""
+            widget = f'<script src="/static/widget.js" data-company="{slug}"{launcher}></script>'
         elif company.widget == "shadow":
             # Injected a moment after load, as tag managers do.
             widget = (

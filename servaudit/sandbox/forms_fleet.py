@@ -25,6 +25,10 @@ PAGES = frozenset(
         "noform",
         "honeypot",
         "scripterror",
+        "a11y_unlabelled",
+        "a11y_divbutton",
+        "a11y_trap",
+        "a11y_nokeys",
     }
 )
 
@@ -108,3 +112,32 @@ THREAD_FORMS: tuple[FormCompany, ...] = (
 
 DEMO_FORMS = ("copperfield", "sonnenhof", "bluewater", "kaltenbach", "ashdown", "elbufer", "pinecrest")
 """The form companies of `servaudit demo`: the cases a consultant meets most."""
+
+A11Y_FORMS: tuple[FormCompany, ...] = (
+    _form("lindgrund", "Lindgrund Stadtwerke", "lindgrund-sw.example", "a11y_unlabelled", "human", "de", 6),
+    _form("fernhaus", "Fernhaus Versand GmbH", "fernhaus.example", "a11y_divbutton", "human", "de", 6),
+    _form("quayside", "Quayside Energy Ltd", "quayside-energy.example", "a11y_trap", "human", "en", 6),
+    _form("ostwind", "Ostwind Mobile Ltd", "ostwind-mobile.example", "a11y_nokeys", "human", "en", 6),
+)
+"""Forms with known accessibility barriers (not in the demo): ``Sandbox(forms=FORM_FLEET + A11Y_FORMS)``."""
+
+@dataclass(frozen=True)
+class A11yTruth:
+    """What the accessibility check must find on a form (None: not asserted there)."""
+
+    criteria: frozenset[str] | None
+    """The WCAG success criteria axe-core must name, no more and no fewer."""
+    keyboard: bool | None
+    """Whether the keyboard alone gets through filling and submitting."""
+    captcha_only: bool
+
+
+A11Y_TRUTH: dict[str, A11yTruth] = {
+    "copperfield": A11yTruth(frozenset(), True, False),
+    "lindgrund": A11yTruth(frozenset({"4.1.2"}), True, False),  # inputs without labels
+    "fernhaus": A11yTruth(frozenset(), False, False),  # a div as submit button, not reachable by Tab
+    "quayside": A11yTruth(frozenset(), False, False),  # a message field that keeps Tab: a keyboard trap
+    "ostwind": A11yTruth(frozenset(), False, False),  # a focusable span button that ignores Enter
+    "ashdown": A11yTruth(None, None, True),  # a CAPTCHA guards the form
+}
+"""Ground truth of the accessibility check per form company: tests/test_accessibility.py."""

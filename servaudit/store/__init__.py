@@ -17,13 +17,14 @@ No SQL lives outside this package: callers use the named queries of :class:`Stor
 - one module of named queries per subject: ``inquiries.py`` (claims, attempts, evidence),
   ``messages.py`` (received mail, classifications), ``judgements.py`` (what a reply or chat was
   read as, for the report), ``scores.py``, ``cursors.py``, ``discoveries.py``, ``study.py`` (a study's
-  seed, refusals, what was sent when).
+  seed, refusals, what was sent when), ``accessibility.py`` (a form or chat probe's accessibility check).
 
 The store imports nothing above ``errors`` (and the leaves ``scrubbing`` and ``judgement``).
 """
 
 from __future__ import annotations
 
+from servaudit.store.accessibility import AccessibilityQueries
 from servaudit.store.connection import DEFAULT_FILE, Target, exists, sqlite_path, store_target
 from servaudit.store.cursors import CursorQueries
 from servaudit.store.discoveries import DiscoveryQueries
@@ -89,6 +90,7 @@ class Store(
     CursorQueries,
     DiscoveryQueries,
     StudyQueries,
+    AccessibilityQueries,
 ):
     """An open audit store: ``Store(path)`` (or ``Store(store_target(url, folder))``) creates it, or
     migrates it (keeping a backup), or refuses it.

@@ -32,6 +32,10 @@ version  what it added, and why
          Reply-To, SPF/DKIM/DMARC, tracking, language and register), as JSON
          (servaudit.judgement.MailFindings); NULL in an older row reads as "nothing found" until
          the newer judge reads it again. Its DDL before is kept in ``tests/data/store-v5.sql``.
+7        ``accessibility``: what the accessibility check of a form or chat probe found (axe-core's WCAG
+         violations, the keyboard-only walk, a CAPTCHA as the only way through), as JSON, read from the
+         probe's evidence at run time so the report reads no evidence file. Only with
+         ``[audit] accessibility``. Its DDL before is kept in ``tests/data/store-v6.sql``.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -46,7 +50,7 @@ tests run on both. Named queries use the SQL both read (``ON CONFLICT`` upserts,
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -161,9 +165,17 @@ CREATE TABLE IF NOT EXISTS study (
     started_at TEXT NOT NULL
 );
 """
+ACCESSIBILITY_TABLE = """
+CREATE TABLE IF NOT EXISTS accessibility (
+    inquiry_id TEXT PRIMARY KEY REFERENCES inquiries(id),
+    channel TEXT NOT NULL,
+    result TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
 JUDGEMENT_TABLES_V3 = JUDGEMENT_TABLES.replace(",\n    findings TEXT\n", "\n")
 """The judgement tables as version 3 created them (version 6 added ``judgements.findings``)."""
-SCHEMA += JUDGEMENT_TABLES + STUDY_TABLE
+SCHEMA += JUDGEMENT_TABLES + STUDY_TABLE + ACCESSIBILITY_TABLE
 """The newest schema, as a new store is created (``IF NOT EXISTS``: creating twice is harmless)."""
 
 
@@ -182,6 +194,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE inquiries ADD COLUMN parent_id TEXT REFERENCES inquiries(id)",
     ),
     6: ("ALTER TABLE judgements ADD COLUMN findings TEXT",),
+    7: tuple(statement for statement in ACCESSIBILITY_TABLE.split(";") if statement.strip()),
 }
 """Version → the statements that bring a store of the version before up to it."""
 

@@ -101,6 +101,7 @@ class ChatChannel:
             evidence=lambda name: context.evidence_path(inquiry, name),
             recipe=settings.recipe,
             dry_run=dry_run,
+            accessibility=config.audit.accessibility,
             audit_folder=context.evidence_dir.parent,
             reminder=(
                 chat_text(fill_placeholders(scenario.reminder.body, config.persona, company.name))

@@ -19,6 +19,7 @@ from playwright.async_api import BrowserContext, Locator
 from playwright.async_api import Error as PlaywrightError
 
 from servaudit.browser import visitor_user_agent
+from servaudit.channels.accessibility import KeyboardWalk, axe_scan, mark_failing, tab_to
 from servaudit.channels.chat import NO_WIDGET, OFFLINE, PAGE_UNREACHABLE, PRECHAT_REQUIRED
 from servaudit.channels.chat.attribution import ECHO_EARLY_MS
 from servaudit.channels.chat.judge import asks_for_human
@@ -48,7 +49,29 @@ BOT_QUIET_SECONDS = 3.0
 class ChatSession(ChatPage):
     """One chat's course: open the widget, pass a pre-chat form, send, wait for answers, decide."""
 
+    accessibility: dict[str, Any] | None = None
+    """What the accessibility check found (``ChatPlan.accessibility``), kept as accessibility.json."""
+    walk: KeyboardWalk
+
     async def run(self) -> ChatResult:
+        self.walk = KeyboardWalk()
+        try:
+            result = await self._in_context()
+        finally:
+            self._save_accessibility()
+        return result
+
+    def _save_accessibility(self) -> None:
+        if self.accessibility is None:
+            return
+        self.accessibility["keyboard"] = self.walk.as_dict()
+        path = self.plan.evidence("accessibility.json")
+        path.write_text(json.dumps(self.accessibility, ensure_ascii=False, indent=2), encoding="utf-8")
+        self.result.evidence.append(
+            ("accessibility", path, "axe-core's WCAG violations and the keyboard-only walk")
+        )
+
+    async def _in_context(self) -> ChatResult:
         try:
             context = await self.browser.new_context(
                 user_agent=visitor_user_agent(self.browser), viewport={"width": 1280, "height": 900}
@@ -108,6 +131,9 @@ class ChatSession(ChatPage):
     async def _open_widget(self) -> ChatResult | None:
         """Find, open and pass the widget's door; a ChatResult when the chat cannot start."""
         plan = self.plan
+        if self.checking:
+            assert self.page is not None
+            self.accessibility = {"channel": "chat", "url": self.page.url, "scans": [], "captcha_only": False}
 
         async def look() -> Any:
             if not plan.recipe:
@@ -127,7 +153,8 @@ class ChatSession(ChatPage):
                 f"no chat widget found on {plan.url} within {plan.widget_seconds:.0f} s",
             )
         if found[0] == "launcher":
-            await found[1].click()
+            if not await self._open_by_keyboard(found[1]):
+                await found[1].click()
             found = await self.poll(self.widget_state, OPEN_SECONDS)
             if found is None:
                 offline = await self._offline_by_phrase()
@@ -141,6 +168,8 @@ class ChatSession(ChatPage):
                 found = offline
         await self.screenshot("chat-1-open.png", f"widget open ({self.recipe.vendor})")
         state, element = found
+        if self.accessibility is not None:
+            await self._scan(element)
         if state == "offline":
             return await self._offline(element)
         if state == "prechat":
@@ -148,6 +177,57 @@ class ChatSession(ChatPage):
                 return self._fail("rejected", PRECHAT_REQUIRED, "the widget asks for details before a chat")
             return await self._prechat()
         return None
+
+    @property
+    def checking(self) -> bool:
+        return self.plan.accessibility and not self.plan.dry_run
+
+    async def _open_by_keyboard(self, launcher: Locator) -> bool:
+        """Tab to the launcher and press Enter; True when that opened the chat. Where it did not, the
+        walk records why and the launcher is clicked as usual (opening a chat twice sends nothing)."""
+        if self.accessibility is None:
+            return False
+        assert self.page is not None
+        if not await self._tab_to(launcher):
+            self.walk.fail("launcher_unreachable")
+            return False
+        await self.page.keyboard.press("Enter")
+        if await self.poll(self.widget_state, OPEN_SECONDS) is None:
+            self.walk.fail("launcher_no_enter")
+            return False
+        self.walk.steps.append("Tab → chat launcher, Enter")
+        return True
+
+    async def _tab_to(self, element: Locator) -> bool:
+        """Tab until ``element`` holds the focus (KeyboardWalk records a trap on the way)."""
+        assert self.page is not None
+        handle = await element.element_handle()
+        frame = await handle.owner_frame()
+        return frame is not None and await tab_to(self.page, frame, [handle], 0, self.walk)
+
+    async def _scan(self, element: Locator) -> None:
+        """axe-core on the frame holding the open widget, with a screenshot marking what failed."""
+        assert self.page is not None and self.accessibility is not None
+        handle = await element.element_handle()
+        frame = await handle.owner_frame() or self.page.main_frame
+        scan = await axe_scan(frame)
+        self.accessibility["scans"].append(scan)
+        targets = [node["target"] for v in scan.get("violations", ()) for node in v["nodes"]]
+        async with mark_failing(frame, targets):
+            await self.screenshot("chat-0-accessibility.png", "axe-core's failing elements marked")
+
+    async def _type_by_keyboard(self, composer: Locator, text: str) -> bool:
+        """Tab to the message field and type the first message; False (the walk says why) where the
+        keyboard cannot get there, and the probe fills it as usual."""
+        if self.accessibility is None or self.walk.barrier is not None or self.sent:
+            return False
+        assert self.page is not None
+        if not await self._tab_to(composer):
+            self.walk.fail("composer_unreachable")
+            return False
+        await self.page.keyboard.insert_text(text)
+        self.walk.steps.append("Tab → message field, typed")
+        return True
 
     async def _offline_by_phrase(self) -> tuple[str, Locator] | None:
         for frame in self.frames():
@@ -229,19 +309,31 @@ class ChatSession(ChatPage):
             return None
         single_line = await composer.evaluate("e => e.tagName === 'INPUT'")
         typed = " ".join(text.split()) if single_line else text
-        await composer.fill(typed)
+        by_keyboard = await self._type_by_keyboard(composer, typed)
+        if not by_keyboard:
+            await composer.fill(typed)
         pressed: int = await composer.evaluate("() => Date.now()")
         self.sent.append((typed, pressed))
         button = await self.visible(self.recipe.composer.send) if self.recipe.composer.send else None
-        if button is not None:
+        if button is not None and not by_keyboard:
             await button.click()
         else:
+            # Enter in the message field is how a keyboard sends (and what widgets without a button expect).
             await composer.press("Enter")
 
         early = ECHO_EARLY_MS if self.learning else 50
 
         def echoed() -> bool:
             return any(m.author == Author.VISITOR and m.at_ms >= pressed - early for m in self.messages)
+
+        if by_keyboard:
+            sent = await self.wait_until(echoed, ECHO_SECONDS) or not await _holds_text(composer)
+            if not sent and button is not None:
+                # The text is still in the field, so nothing went out: the send button, as a mouse would.
+                self.walk.fail("send_no_enter")
+                await button.click()
+            elif sent:
+                self.walk.steps.append("Enter sends the message")
 
         if await self.wait_until(echoed, ECHO_SECONDS):
             return next(
@@ -383,6 +475,11 @@ async def _fill(field_: Locator, role: str, plan: ChatPlan) -> bool:
             value = parts[-1]
     await field_.fill(value)
     return True
+
+
+async def _holds_text(composer: Locator) -> bool:
+    value = await composer.evaluate("e => e.value !== undefined ? e.value : e.innerText")
+    return bool(str(value).strip())
 
 
 def _observer_config(recipe: Recipe) -> dict[str, str]:

@@ -83,6 +83,9 @@ class ChatPlan:
     """Where the audit's own vocabularies may override the shipped ones."""
     reminder: str | None = None
     """A nudge sent once in the session when no person answered the first message within the wait."""
+    accessibility: bool = False
+    """Open the chat and write the first message by keyboard only, and scan the open widget with
+    axe-core (``[audit] accessibility``; servaudit/channels/accessibility.py)."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any, cast
 from playwright.async_api import BrowserContext, Dialog, ElementHandle, Page
 from playwright.async_api import Error as PlaywrightError
 
+from servaudit.channels.accessibility import KeyboardWalk, axe_scan, mark_failing, tab_to
 from servaudit.channels.base import Composed, Evidence, Outcome, ProbeContext, SendStatus
 from servaudit.channels.form import BLOCKED, NO_FORM, SUBMIT_FAILED
 from servaudit.channels.form.captcha import detect_captcha
@@ -43,6 +44,9 @@ class FormProbe:
     clicked: bool = False
     filled: dict[tuple[str, ...], Assignment] = field(default_factory=dict)
     """What the probe put into the form, by control: a rescan no longer assigns a select already set."""
+    accessibility: dict[str, Any] | None = None
+    """What the accessibility check found (``[audit] accessibility``), kept as accessibility.json."""
+    walk: KeyboardWalk = field(default_factory=KeyboardWalk)
     dry_run: bool = False
     """Stop once the form is found and understood (``servaudit check``): nothing is submitted
     (a form that unfolds may get its topic chosen, as a visitor looking at it would)."""
@@ -89,6 +93,7 @@ class FormProbe:
         files = (
             *self.evidence,
             Evidence("record", path, "what was typed where, the request, what the page said"),
+            *self._accessibility_evidence(),
         )
         return Outcome(
             cast(SendStatus, verdict.status),
@@ -134,10 +139,14 @@ class FormProbe:
             return Verdict("rejected", outcome, f"the form page answered HTTP {response.status}")
 
         plan = await self._find_form(page, network, vocabulary, settings)
+        if self._checks_accessibility() and (isinstance(plan, list) or plan.outcome == BLOCKED):
+            await self._scan(page, plan)
         if isinstance(plan, Verdict):
             return plan
         if self.dry_run:
             return await self._preflight_verdict(page, network, vocabulary, settings, plan)
+        if self.accessibility is not None:
+            plan = await self._keyboard_fill(page, network, plan)
         plan = await self._fill(page, network, vocabulary, settings, plan)
         self.record["fields"] = self._fields_set(plan)
         blocked = await self._captcha(page, network, vocabulary)
@@ -153,8 +162,11 @@ class FormProbe:
         errors_before = len(script_errors)
         started = time.monotonic()
         self.clicked = True
-        await button.click(timeout=10_000)
-        timed_out = await self._await_submission(page, network, mark, started)
+        if self.accessibility is not None and self.walk.barrier is None:
+            timed_out = await self._keyboard_submit(page, network, plan, button, mark, started)
+        else:
+            await button.click(timeout=10_000)
+            timed_out = await self._await_submission(page, network, mark, started)
         self._check_browser()
         with contextlib.suppress(PlaywrightError):
             await page.wait_for_load_state("load", timeout=self.timing.page_load * 1000)
@@ -190,6 +202,104 @@ class FormProbe:
             }
         )  # fmt: skip
         return decide(seen)
+
+    def _checks_accessibility(self) -> bool:
+        return self.context.config.audit.accessibility and not self.dry_run
+
+    async def _scan(self, page: Page, plan: list[Assignment] | Verdict) -> None:
+        """axe-core on the form's frame before anything is typed, with a screenshot marking what failed;
+        a CAPTCHA that stopped the probe is the only way through the form (no alternative it could use)."""
+        frame = plan[0].control.frame if isinstance(plan, list) and plan else page.main_frame
+        scan = await axe_scan(frame)
+        captcha = isinstance(plan, Verdict) and plan.outcome == BLOCKED
+        self.accessibility = {"channel": "form", "url": page.url, "scans": [scan], "captcha_only": captcha}
+        targets = [node["target"] for v in scan.get("violations", ()) for node in v["nodes"]]
+        async with mark_failing(frame, targets):
+            caption = f"axe-core's failing elements marked · {page.url}"
+            await self._screenshot(page, "form-0-accessibility.png", caption)
+
+    async def _keyboard_fill(
+        self, page: Page, network: NetworkLog, plan: list[Assignment]
+    ) -> list[Assignment]:
+        """Fill the form by keyboard only, in tab order, until a field cannot be reached; the usual way
+        (``_fill``) then does the rest and the walk records where the keyboard stopped."""
+        frame = plan[0].control.frame
+        handles = [a.control.handle for a in plan]
+        with contextlib.suppress(PlaywrightError):
+            await frame.evaluate("() => { if (document.activeElement) document.activeElement.blur(); }")
+        for index in await _tab_order(frame, handles):
+            assignment = plan[index]
+            name = assignment.control.caption or assignment.role
+            if satisfied(assignment):
+                continue
+            if not await tab_to(page, frame, handles, index, self.walk):
+                self.walk.fail("unreachable", name)
+                break
+            try:
+                await self._type_focused(page, assignment)
+            except PlaywrightError:
+                self._check_browser()
+                self.walk.fail("not_typed", name)
+                break
+            self.walk.steps.append(f"Tab → {name}, typed")
+            self.filled[_identity(assignment.control)] = assignment
+            await network.quiet(0.15, limit=2.0)
+        return plan
+
+    async def _type_focused(self, page: Page, assignment: Assignment) -> None:
+        control = assignment.control
+        if control.type == "checkbox":
+            if control.value != "on":
+                await page.keyboard.press("Space")
+            return
+        if control.type == "select":
+            for _ in range(len(control.options) + 1):
+                if await control.handle.evaluate("e => e.value") == assignment.value:
+                    return
+                await page.keyboard.press("ArrowDown")
+            raise PlaywrightError("the option could not be chosen with the arrow keys")
+        if control.value:
+            await page.keyboard.press("ControlOrMeta+A")
+        if control.type == "contenteditable" or len(assignment.value) > 80:
+            await page.keyboard.insert_text(assignment.value)  # pasted, as people paste a prepared text
+        else:
+            settings = self._settings()
+            pause = (settings.keystroke_ms if settings else None) or self.timing.keystroke_ms
+            await page.keyboard.type(assignment.value, delay=random.uniform(*pause))
+
+    async def _keyboard_submit(
+        self,
+        page: Page,
+        network: NetworkLog,
+        plan: list[Assignment],
+        button: ElementHandle,
+        mark: int,
+        started: float,
+    ) -> bool:
+        """Tab to the submit button and press Enter. Where Tab cannot reach it, or Enter sent nothing at
+        all (no request left the browser, the page did not change), the button is clicked instead: still
+        one submission."""
+        frame = await button.owner_frame() or plan[0].control.frame
+        url = page.url
+        if await tab_to(page, frame, [button], 0, self.walk):
+            self.walk.steps.append("Tab → submit button, Enter")
+            await page.keyboard.press("Enter")
+            timed_out = await self._await_submission(page, network, mark, started)
+            if timed_out or network.form_request(mark) is not None or page.url != url:
+                return timed_out
+            self.walk.fail("submit_no_enter")
+        else:
+            self.walk.fail("submit_unreachable")
+        await button.click(timeout=10_000)
+        return await self._await_submission(page, network, mark, time.monotonic())
+
+    def _accessibility_evidence(self) -> tuple[Evidence, ...]:
+        if self.accessibility is None:
+            return ()
+        self.accessibility["keyboard"] = None if self.accessibility["captcha_only"] else self.walk.as_dict()
+        path = self.context.evidence_path(self.inquiry, "accessibility.json")
+        path.write_text(json.dumps(self.accessibility, ensure_ascii=False, indent=2), encoding="utf-8")
+        return (Evidence("accessibility", path, "axe-core's WCAG violations and the keyboard-only walk"),)
 
     async def _captcha(self, page: Page, network: NetworkLog, vocabulary: FormVocabulary) -> Verdict | None:
         """A CAPTCHA guarding the form (never solved, never bypassed): the verdict, with a screenshot."""
@@ -391,6 +501,17 @@ def audit_folder(context: ProbeContext) -> Path:
 
 def reason(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+async def _tab_order(frame: Any, handles: list[ElementHandle]) -> list[int]:
+    """The controls' indexes in the order Tab visits them: positive tabindex first, then the document's."""
+    order: list[int] = await frame.evaluate(
+        """(els) => els.map((e, i) => [e.tabIndex > 0 ? e.tabIndex : 1e9, i]).sort((a, b) => a[0] - b[0]
+             || (els[a[1]].compareDocumentPosition(els[b[1]]) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
+             .map((p) => p[1])""",
+        handles,
+    )
+    return order
 
 
 def _identity(control: Control) -> tuple[str, ...]:

@@ -109,6 +109,14 @@
     }
     root.innerHTML = s.html;
     const $ = (sel) => root.querySelector(sel);
+    if (script.dataset.launcher === "div") {
+      // A launcher many sites have: a styled div with a click handler, which Tab never reaches.
+      const button = $(s.launcher);
+      const div = document.createElement("div");
+      div.className = button.className;
+      div.textContent = button.textContent;
+      button.replaceWith(div);
+    }
     const log = $(s.log);
     let session = null;
     let shown = 0;
