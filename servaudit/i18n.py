@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from babel import Locale as BabelLocale
-from babel.dates import format_datetime
-from babel.numbers import format_decimal, format_percent
 
 from servaudit.errors import ConfigError
 from servaudit.resources import search_path
+
+if TYPE_CHECKING:
+    from babel import Locale as BabelLocale
 
 LANGUAGES = ("en", "de")
 MISSING = "–"
@@ -68,7 +67,10 @@ def _to_the_minute(pattern: str) -> bool:
 
 @cache
 def _babel_locale(language: str) -> BabelLocale:
-    """Babel's locale object, parsed once (given as a string, Babel parses it on every call)."""
+    """Babel's locale object, parsed once (given as a string, Babel parses it on every call).
+    Babel is imported where a number or date is formatted: `servaudit status` formats none."""
+    from babel import Locale as BabelLocale
+
     return BabelLocale.parse(language)
 
 
@@ -130,14 +132,20 @@ class Locale:
         return f"{days} {unit['d']} {hours} {unit['h']}" if hours else f"{days} {unit['d']}"
 
     def percent(self, value: float | None) -> str:
+        from babel.numbers import format_percent
+
         return MISSING if value is None else format_percent(value, locale=self._babel)
 
     def integer(self, value: float | None) -> str:
+        from babel.numbers import format_decimal
+
         return MISSING if value is None else format_decimal(round(value), locale=self._babel)
 
     def number(self, value: float | None, digits: int = 1) -> str:
         if value is None:
             return MISSING
+        from babel.numbers import format_decimal
+
         pattern = "#,##0." + "0" * digits if digits else "#,##0"
         return format_decimal(value, pattern, locale=self._babel)
 
@@ -146,6 +154,8 @@ class Locale:
         when the pattern shows none finer (a study's pages show some hundred thousand moments)."""
         if value is None:
             return MISSING
+        from babel.dates import format_datetime
+
         zone = ZoneInfo(self.timezone)
         pattern = self.t("format.datetime")
         if value.tzinfo is None or not _to_the_minute(pattern):
