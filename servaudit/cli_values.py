@@ -1,8 +1,9 @@
 """Command-line values read without pydantic, the same values typer would give.
 
 Typer (0.29) turns every value that is not a flag into its Python type through a pydantic
-TypeAdapter, built when the command runs: importing pydantic and building the adapters cost
-`servaudit status` about a third of its start-up (issue 16: every command under 0.3 s). The
+TypeAdapter, built when the command runs (even for --help's unset value): importing pydantic and
+building the adapters was a fifth of `servaudit classify`'s start-up, which reads no audit file
+(issue 16: every command under 0.3 s; commands that read an audit load pydantic for it). The
 values servaudit's commands take are plain (text, paths, whole numbers, decimals, lists of
 them), so ``LightGroup`` gives each parameter of the command about to run a reader that takes
 the plain case itself, with typer's own path checks (exists, readable, …), and hands anything
