@@ -27,6 +27,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from servaudit.cli_values import LightGroup
 from servaudit.errors import EXIT_BROKEN_PIPE, UsageError
 from servaudit.exits import echo_err, explain, log_to_stderr, silence_stdout
 from servaudit.secrets import scrub, scrub_terminal
@@ -47,6 +48,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=LightGroup,  # values read without pydantic where plain (cli_values.py): a faster start
 )
 
 _debug = False

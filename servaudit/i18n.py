@@ -9,18 +9,20 @@ gets decimal commas and "80 %"; durations read like a person writes them
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
-from babel.numbers import format_decimal, format_percent
 
 from servaudit.errors import ConfigError
 from servaudit.resources import search_path
+
+if TYPE_CHECKING:
+    from babel import Locale as BabelLocale
 
 LANGUAGES = ("en", "de")
 MISSING = "–"
@@ -52,6 +54,26 @@ def load_catalogue(language: str, audit_folder: Path | None = None) -> dict[str,
     return messages
 
 
+_QUOTED = re.compile("'[^']*'")
+_FINER_THAN_MINUTES = re.compile("[sSA]")
+"""CLDR pattern letters of seconds and their fractions (outside quoted literals)."""
+
+
+@cache
+def _to_the_minute(pattern: str) -> bool:
+    """Whether a date-time pattern shows nothing finer than minutes."""
+    return not _FINER_THAN_MINUTES.search(_QUOTED.sub("", pattern))
+
+
+@cache
+def _babel_locale(language: str) -> BabelLocale:
+    """Babel's locale object, parsed once (given as a string, Babel parses it on every call).
+    Babel is imported where a number or date is formatted: `servaudit status` formats none."""
+    from babel import Locale as BabelLocale
+
+    return BabelLocale.parse(language)
+
+
 @dataclass
 class Locale:
     """Texts and formats of one language; templates get it as ``t`` (texts) and via view objects."""
@@ -63,6 +85,8 @@ class Locale:
     _formatted: dict[tuple[str, type, Any], str] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _moments: dict[datetime, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _units: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.messages:
@@ -90,7 +114,9 @@ class Locale:
         """'2 h 5 min', '45 s', '3 d 4 h' (German: '2 Std. 5 Min.'); '–' for no value."""
         if seconds is None:
             return MISSING
-        unit = {name: self.t(f"unit.{name}") for name in ("s", "min", "h", "d")}
+        unit = self._units
+        if not unit:  # looked up once: a study's pages show some ten thousand durations
+            unit.update({name: self.t(f"unit.{name}") for name in ("s", "min", "h", "d")})
         seconds = max(0.0, seconds)
         if seconds < 60:
             return f"{seconds:.0f} {unit['s']}"
@@ -106,22 +132,47 @@ class Locale:
         return f"{days} {unit['d']} {hours} {unit['h']}" if hours else f"{days} {unit['d']}"
 
     def percent(self, value: float | None) -> str:
-        return MISSING if value is None else format_percent(value, locale=self.language)
+        from babel.numbers import format_percent
+
+        return MISSING if value is None else format_percent(value, locale=self._babel)
 
     def integer(self, value: float | None) -> str:
-        return MISSING if value is None else format_decimal(round(value), locale=self.language)
+        from babel.numbers import format_decimal
+
+        return MISSING if value is None else format_decimal(round(value), locale=self._babel)
 
     def number(self, value: float | None, digits: int = 1) -> str:
         if value is None:
             return MISSING
+        from babel.numbers import format_decimal
+
         pattern = "#,##0." + "0" * digits if digits else "#,##0"
-        return format_decimal(value, pattern, locale=self.language)
+        return format_decimal(value, pattern, locale=self._babel)
 
     def moment(self, value: datetime | None) -> str:
+        """A point in time in the audit's zone, by the catalogue's pattern. Remembered per minute
+        when the pattern shows none finer (a study's pages show some hundred thousand moments)."""
         if value is None:
             return MISSING
+        from babel.dates import format_datetime
+
         zone = ZoneInfo(self.timezone)
-        return format_datetime(value, self.t("format.datetime"), tzinfo=zone, locale=self.language)
+        pattern = self.t("format.datetime")
+        if value.tzinfo is None or not _to_the_minute(pattern):
+            return format_datetime(value, pattern, tzinfo=zone, locale=self.language)
+        local = value.astimezone(zone)
+        # Equal keys are the same instant to the minute, so the same text: a moment of a DST change's
+        # repeated hour is another instant (another offset), never mistaken for its twin.
+        key = local.replace(second=0, microsecond=0)
+        try:
+            return self._moments[key]
+        except KeyError:
+            text = self._moments[key] = format_datetime(local, pattern, tzinfo=zone, locale=self._babel)
+            return text
+
+    @property
+    def _babel(self) -> BabelLocale:
+        return _babel_locale(self.language)
 
     def text(self, value: Any) -> str:
         return MISSING if value is None or value == "" else str(value)

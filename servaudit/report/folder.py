@@ -40,8 +40,13 @@ def prepare(out: Path) -> None:
 
 def finish(out: Path) -> list[str]:
     """Record every file the report wrote (the folder was empty before it started)."""
+    # os.walk reads each folder's entries with their types (no stat per file: a study's report
+    # holds tens of thousands of files); a link to a folder is listed, not followed, as rglob did.
     files = sorted(
-        str(path.relative_to(out)) for path in out.rglob("*") if path.name != MANIFEST and not path.is_dir()
+        os.path.relpath(os.path.join(folder, name), out)
+        for folder, _folders, names in os.walk(out)
+        for name in names
+        if name != MANIFEST
     )
     (out / MANIFEST).write_text(json.dumps({"format": FORMAT, "complete": True, "files": files}, indent=1))
     return files

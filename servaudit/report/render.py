@@ -62,6 +62,9 @@ def environment(audit_folder: Path | None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=page_text,
+        # Templates do not change while a report is written: without this, every include of every
+        # company page asked the file system whether its template had changed.
+        auto_reload=False,
     )
     env.globals["inline_image"] = branding.inline_image_loader(audit_folder)
     return env
