@@ -218,6 +218,14 @@ def run(
             "sandbox asks on a terminal, and refuses without one.",
         ),
     ] = False,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed",
+            help="Do not send here: enqueue every due inquiry as a job for `servaudit worker` on any "
+            "machine with the store (PostgreSQL only; docs/distributed.md).",
+        ),
+    ] = False,
     quiet: QuietFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -239,6 +247,10 @@ def run(
     Reminders and follow-ups a scenario declares are sent too, when due as of now: a reminder after
     its business hours without a person's answer, a follow-up once a person answered (each once).
 
+    On several machines (a study's PostgreSQL store): --distributed chooses the same inquiries with the
+    same limits, consent and dry run, composes each and enqueues it with its job in one transaction;
+    `servaudit worker` on each machine sends them.
+
     Example: servaudit run -a acme-audit/ --dry-run, then: servaudit run -a acme-audit/
     """
     from servaudit.engine import run as run_audit
@@ -249,6 +261,9 @@ def run(
         _print_dry_run(audit, wave, channel, as_json)
         return
     only = _consent(audit, wave, channel, yes, quiet)
+    if distributed:
+        _dispatch(audit, wave, channel, only, quiet, as_json)
+        return
     with progress("sending", quiet) as tracker:
 
         def sent_one(inquiry: Any, state: str, detail: str) -> None:
@@ -280,6 +295,33 @@ def run(
             f"{summary.planned} planned, {summary.already_done} done before{later}{refused}; "
             f"this run: {done}{due}"
         )
+
+
+def _dispatch(
+    audit: Any, wave: int | None, channel: list[str] | None, only: Any, quiet: bool, as_json: bool
+) -> None:
+    from servaudit.distributed.dispatch import dispatch
+
+    summary = dispatch(audit, wave, channel, only)
+    for inquiry_id, reason in summary.refused.items():
+        _say(quiet, scrub(f"{inquiry_id}: refused ({reason})"))
+    if as_json:
+        result = {
+            "planned": summary.planned,
+            "already_done": summary.already_done,
+            "not_yet_due": summary.not_yet,
+            "enqueued": summary.enqueued,
+            "refused": summary.refused,
+            "queued_meanwhile": summary.skipped,
+        }
+        typer.echo(scrub(json.dumps(result, indent=2)))
+        return
+    later = f", {summary.not_yet} not yet due" if summary.not_yet else ""
+    refused = f", {len(summary.refused)} refused by the limits" if summary.refused else ""
+    typer.echo(
+        f"{summary.planned} planned, {summary.already_done} done or queued before{later}{refused}; "
+        f"enqueued now: {len(summary.enqueued)} (run `servaudit worker` on each machine to send them)"
+    )
 
 
 def _print_dry_run(audit: Any, wave: int | None, channel: list[str] | None, as_json: bool) -> None:
@@ -398,6 +440,66 @@ def collect(
 
 @app.command()
 @errors_to_exit_codes
+def worker(
+    audit_dir: AuditDir = Path("."),
+    name: Annotated[
+        str | None, typer.Option(help="How `status --workers` names this worker (default: host:pid).")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="E-mail sends and collects under way at once in this worker.")
+    ] = 8,
+    browser_contexts: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Form and chat sends at once: browser contexts open in this worker's one Chromium."
+        ),
+    ] = 2,
+    collect_every: Annotated[
+        str,
+        typer.Option(
+            help="When the periodic collect runs, as a cron expression (once per tick on all workers "
+            "together, never two at once); 'never' when cron runs `servaudit collect` instead.",
+        ),
+    ] = "*/15 * * * *",
+    stalled_after: Annotated[
+        float,
+        typer.Option(
+            min=5,
+            help="Seconds without a heartbeat after which another worker's jobs count as abandoned: "
+            "unclaimed ones run again, a send under way becomes uncertain.",
+        ),
+    ] = 60.0,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="Stop once no job is waiting (a batch, a test).")
+    ] = False,
+) -> None:
+    """Take this audit's jobs from the queue and run them until stopped (Ctrl-C, SIGTERM).
+
+    For a study on several machines: its store is PostgreSQL (audit.store = "postgresql://…"), and
+    `servaudit run --distributed` enqueues what is due (e.g. from cron every 15 minutes on one machine).
+    Start a worker on every machine that has the audit folder and reaches the database; each sends
+    with the same channel code as `servaudit run`. An inquiry is claimed in the store before it is sent;
+    a worker that dies mid-send leaves it uncertain (never re-sent; see `servaudit status --uncertain`),
+    and a job it had not yet claimed is run again by another worker. The spacing between sends to one
+    domain ([audit.limits]) holds across all workers. `servaudit status --workers` shows the jobs.
+
+    Example: servaudit worker -a /srv/study/ --browser-contexts 3
+    """
+    from servaudit.distributed.worker import WorkerOptions, work
+
+    options = WorkerOptions(
+        name=name,
+        concurrency=concurrency,
+        browser_contexts=browser_contexts,
+        collect_every=None if collect_every == "never" else collect_every,
+        stalled_after=stalled_after,
+        until_idle=until_idle,
+    )
+    work(_load(audit_dir), options)
+
+
+@app.command()
+@errors_to_exit_codes
 def status(
     audit_dir: AuditDir = Path("."),
     lang: Annotated[
@@ -405,6 +507,10 @@ def status(
     ] = None,
     uncertain: Annotated[
         bool, typer.Option("--uncertain", help="Only uncertain inquiries, with their attempts as evidence.")
+    ] = False,
+    workers: Annotated[
+        bool,
+        typer.Option("--workers", help="The distributed jobs per worker: queued, running, done and failed."),
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -426,6 +532,9 @@ def status(
     if uncertain:
         _print_uncertain(audit, as_json)
         return
+    if workers:
+        _print_workers(audit, as_json)
+        return
     rows = status_rows(audit)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -437,6 +546,18 @@ def status(
         typer.echo(tabulate(table, headers=headers))
     else:
         typer.echo(locale.t("status.none"))
+
+
+def _print_workers(audit: Any, as_json: bool) -> None:
+    from servaudit.status import WORKER_COLUMNS, worker_rows
+
+    rows = worker_rows(audit)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif rows:
+        typer.echo(tabulate([[row[c] for c in WORKER_COLUMNS] for row in rows], headers=list(WORKER_COLUMNS)))
+    else:
+        typer.echo("no distributed jobs (see `servaudit run --distributed`, `servaudit worker`)")
 
 
 def _print_uncertain(audit: Any, as_json: bool) -> None:

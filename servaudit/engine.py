@@ -147,6 +147,26 @@ async def _send_all(
         )
 
 
+def claim_fields(inquiry: Inquiry, composed: Composed) -> dict[str, object]:
+    """The columns a claim (or a distributed enqueue) stores: the inquiry and exactly what will be sent."""
+    return {
+        "id": inquiry.id,
+        "company": inquiry.company,
+        "channel": inquiry.channel,
+        "scenario": inquiry.scenario,
+        "wave": inquiry.wave,
+        "target": inquiry.target,
+        "sender": composed.sender,
+        "reply_address": composed.reply_address,
+        "subject": composed.subject,
+        "body": composed.body,
+        "message_id": composed.message_id,
+        "sent_raw": composed.raw,
+        "kind": inquiry.kind,
+        "parent_id": inquiry.parent_id,
+    }
+
+
 async def _send_one(
     audit: Audit,
     store: Store,
@@ -159,26 +179,23 @@ async def _send_one(
     """Compose, claim, send, record one inquiry; returns the failure of our own infrastructure, if any."""
     channel = registry.probe(inquiry.channel)
     composed = compose() if compose else channel.compose(inquiry, context)
-    attempt = store.claim(
-        {
-            "id": inquiry.id,
-            "company": inquiry.company,
-            "channel": inquiry.channel,
-            "scenario": inquiry.scenario,
-            "wave": inquiry.wave,
-            "target": inquiry.target,
-            "sender": composed.sender,
-            "reply_address": composed.reply_address,
-            "subject": composed.subject,
-            "body": composed.body,
-            "message_id": composed.message_id,
-            "sent_raw": composed.raw,
-            "kind": inquiry.kind,
-            "parent_id": inquiry.parent_id,
-        }
-    )
+    attempt = store.claim(claim_fields(inquiry, composed))
     if attempt is None:  # claimed meanwhile by someone else
         return None
+    state, outcome = await deliver(audit, store, composed, attempt, context)
+    summary.outcomes[state] += 1
+    if on_progress:
+        on_progress(inquiry, state, outcome.detail)
+    return outcome.detail if outcome.infrastructure_failed else None
+
+
+async def deliver(
+    audit: Audit, store: Store, composed: Composed, attempt: int, context: ProbeContext
+) -> tuple[str, Outcome]:
+    """Send a claimed inquiry through its channel and record the outcome: the one sending code of
+    `run` and of a distributed worker. Returns the state recorded and the channel's outcome."""
+    inquiry = composed.inquiry
+    channel = registry.probe(inquiry.channel)
     try:
         outcome = await channel.send(composed, context)
     except BaseException as exc:
@@ -198,10 +215,7 @@ async def _send_one(
     if transcript is not None:
         # Judged once: the chat's summary and lines are read now, so the report reads no evidence file.
         store_chat(audit, store, inquiry.id, inquiry.company, inquiry.channel, transcript)
-    summary.outcomes[state] += 1
-    if on_progress:
-        on_progress(inquiry, state, outcome.detail)
-    return outcome.detail if outcome.infrastructure_failed else None
+    return state, outcome
 
 
 def _store_replies(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcome) -> None:

@@ -15,7 +15,7 @@ No SQL lives outside this package: callers use the named queries of :class:`Stor
 - one module of named queries per subject: ``inquiries.py`` (claims, attempts, evidence),
   ``messages.py`` (received mail, classifications), ``judgements.py`` (what a reply or chat was
   read as, for the report), ``scores.py``, ``cursors.py``, ``discoveries.py``, ``study.py`` (a study's
-  seed, refusals, what was sent when).
+  seed, refusals, what was sent when), ``jobs.py`` (the distributed path's queue and claims).
 
 The store imports nothing above ``errors`` (and the leaves ``scrubbing`` and ``judgement``).
 """
@@ -26,11 +26,13 @@ from servaudit.store.connection import DEFAULT_FILE, sqlite_path
 from servaudit.store.cursors import CursorQueries
 from servaudit.store.discoveries import DiscoveryQueries
 from servaudit.store.inquiries import InquiryQueries
+from servaudit.store.jobs import JobQueries
 from servaudit.store.judgements import JudgementQueries
 from servaudit.store.messages import MessageQueries
 from servaudit.store.records import (
     FINAL_STATES,
     PENDING,
+    QUEUED,
     REFUSED,
     REJECTED,
     RELEASED,
@@ -55,6 +57,7 @@ __all__ = [
     "FINAL_STATES",
     "MIGRATIONS",
     "PENDING",
+    "QUEUED",
     "REFUSED",
     "REJECTED",
     "RELEASED",
@@ -83,6 +86,7 @@ class Store(
     JudgementQueries,
     CursorQueries,
     DiscoveryQueries,
+    JobQueries,
     StudyQueries,
 ):
     """An open audit store: ``Store(path)`` creates it, or migrates it (keeping a backup), or refuses it.

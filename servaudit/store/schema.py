@@ -32,6 +32,9 @@ version  what it added, and why
          Reply-To, SPF/DKIM/DMARC, tracking, language and register), as JSON
          (servaudit.judgement.MailFindings); NULL in an older row reads as "nothing found" until
          the newer judge reads it again. Its DDL before is kept in ``tests/data/store-v5.sql``.
+7        ``job_runs``: one row per run of a distributed job (issue 17, docs/distributed.md) with the
+         worker that ran it and how it ended, so `status --workers` shows done and failed jobs per
+         worker after the queue forgot who ran them. Its DDL before is kept in ``tests/data/store-v6.sql``.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -42,7 +45,7 @@ add a line above saying what the version adds and why, and keep the old DDL in `
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -157,9 +160,23 @@ CREATE TABLE IF NOT EXISTS study (
     started_at TEXT NOT NULL
 );
 """
+JOB_RUNS_TABLE = """
+CREATE TABLE IF NOT EXISTS job_runs (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL,
+    worker TEXT NOT NULL,
+    task TEXT NOT NULL,
+    inquiry_id TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT,
+    detail TEXT
+);
+"""
+"""``outcome`` NULL while the job runs, then ``done`` or ``failed``; a retried job has a row per run."""
 JUDGEMENT_TABLES_V3 = JUDGEMENT_TABLES.replace(",\n    findings TEXT\n", "\n")
 """The judgement tables as version 3 created them (version 6 added ``judgements.findings``)."""
-SCHEMA += JUDGEMENT_TABLES + STUDY_TABLE
+SCHEMA += JUDGEMENT_TABLES + STUDY_TABLE + JOB_RUNS_TABLE
 """The newest schema, as a new store is created (``IF NOT EXISTS``: creating twice is harmless)."""
 
 
@@ -178,6 +195,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE inquiries ADD COLUMN parent_id TEXT REFERENCES inquiries(id)",
     ),
     6: ("ALTER TABLE judgements ADD COLUMN findings TEXT",),
+    7: tuple(statement for statement in JOB_RUNS_TABLE.split(";") if statement.strip()),
 }
 """Version → the statements that bring a store of the version before up to it."""
 
