@@ -45,7 +45,6 @@ class WorkerOptions:
     """A cron expression; None: this audit collects otherwise (cron on one machine)."""
     stalled_after: float = 60.0
     """Seconds without a heartbeat after which a worker counts as dead."""
-    heartbeat: float = 10.0
     until_idle: bool = False
     """Stop once the queues are empty (tests, benchmarks, a batch on one machine)."""
 
@@ -79,7 +78,8 @@ async def _work(audit: Audit, store: Any, url: str, options: WorkerOptions) -> N
     common: dict[str, Any] = {
         "wait": not options.until_idle,
         "install_signal_handlers": False,
-        "update_heartbeat_interval": options.heartbeat,
+        # Several beats inside the stalled limit: a busy machine that misses one is not taken for dead.
+        "update_heartbeat_interval": min(10.0, options.stalled_after / 5),
         "stalled_worker_timeout": options.stalled_after,
         "fetch_job_polling_interval": 1.0,
     }

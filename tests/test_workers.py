@@ -1,0 +1,159 @@
+"""One audit on several machines (docs/distributed.md): `run --distributed` enqueues, `servaudit worker`
+processes send against the sandbox with a store and queue in a real PostgreSQL, and SIGKILL at random
+moments never makes an inquiry go out twice."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from servaudit.audit_store import open_store
+from servaudit.config import Audit
+from servaudit.sandbox import Sandbox
+from servaudit.store import QUEUED, SENDING
+from tests.audit_fixtures import read_ground_truth
+
+WAVES = 3
+KILLS = 4
+STALLED_AFTER = "5"
+"""Seconds without a heartbeat before a killed worker's jobs are recovered (the minimum)."""
+
+
+def with_store(make_audit: Callable[..., Audit], url: str, extra: str = "") -> Audit:
+    """The sandbox's audit with its store in PostgreSQL (``audit.store`` in the audit file)."""
+    audit = make_audit(extra=extra)
+    path = audit.folder / "audit.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[audit]\n", f'[audit]\nstore = "{url}"\n', 1), encoding="utf-8")
+    return Audit.load(audit.folder)
+
+
+def servaudit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "servaudit", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def start_worker(folder: Path, name: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "servaudit", "worker", "-a", str(folder), "--name", name),
+            *("--stalled-after", STALLED_AFTER, "--collect-every", "never", "--concurrency", "3"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@contextmanager
+def workers(folder: Path, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
+    running = [start_worker(folder, f"w{n}") for n in range(count)]
+    try:
+        yield running
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def settled(audit: Audit, timeout: float) -> dict[str, str]:
+    """The inquiries' states once none is queued or being sent any more (the workers caught up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        store = open_store(audit)
+        try:
+            states = store.inquiry_states()
+        finally:
+            store.close()
+        if not any(state in (QUEUED, SENDING) for state in states.values()) or time.monotonic() > deadline:
+            return states
+        time.sleep(0.5)
+
+
+def test_distributed_needs_a_postgresql_store_and_says_so(make_audit: Callable[..., Audit]) -> None:
+    audit = make_audit()
+    for args in (("run", "--distributed"), ("worker", "--until-idle")):
+        done = servaudit(*args, "-a", str(audit.folder))
+        assert done.returncode == 2, done.stderr
+        assert "needs the store in PostgreSQL" in done.stderr and "Traceback" not in done.stderr
+    assert not (audit.folder / "servaudit.sqlite").exists() or open_store(audit).is_empty()
+
+
+def test_an_unreachable_database_is_exit_3_with_one_sentence(make_audit: Callable[..., Audit]) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    audit = with_store(make_audit, f"postgresql://postgres@127.0.0.1:{port}/study")
+    for args in (("run", "--distributed"), ("worker",)):
+        done = servaudit(*args, "-a", str(audit.folder))
+        assert done.returncode == 3, done.stderr
+        assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_three_workers_killed_at_random_moments_send_every_inquiry_exactly_once(
+    sandbox: Sandbox, make_audit: Callable[..., Audit], postgres_url: str
+) -> None:
+    audit = with_store(make_audit, postgres_url)
+    folder, rng = audit.folder, random.Random(17)
+    for wave in range(1, WAVES + 1):
+        done = servaudit("run", "--distributed", "-a", str(folder), "--wave", str(wave), "--json")
+        assert done.returncode == 0, done.stderr
+    again = servaudit("run", "--distributed", "-a", str(folder), "--wave", "1", "--json")
+    assert again.returncode == 0 and '"enqueued": []' in again.stdout, "queued once, whatever reruns"
+    total = len(open_store(audit).inquiry_states())
+    accepting = sum(1 for c in sandbox.companies if c.behaviour != "reject") * WAVES
+    killed: list[str] = []
+    with workers(folder, 3) as running:
+        for kill in range(KILLS):
+            # A random moment while sends are under way: once the relay accepted a random number more.
+            target = min(accepting, sandbox.received() + rng.randint(1, max(1, accepting // (KILLS + 2))))
+            deadline = time.monotonic() + 30
+            while sandbox.received() < target and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            time.sleep(rng.uniform(0, 0.01))
+            victim = rng.randrange(len(running))
+            running[victim].send_signal(signal.SIGKILL)
+            running[victim].wait()
+            killed.append(f"w{victim}")
+            running[victim] = start_worker(folder, f"w{victim}.{kill + 1}")
+        states = settled(audit, timeout=90)
+
+    assert not [i for i, s in states.items() if s in (QUEUED, SENDING)], "every job was run or recovered"
+    assert len(states) == total
+    assert sandbox.wait_idle(30)
+    store = open_store(audit)
+    try:
+        records = store.inquiries()
+        runs = store.jobs_per_worker(queue=True)
+    finally:
+        store.close()
+    by_message = {r.message_id: r for r in records if r.message_id}
+    arrivals: dict[str, set[str]] = {}
+    for record in read_ground_truth(sandbox.ground_truth):
+        if record["inquiry_message_id"]:
+            arrivals.setdefault(record["inquiry_message_id"], set()).add(record["inquiry_received_at"])
+    assert set(arrivals) <= set(by_message), "the relay got only Message-IDs the store holds"
+    assert all(len(moments) == 1 for moments in arrivals.values()), "no inquiry reached the relay twice"
+    assert sandbox.received() == len(arrivals), "no inquiry reached the relay twice"
+    for message_id, record in by_message.items():
+        if record.state == "sent":
+            assert message_id in arrivals, f"{record.id}: sent in the store, so received by the relay"
+        elif message_id in arrivals:
+            assert record.state == "uncertain", f"{record.id} reached the relay: sent or uncertain, never due"
+    states_seen = [r.state for r in records]
+    assert states_seen.count("sent") + states_seen.count("uncertain") == accepting
+    assert {w.worker for w in runs if w.done} & {"w0", "w1", "w2"}, "status names the workers"
