@@ -12,6 +12,9 @@ command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot
 # and openssl to make their TLS certificates.
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The PostgreSQL store's tests: a throw-away cluster on a loopback port (initdb and postgres from
+# Debian's server package; pg_dump/pg_restore from its client for backups before a migration).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

@@ -7,8 +7,8 @@ It lives apart from the send engine so that `status`, `collect`, `grade` and
 from __future__ import annotations
 
 from servaudit.config import Audit
-from servaudit.store import Store, sqlite_path
+from servaudit.store import Store, store_target
 
 
 def open_store(audit: Audit) -> Store:
-    return Store(sqlite_path(audit.config.audit.store, audit.folder))
+    return Store(store_target(audit.config.audit.store, audit.folder))

@@ -77,7 +77,8 @@ class AuditInfo(Model):
     chromium: str | None = None
     """Path of the Chromium to drive for form and chat probes (default: found automatically)."""
     store: str | None = None
-    """Database URL (sqlite:///relative.sqlite or sqlite:////absolute.sqlite).
+    """Database URL (sqlite:///relative.sqlite, sqlite:////absolute.sqlite, or postgresql://user@host/db
+    with the password in PGPASSWORD, ~/.pgpass or a libpq service file, never in the URL).
 
     Default: servaudit.sqlite in the audit folder."""
     waves: Waves | None = None
@@ -89,12 +90,14 @@ class AuditInfo(Model):
     @classmethod
     def _store_url(cls, value: str | None) -> str | None:
         if value is not None:
-            from servaudit.store import sqlite_path
+            from servaudit.store import store_target
 
             try:
-                sqlite_path(value, Path("."))
+                store_target(value, Path("."))
             except ConfigError as exc:
-                raise ValueError(str(exc).removeprefix(f"audit.store = {value!r}: ")) from None
+                raise ValueError(
+                    str(exc).removeprefix(f"audit.store = {value!r}: ").removeprefix("audit.store: ")
+                ) from None
         return value
 
 

@@ -33,7 +33,7 @@ from servaudit.reminders import compose as compose_due
 from servaudit.replies.classify import Signals
 from servaudit.replies.quality import scenario_context, score_quality
 from servaudit.replies.reading import ReplyReader
-from servaudit.store import PENDING, REFUSED, RUN_JUDGED, UNCERTAIN, Store, sqlite_path
+from servaudit.store import PENDING, REFUSED, RUN_JUDGED, UNCERTAIN, Store, store_target
 
 DEFAULT_PARALLEL = 4
 """Inquiries under way at once; each browser probe holds a page (a chat up to its wait limit)."""
@@ -90,9 +90,9 @@ def run(
     if unknown:
         raise UsageError(f"unknown channel {', '.join(unknown)}; known: {', '.join(registry.names())}")
     with run_lock(audit.folder):
-        path = sqlite_path(audit.config.audit.store, audit.folder)
-        leftovers = journal_leftovers(path)
-        store = Store(path)
+        target = store_target(audit.config.audit.store, audit.folder)
+        leftovers = journal_leftovers(target) if isinstance(target, Path) else []
+        store = Store(target)
         try:
             if store.is_empty() and not ignore_earlier_sends:
                 _refuse_a_forgotten_audit(store, leftovers + earlier_sends(audit))
@@ -104,7 +104,7 @@ def run(
 def _refuse_a_forgotten_audit(store: Store, signs: list[str]) -> None:
     if signs:
         raise UsageError(
-            f"{store.path} knows of no inquiry, but this audit folder shows earlier sends: "
+            f"{store.where} knows of no inquiry, but this audit folder shows earlier sends: "
             f"{'; '.join(signs)}. Sending now would send them again: restore the store from a copy, "
             "or run with --ignore-earlier-sends if these are not from this audit"
         )

@@ -7,6 +7,7 @@ first `run` or `plan` its times are provisional, and it says so).
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from servaudit.config import Audit
 from servaudit.earlier_sends import journal_leftovers
 from servaudit.labels import REFUSED
 from servaudit.reminders import compose as compose_in_thread
-from servaudit.store import Store, sqlite_path
+from servaudit.store import Store, exists, store_target
 from servaudit.timing import now
 
 PLAN_COLUMNS = ("company", "inquiry", "wave", "planned", "stratum", "state", "detail")
@@ -26,11 +27,11 @@ SEND_COLUMNS = ("planned", "channel", "recipient", "subject", "inquiry")
 
 def preview(audit: Audit, wave: int | None, channels: list[str] | None, begin: bool) -> Agenda:
     """The agenda now; ``begin`` keeps a new study's seed (and creates the store), else nothing is written."""
-    path = sqlite_path(audit.config.audit.store, audit.folder)
-    if not path.exists() and (not begin or journal_leftovers(path)):
+    target = store_target(audit.config.audit.store, audit.folder)
+    if not exists(target) and (not begin or (isinstance(target, Path) and journal_leftovers(target))):
         # A journal without its store is left for `run` to find and refuse (opening would take it).
         return build(audit, None, now(), wave, channels)
-    store = Store(path)
+    store = Store(target)
     try:
         return build(audit, store, now(), wave, channels, begin=begin)
     finally:

@@ -19,6 +19,8 @@ __all__ = ["answered_audit", "make_audit", "sandbox"]  # fixtures used by the te
 
 if TYPE_CHECKING:
     from servaudit.sandbox.imap import DovecotServer
+    from servaudit.store import Target
+    from tests.postgres_server import PostgresCluster
 
 DOVECOT_USER = "persona@example.test"
 # Colon and space on purpose: the passwd-file must cope, and no error may show it.
@@ -75,3 +77,41 @@ def message(subject: str, body: str = "Hello.", sender: str = "support@shop.exam
 @pytest.fixture
 def make_message() -> Callable[..., bytes]:
     return message
+
+
+# -- the store in PostgreSQL (tests/postgres_server.py) ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throw-away PostgreSQL cluster per test session, started on first use (a few seconds)."""
+    from tests.postgres_server import PostgresCluster
+
+    with PostgresCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> Iterator[str]:
+    """``postgresql://postgres@127.0.0.1:PORT/t_…``: an empty database of this test's own, dropped after."""
+    name = postgres_cluster.database()
+    try:
+        yield postgres_cluster.url(name)
+    finally:
+        postgres_cluster.drop(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store's URL for a test that runs against both backends: an SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'servaudit.sqlite'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def where(store_url: str, tmp_path: Path) -> Target:
+    """Where the test's store lives (both backends): what ``Store(...)`` opens."""
+    from servaudit.store import store_target
+
+    return store_target(store_url, tmp_path)

@@ -1,16 +1,18 @@
-"""The store: claims committed before sends, interrupted sends never repeated, mail kept once."""
+"""The store: claims committed before sends, interrupted sends never repeated, mail kept once.
+
+Each test runs on both backends (``where``: an SQLite file, or a database of a throw-away PostgreSQL
+cluster); what only one of them has is tested below the shared ones."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from servaudit.errors import ConfigError
-from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, Store, sqlite_path
-from tests.store_files import stamp_schema
+from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, Store, Target, sqlite_path
+from tests.store_files import run_sql, stamp_schema
 
 ID = "acme.email.q.w1"
 FIELDS: dict[str, object] = {
@@ -24,28 +26,27 @@ FIELDS: dict[str, object] = {
 }
 
 
-def test_claim_is_committed_before_the_send(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_claim_is_committed_before_the_send(where: Target) -> None:
+    store = Store(where)
     attempt = store.claim(dict(FIELDS))
     assert attempt
     # A second connection (another process) sees the claim at once.
-    other = sqlite3.connect(tmp_path / "s.sqlite")
-    assert other.execute("SELECT state FROM inquiries").fetchone() == (SENDING,)
+    assert run_sql(where, "SELECT state FROM inquiries", ()) == [(SENDING,)]
     assert store.claim(dict(FIELDS)) is None, "a claimed inquiry cannot be claimed again"
 
 
-def test_interrupted_send_becomes_uncertain_and_stays_so(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_interrupted_send_becomes_uncertain_and_stays_so(where: Target) -> None:
+    store = Store(where)
     store.claim(dict(FIELDS))
     store.close()
-    reopened = Store(tmp_path / "s.sqlite")
+    reopened = Store(where)
     assert reopened.mark_interrupted_sends() == [ID]
     assert reopened.inquiry_states() == {ID: UNCERTAIN}
     assert reopened.claim(dict(FIELDS)) is None
 
 
-def test_not_sent_inquiry_can_be_claimed_again(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_not_sent_inquiry_can_be_claimed_again(where: Target) -> None:
+    store = Store(where)
     attempt = store.claim(dict(FIELDS))
     assert attempt is not None
     store.finish(ID, attempt, PENDING, "relay down", None)
@@ -57,8 +58,8 @@ def test_not_sent_inquiry_can_be_claimed_again(tmp_path: Path) -> None:
     assert [a.outcome for a in store.attempts(ID)] == [PENDING, SENT], "every attempt stays on record"
 
 
-def test_messages_are_kept_once_by_source_and_by_content(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_messages_are_kept_once_by_source_and_by_content(where: Target) -> None:
+    store = Store(where)
     when = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
     first = store.add_message("imap:INBOX:1:7", b"raw bytes", when, "<m@x>", "a@x.example", "Re: q")
     assert first is not None
@@ -70,11 +71,11 @@ def test_messages_are_kept_once_by_source_and_by_content(tmp_path: Path) -> None
     assert record.arrived_at == when and record.subject == "Re: q"
 
 
-def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    Store(tmp_path / "s.sqlite").close()
-    stamp_schema(tmp_path / "s.sqlite", 99)
+def test_a_store_from_a_newer_version_is_refused(where: Target) -> None:
+    Store(where).close()
+    stamp_schema(where, 99)
     with pytest.raises(ConfigError, match="newer servaudit"):
-        Store(tmp_path / "s.sqlite")
+        Store(where)
 
 
 def test_store_urls(tmp_path: Path) -> None:
@@ -82,12 +83,12 @@ def test_store_urls(tmp_path: Path) -> None:
     assert sqlite_path("sqlite:data/x.sqlite", tmp_path) == tmp_path / "data/x.sqlite"
     assert sqlite_path("sqlite:///data/x.sqlite", tmp_path) == tmp_path / "data/x.sqlite"
     assert sqlite_path("sqlite:////abs/x.sqlite", tmp_path) == Path("/abs/x.sqlite")
-    with pytest.raises(ConfigError, match="only sqlite URLs"):
-        sqlite_path("postgresql://db/audit", tmp_path)
+    with pytest.raises(ConfigError, match="only sqlite and postgresql URLs"):
+        sqlite_path("mysql://db/audit", tmp_path)
 
 
-def test_a_failing_item_of_a_batch_undoes_only_its_own_writes(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_a_failing_item_of_a_batch_undoes_only_its_own_writes(where: Target) -> None:
+    store = Store(where)
     arrived = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     with store.transaction():
         with store.transaction():
@@ -97,11 +98,11 @@ def test_a_failing_item_of_a_batch_undoes_only_its_own_writes(tmp_path: Path) ->
             raise ValueError("this message cannot be judged")
         with store.transaction():
             store.add_message("maildir:c", b"third", arrived, None, None, None)
-    assert [m.source for m in Store(tmp_path / "s.sqlite").messages()] == ["maildir:a", "maildir:c"]
+    assert [m.source for m in Store(where).messages()] == ["maildir:a", "maildir:c"]
 
 
-def test_a_claim_is_never_part_of_a_batch(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_a_claim_is_never_part_of_a_batch(where: Target) -> None:
+    store = Store(where)
     with pytest.raises(RuntimeError, match="before the send"), store.transaction():
         store.claim(dict(FIELDS))
     assert store.inquiry_states() == {}

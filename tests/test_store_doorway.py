@@ -1,4 +1,4 @@
-"""The store is the only doorway: no SQL, no database connection and no sqlite3 outside servaudit/store/.
+"""The store is the only doorway: no SQL, no connection, no sqlite3 or psycopg outside servaudit/store/.
 
 A grep over the package's source, so that a caller who needs a new query adds a named one to the
 store instead of passing SQL in or running it beside the store.
@@ -22,6 +22,7 @@ FORBIDDEN = {
         r"|(CREATE|ALTER|DROP)\s+(TABLE|INDEX)|PRAGMA\s+\w+|BEGIN\s+IMMEDIATE|SAVEPOINT\s)\b"
     ),
     "sqlite3": re.compile(r"^\s*(import|from)\s+sqlite3\b", re.MULTILINE),
+    "psycopg": re.compile(r"^\s*(import|from)\s+psycopg\b", re.MULTILINE),
     "an SQL fragment passed in": re.compile(r"\bwhere=(?!=)|\.messages\(\s*[\"']"),
 }
 
@@ -55,6 +56,7 @@ def test_the_grep_finds_what_it_forbids(tmp_path: Path) -> None:
     """The rules are not vacuous: each one catches the code it is meant to catch."""
     (tmp_path / "grading.py").write_text(
         "import sqlite3\n"
+        "from psycopg import sql\n"
         "def f(store):\n"
         "    store.db.execute(\"DELETE FROM classifications WHERE origin='manual'\")\n"
         "    return store.messages(\"m.inquiry_id = ?\", ('x',)), store.find(where='1=1')\n"

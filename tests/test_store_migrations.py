@@ -7,15 +7,16 @@ taken from the git history of the store), with a row in every table.
 from __future__ import annotations
 
 import re
-import sqlite3
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from servaudit.errors import StoreError
-from servaudit.store import MIGRATIONS, SCHEMA_VERSION, Store
-from tests.store_files import DATA, old_store, table_shapes
+from servaudit.store import MIGRATIONS, SCHEMA_VERSION, Store, Target, store_target
+from tests.postgres_server import PostgresCluster
+from tests.store_files import DATA, dump, old_store, run_sql, table_shapes
 
 KEPT = sorted(
     int(m.group(1)) for p in DATA.glob("store-v*.sql") if (m := re.fullmatch(r"store-v(\d+)\.sql", p.name))
@@ -47,12 +48,24 @@ VALUES ('acme', 'https://acme.example/', '2026-01-04T08:00:00+00:00', '{"channel
 """
 
 
-def dump(path: Path) -> list[str]:
-    db = sqlite3.connect(path)
-    try:
-        return list(db.iterdump())
-    finally:
-        db.close()
+@pytest.fixture
+def fresh(where: Target, tmp_path: Path, request: pytest.FixtureRequest) -> Target:
+    """A second, empty store on the same backend as ``where``."""
+    if isinstance(where, Path):
+        return tmp_path / "fresh.sqlite"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    name = cluster.database()
+    request.addfinalizer(lambda: cluster.drop(name))
+    return store_target(cluster.url(name), tmp_path)
+
+
+def restored(backup: Path, into: Target) -> Target:
+    """The store a backup holds: SQLite's is a store file itself; pg_dump's is restored with pg_restore."""
+    if isinstance(into, Path):
+        return backup
+    restore = ["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={into.url}", str(backup)]
+    subprocess.run(restore, check=True)
+    return into
 
 
 def test_every_version_has_its_migration_and_every_earlier_one_its_ddl() -> None:
@@ -62,9 +75,9 @@ def test_every_version_has_its_migration_and_every_earlier_one_its_ddl() -> None
 
 @pytest.mark.parametrize("version", KEPT)
 def test_a_store_of_an_earlier_schema_is_migrated_once_with_its_data_and_a_backup(
-    tmp_path: Path, version: int
+    where: Target, fresh: Target, tmp_path: Path, version: int, request: pytest.FixtureRequest
 ) -> None:
-    path = tmp_path / "servaudit.sqlite"
+    path = where
     old_store(path, version, ROWS)
     before = dump(path)
 
@@ -72,13 +85,18 @@ def test_a_store_of_an_earlier_schema_is_migrated_once_with_its_data_and_a_backu
 
     assert store.schema_version() == SCHEMA_VERSION
     if version < SCHEMA_VERSION:
-        assert store.backup == tmp_path / f"servaudit.sqlite.schema-{version}.bak"
-        assert dump(store.backup) == before, "the backup is the store exactly as it was"
+        if isinstance(path, Path):
+            assert store.backup == tmp_path / f"servaudit.sqlite.schema-{version}.bak"
+        else:
+            assert store.backup is not None and store.backup.name.endswith(f".schema-{version}.dump")
+            assert store.backup.parent == tmp_path, "pg_dump's copy lies in the audit folder"
+        assert dump(restored(store.backup, fresh)) == before, "the backup is the store exactly as it was"
+        if not isinstance(fresh, Path):
+            run_sql(fresh, "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     else:
         assert store.backup is None, "a store of this version is not touched"
-    fresh = Store(tmp_path / "fresh.sqlite")
-    fresh.close()
-    assert table_shapes(path) == table_shapes(tmp_path / "fresh.sqlite"), (
+    Store(fresh).close()
+    assert table_shapes(path) == table_shapes(fresh), (
         "the migrations lead to the very schema a new audit gets"
     )
 
@@ -109,23 +127,34 @@ def test_a_store_of_an_earlier_schema_is_migrated_once_with_its_data_and_a_backu
     assert [m.unreadable for m in store.messages()] == ["cannot be parsed", None]
     store.close()
 
-    migrated = path.read_bytes()
+    migrated = path.read_bytes() if isinstance(path, Path) else dump(path)
     backups = sorted(p.name for p in tmp_path.glob("*.bak"))
     again = Store(path)
     again.close()
     assert again.backup is None, "a second open migrates nothing"
-    assert path.read_bytes() == migrated, "and writes nothing"
+    assert (path.read_bytes() if isinstance(path, Path) else dump(path)) == migrated, "and writes nothing"
     assert sorted(p.name for p in tmp_path.glob("*.bak")) == backups
 
 
-def test_a_migration_that_fails_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+def test_a_migration_that_fails_leaves_the_store_as_it_was(
+    where: Target, fresh: Target, tmp_path: Path
+) -> None:
     """All steps run in one transaction: a store that half-looks migrated (a column of schema 2
     already there, by a hand or a development build) fails the migration and keeps version 1 whole."""
-    path = tmp_path / "servaudit.sqlite"
+    path = where
     old_store(path, 1, ROWS + "ALTER TABLE messages ADD COLUMN decided TEXT;")
     before = dump(path)
-    refused = r"from schema 1 to \d+ \(duplicate column name: decided\); it is left as it was"
+    why = (
+        "duplicate column name: decided"
+        if isinstance(path, Path)
+        else 'column "decided" of relation "messages" already exists'
+    )
+    refused = rf"from schema 1 to \d+ \({why}\); it is left as it was, and a copy is in"
     with pytest.raises(StoreError, match=refused):
         Store(path)
     assert dump(path) == before, "no statement of the failed migration is left behind"
-    assert dump(path.with_name("servaudit.sqlite.schema-1.bak")) == before
+    if isinstance(path, Path):
+        assert dump(path.with_name("servaudit.sqlite.schema-1.bak")) == before
+    else:
+        [backup] = tmp_path.glob("*.schema-1.dump")
+        assert dump(restored(backup, fresh)) == before

@@ -1,4 +1,5 @@
-"""The store: the audit's single source of truth, in SQLite (explicit SQL, no ORM), and its only doorway.
+"""The store: the audit's single source of truth, in SQLite or PostgreSQL (explicit SQL, no ORM), and its
+only doorway.
 
 Two rules shape it. An inquiry is claimed (state ``sending``) and committed
 *before* anything leaves the machine, so a crash can never lead to a second
@@ -10,7 +11,8 @@ No SQL lives outside this package: callers use the named queries of :class:`Stor
 (``tests/test_store_doorway.py`` keeps it so). Where things are:
 
 - ``schema.py``: the tables, ``SCHEMA_VERSION`` with its written history, the numbered migrations;
-- ``connection.py``: opening the file, transactions, the migration runner and its backup;
+- ``connection.py``: opening the file or database, transactions, the migration runner and its backup;
+- ``postgres.py``: a store in PostgreSQL by URL (psycopg), what differs from SQLite;
 - ``records.py``: the frozen records handed out, the state words, stored times;
 - one module of named queries per subject: ``inquiries.py`` (claims, attempts, evidence),
   ``messages.py`` (received mail, classifications), ``judgements.py`` (what a reply or chat was
@@ -22,7 +24,7 @@ The store imports nothing above ``errors`` (and the leaves ``scrubbing`` and ``j
 
 from __future__ import annotations
 
-from servaudit.store.connection import DEFAULT_FILE, sqlite_path
+from servaudit.store.connection import DEFAULT_FILE, Target, exists, sqlite_path, store_target
 from servaudit.store.cursors import CursorQueries
 from servaudit.store.discoveries import DiscoveryQueries
 from servaudit.store.inquiries import InquiryQueries
@@ -72,9 +74,12 @@ __all__ = [
     "InquiryRecord",
     "MessageRecord",
     "Store",
+    "Target",
+    "exists",
     "from_text",
     "now",
     "sqlite_path",
+    "store_target",
     "to_text",
 ]
 
@@ -89,7 +94,8 @@ class Store(
     JobQueries,
     StudyQueries,
 ):
-    """An open audit store: ``Store(path)`` creates it, or migrates it (keeping a backup), or refuses it.
+    """An open audit store: ``Store(path)`` (or ``Store(store_target(url, folder))``) creates it, or
+    migrates it (keeping a backup), or refuses it.
 
     Every method is a named query; group several in ``with store.transaction():`` to make them
     all or nothing.

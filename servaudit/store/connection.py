@@ -1,30 +1,46 @@
-"""Opening a store: the file, its safety settings, transactions, and the migration runner with its backup.
+"""Opening a store: the file or database, its safety settings, transactions, and the migration
+runner with its backup.
 
 The named queries (``inquiries.py``, ``messages.py``, …) build on :class:`Connection`; nothing
-outside ``servaudit/store/`` sees SQL or the ``sqlite3`` connection.
+outside ``servaudit/store/`` sees SQL or the database connection. A store is an SQLite file (the
+default) or a schema in PostgreSQL (``postgres.py``); the statements are the same for both.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from servaudit.errors import ConfigError, StoreError
+from servaudit.store.postgres import PgConnection, PostgresUrl, ddl, is_postgres, parse
 from servaudit.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, statements
 
 DEFAULT_FILE = "servaudit.sqlite"
 
+Target = Path | PostgresUrl
+"""Where a store lives: an SQLite file, or a PostgreSQL database named by URL."""
+
+
+def store_target(url: str | None, folder: Path) -> Target:
+    """The store an ``audit.store`` URL names (None: servaudit.sqlite in the audit folder)."""
+    if url is not None and is_postgres(url):
+        return parse(url, folder)
+    return sqlite_path(url, folder)
+
 
 def sqlite_path(url: str | None, folder: Path) -> Path:
-    """The database file for a store URL; only SQLite is implemented so far."""
+    """The database file for an sqlite URL."""
     if url is None:
         return folder / DEFAULT_FILE
     scheme, sep, rest = url.partition(":")
-    usage = "sqlite:///relative/path.sqlite or sqlite:////absolute/path.sqlite"
+    usage = (
+        "sqlite:///relative/path.sqlite, sqlite:////absolute/path.sqlite or postgresql://user@host/database"
+    )
     if not sep or scheme != "sqlite":
-        raise ConfigError(f"audit.store = {url!r}: only sqlite URLs are supported in this version ({usage})")
+        raise ConfigError(f"audit.store = {url!r}: only sqlite and postgresql URLs are supported ({usage})")
     # SQLAlchemy's convention: three slashes, then the path (absolute when it starts with one more).
     if rest.startswith("///"):
         rest = rest[3:]
@@ -34,14 +50,46 @@ def sqlite_path(url: str | None, folder: Path) -> Path:
     return path if path.is_absolute() else folder / path
 
 
-class Connection:
-    """One open store file, created or migrated to ``SCHEMA_VERSION`` as it is opened."""
+def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """INSERT one row, or replace the non-key columns of the row with the same key (both dialects)."""
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    rest = [name for name in columns if name not in key]
+    assignments = ", ".join(f"{name}=excluded.{name}" for name in rest)
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {assignments}"
+    )
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+
+def exists(target: Target) -> bool:
+    """Whether the store was created already (looking only: nothing is created or written)."""
+    if isinstance(target, Path):
+        return target.exists()
+    database = PgConnection(target)
+    try:
+        return "meta" in database.tables()
+    finally:
+        database.close()
+
+
+class Connection:
+    """One open store, created or migrated to ``SCHEMA_VERSION`` as it is opened."""
+
+    def __init__(self, where: Target) -> None:
+        self.where = str(where)
+        """The store's file or URL, for messages (a URL never holds a password)."""
         self.backup: Path | None = None
         """Where the store was copied before a migration (None when none ran)."""
         self._savepoints = 0
+        self.db: Any
+        """``sqlite3.Connection`` or :class:`PgConnection`: the same surface for the named queries."""
+        self.postgres: PgConnection | None = None
+        if isinstance(where, PostgresUrl):
+            self.path: Path | None = None
+            self._open_postgres(where)
+            return
+        path = self.path = where
         if path.is_file() and path.stat().st_size == 0:
             # A store lost or truncated (a failed copy, a full disk), never a new audit: SQLite would
             # take it as a new database, and a run would send every inquiry again.
@@ -79,20 +127,41 @@ class Connection:
             self.db.close()
             raise
 
+    def _open_postgres(self, where: PostgresUrl) -> None:
+        self.db = self.postgres = PgConnection(where)
+        try:
+            self._check_foreign()
+            self._open_schema()
+        except self.postgres.Error as exc:
+            self.db.close()
+            raise StoreError(f"{where}: cannot open the store: {exc}") from None
+        except Exception:
+            self.db.close()
+            raise
+
+    def _tables(self) -> set[str]:
+        if self.postgres is not None:
+            return self.postgres.tables()
+        return {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
     def _check_foreign(self) -> None:
-        """Refuse an SQLite file of another program rather than add our tables to it."""
-        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        """Refuse a database of another program rather than add our tables to it."""
+        tables = self._tables()
         if tables and not {"meta", "inquiries"} <= tables:
+            kind = "an SQLite database" if self.postgres is None else "a PostgreSQL schema"
             raise StoreError(
-                f"{self.path}: an SQLite database, but not a servaudit store (its tables: "
+                f"{self.where}: {kind}, but not a servaudit store (its tables: "
                 f"{', '.join(sorted(tables)[:5])}); point audit.store at the audit's own store"
             )
 
     def schema_version(self) -> int | None:
-        """The version the store is stamped with (None: a new, empty file)."""
-        has_meta = self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-        ).fetchone()
+        """The version the store is stamped with (None: a new, empty file or schema)."""
+        if self.postgres is not None:
+            has_meta: object = "meta" in self.postgres.tables()
+        else:
+            has_meta = self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+            ).fetchone()
         if not has_meta:
             return None
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -104,9 +173,9 @@ class Connection:
         if version is None:
             with self.transaction():
                 for statement in statements(SCHEMA):
-                    self.db.execute(statement)
+                    self.db.execute(self._ddl(statement))
                 self.db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                    upsert("meta", ("key", "value"), ("key",)), ("schema_version", str(SCHEMA_VERSION))
                 )
             return
         self._refuse_newer(version)
@@ -118,9 +187,9 @@ class Connection:
         self.backup = self._backup(version)
         try:
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except self._driver_errors() as exc:
             raise StoreError(
-                f"{self.path}: cannot bring the store from schema {version} to {SCHEMA_VERSION} ({exc});"
+                f"{self.where}: cannot bring the store from schema {version} to {SCHEMA_VERSION} ({exc});"
                 f" it is left as it was, and a copy is in {self.backup}"
             ) from None
 
@@ -133,18 +202,34 @@ class Connection:
             self._refuse_newer(version)
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[step]:
-                    self.db.execute(statement)
+                    self.db.execute(self._ddl(statement))
             self.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+
+    def _ddl(self, statement: str) -> str:
+        return statement if self.postgres is None else ddl(statement)
+
+    def _driver_errors(self) -> type[Exception]:
+        return sqlite3.DatabaseError if self.postgres is None else self.postgres.Error
+
+    def _insert(self, statement: str, params: Sequence[Any]) -> int | None:
+        """Run an INSERT; the new row's id, or None when it inserted nothing (ON CONFLICT DO NOTHING)."""
+        if self.postgres is not None:
+            return self.postgres.insert(statement, params)
+        cursor = self.db.execute(statement, params)
+        return cursor.lastrowid if cursor.rowcount else None
 
     def _refuse_newer(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path}: written by a newer servaudit (schema {version}, this one reads up to"
+                f"{self.where}: written by a newer servaudit (schema {version}, this one reads up to"
                 f" {SCHEMA_VERSION}); upgrade servaudit"
             )
 
     def _backup(self, version: int) -> Path:
         """A copy of the whole store as it was, before the first migration touches it."""
+        if self.postgres is not None:
+            return self.postgres.backup(version)
+        assert self.path is not None
         target = self.path.with_name(f"{self.path.name}.schema-{version}.bak")
         backup = sqlite3.connect(target)
         try:
@@ -175,8 +260,11 @@ class Connection:
             self.db.execute(f"RELEASE {name}")
             return
         # IMMEDIATE takes the write lock at once, so two processes cannot both
-        # claim the same inquiry.
-        self.db.execute("BEGIN IMMEDIATE")
+        # claim the same inquiry (PostgreSQL: the same, by an advisory lock).
+        if self.postgres is not None:
+            self.postgres.begin()
+        else:
+            self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:

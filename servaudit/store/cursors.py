@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from servaudit.store.connection import Connection
+from servaudit.store.connection import Connection, upsert
 
 
 class CursorQueries(Connection):
@@ -16,7 +16,7 @@ class CursorQueries(Connection):
 
     def save_cursor(self, mailbox: str, cursor: dict[str, Any]) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO mailbox_cursors VALUES (?, ?)",
+            upsert("mailbox_cursors", ("mailbox", "cursor"), key=("mailbox",)),
             (mailbox, json.dumps(cursor, sort_keys=True)),
         )
 
@@ -28,7 +28,7 @@ class CursorQueries(Connection):
 
     def save_match_state(self, state: dict[str, Any]) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('match_state', ?)", (json.dumps(state, sort_keys=True),)
+            upsert("meta", ("key", "value"), key=("key",)), ("match_state", json.dumps(state, sort_keys=True))
         )
 
     def known_judge_version(self, key: str) -> str | None:
@@ -41,6 +41,6 @@ class CursorQueries(Connection):
 
     def save_judge_version(self, key: str, version: str) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('judge_version', ?)",
-            (json.dumps({"key": key, "version": version}),),
+            upsert("meta", ("key", "value"), key=("key",)),
+            ("judge_version", json.dumps({"key": key, "version": version})),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from servaudit.store.connection import Connection
+from servaudit.store.connection import Connection, upsert
 from servaudit.store.records import now, to_text
 
 
@@ -13,7 +13,7 @@ class DiscoveryQueries(Connection):
     def save_discovery(self, company: str, url: str, result: dict[str, Any]) -> None:
         """Keep a company's latest discovery result (the JSON of servaudit/discover/model.py)."""
         self.db.execute(
-            "INSERT OR REPLACE INTO discoveries VALUES (?, ?, ?, ?)",
+            upsert("discoveries", ("company", "url", "discovered_at", "result"), key=("company",)),
             (company, url, to_text(now()), json.dumps(result, ensure_ascii=False)),
         )
 

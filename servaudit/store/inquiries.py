@@ -95,11 +95,11 @@ class InquiryQueries(Connection):
                 self.db.execute(
                     f"UPDATE inquiries SET {assignments} WHERE id=?", (*columns.values(), fields["id"])
                 )
-            cursor = self.db.execute(
+            attempt = self._insert(
                 "INSERT INTO attempts (inquiry_id, started_at, outcome) VALUES (?, ?, ?)",
                 (fields["id"], started, SENDING),
             )
-            return int(cursor.lastrowid or 0)
+            return int(attempt or 0)
 
     def finish(
         self,

@@ -15,7 +15,7 @@ from servaudit.judgement import (
     MailFindings,
     ReplyJudgement,
 )
-from servaudit.store.connection import Connection
+from servaudit.store.connection import Connection, upsert
 from servaudit.store.records import now, to_text
 
 
@@ -24,7 +24,11 @@ class JudgementQueries(Connection):
         """Keep what a message was read as (replacing an older reading of it)."""
         traits = judgement.acknowledgement
         self.db.execute(
-            "INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?)",
+            upsert(
+                "judgements",
+                ("message_id", "version", "excerpt", "stated", "acknowledgement", "created_at", "findings"),
+                key=("message_id",),
+            ),
             (
                 judgement.message_id,
                 judgement.version,
@@ -57,7 +61,11 @@ class JudgementQueries(Connection):
         """Keep a chat inquiry's summary and transcript lines (replacing an older reading)."""
         observation = chat.observation
         self.db.execute(
-            "INSERT OR REPLACE INTO chats VALUES (?, ?, ?, ?, ?)",
+            upsert(
+                "chats",
+                ("inquiry_id", "version", "observation", "transcript", "created_at"),
+                key=("inquiry_id",),
+            ),
             (
                 chat.inquiry_id,
                 chat.version,

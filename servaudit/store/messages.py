@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from servaudit.store.connection import Connection
+from servaudit.store.connection import Connection, upsert
 from servaudit.store.records import RUN_JUDGED, MessageRecord, from_text, now, to_text
 
 _SELECT = (
@@ -48,9 +48,10 @@ class MessageQueries(Connection):
     ) -> int | None:
         """Keep a received message; None when the same source or the same bytes are already stored."""
         digest = hashlib.sha256(raw).hexdigest()
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO messages (source, sha256, raw, arrived_at, collected_at,"
-            " header_message_id, from_addr, subject, arrival_resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        return self._insert(
+            "INSERT INTO messages (source, sha256, raw, arrived_at, collected_at,"
+            " header_message_id, from_addr, subject, arrival_resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (
                 source,
                 digest,
@@ -63,7 +64,6 @@ class MessageQueries(Connection):
                 arrival_resolution,
             ),
         )
-        return cursor.lastrowid if cursor.rowcount else None
 
     def raw_messages(self, message_ids: list[int]) -> dict[int, bytes]:
         """Several messages' bytes in one query (at most a few hundred ids at a time)."""
@@ -95,9 +95,11 @@ class MessageQueries(Connection):
         version: str | None = None,
     ) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO classifications"
-            " (message_id, origin, label, reasons, comment, created_at, version)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            upsert(
+                "classifications",
+                ("message_id", "origin", "label", "reasons", "comment", "created_at", "version"),
+                key=("message_id", "origin"),
+            ),
             (message_id, origin, label, json.dumps(reasons), comment, to_text(now()), version),
         )
 
@@ -114,9 +116,9 @@ class MessageQueries(Connection):
     def message_totals(self) -> tuple[int, int, int, dict[str, int]]:
         """(matched, unmatched, unreadable, automatic class → count) over all messages, counted in SQL."""
         row = self.db.execute(
-            "SELECT SUM(unreadable IS NULL AND inquiry_id IS NOT NULL) AS matched,"
-            " SUM(unreadable IS NULL AND inquiry_id IS NULL) AS unmatched,"
-            " SUM(unreadable IS NOT NULL) AS unreadable FROM messages"
+            "SELECT COUNT(CASE WHEN unreadable IS NULL AND inquiry_id IS NOT NULL THEN 1 END) AS matched,"
+            " COUNT(CASE WHEN unreadable IS NULL AND inquiry_id IS NULL THEN 1 END) AS unmatched,"
+            " COUNT(unreadable) AS unreadable FROM messages"
         ).fetchone()
         labels = self.db.execute(
             "SELECT a.label, COUNT(*) AS n FROM messages m JOIN classifications a"

@@ -5,7 +5,7 @@ A consultant's class for a reply is a classification with origin ``manual`` (``m
 
 from __future__ import annotations
 
-from servaudit.store.connection import Connection
+from servaudit.store.connection import Connection, upsert
 from servaudit.store.records import now, to_text
 
 
@@ -18,7 +18,11 @@ class ScoreQueries(Connection):
             self.db.execute("DELETE FROM quality_scores WHERE message_id=?", (message_id,))
             return
         self.db.execute(
-            "INSERT OR REPLACE INTO quality_scores VALUES (?, ?, ?, ?, ?)",
+            upsert(
+                "quality_scores",
+                ("message_id", "score", "answered", "detail", "created_at"),
+                key=("message_id",),
+            ),
             (message_id, score, answered, detail, to_text(now())),
         )
 
@@ -33,5 +37,6 @@ class ScoreQueries(Connection):
             self.db.execute("DELETE FROM manual_scores WHERE message_id=?", (message_id,))
             return
         self.db.execute(
-            "INSERT OR REPLACE INTO manual_scores VALUES (?, ?, ?)", (message_id, score, to_text(now()))
+            upsert("manual_scores", ("message_id", "score", "created_at"), key=("message_id",)),
+            (message_id, score, to_text(now())),
         )

@@ -43,7 +43,7 @@ class StudyQueries(Connection):
         """Keep ``seed`` unless the study has one already; returns the study's (the first one drawn)."""
         with self.transaction():
             self.db.execute(
-                "INSERT OR IGNORE INTO study (id, seed, started_at) VALUES (1, ?, ?)",
+                "INSERT INTO study (id, seed, started_at) VALUES (1, ?, ?) ON CONFLICT DO NOTHING",
                 (seed, to_text(started_at)),
             )
         found = self.study()
