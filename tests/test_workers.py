@@ -4,6 +4,8 @@ moments never makes an inquiry go out twice."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import random
 import signal
 import subprocess
@@ -17,7 +19,7 @@ from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.sandbox import Sandbox
 from servaudit.store import QUEUED, SENDING
-from tests.audit_fixtures import read_ground_truth
+from tests.audit_fixtures import company, read_ground_truth
 
 WAVES = 3
 KILLS = 4
@@ -150,11 +152,90 @@ def test_three_workers_killed_at_random_moments_send_every_inquiry_exactly_once(
     assert set(arrivals) <= set(by_message), "the relay got only Message-IDs the store holds"
     assert all(len(moments) == 1 for moments in arrivals.values()), "no inquiry reached the relay twice"
     assert sandbox.received() == len(arrivals), "no inquiry reached the relay twice"
-    for message_id, record in by_message.items():
-        if record.state == "sent":
-            assert message_id in arrivals, f"{record.id}: sent in the store, so received by the relay"
+    for message_id, inquiry in by_message.items():
+        if inquiry.state == "sent":
+            assert message_id in arrivals, f"{inquiry.id}: sent in the store, so received by the relay"
         elif message_id in arrivals:
-            assert record.state == "uncertain", f"{record.id} reached the relay: sent or uncertain, never due"
+            assert inquiry.state == "uncertain", f"{inquiry.id} reached the relay: never due"
     states_seen = [r.state for r in records]
     assert states_seen.count("sent") + states_seen.count("uncertain") == accepting
     assert {w.worker for w in runs if w.done} & {"w0", "w1", "w2"}, "status names the workers"
+
+
+def test_domain_spacing_holds_across_workers_and_a_held_job_waits_in_the_queue(
+    sandbox: Sandbox, make_audit: Callable[..., Audit], postgres_url: str
+) -> None:
+    human = company(sandbox, "human")
+    spacing = "\n[audit.limits]\ndomain_spacing_minutes = 60\n"
+    audit = with_store(lambda **kw: make_audit([human], **kw), postgres_url, spacing)
+    folder = str(audit.folder)
+    # Two runs, each alone within the limits: the first one's inquiry is queued, not yet sent, so the
+    # second run's agenda cannot count it. Only the claim, inside the workers' common lock, can.
+    for wave in ("1", "2"):
+        done = servaudit("run", "--distributed", "-a", folder, "--wave", wave, "--json")
+        assert done.returncode == 0 and '"enqueued": [\n    "' in done.stdout, done.stderr
+    with workers(audit.folder, 2):
+        states = settled_once(audit, timeout=60)
+    assert sorted(states.values()) == ["queued", "sent"], "one sent, the other held back"
+    assert sandbox.received() == 1
+    shown = servaudit("status", "--workers", "--json", "-a", folder)
+    assert shown.returncode == 0, shown.stderr
+    rows = json.loads(shown.stdout)
+    assert rows[0] == {"worker": "(queue)", "queued": 1, "running": 0, "done": 0, "failed": 0}
+    assert sum(row["done"] for row in rows) >= 2, "the send and the claim that was held back (+ recover)"
+    store = open_store(audit)
+    try:
+        assert len(store.job_run_times("servaudit.send")) == 2
+    finally:
+        store.close()
+
+
+def settled_once(audit: Audit, timeout: float) -> dict[str, str]:
+    """The inquiries' states once both send jobs ran and nothing is being sent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        store = open_store(audit)
+        try:
+            states = store.inquiry_states()
+            ended = [end for _start, end in store.job_run_times("servaudit.send") if end is not None]
+        finally:
+            store.close()
+        if (len(ended) >= 2 and SENDING not in states.values()) or time.monotonic() > deadline:
+            return states
+        time.sleep(0.3)
+
+
+def test_the_periodic_collect_runs_on_one_worker_at_a_time(
+    sandbox: Sandbox, make_audit: Callable[..., Audit], postgres_url: str
+) -> None:
+    audit = with_store(make_audit, postgres_url)
+    folder = audit.folder
+    assert servaudit("run", "--distributed", "-a", str(folder)).returncode == 0
+    every_second = ("--collect-every", "* * * * * *", "--stalled-after", STALLED_AFTER)
+    collectors = [
+        subprocess.Popen(
+            [sys.executable, "-m", "servaudit", "worker", "-a", str(folder), f"--name=c{n}", *every_second],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(2)
+    ]
+    try:
+        assert sandbox.wait_idle(60), "every scripted reply was delivered"
+        time.sleep(4)  # a few more ticks with every reply in the mailbox
+    finally:
+        for process in collectors:
+            process.send_signal(signal.SIGTERM)
+        for process in collectors:
+            process.wait(30)
+    store = open_store(audit)
+    try:
+        runs = store.job_run_times("servaudit.collect")
+        matched = [m for m in store.messages() if m.inquiry_id]
+    finally:
+        store.close()
+    assert len(runs) >= 3
+    ordered = sorted(runs)
+    for (_, first_end), (second_start, _) in itertools.pairwise(ordered):
+        assert first_end is not None and first_end <= second_start, "two collects never overlap"
+    assert matched, "the replies were collected and matched"

@@ -18,7 +18,7 @@ from typing import Any
 
 from servaudit.scrubbing import scrub
 from servaudit.store.inquiries import CLAIM_FIELDS
-from servaudit.store.records import PENDING, QUEUED, REFUSED, SENDING, UNCERTAIN, now, to_text
+from servaudit.store.records import PENDING, QUEUED, REFUSED, SENDING, UNCERTAIN, from_text, now, to_text
 from servaudit.store.study import SendRecord, StudyQueries
 
 QUEUED_COLUMNS = (
@@ -225,3 +225,10 @@ class JobQueries(StudyQueries):
         for worker, bucket in sorted(counts.items()):
             table.append(WorkerJobs(worker, 0, bucket["running"], bucket[DONE], bucket[FAILED]))
         return table
+
+    def job_run_times(self, task: str) -> list[tuple[datetime, datetime | None]]:
+        """When each run of ``task`` started and ended (None: still running), oldest first."""
+        rows = self.db.execute(
+            "SELECT started_at, finished_at FROM job_runs WHERE task=? ORDER BY started_at", (task,)
+        )
+        return [(from_text(r["started_at"]) or now(), from_text(r["finished_at"])) for r in rows]
