@@ -71,10 +71,19 @@ async def _work(audit: Audit, store: Any, url: str, options: WorkerOptions) -> N
     state = jobs.WorkerState(audit, store, name)
     app = app_for(url)
     _register(app, state, options)
-    main = asyncio.current_task()
     loop = asyncio.get_running_loop()
+    running: list[asyncio.Task[None]] = []
+    stopping: list[int] = []
+
+    def stop(sign: int) -> None:
+        # Cancelling procrastinate's worker makes it stop fetching and wait for the jobs under way, so
+        # a send is finished and recorded, not cut off (SIGKILL cuts it off: then it is uncertain).
+        stopping.append(sign)
+        for task in running:
+            task.cancel()
+
     for sign in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sign, lambda: main.cancel() if main else None)
+        loop.add_signal_handler(sign, stop, sign)
     common: dict[str, Any] = {
         "wait": not options.until_idle,
         "install_signal_handlers": False,
@@ -85,17 +94,29 @@ async def _work(audit: Audit, store: Any, url: str, options: WorkerOptions) -> N
     }
     try:
         async with app.open_async(), state.stack:
-            await asyncio.gather(
-                app.run_worker_async(
-                    queues=[BROWSER_QUEUE],
-                    concurrency=options.browser_contexts,
-                    name=f"{name}/browser",
-                    **common,
+            running += [
+                asyncio.create_task(
+                    app.run_worker_async(
+                        queues=[BROWSER_QUEUE],
+                        concurrency=options.browser_contexts,
+                        name=f"{name}/browser",
+                        **common,
+                    )
                 ),
-                app.run_worker_async(
-                    queues=[MAIL_QUEUE, CONTROL_QUEUE], concurrency=options.concurrency, name=name, **common
+                asyncio.create_task(
+                    app.run_worker_async(
+                        queues=[MAIL_QUEUE, CONTROL_QUEUE],
+                        concurrency=options.concurrency,
+                        name=name,
+                        **common,
+                    )
                 ),
-            )
+            ]
+            for result in await asyncio.gather(*running, return_exceptions=True):
+                if isinstance(result, asyncio.CancelledError) and stopping:
+                    continue
+                if isinstance(result, BaseException):
+                    raise result
     except OSError as exc:
         raise InfrastructureError(f"{url}: the job queue's database failed: {exc}") from None
 
@@ -140,4 +161,5 @@ def _register(app: Any, state: jobs.WorkerState, options: WorkerOptions) -> None
 
     if options.collect_every:
         app.periodic(cron=options.collect_every, periodic_id="collect")(collect)
-    app.periodic(cron="* * * * * */10", periodic_id="recover")(recover)
+    # Every 5 s: a dead worker's unclaimed jobs wait at most stalled_after + 5 s for another worker.
+    app.periodic(cron="* * * * * */5", periodic_id="recover")(recover)
