@@ -818,6 +818,14 @@ def demo(
     lang: Annotated[
         str, typer.Option("--lang", help="Language of the demo's report: en or de.", case_sensitive=False)
     ] = "en",
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Store URL instead of the audit folder's servaudit.sqlite: an empty PostgreSQL database"
+            " (postgresql://user@host/db; the password in PGPASSWORD or ~/.pgpass).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run a complete audit against the local sandbox in one go: send, wait, collect, report.
@@ -832,7 +840,12 @@ def demo(
     if lang.lower() not in ("en", "de"):
         raise UsageError(f"--lang must be en or de, not {lang!r}")
     result = run_demo(
-        out, wait, delay_scale, on_step=lambda text: typer.echo(text, err=True), language=lang.lower()
+        out,
+        wait,
+        delay_scale,
+        on_step=lambda text: typer.echo(text, err=True),
+        language=lang.lower(),
+        store=store,
     )
     if not result.all_replies_arrived:
         typer.echo("warning: not every scripted reply arrived in time", err=True)

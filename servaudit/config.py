@@ -20,6 +20,9 @@ from servaudit.config_types import SLUG, EmailAddress, HostName, Model, NetworkT
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
 
+if TYPE_CHECKING:
+    from servaudit.evidence_bucket import Bucket
+
 AUDIT_FILE = "audit.toml"
 CHANNEL_KEYS = registry.names()
 """Company keys that name a channel, in the order reports list them: the registry's names, kept here
@@ -81,6 +84,11 @@ class AuditInfo(Model):
     with the password in PGPASSWORD, ~/.pgpass or a libpq service file, never in the URL).
 
     Default: servaudit.sqlite in the audit folder."""
+    evidence: str | None = None
+    """Where evidence files go besides the audit folder's evidence/: an S3-compatible bucket,
+    "s3://bucket/prefix" (servaudit/evidence_bucket.py; endpoint and keys from the environment).
+
+    Default: the audit folder's evidence/ only."""
     waves: Waves | None = None
     """A study over weeks (servaudit/config_study.py); None: everything is due at once, `run --wave N`."""
     send_window: SendWindow = SendWindow()
@@ -99,6 +107,27 @@ class AuditInfo(Model):
                     str(exc).removeprefix(f"audit.store = {value!r}: ").removeprefix("audit.store: ")
                 ) from None
         return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            from servaudit.evidence_bucket import Bucket
+
+            try:
+                Bucket.parse(value)
+            except ConfigError as exc:
+                raise ValueError(
+                    str(exc).removeprefix(f"audit.evidence = {value!r}: ").removeprefix("audit.evidence: ")
+                ) from None
+        return value
+
+    @property
+    def bucket(self) -> Bucket | None:
+        """The evidence bucket, when the audit names one."""
+        from servaudit.evidence_bucket import Bucket
+
+        return None if self.evidence is None else Bucket.parse(self.evidence)
 
 
 class Persona(Model):

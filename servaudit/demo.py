@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from servaudit.audit_store import open_store
 from servaudit.collect import CollectSummary, collect
 from servaudit.config import AUDIT_FILE, Audit
 from servaudit.engine import RunSummary, run
@@ -69,10 +70,12 @@ def demo_audit_toml(
     forms: Sequence[tuple[FormCompany, str]] = (),
     language: str = "en",
     imap: ImapInbox | None = None,
+    store: str | None = None,
 ) -> str:
     """The audit file for the sandbox's companies; ``chats`` are (chat company, its page URL);
     ``language`` is the report's; with ``imap``, replies are read over IMAP from the Dovecot
-    serving ``maildir``, else from the Maildir itself."""
+    serving ``maildir``, else from the Maildir itself; ``store``: the store's URL (default: a
+    servaudit.sqlite in the audit folder)."""
     lines = [
         "# Written by `servaudit demo`: an audit of the sandbox's simulated companies.",
         "[audit]",
@@ -81,6 +84,7 @@ def demo_audit_toml(
         "window_days = 14",
         "# The sandbox's simulated staff answer within seconds; a real audit keeps the default of 60.",
         f"machine_seconds = {machine_seconds:g}",
+        *([] if store is None else [f"store = {_toml_string(store)}"]),
         "",
         "[persona]",
         'name = "Anna Schmidt"',
@@ -182,6 +186,7 @@ def sandbox_audit_toml(
     delay_scale: float = 1.0,
     language: str = "en",
     imap: ImapInbox | None = None,
+    store: str | None = None,
 ) -> str:
     """The demo's audit of a running sandbox: every e-mail company, the demo's forms and chats."""
     return demo_audit_toml(
@@ -194,7 +199,18 @@ def sandbox_audit_toml(
         forms=[(f, sandbox.form_url(f.slug)) for f in sandbox.forms if f.slug in DEMO_FORMS],
         language=language,
         imap=imap,
+        store=store,
     )
+
+
+def _refuse_a_used_store(audit: Audit) -> None:
+    """The demo's report shows only this demo: a database holding an earlier audit is not reused."""
+    opened = open_store(audit)
+    try:
+        if not opened.is_empty():
+            raise UsageError(f"{opened.where} holds an earlier audit; give the demo an empty database")
+    finally:
+        opened.close()
 
 
 def run_demo(
@@ -203,7 +219,9 @@ def run_demo(
     delay_scale: float = 1.0,
     on_step: Callable[[str], None] = lambda _: None,
     language: str = "en",
+    store: str | None = None,
 ) -> DemoResult:
+    """``store``: the URL of an empty store (a PostgreSQL database) instead of the audit folder's file."""
     prepare_folder(out)
     audit_folder = out / "audit"
     audit_folder.mkdir()
@@ -222,9 +240,10 @@ def run_demo(
         )
         on_step(f"sandbox: simulated companies on 127.0.0.1 (SMTP port {sandbox.smtp_port})")
         (audit_folder / AUDIT_FILE).write_text(
-            sandbox_audit_toml(sandbox, maildir.name, delay_scale, language, imap), encoding="utf-8"
+            sandbox_audit_toml(sandbox, maildir.name, delay_scale, language, imap, store), encoding="utf-8"
         )
         audit = Audit.load(audit_folder)
+        _refuse_a_used_store(audit)
         channels = sorted({name for c in audit.config.companies.values() for name in c.channels})
         on_step(f"audit: {len(audit.config.companies)} companies over {', '.join(channels)}")
         sent = run(audit)

@@ -10,6 +10,7 @@ import asyncio
 import fcntl
 import functools
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -207,6 +208,7 @@ async def deliver(
         (e.kind, _relative(e.path, audit.folder), e.caption, _sha256(e.path)) for e in outcome.evidence
     ]
     store.finish(inquiry.id, attempt, state, outcome.detail, outcome.delivered_at, outcome.outcome, evidence)
+    await _to_bucket(audit, outcome, evidence)
     if outcome.reminded_at:
         record_session_reminder(store, inquiry, composed, outcome.reminded_at)
     if outcome.replies:
@@ -216,6 +218,24 @@ async def deliver(
         # Judged once: the chat's summary and lines are read now, so the report reads no evidence file.
         store_chat(audit, store, inquiry.id, inquiry.company, inquiry.channel, transcript)
     return state, outcome
+
+
+async def _to_bucket(audit: Audit, outcome: Outcome, evidence: list[tuple[str, str, str, str]]) -> None:
+    """Copy the send's evidence files to the audit's bucket, once the send is recorded: the report
+    on another machine takes them from there. A bucket that fails loses nothing (the files stay in
+    evidence/ here) and stops no send; it is said on stderr."""
+    bucket = audit.config.audit.bucket
+    if bucket is None:
+        return
+    files = [
+        (item.path, relative)
+        for item, (_kind, relative, _caption, _sha) in zip(outcome.evidence, evidence, strict=True)
+        if item.path.is_file() and not Path(relative).is_absolute()
+    ]
+    try:
+        await asyncio.to_thread(bucket.upload, files)
+    except InfrastructureError as exc:
+        logging.getLogger(__name__).warning("%s", exc)
 
 
 def _store_replies(audit: Audit, store: Store, inquiry: Inquiry, outcome: Outcome) -> None:

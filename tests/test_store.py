@@ -106,3 +106,12 @@ def test_a_claim_is_never_part_of_a_batch(where: Target) -> None:
     with pytest.raises(RuntimeError, match="before the send"), store.transaction():
         store.claim(dict(FIELDS))
     assert store.inquiry_states() == {}
+
+
+def test_every_stored_message_is_read_back_in_order_a_page_at_a_time(where: Target) -> None:
+    """More messages than one page (PostgreSQL reads 100 at a time): each once, in id order."""
+    store = Store(where)
+    arrived = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with store.transaction():
+        ids = [store.add_message(f"maildir:{n}", b"m%d" % n, arrived, None, None, None) for n in range(250)]
+    assert [(i, raw) for i, raw in store.raw_messages_all()] == [(i, b"m%d" % n) for n, i in enumerate(ids)]

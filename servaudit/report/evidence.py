@@ -14,15 +14,17 @@ import hashlib
 import os
 from pathlib import Path
 
+from servaudit.evidence_bucket import Bucket
 from servaudit.report import folder as report_folder
 from servaudit.report.data import evidence_href, safe_name
-from servaudit.store import Store
+from servaudit.store import EvidenceRecord, Store
 
 
-def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
+def write_evidence(store: Store, folder: Path, audit_folder: Path, bucket: Bucket | None = None) -> list[str]:
     """Mail is written from the store's bytes; probe files are taken only when their SHA-256 still
-    matches the store's. Returns the evidence withheld (missing or changed)."""
-    withheld = []
+    matches the store's, from the audit folder or else from the audit's bucket. Returns the
+    evidence withheld (missing or changed)."""
+    missing: list[tuple[EvidenceRecord, Path]] = []
     made: set[str] = set()
     for item in store.evidence():
         target = folder.parent / evidence_href(item.path)
@@ -33,12 +35,27 @@ def write_evidence(store: Store, folder: Path, audit_folder: Path) -> list[str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(str(target.parent))
         if not link_verified(audit_folder / item.path, target, item.sha256):
-            withheld.append(item.path)
+            missing.append((item, target))
+    withheld = _from_bucket(bucket, missing) if bucket is not None else [item.path for item, _ in missing]
     base = str(folder) + os.sep
     for inquiry_id, raw in store.sent_raws():
         _write(f"{base}{safe_name(inquiry_id)}.sent.eml", raw)
     for message_id, raw in store.raw_messages_all():
         _write(f"{base}message-{message_id}.eml", raw)
+    return withheld
+
+
+def _from_bucket(bucket: Bucket, missing: list[tuple[EvidenceRecord, Path]]) -> list[str]:
+    """Files not in this machine's evidence/ (sent from another one) from the bucket, each only
+    with the SHA-256 recorded at send time; returns those still withheld."""
+    found = bucket.download([item.path for item, _target in missing])
+    withheld = []
+    for item, target in missing:
+        data = found.get(item.path)
+        if data is None or item.sha256 is None or hashlib.sha256(data).hexdigest() != item.sha256:
+            withheld.append(item.path)
+            continue
+        report_folder.write_bytes(target, data)
     return withheld
 
 

@@ -158,7 +158,7 @@ def render_report(
         )
         company_pages.start()
         step("evidence", 0, total)
-        withheld = write_evidence(store, evidence, audit.folder)
+        withheld = write_evidence(store, evidence, audit.folder, audit.config.audit.bucket)
         step("index.html", 1, total)
         index = out / "index.html"
         # At study size the index keeps one row per company (ranking, matrix); the rest of each

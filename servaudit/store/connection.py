@@ -218,6 +218,24 @@ class Connection:
         cursor = self.db.execute(statement, params)
         return cursor.lastrowid if cursor.rowcount else None
 
+    def _in_id_order(self, select: str, page: int = 100) -> Iterator[Any]:
+        """The rows of ``select`` (a SELECT with a WHERE, of a table with an ``id``) in id order, one at
+        a time: SQLite steps through them; psycopg would read them all at once, so on PostgreSQL they
+        come a page at a time (by id, so rows written meanwhile neither repeat nor shift the pages)."""
+        if self.postgres is None:
+            yield from self.db.execute(f"{select} ORDER BY id")
+            return
+        after: Any = None
+        while True:
+            more = "" if after is None else " AND id > ?"
+            rows = self.db.execute(
+                f"{select}{more} ORDER BY id LIMIT {page}", () if after is None else (after,)
+            ).fetchall()
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1]["id"]
+
     def _refuse_newer(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             raise StoreError(

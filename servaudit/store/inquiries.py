@@ -200,6 +200,5 @@ class InquiryQueries(Connection):
 
     def sent_raws(self) -> Iterator[tuple[str, bytes]]:
         """Every sent inquiry's id and bytes, one row at a time (a study's are too many to hold)."""
-        rows = self.db.execute("SELECT id, sent_raw FROM inquiries WHERE sent_raw IS NOT NULL ORDER BY id")
-        for row in rows:
+        for row in self._in_id_order("SELECT id, sent_raw FROM inquiries WHERE sent_raw IS NOT NULL"):
             yield row["id"], bytes(row["sent_raw"])

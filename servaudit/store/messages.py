@@ -73,7 +73,7 @@ class MessageQueries(Connection):
 
     def raw_messages_all(self) -> Iterator[tuple[int, bytes]]:
         """Every message's id and bytes in id order, one row at a time (a study's are too many to hold)."""
-        for row in self.db.execute("SELECT id, raw FROM messages ORDER BY id"):
+        for row in self._in_id_order("SELECT id, raw FROM messages WHERE 1=1"):
             yield row["id"], bytes(row["raw"])
 
     def raw_message(self, message_id: int) -> bytes:
