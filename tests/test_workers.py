@@ -205,7 +205,7 @@ def settled_once(audit: Audit, timeout: float) -> dict[str, str]:
         store = open_store(audit)
         try:
             states = store.inquiry_states()
-            ended = [end for _start, end in store.job_run_times("servaudit.send") if end is not None]
+            ended = [end for _start, end, _said in store.job_run_times("servaudit.send") if end is not None]
         finally:
             store.close()
         if (len(ended) >= 2 and SENDING not in states.values()) or time.monotonic() > deadline:
@@ -216,7 +216,7 @@ def settled_once(audit: Audit, timeout: float) -> dict[str, str]:
 def collect_runs(audit: Audit) -> list[tuple[datetime, datetime | None]]:
     store = open_store(audit)
     try:
-        return store.job_run_times("servaudit.collect")
+        return [(start, end) for start, end, _said in store.job_run_times("servaudit.collect")]
     finally:
         store.close()
 
@@ -244,7 +244,7 @@ def test_the_periodic_collect_runs_on_one_worker_at_a_time(
         assert sandbox.wait_idle(60), "every scripted reply was delivered"
         delivered = now()
         while time.monotonic() < deadline:  # a few more ticks with every reply in the mailbox
-            if sum(1 for start, _ in collect_runs(audit) if start > delivered) >= 2:
+            if sum(1 for start, _end in collect_runs(audit) if start > delivered) >= 2:
                 break
             time.sleep(0.2)
     finally:
@@ -254,7 +254,7 @@ def test_the_periodic_collect_runs_on_one_worker_at_a_time(
             process.wait(30)
     store = open_store(audit)
     try:
-        runs = store.job_run_times("servaudit.collect")
+        runs = [(start, end) for start, end, _said in store.job_run_times("servaudit.collect")]
         matched = [m for m in store.messages() if m.inquiry_id]
     finally:
         store.close()
@@ -301,7 +301,7 @@ def test_browser_jobs_use_at_most_the_workers_contexts_and_the_same_probes(
     store = open_store(audit)
     try:
         outcomes = {i.company: i.outcome for i in store.inquiries() if i.kind == "inquiry"}
-        runs = sorted(store.job_run_times("servaudit.send"))
+        runs = sorted((start, end) for start, end, _said in store.job_run_times("servaudit.send"))
     finally:
         store.close()
     assert outcomes == {"kaiserhof": "human", "tideway": "human", "copperfield": "submitted"}

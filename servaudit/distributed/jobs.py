@@ -9,6 +9,7 @@ that died after it leaves its inquiry ``uncertain``, never sent again by itself.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
@@ -114,7 +115,10 @@ async def send(state: WorkerState, inquiry_id: str) -> str:
         # Before the claim nothing can have left: the inquiry is due again at the next run.
         store.give_back(inquiry_id, f"the worker {state.name} could not send it: {exc}")
         raise
+    started = time.perf_counter()
     claim = store.claim_queued(inquiry_id, state.name, admission(state.audit, inquiry))
+    # Kept in the job's record: how long a claim takes under the workers' common lock (bench_workers).
+    claimed = f"claimed in {(time.perf_counter() - started) * 1000:.1f} ms"
     if claim.not_before is not None:
         store.defer(replace(send_job(inquiry), scheduled_at=claim.not_before))
         return (
@@ -125,7 +129,7 @@ async def send(state: WorkerState, inquiry_id: str) -> str:
     if claim.attempt is None:
         return f"not claimed: {inquiry_id} is {claim.state}"
     recorded, outcome = await deliver(state.audit, store, composed, claim.attempt, context)
-    return f"{recorded}: {outcome.detail}"
+    return f"{recorded} ({claimed}): {outcome.detail}"
 
 
 async def collect_mailbox(state: WorkerState) -> str:

@@ -226,9 +226,9 @@ class JobQueries(StudyQueries):
             table.append(WorkerJobs(worker, 0, bucket["running"], bucket[DONE], bucket[FAILED]))
         return table
 
-    def job_run_times(self, task: str) -> list[tuple[datetime, datetime | None]]:
-        """When each run of ``task`` started and ended (None: still running), oldest first."""
+    def job_run_times(self, task: str) -> list[tuple[datetime, datetime | None, str | None]]:
+        """When each run of ``task`` started and ended (None: still running), and what it said."""
         rows = self.db.execute(
-            "SELECT started_at, finished_at FROM job_runs WHERE task=? ORDER BY started_at", (task,)
+            "SELECT started_at, finished_at, detail FROM job_runs WHERE task=? ORDER BY started_at", (task,)
         )
-        return [(from_text(r["started_at"]) or now(), from_text(r["finished_at"])) for r in rows]
+        return [(from_text(r["started_at"]) or now(), from_text(r["finished_at"]), r["detail"]) for r in rows]
