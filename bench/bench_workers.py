@@ -150,8 +150,10 @@ def database_size(url: str) -> int:
 def mass_audit(companies: int, smtp_port: int, maildir: Path) -> str:
     lines = demo_audit_toml([], smtp_port, str(maildir)).splitlines()
     lines = [line for line in lines if not line.startswith("# ")]
+    first = next(line for line in lines if line.startswith("[scenarios.")).removeprefix("[scenarios.")[:-1]
     for n in range(companies):
         lines += ["", f"[companies.c{n:05d}]", f'name = "Firma {n}"', f'email = "service@c{n:05d}.example"']
+        lines.append(f"scenarios = [{first!r}]".replace("'", '"'))  # one inquiry per company
     return "\n".join(lines) + "\n"
 
 

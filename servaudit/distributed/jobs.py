@@ -116,14 +116,13 @@ async def send(state: WorkerState, inquiry_id: str) -> str:
         store.give_back(inquiry_id, f"the worker {state.name} could not send it: {exc}")
         raise
     started = time.perf_counter()
-    claim = store.claim_queued(inquiry_id, state.name, admission(state.audit, inquiry))
+    domain = target_domain(inquiry.target)
+    claim = store.claim_queued(inquiry_id, state.name, domain, admission(state.audit, inquiry))
     # Kept in the job's record: how long a claim takes under the workers' common lock (bench_workers).
     claimed = f"claimed in {(time.perf_counter() - started) * 1000:.1f} ms"
     if claim.not_before is not None:
         store.defer(replace(send_job(inquiry), scheduled_at=claim.not_before))
-        return (
-            f"held for the spacing of {target_domain(inquiry.target)} until {claim.not_before:%H:%M:%S} UTC"
-        )
+        return f"held for the spacing of {domain} until {claim.not_before:%H:%M:%S} UTC"
     if claim.refused is not None:
         return f"refused: {claim.refused}"
     if claim.attempt is None:

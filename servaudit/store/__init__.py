@@ -85,13 +85,13 @@ __all__ = [
 
 
 class Store(
+    JobQueries,
     InquiryQueries,
     MessageQueries,
     ScoreQueries,
     JudgementQueries,
     CursorQueries,
     DiscoveryQueries,
-    JobQueries,
     StudyQueries,
 ):
     """An open audit store: ``Store(path)`` (or ``Store(store_target(url, folder))``) creates it, or

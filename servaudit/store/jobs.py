@@ -17,8 +17,18 @@ from datetime import datetime
 from typing import Any
 
 from servaudit.scrubbing import scrub
-from servaudit.store.inquiries import CLAIM_FIELDS
-from servaudit.store.records import PENDING, QUEUED, REFUSED, SENDING, UNCERTAIN, from_text, now, to_text
+from servaudit.store.inquiries import CLAIM_FIELDS, InquiryQueries
+from servaudit.store.records import (
+    PENDING,
+    QUEUED,
+    REFUSED,
+    RELEASED,
+    SENDING,
+    UNCERTAIN,
+    from_text,
+    now,
+    to_text,
+)
 from servaudit.store.study import SendRecord, StudyQueries
 
 QUEUED_COLUMNS = (
@@ -70,8 +80,8 @@ class WorkerJobs:
     failed: int
 
 
-class JobQueries(StudyQueries):
-    """Reads the send history (StudyQueries) inside a claim."""
+class JobQueries(InquiryQueries, StudyQueries):
+    """Writes inquiries as a claim does (InquiryQueries) and reads the send history (StudyQueries)."""
 
     def queue_installed(self) -> bool:
         """procrastinate's tables are in the store's schema (PostgreSQL only)."""
@@ -88,17 +98,7 @@ class JobQueries(StudyQueries):
             row = self.db.execute("SELECT state FROM inquiries WHERE id=?", (fields["id"],)).fetchone()
             if row is not None and row["state"] not in (PENDING, REFUSED):
                 return False
-            columns = {**fields, "state": QUEUED, "detail": None}
-            if row is None:
-                columns["created_at"] = to_text(now())
-                names = ", ".join(columns)
-                marks = ", ".join("?" for _ in columns)
-                self.db.execute(f"INSERT INTO inquiries ({names}) VALUES ({marks})", tuple(columns.values()))
-            else:
-                assignments = ", ".join(f"{name}=?" for name in columns)
-                self.db.execute(
-                    f"UPDATE inquiries SET {assignments} WHERE id=?", (*columns.values(), fields["id"])
-                )
+            self._write_inquiry(row is not None, {**fields, "state": QUEUED, "detail": None}, to_text(now()))
             self.defer(job)
         return True
 
@@ -122,18 +122,32 @@ class JobQueries(StudyQueries):
         row = self.db.execute(f"SELECT {names} FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
         return None if row is None else {name: row[name] for name in QUEUED_COLUMNS}
 
-    def claim_queued(self, inquiry_id: str, worker: str, admit: Admit) -> Claim:
+    def sends_near(self, company: str, domain: str) -> list[SendRecord]:
+        """The sends that count against a claim for ``company`` at ``domain``: the company's own (its
+        monthly cap) and every send whose target names the domain (its spacing), oldest first. A
+        superset of the domain's (the caller compares domains exactly), and not the whole history:
+        a claim of a study's 5,000th inquiry reads a few rows, not 5,000, under the common lock."""
+        rows = self.db.execute(
+            "SELECT i.company, i.target, a.started_at FROM attempts a JOIN inquiries i ON i.id = a.inquiry_id"
+            " WHERE a.outcome NOT IN (?, ?) AND (i.company = ? OR lower(i.target) LIKE ?)"
+            " ORDER BY a.started_at",
+            (PENDING, RELEASED, company, f"%{domain.lower()}%"),
+        )
+        return [SendRecord(r["company"], r["target"], from_text(r["started_at"]) or now()) for r in rows]
+
+    def claim_queued(self, inquiry_id: str, worker: str, domain: str, admit: Admit) -> Claim:
         """A worker's claim: ``queued`` → ``sending`` with an attempt naming the worker, committed before
-        the send. ``admit`` sees every send the store knows inside the same transaction, so limits
-        such as a domain's spacing hold across all workers (every transaction takes the same lock)."""
+        the send. ``admit`` sees the sends that count for it (its company's, those to ``domain``, the
+        inquiry's target domain) inside the same transaction, so limits such as a domain's spacing
+        hold across all workers (every transaction takes the same lock)."""
         if self.db.in_transaction:
             raise RuntimeError("a claim must be committed on its own, before the send: not inside a batch")
         started = to_text(now())
         with self.transaction():
-            row = self.db.execute("SELECT state FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
+            row = self.db.execute("SELECT state, company FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
             if row is None or row["state"] != QUEUED:
                 return Claim(state=None if row is None else row["state"])
-            verdict = admit(self.send_history())
+            verdict = admit(self.sends_near(row["company"], domain))
             if isinstance(verdict, datetime):
                 return Claim(state=QUEUED, not_before=verdict)
             if isinstance(verdict, str):
@@ -142,12 +156,11 @@ class JobQueries(StudyQueries):
                 )
                 return Claim(state=REFUSED, refused=verdict)
             self.db.execute("UPDATE inquiries SET state=?, detail=? WHERE id=?", (SENDING, None, inquiry_id))
-            attempt = self.db.execute(
-                "INSERT INTO attempts (inquiry_id, started_at, outcome, detail) VALUES (?, ?, ?, ?)"
-                " RETURNING id",
+            attempt = self._insert(
+                "INSERT INTO attempts (inquiry_id, started_at, outcome, detail) VALUES (?, ?, ?, ?)",
                 (inquiry_id, started, SENDING, scrub(f"claimed by worker {worker}")),
-            ).fetchone()
-            return Claim(attempt=int(attempt[0]), state=SENDING)
+            )
+            return Claim(attempt=attempt, state=SENDING)
 
     def give_back(self, inquiry_id: str, detail: str) -> bool:
         """A queued inquiry whose job cannot send it (nothing left the machine): due again."""
@@ -183,12 +196,12 @@ class JobQueries(StudyQueries):
 
     def job_run_started(self, job_id: int, worker: str, task: str, inquiry_id: str | None) -> int:
         with self.transaction():
-            row = self.db.execute(
-                "INSERT INTO job_runs (job_id, worker, task, inquiry_id, started_at) VALUES (?, ?, ?, ?, ?)"
-                " RETURNING id",
+            run = self._insert(
+                "INSERT INTO job_runs (job_id, worker, task, inquiry_id, started_at) VALUES (?, ?, ?, ?, ?)",
                 (job_id, worker, task, inquiry_id, to_text(now())),
-            ).fetchone()
-        return int(row[0])
+            )
+        assert run is not None  # a plain INSERT inserts
+        return run
 
     def job_run_ended(self, run_id: int, outcome: str, detail: str | None = None) -> None:
         with self.transaction():
