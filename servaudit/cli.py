@@ -533,7 +533,7 @@ def status(
         _print_uncertain(audit, as_json)
         return
     if workers:
-        _print_workers(audit, as_json)
+        _print_workers(audit, lang, as_json)
         return
     rows = status_rows(audit)
     if as_json:
@@ -548,16 +548,21 @@ def status(
         typer.echo(locale.t("status.none"))
 
 
-def _print_workers(audit: Any, as_json: bool) -> None:
-    from servaudit.status import WORKER_COLUMNS, worker_rows
+def _print_workers(audit: Any, lang: str | None, as_json: bool) -> None:
+    from servaudit.i18n import Locale
+    from servaudit.status import worker_rows, worker_table
 
     rows = worker_rows(audit)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif rows:
-        typer.echo(tabulate([[row[c] for c in WORKER_COLUMNS] for row in rows], headers=list(WORKER_COLUMNS)))
+        return
+    info = audit.config.audit
+    locale = Locale(lang or info.language, info.timezone, audit.folder)
+    if rows:
+        headers, table = worker_table(rows, locale)
+        typer.echo(tabulate(table, headers=headers))
     else:
-        typer.echo("no distributed jobs (see `servaudit run --distributed`, `servaudit worker`)")
+        typer.echo(locale.t("status.no_jobs"))
 
 
 def _print_uncertain(audit: Any, as_json: bool) -> None:

@@ -116,7 +116,7 @@ WORKER_COLUMNS = ("worker", "queued", "running", "done", "failed")
 
 
 def worker_rows(audit: Audit) -> list[dict[str, Any]]:
-    """The distributed jobs per worker (`status --workers`): waiting ones under worker "(queue)"."""
+    """The distributed jobs per worker (`status --workers`): the waiting ones first, under worker None."""
     store = open_store(audit)
     try:
         url = audit.config.audit.store or ""
@@ -125,7 +125,7 @@ def worker_rows(audit: Audit) -> list[dict[str, Any]]:
         store.close()
     return [
         {
-            "worker": w.worker or "(queue)",
+            "worker": w.worker or None,
             "queued": w.queued,
             "running": w.running,
             "done": w.done,
@@ -133,3 +133,11 @@ def worker_rows(audit: Audit) -> list[dict[str, Any]]:
         }
         for w in table
     ]
+
+
+def worker_table(rows: list[dict[str, Any]], locale: Locale) -> tuple[list[str], list[list[Any]]]:
+    """(headers, rows) of `status --workers` in the locale's language; the queue's waiting jobs first."""
+    headers = [locale.t(f"status.{column}") for column in WORKER_COLUMNS]
+    counts = WORKER_COLUMNS[1:]
+    table = [[row["worker"] or locale.t("status.queue"), *(row[c] for c in counts)] for row in rows]
+    return headers, table

@@ -189,8 +189,10 @@ def test_domain_spacing_holds_across_workers_and_a_held_job_waits_in_the_queue(
     shown = servaudit("status", "--workers", "--json", "-a", folder)
     assert shown.returncode == 0, shown.stderr
     rows = json.loads(shown.stdout)
-    assert rows[0] == {"worker": "(queue)", "queued": 1, "running": 0, "done": 0, "failed": 0}
+    assert rows[0] == {"worker": None, "queued": 1, "running": 0, "done": 0, "failed": 0}
     assert sum(row["done"] for row in rows) >= 2, "the send and the claim that was held back (+ recover)"
+    table = servaudit("status", "--workers", "--lang", "de", "-a", folder)
+    assert table.returncode == 0 and "(in der Warteschlange)" in table.stdout and "erledigt" in table.stdout
     store = open_store(audit)
     try:
         assert len(store.job_run_times("servaudit.send")) == 2
