@@ -482,6 +482,9 @@ def worker(
     a worker that dies mid-send leaves it uncertain (never re-sent; see `servaudit status --uncertain`),
     and a job it had not yet claimed is run again by another worker. The spacing between sends to one
     domain ([audit.limits]) holds across all workers. `servaudit status --workers` shows the jobs.
+    SIGTERM (or Ctrl-C) stops taking jobs and lets the sends under way finish; a deployment's stop
+    timeout should exceed the longest chat wait. README "One study on several machines" has a systemd
+    unit and a container.
 
     Example: servaudit worker -a /srv/study/ --browser-contexts 3
     """

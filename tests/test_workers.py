@@ -110,6 +110,8 @@ def test_an_unreachable_database_is_exit_3_with_one_sentence(make_audit: Callabl
         assert done.returncode == 3, done.stderr
         assert "Traceback" not in done.stderr
         assert done.stderr.startswith("servaudit: ") and "cannot reach" in done.stderr
+    bad = servaudit("worker", "--collect-every", "every hour", "-a", str(audit.folder))
+    assert bad.returncode == 2 and "is not a cron expression" in bad.stderr, bad.stderr
 
 
 def test_three_workers_killed_at_random_moments_send_every_inquiry_exactly_once(

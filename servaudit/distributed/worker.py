@@ -32,7 +32,7 @@ from servaudit.distributed.queue import (
     install_queue,
     store_url,
 )
-from servaudit.errors import InfrastructureError
+from servaudit.errors import InfrastructureError, UsageError
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,24 @@ def work(audit: Audit, options: WorkerOptions) -> None:
     signal comes is recorded as uncertain, as in `servaudit run`."""
     refuse_simulated_clock(audit.config)
     url = store_url(audit)
+    _check_cron(options.collect_every)
     store = open_store(audit)
     try:
         install_queue(store, url)
         asyncio.run(_work(audit, store, url, options))
     finally:
         store.close()
+
+
+def _check_cron(expression: str | None) -> None:
+    """A bad --collect-every is a usage error now, not a crash of the running worker later."""
+    from croniter import croniter
+
+    if expression is not None and not croniter.is_valid(expression):
+        raise UsageError(
+            f"--collect-every {expression!r} is not a cron expression (five fields, e.g. '*/15 * * * *';"
+            " a sixth for seconds), or 'never'"
+        )
 
 
 async def _work(audit: Audit, store: Any, url: str, options: WorkerOptions) -> None:
