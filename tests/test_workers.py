@@ -26,8 +26,8 @@ from servaudit.store import QUEUED, SENDING
 from servaudit.timing import now
 from tests.audit_fixtures import FAST, company, read_ground_truth
 
-WAVES = 3
-KILLS = 4
+WAVES = 2
+KILLS = 3
 STALLED_AFTER = "5"
 """Seconds without a heartbeat before a killed worker's jobs are recovered (the minimum)."""
 
