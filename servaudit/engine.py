@@ -95,6 +95,10 @@ def run(
         leftovers = journal_leftovers(target) if isinstance(target, Path) else []
         store = Store(target)
         try:
+            if not store.hold_run_lock():
+                raise UsageError(
+                    f"another `servaudit run` is working on {store.where}; wait for it to finish"
+                )
             if store.is_empty() and not ignore_earlier_sends:
                 _refuse_a_forgotten_audit(store, leftovers + earlier_sends(audit))
             return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel, only))

@@ -14,13 +14,14 @@ or a profile): never from the audit file. boto3 is loaded only for an audit that
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from servaudit.errors import ConfigError, InfrastructureError
-from servaudit.scrubbing import scrub
+from servaudit.scrubbing import register_secret, scrub
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 """S3's rule for bucket names (3–63 lower-case letters, digits, dots and hyphens)."""
@@ -67,6 +68,7 @@ class Bucket:
             raise ConfigError(
                 f"audit.evidence = {str(self)!r} needs boto3: pip install 'servaudit[s3]'"
             ) from None
+        register_secret(os.environ.get("AWS_SECRET_ACCESS_KEY", ""))  # masked in whatever is printed
         return boto3.client("s3")
 
     def upload(self, files: list[tuple[Path, str]]) -> None:

@@ -55,7 +55,9 @@ def make_audit(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Audit]:
         plus_addressing: bool = True,
         smtp_port: int | None = None,
         extra: str = "",
+        store: str | None = None,
     ) -> Audit:
+        """``store``: the store's URL (e.g. the ``postgres_url`` fixture's); default the folder's file."""
         folder = tmp_path / "audit"
         folder.mkdir(exist_ok=True)
         text = demo_audit_toml(
@@ -64,6 +66,7 @@ def make_audit(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Audit]:
             str(tmp_path / "mail"),
             plus_addressing,
             machine_seconds=MACHINE_SECONDS * FAST,
+            store=store,
         )
         (folder / "audit.toml").write_text(text + extra, encoding="utf-8")
         return Audit.load(folder)

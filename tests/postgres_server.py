@@ -47,9 +47,11 @@ class PostgresCluster:
     def __init__(self) -> None:
         self.bin = server_bin()
         self.port = _free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="servaudit-pg-"))
-        self.data = self.root / "data"
         self.user = "postgres" if os.geteuid() == 0 else None
+        # Under /tmp itself as root: the postgres user must reach the folder (a TMPDIR below /root
+        # would not let it).
+        self.root = Path(tempfile.mkdtemp(prefix="servaudit-pg-", dir="/tmp" if self.user else None))
+        self.data = self.root / "data"
         self.process: subprocess.Popen[bytes] | None = None
 
     def url(self, database: str, user: str = SUPERUSER) -> str:

@@ -85,6 +85,22 @@ def test_concurrent_runs_are_refused(sandbox: Sandbox, make_audit: Callable[...,
     assert sandbox.received() == 0
 
 
+def test_concurrent_runs_on_other_machines_are_refused_by_the_database(
+    sandbox: Sandbox, make_audit: Callable[..., Audit], postgres_url: str
+) -> None:
+    """Two machines have two audit folders (two lock files) but one PostgreSQL store: the store
+    holds the lock of the run, and loses it with the run's connection."""
+    audit = make_audit([company(sandbox, "human")], store=postgres_url)
+    other_machine = open_store(audit)
+    assert other_machine.hold_run_lock()
+    with pytest.raises(UsageError, match="another `servaudit run` is working on postgresql://"):
+        run(audit)
+    assert sandbox.received() == 0
+    other_machine.close()  # its run ended (or its process died): the lock goes with its connection
+    run(audit)
+    assert sandbox.received() == 1
+
+
 def test_the_inquiry_reveals_no_audit(sandbox: Sandbox, make_audit: Callable[..., Audit]) -> None:
     audit = make_audit([company(sandbox, "human")])
     run(audit)
@@ -139,11 +155,17 @@ def hanging_relay() -> Iterator[tuple[HangingHandler, int]]:
         controller.stop()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_crash_mid_send_never_sends_twice(
-    hanging_relay: tuple[HangingHandler, int], sandbox: Sandbox, make_audit: Callable[..., Audit]
+    hanging_relay: tuple[HangingHandler, int],
+    sandbox: Sandbox,
+    make_audit: Callable[..., Audit],
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     handler, port = hanging_relay
-    audit = make_audit([company(sandbox, "human")], smtp_port=port)
+    store = None if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    audit = make_audit([company(sandbox, "human")], smtp_port=port, store=store)
     process = subprocess.Popen(
         [sys.executable, "-m", "servaudit", "run", "-a", str(audit.folder)],
         stdout=subprocess.DEVNULL,

@@ -23,6 +23,7 @@ from servaudit.engine import run
 from servaudit.errors import ConfigError
 from servaudit.report import write_report
 from servaudit.sandbox import Sandbox
+from servaudit.store import EvidenceRecord
 from tests.test_form_audit import form_audit
 
 BUCKET = "servaudit-evidence"
@@ -72,12 +73,7 @@ def test_evidence_goes_to_the_bucket_and_a_report_elsewhere_reads_it_verified(
         store=postgres_url,
         evidence=f"s3://{BUCKET}/{PREFIX}/",
     )
-    assert dict(run(audit).outcomes) == {"sent": 1}
-    store = open_store(audit)
-    try:
-        recorded = store.evidence()
-    finally:
-        store.close()
+    recorded = sent_once(audit)
     assert len(recorded) >= 2, "screenshots before and after"
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=PREFIX + "/")
     keys = sorted(item["Key"] for item in listed.get("Contents", []))
@@ -102,6 +98,16 @@ def test_evidence_goes_to_the_bucket_and_a_report_elsewhere_reads_it_verified(
     assert not (again / "evidence" / "files" / tampered.path.removeprefix("evidence/")).exists()
     for item in recorded[1:]:
         assert (again / "evidence" / "files" / item.path.removeprefix("evidence/")).is_file()
+
+
+def sent_once(audit: Audit) -> list[EvidenceRecord]:
+    """Run the audit (one form inquiry, sent) and return the evidence the store recorded for it."""
+    assert dict(run(audit).outcomes) == {"sent": 1}
+    store = open_store(audit)
+    try:
+        return store.evidence()
+    finally:
+        store.close()
 
 
 def sha256_of(path: Path) -> str:
@@ -130,12 +136,7 @@ def test_a_bucket_that_fails_stops_no_send_and_keeps_the_files_here(
     tmp_path: Path, sandbox: Sandbox, s3: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     audit = with_audit_keys(form_audit(tmp_path, sandbox, ["copperfield"]), evidence="s3://no-such-bucket/x")
-    assert dict(run(audit).outcomes) == {"sent": 1}
-    store = open_store(audit)
-    try:
-        recorded = store.evidence()
-    finally:
-        store.close()
+    recorded = sent_once(audit)
     assert recorded and all(sha256_of(audit.folder / item.path) == item.sha256 for item in recorded)
     assert "cannot copy evidence" in caplog.text and "it stays in the audit folder" in caplog.text
     write_report(audit, tmp_path / "report")  # this machine's evidence/ still serves the report

@@ -158,3 +158,17 @@ def test_a_migration_that_fails_leaves_the_store_as_it_was(
     else:
         [backup] = tmp_path.glob("*.schema-1.dump")
         assert dump(restored(backup, fresh)) == before
+
+
+def test_without_pg_dump_a_postgresql_store_is_not_migrated(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No copy, no migration: the error says why and what to do, and the store stays as it was."""
+    where = store_target(postgres_url, tmp_path)
+    old_store(where, SCHEMA_VERSION - 1, ROWS)
+    before = dump(where)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # a machine without the PostgreSQL client
+    with pytest.raises(StoreError, match="pg_dump is not installed: install the PostgreSQL client"):
+        Store(where)
+    assert dump(where) == before
+    assert not list(tmp_path.glob("*.dump"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from servaudit.errors import ConfigError, InfrastructureError, StoreError
+from servaudit.scrubbing import scrub
 from servaudit.store import SENDING, Store, Target, store_target
 from tests.postgres_server import PASSWORD, PASSWORD_ROLE, PostgresCluster
 from tests.store_files import run_sql
@@ -76,6 +77,12 @@ def test_two_processes_never_both_claim_an_inquiry(store_url: str, tmp_path: Pat
     assert all(len(store.attempts(inquiry)) == 1 for inquiry in claimed), "one attempt per inquiry"
 
 
+def test_a_statement_reads_the_same_on_both(where: Target) -> None:
+    """Placeholders are SQLite's ``?`` on both; a ``%`` in a statement stays a percent sign."""
+    store = Store(where)
+    assert store.db.execute("SELECT '100%' || ? AS x", ("? yes",)).fetchone()["x"] == "100%? yes"
+
+
 def test_a_database_error_inside_a_batch_undoes_only_its_own_item(where: Target) -> None:
     """The database refuses one item (a reply matched to an inquiry that does not exist: a foreign
     key); the savepoint takes back that item alone and the batch commits the rest (PostgreSQL
@@ -114,6 +121,31 @@ def test_the_job_queue_may_share_the_schema(postgres_url: str, tmp_path: Path) -
     assert Store(where).schema_version() is not None
 
 
+def test_studies_in_schemas_of_one_database_are_apart(
+    postgres_url: str, tmp_path: Path, postgres_cluster: PostgresCluster
+) -> None:
+    """``?options=-csearch_path%3D…`` (README): each study's tables, lock and backup in its own schema."""
+    database = postgres_url.rsplit("/", 1)[1]
+    for schema in ("study_a", "study_b"):
+        postgres_cluster.execute(f"CREATE SCHEMA {schema}", database)
+    a, b = (
+        store_target(f"{postgres_url}?options=-csearch_path%3D{s}", tmp_path) for s in ("study_a", "study_b")
+    )
+    first = Store(a)
+    first.claim({"id": "x.email.q.w1", "company": "x", "channel": "email", "scenario": "q", "wave": 1,
+                 "target": "s@x.example"})  # fmt: skip
+    with first.transaction():  # holds study_a's lock: study_b's transactions do not wait for it
+        second = Store(b)
+        assert second.claim({"id": "x.email.q.w1", "company": "x", "channel": "email", "scenario": "q",
+                             "wave": 1, "target": "s@x.example"})  # fmt: skip
+    assert first.inquiry_states() == second.inquiry_states() == {"x.email.q.w1": SENDING}
+    tables = "SELECT table_schema, COUNT(*) FROM information_schema.tables WHERE table_name = 'inquiries'"
+    assert sorted(run_sql(a, tables + " GROUP BY table_schema", ())) == [("study_a", 1), ("study_b", 1)]
+    assert run_sql(store_target(postgres_url, tmp_path), "SELECT to_regclass('public.inquiries')", ()) == [
+        (None,)
+    ]
+
+
 def test_a_password_comes_from_the_environment_and_is_never_shown(
     postgres_cluster: PostgresCluster, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +159,7 @@ def test_a_password_comes_from_the_environment_and_is_never_shown(
 
     monkeypatch.setenv("PGPASSWORD", PASSWORD)
     store = Store(store_target(url, tmp_path))
+    assert PASSWORD not in scrub(f"an error quoting {PASSWORD}"), "masked like any secret servaudit resolved"
     store.claim({"id": "a.email.q.w1", "company": "a", "channel": "email", "scenario": "q", "wave": 1,
                  "target": "s@a.example"})  # fmt: skip
     store.close()

@@ -11,12 +11,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.sandbox import Sandbox
-from servaudit.store import SENT
+from servaudit.store import SENT, exists, store_target
+from tests import store_files
 from tests.audit_fixtures import company
 
 STUDY = """
@@ -76,6 +80,9 @@ def sent_ids(audit: Audit) -> set[str]:
 
 
 def dump(audit: Audit) -> str:
+    target = store_target(audit.config.audit.store, audit.folder)
+    if not isinstance(target, Path):
+        return "\n".join(store_files.dump(target))
     path = audit.folder / "servaudit.sqlite"
     return subprocess.run(["sqlite3", str(path), ".dump"], capture_output=True, text=True, check=True).stdout
 
@@ -148,13 +155,15 @@ def test_run_sends_nothing_before_its_time_and_everything_due_once(
         assert at <= sent < at + timedelta(minutes=10), "sent at the run after its time"
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_dry_run_prints_what_is_due_and_changes_nothing(
-    sandbox: Sandbox, make_audit: Callable[..., Audit]
+    sandbox: Sandbox, make_audit: Callable[..., Audit], backend: str, request: pytest.FixtureRequest
 ) -> None:
-    audit = make_audit([company(sandbox, "human"), company(sandbox, "silence")], extra=STUDY)
-    store_file = audit.folder / "servaudit.sqlite"
+    url = None if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    audit = make_audit([company(sandbox, "human"), company(sandbox, "silence")], extra=STUDY, store=url)
+    store_file = store_target(audit.config.audit.store, audit.folder)
     early = ok(servaudit(audit, "run", "--dry-run", now=BEFORE + timedelta(days=30)))
-    assert not store_file.exists(), "a dry run creates no store"
+    assert not exists(store_file), "a dry run creates no store"
     assert "provisional" in early.stdout
     times = planned_times(plan(audit, BEFORE))
     first = min(times, key=lambda inquiry: times[inquiry])

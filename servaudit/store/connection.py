@@ -205,6 +205,15 @@ class Connection:
                     self.db.execute(self._ddl(statement))
             self.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
+    def hold_run_lock(self) -> bool:
+        """One `run` per store at a time, as the audit folder's lock file keeps it on one machine: a
+        run marks the claims it finds still ``sending`` as interrupted, and another machine's run
+        sending at that moment must not have its claims taken for a crash. False: another run holds
+        it. PostgreSQL keeps the lock with this connection, so it goes with a killed process."""
+        if self.postgres is None:
+            return True  # the folder's lock file (engine.run_lock) is the one for a store file
+        return bool(self.postgres.try_session_lock("servaudit-run"))
+
     def _ddl(self, statement: str) -> str:
         return statement if self.postgres is None else ddl(statement)
 

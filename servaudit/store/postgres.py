@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from servaudit.errors import ConfigError, InfrastructureError, StoreError
-from servaudit.scrubbing import scrub
+from servaudit.scrubbing import register_secret, scrub
 
 if TYPE_CHECKING:
     import psycopg
@@ -99,6 +99,8 @@ class PgConnection:
 
         self.target = target
         self.Error: type[Exception] = psycopg.Error
+        # libpq reads it from the environment; masked like every secret servaudit resolved.
+        register_secret(os.environ.get("PGPASSWORD", ""))
         self._translated: dict[str, str] = {}
         try:
             self.conn = psycopg.connect(
@@ -115,6 +117,7 @@ class PgConnection:
         self.conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
     def _sql(self, statement: str) -> str:
+        """``?`` → ``%s`` and ``%`` → ``%%``: the named queries never put a ``?`` inside a literal."""
         found = self._translated.get(statement)
         if found is None:
             found = self._translated[statement] = statement.replace("%", "%%").replace("?", "%s")
@@ -122,7 +125,8 @@ class PgConnection:
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Row]:
         try:
-            return self.conn.execute(self._sql(statement), tuple(params) or None)
+            # Always with parameters, even none: psycopg then reads the placeholders (and %% as %).
+            return self.conn.execute(self._sql(statement), tuple(params))
         except self.Error as exc:
             self._raise(exc)
 
@@ -160,6 +164,11 @@ class PgConnection:
         then sets ``sending``) never interleave between processes."""
         self.execute("BEGIN")
         self.execute("SELECT pg_advisory_xact_lock(hashtext('servaudit:' || current_schema()))")
+
+    def try_session_lock(self, name: str) -> bool:
+        """Take the advisory lock ``name`` of this schema for as long as this connection lives, if free."""
+        row = self.execute("SELECT pg_try_advisory_lock(hashtext(? || ':' || current_schema()))", (name,))
+        return bool(row.fetchone()[0])  # type: ignore[index]
 
     def tables(self) -> set[str]:
         rows = self.execute(

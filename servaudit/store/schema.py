@@ -41,6 +41,10 @@ Rules for a new version: ``SCHEMA`` always describes the newest store (a new aud
 in one step); ``MIGRATIONS[n]`` brings a store of version n-1 to n and is never edited once released;
 add a line above saying what the version adds and why, and keep the old DDL in ``tests/data/`` so
 ``tests/test_store_migrations.py`` migrates a real store of every earlier version.
+
+The DDL is written in SQLite's words (TEXT, INTEGER, REAL, BLOB; ``id INTEGER PRIMARY KEY,`` numbers
+itself); ``postgres.ddl`` translates each statement for a store in PostgreSQL, and the migration
+tests run on both. Named queries use the SQL both read (``ON CONFLICT`` upserts, not ``INSERT OR``).
 """
 
 from __future__ import annotations
