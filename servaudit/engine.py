@@ -99,6 +99,12 @@ def run(
                 raise UsageError(
                     f"another `servaudit run` is working on {store.where}; wait for it to finish"
                 )
+            if store.postgres is not None and store.queue_installed():
+                # Its start marks every claim still `sending` as crashed: the workers' sends under way.
+                raise UsageError(
+                    f"{store.where} holds a job queue: this study is sent by `servaudit worker`;"
+                    " enqueue with `servaudit run --distributed` (docs/distributed.md)"
+                )
             if store.is_empty() and not ignore_earlier_sends:
                 _refuse_a_forgotten_audit(store, leftovers + earlier_sends(audit))
             return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel, only))

@@ -184,6 +184,8 @@ def test_domain_spacing_holds_across_workers_and_a_held_job_waits_in_the_queue(
     for wave in ("1", "2"):
         done = servaudit("run", "--distributed", "-a", folder, "--wave", wave, "--json")
         assert done.returncode == 0 and '"enqueued": [\n    "' in done.stdout, done.stderr
+    plain = servaudit("run", "-a", folder)
+    assert plain.returncode == 2 and "servaudit run --distributed" in plain.stderr, "workers send it"
     with workers(audit.folder, 2):
         states = settled_once(audit, timeout=60)
     assert sorted(states.values()) == ["queued", "sent"], "one sent, the other held back"
