@@ -521,12 +521,13 @@ def status(
 
     The table is in the audit's language (--lang overrides); --json keys and values are always English.
     --uncertain lists the inquiries whose send may or may not have happened, with every attempt and the
-    replies matched to them; decide each with `servaudit release`.
+    replies matched to them; decide each with `servaudit release`. --workers shows a study's distributed
+    jobs (`servaudit run --distributed`, `servaudit worker`): waiting in the queue, and per worker the
+    ones running, done and failed.
 
     Example: servaudit status -a acme-audit/
     """
     from servaudit.errors import UsageError
-    from servaudit.i18n import Locale
     from servaudit.status import status_rows, status_table
 
     if lang not in (None, "de", "en"):
@@ -538,34 +539,29 @@ def status(
     if workers:
         _print_workers(audit, lang, as_json)
         return
-    rows = status_rows(audit)
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    info = audit.config.audit
-    locale = Locale(lang or info.language, info.timezone, audit.folder)
-    if rows:
-        headers, table = status_table(rows, locale)
-        typer.echo(tabulate(table, headers=headers))
-    else:
-        typer.echo(locale.t("status.none"))
+    _print_rows(audit, lang, as_json, status_rows(audit), status_table, "status.none")
 
 
 def _print_workers(audit: Any, lang: str | None, as_json: bool) -> None:
-    from servaudit.i18n import Locale
     from servaudit.status import worker_rows, worker_table
 
-    rows = worker_rows(audit)
+    _print_rows(audit, lang, as_json, worker_rows(audit), worker_table, "status.no_jobs")
+
+
+def _print_rows(audit: Any, lang: str | None, as_json: bool, rows: Any, table_of: Any, empty: str) -> None:
+    """Rows as JSON (English keys), or as a table in the audit's language (``empty``: what to say of none)."""
+    from servaudit.i18n import Locale
+
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     info = audit.config.audit
     locale = Locale(lang or info.language, info.timezone, audit.folder)
     if rows:
-        headers, table = worker_table(rows, locale)
+        headers, table = table_of(rows, locale)
         typer.echo(tabulate(table, headers=headers))
     else:
-        typer.echo(locale.t("status.no_jobs"))
+        typer.echo(locale.t(empty))
 
 
 def _print_uncertain(audit: Any, as_json: bool) -> None:
