@@ -220,6 +220,14 @@ def run(
             "sandbox asks on a terminal, and refuses without one.",
         ),
     ] = False,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed",
+            help="Do not send here: enqueue every due inquiry as a job for `servaudit worker` on any "
+            "machine with the store (PostgreSQL only; docs/distributed.md).",
+        ),
+    ] = False,
     quiet: QuietFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -241,6 +249,10 @@ def run(
     Reminders and follow-ups a scenario declares are sent too, when due as of now: a reminder after
     its business hours without a person's answer, a follow-up once a person answered (each once).
 
+    On several machines (a study's PostgreSQL store): --distributed chooses the same inquiries with the
+    same limits, consent and dry run, composes each and enqueues it with its job in one transaction;
+    `servaudit worker` on each machine sends them.
+
     Example: servaudit run -a acme-audit/ --dry-run, then: servaudit run -a acme-audit/
     """
     from servaudit.engine import run as run_audit
@@ -251,6 +263,9 @@ def run(
         _print_dry_run(audit, wave, channel, as_json)
         return
     only = _consent(audit, wave, channel, yes, quiet)
+    if distributed:
+        _dispatch(audit, wave, channel, only, quiet, as_json)
+        return
     with progress("sending", quiet) as tracker:
 
         def sent_one(inquiry: Any, state: str, detail: str) -> None:
@@ -282,6 +297,33 @@ def run(
             f"{summary.planned} planned, {summary.already_done} done before{later}{refused}; "
             f"this run: {done}{due}"
         )
+
+
+def _dispatch(
+    audit: Any, wave: int | None, channel: list[str] | None, only: Any, quiet: bool, as_json: bool
+) -> None:
+    from servaudit.distributed.dispatch import dispatch
+
+    summary = dispatch(audit, wave, channel, only)
+    for inquiry_id, reason in summary.refused.items():
+        _say(quiet, scrub(f"{inquiry_id}: refused ({reason})"))
+    if as_json:
+        result = {
+            "planned": summary.planned,
+            "already_done": summary.already_done,
+            "not_yet_due": summary.not_yet,
+            "enqueued": summary.enqueued,
+            "refused": summary.refused,
+            "queued_meanwhile": summary.skipped,
+        }
+        typer.echo(scrub(json.dumps(result, indent=2)))
+        return
+    later = f", {summary.not_yet} not yet due" if summary.not_yet else ""
+    refused = f", {len(summary.refused)} refused by the limits" if summary.refused else ""
+    typer.echo(
+        f"{summary.planned} planned, {summary.already_done} done or queued before{later}{refused}; "
+        f"enqueued now: {len(summary.enqueued)} (run `servaudit worker` on each machine to send them)"
+    )
 
 
 def _print_dry_run(audit: Any, wave: int | None, channel: list[str] | None, as_json: bool) -> None:
@@ -417,6 +459,69 @@ def collect(
 
 @app.command()
 @errors_to_exit_codes
+def worker(
+    audit_dir: AuditDir = Path("."),
+    name: Annotated[
+        str | None, typer.Option(help="How `status --workers` names this worker (default: host:pid).")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="E-mail sends and collects under way at once in this worker.")
+    ] = 8,
+    browser_contexts: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Form and chat sends at once: browser contexts open in this worker's one Chromium."
+        ),
+    ] = 2,
+    collect_every: Annotated[
+        str,
+        typer.Option(
+            help="When the periodic collect runs, as a cron expression (once per tick on all workers "
+            "together, never two at once); 'never' when cron runs `servaudit collect` instead.",
+        ),
+    ] = "*/15 * * * *",
+    stalled_after: Annotated[
+        float,
+        typer.Option(
+            min=5,
+            help="Seconds without a heartbeat after which another worker's jobs count as abandoned: "
+            "unclaimed ones run again, a send under way becomes uncertain.",
+        ),
+    ] = 60.0,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="Stop once no job is waiting (a batch, a test).")
+    ] = False,
+) -> None:
+    """Take this audit's jobs from the queue and run them until stopped (Ctrl-C, SIGTERM).
+
+    For a study on several machines: its store is PostgreSQL (audit.store = "postgresql://…"), and
+    `servaudit run --distributed` enqueues what is due (e.g. from cron every 15 minutes on one machine).
+    Start a worker on every machine that has the audit folder and reaches the database; each sends
+    with the same channel code as `servaudit run`. An inquiry is claimed in the store before it is sent;
+    a worker that dies mid-send leaves it uncertain (never re-sent; see `servaudit status --uncertain`),
+    and a job it had not yet claimed is run again by another worker. The spacing between sends to one
+    domain ([audit.limits]) holds across all workers. `servaudit status --workers` shows the jobs.
+    SIGTERM (or Ctrl-C) stops taking jobs and lets the sends under way finish; a deployment's stop
+    timeout should exceed the longest chat wait. README "One study on several machines" has a systemd
+    unit and a container.
+
+    Example: servaudit worker -a /srv/study/ --browser-contexts 3
+    """
+    from servaudit.distributed.worker import WorkerOptions, work
+
+    options = WorkerOptions(
+        name=name,
+        concurrency=concurrency,
+        browser_contexts=browser_contexts,
+        collect_every=None if collect_every == "never" else collect_every,
+        stalled_after=stalled_after,
+        until_idle=until_idle,
+    )
+    work(_load(audit_dir), options)
+
+
+@app.command()
+@errors_to_exit_codes
 def status(
     audit_dir: AuditDir = Path("."),
     lang: Annotated[
@@ -425,18 +530,23 @@ def status(
     uncertain: Annotated[
         bool, typer.Option("--uncertain", help="Only uncertain inquiries, with their attempts as evidence.")
     ] = False,
+    workers: Annotated[
+        bool,
+        typer.Option("--workers", help="The distributed jobs per worker: queued, running, done and failed."),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Show every inquiry: sent or not, replies so far, time to first response and first human answer.
 
     The table is in the audit's language (--lang overrides); --json keys and values are always English.
     --uncertain lists the inquiries whose send may or may not have happened, with every attempt and the
-    replies matched to them; decide each with `servaudit release`.
+    replies matched to them; decide each with `servaudit release`. --workers shows a study's distributed
+    jobs (`servaudit run --distributed`, `servaudit worker`): waiting in the queue, and per worker the
+    ones running, done and failed.
 
     Example: servaudit status -a acme-audit/
     """
     from servaudit.errors import UsageError
-    from servaudit.i18n import Locale
     from servaudit.status import status_rows, status_table
 
     if lang not in (None, "de", "en"):
@@ -445,17 +555,32 @@ def status(
     if uncertain:
         _print_uncertain(audit, as_json)
         return
-    rows = status_rows(audit)
+    if workers:
+        _print_workers(audit, lang, as_json)
+        return
+    _print_rows(audit, lang, as_json, status_rows(audit), status_table, "status.none")
+
+
+def _print_workers(audit: Any, lang: str | None, as_json: bool) -> None:
+    from servaudit.status import worker_rows, worker_table
+
+    _print_rows(audit, lang, as_json, worker_rows(audit), worker_table, "status.no_jobs")
+
+
+def _print_rows(audit: Any, lang: str | None, as_json: bool, rows: Any, table_of: Any, empty: str) -> None:
+    """Rows as JSON (English keys), or as a table in the audit's language (``empty``: what to say of none)."""
+    from servaudit.i18n import Locale
+
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     info = audit.config.audit
     locale = Locale(lang or info.language, info.timezone, audit.folder)
     if rows:
-        headers, table = status_table(rows, locale)
+        headers, table = table_of(rows, locale)
         typer.echo(tabulate(table, headers=headers))
     else:
-        typer.echo(locale.t("status.none"))
+        typer.echo(locale.t(empty))
 
 
 def _print_uncertain(audit: Any, as_json: bool) -> None:

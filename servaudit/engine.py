@@ -100,6 +100,12 @@ def run(
                 raise UsageError(
                     f"another `servaudit run` is working on {store.where}; wait for it to finish"
                 )
+            if store.postgres is not None and store.queue_installed():
+                # Its start marks every claim still `sending` as crashed: the workers' sends under way.
+                raise UsageError(
+                    f"{store.where} holds a job queue: this study is sent by `servaudit worker`;"
+                    " enqueue with `servaudit run --distributed` (docs/distributed.md)"
+                )
             if store.is_empty() and not ignore_earlier_sends:
                 _refuse_a_forgotten_audit(store, leftovers + earlier_sends(audit))
             return asyncio.run(_run(audit, store, wave, channels, on_progress, parallel, only))
@@ -153,6 +159,26 @@ async def _send_all(
         )
 
 
+def claim_fields(inquiry: Inquiry, composed: Composed) -> dict[str, object]:
+    """The columns a claim (or a distributed enqueue) stores: the inquiry and exactly what will be sent."""
+    return {
+        "id": inquiry.id,
+        "company": inquiry.company,
+        "channel": inquiry.channel,
+        "scenario": inquiry.scenario,
+        "wave": inquiry.wave,
+        "target": inquiry.target,
+        "sender": composed.sender,
+        "reply_address": composed.reply_address,
+        "subject": composed.subject,
+        "body": composed.body,
+        "message_id": composed.message_id,
+        "sent_raw": composed.raw,
+        "kind": inquiry.kind,
+        "parent_id": inquiry.parent_id,
+    }
+
+
 async def _send_one(
     audit: Audit,
     store: Store,
@@ -165,26 +191,23 @@ async def _send_one(
     """Compose, claim, send, record one inquiry; returns the failure of our own infrastructure, if any."""
     channel = registry.probe(inquiry.channel)
     composed = compose() if compose else channel.compose(inquiry, context)
-    attempt = store.claim(
-        {
-            "id": inquiry.id,
-            "company": inquiry.company,
-            "channel": inquiry.channel,
-            "scenario": inquiry.scenario,
-            "wave": inquiry.wave,
-            "target": inquiry.target,
-            "sender": composed.sender,
-            "reply_address": composed.reply_address,
-            "subject": composed.subject,
-            "body": composed.body,
-            "message_id": composed.message_id,
-            "sent_raw": composed.raw,
-            "kind": inquiry.kind,
-            "parent_id": inquiry.parent_id,
-        }
-    )
+    attempt = store.claim(claim_fields(inquiry, composed))
     if attempt is None:  # claimed meanwhile by someone else
         return None
+    state, outcome = await deliver(audit, store, composed, attempt, context)
+    summary.outcomes[state] += 1
+    if on_progress:
+        on_progress(inquiry, state, outcome.detail)
+    return outcome.detail if outcome.infrastructure_failed else None
+
+
+async def deliver(
+    audit: Audit, store: Store, composed: Composed, attempt: int, context: ProbeContext
+) -> tuple[str, Outcome]:
+    """Send a claimed inquiry through its channel and record the outcome: the one sending code of
+    `run` and of a distributed worker. Returns the state recorded and the channel's outcome."""
+    inquiry = composed.inquiry
+    channel = registry.probe(inquiry.channel)
     try:
         outcome = await channel.send(composed, context)
     except BaseException as exc:
@@ -208,10 +231,7 @@ async def _send_one(
     checked = next((e.path for e in outcome.evidence if e.kind == "accessibility"), None)
     if checked is not None:
         _store_accessibility(store, inquiry, checked)
-    summary.outcomes[state] += 1
-    if on_progress:
-        on_progress(inquiry, state, outcome.detail)
-    return outcome.detail if outcome.infrastructure_failed else None
+    return state, outcome
 
 
 async def _to_bucket(audit: Audit, outcome: Outcome, evidence: list[tuple[str, str, str, str]]) -> None:

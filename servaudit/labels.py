@@ -65,5 +65,9 @@ FINAL_STATES = frozenset({SENDING, SENT, REJECTED, UNCERTAIN})
 REFUSED = "refused"
 """Stopped before a live send by the audit's limits (do-not-contact, a cap, a rate limit): the reason is
 in the inquiry's detail. Not final: every run checks it again and sends it once the reason went away."""
+QUEUED = "queued"
+"""Composed, stored and enqueued as a job by `run --distributed`, in one transaction; nothing has left
+the machine. A worker's claim moves it to ``sending``; a job whose worker died before that claim is
+retried (docs/distributed.md)."""
 RELEASED = "released"
 """An attempt's outcome when a consultant decided an uncertain inquiry (servaudit release)."""

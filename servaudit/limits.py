@@ -144,3 +144,16 @@ def _reason(
             f" {last + spacing:%Y-%m-%d %H:%M} UTC (audit.limits.domain_spacing_minutes)"
         )
     return None
+
+
+def spacing_until(
+    config: AuditConfig, inquiry: Inquiry, history: Sequence[SendRecord], now: datetime
+) -> datetime | None:
+    """When the domain spacing lets ``inquiry`` go, if not now: a distributed worker's job waits until
+    then instead of being refused (the queue holds it; the single-machine `run` refuses and retries)."""
+    spacing = timedelta(minutes=config.audit.limits.domain_spacing_minutes)
+    if not spacing:
+        return None
+    domain = target_domain(inquiry.target)
+    last = max((sent.started_at for sent in history if target_domain(sent.target) == domain), default=None)
+    return last + spacing if last is not None and last + spacing > now else None

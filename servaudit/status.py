@@ -110,3 +110,34 @@ def _state(row: dict[str, Any], locale: Locale) -> str:
     text = locale.t_or(f"state.{state}", state)
     # A refusal's kind (do-not-contact, cap, rate limit); `servaudit plan` shows the whole reason.
     return f"{text} ({row['refused_because'].split(':')[0]})" if row.get("refused_because") else text
+
+
+WORKER_COLUMNS = ("worker", "queued", "running", "done", "failed")
+
+
+def worker_rows(audit: Audit) -> list[dict[str, Any]]:
+    """The distributed jobs per worker (`status --workers`): the waiting ones first, under worker None."""
+    store = open_store(audit)
+    try:
+        url = audit.config.audit.store or ""
+        table = store.jobs_per_worker(queue=url.partition(":")[0].lower() in ("postgresql", "postgres"))
+    finally:
+        store.close()
+    return [
+        {
+            "worker": w.worker or None,
+            "queued": w.queued,
+            "running": w.running,
+            "done": w.done,
+            "failed": w.failed,
+        }
+        for w in table
+    ]
+
+
+def worker_table(rows: list[dict[str, Any]], locale: Locale) -> tuple[list[str], list[list[Any]]]:
+    """(headers, rows) of `status --workers` in the locale's language; the queue's waiting jobs first."""
+    headers = [locale.t(f"status.{column}") for column in WORKER_COLUMNS]
+    counts = WORKER_COLUMNS[1:]
+    table = [[row["worker"] or locale.t("status.queue"), *(row[c] for c in counts)] for row in rows]
+    return headers, table

@@ -17,7 +17,8 @@ No SQL lives outside this package: callers use the named queries of :class:`Stor
 - one module of named queries per subject: ``inquiries.py`` (claims, attempts, evidence),
   ``messages.py`` (received mail, classifications), ``judgements.py`` (what a reply or chat was
   read as, for the report), ``scores.py``, ``cursors.py``, ``discoveries.py``, ``study.py`` (a study's
-  seed, refusals, what was sent when), ``accessibility.py`` (a form or chat probe's accessibility check).
+  seed, refusals, what was sent when), ``accessibility.py`` (a form or chat probe's accessibility check),
+  ``jobs.py`` (the distributed path's queue and claims).
 
 The store imports nothing above ``errors`` (and the leaves ``scrubbing`` and ``judgement``).
 """
@@ -29,11 +30,13 @@ from servaudit.store.connection import DEFAULT_FILE, Target, exists, sqlite_path
 from servaudit.store.cursors import CursorQueries
 from servaudit.store.discoveries import DiscoveryQueries
 from servaudit.store.inquiries import InquiryQueries
+from servaudit.store.jobs import JobQueries
 from servaudit.store.judgements import JudgementQueries
 from servaudit.store.messages import MessageQueries
 from servaudit.store.records import (
     FINAL_STATES,
     PENDING,
+    QUEUED,
     REFUSED,
     REJECTED,
     RELEASED,
@@ -58,6 +61,7 @@ __all__ = [
     "FINAL_STATES",
     "MIGRATIONS",
     "PENDING",
+    "QUEUED",
     "REFUSED",
     "REJECTED",
     "RELEASED",
@@ -83,6 +87,7 @@ __all__ = [
 
 
 class Store(
+    JobQueries,
     InquiryQueries,
     MessageQueries,
     ScoreQueries,

@@ -84,22 +84,23 @@ class InquiryQueries(Connection):
             row = self.db.execute("SELECT state FROM inquiries WHERE id=?", (fields["id"],)).fetchone()
             if row is not None and row["state"] not in (PENDING, REFUSED):
                 return None
-            columns = {**fields, "state": SENDING, "created_at": started}
-            if row is None:
-                names = ", ".join(columns)
-                marks = ", ".join("?" for _ in columns)
-                self.db.execute(f"INSERT INTO inquiries ({names}) VALUES ({marks})", tuple(columns.values()))
-            else:
-                columns.pop("created_at")
-                assignments = ", ".join(f"{name}=?" for name in columns)
-                self.db.execute(
-                    f"UPDATE inquiries SET {assignments} WHERE id=?", (*columns.values(), fields["id"])
-                )
+            self._write_inquiry(row is not None, {**fields, "state": SENDING}, started)
             attempt = self._insert(
                 "INSERT INTO attempts (inquiry_id, started_at, outcome) VALUES (?, ?, ?)",
                 (fields["id"], started, SENDING),
             )
             return int(attempt or 0)
+
+    def _write_inquiry(self, known: bool, columns: dict[str, Any], created: str | None) -> None:
+        """Insert the inquiry's row (created now), or set these columns of the row already there."""
+        if not known:
+            columns = {**columns, "created_at": created}
+            names = ", ".join(columns)
+            marks = ", ".join("?" for _ in columns)
+            self.db.execute(f"INSERT INTO inquiries ({names}) VALUES ({marks})", tuple(columns.values()))
+            return
+        assignments = ", ".join(f"{name}=?" for name in columns)
+        self.db.execute(f"UPDATE inquiries SET {assignments} WHERE id=?", (*columns.values(), columns["id"]))
 
     def finish(
         self,

@@ -9,12 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from servaudit.labels import FINAL_STATES, PENDING, REFUSED, REJECTED, RELEASED, SENDING, SENT, UNCERTAIN
+from servaudit.labels import (
+    FINAL_STATES,
+    PENDING,
+    QUEUED,
+    REFUSED,
+    REJECTED,
+    RELEASED,
+    SENDING,
+    SENT,
+    UNCERTAIN,
+)
 from servaudit.timing import now
 
 __all__ = [
     "FINAL_STATES",
     "PENDING",
+    "QUEUED",
     "REFUSED",
     "REJECTED",
     "RELEASED",

@@ -36,6 +36,9 @@ version  what it added, and why
          violations, the keyboard-only walk, a CAPTCHA as the only way through), as JSON, read from the
          probe's evidence at run time so the report reads no evidence file. Only with
          ``[audit] accessibility``. Its DDL before is kept in ``tests/data/store-v6.sql``.
+8        ``job_runs``: one row per run of a distributed job (issue 17, docs/distributed.md) with the
+         worker that ran it and how it ended, so `status --workers` shows done and failed jobs per
+         worker after the queue forgot who ran them. Its DDL before is kept in ``tests/data/store-v7.sql``.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -50,7 +53,7 @@ tests run on both. Named queries use the SQL both read (``ON CONFLICT`` upserts,
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -173,9 +176,23 @@ CREATE TABLE IF NOT EXISTS accessibility (
     created_at TEXT NOT NULL
 );
 """
+JOB_RUNS_TABLE = """
+CREATE TABLE IF NOT EXISTS job_runs (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL,
+    worker TEXT NOT NULL,
+    task TEXT NOT NULL,
+    inquiry_id TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT,
+    detail TEXT
+);
+"""
+"""``outcome`` NULL while the job runs, then ``done`` or ``failed``; a retried job has a row per run."""
 JUDGEMENT_TABLES_V3 = JUDGEMENT_TABLES.replace(",\n    findings TEXT\n", "\n")
 """The judgement tables as version 3 created them (version 6 added ``judgements.findings``)."""
-SCHEMA += JUDGEMENT_TABLES + STUDY_TABLE + ACCESSIBILITY_TABLE
+SCHEMA += JUDGEMENT_TABLES + STUDY_TABLE + ACCESSIBILITY_TABLE + JOB_RUNS_TABLE
 """The newest schema, as a new store is created (``IF NOT EXISTS``: creating twice is harmless)."""
 
 
@@ -195,6 +212,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     6: ("ALTER TABLE judgements ADD COLUMN findings TEXT",),
     7: tuple(statement for statement in ACCESSIBILITY_TABLE.split(";") if statement.strip()),
+    8: tuple(statement for statement in JOB_RUNS_TABLE.split(";") if statement.strip()),
 }
 """Version → the statements that bring a store of the version before up to it."""
 
