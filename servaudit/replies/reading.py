@@ -47,6 +47,7 @@ class ReplyReader:
         self.findings = FindingsVocabulary.load(audit.folder)
         self.vocabulary: Vocabulary = self.acknowledgement.replies
         self._facts: dict[str, tuple[Fact, ...]] = {}
+        self._languages: dict[str, str] = {}
         digest = hashlib.sha256(f"findings {FINDINGS_VERSION}\n".encode())
         for relative in READ_FILES:
             digest.update(find(relative, "probes", audit.folder).read_bytes())
@@ -64,6 +65,12 @@ class ReplyReader:
             self._facts[scenario] = tuple(Fact.parse(t) for t in scenario_context(self.audit, scenario)[1])
         return self._facts[scenario]
 
+    def language(self, scenario: str) -> str:
+        """The scenario's language, looked up once (a stock scenario is searched for on disk)."""
+        if scenario not in self._languages:
+            self._languages[scenario] = scenario_context(self.audit, scenario)[0]
+        return self._languages[scenario]
+
     def read(
         self,
         message_id: int,
@@ -76,7 +83,7 @@ class ReplyReader:
         consultant sees it; stated facts only for a matched message whose scenario lists facts.
         ``signals``: what the classifier read from the message (shared, not decoded again)."""
         facts = self.facts(inquiry.scenario) if inquiry is not None else ()
-        language = scenario_context(self.audit, inquiry.scenario)[0] if inquiry is not None else None
+        language = self.language(inquiry.scenario) if inquiry is not None else None
         text, stated, traits, findings = read_message(
             message, self.acknowledgement, facts, self.findings, language, reply_language, signals
         )
