@@ -49,6 +49,14 @@ def parse(raw: bytes) -> Message:
     return message
 
 
+def parse_headers(raw: bytes) -> Message:
+    """The message's headers only (the body left unparsed), read as ``parse`` reads them."""
+    message = BytesHeaderParser().parsebytes(raw)
+    _HEADERS[message] = {}
+    _ADDRESSES[message] = {}
+    return message
+
+
 _ADDRESS_HEADERS = frozenset(
     {"from", "to", "cc", "bcc", "sender", "reply-to"}
     | {"resent-from", "resent-to", "resent-cc", "resent-sender"}

@@ -11,7 +11,6 @@ labelled corpus.
 from __future__ import annotations
 
 import json
-from array import array
 from dataclasses import asdict
 from pathlib import Path
 
@@ -110,7 +109,7 @@ def test_an_obvious_language_is_the_one_the_model_tells() -> None:
     )  # mixed: the model decides
 
 
-def test_the_automaton_read_from_the_cache_gives_the_packages_scores(
+def test_the_automaton_mapped_from_the_cache_gives_the_packages_scores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -120,9 +119,11 @@ def test_the_automaton_read_from_the_cache_gives_the_packages_scores(
     package.set_languages(["de", "en"])
     built = identifier.__wrapped__()  # builds the cache
     moves = cache_file().with_suffix(".nextmove")
-    assert isinstance(built.tk_nextmove, array) and moves.stat().st_size > 30_000_000
-    again = identifier.__wrapped__()  # reads it
-    moves.write_bytes(moves.read_bytes()[:1000])  # a damaged cache is built again, not read
+    assert isinstance(built.tk_nextmove, memoryview) and moves.stat().st_size > 30_000_000
+    again = identifier.__wrapped__()  # maps it
+    damaged = moves.with_name("damaged")
+    damaged.write_bytes(moves.read_bytes()[:1000])
+    damaged.replace(moves)  # a damaged cache is built again, not read (replaced whole, as it is written)
     repaired = identifier.__wrapped__()
     assert moves.stat().st_size > 30_000_000
     for text in _corpus_texts()[::7]:

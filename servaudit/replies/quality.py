@@ -373,15 +373,26 @@ def score_quality(
 ) -> QualityScore | None:
     """Score one reply, read once into ``signals`` by whoever judged it, and keep the result (or
     remove a stale one) in the store. ``context``: the inquiry's scenario_context, if known."""
-    language, facts = context or scenario_context(audit, inquiry.scenario if inquiry else None)
-    result = score_reply(
-        signals, label, audit.config.persona.name, language, facts, _vocabulary(audit.folder)
-    )
+    context = context or scenario_context(audit, inquiry.scenario if inquiry else None)
+    result = quality_of(audit, signals, label, context)
+    save_quality(store, message_id, result)
+    return result
+
+
+def quality_of(
+    audit: Audit, signals: Signals, label: str, context: tuple[str, tuple[str, ...]]
+) -> QualityScore | None:
+    """The quality score of one reply with its scenario's (language, facts), nothing stored."""
+    language, facts = context
+    return score_reply(signals, label, audit.config.persona.name, language, facts, _vocabulary(audit.folder))
+
+
+def save_quality(store: Store, message_id: int, result: QualityScore | None) -> None:
+    """Keep a reply's score, or remove a stale one when it gets none."""
     if result is None:
         store.set_quality(message_id, None, None, None)
     else:
         store.set_quality(message_id, result.score, result.answered, result.to_json())
-    return result
 
 
 def load_quality(store: Store) -> dict[int, QualityScore]:
