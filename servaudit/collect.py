@@ -35,10 +35,9 @@ from servaudit.errors import ConfigError
 from servaudit.judgement import QualityScore, ReplyJudgement
 from servaudit.mailbox.base import IncomingMail, MailboxReader
 from servaudit.mailbox.prefetch import read_ahead
-from servaudit.replies.classify import CLASSIFIER_VERSION, Signals, classify_signals
 from servaudit.replies.match import InquiryIndex, Match, match
-from servaudit.replies.quality import SCORED_LABELS, quality_of, save_quality, scenario_context
-from servaudit.replies.reading import FINDINGS_VERSION, READ_FILES, ReplyReader
+from servaudit.replies.scenarios import scenario_context
+from servaudit.replies.versions import CLASSIFIER_VERSION, FINDINGS_VERSION, READ_FILES
 from servaudit.replies.vocabulary import VOCABULARY_FILE
 from servaudit.resources import find
 from servaudit.secrets import resolve_secret
@@ -306,6 +305,9 @@ class Judge:
 
     def __init__(self, audit: Audit, store: Store, summary: CollectSummary) -> None:
         self.audit, self.store, self.summary = audit, store, summary
+        # The judges are loaded only by a collect that has something to judge.
+        from servaudit.replies.reading import ReplyReader
+
         self.reader = ReplyReader(audit)
         self.vocabulary = self.reader.vocabulary
         self.version = self.reader.version
@@ -372,6 +374,9 @@ class Judge:
         self, record: MessageRecord, parsed: Message | None = None, raw: bytes | None = None
     ) -> Decision:
         """Match, classify, score and read one message, writing nothing (a judging process may do this)."""
+        from servaudit.replies.classify import Signals, classify_signals
+        from servaudit.replies.quality import SCORED_LABELS, quality_of
+
         audit = self.audit
         if parsed is None:
             parsed = mail.parse(raw if raw is not None else self.store.raw_message(record.id))
@@ -398,6 +403,8 @@ class Judge:
         return Decision(result.label, result.reasons, inquiry_id, found, quality, reading)
 
     def _write(self, record: MessageRecord, decision: Decision) -> None:
+        from servaudit.replies.quality import save_quality
+
         store = self.store
         # One message's match, class, score and decision stamp are stored together or not at all.
         with store.transaction():

@@ -101,12 +101,16 @@ def test_an_obvious_language_is_the_one_the_model_tells() -> None:
         language, probability = identifier().classify(text[:LANGUAGE_SAMPLE])
         assert (language, probability >= 0.8) == (found, True), text[:200]
         decided += 1
-    assert decided > 400  # the shortcut is taken for most replies, not a corner case
+    assert decided > 350  # the shortcut is taken for most replies, not a corner case
     assert obvious(["Sehr", "geehrte", "Frau", "Schmidt,", "das", "geht", "nicht"]) == "de"
     assert obvious(["Dear", "Anna,", "thank", "you", "for", "your", "message"]) == "en"
-    assert (
-        obvious(["Thank", "you,", "vielen", "Dank", "und", "the", "best"]) is None
-    )  # mixed: the model decides
+    mixed = "Thank you, vielen Dank und the best"
+    assert obvious(mixed.split()) is None  # the model decides
+    nouns = (
+        "Tarif please Rechnung Wechseldatum thank Vertrag Kündigung Kundennummer for Zähler Abschlag"
+        " Termin Monat Preis Leistung Rückruf Bestätigung"
+    )
+    assert obvious(nouns.split()) is None  # English words, but too few to make the text English
 
 
 def test_the_automaton_mapped_from_the_cache_gives_the_packages_scores(

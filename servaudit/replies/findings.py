@@ -27,10 +27,10 @@ from servaudit.replies import hygiene
 from servaudit.replies.promise import read_promise
 from servaudit.replies.quality import QualityVocabulary, check_formal, check_reference
 from servaudit.replies.signals import Signals
+from servaudit.replies.versions import FINDINGS_FILE as FINDINGS_FILE
 from servaudit.replies.vocabulary import Phrases, fold
 from servaudit.resources import load_toml
 
-FINDINGS_FILE = "vocabulary/findings.toml"
 _REFERENCE = re.compile(r"'(.+)'$")
 
 

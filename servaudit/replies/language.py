@@ -8,12 +8,14 @@ raw machine words that are mapped into memory, and read from there on every late
 Scores are computed by py3langid itself from the same numbers, so the result is the one the
 full model restricted by ``set_languages(["de", "en"])`` gives.
 
-Most replies need no model at all: ``obvious`` names the language of a text that uses several
-German function words and not one English one (or the other way round), which the model tells
-with near certainty. Over the labelled corpus, the test messages and the benchmark mailbox (1,940
-texts, either scenario language as the fallback) it agrees with the model on every text it
-decides, and it decides about two in three; the rest, mixed or short, go to the model, which is
-then loaded (numpy with it) only by a collect that meets such a text.
+Most replies need no model at all: ``obvious`` names the language of a text whose words are to a
+good share German function words and not one English one (or the other way round), which the
+model tells with near certainty. Over the test messages (the labelled corpus among them) and the
+10,000-message benchmark mailbox (20,905 texts) it agrees with the model on every text it
+decides: 761 of the 905 test texts, and a third of the benchmark's, whose answers are nouns of
+both languages in random order; the rest, mixed or short, go to the model, which is then loaded
+(numpy with it) only by a collect that meets such a text. A rule without the share named the
+language of eight benchmark texts differently from the model.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ FUNCTION_WORDS = {
 }  # fmt: skip
 """Words frequent in one of the two languages and absent from the other (no "in", "an", "was", "so")."""
 OBVIOUS = 3
-"""Function words of one language, with none of the other, that make a text's language obvious."""
+"""Function words of one language, with none of the other, that make a text's language obvious..."""
+SHARE = 5
+"""... when at least one word in this many is one: in prose they are two in five; a list of nouns
+with a "please" and a "thank you" in it is not English."""
 
 
 def obvious(words: list[str]) -> str | None:
@@ -57,9 +62,9 @@ def obvious(words: list[str]) -> str | None:
             de += 1
         elif lower in english:
             en += 1
-    if de >= OBVIOUS and not en:
+    if de >= OBVIOUS and not en and de * SHARE >= len(words):
         return "de"
-    if en >= OBVIOUS and not de:
+    if en >= OBVIOUS and not de and en * SHARE >= len(words):
         return "en"
     return None
 

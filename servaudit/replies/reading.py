@@ -17,19 +17,15 @@ from servaudit import message as mail
 from servaudit.judgement import EXCERPT_CHARS, AcknowledgementTraits, MailFindings, ReplyJudgement
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import Signals, Vocabulary, fold, judge_version
-from servaudit.replies.findings import FINDINGS_FILE, FindingsVocabulary, read_findings
+from servaudit.replies.findings import FindingsVocabulary, read_findings
 from servaudit.replies.quality import Fact, scenario_context
+from servaudit.replies.versions import FINDINGS_VERSION as FINDINGS_VERSION
+from servaudit.replies.versions import READ_FILES as READ_FILES
 from servaudit.resources import find
 
 if TYPE_CHECKING:
     from servaudit.config import Audit
     from servaudit.store import InquiryRecord
-
-READ_FILES = ("vocabulary/acknowledgement.toml", "vocabulary/quality.toml", FINDINGS_FILE)
-"""The vocabularies a reading uses besides the classifier's own (replies.toml)."""
-FINDINGS_VERSION = 1
-"""Raised when the reading of findings (promise, refusal, hygiene: servaudit/replies/findings.py)
-changes in code, so stored messages are read again; vocabulary changes are caught by the digest."""
 
 
 def excerpt(message: Message) -> str:
