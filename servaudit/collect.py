@@ -289,14 +289,16 @@ class Judging:
             judged: Decision | str | None = future.result()
         except Exception:  # a judging process died: this collect judges the rest itself
             judged = None
-            self.close()
+            self.close(failed=True)
         judge.decide(record, None, judged)
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
+        """Stop the judging processes; after a failure without waiting for them (what they were
+        given is judged here)."""
         global _JUDGE
         pool, self.pool = self.pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=not failed, cancel_futures=True)
         _JUDGE = None
 
 

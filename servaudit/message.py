@@ -50,8 +50,11 @@ def parse(raw: bytes) -> Message:
 
 
 def parse_headers(raw: bytes) -> Message:
-    """The message's headers only (the body left unparsed), read as ``parse`` reads them."""
-    message = BytesHeaderParser().parsebytes(raw)
+    """The message's headers only, read as ``parse`` reads them; the body is not read at all (the
+    header parser would still split all of it into lines). Whatever the line endings, the first
+    empty line starts at the first of these pairs, and the headers end there at the latest."""
+    ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\r\r"), raw.find(b"\n\r")) if found >= 0]
+    message = BytesHeaderParser().parsebytes(raw[: min(ends) + 2] if ends else raw)
     _HEADERS[message] = {}
     _ADDRESSES[message] = {}
     return message

@@ -182,3 +182,22 @@ def test_the_date_read_as_received_is_the_date_the_header_registry_reads() -> No
         except (TypeError, ValueError, IndexError) as error:
             found = type(error)
         assert found == expected, raw[:200]
+
+
+def test_headers_read_alone_are_the_headers_of_the_whole_message() -> None:
+    raws = [s.path.read_bytes() for s in samples()]
+    raws += [
+        b"Subject: a\r\nFrom: b@c.example\r\n\r\nbody\r\n",
+        b"Subject: a\rFrom: b@c.example\r\rbody",
+        b"Subject: a\nFrom: b@c.example\n\rbody",
+        b"Subject: a\n folded\nNot a header line\nFrom: b@c.example\n\nbody",
+        b"From nobody Mon Dec 7 2026\nSubject: a\n\nbody",
+        b"Subject: only headers, no body",
+        b"",
+    ]
+    for raw in raws:
+        whole, alone = mail.parse(raw), mail.parse_headers(raw)
+        assert alone.items() == whole.items(), raw[:200]
+        for name in ("From", "Subject", "Message-ID", "Date"):
+            assert mail.header(alone, name) == mail.header(whole, name)
+        assert mail.sender(alone) == mail.sender(whole)
