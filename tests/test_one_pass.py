@@ -160,18 +160,22 @@ def test_the_first_reply_is_the_one_mail_parser_reply_reads() -> None:
     assert quoted >= 10
 
 
+def _corpus_and(*odd: bytes) -> list[bytes]:
+    """Every corpus message's bytes, and some odd ones."""
+    return [*(s.path.read_bytes() for s in samples()), *odd]
+
+
 def test_the_date_read_as_received_is_the_date_the_header_registry_reads() -> None:
     from email.utils import parsedate_to_datetime
 
-    raws = [s.path.read_bytes() for s in samples()]
-    raws += [
+    odd = (
         b"Subject: no date\r\n\r\nx",
         b"Date: yesterday\r\n\r\nx",
         b"Date: Mon,\r\n 7 Dec 2026\r\n 09:00:00 +0100\r\n\r\nx",
         b"Date: 7 Dec 26 23:30 -0000\r\n\r\nx",
         b"Date: \r\n\r\nx",
-    ]
-    for raw in raws:
+    )
+    for raw in _corpus_and(*odd):
         message = mail.parse(raw)
         try:
             expected: object = parsedate_to_datetime(mail.header(message, "Date")).date()
@@ -185,8 +189,7 @@ def test_the_date_read_as_received_is_the_date_the_header_registry_reads() -> No
 
 
 def test_headers_read_alone_are_the_headers_of_the_whole_message() -> None:
-    raws = [s.path.read_bytes() for s in samples()]
-    raws += [
+    odd = (
         b"Subject: a\r\nFrom: b@c.example\r\n\r\nbody\r\n",
         b"Subject: a\rFrom: b@c.example\r\rbody",
         b"Subject: a\nFrom: b@c.example\n\rbody",
@@ -194,8 +197,8 @@ def test_headers_read_alone_are_the_headers_of_the_whole_message() -> None:
         b"From nobody Mon Dec 7 2026\nSubject: a\n\nbody",
         b"Subject: only headers, no body",
         b"",
-    ]
-    for raw in raws:
+    )
+    for raw in _corpus_and(*odd):
         whole, alone = mail.parse(raw), mail.parse_headers(raw)
         assert alone.items() == whole.items(), raw[:200]
         for name in ("From", "Subject", "Message-ID", "Date"):
