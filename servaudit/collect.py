@@ -272,10 +272,19 @@ class Judging:
         self.pool = ProcessPoolExecutor(JUDGES, mp_context=multiprocessing.get_context("fork"))
 
     def decide(self, judge: Judge, record: MessageRecord, parsed: Message, raw: bytes) -> None:
+        """Decide a message here or hand it to a judging process. ``parsed``: as ``parallel`` asked
+        for it (the headers only while processes judge)."""
         if self.pool is None:
             judge.decide(record, parsed)
             return
-        self.pending.append((judge, record, self.pool.submit(_judge_elsewhere, record, raw)))
+        try:
+            future = self.pool.submit(_judge_elsewhere, record, raw)
+        except Exception:  # the judging processes have gone: what they were given, then this, here
+            self.drain()
+            self.close(failed=True)
+            judge.decide(record, mail.parse(raw))
+            return
+        self.pending.append((judge, record, future))
         while len(self.pending) > AHEAD * JUDGES:
             self._store_oldest()
 

@@ -32,6 +32,10 @@ version  what it added, and why
          Reply-To, SPF/DKIM/DMARC, tracking, language and register), as JSON
          (servaudit.judgement.MailFindings); NULL in an older row reads as "nothing found" until
          the newer judge reads it again. Its DDL before is kept in ``tests/data/store-v5.sql``.
+7        Indexes ``messages_decided`` (decided, inquiry_id) and ``messages_state`` (inquiry_id,
+         unreadable): a collect with nothing new asks which messages wait for a decision and counts
+         the totals; without them SQLite read every message row, past each one's raw bytes (10,000
+         messages: 37 and 49 ms, now 1 and 13). Its DDL before is kept in ``tests/data/store-v6.sql``.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -42,7 +46,7 @@ add a line above saying what the version adds and why, and keep the old DDL in `
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -93,6 +97,8 @@ CREATE TABLE IF NOT EXISTS messages (
     decided TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_inquiry ON messages(inquiry_id);
+CREATE INDEX IF NOT EXISTS messages_decided ON messages(decided, inquiry_id);
+CREATE INDEX IF NOT EXISTS messages_state ON messages(inquiry_id, unreadable);
 CREATE TABLE IF NOT EXISTS classifications (
     message_id INTEGER NOT NULL REFERENCES messages(id),
     origin TEXT NOT NULL,
@@ -178,6 +184,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE inquiries ADD COLUMN parent_id TEXT REFERENCES inquiries(id)",
     ),
     6: ("ALTER TABLE judgements ADD COLUMN findings TEXT",),
+    7: (
+        "CREATE INDEX IF NOT EXISTS messages_decided ON messages(decided, inquiry_id)",
+        "CREATE INDEX IF NOT EXISTS messages_state ON messages(inquiry_id, unreadable)",
+    ),
 }
 """Version → the statements that bring a store of the version before up to it."""
 
