@@ -1,11 +1,13 @@
 """Collecting: new mail from the mailbox into the store, matched to inquiries and judged once.
 
 A reader thread downloads ahead (large IMAP batches, bounded by bytes) while each message is
-parsed once, stored byte for byte with the reader's cursor, and decided: matched, classified and
-scored, stamped with the judge's version (and, while unmatched, with the generation of the
-inquiries it was compared with: see unmatched.py). Messages are committed in batches with their
-cursor, so an interrupted collect resumes where it stopped and loses nothing; each message's
-decision is a savepoint, so one that fails undoes only its own writes. Then every stored message
+parsed once, stored byte for byte, and decided: matched, classified and scored, stamped with the
+judge's version (and, while unmatched, with the generation of the inquiries it was compared with:
+see unmatched.py). A large download is judged by processes forked from this one (Judging), which
+hand back each decision; this process stores them in the order the mail came. Messages are
+committed in batches with their decisions and the reader's cursor, so an interrupted collect
+resumes where it stopped and loses nothing; each message's decision is a savepoint, so one that
+fails undoes only its own writes. Then every stored message
 whose decision could have changed is decided again: a new classifier re-judges old messages and
 says how many labels changed; new inquiries are tried on older unmatched messages that could be
 theirs; a consultant's grade is never touched. A second collect with nothing new changes no row.
@@ -16,7 +18,11 @@ collect goes on.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
 from email.message import Message
@@ -26,13 +32,13 @@ from servaudit import message as mail
 from servaudit.audit_store import open_store
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.errors import ConfigError
+from servaudit.judgement import QualityScore, ReplyJudgement
 from servaudit.labels import HUMAN_WRITTEN
 from servaudit.mailbox.base import IncomingMail, MailboxReader
 from servaudit.mailbox.prefetch import read_ahead
-from servaudit.replies.classify import CLASSIFIER_VERSION, Signals, classify_signals
-from servaudit.replies.match import InquiryIndex, match
-from servaudit.replies.quality import SCORED_LABELS, scenario_context, score_quality
-from servaudit.replies.reading import FINDINGS_VERSION, READ_FILES, ReplyReader
+from servaudit.replies.match import InquiryIndex, Match, match
+from servaudit.replies.scenarios import scenario_context
+from servaudit.replies.versions import CLASSIFIER_VERSION, FINDINGS_VERSION, READ_FILES
 from servaudit.replies.vocabulary import VOCABULARY_FILE
 from servaudit.resources import find
 from servaudit.secrets import resolve_secret
@@ -101,23 +107,36 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
         try:
             known = store.known_sources()
             stream = read_ahead(reader.fetch_new(store.cursor(key), known.__contains__))
+            judging = Judging()
             # The batch is committed (or rolled back) first, then the reader thread is stopped.
-            with closing(stream) as incoming_mail, ExitStack() as batch:
+            with closing(stream) as incoming_mail, closing(judging), ExitStack() as batch:
+                last = None
                 for count, (incoming, cursor) in enumerate(incoming_mail):
                     if count % BATCH == 0:
+                        judging.drain()  # a batch's decisions are committed with its messages
+                        if last is not None:
+                            store.save_cursor(key, last)
                         batch.close()  # commits the batch before (its messages with their cursor)
                         batch.enter_context(store.transaction())
-                    parsed = mail.parse(incoming.raw)
+                    # Judged elsewhere, a message needs only the headers the store keeps here.
+                    parsed = (
+                        mail.parse_headers(incoming.raw) if judging.parallel else mail.parse(incoming.raw)
+                    )
                     record = _store(store, incoming, parsed)
-                    store.save_cursor(key, cursor)
+                    last = cursor
                     if record is None:
                         summary.duplicates += 1
                     else:
                         summary.downloaded += 1
                         judge = judge or Judge(audit, store, summary)
-                        judge.decide(record, parsed)
+                        if summary.downloaded == PARALLEL_AFTER:
+                            judging.start(judge)
+                        judging.decide(judge, record, parsed, incoming.raw)
                     if on_message:
                         on_message(summary.downloaded)
+                judging.drain()
+                if last is not None:
+                    store.save_cursor(key, last)
         finally:
             reader.close()
         if judge is None and nothing_to_decide(audit, store, summary):
@@ -211,11 +230,96 @@ def decide(audit: Audit, store: Store, summary: CollectSummary, judge: Judge | N
     return judge
 
 
+PARALLEL_AFTER = 200
+"""New messages one collect judges itself before it hands the rest to judging processes (starting
+them costs more than judging a few messages, and an hourly collect brings a few)."""
+JUDGES = min(2, os.cpu_count() or 1)
+"""Judging processes: as many as the machine has cores, two at most (the target machine's size)."""
+AHEAD = 8
+"""Messages handed to each judging process before the oldest decision is waited for: enough to
+keep it busy, few enough that the raw mail held for them stays small."""
+
+_JUDGE: Judge | None = None
+"""The judge a judging process inherits when it is forked (vocabularies loaded, inquiries indexed)."""
+
+
+def _judge_elsewhere(record: MessageRecord, raw: bytes) -> Decision | str:
+    """Judge one message in a judging process: its decision, or why it could not be judged."""
+    assert _JUDGE is not None
+    try:
+        return _JUDGE.judge(record, raw=raw)
+    except Exception as exc:  # told to the collect, which marks the message unreadable
+        return unjudgeable(exc)
+
+
+class Judging:
+    """Where a collect's new messages are judged: here, one after another, or (a large download) in
+    judging processes forked from this one, which judge them while this process downloads and
+    stores; decisions are stored here in the order the messages came, each exactly once."""
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: deque[tuple[Judge, MessageRecord, Future[Decision | str]]] = deque()
+
+    @property
+    def parallel(self) -> bool:
+        return self.pool is not None
+
+    def start(self, judge: Judge) -> None:
+        global _JUDGE
+        if JUDGES < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        _JUDGE = judge
+        self.pool = ProcessPoolExecutor(JUDGES, mp_context=multiprocessing.get_context("fork"))
+
+    def decide(self, judge: Judge, record: MessageRecord, parsed: Message, raw: bytes) -> None:
+        """Decide a message here or hand it to a judging process. ``parsed``: as ``parallel`` asked
+        for it (the headers only while processes judge)."""
+        if self.pool is None:
+            judge.decide(record, parsed)
+            return
+        try:
+            future = self.pool.submit(_judge_elsewhere, record, raw)
+        except Exception:  # the judging processes have gone: what they were given, then this, here
+            self.drain()
+            self.close(failed=True)
+            judge.decide(record, mail.parse(raw))
+            return
+        self.pending.append((judge, record, future))
+        while len(self.pending) > AHEAD * JUDGES:
+            self._store_oldest()
+
+    def drain(self) -> None:
+        while self.pending:
+            self._store_oldest()
+
+    def _store_oldest(self) -> None:
+        judge, record, future = self.pending.popleft()
+        try:
+            judged: Decision | str | None = future.result()
+        except Exception:  # a judging process died: this collect judges the rest itself
+            judged = None
+            self.close(failed=True)
+        judge.decide(record, None, judged)
+
+    def close(self, failed: bool = False) -> None:
+        """Stop the judging processes; after a failure without waiting for them (what they were
+        given is judged here)."""
+        global _JUDGE
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=not failed, cancel_futures=True)
+        _JUDGE = None
+
+
 class Judge:
     """What one collect decides messages with: the inquiries, the vocabularies and the judge's version."""
 
     def __init__(self, audit: Audit, store: Store, summary: CollectSummary) -> None:
         self.audit, self.store, self.summary = audit, store, summary
+        # The judges are loaded only by a collect that has something to judge.
+        from servaudit.replies.reading import ReplyReader
+
         self.reader = ReplyReader(audit)
         self.vocabulary = self.reader.vocabulary
         self.version = self.reader.version
@@ -249,17 +353,24 @@ class Judge:
                 return
         self.store.set_decided(record.id, self.unmatched_key, record.unreadable)
 
-    def decide(self, record: MessageRecord, parsed: Message | None = None) -> None:
-        """Decide one message and count the result; a message that cannot be judged is marked unreadable."""
+    def decide(
+        self, record: MessageRecord, parsed: Message | None = None, judged: Decision | str | None = None
+    ) -> None:
+        """Decide one message and count the result; a message that cannot be judged is marked unreadable.
+        ``judged``: the message's decision made elsewhere (a judging process), or why it failed there."""
         self.generations.save(self.store)  # outside the message's savepoint: kept if it fails
         summary = self.summary
         judged_before = record.version is not None and record.label is not None
         if judged_before:
             summary.rejudged += 1
         try:
-            label, inquiry_id = self._decide(record, parsed)
+            decision = self.judge(record, parsed) if judged is None else judged
+            if isinstance(decision, str):
+                raise _Unjudgeable(decision)
+            self._write(record, decision)
+            label, inquiry_id = decision.label, decision.inquiry_id
         except Exception as exc:  # any message, however broken, must not stop a collect
-            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            reason = str(exc) if isinstance(exc, _Unjudgeable) else unjudgeable(exc)
             with self.store.transaction():
                 decided = self.unmatched_key if record.inquiry_id is None else self.version
                 self.store.set_decided(record.id, decided, reason)
@@ -271,10 +382,16 @@ class Judge:
             summary.labels_changed += 1
         _count(summary.new, inquiry_id, label, None)
 
-    def _decide(self, record: MessageRecord, parsed: Message | None) -> tuple[str, str | None]:
-        audit, store = self.audit, self.store
+    def judge(
+        self, record: MessageRecord, parsed: Message | None = None, raw: bytes | None = None
+    ) -> Decision:
+        """Match, classify, score and read one message, writing nothing (a judging process may do this)."""
+        from servaudit.replies.classify import Signals, classify_signals
+        from servaudit.replies.quality import SCORED_LABELS, quality_of
+
+        audit = self.audit
         if parsed is None:
-            parsed = mail.parse(store.raw_message(record.id))
+            parsed = mail.parse(raw if raw is not None else self.store.raw_message(record.id))
         inquiry_id = record.inquiry_id
         found = None
         if inquiry_id is None:
@@ -291,17 +408,24 @@ class Judge:
         machine_seconds = audit.config.audit.machine_seconds
         signals = Signals(parsed, self.vocabulary, seconds, sent, language, machine_seconds)
         result = classify_signals(signals)
+        quality = quality_of(audit, signals, result.label, context)
+        # The reply's language as the quality score read it (a reply with content), not detected twice.
+        written_in = signals.language if result.label in SCORED_LABELS else None
+        reading = self.reader.read(record.id, parsed, inquiry, written_in, signals)
+        return Decision(result.label, result.reasons, inquiry_id, found, quality, reading)
+
+    def _write(self, record: MessageRecord, decision: Decision) -> None:
+        from servaudit.replies.quality import save_quality
+
+        store = self.store
         # One message's match, class, score and decision stamp are stored together or not at all.
         with store.transaction():
-            if found is not None:
-                store.set_match(record.id, found.inquiry_id, found.method)
-            store.set_classification(record.id, result.label, list(result.reasons), version=self.version)
-            score_quality(audit, store, record.id, signals, result.label, inquiry, context)
-            # The reply's language as the quality score read it (a reply with content), not detected twice.
-            written_in = signals.language if result.label in SCORED_LABELS else None
-            store.set_judgement(self.reader.read(record.id, parsed, inquiry, written_in, signals))
-            store.set_decided(record.id, self.version if inquiry_id else self.unmatched_key)
-        return result.label, inquiry_id
+            if decision.found is not None:
+                store.set_match(record.id, decision.found.inquiry_id, decision.found.method)
+            store.set_classification(record.id, decision.label, list(decision.reasons), version=self.version)
+            save_quality(store, record.id, decision.quality)
+            store.set_judgement(decision.reading)
+            store.set_decided(record.id, self.version if decision.inquiry_id else self.unmatched_key)
 
     def read(self, record: MessageRecord) -> None:
         """Store the reading of a reply whose class stands (a chat turn judged during a run)."""
@@ -309,10 +433,33 @@ class Judge:
         parsed = mail.parse(self.store.raw_message(record.id))
         written_in = None
         if inquiry is not None and (record.manual_label or record.label) in HUMAN_WRITTEN:
+            from servaudit.replies.classify import Signals  # loaded only where a message is judged
             # A person's chat turn: its language and register are compared as an e-mail answer's.
             language = self.context(inquiry.scenario)[0]
             written_in = Signals(parsed, self.vocabulary, None, (), language).language
         self.store.set_judgement(self.reader.read(record.id, parsed, inquiry, written_in))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What judging one message found, before anything is stored."""
+
+    label: str
+    reasons: tuple[str, ...]
+    inquiry_id: str | None
+    found: Match | None
+    """The inquiry it was matched to now (None: matched before, or not at all)."""
+    quality: QualityScore | None
+    reading: ReplyJudgement
+
+
+class _Unjudgeable(Exception):
+    """A judging process could not judge a message; the text says why, as ``unjudgeable`` gave it."""
+
+
+def unjudgeable(exc: BaseException) -> str:
+    """Why a message could not be judged, as stored beside it."""
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _count(counts: Counts, inquiry_id: str | None, label: str | None, unreadable: str | None) -> None:

@@ -8,10 +8,11 @@ rather than raising, so one bad message never stops a collect.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
-from email.utils import getaddresses
+from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 from weakref import WeakKeyDictionary
@@ -21,6 +22,9 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
 _HEADERS: WeakKeyDictionary[Message, dict[str, str]] = WeakKeyDictionary()
 """Decoded headers of each message ``parse`` made, kept while it lives: a header is read several times."""
+_ADDRESSES: WeakKeyDictionary[Message, dict[tuple[str, ...], tuple[str, ...]]] = WeakKeyDictionary()
+"""The addresses read from those headers: the sender is asked for by the store, the classifier and
+the findings."""
 _BODIES: WeakKeyDictionary[Message, str | None] = WeakKeyDictionary()
 """Each parsed message's text, kept while it lives: classification, quality and the report's
 reading all read it, and decoding (HTML above all) is done once."""
@@ -40,7 +44,19 @@ def parse(raw: bytes) -> Message:
         message = BytesHeaderParser().parsebytes(raw)
     # A message parsed here is read, never changed: its decoded headers and text are kept.
     _HEADERS[message] = {}
+    _ADDRESSES[message] = {}
     _BODIES[message] = None
+    return message
+
+
+def parse_headers(raw: bytes) -> Message:
+    """The message's headers only, read as ``parse`` reads them; the body is not read at all (the
+    header parser would still split all of it into lines). Whatever the line endings, the first
+    empty line starts at the first of these pairs, and the headers end there at the latest."""
+    ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\r\r"), raw.find(b"\n\r")) if found >= 0]
+    message = BytesHeaderParser().parsebytes(raw[: min(ends) + 2] if ends else raw)
+    _HEADERS[message] = {}
+    _ADDRESSES[message] = {}
     return message
 
 
@@ -104,8 +120,26 @@ def _raw_header(message: Message, name: str) -> str | None:
     return None
 
 
+def date(message: Message) -> datetime:
+    """The Date header's moment, read from the header as received (the header registry would parse
+    it, render it anew, and the caller parse that again); ValueError, TypeError or IndexError where
+    it has none or one that does not parse, as ``parsedate_to_datetime`` of ``header(.., "Date")``."""
+    value = _raw_header(message, "Date")
+    # The registry removes line breaks before it parses; parsing is by whitespace-separated tokens.
+    return parsedate_to_datetime(value.replace("\r", "").replace("\n", "") if value is not None else "")
+
+
 def addresses(message: Message, *names: str) -> list[str]:
     """Lower-cased e-mail addresses found in the given headers."""
+    known = _ADDRESSES.get(message)
+    if known is None:  # a message built in code may still change: read afresh
+        return _addresses(message, names)
+    if names not in known:
+        known[names] = tuple(_addresses(message, names))
+    return list(known[names])
+
+
+def _addresses(message: Message, names: tuple[str, ...]) -> list[str]:
     found: list[str] = []
     for name in names:
         value = header(message, name)

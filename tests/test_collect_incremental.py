@@ -4,6 +4,8 @@ unmatched messages compared again only with the inquiries that changed since."""
 from __future__ import annotations
 
 import mailbox
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -195,3 +197,23 @@ def test_with_no_new_mail_a_changed_vocabulary_still_rejudges(audit: Audit) -> N
     )
     again = collect(audit)
     assert (again.downloaded, again.rejudged, again.decided) == (0, 1, 1)
+
+
+def test_a_collect_with_nothing_new_loads_no_judge(audit: Audit) -> None:
+    """No new mail and nothing stale: no classifier, vocabulary reader or language model is loaded."""
+    send(audit, 1)
+    reply(audit, 1)
+    assert collect(audit).decided == 1
+    program = (
+        "import sys\n"
+        "from servaudit.collect import collect\n"
+        "from pathlib import Path\n"
+        "from servaudit.config import Audit\n"
+        f"summary = collect(Audit.load(Path({str(audit.folder)!r})))\n"
+        "assert (summary.downloaded, summary.decided, summary.totals.matched) == (0, 0, 1), summary\n"
+        "heavy = ('servaudit.replies.classify', 'servaudit.replies.reading', 'servaudit.replies.quality',"
+        " 'mailparser_reply', 'py3langid', 'numpy', 'authres', 'flufl')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -2,21 +2,29 @@
 
 The classifier's Signals are handed to the report's reading (Signals.plain), phrase lists share
 one Aho–Corasick scan per text (servaudit/replies/lexicon.py), and a quality score is written to
-JSON without dataclasses.asdict. Each is checked against the slower way on the labelled corpus.
+JSON without dataclasses.asdict. Work is skipped only where its result cannot change: a language
+told by function words without the model, the quote split without a header search where no quote
+header can stand, the Date parsed as received. Each is checked against the slower way on the
+labelled corpus.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
+
+import pytest
 
 from servaudit import message as mail
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import Signals, classify_signals
 from servaudit.replies.findings import FindingsVocabulary
+from servaudit.replies.language import cache_file, identifier, obvious
 from servaudit.replies.lexicon import LEXICON
 from servaudit.replies.quality import Fact, score_reply, stock_facts
 from servaudit.replies.reading import read_message
+from servaudit.replies.signals import LANGUAGE_SAMPLE, WORD, _first_reply, _ReplyMessage
 from servaudit.replies.vocabulary import Phrases
 from tests.corpus import samples
 
@@ -71,3 +79,128 @@ def test_quality_json_is_what_asdict_gives() -> None:
             assert result.to_json() == json.dumps(asdict(result), ensure_ascii=False)
             scored += 1
     assert scored > 100
+
+
+def _corpus_texts() -> list[str]:
+    """Every corpus reply's own text and whole body, as the classifier reads them."""
+    vocabulary = AcknowledgementReader.load().replies
+    texts = []
+    for sample in samples():
+        signals = Signals(mail.parse(sample.path.read_bytes()), vocabulary, sample.seconds, sample.sent)
+        texts += [signals.parts.new_text, signals.body]
+    return texts
+
+
+def test_an_obvious_language_is_the_one_the_model_tells() -> None:
+    decided = 0
+    for text in _corpus_texts():
+        words = WORD.findall(text[:LANGUAGE_SAMPLE])
+        found = obvious(words)
+        if found is None or len(words) < 4:
+            continue
+        language, probability = identifier().classify(text[:LANGUAGE_SAMPLE])
+        assert (language, probability >= 0.8) == (found, True), text[:200]
+        decided += 1
+    assert decided > 350  # the shortcut is taken for most replies, not a corner case
+    assert obvious(["Sehr", "geehrte", "Frau", "Schmidt,", "das", "geht", "nicht"]) == "de"
+    assert obvious(["Dear", "Anna,", "thank", "you", "for", "your", "message"]) == "en"
+    mixed = "Thank you, vielen Dank und the best"
+    assert obvious(mixed.split()) is None  # the model decides
+    nouns = (
+        "Tarif please Rechnung Wechseldatum thank Vertrag Kündigung Kundennummer for Zähler Abschlag"
+        " Termin Monat Preis Leistung Rückruf Bestätigung"
+    )
+    assert obvious(nouns.split()) is None  # English words, but too few to make the text English
+
+
+def test_the_automaton_mapped_from_the_cache_gives_the_packages_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    package = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    package.set_languages(["de", "en"])
+    built = identifier.__wrapped__()  # builds the cache
+    moves = cache_file().with_suffix(".nextmove")
+    assert isinstance(built.tk_nextmove, memoryview) and moves.stat().st_size > 30_000_000
+    again = identifier.__wrapped__()  # maps it
+    damaged = moves.with_name("damaged")
+    damaged.write_bytes(moves.read_bytes()[:1000])
+    damaged.replace(moves)  # a damaged cache is built again, not read (replaced whole, as it is written)
+    repaired = identifier.__wrapped__()
+    assert moves.stat().st_size > 30_000_000
+    for text in _corpus_texts()[::7]:
+        expected = package.classify(text[:LANGUAGE_SAMPLE])
+        for model in (built, again, repaired):
+            language, probability = model.classify(text[:LANGUAGE_SAMPLE])
+            assert language == expected[0] and abs(probability - expected[1]) < 1e-6
+
+
+def test_the_first_reply_is_the_one_mail_parser_reply_reads() -> None:
+    bodies = [mail.body_text(mail.parse(s.path.read_bytes())) for s in samples()]
+    bodies += [
+        "Ja, das geht.\n\nAm 1. Dezember schrieb Anna Schmidt <a@b.example>:\n> Geht das?",
+        "Yes.\n\nOn Mon, 1 Dec 2026 Anna wrote:\n> Is it possible?",
+        "\nVon: a@b.example\nGesendet: Montag\nAn: c@d.example\nBetreff: Frage\n\nalt",
+        "Top\n-----Original Message-----\nFrom: x\nSent: y\nTo: z\nSubject: q\n\nold",
+        "Antwort oben\n\nFroM: x\nTO: y\n\nalt",
+        # A long s, which IGNORECASE matches with an s:
+        "Antwort\n\nVon: Hans\nAn: Lena\nDies ſchrieb jemand:\n> alt",
+        "",
+        "Mit freundlichen Grüßen\nIhr Team",
+    ]
+    quoted = 0
+    for body in bodies:
+        library = _ReplyMessage(text=body, languages=["de", "en"]).read()
+        first = library.replies[0]
+        expected = (first.body, first.signatures or "", len(library.replies) > 1)
+        assert _first_reply(body) == expected, body[:200]
+        quoted += expected[2]
+    assert quoted >= 10
+
+
+def _corpus_and(*odd: bytes) -> list[bytes]:
+    """Every corpus message's bytes, and some odd ones."""
+    return [*(s.path.read_bytes() for s in samples()), *odd]
+
+
+def test_the_date_read_as_received_is_the_date_the_header_registry_reads() -> None:
+    from email.utils import parsedate_to_datetime
+
+    odd = (
+        b"Subject: no date\r\n\r\nx",
+        b"Date: yesterday\r\n\r\nx",
+        b"Date: Mon,\r\n 7 Dec 2026\r\n 09:00:00 +0100\r\n\r\nx",
+        b"Date: 7 Dec 26 23:30 -0000\r\n\r\nx",
+        b"Date: \r\n\r\nx",
+    )
+    for raw in _corpus_and(*odd):
+        message = mail.parse(raw)
+        try:
+            expected: object = parsedate_to_datetime(mail.header(message, "Date")).date()
+        except (TypeError, ValueError, IndexError) as error:
+            expected = type(error)
+        try:
+            found: object = mail.date(message).date()
+        except (TypeError, ValueError, IndexError) as error:
+            found = type(error)
+        assert found == expected, raw[:200]
+
+
+def test_headers_read_alone_are_the_headers_of_the_whole_message() -> None:
+    odd = (
+        b"Subject: a\r\nFrom: b@c.example\r\n\r\nbody\r\n",
+        b"Subject: a\rFrom: b@c.example\r\rbody",
+        b"Subject: a\nFrom: b@c.example\n\rbody",
+        b"Subject: a\n folded\nNot a header line\nFrom: b@c.example\n\nbody",
+        b"From nobody Mon Dec 7 2026\nSubject: a\n\nbody",
+        b"Subject: only headers, no body",
+        b"",
+    )
+    for raw in _corpus_and(*odd):
+        whole, alone = mail.parse(raw), mail.parse_headers(raw)
+        assert alone.items() == whole.items(), raw[:200]
+        for name in ("From", "Subject", "Message-ID", "Date"):
+            assert mail.header(alone, name) == mail.header(whole, name)
+        assert mail.sender(alone) == mail.sender(whole)

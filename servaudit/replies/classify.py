@@ -42,6 +42,7 @@ from servaudit.replies.signals import (
     sentences,
     split_reply,
 )
+from servaudit.replies.versions import CLASSIFIER_VERSION
 from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
 __all__ = [
@@ -77,14 +78,6 @@ __all__ = [
     "written_text",
 ]
 
-CLASSIFIER_VERSION = "3"
-"""The decision rules' version; with the vocabulary's fingerprint it names a judgement (judge_version).
-
-1: the first classifier (word count could overrule headers; the rest fell to human).
-2: the evidence table, ``unknown``, echo removal, the arrival delay as strong evidence.
-3: the judgement also holds what the report shows: excerpt, stated facts, acknowledgement traits
-   (servaudit/replies/reading.py), so stores judged before are read again.
-"""
 SUBSTANCE_WORDS = 20
 """Words of substance (not courtesy, echo or a recognised formula) above which a text answers something."""
 

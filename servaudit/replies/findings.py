@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from servaudit import message as mail
@@ -28,10 +27,10 @@ from servaudit.replies import hygiene
 from servaudit.replies.promise import read_promise
 from servaudit.replies.quality import QualityVocabulary, check_formal, check_reference
 from servaudit.replies.signals import Signals
+from servaudit.replies.versions import FINDINGS_FILE as FINDINGS_FILE
 from servaudit.replies.vocabulary import Phrases, fold
 from servaudit.resources import load_toml
 
-FINDINGS_FILE = "vocabulary/findings.toml"
 _REFERENCE = re.compile(r"'(.+)'$")
 
 
@@ -62,7 +61,7 @@ class FindingsVocabulary:
 def written_on(signals: Signals) -> date:
     """The day a reply was written (its Date header), for promised dates without a year."""
     try:
-        moment = parsedate_to_datetime(mail.header(signals.message, "Date"))
+        moment = mail.date(signals.message)
     except (TypeError, ValueError, IndexError):
         return datetime.now(UTC).date()
     return moment.date()

@@ -66,8 +66,14 @@ def _number(word: str) -> int | None:
     return int(word) if word.isdigit() else NUMBERS.get(word)
 
 
+_LEADS = ("within", "in the next", "in under", "innerhalb", "binnen", "in den nächsten", "spätestens")
+"""A word of each alternative of _LEAD: a text with none of them states no duration (the pattern is
+not searched through every reply for nothing)."""
+
+
 def _duration(text: str) -> Promise | None:
-    for found in _DURATION.finditer(text):
+    durations = _DURATION.finditer(text) if any(lead in text for lead in _LEADS) else ()
+    for found in durations:
         amount = _number(found.group(1))
         if not amount:
             continue

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from servaudit import message as mail
-from servaudit.errors import ConfigError
 from servaudit.judgement import Answered as Answered
 from servaudit.judgement import Check as Check
 from servaudit.judgement import QualityScore as QualityScore
@@ -36,8 +35,11 @@ from servaudit.replies.classify import (
     fold,
     sentences,
 )
+from servaudit.replies.scenarios import scenario_context as scenario_context
+from servaudit.replies.scenarios import stock_facts as stock_facts
+from servaudit.replies.scenarios import stock_scenario as stock_scenario
 from servaudit.replies.signals import PHONE
-from servaudit.resources import find, load_toml
+from servaudit.resources import load_toml
 
 if TYPE_CHECKING:
     from servaudit.config import Audit
@@ -123,23 +125,6 @@ class QualityVocabulary:
             data_items={k: Phrases.of(tuple(str(p).lower() for p in v)) for k, v in items.items()},
             not_a_person=frozenset(w.lower() for w in words("named_agent", "not_a_person")),
         )
-
-
-def stock_scenario(scenario: str, audit_folder: Path | None = None) -> tuple[str | None, tuple[str, ...]]:
-    """(language, facts) of the stock scenario probes/scenarios/<name>.toml; (None, ()) when there is none."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", scenario):
-        return None, ()
-    try:
-        find(f"scenarios/{scenario}.toml", "probes", audit_folder)
-    except ConfigError:
-        return None, ()
-    data = load_toml(f"scenarios/{scenario}.toml", audit_folder)
-    language = data.get("language")
-    return (str(language) if language else None), tuple(str(f) for f in data.get("facts", ()))
-
-
-def stock_facts(scenario: str, audit_folder: Path | None = None) -> tuple[str, ...]:
-    return stock_scenario(scenario, audit_folder)[1]
 
 
 # -- the checks -------------------------------------------------------------
@@ -353,15 +338,6 @@ def _vocabulary(audit_folder: Path | None) -> QualityVocabulary:
     return QualityVocabulary.load(audit_folder)
 
 
-def scenario_context(audit: Audit, scenario: str | None) -> tuple[str, tuple[str, ...]]:
-    """(language, facts) for an inquiry's scenario; facts fall back to the stock scenario of that name."""
-    config = audit.config
-    found = config.scenarios.get(scenario) if scenario else None
-    language = (found.language if found else None) or config.audit.language
-    facts = found.facts if found and found.facts else stock_facts(scenario, audit.folder) if scenario else ()
-    return language, facts
-
-
 def score_quality(
     audit: Audit,
     store: Store,
@@ -373,15 +349,26 @@ def score_quality(
 ) -> QualityScore | None:
     """Score one reply, read once into ``signals`` by whoever judged it, and keep the result (or
     remove a stale one) in the store. ``context``: the inquiry's scenario_context, if known."""
-    language, facts = context or scenario_context(audit, inquiry.scenario if inquiry else None)
-    result = score_reply(
-        signals, label, audit.config.persona.name, language, facts, _vocabulary(audit.folder)
-    )
+    context = context or scenario_context(audit, inquiry.scenario if inquiry else None)
+    result = quality_of(audit, signals, label, context)
+    save_quality(store, message_id, result)
+    return result
+
+
+def quality_of(
+    audit: Audit, signals: Signals, label: str, context: tuple[str, tuple[str, ...]]
+) -> QualityScore | None:
+    """The quality score of one reply with its scenario's (language, facts), nothing stored."""
+    language, facts = context
+    return score_reply(signals, label, audit.config.persona.name, language, facts, _vocabulary(audit.folder))
+
+
+def save_quality(store: Store, message_id: int, result: QualityScore | None) -> None:
+    """Keep a reply's score, or remove a stale one when it gets none."""
     if result is None:
         store.set_quality(message_id, None, None, None)
     else:
         store.set_quality(message_id, result.score, result.answered, result.to_json())
-    return result
 
 
 def load_quality(store: Store) -> dict[int, QualityScore]:

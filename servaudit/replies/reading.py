@@ -17,21 +17,15 @@ from servaudit import message as mail
 from servaudit.judgement import EXCERPT_CHARS, AcknowledgementTraits, MailFindings, ReplyJudgement
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.classify import Signals, Vocabulary, fold, judge_version
-from servaudit.replies.findings import FINDINGS_FILE, FindingsVocabulary, read_findings
+from servaudit.replies.findings import FindingsVocabulary, read_findings
 from servaudit.replies.quality import Fact, scenario_context
+from servaudit.replies.versions import FINDINGS_VERSION as FINDINGS_VERSION
+from servaudit.replies.versions import READ_FILES as READ_FILES
 from servaudit.resources import find
 
 if TYPE_CHECKING:
     from servaudit.config import Audit
     from servaudit.store import InquiryRecord
-
-READ_FILES = ("vocabulary/acknowledgement.toml", "vocabulary/quality.toml", FINDINGS_FILE)
-"""The vocabularies a reading uses besides the classifier's own (replies.toml)."""
-FINDINGS_VERSION = 2
-"""Raised when the reading of findings (promise, refusal, hygiene: servaudit/replies/findings.py)
-changes in code, so stored messages are read again; vocabulary changes are caught by the digest.
-
-2: a person's chat turns are read for language and register too (they were not compared)."""
 
 
 def excerpt(message: Message) -> str:
@@ -49,6 +43,7 @@ class ReplyReader:
         self.findings = FindingsVocabulary.load(audit.folder)
         self.vocabulary: Vocabulary = self.acknowledgement.replies
         self._facts: dict[str, tuple[Fact, ...]] = {}
+        self._languages: dict[str, str] = {}
         digest = hashlib.sha256(f"findings {FINDINGS_VERSION}\n".encode())
         for relative in READ_FILES:
             digest.update(find(relative, "probes", audit.folder).read_bytes())
@@ -66,6 +61,12 @@ class ReplyReader:
             self._facts[scenario] = tuple(Fact.parse(t) for t in scenario_context(self.audit, scenario)[1])
         return self._facts[scenario]
 
+    def language(self, scenario: str) -> str:
+        """The scenario's language, looked up once (a stock scenario is searched for on disk)."""
+        if scenario not in self._languages:
+            self._languages[scenario] = scenario_context(self.audit, scenario)[0]
+        return self._languages[scenario]
+
     def read(
         self,
         message_id: int,
@@ -78,7 +79,7 @@ class ReplyReader:
         consultant sees it; stated facts only for a matched message whose scenario lists facts.
         ``signals``: what the classifier read from the message (shared, not decoded again)."""
         facts = self.facts(inquiry.scenario) if inquiry is not None else ()
-        language = scenario_context(self.audit, inquiry.scenario)[0] if inquiry is not None else None
+        language = self.language(inquiry.scenario) if inquiry is not None else None
         text, stated, traits, findings = read_message(
             message, self.acknowledgement, facts, self.findings, language, reply_language, signals
         )

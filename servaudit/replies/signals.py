@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 from functools import cached_property, lru_cache
+from itertools import chain
 
-from mailparser_reply.parser import EmailMessage
+from mailparser_reply.parser import EmailMessage, EmailReply
 
 from servaudit import message as mail
-from servaudit.replies.language import identifier
+from servaudit.replies.language import identifier, obvious
 from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
 FAST_SECONDS = 60.0
@@ -55,6 +56,57 @@ class _ReplyMessage(EmailMessage):
     @property
     def SIGNATURE_REGEX(self) -> re.Pattern[str]:
         return _PATTERNS.SIGNATURE_REGEX
+
+
+_HEADER_WORDS = (
+    "schrieb", "wrote:", "-----", "von:", "gesendet:", "an:", "betreff:", "datum:", "cc:",
+    "organisation:", "from:", "sent:", "to:", "subject:", "date:", "organization:",
+)  # fmt: skip
+"""A literal each alternative of mail-parser-reply's HEADER_REGEX needs (lower case): a text with none
+of them holds no quote header."""
+_FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
+"""Characters that IGNORECASE matches with an ASCII letter but ``str.lower`` leaves as they are (ſ, K,
+ı, İ): a text with one of them is searched with the pattern itself."""
+
+
+def _may_quote(text: str) -> bool:
+    """False only where mail-parser-reply's HEADER_REGEX cannot match: most replies quote nothing, and
+    the pattern (anchored look-aheads at every line) costs more than the rest of the split."""
+    if not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII):
+        return True
+    lower = text.lower()
+    return any(word in lower for word in _HEADER_WORDS)
+
+
+def _first_reply(body: str) -> tuple[str, str, bool]:
+    """(text, signature, quoted) of the newest reply in ``body``, as mail-parser-reply's ``read`` gives
+    them (its first reply's body and signatures; more than one reply: quoted), with signatures and
+    disclaimers read for that reply only, not for each quoted one, and no header search where none
+    can stand."""
+    message = _ReplyMessage(text=body, languages=list(_REPLY_LANGUAGES))
+    text = message.text
+    headers = (
+        [h for h in chain.from_iterable(message.HEADER_REGEX.findall(text)) if h] if _may_quote(text) else []
+    )
+    # The library's loop: a segment ends where the next header starts; empty segments are skipped
+    # but the last one is always kept.
+    segments: list[tuple[str, str]] = []
+    current, previous = 0, ""
+    for header in headers:
+        position = text.find(header, current + 1 if current > 0 else current)
+        content, before = text[current:position], previous
+        current = position if position >= 0 else 0
+        previous = header
+        if content.strip():
+            segments.append((content, before))
+            break  # the first reply is found; the rest only tells that there is more
+    quoted = bool(segments)
+    if not segments:
+        segments.append((text[current:], previous))
+    content, before = segments[0]
+    disclaimers, signatures = message._process_signatures_disclaimers(content)
+    first = EmailReply(headers=before, content=content, signatures=signatures, disclaimers=disclaimers)
+    return first.body, first.signatures or "", quoted
 
 
 def sentences(text: str) -> list[str]:
@@ -96,10 +148,7 @@ def _split_reply(body: str, closings: tuple[str, ...]) -> ReplyParts:
     split the same body.
     """
     try:
-        parsed = _ReplyMessage(text=body, languages=list(_REPLY_LANGUAGES)).read()
-        first = parsed.replies[0] if parsed.replies else None
-        text, signature = (first.body, first.signatures or "") if first else (body, "")
-        quoted = len(parsed.replies) > 1
+        text, signature, quoted = _first_reply(body)
     except Exception:  # a reply parser must never stop a collect; fall back to the plain rules
         text, signature, quoted = body, "", False
     own = mail.new_text(text)
@@ -182,10 +231,15 @@ corpus the first 1,000 characters tell the same language as the first 5,000 for 
 
 
 def detect_language(text: str, fallback: str) -> str:
-    """``de`` or ``en`` by py3langid's n-gram model; ``fallback`` (the scenario's) for a few words."""
+    """``de`` or ``en`` by py3langid's n-gram model; ``fallback`` (the scenario's) for a few words.
+    A text whose function words leave no doubt (language.obvious) is told without the model."""
     sample = text[:LANGUAGE_SAMPLE]
-    if len(WORD.findall(sample)) < 4 and len(WORD.findall(text)) < 4:
+    words = WORD.findall(sample)
+    if len(words) < 4 and len(WORD.findall(text)) < 4:
         return fallback
+    found = obvious(words)
+    if found is not None:
+        return found
     language, probability = identifier().classify(sample)
     return str(language) if probability >= 0.8 else fallback
 

@@ -39,6 +39,10 @@ version  what it added, and why
 8        ``job_runs``: one row per run of a distributed job (issue 17, docs/distributed.md) with the
          worker that ran it and how it ended, so `status --workers` shows done and failed jobs per
          worker after the queue forgot who ran them. Its DDL before is kept in ``tests/data/store-v7.sql``.
+9        Indexes ``messages_decided`` (decided, inquiry_id) and ``messages_state`` (inquiry_id,
+         unreadable): a collect with nothing new asks which messages wait for a decision and counts
+         the totals; without them SQLite read every message row, past each one's raw bytes (10,000
+         messages: 37 and 49 ms, now 1 and 13). Its DDL before is kept in ``tests/data/store-v8.sql``.
 =======  ==========================================================================================
 
 Rules for a new version: ``SCHEMA`` always describes the newest store (a new audit is created from it
@@ -53,7 +57,7 @@ tests run on both. Named queries use the SQL both read (``ON CONFLICT`` upserts,
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """The newest schema this servaudit writes and reads; a store stamped with a larger one is refused."""
 
 SCHEMA = """
@@ -104,6 +108,8 @@ CREATE TABLE IF NOT EXISTS messages (
     decided TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_inquiry ON messages(inquiry_id);
+CREATE INDEX IF NOT EXISTS messages_decided ON messages(decided, inquiry_id);
+CREATE INDEX IF NOT EXISTS messages_state ON messages(inquiry_id, unreadable);
 CREATE TABLE IF NOT EXISTS classifications (
     message_id INTEGER NOT NULL REFERENCES messages(id),
     origin TEXT NOT NULL,
@@ -213,6 +219,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     6: ("ALTER TABLE judgements ADD COLUMN findings TEXT",),
     7: tuple(statement for statement in ACCESSIBILITY_TABLE.split(";") if statement.strip()),
     8: tuple(statement for statement in JOB_RUNS_TABLE.split(";") if statement.strip()),
+    9: (
+        "CREATE INDEX IF NOT EXISTS messages_decided ON messages(decided, inquiry_id)",
+        "CREATE INDEX IF NOT EXISTS messages_state ON messages(inquiry_id, unreadable)",
+    ),
 }
 """Version → the statements that bring a store of the version before up to it."""
 
