@@ -14,7 +14,7 @@ from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.english import duration, moment
 from servaudit.i18n import Locale
-from servaudit.labels import REFUSED
+from servaudit.labels import REFUSED, REJECTED
 from servaudit.measure.facts import gather
 from servaudit.schedule import inquiries as every_inquiry
 
@@ -44,6 +44,7 @@ def status_rows(audit: Audit) -> list[dict[str, Any]]:
                 "channel": f.inquiry.channel,
                 "state": "bounced" if f.bounced else f.inquiry.state,
                 "refused_because": f.inquiry.detail if f.inquiry.state == REFUSED else None,
+                "outcome": f.inquiry.outcome,
                 "sent": moment(f.inquiry.sent_at),
                 "replies": len(f.replies),
                 "first_response": duration(first_response),
@@ -64,6 +65,7 @@ def status_rows(audit: Audit) -> list[dict[str, Any]]:
                     "channel": inquiry.channel,
                     "state": "planned",
                     "refused_because": None,
+                    "outcome": None,
                     "sent": "–",
                     "replies": 0,
                     "first_response": "–",
@@ -109,7 +111,12 @@ def _state(row: dict[str, Any], locale: Locale) -> str:
         return locale.t("status.planned")
     text = locale.t_or(f"state.{state}", state)
     # A refusal's kind (do-not-contact, cap, rate limit); `servaudit plan` shows the whole reason.
-    return f"{text} ({row['refused_because'].split(':')[0]})" if row.get("refused_because") else text
+    if row.get("refused_because"):
+        return f"{text} ({row['refused_because'].split(':')[0]})"
+    # What stopped a probe before it sent (a CAPTCHA, an order form); the report shows the whole reason.
+    if state == REJECTED and row.get("outcome"):
+        return f"{text} ({locale.t_or('outcome.' + row['outcome'], row['outcome'])})"
+    return text
 
 
 WORKER_COLUMNS = ("worker", "queued", "running", "done", "failed")

@@ -29,6 +29,9 @@ PAGES = frozenset(
         "a11y_divbutton",
         "a11y_trap",
         "a11y_nokeys",
+        "checkout",
+        "booking",
+        "ordernumber",
     }
 )
 
@@ -141,3 +144,17 @@ A11Y_TRUTH: dict[str, A11yTruth] = {
     "ashdown": A11yTruth(None, None, True),  # a CAPTCHA guards the form
 }
 """Ground truth of the accessibility check per form company: tests/test_accessibility.py."""
+
+
+ORDER_FORMS: tuple[FormCompany, ...] = (
+    _form("kassenwerk", "Kassenwerk Haushaltswaren", "kassenwerk.example", "checkout", "human", "de", 6),
+    _form("seeblick", "Hotel Seeblick", "hotel-seeblick.example", "booking", "human", "de", 6),
+    _form("paketwerk", "Paketwerk Versand GmbH", "paketwerk.example", "ordernumber", "human", "de", 6),
+)
+"""Forms that order, book or take payment, and a contact form about an order (not in the demo):
+``Sandbox(forms=FORM_FLEET + ORDER_FORMS)``. servaudit never submits the first two."""
+
+ORDER_TRUTH: dict[str, bool] = {"kassenwerk": False, "seeblick": False, "paketwerk": True}
+"""Whether a probe may submit the company's form: a checkout with card fields and a "Weiter" button, a
+room booking with "Kostenpflichtig buchen" (no payment field), a contact form with a "Bestellnummer".
+The forms site's submissions are the ground truth (tests/test_form_commitment.py)."""

@@ -66,7 +66,8 @@ class Submission:
     user_agent: str
     received_at: datetime
     outcome: str
-    """What the site did with it: accepted, dropped, spam, invalid, captcha, server_error."""
+    """What the site did with it: accepted, dropped, spam, invalid, captcha, server_error; ordered or
+    booked (an order or booking form: servaudit must never cause these)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -219,6 +220,9 @@ class FormsSite(LocalSite):
         if form.page == "captcha" and not fields.get("g-recaptcha-response"):
             record("captcha")
             return Answer(400, self._answer(form, "Please confirm that you are not a robot.", ok=False))
+        if form.page in ("checkout", "booking"):
+            record("ordered" if form.page == "checkout" else "booked")  # what servaudit must never cause
+            return Answer(200, self._answer(form, "Vielen Dank für Ihre Bestellung.", ok=True))
         if form.page == "servererror":
             record("server_error")
             return Answer(500, "<h1>500 Internal Server Error</h1><p>nginx</p>")

@@ -14,6 +14,7 @@ from servaudit.channels.form.settings import FormSettings
 from servaudit.channels.spec import READY, READY_MEANING, ChannelSpec, OutcomeMeaning
 
 SUBMITTED, SUBMIT_FAILED, BLOCKED, NO_FORM = "submitted", "failed", "blocked", "no_form"
+ORDER_FORM = "order_form"
 """The form channel's outcome words (Outcome.outcome)."""
 
 
@@ -34,6 +35,8 @@ SPEC = ChannelSpec(
         SUBMIT_FAILED: OutcomeMeaning("the form could not be sent, or the site refused it"),
         BLOCKED: OutcomeMeaning("a CAPTCHA stopped the probe before it could send", blocked=True),
         NO_FORM: OutcomeMeaning("no contact form was found on the page"),
+        # Not "blocked": that is the company's barrier (a CAPTCHA); this one is servaudit's own rule.
+        ORDER_FORM: OutcomeMeaning("the form orders, books or takes payment: servaudit never submits one"),
         READY: READY_MEANING,
     },
     discovered_as="forms",

@@ -19,19 +19,20 @@ INVALID_JS = """(index) => {
     return (label || '').trim() + ': ' + el.validationMessage;
   });
 }"""
+_TEXT = "(el.innerText || el.value || el.getAttribute('aria-label') || '').trim()"
 _BUTTONS = "button, input[type=submit], input[type=image], [role=button]"
 _BUTTONS_JS = """(elements) => elements.map((el) => {
   const r = el.getBoundingClientRect();
   const style = getComputedStyle(el);
   const form = el.form || el.closest('form');
   return {
-    text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim(),
+    text: __TEXT__,
     submit: (el.tagName === 'BUTTON' && (el.getAttribute('type') || 'submit') === 'submit')
       || (el.tagName === 'INPUT' && (el.type === 'submit' || el.type === 'image')),
     visible: r.width > 2 && r.height > 2 && style.visibility !== 'hidden' && style.display !== 'none',
     form: form ? [...document.forms].indexOf(form) : -1,
   };
-})"""
+})""".replace("__TEXT__", _TEXT)
 
 
 class BrowserGone(Exception):
@@ -70,6 +71,19 @@ async def find_button(frame: Frame, form: int, vocabulary: FormVocabulary) -> El
         if points and (best is None or points > best[0]):
             best = (points, handle)
     return best[1] if best else None
+
+
+async def form_buttons(frame: Frame, form: int) -> list[str]:
+    """The texts of the visible buttons of form number ``form`` in ``frame``."""
+    handles = await frame.query_selector_all(_BUTTONS)
+    if not handles:
+        return []
+    infos = await frame.evaluate(_BUTTONS_JS, handles)
+    return [str(info["text"]) for info in infos if info["visible"] and info["form"] == form and info["text"]]
+
+
+async def button_text(button: ElementHandle) -> str:
+    return str(await button.evaluate(f"(el) => {_TEXT}"))
 
 
 async def page_lines(page: Page) -> tuple[str, ...]:

@@ -20,11 +20,20 @@ from playwright.async_api import Error as PlaywrightError
 
 from servaudit.channels.accessibility import KeyboardWalk, axe_scan, mark_failing, tab_to
 from servaudit.channels.base import Composed, Evidence, Outcome, ProbeContext, SendStatus
-from servaudit.channels.form import BLOCKED, NO_FORM, SUBMIT_FAILED
+from servaudit.channels.form import BLOCKED, NO_FORM, ORDER_FORM, SUBMIT_FAILED
 from servaudit.channels.form.captcha import detect_captcha
+from servaudit.channels.form.commitment import refusal
 from servaudit.channels.form.fields import Assignment, Control, assign, satisfied, scan
 from servaudit.channels.form.outcome import NetworkLog, Observation, Verdict, decide, phrases_in
-from servaudit.channels.form.page import INVALID_JS, BrowserGone, Timing, find_button, page_lines
+from servaudit.channels.form.page import (
+    INVALID_JS,
+    BrowserGone,
+    Timing,
+    button_text,
+    find_button,
+    form_buttons,
+    page_lines,
+)
 from servaudit.channels.form.settings import FormSettings, form_settings
 from servaudit.channels.form.vocabulary import FormVocabulary
 from servaudit.channels.spec import READY
@@ -355,13 +364,16 @@ class FormProbe:
             controls = await scan(page, mapping)
             plan = assign(controls, self._values(), vocabulary)
             if plan is not None:
-                return plan
+                return await self._order_form(page, controls, plan, vocabulary, settings) or plan
             # A form that unfolds: its message field appears once a topic is chosen.
             unfolding = [
                 a
                 for a in assign(controls, self._values(), vocabulary, partial=True) or []
                 if not satisfied(a)
             ]
+            refused = await self._order_form(page, controls, unfolding, vocabulary, settings)
+            if refused is not None:
+                return refused
             if unfolding and primed < 3:
                 primed += 1
                 for assignment in unfolding:
@@ -382,6 +394,33 @@ class FormProbe:
                     f"no contact form on {page.url} (no message field in {frames} frame(s))",
                 )
             await asyncio.sleep(0.2)
+
+    async def _order_form(
+        self,
+        page: Page,
+        controls: list[Control],
+        plan: list[Assignment],
+        vocabulary: FormVocabulary,
+        settings: FormSettings | None,
+    ) -> Verdict | None:
+        """A form that orders, books or takes payment, found before anything is typed into it: the
+        verdict (nothing sent, never retried), with a screenshot; None for a contact form.
+
+        Payment fields count anywhere on the page (a card field may sit in its own frame); buttons only
+        where they belong to the form the probe would fill, and the one it would click."""
+        buttons: list[str] = []
+        for frame, form in {(a.control.frame, a.control.form) for a in plan if a.control.form >= 0}:
+            buttons.extend(await form_buttons(frame, form))
+        button = await self._submit_button(page, plan, vocabulary, settings) if plan else None
+        if button is not None:
+            buttons.append(await button_text(button))
+        reason = refusal(controls, buttons, vocabulary)
+        if reason is None:
+            return None
+        self.record["buttons"] = sorted(set(buttons))
+        caption = f"an order, booking or payment form, not submitted · {page.url}"
+        await self._screenshot(page, "form-page.png", caption)
+        return Verdict("rejected", ORDER_FORM, reason)
 
     async def _fill(
         self,

@@ -54,12 +54,18 @@ class FormVocabulary:
     confirmation: tuple[str, ...]
     errors: tuple[str, ...]
     captchas: tuple[CaptchaVendor, ...]
+    payment_autocomplete: tuple[str, ...]
+    """autocomplete tokens of a card or bank field (probes/forms/commitment.toml): never submitted."""
+    payment: tuple[str, ...]
+    commits: tuple[str, ...]
+    """Button words that commit to a purchase or a booking."""
 
     @classmethod
     def load(cls, audit_folder: Path | None = None) -> FormVocabulary:
         fields = load_toml("forms/fields.toml", audit_folder)
         outcomes = load_toml("forms/outcomes.toml", audit_folder)
         captcha = load_toml("forms/captcha.toml", audit_folder)
+        commitment = load_toml("forms/commitment.toml", audit_folder)
         try:
             return cls(
                 weights={str(k): int(v) for k, v in fields["weights"].items()},
@@ -87,6 +93,11 @@ class FormVocabulary:
                     )
                     for key, data in captcha.get("vendors", {}).items()
                 ),
+                payment_autocomplete=tuple(
+                    str(a).lower() for a in commitment["payment"].get("autocomplete", ())
+                ),
+                payment=_words(commitment["payment"].get("words", ())),
+                commits=_words(commitment["submit"]["words"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"probes/forms vocabulary is malformed: {exc!r}") from None
