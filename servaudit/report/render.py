@@ -126,6 +126,10 @@ def render_report(
 
     info = audit.config.audit
     locale = Locale(language or info.language, info.timezone, audit.folder)
+    # Opened and closed first: a store that cannot be read stops the report before the folder is
+    # touched, and one still to be created or migrated is made ready by this one connection, not by
+    # the two opened after the evidence process is forked.
+    open_store(audit).close()
     report_folder.prepare(out)
     (out / "companies").mkdir(parents=True, exist_ok=True)
     evidence = out / "evidence"
