@@ -31,7 +31,7 @@ from servaudit.report import branding, compare_views, exports
 from servaudit.report import folder as report_folder
 from servaudit.report import pages as report_pages
 from servaudit.report.accessibility import accessibility_rows
-from servaudit.report.data import ReportBuilder
+from servaudit.report.data import ReportBuilder, without_cycle_collection
 from servaudit.report.evidence import write_evidence
 from servaudit.report.evidence_process import EvidenceProcess
 from servaudit.report.figmarkup import figure_markup
@@ -148,10 +148,11 @@ def render_report(
             evidence_process.close()
         raise
     try:
-        builder = ReportBuilder(audit, store, generated_at, clock)
-        data = builder.data()
-        views = Views(builder, data, locale)
-        companies = views.companies(detail=False)  # the index's rows; each page builds its own detail
+        with without_cycle_collection():
+            builder = ReportBuilder(audit, store, generated_at, clock)
+            data = builder.data()
+            views = Views(builder, data, locale)
+            companies = views.companies(detail=False)  # index rows; pages build their detail
         total = len(companies) + 3
         step = on_step or (lambda _text, _done, _total: None)
         env = environment(audit.folder)
@@ -264,7 +265,8 @@ def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
     """report.json's content, computed from the store without writing anything (used by `gate`)."""
     store = open_store(audit)
     try:
-        return ReportBuilder(audit, store, clock=clock).data()
+        with without_cycle_collection():
+            return ReportBuilder(audit, store, clock=clock).data()
     finally:
         store.close()
 
