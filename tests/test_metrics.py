@@ -134,14 +134,15 @@ def test_an_inquiry_in_several_groups_is_measured_once_with_the_same_figures() -
     # summary: on one context the clock is asked once per delivered inquiry, and every group's
     # figures are those of a context of its own.
     inquiries = [inquiry(f"q{i}", channel=("email", "form")[i % 2]) for i in range(6)]
-    messages = [
-        reply(1, "q0", T0 + timedelta(minutes=10), "human"),
-        reply(2, "q1", T0 + timedelta(seconds=2), "acknowledgement"),
-        reply(3, "q1", T0 + timedelta(hours=30), "human"),
-        reply(4, "q2", T0 + timedelta(seconds=1), "auto_reply"),
-        reply(5, "q3", T0 + timedelta(hours=3), "deflection"),
-        reply(6, "q4", T0 + timedelta(seconds=40), "bot"),
+    answers: list[tuple[str, timedelta, str]] = [
+        ("q0", timedelta(minutes=10), "human"),
+        ("q1", timedelta(seconds=2), "acknowledgement"),
+        ("q1", timedelta(hours=30), "human"),
+        ("q2", timedelta(seconds=1), "auto_reply"),
+        ("q3", timedelta(hours=3), "deflection"),
+        ("q4", timedelta(seconds=40), "bot"),
     ]
+    messages = [reply(n, name, T0 + after, label) for n, (name, after, label) in enumerate(answers, 1)]
     facts = gather(inquiries, messages, timedelta(days=14))
     groups = [facts, [f for f in facts if f.inquiry.channel == "email"], facts[1::2], facts[:1], facts]
     shared = context()
