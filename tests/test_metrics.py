@@ -129,6 +129,38 @@ def test_figures_by_hand() -> None:
     assert f.answered_curve[-1][1] == pytest.approx(0.75)
 
 
+def test_an_inquiry_in_several_groups_is_measured_once_with_the_same_figures() -> None:
+    # A report measures each inquiry for its channel, its company, the channel's total and the
+    # summary: on one context the clock is asked once per delivered inquiry, and every group's
+    # figures are those of a context of its own.
+    inquiries = [inquiry(f"q{i}", channel=("email", "form")[i % 2]) for i in range(6)]
+    answers: list[tuple[str, timedelta, str]] = [
+        ("q0", timedelta(minutes=10), "human"),
+        ("q1", timedelta(seconds=2), "acknowledgement"),
+        ("q1", timedelta(hours=30), "human"),
+        ("q2", timedelta(seconds=1), "auto_reply"),
+        ("q3", timedelta(hours=3), "deflection"),
+        ("q4", timedelta(seconds=40), "bot"),
+    ]
+    messages = [reply(n, name, T0 + after, label) for n, (name, after, label) in enumerate(answers, 1)]
+    facts = gather(inquiries, messages, timedelta(days=14))
+    groups = [facts, [f for f in facts if f.inquiry.channel == "email"], facts[1::2], facts[:1], facts]
+    shared = context()
+    asked: list[datetime] = []
+    clock = shared.clock
+
+    def counted(start: datetime, end: datetime) -> float:
+        asked.append(start)
+        return clock(start, end)
+
+    object.__setattr__(shared, "clock", counted)
+    measured = [figures(group, shared).as_dict() for group in groups]
+    assert measured == [figures(group, context()).as_dict() for group in groups]
+    # Per delivered inquiry: its first response, first human answer and censoring time, once.
+    assert len(asked) == sum((f.first_response is not None) + (f.first_human is not None) + 1 for f in facts)
+    assert measured[0]["deflected"] == 1 and measured[0]["bot_only"] == 1
+
+
 def test_bot_and_system_messages_never_count_as_a_human_answer() -> None:
     inquiries = [inquiry("chat1", channel="chat"), inquiry("chat2", channel="chat")]
     messages = [

@@ -1,5 +1,6 @@
 """Reports at study size: company pages rendered in worker processes are the very pages rendered
-in one process, and a study's index keeps one row per company and leaves the rest to their pages."""
+in one process, the evidence written by a process of its own is the evidence written in one, and
+a study's index keeps one row per company and leaves the rest to their pages."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from servaudit.config import Audit
+from servaudit.errors import OutputError
 from servaudit.rejudge import refresh
+from servaudit.report import evidence_process, render_report
 from servaudit.report import pages as report_pages
 from servaudit.report import render as report_render
-from servaudit.report import render_report
 from tests.test_report_golden import GENERATED_AT, copy_fixture
 
 
@@ -27,13 +29,32 @@ def html_files(out: Path) -> dict[str, str]:
     return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.html"))}
 
 
+def evidence_files(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes() for p in sorted((out / "evidence").rglob("*")) if p.is_file()
+    }
+
+
+def study_sized(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages and evidence in processes of their own, as at study size, even on a one-CPU machine."""
+    monkeypatch.setattr(report_pages, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(report_pages, "workers", lambda: 2)
+
+
 def test_pages_rendered_by_worker_processes_are_the_same_pages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     audit = demo_audit(tmp_path)
     serial = render_report(audit, tmp_path / "serial", generated_at=GENERATED_AT)
-    monkeypatch.setattr(report_pages, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(report_pages, "workers", lambda: 2)  # two workers even on a one-CPU machine
+    parent = os.getpid()
+    write = evidence_process.write_evidence
+
+    def noted(*args: object) -> list[str]:
+        (tmp_path / f"evidence-written-by-{os.getpid()}").touch()
+        return write(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evidence_process, "write_evidence", noted)
+    study_sized(monkeypatch)
     steps: list[str] = []
     parallel = render_report(
         audit,
@@ -47,6 +68,13 @@ def test_pages_rendered_by_worker_processes_are_the_same_pages(
     ]
     companies = [str(p.relative_to(tmp_path / "parallel")) for p in parallel.pages[1:]]
     assert len(companies) == len(audit.config.companies) and all(page in steps for page in companies)
+    # The evidence came from a forked process (not this one), every file the same as written here.
+    writers = [p.name for p in tmp_path.glob("evidence-written-by-*")]
+    assert len(writers) == 1 and writers != [f"evidence-written-by-{parent}"]
+    assert evidence_files(tmp_path / "parallel") == evidence_files(tmp_path / "serial")
+    assert len(evidence_files(tmp_path / "serial")) > 10
+    assert parallel.evidence_withheld == serial.evidence_withheld
+    assert parallel.json.read_bytes() == serial.json.read_bytes()
 
 
 def test_a_study_index_keeps_a_row_per_company_and_leaves_detail_to_company_pages(
@@ -90,3 +118,24 @@ def test_a_worker_that_fails_stops_the_report_instead_of_hanging_it(
     monkeypatch.setattr(report_pages.PageJob, "render", fails_in_a_worker)
     with pytest.raises(RuntimeError, match="broken page"):
         render_report(audit, tmp_path / "report", generated_at=GENERATED_AT)
+
+
+def test_evidence_that_cannot_be_written_stops_the_report_with_its_own_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audit = demo_audit(tmp_path)
+    study_sized(monkeypatch)
+
+    def refuses(*_args: object) -> list[str]:
+        raise OutputError("cannot write the evidence: no room")
+
+    monkeypatch.setattr(evidence_process, "write_evidence", refuses)
+    with pytest.raises(OutputError, match="no room"):
+        render_report(audit, tmp_path / "report", generated_at=GENERATED_AT)
+
+    def dies(*_args: object) -> list[str]:
+        os._exit(3)
+
+    monkeypatch.setattr(evidence_process, "write_evidence", dies)
+    with pytest.raises(RuntimeError, match=r"writing the evidence stopped \(exit code 3\)"):
+        render_report(audit, tmp_path / "again", generated_at=GENERATED_AT)

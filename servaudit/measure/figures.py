@@ -71,6 +71,12 @@ class MeasureContext:
     """What each chat's transcript says, by inquiry id (loaded by the report's gathering step)."""
     acknowledgements: Mapping[int, AcknowledgementTraits] = field(default_factory=dict)
     """What each acknowledgement's text offers, by message row id."""
+    measured: dict[int, tuple[InquiryFacts, Measured]] = field(
+        init=False, default_factory=dict, compare=False, repr=False
+    )
+    """Each delivered inquiry's own figures on this context's clock, by id() of its facts (kept
+    beside them, so the id stays theirs): a report measures an inquiry for its channel, its company,
+    the channel's total and the summary, and the clock is the costly part."""
 
     def clock(self, start: datetime, end: datetime) -> float:
         return self.week.seconds(start, end) if self.week else calendar_seconds(start, end)
@@ -79,6 +85,50 @@ class MeasureContext:
         if self.week:
             return self.week.working_days_between(start, end)
         return calendar_working_days(start, end, self.timezone)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One delivered inquiry's own figures, which the figures of every group it is in add up."""
+
+    first_response_seconds: float | None
+    first_human_seconds: float | None
+    observation: tuple[float, bool]
+    working_days: int | None
+    quality: QualityLike | None
+    acknowledged: bool
+    auto_replied: bool
+    deflected: bool
+    acknowledged_without_human: bool
+    bot_only: bool
+    answered_elsewhere: bool
+
+
+def measured(f: InquiryFacts, context: MeasureContext) -> Measured:
+    """A delivered inquiry's figures, measured once per context."""
+    known = context.measured.get(id(f))
+    if known is not None and known[0] is f:
+        return known[1]
+    clock = context.clock
+    human = f.first_human
+    sent = f.inquiry.sent_at
+    result = Measured(
+        first_response_seconds=f.seconds_to(f.first_response, clock),
+        first_human_seconds=f.seconds_to(human, clock),
+        observation=observation(f, context),
+        working_days=context.working_days(sent, human.arrived_at)
+        if human is not None and sent is not None
+        else None,
+        quality=_quality(f, context.quality),
+        acknowledged=f.first(ACKNOWLEDGEMENT) is not None,
+        auto_replied=f.first(AUTO_REPLY) is not None,
+        deflected=f.first(DEFLECTION) is not None,
+        acknowledged_without_human=f.first(ACKNOWLEDGEMENT, AUTO_REPLY) is not None and human is None,
+        bot_only=f.first(BOT) is not None and all(r.label in NOT_A_RESPONSE | {BOT} for r in f.replies),
+        answered_elsewhere=answered_elsewhere(f),
+    )
+    context.measured[id(f)] = (f, result)
+    return result
 
 
 @dataclass(frozen=True)
@@ -206,9 +256,9 @@ def figures(
     if isinstance(context, datetime):
         context = MeasureContext(now=context, window=window or timedelta(days=14))
     delivered = [f for f in facts if f.delivered]
-    clock = context.clock
-    first_any = [s for f in delivered if (s := f.seconds_to(f.first_response, clock)) is not None]
-    first_human = [s for f in delivered if (s := f.seconds_to(f.first_human, clock)) is not None]
+    each = [measured(f, context) for f in delivered]
+    first_any = [s for m in each if (s := m.first_response_seconds) is not None]
+    first_human = [s for m in each if (s := m.first_human_seconds) is not None]
     open_window = [
         f
         for f in delivered
@@ -216,22 +266,18 @@ def figures(
         and f.inquiry.sent_at is not None
         and context.now < f.inquiry.sent_at + context.window
     ]
-    observations = [observation(f, context) for f in delivered]
-    working_days = [
-        context.working_days(f.inquiry.sent_at, human.arrived_at)
-        for f in delivered
-        if (human := f.first_human) is not None and f.inquiry.sent_at is not None
-    ]
+    observations = [m.observation for m in each]
+    working_days = [days for m in each if (days := m.working_days) is not None]
     human_ci = wilson(len(first_human), len(delivered))
     any_ci = wilson(len(first_any), len(delivered))
-    scores = [q for f in delivered if (q := _quality(f, context.quality)) is not None]
+    scores = [q for m in each if (q := m.quality) is not None]
     manual = [r.manual_score for f in delivered if (r := f.first_human) and r.manual_score is not None]
     answered_words = Counter(q.answered for q in scores)
     correct = answered_words.get("fully", 0)
     accuracy_ci = wilson(correct, len(delivered)) if context.quality else None
-    acknowledged = [f for f in delivered if f.first(ACKNOWLEDGEMENT)]
+    acknowledged = [f for f, m in zip(delivered, each, strict=True) if m.acknowledged]
     acknowledgement_ci = wilson(len(acknowledged), len(delivered))
-    elsewhere = sum(1 for f in delivered if answered_elsewhere(f))
+    elsewhere = sum(1 for m in each if m.answered_elsewhere)
     elsewhere_ci = wilson(elsewhere, len(delivered))
     chats = [c for f in delivered if (c := context.chats.get(f.inquiry.id)) is not None]
     no_human = [flag for c in chats if (flag := no_human_within(c)) is not None]
@@ -243,9 +289,9 @@ def figures(
         bounced=sum(1 for f in facts if f.bounced),
         responded=len(first_any),
         human_responded=len(first_human),
-        acknowledged=sum(1 for f in delivered if f.first(ACKNOWLEDGEMENT)),
-        auto_replied=sum(1 for f in delivered if f.first(AUTO_REPLY)),
-        deflected=sum(1 for f in delivered if f.first(DEFLECTION)),
+        acknowledged=len(acknowledged),
+        auto_replied=sum(1 for m in each if m.auto_replied),
+        deflected=sum(1 for m in each if m.deflected),
         window_open=len(open_window),
         median_first_response_seconds=median(first_any),
         median_first_human_response_seconds=median(first_human),
@@ -265,12 +311,8 @@ def figures(
         fastest_first_response_seconds=min(first_any, default=None),
         slowest_first_response_seconds=max(first_any, default=None),
         p90_first_human_response_seconds=percentile(first_human, 0.9),
-        acknowledged_without_human=sum(
-            1 for f in delivered if f.first(ACKNOWLEDGEMENT, AUTO_REPLY) and f.first_human is None
-        ),
-        bot_only=sum(
-            1 for f in delivered if f.first(BOT) and all(r.label in NOT_A_RESPONSE | {BOT} for r in f.replies)
-        ),
+        acknowledged_without_human=sum(1 for m in each if m.acknowledged_without_human),
+        bot_only=sum(1 for m in each if m.bot_only),
         answered_within={
             key: _shares(sum(1 for s in first_human if s <= limit), len(delivered), len(first_human))
             for key, limit in THRESHOLDS

@@ -8,9 +8,11 @@ at collect or run time (servaudit/judgement.py): the builder reads the store onl
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +58,20 @@ def channel_order(names: set[str]) -> list[str]:
     """Known channels in their usual order, then any other channel found in the data, by name."""
     known = [c for c in registry.names() if c in names]
     return known + sorted(names - set(known))
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Gathering a study's figures makes millions of short-lived objects and hardly a reference
+    cycle, so the cycle collector's passes found nothing and cost a quarter of the time (0.5 of
+    2.2 s at 500 companies); what is freed by reference counting is freed all the same."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # -- the data: every figure, once ------------------------------------------------------

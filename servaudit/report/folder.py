@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from servaudit.errors import OutputError
+from servaudit.report import jsontext
 
 MANIFEST = ".servaudit-report.json"
 FORMAT = 1
@@ -93,7 +94,15 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 def write_json(target: Path, data: Any) -> None:
     """Write ``data`` as indented JSON (and a final newline) into a new file, like write_bytes, piece
-    by piece: a study's report.json is tens of megabytes, never held whole in memory."""
-    with os.fdopen(_create(target), "w", encoding="utf-8", newline="") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
+    by piece: a study's report.json is tens of megabytes, never held whole in memory. The text is
+    json.dump's with indent=2, made in C where jsontext can (else by json itself)."""
+    with os.fdopen(_create(target), "wb") as handle:
+        try:
+            for piece in jsontext.pieces(data):
+                handle.write(piece)
+        except jsontext.Refused:
+            handle.seek(0)
+            handle.truncate()
+            for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data):
+                handle.write(chunk.encode("utf-8"))
+        handle.write(b"\n")

@@ -29,9 +29,11 @@ from servaudit.config import Audit
 from servaudit.i18n import Locale
 from servaudit.report import branding, compare_views, exports
 from servaudit.report import folder as report_folder
+from servaudit.report import pages as report_pages
 from servaudit.report.accessibility import accessibility_rows
-from servaudit.report.data import ReportBuilder
+from servaudit.report.data import ReportBuilder, without_cycle_collection
 from servaudit.report.evidence import write_evidence
+from servaudit.report.evidence_process import EvidenceProcess
 from servaudit.report.figmarkup import figure_markup
 from servaudit.report.findings import findings_view
 from servaudit.report.pages import CompanyPages, PageJob, write_page
@@ -124,19 +126,35 @@ def render_report(
 
     info = audit.config.audit
     locale = Locale(language or info.language, info.timezone, audit.folder)
-    store = open_store(audit)
+    # Opened and closed first: a store that cannot be read stops the report before the folder is
+    # touched, and one still to be created or migrated is made ready by this one connection, not by
+    # the two opened after the evidence process is forked.
+    open_store(audit).close()
+    report_folder.prepare(out)
+    (out / "companies").mkdir(parents=True, exist_ok=True)
+    evidence = out / "evidence"
+    evidence.mkdir(exist_ok=True)
+    # At study size the evidence is written by a process forked before this one opens the store,
+    # while this one gathers the figures (each would otherwise wait for the other on one core).
+    evidence_process: EvidenceProcess | None = None
+    if len(audit.config.companies) >= report_pages.PARALLEL_FROM and report_pages.workers() > 1:
+        evidence_process = EvidenceProcess(audit, evidence)
+        evidence_process.start()
     company_pages: CompanyPages | None = None
     try:
-        builder = ReportBuilder(audit, store, generated_at, clock)
-        data = builder.data()
-        views = Views(builder, data, locale)
-        companies = views.companies(detail=False)  # the index's rows; each page builds its own detail
+        store = open_store(audit)
+    except BaseException:
+        if evidence_process is not None:
+            evidence_process.close()
+        raise
+    try:
+        with without_cycle_collection():
+            builder = ReportBuilder(audit, store, generated_at, clock)
+            data = builder.data()
+            views = Views(builder, data, locale)
+            companies = views.companies(detail=False)  # index rows; pages build their detail
         total = len(companies) + 3
         step = on_step or (lambda _text, _done, _total: None)
-        report_folder.prepare(out)
-        (out / "companies").mkdir(parents=True, exist_ok=True)
-        evidence = out / "evidence"
-        evidence.mkdir(exist_ok=True)
         env = environment(audit.folder)
         env.globals.update(language_globals(locale))
         # Channels whose answers come in the channel itself (a chat): they get the bot-path tables.
@@ -165,7 +183,10 @@ def render_report(
         )
         company_pages.start()
         step("evidence", 0, total)
-        withheld = write_evidence(store, evidence, audit.folder, audit.config.audit.bucket)
+        if evidence_process is not None:
+            withheld = evidence_process.withheld()
+        else:
+            withheld = write_evidence(store, evidence, audit.folder, audit.config.audit.bucket)
         step("index.html", 1, total)
         index = out / "index.html"
         # At study size the index keeps one row per company (ranking, matrix); the rest of each
@@ -205,6 +226,8 @@ def render_report(
     finally:
         if company_pages is not None:
             company_pages.close()
+        if evidence_process is not None:
+            evidence_process.close()
         store.close()
     pdfs: list[Path] = []
     if pdf:
@@ -242,7 +265,8 @@ def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
     """report.json's content, computed from the store without writing anything (used by `gate`)."""
     store = open_store(audit)
     try:
-        return ReportBuilder(audit, store, clock=clock).data()
+        with without_cycle_collection():
+            return ReportBuilder(audit, store, clock=clock).data()
     finally:
         store.close()
 
