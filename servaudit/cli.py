@@ -292,7 +292,7 @@ def run(
         done = ", ".join(f"{n} {state}" for state, n in sorted(summary.outcomes.items())) or "nothing sent"
         later = f", {summary.not_yet} not yet due" if summary.not_yet else ""
         due = f"; {summary.reminders} reminders/follow-ups were due" if summary.reminders else ""
-        refused = f", {len(summary.refused)} refused by the limits" if summary.refused else ""
+        refused = f", {len(summary.refused)} refused" if summary.refused else ""  # limits or consent
         typer.echo(
             f"{summary.planned} planned, {summary.already_done} done before{later}{refused}; "
             f"this run: {done}{due}"
@@ -319,7 +319,7 @@ def _dispatch(
         typer.echo(scrub(json.dumps(result, indent=2)))
         return
     later = f", {summary.not_yet} not yet due" if summary.not_yet else ""
-    refused = f", {len(summary.refused)} refused by the limits" if summary.refused else ""
+    refused = f", {len(summary.refused)} refused" if summary.refused else ""  # limits or consent
     typer.echo(
         f"{summary.planned} planned, {summary.already_done} done or queued before{later}{refused}; "
         f"enqueued now: {len(summary.enqueued)} (run `servaudit worker` on each machine to send them)"
