@@ -68,3 +68,11 @@ def test_the_readme_table_is_replaced_between_the_markers(tmp_path: Path) -> Non
     text = readme.read_text()
     assert "old table" not in text and "| collect, 10 messages, full |" in text
     assert text.startswith("# x\n") and text.endswith("\n\nafter\n")
+
+
+def test_full_keeps_the_named_scripts_at_full_size_in_a_quick_run() -> None:
+    run = load()
+    collect, forms = Path("bench/bench_collect.py"), Path("bench/bench_forms.py")
+    assert run.runs_quick(forms, quick=True, full={"collect", "report"})
+    assert not run.runs_quick(collect, quick=True, full={"collect", "report"})
+    assert not run.runs_quick(forms, quick=False, full=set())
