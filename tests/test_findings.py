@@ -260,6 +260,15 @@ def _found(data: dict[str, object], slug: str) -> set[str]:
     return {key for key, count in counts.items() if count}
 
 
+def test_every_findings_behaviour_has_its_ground_truth_and_a_company() -> None:
+    from servaudit.sandbox.findings_fleet import SIMULATED_FLEET
+    from servaudit.sandbox.fleet import FINDINGS_BEHAVIOURS
+
+    # ack_then_human belongs to the default fleet; its truth is "no finding".
+    assert set(FINDINGS_TRUTH) - {"ack_then_human"} == FINDINGS_BEHAVIOURS
+    assert {c.behaviour for c in FINDINGS_FLEET + SIMULATED_FLEET} == FINDINGS_BEHAVIOURS
+
+
 def test_every_finding_is_found_where_the_sandbox_shows_it_and_nowhere_else(
     sandbox: Sandbox, make_audit: Callable[..., Audit], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,7 @@ from typing import cast
 
 from servaudit.sandbox import replies
 from servaudit.sandbox.dsn import build_dsn
-from servaudit.sandbox.fleet import SandboxCompany
+from servaudit.sandbox.fleet import FINDINGS_BEHAVIOURS, SandboxCompany
 
 BOUNCE_DELAY_SECONDS = 1.0
 
@@ -101,7 +101,7 @@ class PlannedReply:
 
 def plan_replies(company: SandboxCompany, inquiry: Inbound, rng: random.Random) -> list[PlannedReply]:
     """The replies ``company`` sends for ``inquiry``; empty for silence (reject never gets here)."""
-    from servaudit.sandbox.findings_fleet import FINDINGS_BEHAVIOURS, plan_findings
+    from servaudit.sandbox.findings_fleet import plan_findings
 
     if company.behaviour in FINDINGS_BEHAVIOURS:
         return plan_findings(company, inquiry, rng)

@@ -26,18 +26,6 @@ from servaudit.sandbox.behaviours import (
 )
 from servaudit.sandbox.fleet import SandboxCompany
 
-FINDINGS_BEHAVIOURS = frozenset(
-    {
-        "ack_only",
-        "refusing",
-        "noreply_reply_to",
-        "tracked",
-        "informal",
-        "reply_elsewhere",
-        "other_language",
-        "ack_then_late",
-    }
-)
 SIMULATED_ONLY = frozenset({"ack_then_late"})
 """Behaviours whose finding needs time to pass (a person answers 30 hours after a promised 24): shown
 with ``Sandbox(simulated_time=True)`` on the simulated clock, not by a sandbox waiting in real time."""

@@ -9,19 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from servaudit.sandbox.timetable import Timetable
 
-BEHAVIOURS: frozenset[str] = frozenset(
+FINDINGS_BEHAVIOURS: frozenset[str] = frozenset(
     {
-        "human",
-        "ack_then_human",
-        "out_of_office",
-        "bounce",
-        "silence",
-        "noreply_human",
-        "hotline",
-        "reject",
-        "after_reminder",
-        "partial_then_full",
-        # Findings (issue 14): servaudit/sandbox/findings_fleet.py.
         "ack_only",
         "refusing",
         "noreply_reply_to",
@@ -31,6 +20,25 @@ BEHAVIOURS: frozenset[str] = frozenset(
         "other_language",
         "ack_then_late",
     }
+)
+"""Behaviours that each show findings (issue 14), planned by servaudit/sandbox/findings_fleet.py; named
+here once so the set of all behaviours and that module's dispatch cannot drift apart."""
+BEHAVIOURS: frozenset[str] = (
+    frozenset(
+        {
+            "human",
+            "ack_then_human",
+            "out_of_office",
+            "bounce",
+            "silence",
+            "noreply_human",
+            "hotline",
+            "reject",
+            "after_reminder",
+            "partial_then_full",
+        }
+    )
+    | FINDINGS_BEHAVIOURS
 )
 LANGUAGES: frozenset[str] = frozenset({"de", "en"})
 # RFC 2606 reserves .example: a sandbox address can never reach a real company.
