@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from servaudit.discover.client import SiteClient
 from servaudit.discover.extract import PageFindings, extract, page_help_vendor, same_site
 from servaudit.discover.fingerprints import Fingerprints
 from servaudit.discover.identity import IDENTITY, Found, name_for, normalise, origin, slug_for
@@ -84,9 +85,9 @@ class SiteClients:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self._clients: dict[bool, httpx.AsyncClient] = {}
+        self._clients: dict[bool, SiteClient] = {}
 
-    def get(self, verify: bool) -> httpx.AsyncClient:
+    def get(self, verify: bool) -> SiteClient:
         if verify not in self._clients:
             context = self.crawler.verified if verify else self.crawler.unverified
             self._clients[verify] = make_client(self.crawler.options, self.crawler.resolver, context)
@@ -119,13 +120,13 @@ class Crawler:
 
     # -- one request ------------------------------------------------------------
 
-    async def _get(self, url: str, client: httpx.AsyncClient) -> Fetched:
+    async def _get(self, url: str, client: SiteClient) -> Fetched:
         """One GET through the host's gate; the body is read up to ``max_bytes``."""
         gate = self.gates.for_host(urlsplit(url).netloc.lower())
         async with gate.admit():
             started = time.monotonic()
             try:
-                async with client.stream("GET", url) as response:
+                async with client.stream(url) as response:
                     ttfb = (time.monotonic() - started) * 1000
                     body = bytearray()
                     async for chunk in response.aiter_bytes():
@@ -147,7 +148,7 @@ class Crawler:
             except httpx.HTTPError as exc:
                 return Fetched(url, None, None, "", b"", _reason(exc))
 
-    async def _client_for(self, url: str, clients: SiteClients, site: SiteResult | None) -> httpx.AsyncClient:
+    async def _client_for(self, url: str, clients: SiteClients, site: SiteResult | None) -> SiteClient:
         scheme, host, port = origin(url)
         if scheme != "https":
             return clients.get(verify=True)
