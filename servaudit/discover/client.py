@@ -196,7 +196,11 @@ class SiteClient:
             extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
             request=request,
         )
-        self.cookies.extract_cookies(response)
+        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+            # What httpx.AsyncClient did for every response; without these headers the cookie jar
+            # takes nothing from it, and reading the response into urllib's shapes costs more than
+            # the rest of the response.
+            self.cookies.extract_cookies(response)
         _log.info(
             'HTTP Request: %s %s "%s %d %s"',
             request.method,
