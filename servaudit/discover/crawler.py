@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from servaudit.discover.client import SiteClient
 from servaudit.discover.extract import PageFindings, extract, page_help_vendor, same_site
 from servaudit.discover.fingerprints import Fingerprints
 from servaudit.discover.identity import IDENTITY, Found, name_for, normalise, origin, slug_for
@@ -45,6 +46,8 @@ __all__ = [
     "MAX_REDIRECTS",
     "Crawler",
     "Fetched",
+    "HandOff",
+    "Resume",
     "SiteClients",
     "decode",
     "name_for",
@@ -79,14 +82,44 @@ class Fetched:
     """Where a redirect points (absolute)."""
 
 
+@dataclass(frozen=True)
+class Resume:
+    """A site whose home page redirected to a host another crawling process owns
+    (servaudit/discover/shards.py), to be crawled on there: what was recorded so far, where the
+    redirect leads, how many more requests the redirect limit allows, and when the site started
+    (its time budget goes on; time.monotonic is one clock for every process of the machine)."""
+
+    site: SiteResult
+    location: str
+    requests_left: int
+    started: float
+
+
+class HandOff(Exception):
+    """Raised by Crawler.crawl instead of contacting a host this process does not own."""
+
+    def __init__(self, resume: Resume) -> None:
+        super().__init__(resume.location)
+        self.resume = resume
+
+
+class _Redirected(Exception):
+    """Inside one site's crawl: its home page redirects to a host this process does not own."""
+
+    def __init__(self, location: str, requests_left: int) -> None:
+        super().__init__(location)
+        self.location = location
+        self.requests_left = requests_left
+
+
 class SiteClients:
     """One site's HTTP clients: verifying certificates, and (only after a failed TLS check) not."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self._clients: dict[bool, httpx.AsyncClient] = {}
+        self._clients: dict[bool, SiteClient] = {}
 
-    def get(self, verify: bool) -> httpx.AsyncClient:
+    def get(self, verify: bool) -> SiteClient:
         if verify not in self._clients:
             context = self.crawler.verified if verify else self.crawler.unverified
             self._clients[verify] = make_client(self.crawler.options, self.crawler.resolver, context)
@@ -116,16 +149,19 @@ class Crawler:
         self.unverified = unverified_context()
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._tls: dict[str, asyncio.Task[TlsResult]] = {}
+        self.owns: Callable[[str], bool] | None = None
+        """Host name → whether this process may contact it (servaudit/discover/shards.py: hosts are
+        split between two processes so that each host's politeness lives in one); None: every host."""
 
     # -- one request ------------------------------------------------------------
 
-    async def _get(self, url: str, client: httpx.AsyncClient) -> Fetched:
+    async def _get(self, url: str, client: SiteClient) -> Fetched:
         """One GET through the host's gate; the body is read up to ``max_bytes``."""
         gate = self.gates.for_host(urlsplit(url).netloc.lower())
         async with gate.admit():
             started = time.monotonic()
             try:
-                async with client.stream("GET", url) as response:
+                async with client.stream(url) as response:
                     ttfb = (time.monotonic() - started) * 1000
                     body = bytearray()
                     async for chunk in response.aiter_bytes():
@@ -147,7 +183,7 @@ class Crawler:
             except httpx.HTTPError as exc:
                 return Fetched(url, None, None, "", b"", _reason(exc))
 
-    async def _client_for(self, url: str, clients: SiteClients, site: SiteResult | None) -> httpx.AsyncClient:
+    async def _client_for(self, url: str, clients: SiteClients, site: SiteResult | None) -> SiteClient:
         scheme, host, port = origin(url)
         if scheme != "https":
             return clients.get(verify=True)
@@ -189,10 +225,13 @@ class Crawler:
             self.gates.for_host(urlsplit(url).netloc.lower()).slow_down(delay)
         return robots
 
-    async def fetch(self, url: str, state: _SiteState, any_host: bool = False) -> Fetched:
-        """GET with robots.txt and redirects; ``any_host`` lets redirects change host (the home page)."""
+    async def fetch(
+        self, url: str, state: _SiteState, any_host: bool = False, requests: int = MAX_REDIRECTS + 1
+    ) -> Fetched:
+        """GET with robots.txt and redirects; ``any_host`` lets redirects change host (the home page).
+        At most ``requests`` GETs (the redirects allowed and the last answer)."""
         site = state.site
-        for _ in range(MAX_REDIRECTS + 1):
+        for sent in range(1, requests + 1):
             robots = await self.robots(url, state.clients)
             if not robots.allows(url):
                 site.robots_disallowed.append(url)
@@ -210,18 +249,29 @@ class Crawler:
                 return Fetched(
                     url, fetched.status, fetched.ttfb_ms, "", b"", f"redirects to another host: {host}"
                 )
+            if self.owns is not None and sent < requests and not self.owns(host):
+                raise _Redirected(location, requests - sent)
             url = location
         return Fetched(url, None, None, "", b"", f"more than {MAX_REDIRECTS} redirects")
 
     # -- one site ---------------------------------------------------------------
 
-    async def crawl(self, url: str, on_page: Callable[[str], None] | None = None) -> SiteResult:
-        site = SiteResult(url=url)
+    async def crawl(
+        self, url: str, on_page: Callable[[str], None] | None = None, resume: Resume | None = None
+    ) -> SiteResult:
+        """One site, from its start or (``resume``) from where another process handed it over.
+        Raises HandOff when its home page redirects to a host this process does not own."""
+        site = SiteResult(url=url) if resume is None else resume.site
         state = _SiteState(self, site, on_page)
-        started = time.monotonic()
+        started = time.monotonic() if resume is None else resume.started
+        budget = self.options.time_budget
+        handed_off = False
         try:
-            async with asyncio.timeout(self.options.time_budget):
-                await state.run()
+            async with asyncio.timeout(budget if resume is None else budget - (time.monotonic() - started)):
+                await state.run(resume)
+        except _Redirected as redirect:
+            handed_off = True
+            raise HandOff(Resume(site, redirect.location, redirect.requests_left, started)) from None
         except TimeoutError:
             site.stopped = "time budget"
             site.notes.append(f"stopped after the time budget of {self.options.time_budget:g} s")
@@ -230,7 +280,8 @@ class Crawler:
             site.stopped = "error"
             site.error = f"internal error while reading this site ({exc!r}); please report it"
         finally:
-            state.finish()
+            if not handed_off:
+                state.finish()
             if self.renderer is not None:
                 await self.renderer.close_site(state)
             await state.clients.aclose()
@@ -286,11 +337,15 @@ class _SiteState:
         self.clients = SiteClients(crawler)
         """Pages being rendered, answered to Chromium from what the crawler fetched."""
 
-    async def run(self) -> None:
+    async def run(self, resume: Resume | None = None) -> None:
         start = self.site.url
         self.seen.add(normalise(start))
         self.scheduled = 1
-        home = await self.crawler.fetch(start, self, any_host=True)
+        if resume is None:
+            home = await self.crawler.fetch(start, self, any_host=True)
+        else:
+            left = resume.requests_left
+            home = await self.crawler.fetch(resume.location, self, any_host=True, requests=left)
         self.host = (urlsplit(home.url).hostname or "").lower()
         self.site.final_url = home.url
         self.site.slug = slug_for(self.host)

@@ -18,12 +18,12 @@ import dns.asyncresolver
 import dns.exception
 import dns.resolver
 import httpcore
-import httpx
 
 from servaudit.browser import USER_AGENT
+from servaudit.discover.client import SiteClient
 from servaudit.discover.model import TlsResult
 from servaudit.discover.options import DiscoverOptions
-from servaudit.discover.transport import ResolvingBackend, ResolvingTransport
+from servaudit.discover.transport import ResolvingBackend
 
 __all__ = [
     "BROWSER_HEADERS",
@@ -118,21 +118,18 @@ def unverified_context() -> ssl.SSLContext:
     return context
 
 
-def make_client(
-    options: DiscoverOptions, resolver: HostResolver, context: ssl.SSLContext
-) -> httpx.AsyncClient:
+def make_client(options: DiscoverOptions, resolver: HostResolver, context: ssl.SSLContext) -> SiteClient:
     """A client for one site; redirects are followed by the crawler, hop by hop.
 
-    One pool per site rather than one for the run: httpcore's pool scans every connection for
-    every waiting request, which turns quadratic with a thousand hosts (see bench/bench_discover.py).
+    One pool per site rather than one for the run: a pool that scans every connection for every
+    waiting request (httpcore's did) turns quadratic with a thousand hosts (see bench/bench_discover.py).
     """
-    transport = ResolvingTransport(resolver, context, max_connections=options.per_host + 2)
-    return httpx.AsyncClient(
-        transport=transport,
-        headers=BROWSER_HEADERS,
-        timeout=httpx.Timeout(options.timeout),
-        follow_redirects=False,
-        trust_env=False,
+    return SiteClient(
+        ResolvingBackend(resolver),
+        context,
+        timeout=options.timeout,
+        max_connections=options.per_host + 2,
+        browser_headers=BROWSER_HEADERS,
     )
 
 

@@ -17,6 +17,7 @@ from servaudit.discover.mailcheck import MailDomain, check_mail_domain
 from servaudit.discover.model import SiteResult
 from servaudit.discover.net import HostResolver, make_dns_resolver
 from servaudit.discover.options import DiscoverOptions
+from servaudit.discover.shards import crawl_in_two, worth_two_processes
 from servaudit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -67,19 +68,26 @@ async def discover_async(
     async with AsyncExitStack() as stack:
         renderer = await stack.enter_async_context(_renderer(options))
         crawler = Crawler(options, prints, resolver, renderer)
-        sites_at_once = asyncio.Semaphore(options.concurrency)
 
-        async def one(url: str) -> SiteResult:
-            async with sites_at_once:
-                result = await crawler.crawl(url)
+        def done(index: int, result: SiteResult) -> None:
             if progress:
                 found = ", ".join(
                     f"{len(getattr(result, k))} {k}" for k in ("emails", "phones", "forms", "chats")
                 )
-                progress(f"{url}: {result.stopped}, {len(result.pages)} pages; {found}")
-            return result
+                progress(f"{starts[index]}: {result.stopped}, {len(result.pages)} pages; {found}")
 
-        results = list(await asyncio.gather(*(one(u) for u in starts)))
+        if worth_two_processes(options.concurrency, len(starts), renderer is not None):
+            results = await crawl_in_two(crawler, starts, options.concurrency, done)
+        else:
+            sites_at_once = asyncio.Semaphore(options.concurrency)
+
+            async def one(index: int, url: str) -> SiteResult:
+                async with sites_at_once:
+                    result = await crawler.crawl(url)
+                done(index, result)
+                return result
+
+            results = list(await asyncio.gather(*(one(i, u) for i, u in enumerate(starts))))
     if options.checks:
         await _check_mail_domains(results, dns_resolver)
     return results

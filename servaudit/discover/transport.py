@@ -1,10 +1,8 @@
-"""httpx over httpcore with our name resolution, through public APIs only.
+"""Connections for discovery's HTTP client on asyncio's own streams, with our name resolution.
 
-httpx's own transport builds its httpcore pool internally and offers no network-backend hook.
-Rather than replace that pool (a private attribute, while httpx has no upper version bound),
-discovery brings its own small ``httpx.AsyncBaseTransport`` around a public
-``httpcore.AsyncConnectionPool(network_backend=...)``; the backend connects to the address our
-resolver chose, and TLS still names the host.
+The backend connects to the address our resolver chose (TLS still names the host); the stream
+raises httpcore's exceptions, and ``as_httpx_errors`` turns them into httpx's, which the crawler
+catches and records (servaudit/discover/client.py speaks HTTP over these streams).
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import contextlib
 import select
 import ssl
 import typing
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpcore
 import httpx
@@ -43,8 +41,9 @@ _ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
 
 
 @contextlib.contextmanager
-def _as_httpx_errors() -> Iterator[None]:
-    """The crawler catches httpx's errors; httpcore's would escape it."""
+def as_httpx_errors() -> Iterator[None]:
+    """The crawler catches httpx's errors; httpcore's would escape it. (httpcore's own classes stay
+    the vocabulary below: the texts the crawl records are the ones httpx's transport gave.)"""
     try:
         yield
     except Exception as exc:
@@ -163,58 +162,3 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
-
-
-class _Body(httpx.AsyncByteStream):
-    """A response body read from httpcore, its errors turned into httpx's."""
-
-    def __init__(self, stream: AsyncIterable[bytes]) -> None:
-        self._stream = stream
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _as_httpx_errors():
-            async for part in self._stream:
-                yield part
-
-    async def aclose(self) -> None:
-        close = getattr(self._stream, "aclose", None)
-        if close is not None:
-            await close()
-
-
-class ResolvingTransport(httpx.AsyncBaseTransport):
-    """An httpx transport on a public httpcore pool whose connections go where ``resolver`` says."""
-
-    def __init__(self, resolver: HostResolver, context: ssl.SSLContext, max_connections: int) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context,
-            max_connections=max_connections,
-            network_backend=ResolvingBackend(resolver),
-        )
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        with _as_httpx_errors():
-            response = await self._pool.handle_async_request(core_request)
-        assert isinstance(response.stream, AsyncIterable)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_Body(response.stream),
-            extensions=response.extensions,
-        )
-
-    async def aclose(self) -> None:
-        await self._pool.aclose()
