@@ -5,12 +5,14 @@ cluster); what only one of them has is tested below the shared ones."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from servaudit.errors import ConfigError
+from servaudit.judgement import AcknowledgementTraits, MailFindings, Promise, ReplyJudgement
 from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, Store, Target, sqlite_path
 from tests.store_files import run_sql, stamp_schema
 
@@ -172,3 +174,27 @@ def test_records_take_every_column_into_its_own_field(where: Target) -> None:
     )
     assert (record.manual_score, record.arrival_resolution, record.unreadable) == (70, 1.0, "unreadable: why")
     assert (record.version, record.decided) == ("j7", "j7")
+
+
+def test_judgements_read_back_as_stored_when_replies_share_their_readings(where: Target) -> None:
+    """Readings many replies share (no findings, the same facts, the same traits) are decoded once
+    and shared; each reply still reads back exactly what was stored for it."""
+    store = Store(where)
+    arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    promise = MailFindings(promise=Promise("binnen 48 Stunden", hours=48.0), authentication=(("spf", "x"),))
+    both, neither = AcknowledgementTraits(True, False, True), AcknowledgementTraits(False, False, False)
+    reference = AcknowledgementTraits(False, True, False)
+    kept = [
+        ReplyJudgement(0, "j1", "a", frozenset({"price"}), both),
+        ReplyJudgement(0, "j1", "b", frozenset({"price"}), both),
+        ReplyJudgement(0, "j2", "c", None, neither, promise),
+        ReplyJudgement(0, "j2", "d", frozenset(), both, promise),
+        ReplyJudgement(0, "j2", "e", frozenset({"price", "delivery"}), reference),
+    ]
+    expected = {}
+    for number, judgement in enumerate(kept):
+        message = store.add_message(f"imap:{number}", f"raw {number}".encode(), arrived, None, None, None)
+        assert message is not None
+        expected[message] = replace(judgement, message_id=message)
+        store.set_judgement(expected[message])
+    assert store.judgements() == expected
