@@ -101,10 +101,10 @@ class ReportBuilder:
         self.weights = Weights.from_config(info.score)
         records = store.inquiries()
         # Reminders and follow-ups are inquiries of their own, measured apart (report/threads.py).
-        self.facts = gather(
-            [r for r in records if r.parent_id is None], list(self.messages.values()), self.window
-        )
-        self.children = gather([r for r in records if r.parent_id], list(self.messages.values()), self.window)
+        # Each inquiry's facts are its own replies, so all are gathered in one pass over the messages.
+        gathered = gather(records, list(self.messages.values()), self.window)
+        self.facts = [f for f in gathered if f.inquiry.parent_id is None]
+        self.children = [f for f in gathered if f.inquiry.parent_id]
         self.evidence: dict[str, list[EvidenceRecord]] = {}
         for record in store.evidence():
             self.evidence.setdefault(record.inquiry_id, []).append(record)
