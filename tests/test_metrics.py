@@ -3,6 +3,7 @@ business hours over weekends, holidays and daylight-saving changes, and the comp
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -288,3 +289,24 @@ def test_composite_score_by_hand() -> None:
     chat = (20 * 100 + 30 * 100 + 30 * 40) / 80
     assert mixed.value == pytest.approx((20 * 58.75 + 15 * chat) / 35)
     assert [speed_points(s) for s in (None, 3600, 3601, 86400, 8 * 86400)] == [0, 100, 80, 60, 0]
+
+
+def test_figures_handed_over_uncopied_are_what_dataclasses_asdict_gives() -> None:
+    """as_dict(fresh=False), what the report's data takes, holds what as_dict() and asdict give (the
+    curve's points as lists); only the copies of the nested dicts are left out."""
+    inquiries = [inquiry(f"q{i}") for i in range(3)]
+    messages = [
+        reply(1, "q0", T0 + timedelta(minutes=10), "human"),
+        reply(2, "q1", T0 + timedelta(seconds=2), "acknowledgement"),
+    ]
+    found = figures(gather(inquiries, messages, timedelta(days=14)), context())
+    handed = found.as_dict(fresh=False)
+    assert handed == found.as_dict()
+    by_asdict = asdict(found)
+    assert {k: v for k, v in handed.items() if k != "answered_curve"} == {
+        k: v for k, v in by_asdict.items() if k != "answered_curve"
+    }
+    assert handed["answered_curve"] == [list(point) for point in by_asdict["answered_curve"]]
+    assert handed["answered_within"] is found.answered_within
+    assert found.as_dict()["answered_within"] is not found.answered_within
+    assert handed["answered_curve"] and all(type(point) is list for point in handed["answered_curve"])

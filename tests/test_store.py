@@ -5,12 +5,14 @@ cluster); what only one of them has is tested below the shared ones."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from servaudit.errors import ConfigError
+from servaudit.judgement import AcknowledgementTraits, MailFindings, Promise, ReplyJudgement
 from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, Store, Target, sqlite_path
 from tests.store_files import run_sql, stamp_schema
 
@@ -115,3 +117,84 @@ def test_every_stored_message_is_read_back_in_order_a_page_at_a_time(where: Targ
     with store.transaction():
         ids = [store.add_message(f"maildir:{n}", b"m%d" % n, arrived, None, None, None) for n in range(250)]
     assert [(i, raw) for i, raw in store.raw_messages_all()] == [(i, b"m%d" % n) for n, i in enumerate(ids)]
+
+
+def test_records_take_every_column_into_its_own_field(where: Target) -> None:
+    """The store makes records from rows by position: each field gets its own column's value, on
+    both backends (a column out of the record's order would put a subject into a sender)."""
+    store = Store(where)
+    parent = {**FIELDS, "sender": "anna@example.org", "reply_address": "r@example.org"}
+    attempt = store.claim({**parent, "subject": "Frage", "body": "Hallo", "kind": "inquiry"})
+    assert attempt is not None
+    sent = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    store.finish(ID, attempt, SENT, "ok", sent, "submitted")
+    reminder_fields = {"id": ID + ".r1", "kind": "reminder", "parent_id": ID, "message_id": "<r@b>"}
+    child = store.claim({**FIELDS, **reminder_fields})
+    assert child is not None
+    [first, reminder] = sorted(store.inquiries(), key=lambda r: r.id)
+    assert (first.id, first.company, first.channel, first.scenario) == (ID, "acme", "email", "q")
+    assert first.wave == 1
+    assert (first.target, first.state, first.sender, first.reply_address) == (
+        "service@acme.example",
+        SENT,
+        "anna@example.org",
+        "r@example.org",
+    )
+    assert (first.subject, first.body, first.message_id) == ("Frage", "Hallo", "<a@b.example>")
+    assert first.created_at.tzinfo is not None and first.sent_at == sent
+    assert (first.detail, first.outcome, first.kind, first.parent_id) == ("ok", "submitted", "inquiry", None)
+    assert (reminder.kind, reminder.parent_id, reminder.sent_at) == ("reminder", ID, None)
+
+    arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    message = store.add_message("imap:1", b"raw", arrived, "<m@x>", "agent@acme.example", "Re: Frage", 1.0)
+    assert message is not None
+    store.set_match(message, ID, "thread")
+    store.set_classification(message, "human", ["a written answer"], version="j7")
+    store.set_classification(message, "auto_reply", ["a consultant's view"], origin="manual", comment="no")
+    store.set_manual_score(message, 70)
+    store.set_decided(message, "j7", "unreadable: why")
+    [record] = store.messages()
+    assert (record.id, record.source, record.arrived_at, record.header_message_id) == (
+        message,
+        "imap:1",
+        arrived,
+        "<m@x>",
+    )
+    assert (record.from_addr, record.subject, record.inquiry_id, record.match_method) == (
+        "agent@acme.example",
+        "Re: Frage",
+        ID,
+        "thread",
+    )
+    assert (record.label, record.reasons, record.manual_label, record.manual_comment) == (
+        "human",
+        ("a written answer",),
+        "auto_reply",
+        "no",
+    )
+    assert (record.manual_score, record.arrival_resolution, record.unreadable) == (70, 1.0, "unreadable: why")
+    assert (record.version, record.decided) == ("j7", "j7")
+
+
+def test_judgements_read_back_as_stored_when_replies_share_their_readings(where: Target) -> None:
+    """Readings many replies share (no findings, the same facts, the same traits) are decoded once
+    and shared; each reply still reads back exactly what was stored for it."""
+    store = Store(where)
+    arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    promise = MailFindings(promise=Promise("binnen 48 Stunden", hours=48.0), authentication=(("spf", "x"),))
+    both, neither = AcknowledgementTraits(True, False, True), AcknowledgementTraits(False, False, False)
+    reference = AcknowledgementTraits(False, True, False)
+    kept = [
+        ReplyJudgement(0, "j1", "a", frozenset({"price"}), both),
+        ReplyJudgement(0, "j1", "b", frozenset({"price"}), both),
+        ReplyJudgement(0, "j2", "c", None, neither, promise),
+        ReplyJudgement(0, "j2", "d", frozenset(), both, promise),
+        ReplyJudgement(0, "j2", "e", frozenset({"price", "delivery"}), reference),
+    ]
+    expected = {}
+    for number, judgement in enumerate(kept):
+        message = store.add_message(f"imap:{number}", f"raw {number}".encode(), arrived, None, None, None)
+        assert message is not None
+        expected[message] = replace(judgement, message_id=message)
+        store.set_judgement(expected[message])
+    assert store.judgements() == expected

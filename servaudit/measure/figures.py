@@ -221,9 +221,15 @@ class Figures:
     """Chat attempts that found the widget online: count, of (attempts whose page loaded),
     share, low, high."""
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, fresh: bool = True) -> dict[str, Any]:
         """What dataclasses.asdict gives (fresh dicts and lists, the curve's points as lists), without
-        its deep copy of every number: that was most of the report data's time at study size."""
+        its deep copy of every number: that was most of the report data's time at study size.
+        ``fresh=False`` hands over the figures' own dicts and lists, uncopied: for a caller that made
+        these figures for this one dict (the report's data; 55 ms of copies at 500 companies)."""
+        if not fresh:
+            data = {name: getattr(self, name) for name in _FIGURE_FIELDS}
+            data["answered_curve"] = [list(point) for point in self.answered_curve]
+            return data
         data = {name: _plain(getattr(self, name)) for name in _FIGURE_FIELDS}
         data["answered_curve"] = [list(point) for point in self.answered_curve]
         return data

@@ -101,10 +101,10 @@ class ReportBuilder:
         self.weights = Weights.from_config(info.score)
         records = store.inquiries()
         # Reminders and follow-ups are inquiries of their own, measured apart (report/threads.py).
-        self.facts = gather(
-            [r for r in records if r.parent_id is None], list(self.messages.values()), self.window
-        )
-        self.children = gather([r for r in records if r.parent_id], list(self.messages.values()), self.window)
+        # Each inquiry's facts are its own replies, so all are gathered in one pass over the messages.
+        gathered = gather(records, list(self.messages.values()), self.window)
+        self.facts = [f for f in gathered if f.inquiry.parent_id is None]
+        self.children = [f for f in gathered if f.inquiry.parent_id]
         self.evidence: dict[str, list[EvidenceRecord]] = {}
         for record in store.evidence():
             self.evidence.setdefault(record.inquiry_id, []).append(record)
@@ -170,12 +170,12 @@ class ReportBuilder:
                 reach[channel] = reachability_status(mine, channel in offered)
                 if mine:
                     figs = self.figures_for(mine)
-                    channels[channel] = figs.as_dict()
+                    channels[channel] = figs.as_dict(fresh=False)
                     parts[channel] = channel_components(mine, figs, reach[channel], self.context)
             companies[slug] = {
                 "name": company.name,
                 "page": f"companies/{safe_name(slug)}.html",
-                "overall": self.figures_for(facts).as_dict(),
+                "overall": self.figures_for(facts).as_dict(fresh=False),
                 "channels": channels,
                 "reachability": reach,
                 "score": company_score(parts, self.weights).as_dict(),
@@ -200,7 +200,9 @@ class ReportBuilder:
         for rank, slug in enumerate(_ranking(companies), start=1):
             companies[slug]["rank"] = rank
         by_channel = {
-            channel: self.figures_for([f for f in self.facts if f.inquiry.channel == channel]).as_dict()
+            channel: self.figures_for([f for f in self.facts if f.inquiry.channel == channel]).as_dict(
+                fresh=False
+            )
             for channel in self.channels
             if any(f.inquiry.channel == channel for f in self.facts)
         }
@@ -247,7 +249,7 @@ class ReportBuilder:
         reach = [status for c in companies.values() for status in c["reachability"].values()]
         return {
             "companies": len(companies),
-            "overall": self.figures_for(self.facts).as_dict(),
+            "overall": self.figures_for(self.facts).as_dict(fresh=False),
             "companies_answering_every_inquiry": share_of_companies(
                 c["overall"]["human_responded"] == c["overall"]["delivered"] for c in tried
             ),

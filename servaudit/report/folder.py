@@ -43,12 +43,14 @@ def finish(out: Path) -> list[str]:
     """Record every file the report wrote (the folder was empty before it started)."""
     # os.walk reads each folder's entries with their types (no stat per file: a study's report
     # holds tens of thousands of files); a link to a folder is listed, not followed, as rglob did.
-    files = sorted(
-        os.path.relpath(os.path.join(folder, name), out)
-        for folder, _folders, names in os.walk(out)
-        for name in names
-        if name != MANIFEST
-    )
+    # The relative path is worked out once per folder, not per file (os.path.relpath of each of a
+    # study's 26,000 files was 0.09 s, after every page was written).
+    files = []
+    for folder, _folders, names in os.walk(out):
+        inside = os.path.relpath(folder, out)
+        prefix = "" if inside == os.curdir else inside + os.sep
+        files += [prefix + name for name in names if name != MANIFEST]
+    files.sort()
     (out / MANIFEST).write_text(json.dumps({"format": FORMAT, "complete": True, "files": files}, indent=1))
     return files
 

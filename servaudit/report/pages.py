@@ -110,6 +110,7 @@ class CompanyPages:
         self._workers: list[Any] = []
         self._shared: _Batches | None = None
         self._done: Any = None
+        self._frozen = False
 
     def start(self) -> None:
         if self.processes < 2:
@@ -120,17 +121,17 @@ class CompanyPages:
         self._shared = _Batches(context, len(self._batches))
         self._done = context.Queue()
         # Moved out of the collector's reach first: its passes would write to every object's header
-        # and so copy the parent's memory into each worker (the copy-on-write the fork saves).
+        # and so copy the parent's memory into each worker (the copy-on-write the fork saves). The
+        # parent keeps it there until the pages are done (close): else the one full pass while it
+        # renders its share read the whole report data again (0.26 s of CPU at 500 companies).
         gc.freeze()
-        try:
-            for _ in range(self.processes - 1):
-                worker = context.Process(
-                    target=_work, args=(self._batches, self._shared, self._done), daemon=True
-                )
-                worker.start()
-                self._workers.append(worker)
-        finally:
-            gc.unfreeze()
+        self._frozen = True
+        for _ in range(self.processes - 1):
+            worker = context.Process(
+                target=_work, args=(self._batches, self._shared, self._done), daemon=True
+            )
+            worker.start()
+            self._workers.append(worker)
 
     def done(self) -> Iterator[str]:
         """Each page's path inside the report folder, in ranking order, as it is written."""
@@ -186,3 +187,6 @@ class CompanyPages:
             worker.join()
         self._workers = []
         _JOB = None
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False

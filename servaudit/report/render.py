@@ -27,7 +27,7 @@ from servaudit import resources
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.i18n import Locale
-from servaudit.report import branding, compare_views, exports
+from servaudit.report import branding, compare_views, exports, templatecalls
 from servaudit.report import folder as report_folder
 from servaudit.report import pages as report_pages
 from servaudit.report.accessibility import accessibility_rows
@@ -68,6 +68,8 @@ def environment(audit_folder: Path | None) -> Environment:
         # company page asked the file system whether its template had changed.
         auto_reload=False,
     )
+    # Templates call t(), fig() … some thousand times a page: without Jinja's inspection of each call.
+    env.context_class = templatecalls.context_class()
     env.globals["inline_image"] = branding.inline_image_loader(audit_folder)
     return env
 

@@ -184,13 +184,29 @@ class InquiryQueries(Connection):
             " body, message_id, created_at, sent_at, detail, outcome, kind, parent_id FROM inquiries"
             " ORDER BY company, channel, id"
         )
+        # By position: the columns are InquiryRecord's fields in their order (a test holds them
+        # together). By name (dict(row) and two more), sqlite3.Row compared each name with every
+        # column's: 0.15 s of a 500-company report's 15,000 inquiries, now 0.085 s.
         return [
             InquiryRecord(
-                **{
-                    **dict(row),
-                    "created_at": from_text(row["created_at"]),
-                    "sent_at": from_text(row["sent_at"]),
-                }
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+                row[11],
+                from_text(row[12]),  # type: ignore[arg-type]  # created_at: NOT NULL in the schema
+                from_text(row[13]),
+                row[14],
+                row[15],
+                row[16],
+                row[17],
             )
             for row in rows
         ]

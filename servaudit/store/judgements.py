@@ -45,17 +45,30 @@ class JudgementQueries(Connection):
         rows = self.db.execute(
             "SELECT message_id, version, excerpt, stated, acknowledgement, findings FROM judgements"
         )
-        return {
-            row["message_id"]: ReplyJudgement(
+        # Most replies store the same few texts here (no findings, the same facts stated, one of
+        # eight acknowledgement traits): each text is read once and its (frozen) value shared, not
+        # decoded again for each of a study's 10,000 replies.
+        stated: dict[str, frozenset[str]] = {}
+        traits: dict[str, AcknowledgementTraits] = {}
+        findings: dict[str | None, MailFindings] = {}
+        judgements: dict[int, ReplyJudgement] = {}
+        for row in rows:
+            stated_text, traits_text, findings_text = row["stated"], row["acknowledgement"], row["findings"]
+            if stated_text is not None and stated_text not in stated:
+                stated[stated_text] = frozenset(json.loads(stated_text))
+            if traits_text not in traits:
+                traits[traits_text] = AcknowledgementTraits(*map(bool, json.loads(traits_text)))
+            if findings_text not in findings:
+                findings[findings_text] = MailFindings.from_json(findings_text)
+            judgements[row["message_id"]] = ReplyJudgement(
                 message_id=row["message_id"],
                 version=row["version"],
                 excerpt=row["excerpt"],
-                stated=None if row["stated"] is None else frozenset(json.loads(row["stated"])),
-                acknowledgement=AcknowledgementTraits(*map(bool, json.loads(row["acknowledgement"]))),
-                findings=MailFindings.from_json(row["findings"]),
+                stated=None if stated_text is None else stated[stated_text],
+                acknowledgement=traits[traits_text],
+                findings=findings[findings_text],
             )
-            for row in rows
-        }
+        return judgements
 
     def set_chat(self, chat: ChatJudgement) -> None:
         """Keep a chat inquiry's summary and transcript lines (replacing an older reading)."""
