@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 
 import servaudit.collect as collecting
-from servaudit.collect import Decision, Judge, collect
+import servaudit.collect_parallel as judging_processes
+from servaudit.collect import Decision, Examined, Judge, collect
 from servaudit.config import Audit
+from servaudit.mailbox.base import IncomingMail
 from servaudit.store import MessageRecord
 from tests.corpus import samples
 from tests.test_collect_incremental import AUDIT, reply, send
@@ -92,8 +94,9 @@ def test_judging_processes_store_what_judging_here_stores(
     monkeypatch.setattr(collecting, "PARALLEL_AFTER", 10**9)
     alone = collect(here)
     monkeypatch.setattr(collecting, "PARALLEL_AFTER", 3)
-    monkeypatch.setattr(collecting, "JUDGES", 2)
-    monkeypatch.setattr(collecting, "BATCH", 64)  # several batches, each drained before its commit
+    monkeypatch.setattr(judging_processes, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "CHUNK", 5)  # many chunks, of odd sizes, in flight across batches
+    monkeypatch.setattr(collecting, "BATCH", 64)  # several batches, committed while chunks are judged
     forked = collect(parallel)
     assert forked.downloaded == alone.downloaded > 450
     assert (forked.new, forked.totals) == (alone.new, alone.totals)
@@ -104,19 +107,21 @@ def test_judging_processes_store_what_judging_here_stores(
     assert (again.downloaded, again.decided) == (0, 0)
 
 
-_JUDGED_IN_THIS_PROCESS: list[int] = []
+_JUDGED_IN_THIS_PROCESS: list[IncomingMail] = []
 
 
-def _dies_on_the_tenth(record: MessageRecord, raw: bytes) -> Decision | str:
-    """A judging process that dies at its tenth message (as if killed): no answer for it, nor for the
-    messages queued behind it. Module-level, so the pool can name it to the process."""
-    _JUDGED_IN_THIS_PROCESS.append(record.id)
-    if len(_JUDGED_IN_THIS_PROCESS) == 10:
-        os._exit(3)
-    return _JUDGE_ELSEWHERE(record, raw)
+def _dies_on_the_tenth(chunk: list[IncomingMail | None]) -> list[Examined | None]:
+    """A judging process that dies at its tenth message (as if killed): no answer for its chunk, nor
+    for the chunks queued behind it. Module-level, so the pool can name it to the process."""
+    for mail in chunk:
+        if mail is not None:
+            _JUDGED_IN_THIS_PROCESS.append(mail)
+            if len(_JUDGED_IN_THIS_PROCESS) == 10:
+                os._exit(3)
+    return _EXAMINE_ELSEWHERE(chunk)
 
 
-_JUDGE_ELSEWHERE = collecting._judge_elsewhere
+_EXAMINE_ELSEWHERE = judging_processes._examine_elsewhere
 
 
 def test_a_judging_process_that_dies_loses_no_message(
@@ -135,9 +140,10 @@ def test_a_judging_process_that_dies_loses_no_message(
         return judge(self, record, *args, **kwargs)
 
     monkeypatch.setattr(Judge, "judge", counted)
-    monkeypatch.setattr(collecting, "_judge_elsewhere", _dies_on_the_tenth)
+    monkeypatch.setattr(judging_processes, "_examine_elsewhere", _dies_on_the_tenth)
     monkeypatch.setattr(collecting, "PARALLEL_AFTER", 3)
-    monkeypatch.setattr(collecting, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "CHUNK", 4)  # the dying process had more than one chunk queued
     summary = collect(parallel)
     assert _rows(parallel) == _rows(here)
     # Two were judged here before the processes started, some by them, the rest here after the death.
