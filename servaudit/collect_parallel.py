@@ -1,13 +1,13 @@
 """Judging a large download in processes forked from collect, a chunk of messages at a time.
 
 Collect judges its first new messages itself (starting processes costs more than judging a few:
-collect.PARALLEL_AFTER); then it starts ``JUDGES`` processes forked from it, which inherit its judge (vocabularies loaded,
-inquiries indexed) and examine chunks of messages: each message's stored headers and its decision,
-already encoded as the rows that will hold it, so the collect only writes them. Chunks, not single
-messages, cross the pipe: the hand-over's cost is per chunk. What was found comes back in the order
-the messages were given, each exactly once; a message given "not to judge" (its bytes are stored
-already) passes through unjudged, in its place. A judging process that dies loses nothing: what it
-was given is judged here, and so is the rest of the collect.
+collect.PARALLEL_AFTER); then it starts ``JUDGES`` processes forked from it, which inherit its judge
+(vocabularies loaded, inquiries indexed) and examine chunks of messages: each message's stored
+headers and its decision, already encoded as the rows that will hold it, so the collect only writes
+them. Chunks, not single messages, cross the pipe: the hand-over's cost is per chunk. What was found
+comes back in the order the messages were given, each exactly once; a message given "not to judge"
+(its bytes are stored already) passes through unjudged, in its place. A judging process that dies
+loses nothing: what it was given is judged here, and so is the rest of the collect.
 """
 
 from __future__ import annotations
