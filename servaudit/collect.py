@@ -1,18 +1,20 @@
 """Collecting: new mail from the mailbox into the store, matched to inquiries and judged once.
 
-A reader thread downloads ahead (large IMAP batches, bounded by bytes) while each message is
-parsed once, stored byte for byte, and decided: matched, classified and scored, stamped with the
-judge's version (and, while unmatched, with the generation of the inquiries it was compared with:
-see unmatched.py). A large download is judged by processes forked from this one (Judging), which
-hand back each decision; this process stores them in the order the mail came. Messages are
-committed in batches with their decisions and the reader's cursor, so an interrupted collect
-resumes where it stopped and loses nothing; each message's decision is a savepoint, so one that
-fails undoes only its own writes. Then every stored message
-whose decision could have changed is decided again: a new classifier re-judges old messages and
-says how many labels changed; new inquiries are tried on older unmatched messages that could be
-theirs; a consultant's grade is never touched. A second collect with nothing new changes no row.
-A message that cannot be parsed, matched or classified is marked unreadable with the reason, and
-collect goes on.
+A reader thread downloads ahead (large IMAP batches, bounded by bytes) while each new message is
+parsed once and decided: matched, classified and scored, stamped with the judge's version (and,
+while unmatched, with the generation of the inquiries it was compared with: see unmatched.py),
+then stored byte for byte with its decision. A message whose bytes are stored already (by SHA-256)
+is not judged again. A large download is judged by processes forked from this one
+(collect_parallel.py), which hand back each message's decision encoded as its rows; this process
+only writes them, in the order the mail came. Messages are committed in batches with their
+decisions and the reader's cursor, so an interrupted collect resumes where it stopped and loses
+nothing; when a chunk's rows cannot be written, each message is written again in a savepoint of
+its own, so one that fails undoes only its own writes. Then every stored message whose decision
+could have changed is decided again: a new classifier re-judges old messages and says how many
+labels changed; new inquiries are tried on older unmatched messages that could be theirs; a
+consultant's grade is never touched. A second collect with nothing new changes no row. A message
+that cannot be parsed, matched or classified is marked unreadable with the reason, and collect
+goes on.
 """
 
 from __future__ import annotations

@@ -34,6 +34,22 @@ BROKEN = (
     b"From: a@b.example\r\nSubject: explodes\r\n\r\nA message the judge fails on (see below).",
 )
 
+REFUSED_WHEN_WRITTEN = (
+    b"From: e@f.example\r\nSubject: stored\r\n\r\nA reading the store refuses (see below).\r\n"
+)
+
+
+def _refuse_one_reading(audit: Audit) -> None:
+    """The store itself refuses to write one message's reading (a trigger: a real failure of the
+    database, as a full disk or an unencodable text would be), whoever wrote it."""
+    db = sqlite3.connect(audit.folder / "servaudit.sqlite")
+    db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON judgements WHEN NEW.excerpt LIKE '%the store refuses%'"
+        " BEGIN SELECT RAISE(ABORT, 'refused by the store'); END"
+    )
+    db.commit()
+    db.close()
+
 
 def _failing_on_one(judge: Callable[..., Decision]) -> Callable[..., Decision]:
     """The judge, failing on the message whose subject is 'explodes', wherever it judges."""
@@ -79,7 +95,7 @@ def audits(tmp_path: Path) -> tuple[Audit, Audit]:
     box = mailbox.Maildir(first / "mail", create=True)
     for sample in samples():
         box.add(sample.path.read_bytes())
-    for raw in BROKEN:
+    for raw in (*BROKEN, REFUSED_WHEN_WRITTEN):
         box.add(raw)
     second = tmp_path / "two"
     shutil.copytree(first, second)
@@ -148,3 +164,24 @@ def test_a_judging_process_that_dies_loses_no_message(
     assert _rows(parallel) == _rows(here)
     # Two were judged here before the processes started, some by them, the rest here after the death.
     assert 20 < len(judged_here) < summary.downloaded
+
+
+def test_a_decision_the_store_refuses_undoes_only_that_messages_writes(
+    audits: tuple[Audit, Audit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, parallel = audits
+    for audit in audits:
+        _refuse_one_reading(audit)
+    monkeypatch.setattr(collecting, "PARALLEL_AFTER", 10**9)
+    alone = collect(here)
+    monkeypatch.setattr(collecting, "PARALLEL_AFTER", 3)
+    monkeypatch.setattr(judging_processes, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "CHUNK", 7)  # its chunk holds others, written all the same
+    forked = collect(parallel)
+    for summary in (alone, forked):
+        assert summary.new.unreadable == 1
+        assert summary.unreadable_reasons[0].endswith("IntegrityError: refused by the store")
+    assert (forked.downloaded, forked.new, forked.totals) == (alone.downloaded, alone.new, alone.totals)
+    assert _rows(parallel) == _rows(here)
+    refused = [row for row in _rows(parallel) if len(row) == 9 and row[8]]
+    assert [row[4] for row in refused] == ["stored"]  # kept, as received, with why it is unreadable
