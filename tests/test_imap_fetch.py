@@ -22,6 +22,8 @@ from servaudit.mailbox.imap_fetch import fetch_bodies
 TRICKY = b"From: a@b.example\r\nSubject: UID 99 INTERNALDATE\r\n\r\n* 3 FETCH (UID 7 BODY[] {5}\r\nhello)\r\n"
 PLAIN = b"From: c@d.example\r\nSubject: plain\r\n\r\nJust text.\r\n"
 DATE = b'"07-Mar-2024 09:15:30 +0100"'
+SECRET = "scripted-imap-secret"
+"""The readers register their password to be masked in every message: one no other test's text holds."""
 
 
 def literal(data: bytes) -> bytes:
@@ -104,7 +106,7 @@ def server() -> Iterator[ScriptedServer]:
 def client_of(server: ScriptedServer) -> Iterator[IMAPClient]:
     client = IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=5)
     client.normalise_times = False
-    client.login("user", "password")
+    client.login("user", SECRET)
     client.select_folder("INBOX", readonly=True)
     try:
         yield client
@@ -148,7 +150,7 @@ def test_a_body_not_sent_as_a_literal_is_left_to_imapclient(server: ScriptedServ
 
 def test_the_reader_takes_a_quoted_body_from_imapclient_and_skips_a_nil_one(server: ScriptedServer) -> None:
     server.answer = FETCHES["quoted"]
-    reader = ImapReader("127.0.0.1", server.port, "none", "user", "password", timeout=5)
+    reader = ImapReader("127.0.0.1", server.port, "none", "user", SECRET, timeout=5)
     try:
         mails = [mail for mail, _ in reader.fetch_new({}, lambda source: source.endswith(":12"))]
         assert [mail.raw for mail in mails] == [b'a "tiny" one']
@@ -169,7 +171,7 @@ def test_a_refused_fetch_raises_as_imapclient_does(server: ScriptedServer) -> No
 def test_a_connection_lost_inside_a_message_is_an_abort(server: ScriptedServer) -> None:
     server.hang_up_in_literal = True
     client = IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=5)
-    client.login("user", "password")
+    client.login("user", SECRET)
     client.select_folder("INBOX", readonly=True)
     with pytest.raises(IMAPClientAbortError):
         fetch_bodies(client, [11])
@@ -178,7 +180,7 @@ def test_a_connection_lost_inside_a_message_is_an_abort(server: ScriptedServer) 
 
 def test_the_reader_says_the_server_was_lost(server: ScriptedServer) -> None:
     server.hang_up_in_literal = True
-    reader = ImapReader("127.0.0.1", server.port, "none", "user", "password", timeout=5)
+    reader = ImapReader("127.0.0.1", server.port, "none", "user", SECRET, timeout=5)
     lost = r"lost the IMAP server 127\.0\.0\.1:\d+ while downloading mail"
     with pytest.raises(InfrastructureError, match=lost):
         list(reader.fetch_new({}, lambda source: False))
