@@ -40,6 +40,7 @@ FETCHES: dict[str, list[bytes]] = {
     # A quoted string holds no line break: only a tiny "message" can come this way.
     "quoted": [b"* 1 FETCH (UID 11 INTERNALDATE " + DATE + b' BODY[] "a \\"tiny\\" one")\r\n'],
     "nil": [b"* 1 FETCH (UID 11 INTERNALDATE " + DATE + b" BODY[] NIL)\r\n"],
+    "bad date": [b'* 1 FETCH (UID 11 INTERNALDATE "yesterday" BODY[] ' + literal(PLAIN) + b")\r\n"],
 }
 
 
@@ -183,5 +184,13 @@ def test_the_reader_says_the_server_was_lost(server: ScriptedServer) -> None:
     reader = ImapReader("127.0.0.1", server.port, "none", "user", SECRET, timeout=5)
     lost = r"lost the IMAP server 127\.0\.0\.1:\d+ while downloading mail"
     with pytest.raises(InfrastructureError, match=lost):
+        list(reader.fetch_new({}, lambda source: False))
+    reader.close()
+
+
+def test_an_unreadable_internaldate_is_a_clear_error(server: ScriptedServer) -> None:
+    server.answer = FETCHES["bad date"]
+    reader = ImapReader("127.0.0.1", server.port, "none", "user", SECRET, timeout=5)
+    with pytest.raises(InfrastructureError, match="unreadable INTERNALDATE"):
         list(reader.fetch_new({}, lambda source: False))
     reader.close()

@@ -37,7 +37,9 @@ class Fetched:
     """What one UID FETCH brought: each message's bytes and INTERNALDATE by UID, and the UIDs whose
     body came in a form not read here."""
 
-    bodies: dict[int, tuple[bytes, datetime]] = field(default_factory=dict)
+    bodies: dict[int, tuple[bytes, datetime | None]] = field(default_factory=dict)
+    """UID → (bytes, INTERNALDATE); the date None when the server's could not be read (as imapclient
+    gives it: the reader says so)."""
     unread: list[int] = field(default_factory=list)
 
 
@@ -101,4 +103,8 @@ def _take(texts: list[bytes], literals: list[bytes], fetched: Fetched) -> None:
         if _BODY.search(joined):
             fetched.unread.append(number)  # a body, but quoted or NIL: imapclient reads it
         return
-    fetched.bodies[number] = (body, parse_to_datetime(date.group(1), normalise=False))
+    try:
+        arrived: datetime | None = parse_to_datetime(date.group(1), normalise=False)
+    except ValueError:
+        arrived = None
+    fetched.bodies[number] = (body, arrived)
