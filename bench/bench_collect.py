@@ -227,9 +227,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def show_progress(case: dict[str, Any]) -> str:
     mine, ref = case["runs"], case["reference"]["runs"]
+    ratio = statistics.median(mine) / max(statistics.median(ref), 1e-9)
     return (
         f"{case['case']}: median {statistics.median(mine):.3f} s (min {min(mine):.3f}); mbsync median "
-        f"{statistics.median(ref):.3f} s; CPU {case['extra']['cpu_s']} s; "
+        f"{statistics.median(ref):.3f} s ({ratio:.2f}× mbsync); "
+        f"CPU with the judging processes {case['extra']['cpu_s']} s; "
         f"peak {case['extra']['peak_mib']} MiB; "
         f"goal {case['goal']}: "
         f"{'met' if case['ok'] else 'missed'}"

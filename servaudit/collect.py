@@ -1,28 +1,27 @@
 """Collecting: new mail from the mailbox into the store, matched to inquiries and judged once.
 
-A reader thread downloads ahead (large IMAP batches, bounded by bytes) while each message is
-parsed once, stored byte for byte, and decided: matched, classified and scored, stamped with the
-judge's version (and, while unmatched, with the generation of the inquiries it was compared with:
-see unmatched.py). A large download is judged by processes forked from this one (Judging), which
-hand back each decision; this process stores them in the order the mail came. Messages are
-committed in batches with their decisions and the reader's cursor, so an interrupted collect
-resumes where it stopped and loses nothing; each message's decision is a savepoint, so one that
-fails undoes only its own writes. Then every stored message
-whose decision could have changed is decided again: a new classifier re-judges old messages and
-says how many labels changed; new inquiries are tried on older unmatched messages that could be
-theirs; a consultant's grade is never touched. A second collect with nothing new changes no row.
-A message that cannot be parsed, matched or classified is marked unreadable with the reason, and
-collect goes on.
+A reader thread downloads ahead (large IMAP batches, bounded by bytes) while each new message is
+parsed once and decided: matched, classified and scored, stamped with the judge's version (and,
+while unmatched, with the generation of the inquiries it was compared with: see unmatched.py),
+then stored byte for byte with its decision. A message whose bytes are stored already (by SHA-256)
+is not judged again. A large download is judged by processes forked from this one
+(collect_parallel.py), which hand back each message's decision encoded as its rows; this process
+only writes them, in the order the mail came. Messages are committed in batches with their
+decisions and the reader's cursor, so an interrupted collect resumes where it stopped and loses
+nothing; when a chunk's rows cannot be written, each message is written again in a savepoint of
+its own, so one that fails undoes only its own writes. Then every stored message whose decision
+could have changed is decided again: a new classifier re-judges old messages and says how many
+labels changed; new inquiries are tried on older unmatched messages that could be theirs; a
+consultant's grade is never touched. A second collect with nothing new changes no row. A message
+that cannot be parsed, matched or classified is marked unreadable with the reason, and collect
+goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-from collections import deque
+import json
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
 from email.message import Message
@@ -30,11 +29,12 @@ from typing import Any
 
 from servaudit import message as mail
 from servaudit.audit_store import open_store
+from servaudit.collect_parallel import Judged, Judging
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
 from servaudit.errors import ConfigError
 from servaudit.judgement import QualityScore, ReplyJudgement
 from servaudit.labels import HUMAN_WRITTEN
-from servaudit.mailbox.base import IncomingMail, MailboxReader
+from servaudit.mailbox.base import Cursor, IncomingMail, MailboxReader
 from servaudit.mailbox.prefetch import read_ahead
 from servaudit.replies.match import InquiryIndex, Match, match
 from servaudit.replies.scenarios import scenario_context
@@ -42,13 +42,19 @@ from servaudit.replies.versions import CLASSIFIER_VERSION, FINDINGS_VERSION, REA
 from servaudit.replies.vocabulary import VOCABULARY_FILE
 from servaudit.resources import find
 from servaudit.secrets import resolve_secret
-from servaudit.store import MessageRecord, Store
+from servaudit.store import Decided, MessageRecord, Store
+from servaudit.store.judgements import judgement_values
 from servaudit.timing import seconds_between
 from servaudit.unmatched import Claims, Generations
 
 BATCH = 500
 """Messages written in one transaction: one sync of the store per batch, not per message. Each
-message's decision is a savepoint inside it, so one that fails undoes only its own writes."""
+chunk of judged messages is a savepoint inside it, written with a few statements; when that fails,
+each message's decision gets a savepoint of its own, so one that fails undoes only its own writes."""
+
+PARALLEL_AFTER = 200
+"""New messages one collect judges itself before it hands the rest to judging processes (starting
+them costs more than judging a few messages, and an hourly collect brings a few)."""
 
 
 @dataclass
@@ -103,42 +109,18 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
     store = open_store(audit)
     try:
         key, reader = open_reader(audit)
-        judge: Judge | None = None
+        keeping = NewMail(audit, store, key, summary, on_message)
         try:
             known = store.known_sources()
             stream = read_ahead(reader.fetch_new(store.cursor(key), known.__contains__))
-            judging = Judging()
             # The batch is committed (or rolled back) first, then the reader thread is stopped.
-            with closing(stream) as incoming_mail, closing(judging), ExitStack() as batch:
-                last = None
-                for count, (incoming, cursor) in enumerate(incoming_mail):
-                    if count % BATCH == 0:
-                        judging.drain()  # a batch's decisions are committed with its messages
-                        if last is not None:
-                            store.save_cursor(key, last)
-                        batch.close()  # commits the batch before (its messages with their cursor)
-                        batch.enter_context(store.transaction())
-                    # Judged elsewhere, a message needs only the headers the store keeps here.
-                    parsed = (
-                        mail.parse_headers(incoming.raw) if judging.parallel else mail.parse(incoming.raw)
-                    )
-                    record = _store(store, incoming, parsed)
-                    last = cursor
-                    if record is None:
-                        summary.duplicates += 1
-                    else:
-                        summary.downloaded += 1
-                        judge = judge or Judge(audit, store, summary)
-                        if summary.downloaded == PARALLEL_AFTER:
-                            judging.start(judge)
-                        judging.decide(judge, record, parsed, incoming.raw)
-                    if on_message:
-                        on_message(summary.downloaded)
-                judging.drain()
-                if last is not None:
-                    store.save_cursor(key, last)
+            with closing(stream) as incoming_mail, closing(keeping.judging), keeping:
+                for incoming, cursor in incoming_mail:
+                    keeping.put(incoming, cursor)
+                keeping.finish()
         finally:
             reader.close()
+        judge = keeping.judge
         if judge is None and nothing_to_decide(audit, store, summary):
             return summary
         judge = decide(audit, store, summary, judge)
@@ -149,6 +131,125 @@ def collect(audit: Audit, on_message: Callable[[int], None] | None = None) -> Co
     finally:
         store.close()
     return summary
+
+
+class NewMail:
+    """Keeps what a collect downloads: each message judged (here or in judging processes) unless
+    its bytes are stored already, then stored with its decision in the order the mail came, in
+    batches of BATCH messages committed with the reader's cursor after the last of them."""
+
+    def __init__(
+        self,
+        audit: Audit,
+        store: Store,
+        key: str,
+        summary: CollectSummary,
+        on_message: Callable[[int], None] | None,
+    ) -> None:
+        self.audit, self.store, self.key, self.summary = audit, store, key, summary
+        self.on_message = on_message
+        self.judge: Judge | None = None
+        self.judging: Judging[tuple[Cursor, str]] = Judging()
+        """Each message given with its cursor and its SHA-256."""
+        self.fresh = 0
+        """Messages given to be judged (their bytes not stored before)."""
+        self.digests: set[str] = set()
+        """Of the messages given so far: a second copy in the same download is not judged."""
+        self.batch = ExitStack()
+        self.in_batch = 0
+        self.cursor: Cursor | None = None
+        """The reader's cursor after the last message stored."""
+
+    def __enter__(self) -> NewMail:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.batch.__exit__(*exc)  # type: ignore[arg-type]
+
+    def put(self, incoming: IncomingMail, cursor: Cursor) -> None:
+        digest = hashlib.sha256(incoming.raw).hexdigest()
+        fresh = digest not in self.digests and not self.store.is_known_content(digest)
+        self.digests.add(digest)
+        if fresh:
+            self.fresh += 1
+            self.judge = self.judge or Judge(self.audit, self.store, self.summary)
+            if self.fresh == PARALLEL_AFTER:
+                self.judging.start(self.judge)
+        for judged in self.judging.put(self.judge, incoming, fresh, (cursor, digest)):
+            self._keep(judged)
+
+    def finish(self) -> None:
+        for judged in self.judging.finish():
+            self._keep(judged)
+        self._commit()
+
+    def _commit(self) -> None:
+        if self.cursor is not None:
+            self.store.save_cursor(self.key, self.cursor)
+        self.batch.close()  # commits the batch (its messages with their cursor)
+        self.in_batch = 0
+
+    def _keep(self, judged: list[Judged[tuple[Cursor, str]]]) -> None:
+        """Store a chunk of judged messages, in order, with their decisions: in one go, or (when that
+        fails) message by message, as ``Judge.decide`` stores one."""
+        if self.in_batch >= BATCH:
+            self._commit()
+        if not self.in_batch:
+            self.batch.enter_context(self.store.transaction())
+        store, judge = self.store, self.judge
+        if judge is not None:
+            judge.generations.save(store)  # outside the chunk's savepoint: kept if it fails
+        try:
+            with store.transaction():
+                kept = [self._add(incoming, digest, examined) for incoming, (_, digest), examined in judged]
+                store.save_decided([(i, decided) for i, decided in kept if i is not None and decided])
+        except Exception:  # one message's rows cannot be written: each decided alone, that one unreadable
+            kept = [self._add(incoming, digest, found, alone=True) for incoming, (_, digest), found in judged]
+        for (stored, decided), (incoming, (cursor, _), _) in zip(kept, judged, strict=True):
+            self._count(stored, incoming, decided)
+            self.cursor = cursor
+        self.in_batch += len(judged)
+
+    def _add(
+        self, incoming: IncomingMail, digest: str, examined: Examined | None, alone: bool = False
+    ) -> tuple[int | None, Decided | None]:
+        """Store one message (its row id, None when it was stored before) with its decision's columns,
+        or (``alone``) with its decision written in a savepoint of its own; and that decision."""
+        if examined is None:  # not judged (stored before, the store will say): read for its row all the same
+            headers, decided = _headers(incoming.raw), None
+        else:
+            headers, decided = (examined.message_id, examined.sender, examined.subject), examined.decided
+        stored = self.store.add_message(
+            incoming.source,
+            incoming.raw,
+            incoming.arrived_at,
+            *headers,
+            incoming.resolution,
+            digest=digest,
+            decided=None if alone else decided,
+        )
+        if stored is not None and decided is not None and alone:
+            assert self.judge is not None
+            decided = self.judge.write_alone(stored, decided)
+        return stored, decided
+
+    def _count(self, stored: int | None, incoming: IncomingMail, decided: Decided | None) -> None:
+        summary = self.summary
+        if stored is None:
+            summary.duplicates += 1
+        else:
+            summary.downloaded += 1
+        if stored is not None and decided is not None:
+            if decided.unreadable is not None:
+                summary.new.unreadable += 1
+                why = f"message {stored} ({incoming.source}): {decided.unreadable}"
+                summary.unreadable_reasons.append(why)
+            else:
+                summary.decided += 1
+                label = decided.classification[0] if decided.classification else None
+                _count(summary.new, decided.inquiry_id, label, None)
+        if self.on_message:
+            self.on_message(summary.downloaded)
 
 
 def judging_inputs(audit: Audit) -> str:
@@ -179,30 +280,17 @@ def nothing_to_decide(audit: Audit, store: Store, summary: CollectSummary) -> bo
     return True
 
 
-def _store(store: Store, incoming: IncomingMail, parsed: Message) -> MessageRecord | None:
-    """Keep a downloaded message; its record (not yet decided), None when it is already stored."""
-    message_id = mail.header(parsed, "Message-ID")[:998] or None
-    sender = mail.sender(parsed)[:998] or None
-    subject = mail.header(parsed, "Subject")[:998] or None
-    stored = store.add_message(
-        incoming.source, incoming.raw, incoming.arrived_at, message_id, sender, subject, incoming.resolution
-    )
-    if stored is None:
-        return None
-    return MessageRecord(
-        id=stored,
-        source=incoming.source,
-        arrived_at=incoming.arrived_at,
-        header_message_id=message_id,
-        from_addr=sender,
-        subject=subject,
-        inquiry_id=None,
-        match_method=None,
-        label=None,
-        reasons=(),
-        manual_label=None,
-        manual_comment=None,
-        arrival_resolution=incoming.resolution,
+def _headers(raw: bytes) -> tuple[str | None, str | None, str | None]:
+    """(Message-ID, sender, subject) as a message's row keeps them."""
+    return stored_headers(mail.parse_headers(raw))
+
+
+def stored_headers(parsed: Message) -> tuple[str | None, str | None, str | None]:
+    """(Message-ID, sender, subject) of a parsed message as its row keeps them."""
+    return (
+        mail.header(parsed, "Message-ID")[:998] or None,
+        mail.sender(parsed)[:998] or None,
+        mail.header(parsed, "Subject")[:998] or None,
     )
 
 
@@ -228,88 +316,6 @@ def decide(audit: Audit, store: Store, summary: CollectSummary, judge: Judge | N
     matched, unmatched, unreadable, labels = store.message_totals()
     summary.totals = Counts(matched, unmatched, unreadable, labels)
     return judge
-
-
-PARALLEL_AFTER = 200
-"""New messages one collect judges itself before it hands the rest to judging processes (starting
-them costs more than judging a few messages, and an hourly collect brings a few)."""
-JUDGES = min(2, os.cpu_count() or 1)
-"""Judging processes: as many as the machine has cores, two at most (the target machine's size)."""
-AHEAD = 8
-"""Messages handed to each judging process before the oldest decision is waited for: enough to
-keep it busy, few enough that the raw mail held for them stays small."""
-
-_JUDGE: Judge | None = None
-"""The judge a judging process inherits when it is forked (vocabularies loaded, inquiries indexed)."""
-
-
-def _judge_elsewhere(record: MessageRecord, raw: bytes) -> Decision | str:
-    """Judge one message in a judging process: its decision, or why it could not be judged."""
-    assert _JUDGE is not None
-    try:
-        return _JUDGE.judge(record, raw=raw)
-    except Exception as exc:  # told to the collect, which marks the message unreadable
-        return unjudgeable(exc)
-
-
-class Judging:
-    """Where a collect's new messages are judged: here, one after another, or (a large download) in
-    judging processes forked from this one, which judge them while this process downloads and
-    stores; decisions are stored here in the order the messages came, each exactly once."""
-
-    def __init__(self) -> None:
-        self.pool: ProcessPoolExecutor | None = None
-        self.pending: deque[tuple[Judge, MessageRecord, Future[Decision | str]]] = deque()
-
-    @property
-    def parallel(self) -> bool:
-        return self.pool is not None
-
-    def start(self, judge: Judge) -> None:
-        global _JUDGE
-        if JUDGES < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return
-        _JUDGE = judge
-        self.pool = ProcessPoolExecutor(JUDGES, mp_context=multiprocessing.get_context("fork"))
-
-    def decide(self, judge: Judge, record: MessageRecord, parsed: Message, raw: bytes) -> None:
-        """Decide a message here or hand it to a judging process. ``parsed``: as ``parallel`` asked
-        for it (the headers only while processes judge)."""
-        if self.pool is None:
-            judge.decide(record, parsed)
-            return
-        try:
-            future = self.pool.submit(_judge_elsewhere, record, raw)
-        except Exception:  # the judging processes have gone: what they were given, then this, here
-            self.drain()
-            self.close(failed=True)
-            judge.decide(record, mail.parse(raw))
-            return
-        self.pending.append((judge, record, future))
-        while len(self.pending) > AHEAD * JUDGES:
-            self._store_oldest()
-
-    def drain(self) -> None:
-        while self.pending:
-            self._store_oldest()
-
-    def _store_oldest(self) -> None:
-        judge, record, future = self.pending.popleft()
-        try:
-            judged: Decision | str | None = future.result()
-        except Exception:  # a judging process died: this collect judges the rest itself
-            judged = None
-            self.close(failed=True)
-        judge.decide(record, None, judged)
-
-    def close(self, failed: bool = False) -> None:
-        """Stop the judging processes; after a failure without waiting for them (what they were
-        given is judged here)."""
-        global _JUDGE
-        pool, self.pool = self.pool, None
-        if pool is not None:
-            pool.shutdown(wait=not failed, cancel_futures=True)
-        _JUDGE = None
 
 
 class Judge:
@@ -353,24 +359,19 @@ class Judge:
                 return
         self.store.set_decided(record.id, self.unmatched_key, record.unreadable)
 
-    def decide(
-        self, record: MessageRecord, parsed: Message | None = None, judged: Decision | str | None = None
-    ) -> None:
-        """Decide one message and count the result; a message that cannot be judged is marked unreadable.
-        ``judged``: the message's decision made elsewhere (a judging process), or why it failed there."""
+    def decide(self, record: MessageRecord) -> None:
+        """Decide one stored message and count the result; one that cannot be judged is marked unreadable."""
         self.generations.save(self.store)  # outside the message's savepoint: kept if it fails
         summary = self.summary
         judged_before = record.version is not None and record.label is not None
         if judged_before:
             summary.rejudged += 1
         try:
-            decision = self.judge(record, parsed) if judged is None else judged
-            if isinstance(decision, str):
-                raise _Unjudgeable(decision)
+            decision = self.judge(record)
             self._write(record, decision)
             label, inquiry_id = decision.label, decision.inquiry_id
         except Exception as exc:  # any message, however broken, must not stop a collect
-            reason = str(exc) if isinstance(exc, _Unjudgeable) else unjudgeable(exc)
+            reason = unjudgeable(exc)
             with self.store.transaction():
                 decided = self.unmatched_key if record.inquiry_id is None else self.version
                 self.store.set_decided(record.id, decided, reason)
@@ -381,6 +382,58 @@ class Judge:
         if judged_before and record.label != label:
             summary.labels_changed += 1
         _count(summary.new, inquiry_id, label, None)
+
+    def examine(self, incoming: IncomingMail) -> Examined:
+        """A new message's stored headers and its decision, encoded as its rows, writing nothing (a
+        judging process may do this); one that cannot be judged is decided unreadable, with why."""
+        parsed = mail.parse(incoming.raw)
+        message_id, sender, subject = stored_headers(parsed)
+        record = MessageRecord(
+            id=0,  # not stored yet: its reading gets the row's id where it is stored
+            source=incoming.source,
+            arrived_at=incoming.arrived_at,
+            header_message_id=message_id,
+            from_addr=sender,
+            subject=subject,
+            inquiry_id=None,
+            match_method=None,
+            label=None,
+            reasons=(),
+            manual_label=None,
+            manual_comment=None,
+            arrival_resolution=incoming.resolution,
+        )
+        try:
+            decision = self.judge(record, parsed)
+            found, quality = decision.found, decision.quality
+            decided = Decided(
+                decided=self.version if decision.inquiry_id else self.unmatched_key,
+                inquiry_id=found.inquiry_id if found else None,
+                match_method=found.method if found else None,
+                classification=(decision.label, json.dumps(list(decision.reasons)), self.version),
+                quality=None if quality is None else (quality.score, quality.answered, quality.to_json()),
+                judgement=judgement_values(decision.reading),
+            )
+        except Exception as exc:  # any message, however broken, must not stop a collect
+            decided = Decided(self.unmatched_key, unreadable=unjudgeable(exc))
+        return Examined(message_id, sender, subject, decided)
+
+    def write_alone(self, message_id: int, decided: Decided) -> Decided:
+        """Write a stored message's decision in a savepoint of its own; when that fails, it is
+        decided unreadable with the reason instead. What was written."""
+        store = self.store
+        try:
+            with store.transaction():
+                if decided.inquiry_id is not None:
+                    store.set_match(message_id, decided.inquiry_id, decided.match_method)
+                store.save_decided([(message_id, decided)])
+                store.set_decided(message_id, decided.decided, decided.unreadable)
+            return decided
+        except Exception as exc:  # any message, however broken, must not stop a collect
+            unreadable = Decided(self.unmatched_key, unreadable=unjudgeable(exc))
+            with store.transaction():
+                store.set_decided(message_id, unreadable.decided, unreadable.unreadable)
+            return unreadable
 
     def judge(
         self, record: MessageRecord, parsed: Message | None = None, raw: bytes | None = None
@@ -441,6 +494,17 @@ class Judge:
 
 
 @dataclass(frozen=True)
+class Examined:
+    """A new message as a judge found it, before anything is stored: the headers its row keeps, and
+    its decision as the rows will hold it."""
+
+    message_id: str | None
+    sender: str | None
+    subject: str | None
+    decided: Decided
+
+
+@dataclass(frozen=True)
 class Decision:
     """What judging one message found, before anything is stored."""
 
@@ -451,10 +515,6 @@ class Decision:
     """The inquiry it was matched to now (None: matched before, or not at all)."""
     quality: QualityScore | None
     reading: ReplyJudgement
-
-
-class _Unjudgeable(Exception):
-    """A judging process could not judge a message; the text says why, as ``unjudgeable`` gave it."""
 
 
 def unjudgeable(exc: BaseException) -> str:

@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 
 import servaudit.collect as collecting
-from servaudit.collect import Decision, Judge, collect
+import servaudit.collect_parallel as judging_processes
+from servaudit.collect import Decision, Examined, Judge, collect
 from servaudit.config import Audit
+from servaudit.mailbox.base import IncomingMail
 from servaudit.store import MessageRecord
 from tests.corpus import samples
 from tests.test_collect_incremental import AUDIT, reply, send
@@ -31,6 +33,22 @@ BROKEN = (
     b"Content-Type: text/plain; charset=no-such-charset\r\nSubject: =?x?q?=FF?=\r\n\r\n\xc3(",
     b"From: a@b.example\r\nSubject: explodes\r\n\r\nA message the judge fails on (see below).",
 )
+
+REFUSED_WHEN_WRITTEN = (
+    b"From: e@f.example\r\nSubject: stored\r\n\r\nA reading the store refuses (see below).\r\n"
+)
+
+
+def _refuse_one_reading(audit: Audit) -> None:
+    """The store itself refuses to write one message's reading (a trigger: a real failure of the
+    database, as a full disk or an unencodable text would be), whoever wrote it."""
+    db = sqlite3.connect(audit.folder / "servaudit.sqlite")
+    db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON judgements WHEN NEW.excerpt LIKE '%the store refuses%'"
+        " BEGIN SELECT RAISE(ABORT, 'refused by the store'); END"
+    )
+    db.commit()
+    db.close()
 
 
 def _failing_on_one(judge: Callable[..., Decision]) -> Callable[..., Decision]:
@@ -77,7 +95,7 @@ def audits(tmp_path: Path) -> tuple[Audit, Audit]:
     box = mailbox.Maildir(first / "mail", create=True)
     for sample in samples():
         box.add(sample.path.read_bytes())
-    for raw in BROKEN:
+    for raw in (*BROKEN, REFUSED_WHEN_WRITTEN):
         box.add(raw)
     second = tmp_path / "two"
     shutil.copytree(first, second)
@@ -92,8 +110,9 @@ def test_judging_processes_store_what_judging_here_stores(
     monkeypatch.setattr(collecting, "PARALLEL_AFTER", 10**9)
     alone = collect(here)
     monkeypatch.setattr(collecting, "PARALLEL_AFTER", 3)
-    monkeypatch.setattr(collecting, "JUDGES", 2)
-    monkeypatch.setattr(collecting, "BATCH", 64)  # several batches, each drained before its commit
+    monkeypatch.setattr(judging_processes, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "CHUNK", 5)  # many chunks, of odd sizes, in flight across batches
+    monkeypatch.setattr(collecting, "BATCH", 64)  # several batches, committed while chunks are judged
     forked = collect(parallel)
     assert forked.downloaded == alone.downloaded > 450
     assert (forked.new, forked.totals) == (alone.new, alone.totals)
@@ -104,19 +123,21 @@ def test_judging_processes_store_what_judging_here_stores(
     assert (again.downloaded, again.decided) == (0, 0)
 
 
-_JUDGED_IN_THIS_PROCESS: list[int] = []
+_JUDGED_IN_THIS_PROCESS: list[IncomingMail] = []
 
 
-def _dies_on_the_tenth(record: MessageRecord, raw: bytes) -> Decision | str:
-    """A judging process that dies at its tenth message (as if killed): no answer for it, nor for the
-    messages queued behind it. Module-level, so the pool can name it to the process."""
-    _JUDGED_IN_THIS_PROCESS.append(record.id)
-    if len(_JUDGED_IN_THIS_PROCESS) == 10:
-        os._exit(3)
-    return _JUDGE_ELSEWHERE(record, raw)
+def _dies_on_the_tenth(chunk: list[IncomingMail | None]) -> list[Examined | None]:
+    """A judging process that dies at its tenth message (as if killed): no answer for its chunk, nor
+    for the chunks queued behind it. Module-level, so the pool can name it to the process."""
+    for mail in chunk:
+        if mail is not None:
+            _JUDGED_IN_THIS_PROCESS.append(mail)
+            if len(_JUDGED_IN_THIS_PROCESS) == 10:
+                os._exit(3)
+    return _EXAMINE_ELSEWHERE(chunk)
 
 
-_JUDGE_ELSEWHERE = collecting._judge_elsewhere
+_EXAMINE_ELSEWHERE = judging_processes._examine_elsewhere
 
 
 def test_a_judging_process_that_dies_loses_no_message(
@@ -135,10 +156,32 @@ def test_a_judging_process_that_dies_loses_no_message(
         return judge(self, record, *args, **kwargs)
 
     monkeypatch.setattr(Judge, "judge", counted)
-    monkeypatch.setattr(collecting, "_judge_elsewhere", _dies_on_the_tenth)
+    monkeypatch.setattr(judging_processes, "_examine_elsewhere", _dies_on_the_tenth)
     monkeypatch.setattr(collecting, "PARALLEL_AFTER", 3)
-    monkeypatch.setattr(collecting, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "CHUNK", 4)  # the dying process had more than one chunk queued
     summary = collect(parallel)
     assert _rows(parallel) == _rows(here)
     # Two were judged here before the processes started, some by them, the rest here after the death.
     assert 20 < len(judged_here) < summary.downloaded
+
+
+def test_a_decision_the_store_refuses_undoes_only_that_messages_writes(
+    audits: tuple[Audit, Audit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, parallel = audits
+    for audit in audits:
+        _refuse_one_reading(audit)
+    monkeypatch.setattr(collecting, "PARALLEL_AFTER", 10**9)
+    alone = collect(here)
+    monkeypatch.setattr(collecting, "PARALLEL_AFTER", 3)
+    monkeypatch.setattr(judging_processes, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "CHUNK", 7)  # its chunk holds others, written all the same
+    forked = collect(parallel)
+    for summary in (alone, forked):
+        assert summary.new.unreadable == 1
+        assert summary.unreadable_reasons[0].endswith("IntegrityError: refused by the store")
+    assert (forked.downloaded, forked.new, forked.totals) == (alone.downloaded, alone.new, alone.totals)
+    assert _rows(parallel) == _rows(here)
+    refused = [row for row in _rows(parallel) if len(row) == 9 and row[8]]
+    assert [row[4] for row in refused] == ["stored"]  # kept, as received, with why it is unreadable

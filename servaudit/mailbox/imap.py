@@ -17,6 +17,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from servaudit.errors import InfrastructureError, UsageError
 from servaudit.mailbox.base import Cursor, IncomingMail
+from servaudit.mailbox.imap_fetch import fetch_bodies
 from servaudit.secrets import register_secret, scrub
 
 log = logging.getLogger(__name__)
@@ -278,16 +279,21 @@ class ImapReader:
         self, client: IMAPClient, uidvalidity: int, uids: list[int]
     ) -> Iterator[tuple[IncomingMail, Cursor]]:
         with self._network("downloading mail"):
-            response = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE", "RFC822.SIZE"])
+            fetched = fetch_bodies(client, uids)
+            if fetched.unread:  # bodies sent in a form the lean reader leaves to imapclient
+                response = client.fetch(fetched.unread, ["BODY.PEEK[]", "INTERNALDATE"])
+                for uid, data in response.items():
+                    if data.get(b"BODY[]") is not None and uid in fetched.unread:
+                        fetched.bodies[uid] = (data[b"BODY[]"], data.get(b"INTERNALDATE"))
         self.fetches += 1
+        bodies = fetched.bodies
         for uid in uids:
-            data = response.pop(uid, {})  # handed on and let go, not held until the batch is done
-            raw = data.get(b"BODY[]")
+            raw, internaldate = bodies.pop(uid, (None, None))  # handed on and let go, not held
             if raw is None:
                 continue  # expunged since the search
             self.bodies_downloaded += 1
             # INTERNALDATE is truncated to the second: the middle of that second is unbiased.
-            arrived = _as_utc(data[b"INTERNALDATE"]) + timedelta(seconds=INTERNALDATE_RESOLUTION / 2)
+            arrived = _as_utc(internaldate) + timedelta(seconds=INTERNALDATE_RESOLUTION / 2)
             mail = IncomingMail(self._source(uidvalidity, uid), raw, arrived, INTERNALDATE_RESOLUTION)
             yield mail, {"uidvalidity": uidvalidity, "last_uid": uid}
 

@@ -18,26 +18,33 @@ from servaudit.judgement import (
 from servaudit.store.connection import Connection, upsert
 from servaudit.store.records import now, to_text
 
+SET_JUDGEMENT = upsert(
+    "judgements",
+    ("message_id", "version", "excerpt", "stated", "acknowledgement", "created_at", "findings"),
+    key=("message_id",),
+)
+
+
+def judgement_values(judgement: ReplyJudgement) -> tuple[str, str, str | None, str, str]:
+    """(version, excerpt, stated, acknowledgement, findings) of a reading as its row holds them: what
+    a judging process hands back (``Decided.judgement``), encoded there rather than where it is stored."""
+    traits = judgement.acknowledgement
+    return (
+        judgement.version,
+        judgement.excerpt,
+        None if judgement.stated is None else json.dumps(sorted(judgement.stated)),
+        json.dumps([traits.response_time, traits.reference_number, traits.alternatives]),
+        judgement.findings.to_json(),
+    )
+
 
 class JudgementQueries(Connection):
     def set_judgement(self, judgement: ReplyJudgement) -> None:
         """Keep what a message was read as (replacing an older reading of it)."""
-        traits = judgement.acknowledgement
+        version, excerpt, stated, acknowledgement, findings = judgement_values(judgement)
         self.db.execute(
-            upsert(
-                "judgements",
-                ("message_id", "version", "excerpt", "stated", "acknowledgement", "created_at", "findings"),
-                key=("message_id",),
-            ),
-            (
-                judgement.message_id,
-                judgement.version,
-                judgement.excerpt,
-                None if judgement.stated is None else json.dumps(sorted(judgement.stated)),
-                json.dumps([traits.response_time, traits.reference_number, traits.alternatives]),
-                to_text(now()),
-                judgement.findings.to_json(),
-            ),
+            SET_JUDGEMENT,
+            (judgement.message_id, version, excerpt, stated, acknowledgement, to_text(now()), findings),
         )
 
     def judgements(self) -> dict[int, ReplyJudgement]:

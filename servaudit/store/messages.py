@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from servaudit.store.connection import Connection, upsert
-from servaudit.store.records import RUN_JUDGED, MessageRecord, from_text, now, to_text
+from servaudit.store.judgements import SET_JUDGEMENT
+from servaudit.store.records import RUN_JUDGED, Decided, MessageRecord, from_text, now, to_text
+from servaudit.store.scores import REMOVE_QUALITY, SET_QUALITY
 
 _SELECT = (
     "SELECT m.id, m.source, m.arrived_at, m.header_message_id, m.from_addr, m.subject,"
@@ -25,6 +27,13 @@ _SELECT = (
     " LEFT JOIN manual_scores ms ON ms.message_id = m.id"
 )
 """A message with its automatic class, a consultant's class and score; the named queries add the WHERE."""
+SET_CLASSIFICATION = upsert(
+    "classifications",
+    ("message_id", "origin", "label", "reasons", "comment", "created_at", "version"),
+    key=("message_id", "origin"),
+)
+_UNDECIDED = Decided(decided="")
+"""The decision columns of a message stored before it is decided (all NULL)."""
 
 
 class MessageQueries(Connection):
@@ -45,16 +54,21 @@ class MessageQueries(Connection):
         from_addr: str | None,
         subject: str | None,
         arrival_resolution: float = 0.0,
+        *,
+        digest: str | None = None,
+        decided: Decided | None = None,
     ) -> int | None:
-        """Keep a received message; None when the same source or the same bytes are already stored."""
-        digest = hashlib.sha256(raw).hexdigest()
+        """Keep a received message; None when the same source or the same bytes are already stored.
+        ``digest``: its SHA-256 in hex, when the caller has it already. ``decided``: its decision's
+        columns of ``messages``, written with it (its other rows: ``save_decided``)."""
+        stamp = decided or _UNDECIDED
         return self._insert(
-            "INSERT INTO messages (source, sha256, raw, arrived_at, collected_at,"
-            " header_message_id, from_addr, subject, arrival_resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
+            "INSERT INTO messages (source, sha256, raw, arrived_at, collected_at, header_message_id,"
+            " from_addr, subject, arrival_resolution, inquiry_id, match_method, decided, unreadable)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
                 source,
-                digest,
+                digest or hashlib.sha256(raw).hexdigest(),
                 raw,
                 to_text(arrived_at),
                 to_text(now()),
@@ -62,8 +76,39 @@ class MessageQueries(Connection):
                 from_addr,
                 subject,
                 arrival_resolution,
+                stamp.inquiry_id,
+                stamp.match_method,
+                decided.decided if decided else None,
+                stamp.unreadable,
             ),
         )
+
+    def is_known_content(self, digest: str) -> bool:
+        """Whether a message with these bytes (their SHA-256 in hex) is stored."""
+        return self.db.execute("SELECT 1 FROM messages WHERE sha256=?", (digest,)).fetchone() is not None
+
+    def save_decided(self, decisions: Sequence[tuple[int, Decided]]) -> None:
+        """The rows beside ``messages`` of new messages' decisions (class, score, reading), a few
+        statements for all of them: a message stored with ``add_message(decided=…)`` is then decided."""
+        created = to_text(now())
+        classified = [
+            (i, "auto", *d.classification[:2], None, created, d.classification[2])
+            for i, d in decisions
+            if d.classification is not None
+        ]
+        scored = [(i, *d.quality, created) for i, d in decisions if d.quality is not None]
+        unscored = [(i,) for i, d in decisions if d.quality is None and d.unreadable is None]
+        read = [
+            (i, *d.judgement[:4], created, d.judgement[4]) for i, d in decisions if d.judgement is not None
+        ]
+        for statement, rows in (
+            (SET_CLASSIFICATION, classified),
+            (SET_QUALITY, scored),
+            (REMOVE_QUALITY, unscored),
+            (SET_JUDGEMENT, read),
+        ):
+            if rows:
+                self.db.executemany(statement, rows)
 
     def raw_messages(self, message_ids: list[int]) -> dict[int, bytes]:
         """Several messages' bytes in one query (at most a few hundred ids at a time)."""
@@ -94,14 +139,8 @@ class MessageQueries(Connection):
         comment: str | None = None,
         version: str | None = None,
     ) -> None:
-        self.db.execute(
-            upsert(
-                "classifications",
-                ("message_id", "origin", "label", "reasons", "comment", "created_at", "version"),
-                key=("message_id", "origin"),
-            ),
-            (message_id, origin, label, json.dumps(reasons), comment, to_text(now()), version),
-        )
+        row = (message_id, origin, label, json.dumps(reasons), comment, to_text(now()), version)
+        self.db.execute(SET_CLASSIFICATION, row)
 
     def remove_manual_grade(self, message_id: int) -> None:
         """Take back a consultant's class for a message (the automatic one stands again)."""

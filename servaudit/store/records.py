@@ -96,6 +96,27 @@ class EvidenceRecord:
 
 
 @dataclass(frozen=True)
+class Decided:
+    """A new message's decision as its rows hold it, encoded where it was judged (a judging process
+    may do that), so the collect that stores it only writes them (``MessageQueries.add_message`` and
+    ``save_decided``). JSON columns are text here already."""
+
+    decided: str
+    """``messages.decided``: the judge version, for an unmatched message with the inquiries' generation."""
+    inquiry_id: str | None = None
+    match_method: str | None = None
+    unreadable: str | None = None
+    """Why it could not be judged; then nothing below is set."""
+    classification: tuple[str, str, str] | None = None
+    """(label, reasons as JSON, judge version): the automatic class."""
+    quality: tuple[int, str, str] | None = None
+    """(score, answered, checks as JSON); None: the message gets no score."""
+    judgement: tuple[str, str, str | None, str, str] | None = None
+    """(version, excerpt, stated, acknowledgement, findings): its reading, as ``judgement_values``
+    gives it."""
+
+
+@dataclass(frozen=True)
 class MessageRecord:
     id: int
     source: str

@@ -8,6 +8,11 @@ from __future__ import annotations
 from servaudit.store.connection import Connection, upsert
 from servaudit.store.records import now, to_text
 
+SET_QUALITY = upsert(
+    "quality_scores", ("message_id", "score", "answered", "detail", "created_at"), key=("message_id",)
+)
+REMOVE_QUALITY = "DELETE FROM quality_scores WHERE message_id=?"
+
 
 class ScoreQueries(Connection):
     def set_quality(
@@ -15,16 +20,9 @@ class ScoreQueries(Connection):
     ) -> None:
         """The automatic quality score (detail: its checks as JSON); None removes it."""
         if score is None or answered is None or detail is None:
-            self.db.execute("DELETE FROM quality_scores WHERE message_id=?", (message_id,))
+            self.db.execute(REMOVE_QUALITY, (message_id,))
             return
-        self.db.execute(
-            upsert(
-                "quality_scores",
-                ("message_id", "score", "answered", "detail", "created_at"),
-                key=("message_id",),
-            ),
-            (message_id, score, answered, detail, to_text(now())),
-        )
+        self.db.execute(SET_QUALITY, (message_id, score, answered, detail, to_text(now())))
 
     def quality_rows(self) -> list[tuple[int, str]]:
         """(message id, the score's JSON) for every automatically scored message."""
