@@ -64,7 +64,7 @@ _HEADER_WORDS = (
 )  # fmt: skip
 """A literal each alternative of mail-parser-reply's HEADER_REGEX needs (lower case): a text with none
 of them holds no quote header."""
-_FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
+FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
 """Characters that IGNORECASE matches with an ASCII letter but ``str.lower`` leaves as they are (ſ, K,
 ı, İ): a text with one of them is searched with the pattern itself."""
 
@@ -72,7 +72,7 @@ _FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
 def _may_quote(text: str) -> bool:
     """False only where mail-parser-reply's HEADER_REGEX cannot match: most replies quote nothing, and
     the pattern (anchored look-aheads at every line) costs more than the rest of the split."""
-    if not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII):
+    if not text.isascii() and any(c in text for c in FOLDS_TO_ASCII):
         return True
     lower = text.lower()
     return any(word in lower for word in _HEADER_WORDS)
@@ -118,8 +118,9 @@ def words_of(text: str) -> list[str]:
 
 
 def _norm(text: str) -> str:
-    """Words only, lower case: how echoed text is compared with what was sent."""
-    return " ".join(w.lower() for w in WORD.findall(text))
+    """Words only, lower case: how echoed text is compared with what was sent. (Lower-casing the
+    joined words is lower-casing each: a word's edges are no letters' context.)"""
+    return " ".join(WORD.findall(text)).lower()
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,15 @@ def _echoes(norm: str, sent: str) -> bool:
     return len(norm.split()) >= 4 and f" {norm} " in sent
 
 
-def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
+def may_hold(phrases: Phrases, text: str) -> bool:
+    """False only where no line of ``text`` can hold one of ``phrases``: a line's folded text is a
+    stretch of the whole text's, so a literal a line holds stands in the whole text too."""
+    return phrases.may_occur(fold(text))
+
+
+def strip_echo(
+    text: str, sent: str, template: Phrases, lines_seen: dict[str, tuple[str | None, int]] | None = None
+) -> tuple[str, int]:
     """``text`` without lines and sentences that repeat what was sent, and without template lines.
 
     ``sent`` is everything the inquiry put into the company's hands (its
@@ -195,33 +204,62 @@ def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
     line counts as an echo when its words (three or more) stand in what was
     sent, or when it is a ``Label: value`` line whose value was sent.
     Returns the remaining text and how many lines or sentences were removed.
+    ``lines_seen``: each line's verdict, kept by the caller for the same ``sent`` and ``template``
+    (a message's new text and its whole body share their lines).
     """
     kept: list[str] = []
     removed = 0
+    templated = may_hold(template, text)
     if not sent:  # nothing can be an echo: only attribution and template lines go
         for line in text.splitlines():
-            if _ATTRIBUTION.match(line) or (WORD.search(line) and fold(line) in template):
+            if _attribution(line) or (templated and WORD.search(line) and fold(line) in template):
                 removed += 1
             else:
                 kept.append(line)
         return "\n".join(kept).strip(), removed
+    words = _sent_words(sent)
+    seen = {} if lines_seen is None else lines_seen
     for line in text.splitlines():
-        norm = _norm(line)
-        field_line = _FIELD_LINE.match(line)
-        value = _norm(field_line.group(1)) if field_line else ""
-        if (
-            _ATTRIBUTION.match(line)
-            or (len(norm.split()) >= 3 and f" {norm} " in sent)
-            or (value and f" {value} " in sent)
-            or (norm and fold(line) in template)
-        ):
-            removed += 1
-            continue
-        pieces = sentences(line)
-        own = [s for s in pieces if not _echoes(_norm(s), sent)]
-        removed += len(pieces) - len(own)
-        kept.append(" ".join(own) if len(own) != len(pieces) else line)
+        verdict = seen.get(line)
+        if verdict is None:  # a line's verdict is its own: ``templated`` only spares looking
+            verdict = seen[line] = _echo_verdict(line, sent, words, template, templated)
+        own, count = verdict
+        removed += count
+        if own is not None:
+            kept.append(own)
     return "\n".join(kept).strip(), removed
+
+
+@lru_cache(maxsize=16)
+def _sent_words(sent: str) -> frozenset[str]:
+    return frozenset(sent.split())
+
+
+def _attribution(line: str) -> bool:
+    return "@" in line and ":" in line and _ATTRIBUTION.match(line) is not None
+
+
+def _echo_verdict(
+    line: str, sent: str, sent_words: frozenset[str], template: Phrases, templated: bool
+) -> tuple[str | None, int]:
+    """(what is kept of ``line``, None when all of it goes; lines or sentences removed)."""
+    norm = _norm(line)
+    field_line = _FIELD_LINE.match(line) if ":" in line else None
+    value = _norm(field_line.group(1)) if field_line else ""
+    words = norm.split()
+    if (
+        _attribution(line)
+        or (len(words) >= 3 and f" {norm} " in sent)
+        or (value and f" {value} " in sent)
+        or (norm and templated and fold(line) in template)
+    ):
+        return None, 1
+    # A sentence that echoes has four words or more, each of them sent.
+    if sum(word in sent_words for word in words) < 4:
+        return line, 0
+    pieces = sentences(line)
+    own = [s for s in pieces if not _echoes(_norm(s), sent)]
+    return (" ".join(own) if len(own) != len(pieces) else line), len(pieces) - len(own)
 
 
 LANGUAGE_SAMPLE = 1_000
@@ -262,6 +300,10 @@ class Signals:
     fast_seconds: float = FAST_SECONDS
     """Below this delay a reply counts as a machine's (the audit's ``machine_seconds``)."""
     _sent_norm: str = field(init=False, default="")
+    _lines_seen: dict[str, tuple[str | None, int]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    """strip_echo's verdict on each line read (the new text's lines are the body's)."""
 
     def __post_init__(self) -> None:
         sent = [_norm(s) for s in self.sent if s and s.strip()]
@@ -314,12 +356,12 @@ class Signals:
     @cached_property
     def _own(self) -> tuple[str, int]:
         text = after_relay(self.written.new_text, self.vocabulary.relayed_answer)
-        return strip_echo(text, self._sent_norm, self.vocabulary.template_lines)
+        return strip_echo(text, self._sent_norm, self.vocabulary.template_lines, self._lines_seen)
 
     @cached_property
     def unechoed_body(self) -> str:
         """The whole text (footers included) without what repeats the inquiry: what promotions are read in."""
-        return strip_echo(self.body, self._sent_norm, self.vocabulary.template_lines)[0]
+        return strip_echo(self.body, self._sent_norm, self.vocabulary.template_lines, self._lines_seen)[0]
 
     @cached_property
     def parts(self) -> ReplyParts:

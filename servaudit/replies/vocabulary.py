@@ -82,6 +82,10 @@ class Phrases:
             return None
         return found
 
+    def may_occur(self, text: str) -> bool:
+        """False only when no phrase of the list can occur in ``text`` (or in a stretch of it)."""
+        return self._found(text) is not None
+
     def hits(self, text: str) -> list[str]:
         found = self._found(text)
         if found is None:
