@@ -37,10 +37,11 @@ from servaudit.replies.classify import (
     fold,
     sentences,
 )
+from servaudit.replies.reply_patterns import FOLDS_TO_ASCII
 from servaudit.replies.scenarios import scenario_context as scenario_context
 from servaudit.replies.scenarios import stock_facts as stock_facts
 from servaudit.replies.scenarios import stock_scenario as stock_scenario
-from servaudit.replies.signals import FOLDS_TO_ASCII, PHONE
+from servaudit.replies.signals import PHONE
 from servaudit.resources import load_toml
 
 if TYPE_CHECKING:

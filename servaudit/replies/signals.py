@@ -10,15 +10,17 @@ submitted fields) is removed before anything counts as the author's own words.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from functools import cached_property, lru_cache
-from itertools import chain
 
 from mailparser_reply.parser import EmailMessage, EmailReply
 
 from servaudit import message as mail
+from servaudit.replies import reply_patterns
 from servaudit.replies.language import identifier, obvious
+from servaudit.replies.reply_patterns import FOLDS_TO_ASCII
 from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
 FAST_SECONDS = 60.0
@@ -64,9 +66,10 @@ _HEADER_WORDS = (
 )  # fmt: skip
 """A literal each alternative of mail-parser-reply's HEADER_REGEX needs (lower case): a text with none
 of them holds no quote header."""
-FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
-"""Characters that IGNORECASE matches with an ASCII letter but ``str.lower`` leaves as they are (ſ, K,
-ı, İ): a text with one of them is searched with the pattern itself."""
+_KNOWN_SIGNATURE = reply_patterns.fingerprint(_PATTERNS.SIGNATURE_REGEX) == reply_patterns.SIGNATURE_PATTERN
+_KNOWN_DISCLAIMERS = (
+    reply_patterns.fingerprint(_PATTERNS.DISCLAIMERS_REGEX) == reply_patterns.DISCLAIMERS_PATTERN
+)
 
 
 def _may_quote(text: str) -> bool:
@@ -78,21 +81,27 @@ def _may_quote(text: str) -> bool:
     return any(word in lower for word in _HEADER_WORDS)
 
 
+def _headers(text: str) -> Iterator[str]:
+    """The quote headers in ``text`` as the library's ``findall`` lists them (each match's non-empty
+    groups), found one after the other: the split stops at the first that ends a reply."""
+    if _may_quote(text):
+        for found in _PATTERNS.HEADER_REGEX.finditer(text):
+            yield from (group for group in found.groups() if group)
+
+
 def _first_reply(body: str) -> tuple[str, str, bool]:
     """(text, signature, quoted) of the newest reply in ``body``, as mail-parser-reply's ``read`` gives
     them (its first reply's body and signatures; more than one reply: quoted), with signatures and
-    disclaimers read for that reply only, not for each quoted one, and no header search where none
-    can stand."""
+    disclaimers read for that reply only, not for each quoted one, headers searched only up to the
+    first that ends a reply and not at all where none can stand, and signatures and disclaimers
+    searched only where they can stand (servaudit/replies/reply_patterns.py)."""
     message = _ReplyMessage(text=body, languages=list(_REPLY_LANGUAGES))
     text = message.text
-    headers = (
-        [h for h in chain.from_iterable(message.HEADER_REGEX.findall(text)) if h] if _may_quote(text) else []
-    )
     # The library's loop: a segment ends where the next header starts; empty segments are skipped
     # but the last one is always kept.
     segments: list[tuple[str, str]] = []
     current, previous = 0, ""
-    for header in headers:
+    for header in _headers(text):
         position = text.find(header, current + 1 if current > 0 else current)
         content, before = text[current:position], previous
         current = position if position >= 0 else 0
@@ -104,7 +113,9 @@ def _first_reply(body: str) -> tuple[str, str, bool]:
     if not segments:
         segments.append((text[current:], previous))
     content, before = segments[0]
-    disclaimers, signatures = message._process_signatures_disclaimers(content)
+    # The library's _process_signatures_disclaimers, each pattern searched only where it can match.
+    disclaimers = reply_patterns.disclaimers(_PATTERNS.DISCLAIMERS_REGEX, _KNOWN_DISCLAIMERS, content)
+    signatures = reply_patterns.signature(_PATTERNS.SIGNATURE_REGEX, _KNOWN_SIGNATURE, content)
     first = EmailReply(headers=before, content=content, signatures=signatures, disclaimers=disclaimers)
     return first.body, first.signatures or "", quoted
 
