@@ -271,11 +271,25 @@ _QUOTE_HEADER = re.compile(
     r"|\s*(von|from):\s.+$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_QUOTE_WORDS = ("schrieb", "wrote", "original message", "ursprüngliche nachricht", "von:", "from:")
+"""A literal (lower case) each alternative of _QUOTE_HEADER needs."""
+FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
+"""Characters that IGNORECASE matches with an ASCII letter but ``str.lower`` leaves as they are (ſ, K,
+ı, İ): a text with one of them is searched with the pattern itself."""
+
+
+def _quote_header(body: str) -> re.Match[str] | None:
+    """``_QUOTE_HEADER.search(body)``, not searched where none of its words stand (most replies)."""
+    if body.isascii() or not any(c in body for c in FOLDS_TO_ASCII):
+        lower = body.lower()
+        if not any(word in lower for word in _QUOTE_WORDS):
+            return None
+    return _QUOTE_HEADER.search(body)
 
 
 def text_below_quote(body: str) -> str:
     """What a reply says below the quote it opens with (bottom-posting), '>' lines removed; '' without one."""
-    match = _QUOTE_HEADER.search(body)
+    match = _quote_header(body)
     if match is None:
         return ""
     rest = body[match.end() :]
@@ -287,7 +301,7 @@ def text_below_quote(body: str) -> str:
 def new_text(body: str) -> str:
     """The part of a reply its author wrote now: stops at the first quote header or quoted block.
     Cached for the last few bodies: the classifier, the excerpt and the acknowledgement reading ask."""
-    match = _QUOTE_HEADER.search(body)
+    match = _quote_header(body)
     text = body[: match.start()] if match else body
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
     return "\n".join(lines).strip()

@@ -37,7 +37,6 @@ from servaudit.replies.classify import (
     fold,
     sentences,
 )
-from servaudit.replies.reply_patterns import FOLDS_TO_ASCII
 from servaudit.replies.scenarios import scenario_context as scenario_context
 from servaudit.replies.scenarios import stock_facts as stock_facts
 from servaudit.replies.scenarios import stock_scenario as stock_scenario
@@ -271,7 +270,7 @@ def _first_reference(
     if (
         starts is None
         or len(lower) != len(text)
-        or (not text.isascii() and any(c in text for c in FOLDS_TO_ASCII))
+        or (not text.isascii() and any(c in text for c in mail.FOLDS_TO_ASCII))
     ):
         return pattern.search(text)
     for start in sorted({end - length + 1 for end, length in starts.iter(lower)}):
@@ -314,8 +313,10 @@ def _check_reference(reference_words: tuple[str, ...], subject: str, body: str) 
 
 
 def check_data_request(text: str, vocabulary: QualityVocabulary) -> Check:
-    asked = []
-    for sentence in sentences(text):
+    asked: list[str] = []
+    # A sentence's folded text is a stretch of the whole text's: no request there, none in a sentence.
+    requests = vocabulary.data_requests.may_occur(fold(text))
+    for sentence in sentences(text) if requests else ():
         folded = fold(sentence)
         if folded not in vocabulary.data_requests:
             continue

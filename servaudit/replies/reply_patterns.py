@@ -17,9 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
-"""Characters that IGNORECASE matches with an ASCII letter but ``str.lower`` leaves as they are (ſ, K,
-ı, İ): a text with one of them is searched with the pattern itself."""
+from servaudit.message import FOLDS_TO_ASCII
 
 SIGNATURE_PATTERN = "c1a9b2b79fc375a5"
 """sha256 (first 16 hex digits) of the signature pattern for German and English the shortcut is for."""

@@ -20,7 +20,6 @@ from mailparser_reply.parser import EmailMessage, EmailReply
 from servaudit import message as mail
 from servaudit.replies import reply_patterns
 from servaudit.replies.language import identifier, obvious
-from servaudit.replies.reply_patterns import FOLDS_TO_ASCII
 from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
 FAST_SECONDS = 60.0
@@ -75,7 +74,7 @@ _KNOWN_DISCLAIMERS = (
 def _may_quote(text: str) -> bool:
     """False only where mail-parser-reply's HEADER_REGEX cannot match: most replies quote nothing, and
     the pattern (anchored look-aheads at every line) costs more than the rest of the split."""
-    if not text.isascii() and any(c in text for c in FOLDS_TO_ASCII):
+    if not text.isascii() and any(c in text for c in mail.FOLDS_TO_ASCII):
         return True
     lower = text.lower()
     return any(word in lower for word in _HEADER_WORDS)
@@ -185,6 +184,8 @@ def _split_reply(body: str, closings: tuple[str, ...]) -> ReplyParts:
 
 def after_relay(text: str, relayed: Phrases) -> str:
     """The agent's words a helpdesk relays: what follows the line that announces them."""
+    if not may_hold(relayed, text):  # most replies relay nothing: no line is read
+        return text
     lines = text.splitlines()
     for index, line in enumerate(lines):
         if fold(line) in relayed:
@@ -421,7 +422,11 @@ class Signals:
     def redirects(self) -> list[str]:
         """Sentences of the new text that send the customer to another channel (phone, branch, form, FAQ)."""
         v = self.vocabulary
-        found = []
+        found: list[str] = []
+        # A sentence's folded text is a stretch of the whole text's: where neither list can occur in
+        # that, no sentence is a redirect.
+        if not (v.requests.may_occur(self.text) or v.deflection_body.may_occur(self.text)):
+            return found
         for sentence in self.new_sentences:
             folded = fold(sentence)
             channel = folded in v.channels or bool(PHONE.search(sentence))
@@ -433,13 +438,10 @@ class Signals:
         """(sentences, words) of the new text that are not courtesy, a redirect or one of ``formulas``."""
         count = words = 0
         redirects = set(self.redirects)
+        # Only the lists that can occur in the whole text can hold one of its sentences.
+        lists = [f for f in (self.vocabulary.courtesy, *formulas) if f.may_occur(self.text)]
         for sentence in self.new_sentences:
-            folded = fold(sentence)
-            if (
-                sentence in redirects
-                or folded in self.vocabulary.courtesy
-                or any(folded in f for f in formulas)
-            ):
+            if sentence in redirects or (lists and any(fold(sentence) in f for f in lists)):
                 continue
             found = len(WORD.findall(sentence))
             if found >= 3:
