@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache, partial
 from pathlib import Path
 
 from servaudit import message as mail
@@ -95,7 +96,7 @@ def read_findings(
             if not formal.passed and "(" in formal.rule:
                 informal = formal.rule.rsplit("(", 1)[1].rstrip(")")
     return MailFindings(
-        promise=read_promise(text, written_on(signals)),
+        promise=read_promise(text, cache(partial(written_on, signals))),  # the Date read only if needed
         ticket=ticket,
         refuses_channel=refusals[0] if refusals else None,
         noreply_sender=signals.noreply,
