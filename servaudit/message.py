@@ -17,6 +17,8 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from weakref import WeakKeyDictionary
 
+from servaudit.indexed_message import IndexedMessage
+
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
 
@@ -39,9 +41,10 @@ def parse(raw: bytes) -> Message:
     ``header`` decodes the few headers that are read, and only those that need it.
     """
     try:
-        message = message_from_bytes(raw)  # the compat32 policy, the parsers' default
+        # The compat32 policy, the parsers' default; each part finds its headers by name in an index.
+        message = message_from_bytes(raw, IndexedMessage)
     except RecursionError:
-        message = BytesHeaderParser().parsebytes(raw)
+        message = BytesHeaderParser(IndexedMessage).parsebytes(raw)
     # A message parsed here is read, never changed: its decoded headers and text are kept.
     _HEADERS[message] = {}
     _ADDRESSES[message] = {}
@@ -54,7 +57,7 @@ def parse_headers(raw: bytes) -> Message:
     header parser would still split all of it into lines). Whatever the line endings, the first
     empty line starts at the first of these pairs, and the headers end there at the latest."""
     ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\r\r"), raw.find(b"\n\r")) if found >= 0]
-    message = BytesHeaderParser().parsebytes(raw[: min(ends) + 2] if ends else raw)
+    message = BytesHeaderParser(IndexedMessage).parsebytes(raw[: min(ends) + 2] if ends else raw)
     _HEADERS[message] = {}
     _ADDRESSES[message] = {}
     return message
@@ -110,6 +113,9 @@ def _header(message: Message, name: str) -> str:
 
 
 def _raw_header(message: Message, name: str) -> str | None:
+    if isinstance(message, IndexedMessage):
+        found = message.first(name)
+        return None if found is None else str(found[1])
     wanted = name.lower()
     try:
         for key, value in message.raw_items():
