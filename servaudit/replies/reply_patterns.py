@@ -30,6 +30,17 @@ SIGNATURE_STARTS = (
 """What a line (its quote marks '>' removed) starts with, lower-cased, where one of the signature
 pattern's alternatives can match: a line starting otherwise starts no signature."""
 
+HEADER_PATTERN = "974fae75d8bcfbdd"
+"""sha256 (first 16 hex digits) of the quote-header pattern for German and English."""
+HEADER_STARTS = (
+    "am", "on", "-----",
+    "von:", "gesendet:", "an:", "betreff:", "datum:", "cc:", "organisation:",
+    "from:", "sent:", "to:", "subject:", "date:", "organization:",
+)  # fmt: skip
+"""What a line starts with (lower-cased, its quote marks '>' and leading '*' and spaces removed)
+where a quote header can begin: "Am … schrieb …:", "On … wrote:", "-----Original Message-----", or
+the first of an Outlook-style block of "Von:"/"From:" lines."""
+
 DISCLAIMERS_PATTERN = "b300b14e49e3de9e"
 """sha256 (first 16 hex digits) of the disclaimer pattern the shortcut is for."""
 DISCLAIMER_WORDS = (
@@ -60,9 +71,7 @@ def signature(pattern: re.Pattern[str], known: bool, text: str) -> str:
         return found.group() if found else ""
     start = 0
     for line in text.split("\n"):
-        content = line
-        while content.startswith(">"):  # the pattern's (?:> ?)*
-            content = content[2:] if content[1:2] == " " else content[1:]
+        content = _unquoted(line)
         if content.lower().startswith(SIGNATURE_STARTS) or line.lower().startswith(SIGNATURE_STARTS):
             break
         start += len(line) + 1
@@ -72,6 +81,32 @@ def signature(pattern: re.Pattern[str], known: bool, text: str) -> str:
         start -= 1
     found = pattern.search(text, start)  # '^', '\A' and look-behinds still see the whole text
     return found.group() if found else ""
+
+
+def _unquoted(line: str) -> str:
+    """A line without its leading quote marks (the patterns' ``(?:> ?)*``)."""
+    while line.startswith(">"):
+        line = line[2:] if line[1:2] == " " else line[1:]
+    return line
+
+
+def header_search_start(known: bool, text: str) -> int | None:
+    """Where the quote-header pattern (``known``: the one ``HEADER_PATTERN`` names) can first match
+    in ``text``; None where it cannot match at all.
+
+    Each of its alternatives starts at a line start, or at the newline before a line (the Outlook
+    block, ``(?:^|\n|\n(?:> ?)*)``), and that line starts with one of ``HEADER_STARTS``: the pattern,
+    tried at every character of a long reply (most lines start no header), is searched from the
+    newline before the first such line.
+    """
+    if not known or _folds(text):
+        return 0
+    start = 0
+    for line in text.split("\n"):
+        if _unquoted(line).lstrip("* ").lower().startswith(HEADER_STARTS):
+            return max(start - 1, 0)
+        start += len(line) + 1
+    return None
 
 
 def disclaimers(pattern: re.Pattern[str], known: bool, text: str) -> list[str]:

@@ -66,6 +66,7 @@ _HEADER_WORDS = (
 """A literal each alternative of mail-parser-reply's HEADER_REGEX needs (lower case): a text with none
 of them holds no quote header."""
 _KNOWN_SIGNATURE = reply_patterns.fingerprint(_PATTERNS.SIGNATURE_REGEX) == reply_patterns.SIGNATURE_PATTERN
+_KNOWN_HEADER = reply_patterns.fingerprint(_PATTERNS.HEADER_REGEX) == reply_patterns.HEADER_PATTERN
 _KNOWN_DISCLAIMERS = (
     reply_patterns.fingerprint(_PATTERNS.DISCLAIMERS_REGEX) == reply_patterns.DISCLAIMERS_PATTERN
 )
@@ -83,8 +84,9 @@ def _may_quote(text: str) -> bool:
 def _headers(text: str) -> Iterator[str]:
     """The quote headers in ``text`` as the library's ``findall`` lists them (each match's non-empty
     groups), found one after the other: the split stops at the first that ends a reply."""
-    if _may_quote(text):
-        for found in _PATTERNS.HEADER_REGEX.finditer(text):
+    start = reply_patterns.header_search_start(_KNOWN_HEADER, text) if _may_quote(text) else None
+    if start is not None:
+        for found in _PATTERNS.HEADER_REGEX.finditer(text, start):  # '^' still sees the whole text
             yield from (group for group in found.groups() if group)
 
 
