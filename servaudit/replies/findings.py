@@ -29,7 +29,7 @@ from servaudit.replies.promise import read_promise
 from servaudit.replies.quality import QualityVocabulary, check_formal, check_reference
 from servaudit.replies.signals import Signals
 from servaudit.replies.versions import FINDINGS_FILE as FINDINGS_FILE
-from servaudit.replies.vocabulary import Phrases, fold
+from servaudit.replies.vocabulary import Phrases
 from servaudit.resources import load_toml
 
 _REFERENCE = re.compile(r"'(.+)'$")
@@ -78,8 +78,7 @@ def read_findings(
     """Everything ``MailFindings`` holds for one reply; ``inquiry_language`` None: not matched.
     ``reply_language`` is the language the classifier detected for a reply with content (collect
     passes it: detecting it again would double the cost); None: language and register not read."""
-    own = mail.new_text(signals.body) or signals.body
-    text = fold(own)
+    own, text = signals.unquoted, signals.unquoted_folded
     reference = check_reference(signals, quality)
     ticket = None
     if reference.passed:

@@ -296,7 +296,10 @@ def detect_language(text: str, fallback: str) -> str:
     return str(language) if probability >= 0.8 else fallback
 
 
-_SHARED = ("subject", "ticket_tag", "sender", "body", "written", "mail_system", "noreply", "threaded")
+_SHARED = (
+    "subject", "ticket_tag", "sender", "body", "written", "mail_system", "noreply", "threaded", "unquoted",
+    "unquoted_folded",
+)  # fmt: skip
 """What Signals decodes from the message alone, whatever the inquiry sent (Signals.plain shares it)."""
 
 
@@ -361,6 +364,16 @@ class Signals:
     @cached_property
     def body(self) -> str:
         return mail.body_text(self.message)[:MAX_TEXT]
+
+    @cached_property
+    def unquoted(self) -> str:
+        """The whole text without the quote it opens with (footers and all): what the report's
+        reading (findings, acknowledgement traits) reads."""
+        return mail.new_text(self.body) or self.body
+
+    @cached_property
+    def unquoted_folded(self) -> str:
+        return fold(self.unquoted)
 
     @cached_property
     def written(self) -> ReplyParts:
