@@ -456,8 +456,12 @@ class Signals:
         # Only the lists that can occur in the whole text can hold one of its sentences.
         lists = [f for f in (self.vocabulary.courtesy, *formulas) if f.may_occur(self.text)]
         for sentence in self.new_sentences:
-            if sentence in redirects or (lists and any(fold(sentence) in f for f in lists)):
+            if sentence in redirects:
                 continue
+            if lists:
+                folded = fold(sentence)
+                if any(folded in f for f in lists):
+                    continue
             found = len(WORD.findall(sentence))
             if found >= 3:
                 count += 1
