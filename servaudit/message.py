@@ -17,6 +17,8 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from weakref import WeakKeyDictionary
 
+from servaudit.indexed_message import IndexedMessage
+
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
 
@@ -39,9 +41,10 @@ def parse(raw: bytes) -> Message:
     ``header`` decodes the few headers that are read, and only those that need it.
     """
     try:
-        message = message_from_bytes(raw)  # the compat32 policy, the parsers' default
+        # The compat32 policy, the parsers' default; each part finds its headers by name in an index.
+        message = message_from_bytes(raw, IndexedMessage)
     except RecursionError:
-        message = BytesHeaderParser().parsebytes(raw)
+        message = BytesHeaderParser(IndexedMessage).parsebytes(raw)
     # A message parsed here is read, never changed: its decoded headers and text are kept.
     _HEADERS[message] = {}
     _ADDRESSES[message] = {}
@@ -54,7 +57,7 @@ def parse_headers(raw: bytes) -> Message:
     header parser would still split all of it into lines). Whatever the line endings, the first
     empty line starts at the first of these pairs, and the headers end there at the latest."""
     ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\r\r"), raw.find(b"\n\r")) if found >= 0]
-    message = BytesHeaderParser().parsebytes(raw[: min(ends) + 2] if ends else raw)
+    message = BytesHeaderParser(IndexedMessage).parsebytes(raw[: min(ends) + 2] if ends else raw)
     _HEADERS[message] = {}
     _ADDRESSES[message] = {}
     return message
@@ -110,6 +113,9 @@ def _header(message: Message, name: str) -> str:
 
 
 def _raw_header(message: Message, name: str) -> str | None:
+    if isinstance(message, IndexedMessage):
+        found = message.first(name)
+        return None if found is None else str(found[1])
     wanted = name.lower()
     try:
         for key, value in message.raw_items():
@@ -271,11 +277,25 @@ _QUOTE_HEADER = re.compile(
     r"|\s*(von|from):\s.+$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_QUOTE_WORDS = ("schrieb", "wrote", "original message", "ursprüngliche nachricht", "von:", "from:")
+"""A literal (lower case) each alternative of _QUOTE_HEADER needs."""
+FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
+"""Characters that IGNORECASE matches with an ASCII letter but ``str.lower`` leaves as they are (ſ, K,
+ı, İ): a text with one of them is searched with the pattern itself."""
+
+
+def _quote_header(body: str) -> re.Match[str] | None:
+    """``_QUOTE_HEADER.search(body)``, not searched where none of its words stand (most replies)."""
+    if body.isascii() or not any(c in body for c in FOLDS_TO_ASCII):
+        lower = body.lower()
+        if not any(word in lower for word in _QUOTE_WORDS):
+            return None
+    return _QUOTE_HEADER.search(body)
 
 
 def text_below_quote(body: str) -> str:
     """What a reply says below the quote it opens with (bottom-posting), '>' lines removed; '' without one."""
-    match = _QUOTE_HEADER.search(body)
+    match = _quote_header(body)
     if match is None:
         return ""
     rest = body[match.end() :]
@@ -287,7 +307,7 @@ def text_below_quote(body: str) -> str:
 def new_text(body: str) -> str:
     """The part of a reply its author wrote now: stops at the first quote header or quoted block.
     Cached for the last few bodies: the classifier, the excerpt and the acknowledgement reading ask."""
-    match = _QUOTE_HEADER.search(body)
+    match = _quote_header(body)
     text = body[: match.start()] if match else body
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
     return "\n".join(lines).strip()

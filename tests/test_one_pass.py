@@ -4,8 +4,9 @@ The classifier's Signals are handed to the report's reading (Signals.plain), phr
 one Aho–Corasick scan per text (servaudit/replies/lexicon.py), and a quality score is written to
 JSON without dataclasses.asdict. Work is skipped only where its result cannot change: a language
 told by function words without the model, the quote split without a header search where no quote
-header can stand, the Date parsed as received. Each is checked against the slower way on the
-labelled corpus.
+header can stand, the Date parsed as received, mail-parser-reply's patterns and the reference
+pattern searched only from where they can match, headers found by name in an index. Each is
+checked against the slower way on the labelled corpus, the pattern shortcuts on random texts too.
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ def test_the_first_reply_is_the_one_mail_parser_reply_reads() -> None:
         "\nVon: a@b.example\nGesendet: Montag\nAn: c@d.example\nBetreff: Frage\n\nalt",
         "Top\n-----Original Message-----\nFrom: x\nSent: y\nTo: z\nSubject: q\n\nold",
         "Antwort oben\n\nFroM: x\nTO: y\n\nalt",
+        "Hallo\n\n- eins\n- zwei\n\nLiebe Grüße\nJana\n-- \nFirma",
+        "Text\n\nWichtiger Hinweis: Diese E-Mail ist vertraulich.\n\nBest regards,\nBob",
         # A long s, which IGNORECASE matches with an s:
         "Antwort\n\nVon: Hans\nAn: Lena\nDies ſchrieb jemand:\n> alt",
         "",
@@ -204,3 +207,124 @@ def test_headers_read_alone_are_the_headers_of_the_whole_message() -> None:
         for name in ("From", "Subject", "Message-ID", "Date"):
             assert mail.header(alone, name) == mail.header(whole, name)
         assert mail.sender(alone) == mail.sender(whole)
+
+
+def test_an_indexed_message_answers_as_a_message_does_and_after_each_change() -> None:
+    from email import message_from_bytes
+    from email.message import Message
+
+    from servaudit.indexed_message import IndexedMessage
+
+    names = ("From", "subject", "CONTENT-TYPE", "X-Loop", "Received", "Auto-Submitted", "nope")
+    odd = (
+        b"Subject: a\r\nSUBJECT: b\r\nsubject: c\r\n\r\nx",
+        b"Content-Type: multipart/mixed\r\n\r\n--x\r\n",
+        b"",
+    )
+
+    def same(plain: Message, indexed: Message) -> None:
+        assert indexed.items() == plain.items()
+        for name in names:
+            assert indexed.get(name) == plain.get(name)
+            assert indexed.get(name, "failobj") == plain.get(name, "failobj")
+            assert (name in indexed) == (name in plain)
+        assert indexed.get_content_type() == plain.get_content_type()
+        assert indexed.get_params() == plain.get_params()
+
+    for raw in _corpus_and(*odd):
+        plain, indexed = message_from_bytes(raw), message_from_bytes(raw, IndexedMessage)
+        same(plain, indexed)
+        for message in (plain, indexed):
+            message["X-Loop"] = "added"
+        same(plain, indexed)
+        for message in (plain, indexed):
+            del message["subject"]
+            message.add_header("Subject", "again")
+        same(plain, indexed)
+        for message in (plain, indexed):
+            if "Content-Type" in message:
+                message.replace_header("content-type", "text/plain; charset=latin-1")
+        same(plain, indexed)
+        for message in (plain, indexed):
+            message.set_param("format", "flowed")
+            message.set_type("multipart/mixed")
+            message.set_boundary("changed")
+        same(plain, indexed)
+
+
+def test_the_reference_tried_where_one_can_start_is_the_pattern_searchs() -> None:
+    import random
+
+    from servaudit.replies.quality import QualityVocabulary, _first_reference, _reference_pattern
+
+    words = QualityVocabulary.load().reference_words
+    pattern = _reference_pattern(words)
+    pieces = [
+        *"aAbiIkKnorT#[] -:0123456789\n.&_",
+        "ſ",
+        "ı",
+        "İ",
+        "\u212a",
+        "ß",
+        *words,
+        "Ticket",
+        "REF",
+        "Nr. ",
+    ]
+    rng = random.Random(16)
+    texts = [mail.body_text(mail.parse(raw)) for raw in _corpus_and()]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    found = 0
+    for text in texts:
+        expected = pattern.search(text)
+        match = _first_reference(pattern, words, text)
+        assert (match and (match.span(), match.group(0))) == (
+            expected and (expected.span(), expected.group(0))
+        )
+        found += expected is not None
+    assert found > 2_000
+
+
+def test_signature_disclaimer_and_quote_header_shortcuts_find_what_the_patterns_find() -> None:
+    import random
+
+    from servaudit.replies import reply_patterns
+    from servaudit.replies.signals import _KNOWN_DISCLAIMERS, _KNOWN_HEADER, _KNOWN_SIGNATURE, _PATTERNS
+
+    assert _KNOWN_SIGNATURE and _KNOWN_DISCLAIMERS and _KNOWN_HEADER  # the installed library's patterns
+    pieces = [
+        "-- \n", "- a", "-x", "> ", ">", ">> ", "Liebe Grüße", "liebe Frau", "Beste Grüße", "GRÜSSE",
+        "Gruss", "Mit freundlichen Grüßen", "Mit freundlichen Grüßen / Best regards,", "Best regards",
+        "Best,", "best", "Thanks,", "thank you,", "All the best", "Regards,", "KIND REGARDS",
+        "Sent from my iPhone", "Gesendet von meinem", "Get Outlook for iOS", "\n", "\n\n", " ", "\t",
+        "_" * 32, "-" * 33, "text", "ſ", "ı", "İ", "\u212a", "Disclaimer:", "mail", "E-Mail", "Hinweis:",
+        "Confidential Notice:", "Am 1. Jan schrieb X:", "On Mon, Bob wrote:", "WROTE:",
+        "--- Ursprüngliche Nachricht ---", "-- Original Message --", "Von: a", "FROM: c", ":", "\xa0",
+        "-----Original Message-----", "Am 1.12. um 9:00 schrieb Anna <a@b.example>:", "On Mon, Anna wrote:",
+        "*Von:* x", "Gesendet: y", "An: z", "Betreff: q", "Datum: d", "Cc: c", "Sent: s", "To: t",
+        "Subject: u", "Date: v", "Organization: o", "** From: p", "Am", "On",
+    ]  # fmt: skip
+    rng = random.Random(16)
+    texts = [mail.body_text(mail.parse(raw)) for raw in _corpus_and()]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(20_000)]
+    signature, disclaimer, quote = _PATTERNS.SIGNATURE_REGEX, _PATTERNS.DISCLAIMERS_REGEX, mail._QUOTE_HEADER
+    counts = [0, 0, 0]
+    for text in texts:
+        for body in (text, _ReplyMessage(text=text, languages=["de", "en"]).text):
+            expected = signature.search(body)
+            assert reply_patterns.signature(signature, True, body) == (expected.group() if expected else "")
+            assert reply_patterns.disclaimers(disclaimer, True, body) == disclaimer.findall(body)
+            header = quote.search(body)
+            shortcut = mail._quote_header(body)
+            assert (shortcut and shortcut.span()) == (header and header.span())
+            start = reply_patterns.header_search_start(True, body)
+            headers = [m.groups() for m in _PATTERNS.HEADER_REGEX.finditer(body)]
+            assert headers == (
+                [] if start is None else [m.groups() for m in _PATTERNS.HEADER_REGEX.finditer(body, start)]
+            )
+            counts = [
+                counts[0] + bool(expected),
+                counts[1] + bool(disclaimer.findall(body)),
+                counts[2] + bool(header),
+            ]
+    assert min(counts) > 200

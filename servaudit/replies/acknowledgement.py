@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
-from servaudit import message as mail
 from servaudit.judgement import AcknowledgementTraits
-from servaudit.replies.classify import Phrases, Signals, Vocabulary, fold
+from servaudit.replies.classify import Phrases, Signals, Vocabulary
 from servaudit.replies.quality import QualityVocabulary, check_reference
 from servaudit.resources import load_toml
 
@@ -56,7 +55,7 @@ class AcknowledgementReader:
     def read(self, signals: Signals) -> AcknowledgementTraits:
         """The traits of a message read into plain ``Signals`` (no inquiry echo removed)."""
         # The whole text without the quote: alternatives often stand below the closing formula.
-        text = fold(mail.new_text(signals.body) or signals.body)
+        text = signals.unquoted_folded
         return AcknowledgementTraits(
             response_time=bool(self.acknowledgement.response_time.hits(text)),
             reference_number=check_reference(signals, self.quality).passed,

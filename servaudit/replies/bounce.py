@@ -80,10 +80,14 @@ def _flufl_failures(message: Message) -> tuple[set[str], set[str]]:
     return text(temporary), text(permanent)
 
 
+def _report_type(message: Message) -> str:
+    """A report's type (its Content-Type parameters are parsed only for a report)."""
+    return str(message.get_param("report-type", header="content-type") or "").lower()
+
+
 def bounce_evidence(signals: Signals) -> BounceVerdict | None:
     message, vocabulary = signals.message, signals.vocabulary
-    report_type = str(message.get_param("report-type", header="content-type") or "").lower()
-    if message.get_content_type() == "multipart/report" and report_type == "delivery-status":
+    if message.get_content_type() == "multipart/report" and _report_type(message) == "delivery-status":
         fields = _delivery_status(message)
         actions = {f.get("action", "").lower() for f in fields}
         if fields and actions <= {"delivered", "relayed", "expanded"}:

@@ -288,6 +288,8 @@ def classify_signals(s: Signals) -> Classification:
 
 
 def _marketing(s: Signals) -> list[str] | None:
+    if s.threaded:  # a reply is no promotion, whatever it says: its whole text is not read
+        return None
     v = s.vocabulary
     marketing_headers = [h for h in v.marketing_headers if h in s.message]
     marketing_body = v.marketing_body.hits(fold(s.unechoed_body))
@@ -300,7 +302,7 @@ def _marketing(s: Signals) -> list[str] | None:
         + 0.5 * bulk
         + 0.5
     )
-    if s.threaded or score < 3 or not (marketing_headers or len(marketing_body) >= 2):
+    if score < 3 or not (marketing_headers or len(marketing_body) >= 2):
         return None
     return [
         *(f"header {h}" for h in marketing_headers),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache, partial
 from pathlib import Path
 
 from servaudit import message as mail
@@ -28,7 +29,7 @@ from servaudit.replies.promise import read_promise
 from servaudit.replies.quality import QualityVocabulary, check_formal, check_reference
 from servaudit.replies.signals import Signals
 from servaudit.replies.versions import FINDINGS_FILE as FINDINGS_FILE
-from servaudit.replies.vocabulary import Phrases, fold
+from servaudit.replies.vocabulary import Phrases
 from servaudit.resources import load_toml
 
 _REFERENCE = re.compile(r"'(.+)'$")
@@ -77,8 +78,7 @@ def read_findings(
     """Everything ``MailFindings`` holds for one reply; ``inquiry_language`` None: not matched.
     ``reply_language`` is the language the classifier detected for a reply with content (collect
     passes it: detecting it again would double the cost); None: language and register not read."""
-    own = mail.new_text(signals.body) or signals.body
-    text = fold(own)
+    own, text = signals.unquoted, signals.unquoted_folded
     reference = check_reference(signals, quality)
     ticket = None
     if reference.passed:
@@ -95,7 +95,7 @@ def read_findings(
             if not formal.passed and "(" in formal.rule:
                 informal = formal.rule.rsplit("(", 1)[1].rstrip(")")
     return MailFindings(
-        promise=read_promise(text, written_on(signals)),
+        promise=read_promise(text, cache(partial(written_on, signals))),  # the Date read only if needed
         ticket=ticket,
         refuses_channel=refusals[0] if refusals else None,
         noreply_sender=signals.noreply,

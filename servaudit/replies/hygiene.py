@@ -136,7 +136,8 @@ def tracked_links(
     links: list[str], text: str, redirect_hosts: tuple[str, ...], click_parameters: frozenset[str]
 ) -> tuple[str, ...]:
     """Hosts of links through a click-redirect host or with click or campaign parameters."""
-    urls = [*links, *(word for word in text.split() if word.startswith(("http://", "https://")))]
+    words = text.split() if "http" in text else ()  # a text without "http" names no address
+    urls = [*links, *(word for word in words if word.startswith(("http://", "https://")))]
     found: list[str] = []
     for url in urls:
         host = _host(url)

@@ -15,6 +15,7 @@ of each phrase (what this replaces) scans the text once per literal.
 from __future__ import annotations
 
 import threading
+from operator import itemgetter
 
 import ahocorasick
 
@@ -71,7 +72,7 @@ class Lexicon:
             return known
         automaton, generation = self._current()
         empty = not text or automaton.kind == ahocorasick.EMPTY
-        found = frozenset() if empty else frozenset(number for _, number in automaton.iter(text))
+        found = frozenset() if empty else frozenset(map(itemgetter(1), automaton.iter(text)))
         scans = self._scans
         if generation == self._generation:
             if len(scans) >= REMEMBERED or self._chars > REMEMBERED_CHARS:

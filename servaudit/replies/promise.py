@@ -12,6 +12,7 @@ module says *which*. A stated time it cannot read is no promise (never a guessed
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from servaudit.judgement import Promise
@@ -85,7 +86,7 @@ def _duration(text: str) -> Promise | None:
                     return Promise(phrase=phrase, days=amount * days, business=business)
                 assert hours is not None
                 return Promise(phrase=phrase, hours=amount * hours, business=business)
-    found_next = _NEXT_DAY.search(text)
+    found_next = _NEXT_DAY.search(text) if "next" in text or "nächsten" in text else None
     if found_next:
         return Promise(phrase=found_next.group(0), days=1, business=True)
     return None
@@ -103,10 +104,20 @@ def _year(day: int, month: int, year: str | None, written: date) -> date | None:
         return None
 
 
-def _deadline(text: str, written: date) -> Promise | None:
+def _told(written: date | Callable[[], date]) -> date:
+    return written() if callable(written) else written
+
+
+_DEADLINE_LEADS = ("spätestens", "bis", "no later than", "by")
+"""A word of each alternative of _DEADLINE_LEAD: a text with none of them states no deadline."""
+
+
+def _deadline(text: str, written: date | Callable[[], date]) -> Promise | None:
+    if not any(lead in text for lead in _DEADLINE_LEADS):
+        return None
     found = _NUMERIC_DATE.search(text)
     if found:
-        when = _year(int(found.group(1)), int(found.group(2)), found.group(3), written)
+        when = _year(int(found.group(1)), int(found.group(2)), found.group(3), _told(written))
         if when:
             return Promise(phrase=found.group(0), deadline=when.isoformat())
     for named in _NAMED_DATE.finditer(text):
@@ -114,13 +125,14 @@ def _deadline(text: str, written: date) -> Promise | None:
         month = _MONTHS.get((month_text or month_first or "")[:3])
         day = day_text or day_first
         if month and day:
-            when = _year(int(day), month, year, written)
+            when = _year(int(day), month, year, _told(written))
             if when:
                 return Promise(phrase=named.group(0), deadline=when.isoformat())
     return None
 
 
-def read_promise(text: str, written: date) -> Promise | None:
+def read_promise(text: str, written: date | Callable[[], date]) -> Promise | None:
     """The promise in a reply's folded text (lower case), written on ``written`` (its Date, for dates
-    without a year); None when it states no reply time servaudit can read."""
+    without a year; or what tells it, asked only for such a date); None when it states no reply time
+    servaudit can read."""
     return _duration(text) or _deadline(text, written)

@@ -10,14 +10,15 @@ submitted fields) is removed before anything counts as the author's own words.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from functools import cached_property, lru_cache
-from itertools import chain
 
 from mailparser_reply.parser import EmailMessage, EmailReply
 
 from servaudit import message as mail
+from servaudit.replies import reply_patterns
 from servaudit.replies.language import identifier, obvious
 from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
 
@@ -64,35 +65,44 @@ _HEADER_WORDS = (
 )  # fmt: skip
 """A literal each alternative of mail-parser-reply's HEADER_REGEX needs (lower case): a text with none
 of them holds no quote header."""
-_FOLDS_TO_ASCII = ("\u017f", "\u212a", "\u0131", "\u0130")
-"""Characters that IGNORECASE matches with an ASCII letter but ``str.lower`` leaves as they are (ſ, K,
-ı, İ): a text with one of them is searched with the pattern itself."""
+_KNOWN_SIGNATURE = reply_patterns.fingerprint(_PATTERNS.SIGNATURE_REGEX) == reply_patterns.SIGNATURE_PATTERN
+_KNOWN_HEADER = reply_patterns.fingerprint(_PATTERNS.HEADER_REGEX) == reply_patterns.HEADER_PATTERN
+_KNOWN_DISCLAIMERS = (
+    reply_patterns.fingerprint(_PATTERNS.DISCLAIMERS_REGEX) == reply_patterns.DISCLAIMERS_PATTERN
+)
 
 
 def _may_quote(text: str) -> bool:
     """False only where mail-parser-reply's HEADER_REGEX cannot match: most replies quote nothing, and
     the pattern (anchored look-aheads at every line) costs more than the rest of the split."""
-    if not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII):
+    if not text.isascii() and any(c in text for c in mail.FOLDS_TO_ASCII):
         return True
     lower = text.lower()
     return any(word in lower for word in _HEADER_WORDS)
 
 
+def _headers(text: str) -> Iterator[str]:
+    """The quote headers in ``text`` as the library's ``findall`` lists them (each match's non-empty
+    groups), found one after the other: the split stops at the first that ends a reply."""
+    start = reply_patterns.header_search_start(_KNOWN_HEADER, text) if _may_quote(text) else None
+    if start is not None:
+        for found in _PATTERNS.HEADER_REGEX.finditer(text, start):  # '^' still sees the whole text
+            yield from (group for group in found.groups() if group)
+
+
 def _first_reply(body: str) -> tuple[str, str, bool]:
     """(text, signature, quoted) of the newest reply in ``body``, as mail-parser-reply's ``read`` gives
     them (its first reply's body and signatures; more than one reply: quoted), with signatures and
-    disclaimers read for that reply only, not for each quoted one, and no header search where none
-    can stand."""
+    disclaimers read for that reply only, not for each quoted one, headers searched only up to the
+    first that ends a reply and not at all where none can stand, and signatures and disclaimers
+    searched only where they can stand (servaudit/replies/reply_patterns.py)."""
     message = _ReplyMessage(text=body, languages=list(_REPLY_LANGUAGES))
     text = message.text
-    headers = (
-        [h for h in chain.from_iterable(message.HEADER_REGEX.findall(text)) if h] if _may_quote(text) else []
-    )
     # The library's loop: a segment ends where the next header starts; empty segments are skipped
     # but the last one is always kept.
     segments: list[tuple[str, str]] = []
     current, previous = 0, ""
-    for header in headers:
+    for header in _headers(text):
         position = text.find(header, current + 1 if current > 0 else current)
         content, before = text[current:position], previous
         current = position if position >= 0 else 0
@@ -104,7 +114,9 @@ def _first_reply(body: str) -> tuple[str, str, bool]:
     if not segments:
         segments.append((text[current:], previous))
     content, before = segments[0]
-    disclaimers, signatures = message._process_signatures_disclaimers(content)
+    # The library's _process_signatures_disclaimers, each pattern searched only where it can match.
+    disclaimers = reply_patterns.disclaimers(_PATTERNS.DISCLAIMERS_REGEX, _KNOWN_DISCLAIMERS, content)
+    signatures = reply_patterns.signature(_PATTERNS.SIGNATURE_REGEX, _KNOWN_SIGNATURE, content)
     first = EmailReply(headers=before, content=content, signatures=signatures, disclaimers=disclaimers)
     return first.body, first.signatures or "", quoted
 
@@ -118,8 +130,9 @@ def words_of(text: str) -> list[str]:
 
 
 def _norm(text: str) -> str:
-    """Words only, lower case: how echoed text is compared with what was sent."""
-    return " ".join(w.lower() for w in WORD.findall(text))
+    """Words only, lower case: how echoed text is compared with what was sent. (Lower-casing the
+    joined words is lower-casing each: a word's edges are no letters' context.)"""
+    return " ".join(WORD.findall(text)).lower()
 
 
 @dataclass(frozen=True)
@@ -173,6 +186,8 @@ def _split_reply(body: str, closings: tuple[str, ...]) -> ReplyParts:
 
 def after_relay(text: str, relayed: Phrases) -> str:
     """The agent's words a helpdesk relays: what follows the line that announces them."""
+    if not may_hold(relayed, text):  # most replies relay nothing: no line is read
+        return text
     lines = text.splitlines()
     for index, line in enumerate(lines):
         if fold(line) in relayed:
@@ -186,7 +201,15 @@ def _echoes(norm: str, sent: str) -> bool:
     return len(norm.split()) >= 4 and f" {norm} " in sent
 
 
-def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
+def may_hold(phrases: Phrases, text: str) -> bool:
+    """False only where no line of ``text`` can hold one of ``phrases``: a line's folded text is a
+    stretch of the whole text's, so a literal a line holds stands in the whole text too."""
+    return phrases.may_occur(fold(text))
+
+
+def strip_echo(
+    text: str, sent: str, template: Phrases, lines_seen: dict[str, tuple[str | None, int]] | None = None
+) -> tuple[str, int]:
     """``text`` without lines and sentences that repeat what was sent, and without template lines.
 
     ``sent`` is everything the inquiry put into the company's hands (its
@@ -195,33 +218,62 @@ def strip_echo(text: str, sent: str, template: Phrases) -> tuple[str, int]:
     line counts as an echo when its words (three or more) stand in what was
     sent, or when it is a ``Label: value`` line whose value was sent.
     Returns the remaining text and how many lines or sentences were removed.
+    ``lines_seen``: each line's verdict, kept by the caller for the same ``sent`` and ``template``
+    (a message's new text and its whole body share their lines).
     """
     kept: list[str] = []
     removed = 0
+    templated = may_hold(template, text)
     if not sent:  # nothing can be an echo: only attribution and template lines go
         for line in text.splitlines():
-            if _ATTRIBUTION.match(line) or (WORD.search(line) and fold(line) in template):
+            if _attribution(line) or (templated and WORD.search(line) and fold(line) in template):
                 removed += 1
             else:
                 kept.append(line)
         return "\n".join(kept).strip(), removed
+    words = _sent_words(sent)
+    seen = {} if lines_seen is None else lines_seen
     for line in text.splitlines():
-        norm = _norm(line)
-        field_line = _FIELD_LINE.match(line)
-        value = _norm(field_line.group(1)) if field_line else ""
-        if (
-            _ATTRIBUTION.match(line)
-            or (len(norm.split()) >= 3 and f" {norm} " in sent)
-            or (value and f" {value} " in sent)
-            or (norm and fold(line) in template)
-        ):
-            removed += 1
-            continue
-        pieces = sentences(line)
-        own = [s for s in pieces if not _echoes(_norm(s), sent)]
-        removed += len(pieces) - len(own)
-        kept.append(" ".join(own) if len(own) != len(pieces) else line)
+        verdict = seen.get(line)
+        if verdict is None:  # a line's verdict is its own: ``templated`` only spares looking
+            verdict = seen[line] = _echo_verdict(line, sent, words, template, templated)
+        own, count = verdict
+        removed += count
+        if own is not None:
+            kept.append(own)
     return "\n".join(kept).strip(), removed
+
+
+@lru_cache(maxsize=16)
+def _sent_words(sent: str) -> frozenset[str]:
+    return frozenset(sent.split())
+
+
+def _attribution(line: str) -> bool:
+    return "@" in line and ":" in line and _ATTRIBUTION.match(line) is not None
+
+
+def _echo_verdict(
+    line: str, sent: str, sent_words: frozenset[str], template: Phrases, templated: bool
+) -> tuple[str | None, int]:
+    """(what is kept of ``line``, None when all of it goes; lines or sentences removed)."""
+    norm = _norm(line)
+    field_line = _FIELD_LINE.match(line) if ":" in line else None
+    value = _norm(field_line.group(1)) if field_line else ""
+    words = norm.split()
+    if (
+        _attribution(line)
+        or (len(words) >= 3 and f" {norm} " in sent)
+        or (value and f" {value} " in sent)
+        or (norm and templated and fold(line) in template)
+    ):
+        return None, 1
+    # A sentence that echoes has four words or more, each of them sent.
+    if sum(word in sent_words for word in words) < 4:
+        return line, 0
+    pieces = sentences(line)
+    own = [s for s in pieces if not _echoes(_norm(s), sent)]
+    return (" ".join(own) if len(own) != len(pieces) else line), len(pieces) - len(own)
 
 
 LANGUAGE_SAMPLE = 1_000
@@ -244,7 +296,10 @@ def detect_language(text: str, fallback: str) -> str:
     return str(language) if probability >= 0.8 else fallback
 
 
-_SHARED = ("subject", "ticket_tag", "sender", "body", "written", "mail_system", "noreply", "threaded")
+_SHARED = (
+    "subject", "ticket_tag", "sender", "body", "written", "mail_system", "noreply", "threaded", "unquoted",
+    "unquoted_folded",
+)  # fmt: skip
 """What Signals decodes from the message alone, whatever the inquiry sent (Signals.plain shares it)."""
 
 
@@ -262,6 +317,10 @@ class Signals:
     fast_seconds: float = FAST_SECONDS
     """Below this delay a reply counts as a machine's (the audit's ``machine_seconds``)."""
     _sent_norm: str = field(init=False, default="")
+    _lines_seen: dict[str, tuple[str | None, int]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    """strip_echo's verdict on each line read (the new text's lines are the body's)."""
 
     def __post_init__(self) -> None:
         sent = [_norm(s) for s in self.sent if s and s.strip()]
@@ -307,6 +366,16 @@ class Signals:
         return mail.body_text(self.message)[:MAX_TEXT]
 
     @cached_property
+    def unquoted(self) -> str:
+        """The whole text without the quote it opens with (footers and all): what the report's
+        reading (findings, acknowledgement traits) reads."""
+        return mail.new_text(self.body) or self.body
+
+    @cached_property
+    def unquoted_folded(self) -> str:
+        return fold(self.unquoted)
+
+    @cached_property
     def written(self) -> ReplyParts:
         """The reply split into new text, signature and quote, before echoed text is removed."""
         return split_reply(self.body, self.vocabulary)
@@ -314,12 +383,12 @@ class Signals:
     @cached_property
     def _own(self) -> tuple[str, int]:
         text = after_relay(self.written.new_text, self.vocabulary.relayed_answer)
-        return strip_echo(text, self._sent_norm, self.vocabulary.template_lines)
+        return strip_echo(text, self._sent_norm, self.vocabulary.template_lines, self._lines_seen)
 
     @cached_property
     def unechoed_body(self) -> str:
         """The whole text (footers included) without what repeats the inquiry: what promotions are read in."""
-        return strip_echo(self.body, self._sent_norm, self.vocabulary.template_lines)[0]
+        return strip_echo(self.body, self._sent_norm, self.vocabulary.template_lines, self._lines_seen)[0]
 
     @cached_property
     def parts(self) -> ReplyParts:
@@ -368,7 +437,11 @@ class Signals:
     def redirects(self) -> list[str]:
         """Sentences of the new text that send the customer to another channel (phone, branch, form, FAQ)."""
         v = self.vocabulary
-        found = []
+        found: list[str] = []
+        # A sentence's folded text is a stretch of the whole text's: where neither list can occur in
+        # that, no sentence is a redirect.
+        if not (v.requests.may_occur(self.text) or v.deflection_body.may_occur(self.text)):
+            return found
         for sentence in self.new_sentences:
             folded = fold(sentence)
             channel = folded in v.channels or bool(PHONE.search(sentence))
@@ -380,14 +453,15 @@ class Signals:
         """(sentences, words) of the new text that are not courtesy, a redirect or one of ``formulas``."""
         count = words = 0
         redirects = set(self.redirects)
+        # Only the lists that can occur in the whole text can hold one of its sentences.
+        lists = [f for f in (self.vocabulary.courtesy, *formulas) if f.may_occur(self.text)]
         for sentence in self.new_sentences:
-            folded = fold(sentence)
-            if (
-                sentence in redirects
-                or folded in self.vocabulary.courtesy
-                or any(folded in f for f in formulas)
-            ):
+            if sentence in redirects:
                 continue
+            if lists:
+                folded = fold(sentence)
+                if any(folded in f for f in lists):
+                    continue
             found = len(WORD.findall(sentence))
             if found >= 3:
                 count += 1

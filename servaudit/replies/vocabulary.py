@@ -64,6 +64,11 @@ class Phrases:
     any_literal: frozenset[int] | None = field(default=None, compare=False, repr=False)
     """Every literal of the list; none in a text: no phrase can occur. None: a phrase without a
     literal part could match anywhere."""
+    by_literal: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """The phrases (their positions in the list) by one of their literals: a phrase can only occur
+    in a text where that literal stands, so a text's literals name the few phrases worth a look."""
+    anywhere: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    """The phrases without a literal part: worth a look in every text."""
 
     @classmethod
     def of(cls, phrases: tuple[str, ...]) -> Phrases:
@@ -82,15 +87,23 @@ class Phrases:
             return None
         return found
 
+    def may_occur(self, text: str) -> bool:
+        """False only when no phrase of the list can occur in ``text`` (or in a stretch of it)."""
+        return self._found(text) is not None
+
+    def _candidates(self, found: frozenset[int]) -> list[int]:
+        """The positions, in list order, of the phrases whose literals all stand in a text with
+        literals ``found``."""
+        by_literal, literals = self.by_literal, self.literals
+        named = {index for literal in found & by_literal.keys() for index in by_literal[literal]}
+        return sorted(index for index in named.union(self.anywhere) if literals[index] <= found)
+
     def hits(self, text: str) -> list[str]:
         found = self._found(text)
         if found is None:
             return []
-        return [
-            phrase
-            for phrase, literals, source in zip(self.phrases, self.literals, self.sources, strict=True)
-            if literals <= found and _compiled(source).search(text)
-        ]
+        phrases, sources = self.phrases, self.sources
+        return [phrases[i] for i in self._candidates(found) if _compiled(sources[i]).search(text)]
 
     def __contains__(self, text: object) -> bool:
         if not isinstance(text, str):
@@ -98,10 +111,7 @@ class Phrases:
         found = self._found(text)
         if found is None:
             return False
-        return any(
-            literals <= found and _compiled(source).search(text)
-            for literals, source in zip(self.literals, self.sources, strict=True)
-        )
+        return any(_compiled(self.sources[i]).search(text) for i in self._candidates(found))
 
 
 @lru_cache(maxsize=1024)
@@ -112,7 +122,15 @@ def _phrases(phrases: tuple[str, ...]) -> Phrases:
     literals = tuple(LEXICON.ids(part) for part in parts)
     usable = all(parts)
     any_literal = frozenset().union(*literals) if usable else None
-    return Phrases(phrases, sources, literals, any_literal)
+    by_literal: dict[int, list[int]] = {}
+    for index, part in enumerate(parts):
+        if part:  # indexed by its first literal, which must stand wherever the phrase does
+            (first,) = LEXICON.ids(part[:1])
+            by_literal.setdefault(first, []).append(index)
+    anywhere = tuple(index for index, part in enumerate(parts) if not part)
+    return Phrases(
+        phrases, sources, literals, any_literal, {k: tuple(v) for k, v in by_literal.items()}, anywhere
+    )
 
 
 @dataclass(frozen=True)
