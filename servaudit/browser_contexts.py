@@ -15,7 +15,6 @@ when a site asked for something no wipe removes: client hints a site asks to kee
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -56,8 +55,8 @@ class _Pooled:
             self.unwipeable = True
 
 
-_POOLS: weakref.WeakKeyDictionary[Browser, dict[tuple[Any, ...], list[_Pooled]]] = weakref.WeakKeyDictionary()
-"""Idle contexts by browser, then by the options they were made with: they live and die with it."""
+_POOLS: dict[Browser, dict[tuple[Any, ...], list[_Pooled]]] = {}
+"""Idle contexts by browser, then by the options they were made with; a browser's go when it closes."""
 
 
 @asynccontextmanager
@@ -70,7 +69,10 @@ async def visitor_context(
 
     Raises ContextUnavailable when Chromium cannot open one; what the block raises passes unchanged."""
     key = (init_script, *sorted((name, _frozen(value)) for name, value in options.items()))
-    idle = _POOLS.setdefault(browser, {}).setdefault(key, [])
+    if browser not in _POOLS:
+        _POOLS[browser] = {}
+        browser.once("disconnected", _forget)
+    idle = _POOLS[browser].setdefault(key, [])
     try:
         pooled = idle.pop() if idle else await _open(browser, init_script, options)
     except PlaywrightError as exc:
@@ -84,6 +86,10 @@ async def visitor_context(
         else:
             with suppress(PlaywrightError):
                 await pooled.context.close()
+
+
+def _forget(browser: Browser) -> None:
+    _POOLS.pop(browser, None)
 
 
 async def _open(browser: Browser, init_script: str | None, options: Mapping[str, Any]) -> _Pooled:
