@@ -3,8 +3,8 @@
 Starts the sandbox with --forms simulated companies (plain, consent and AJAX contact forms in
 turn; their helpdesks stay silent, so only the probe is measured), writes an audit with one
 form inquiry per company and runs it through the engine (`servaudit run --parallel N`): one
-Chromium, N contexts at once, each probe claimed, sent, judged with its before/after
-screenshots. Prints probes per minute for each N (the goal: ≥ 60 per minute with 4) and the CPU
+Chromium, N contexts at once (reused and wiped between probes: servaudit/browser_contexts.py), each
+probe claimed, sent, judged with its before/after screenshots. Prints probes per minute for each N (the goal: ≥ 60 per minute with 4) and the CPU
 per probe, Python and every Chromium process together (read from /proc: proc_cpu.py); the
 browser's start is part of each run, as it is of `servaudit run`.
 

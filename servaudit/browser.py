@@ -2,8 +2,8 @@
 
 Playwright's own browser download cannot be used everywhere (closed networks,
 distribution policies), so a system Chromium is found when Playwright has
-none. Each probe gets a fresh context: no cookies or storage leak from one
-company's site to the next.
+none. Each probe gets a context of its own, new or wiped (form probes reuse
+contexts: browser_contexts.py): no cookies or storage leak from one company's site to the next.
 """
 
 from __future__ import annotations

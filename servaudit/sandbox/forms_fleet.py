@@ -32,6 +32,7 @@ PAGES = frozenset(
         "checkout",
         "booking",
         "ordernumber",
+        "remembers",
     }
 )
 

@@ -48,6 +48,11 @@ HONEYPOTS = ("website", "email_confirm", "contact_me_by_fax", "phone_hp")
 """Field names people never see: a submission filling one is treated as spam and dropped."""
 
 Accept = Callable[[SandboxCompany, Inbound], None]
+_PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8ffff3f"
+    "030008fc02fea79aa0a00000000049454e44ae426082"
+)
+"""A 1×1 transparent PNG (the "remembers" page's cacheable logo)."""
 
 
 class Answer(NamedTuple):
@@ -123,6 +128,17 @@ class FormsSite(LocalSite):
         self._tokens: dict[str, dict[str, str]] = {}
         self.fragments_served = 0
         """How often the "ajax" page re-rendered its fields (each time wiping what was typed there)."""
+        self._returning: list[tuple[str, str]] = []
+
+    @property
+    def returning(self) -> list[tuple[str, str]]:
+        """(slug, what it recognised) each time the "remembers" page saw a visitor come back."""
+        with self._lock:
+            return list(self._returning)
+
+    def recognised(self, form: FormCompany, what: str) -> None:
+        with self._lock:
+            self._returning.append((form.slug, what))
 
     @property
     def submissions(self) -> list[Submission]:
@@ -299,11 +315,20 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("forms site: " + format, *args)
 
-    def _send(self, status: int, content_type: str, body: str, location: str | None = None) -> None:
-        data = body.encode("utf-8")
+    def _send(
+        self,
+        status: int,
+        content_type: str,
+        body: str | bytes,
+        location: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
         if location:
             self.send_header("Location", location)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -329,6 +354,8 @@ class _Handler(BaseHTTPRequestHandler):
         form, rest = self._route()
         if form is None:
             self._send(404, "text/html", "<h1>404 Not Found</h1>")
+        elif form.page == "remembers" and rest in ("", "sw.js", "logo.png"):
+            self._remembering(form, rest)
         elif rest == "":
             self._send(200, "text/html", self.site.page(form))
         elif rest == "frame" and form.page == "iframe":
@@ -343,10 +370,29 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, "text/html", "<h1>404 Not Found</h1>")
 
+    def _remembering(self, form: FormCompany, rest: str) -> None:
+        """The "remembers" page, its service worker and its cacheable logo: a site that keeps every
+        trace of a visit a browser allows (see remembers.html)."""
+        if rest == "sw.js":
+            self._send(200, "text/javascript", "self.addEventListener('fetch', () => {});")
+        elif rest == "logo.png":
+            self._send(200, "image/png", _PIXEL, headers=(("Cache-Control", "max-age=86400"),))
+        elif self.headers.get("Cookie"):
+            self.site.recognised(form, "cookie sent to the server")
+            welcome = self.site._answer(form, "Willkommen zurück! Schön, Sie wiederzusehen.", ok=True)
+            self._send(200, "text/html", welcome)
+        else:
+            cookie = f"visitor={secrets.token_hex(8)}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+            self._send(200, "text/html", self.site.page(form), headers=(("Set-Cookie", cookie),))
+
     def do_POST(self) -> None:
         form, rest = self._route()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(length, 1_000_000)).decode("utf-8", "replace")
+        if form is not None and form.page == "remembers" and rest == "seen":
+            self.site.recognised(form, body)
+            self._send(204, "text/plain", "")
+            return
         if form is None or rest not in ("send", "newsletter"):
             self._send(404, "text/html", "<h1>404 Not Found</h1>")
             return

@@ -1,6 +1,6 @@
 """The web-form channel: open a company's contact form in Chromium, fill it in as the persona, submit it.
 
-One probe = one fresh browser context (no cookies from the last company),
+One probe = one browser context as if new (a pooled one, wiped: no cookies from the last company),
 an ordinary desktop browser's identity and human-paced typing. The probe
 decides what happened and keeps the evidence: a full-page screenshot before
 and after the submit, both URLs, and a record of what went into which field.
@@ -21,13 +21,11 @@ request may have arrived), ``not_sent`` + infrastructure_failed (our browser).
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import Sequence
 
-from playwright.async_api import Error as PlaywrightError
-
 from servaudit.browser import visitor_user_agent
+from servaudit.browser_contexts import ContextUnavailable, visitor_context
 from servaudit.channels.base import (
     CheckResult,
     Composed,
@@ -94,24 +92,20 @@ class FormChannel:
         scenario = config.scenarios[composed.inquiry.scenario]
         locale, timezone = LOCALES[scenario.language or config.audit.language]
         try:
-            browser_context = await context.browser.new_context(
+            async with visitor_context(
+                context.browser,
+                HIDE_AUTOMATION,
                 user_agent=visitor_user_agent(context.browser),
                 locale=locale,
                 timezone_id=timezone,
                 viewport={"width": 1366, "height": 900},
-            )
-            await browser_context.add_init_script(HIDE_AUTOMATION)
-        except PlaywrightError as exc:
+            ) as browser_context:
+                probe = FormProbe(self.timing, composed, context, browser_context, dry_run=dry_run)
+                return await probe.run()
+        except ContextUnavailable as exc:
             return Outcome(
                 "not_sent", f"Chromium failed to open a page: {reason(exc)}", infrastructure_failed=True
             )
-        probe = FormProbe(self.timing, composed, context, browser_context, dry_run=dry_run)
-        try:
-            return await probe.run()
-        finally:
-            with contextlib.suppress(PlaywrightError):
-                await browser_context.close()
-
 
 
 __all__ = ["Control", "FormChannel", "Timing"]
