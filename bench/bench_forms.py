@@ -4,7 +4,9 @@ Starts the sandbox with --forms simulated companies (plain, consent and AJAX con
 turn; their helpdesks stay silent, so only the probe is measured), writes an audit with one
 form inquiry per company and runs it through the engine (`servaudit run --parallel N`): one
 Chromium, N contexts at once (reused and wiped between probes: servaudit/browser_contexts.py), each
-probe claimed, sent, judged with its before/after screenshots. Prints probes per minute for each N (the goal: ≥ 60 per minute with 4) and the CPU
+probe claimed, sent, judged with its before/after screenshots. Each form is served on a host of its own
+(shop-001.localhost, …), so each is a site of its own to Chromium, as the companies of an audit are.
+Prints probes per minute for each N (the goal: ≥ 60 per minute with 4) and the CPU
 per probe, Python and every Chromium process together (read from /proc: proc_cpu.py); the
 browser's start is part of each run, as it is of `servaudit run`.
 
@@ -26,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from proc_cpu import CpuMeter
 
@@ -51,11 +54,21 @@ def fleet(count: int) -> list[FormCompany]:
     return companies
 
 
+def own_site(url: str, number: int) -> str:
+    """The form's URL on a host of its own: ``shop-007.localhost`` (RFC 6761; Chromium resolves any
+    .localhost name to loopback itself), so each form is a site of its own, as the companies of an
+    audit are. On the one host 127.0.0.1 every probe after the first would find Chromium's renderer
+    for that site already running in a reused context, which real audits do not."""
+    parts = urlsplit(url)
+    assert parts.hostname == "127.0.0.1", url
+    return urlunsplit(parts._replace(netloc=f"shop-{number:03d}.localhost:{parts.port}"))
+
+
 def one_run(
     box: Sandbox, forms: list[FormCompany], folder: Path, parallel: int
 ) -> tuple[float, CpuMeter, dict[str, int]]:
     folder.mkdir(parents=True)
-    pages = [(form, box.form_url(form.slug)) for form in forms]
+    pages = [(form, own_site(box.form_url(form.slug), i)) for i, form in enumerate(forms)]
     text = demo_audit_toml([], box.smtp_port, str(folder / "mail"), True, MACHINE_SECONDS, forms=pages)
     (folder / "audit.toml").write_text(text, encoding="utf-8")
     audit = Audit.load(folder)
