@@ -150,12 +150,14 @@ def test_per_host_concurrency_is_bounded_and_used(sites: SiteServer, dns: Dnsmas
 
 
 def test_requests_to_a_host_keep_the_politeness_delay(sites: SiteServer, dns: Dnsmasq) -> None:
-    delay = 0.3
+    # The gate spaces the starts; arrival at the server may shift by connection set-up jitter, which
+    # on a loaded machine reached 0.12 s (a 0.3 s delay arrived as 0.42 s then 0.18 s): with a 1 s
+    # delay that jitter stays inside the tolerance, while a missing gate still gives gaps near 0.
+    delay = 1.0
     crawl(sites, dns, "lindenau", per_host=3, delay=delay)
     starts = sorted(h.started for h in sites.hits)
     assert len(starts) == 6  # robots.txt and five pages
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # The gate spaces the starts; arrival at the server may shift by connection set-up jitter.
     assert min(gaps) > delay * 0.7, gaps
     assert starts[-1] - starts[0] >= (len(starts) - 1) * delay * 0.95
 
