@@ -105,8 +105,9 @@ def match(
             return Match(index.by_reply_address[recipient].id, REPLY_ADDRESS)
 
     sender = mail.sender(message)
+    window = index.window
     candidates = [
-        i for i in index.senders_inquiries(sender) if in_window(i.sent_at, arrived_at, index.window, resolution)
+        i for i in index.senders_inquiries(sender) if in_window(i.sent_at, arrived_at, window, resolution)
     ]
     subject = normalize_subject(mail.header(message, "Subject"))
     by_subject = [i for i in candidates if i.subject and normalize_subject(i.subject) in subject]
