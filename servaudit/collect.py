@@ -52,9 +52,10 @@ BATCH = 500
 chunk of judged messages is a savepoint inside it, written with a few statements; when that fails,
 each message's decision gets a savepoint of its own, so one that fails undoes only its own writes."""
 
-PARALLEL_AFTER = 200
+PARALLEL_AFTER = 50
 """New messages one collect judges itself before it hands the rest to judging processes (starting
-them costs more than judging a few messages, and an hourly collect brings a few)."""
+them costs more than judging a few messages, and an hourly collect brings a few). Some 50 ms of
+judging: until the judges start, one core judges while the other mostly waits for the download."""
 
 
 @dataclass

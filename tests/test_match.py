@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,6 +16,7 @@ from servaudit.replies.match import (
     SUBJECT,
     THREAD,
     InquiryIndex,
+    _domain_matches,
     match,
     normalize_subject,
 )
@@ -97,6 +99,39 @@ def test_sender_domain_alone_only_when_unambiguous() -> None:
     assert match(message, SENT + timedelta(hours=1), INDEX) is None
     found = match(message, SENT + timedelta(hours=1), InquiryIndex(INQUIRIES[:1], CONFIG))
     assert found is not None and found.method == SENDER_DOMAIN
+
+
+def test_a_senders_inquiries_are_every_inquiry_to_its_companies_in_order(tmp_path: Path) -> None:
+    # A group's domain and its shop's subdomain: a sender at the shop is in both companies' domains.
+    toml = (Path(__file__).parent / "data" / "config" / "good.toml").read_text()
+    toml += '[companies.group]\nname = "Group"\nemail = "service@group.example"\n'
+    toml += '[companies.shop]\nname = "Shop"\nemail = "service@shop.group.example"\n'
+    (tmp_path / "audit.toml").write_text(toml)
+    config = load_config(tmp_path / "audit.toml")
+    inquiries = [
+        replace(
+            INQUIRIES[n % 2],
+            id=f"{company}.email.x.w{n}",
+            company=company,
+            sent_at=SENT + timedelta(minutes=n % 3),
+        )
+        for n, company in enumerate(["shop", "group", "nordwind", "shop", "elsewhere", "group", "shop"])
+    ]
+    index = InquiryIndex(inquiries, config)
+    for sender in ("a@shop.group.example", "b@group.example", "c@mail.nordwind.example", "d@other.example"):
+        every = [
+            i
+            for i in inquiries
+            if i.company in index.domains and _domain_matches(sender, index.domains[i.company])
+        ]
+        assert index.senders_inquiries(sender) == every
+    assert [i.company for i in index.senders_inquiries("a@shop.group.example")] == [
+        "shop", "group", "shop", "group", "shop"
+    ]
+    # The latest of the inquiries the subject names: of two sent at once, the first in the inquiries' order.
+    message = reply("AW: Frage zu meinem Tarif", sender="a@shop.group.example")
+    found = match(message, SENT + timedelta(hours=1), index)
+    assert found is not None and (found.inquiry_id, found.method) == ("shop.email.x.w0", SUBJECT)
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,21 @@ class InquiryIndex:
         self.by_reply_address = {i.reply_address.lower(): owner[i.id] for i in inquiries if i.reply_address}
         self.owner = owner
         self.domains = {slug: company_domains(config, slug) for slug in config.companies}
+        # Each company's inquiries with their place in ``inquiries``: a sender's domain names its
+        # companies once, and only their inquiries are tried (in that order, as if all were).
+        self.by_company: dict[str, list[tuple[int, InquiryRecord]]] = {slug: [] for slug in self.domains}
+        for place, inquiry in enumerate(inquiries):
+            if inquiry.company in self.by_company:
+                self.by_company[inquiry.company].append((place, inquiry))
+
+    def senders_inquiries(self, sender: str) -> list[InquiryRecord]:
+        """The inquiries to the companies whose domains ``sender``'s address is in, in the order
+        of ``inquiries``."""
+        companies = [slug for slug, domains in self.domains.items() if _domain_matches(sender, domains)]
+        if len(companies) == 1:
+            return [inquiry for _, inquiry in self.by_company[companies[0]]]
+        placed = sorted(pair for slug in companies for pair in self.by_company[slug])
+        return [inquiry for _, inquiry in placed]
 
 
 def match(
@@ -90,12 +105,9 @@ def match(
             return Match(index.by_reply_address[recipient].id, REPLY_ADDRESS)
 
     sender = mail.sender(message)
+    window = index.window
     candidates = [
-        i
-        for i in index.inquiries
-        if i.company in index.domains
-        and in_window(i.sent_at, arrived_at, index.window, resolution)
-        and _domain_matches(sender, index.domains[i.company])
+        i for i in index.senders_inquiries(sender) if in_window(i.sent_at, arrived_at, window, resolution)
     ]
     subject = normalize_subject(mail.header(message, "Subject"))
     by_subject = [i for i in candidates if i.subject and normalize_subject(i.subject) in subject]
