@@ -25,7 +25,7 @@ import contextlib
 import functools
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import h11
 import httpcore
@@ -122,13 +122,15 @@ class SiteClient:
     def __init__(
         self,
         backend: ResolvingBackend,
-        context: ssl.SSLContext,
+        context: ssl.SSLContext | Callable[[], ssl.SSLContext],
         timeout: float,
         max_connections: int,
         browser_headers: dict[str, str],
     ) -> None:
         self._backend = backend
-        self._context = context
+        # A callable is asked at the first https connection: building a verifying context reads the
+        # system's CA store (17 ms), which a crawl of http sites never needs.
+        self._context = context if callable(context) else functools.partial(_same, context)
         self._timeouts = httpx.Timeout(timeout).as_dict()
         self._max_connections = max_connections
         self._headers = client_headers(tuple(browser_headers.items()))
@@ -276,8 +278,9 @@ class SiteClient:
         timeout = self._timeouts["connect"]
         stream = await self._backend.connect_tcp(host.decode("ascii"), port, timeout=timeout)
         if scheme == b"https":
-            self._context.set_alpn_protocols(["http/1.1"])
-            tls = await stream.start_tls(self._context, server_hostname=host.decode("ascii"), timeout=timeout)
+            context = self._context()
+            context.set_alpn_protocols(["http/1.1"])
+            tls = await stream.start_tls(context, server_hostname=host.decode("ascii"), timeout=timeout)
             assert isinstance(tls, AsyncioStream)
             stream = tls
         assert isinstance(stream, AsyncioStream)
@@ -304,3 +307,7 @@ class SiteClient:
     async def aclose(self) -> None:
         for connection in list(self._connections):
             await self._drop(connection)
+
+
+def _same(context: ssl.SSLContext) -> ssl.SSLContext:
+    return context

@@ -9,8 +9,10 @@ found so far is kept when the time budget runs out.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -121,8 +123,9 @@ class SiteClients:
 
     def get(self, verify: bool) -> SiteClient:
         if verify not in self._clients:
-            context = self.crawler.verified if verify else self.crawler.unverified
-            self._clients[verify] = make_client(self.crawler.options, self.crawler.resolver, context)
+            crawler = self.crawler
+            context = (lambda: crawler.verified) if verify else (lambda: crawler.unverified)
+            self._clients[verify] = make_client(crawler.options, crawler.resolver, context)
         return self._clients[verify]
 
     async def aclose(self) -> None:
@@ -145,13 +148,22 @@ class Crawler:
         self.resolver = resolver
         self.renderer = renderer
         self.gates = Gates(options.per_host, options.delay)
-        self.verified = ssl_context(options)
-        self.unverified = unverified_context()
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._tls: dict[str, asyncio.Task[TlsResult]] = {}
         self.owns: Callable[[str], bool] | None = None
         """Host name → whether this process may contact it (servaudit/discover/shards.py: hosts are
         split between two processes so that each host's politeness lives in one); None: every host."""
+
+    # The TLS contexts are built at their first use (an https site, a TLS check), not with the run:
+    # reading the system's CA store takes 17 ms a context, before the first site is even started,
+    # which a crawl of http sites never needs. Forked after a first use, the other process shares them.
+    @functools.cached_property
+    def verified(self) -> ssl.SSLContext:
+        return ssl_context(self.options)
+
+    @functools.cached_property
+    def unverified(self) -> ssl.SSLContext:
+        return unverified_context()
 
     # -- one request ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import ipaddress
 import ssl
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import dns.asyncresolver
@@ -118,11 +119,14 @@ def unverified_context() -> ssl.SSLContext:
     return context
 
 
-def make_client(options: DiscoverOptions, resolver: HostResolver, context: ssl.SSLContext) -> SiteClient:
+def make_client(
+    options: DiscoverOptions, resolver: HostResolver, context: ssl.SSLContext | Callable[[], ssl.SSLContext]
+) -> SiteClient:
     """A client for one site; redirects are followed by the crawler, hop by hop.
 
     One pool per site rather than one for the run: a pool that scans every connection for every
     waiting request (httpcore's did) turns quadratic with a thousand hosts (see bench/bench_discover.py).
+    ``context`` may be a callable that builds the TLS context at the first https connection.
     """
     return SiteClient(
         ResolvingBackend(resolver),
