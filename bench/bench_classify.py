@@ -1,8 +1,11 @@
 """Benchmark: the classifier on the labelled corpus (tests/corpus/): confusion matrix, per-class
 precision and recall, the same per source system and language, each real system held out
-(leave-one-system-out, see tests/corpus/__init__.py), and messages per second for what collect
-does with each message: parse, classify, score quality, read it for the report (excerpt, stated
-facts, acknowledgement traits). The README's classification figures are its output.
+(leave-one-system-out, see tests/corpus/__init__.py), and messages per CPU second in three
+stages: classification (parse, signals, class), classification with quality scoring — the
+figure issue 16's goal of 2,000 msg/s is about, as its own table row is — and the whole of what
+collect does with each message (also reading it for the report: excerpt, stated facts,
+acknowledgement traits, findings), printed without a goal. The README's classification figures
+are its output.
 
 Run: python bench/bench_classify.py [--json] [--quick] [--repeat N]
 
@@ -34,7 +37,7 @@ from servaudit.replies.reading import read_message
 from tests.corpus import by_language, by_system, held_out, run, samples, score, table
 
 GOAL_RATE = 2_000.0
-"""Messages per second the corpus mix is judged at (issue 16)."""
+"""Messages per CPU second the corpus mix is classified and quality-scored at (issue 16)."""
 GOAL_HUGE = 1.0
 """Seconds a 5 MB message may take."""
 
@@ -86,7 +89,19 @@ class Judging:
         self.fact_texts = stock_facts("tarifwechsel")
         self.findings = FindingsVocabulary.load()
 
+    def classify(self, raw: bytes, seconds: float | None, sent: tuple[str, ...] = ()) -> str:
+        """Parse and classify only."""
+        return classify_signals(Signals(mail.parse(raw), self.vocabulary, seconds, sent)).label
+
+    def score(self, raw: bytes, seconds: float | None, sent: tuple[str, ...] = ()) -> str:
+        """Parse, classify and score the reply's quality (the issue's "with quality scoring")."""
+        signals = Signals(mail.parse(raw), self.vocabulary, seconds, sent)
+        result = classify_signals(signals)
+        score_reply(signals, result.label, "Anna Schmidt", "de", self.fact_texts, self.reader.quality)
+        return result.label
+
     def judge(self, raw: bytes, seconds: float | None, sent: tuple[str, ...] = ()) -> str:
+        """All collect does with a message: classify, score, read it for the report."""
         message = mail.parse(raw)
         signals = Signals(message, self.vocabulary, seconds, sent)
         result = classify_signals(signals)
@@ -128,24 +143,32 @@ def cases(quick: bool, repeat: int) -> list[dict[str, object]]:
     judging = Judging()
     corpus = [(s.path.read_bytes(), s.seconds, s.sent) for s in samples()]
 
-    def corpus_pass() -> None:
-        for raw, seconds, sent in corpus:
-            judging.judge(raw, seconds, sent)
+    stages = (
+        ("parse, class", judging.classify, False),
+        ("parse, class, quality", judging.score, True),
+        ("parse, class, quality, reading: all collect does", judging.judge, False),
+    )
+    found: list[dict[str, object]] = []
+    for stage, judge, has_goal in stages:
 
-    corpus_pass()  # warm: vocabularies compiled, language model loaded
-    walls, cpus = timed(corpus_pass, repeat)
-    rate = len(corpus) / statistics.median(cpus)
-    found: list[dict[str, object]] = [
-        {
-            "case": f"classify, corpus mix of {len(corpus)} messages (parse, class, quality, reading)",
-            "unit": "s",
-            "runs": walls,
-            "reference": None,
-            "goal": f"≥ {GOAL_RATE:,.0f} msg/s",
-            "ok": rate >= GOAL_RATE,
-            "extra": {"messages": len(corpus), "cpu_s": cpus, "msg_per_cpu_s": round(rate)},
-        }
-    ]
+        def corpus_pass(judge: Callable[[bytes, float | None, tuple[str, ...]], str] = judge) -> None:
+            for raw, seconds, sent in corpus:
+                judge(raw, seconds, sent)
+
+        corpus_pass()  # warm: vocabularies compiled, language model loaded
+        walls, cpus = timed(corpus_pass, repeat)
+        rate = len(corpus) / statistics.median(cpus)
+        found.append(
+            {
+                "case": f"classify, corpus mix of {len(corpus)} messages ({stage})",
+                "unit": "s",
+                "runs": walls,
+                "reference": None,
+                "goal": f"≥ {GOAL_RATE:,.0f} msg/s" if has_goal else None,
+                "ok": rate >= GOAL_RATE if has_goal else None,
+                "extra": {"messages": len(corpus), "cpu_s": cpus, "msg_per_cpu_s": round(rate)},
+            }
+        )
     for name, raw in huge_messages(500_000 if quick else 5_000_000):
         walls, cpus = timed(partial(judging.judge, raw, 3600.0), repeat)
         found.append(
