@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from weakref import WeakKeyDictionary
 
 from servaudit.indexed_message import IndexedMessage
+from servaudit.message_parser import TooDeep, parse_whole
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
@@ -42,9 +43,13 @@ def parse(raw: bytes) -> Message:
     """
     try:
         # The compat32 policy, the parsers' default; each part finds its headers by name in an index.
-        message = message_from_bytes(raw, IndexedMessage)
-    except RecursionError:
-        message = BytesHeaderParser(IndexedMessage).parsebytes(raw)
+        # The feed parser's result, made with the whole message in hand (servaudit.message_parser).
+        message = parse_whole(raw, IndexedMessage)
+    except TooDeep:
+        try:
+            message = message_from_bytes(raw, IndexedMessage)
+        except RecursionError:
+            message = BytesHeaderParser(IndexedMessage).parsebytes(raw)
     # A message parsed here is read, never changed: its decoded headers and text are kept.
     _HEADERS[message] = {}
     _ADDRESSES[message] = {}
