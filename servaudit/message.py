@@ -19,6 +19,7 @@ from weakref import WeakKeyDictionary
 
 from servaudit.indexed_message import IndexedMessage
 from servaudit.message_parser import TooDeep, parse_whole
+from servaudit.unstructured_header import TYPED, unstructured
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
@@ -90,6 +91,10 @@ def _decode(name: str, value: str) -> str:
         simple = False
     if simple:
         return value
+    if lower not in TYPED:
+        decoded = unstructured(value)  # the registry's answer, where it can be had without it
+        if decoded is not None:
+            return decoded
     from email import policy  # its header registry costs start-up; most messages never need it
 
     return str(policy.default.header_fetch_parse(name, value))
