@@ -17,6 +17,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from weakref import WeakKeyDictionary
 
+from servaudit.address_list import plain_addresses
 from servaudit.indexed_message import IndexedMessage
 from servaudit.message_parser import TooDeep, parse_whole
 from servaudit.unstructured_header import TYPED, unstructured
@@ -160,7 +161,11 @@ def _addresses(message: Message, names: tuple[str, ...]) -> list[str]:
     for name in names:
         value = header(message, name)
         if value:
-            found.extend(addr.lower() for _, addr in getaddresses([value]) if "@" in addr)
+            plain = plain_addresses(value)  # most lists, without getaddresses' walk through them
+            if plain is not None:
+                found.extend(addr.lower() for addr in plain)
+            else:
+                found.extend(addr.lower() for _, addr in getaddresses([value]) if "@" in addr)
     return found
 
 
