@@ -4,12 +4,12 @@ with the whole message in hand.
 ``email.feedparser`` is written for mail that arrives in pieces: every line goes through a queue,
 a generator per MIME level and a check against each enclosing boundary, which costs more than the
 rest of reading a reply. Here the message is split into lines once (as the feed parser splits
-them), headers are read by the feed parser's own ``_parse_headers``, and a part's body is taken
-in one slice up to the first line that can end it (only a line starting with "-" or a line break
-can be a boundary or the blank line closing a delivery-status block). Every other step is the feed
-parser's, in its order, with its defects: the message made is the one ``message_from_bytes``
-makes (tests/test_message_parser.py compares them, object by object, on the corpus and on
-generated MIME structures).
+them), a part's header lines are taken in one loop and read as ``_parse_headers`` reads them, and
+a part's body is taken in one slice up to the first line that can end it (only a line starting
+with "-" or a line break can be a boundary or the blank line closing a delivery-status block).
+Every other step is the feed parser's, in its order, with its defects: the message made is the one
+``message_from_bytes`` makes (tests/test_message_parser.py compares them, object by object, on the
+corpus and on generated MIME structures).
 
 Nesting deeper than ``MAX_DEPTH`` raises ``TooDeep``: the caller parses with the standard
 library, which then behaves as it always did (its own limit is the interpreter's recursion limit).
@@ -23,7 +23,6 @@ from email import errors
 from email._policybase import compat32
 from email.feedparser import (  # type: ignore[attr-defined]  # the feed parser's own patterns
     NLCRE,
-    FeedParser,
     NLCRE_bol,
     NLCRE_eol,
     headerRE,
@@ -83,6 +82,30 @@ class _Lines:
         self._pos += 1
         return line
 
+    def header_lines(self) -> tuple[list[str], str]:
+        """The lines ``readline`` gives while ``headerRE`` matches them, and the line read after
+        them that it does not match ('' where ``readline`` gave '')."""
+        headers: list[str] = []
+        while self._pushed:
+            line = self.readline()
+            if line == "" or not headerRE.match(line):
+                return headers, line
+            headers.append(line)
+        lines, pos, end = self._lines, self._pos, len(self._lines)
+        ends, is_header = self._eofstack, headerRE.match
+        while pos < end:
+            line = lines[pos]
+            # An end matcher matches only a line starting with "-" or a line break.
+            if ends and line[0] in "-\r\n" and self._at_end(line):
+                break
+            pos += 1
+            if not is_header(line):
+                self._pos = pos
+                return headers, line
+            headers.append(line)
+        self._pos = pos
+        return headers, ""
+
     def unreadline(self, line: str) -> None:
         self._pushed.append(line)
 
@@ -119,8 +142,44 @@ class _Lines:
 class _WholeMessageParser:
     """``email.feedparser.FeedParser`` fed the whole message and closed, without the generators."""
 
-    # The feed parser's own header reading; it uses only the attributes below.
-    _parse_headers = FeedParser._parse_headers  # type: ignore[attr-defined]
+    def _parse_headers(self, lines: list[str]) -> None:
+        """``FeedParser._parse_headers`` with the compat32 policy's ``header_source_parse`` in line."""
+        cur = self._cur
+        assert cur is not None
+        lastheader = ""
+        lastvalue: list[str] = []
+        for lineno, line in enumerate(lines):
+            if line[0] in " \t":  # a continuation line
+                if not lastheader:
+                    self.policy.handle_defect(cur, errors.FirstHeaderLineIsContinuationDefect(line))
+                    continue
+                lastvalue.append(line)
+                continue
+            if lastheader:
+                cur.set_raw(*_source_parse(lastvalue))
+                lastheader, lastvalue = "", []
+            if line.startswith("From "):  # the envelope's unix-from line
+                if lineno == 0:
+                    mo = NLCRE_eol.search(line)
+                    if mo:
+                        line = line[: -len(mo.group(0))]
+                    cur.set_unixfrom(line)
+                    continue
+                if lineno == len(lines) - 1:
+                    # Probably the body's first line: given back.
+                    self._input.unreadline(line)
+                    return
+                cur.defects.append(errors.MisplacedEnvelopeHeaderDefect(line))
+                continue
+            i = line.find(":")
+            if i == 0:
+                cur.defects.append(errors.InvalidHeaderDefect("Missing header name."))
+                continue
+            assert i > 0, "_parse_headers fed line with no : and no leading WS"
+            lastheader = line[:i]
+            lastvalue = [line]
+        if lastheader:
+            cur.set_raw(*_source_parse(lastvalue))
 
     def __init__(self, factory: Callable[..., Message], text: str) -> None:
         self.policy = compat32
@@ -168,18 +227,11 @@ class _WholeMessageParser:
         """``FeedParser._parsegen``, step for step: headers, then the body its content type asks for."""
         source = self._input
         cur = self._new_message()
-        headers = []
-        while True:
-            line = source.readline()
-            if line == "":
-                break
-            if not headerRE.match(line):
-                # The blank line ends the headers; any other line starts the body.
-                if not NLCRE.match(line):
-                    self.policy.handle_defect(cur, errors.MissingHeaderBodySeparatorDefect())
-                    source.unreadline(line)
-                break
-            headers.append(line)
+        headers, line = source.header_lines()
+        if line and not NLCRE.match(line):
+            # The blank line ends the headers; any other line starts the body.
+            self.policy.handle_defect(cur, errors.MissingHeaderBodySeparatorDefect())
+            source.unreadline(line)
         self._parse_headers(headers)
         content_type = cur.get_content_type()
         if content_type == "message/delivery-status":
@@ -292,6 +344,13 @@ class _WholeMessageParser:
             bolmo = NLCRE_bol.match(rest)
             epilogue_text = rest[len(bolmo.group(0)) :] if bolmo else rest
         cur.epilogue = epilogue_text
+
+
+def _source_parse(sourcelines: list[str]) -> tuple[str, str]:
+    """``compat32.header_source_parse``: the name as written, the value's lines joined."""
+    name, value = sourcelines[0].split(":", 1)
+    value = value.lstrip(" \t") + "".join(sourcelines[1:])
+    return (name, value.rstrip("\r\n"))
 
 
 def parse_whole(raw: bytes, factory: Callable[..., Message]) -> Message:
