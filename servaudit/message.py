@@ -17,6 +17,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from weakref import WeakKeyDictionary
 
+from servaudit.address_header import NAMES, one_named_address
 from servaudit.address_list import plain_addresses
 from servaudit.indexed_message import IndexedMessage
 from servaudit.message_parser import TooDeep, parse_whole
@@ -92,10 +93,12 @@ def _decode(name: str, value: str) -> str:
         simple = False
     if simple:
         return value
-    if lower not in TYPED:
-        decoded = unstructured(value)  # the registry's answer, where it can be had without it
-        if decoded is not None:
-            return decoded
+    # The registry's answer, where it can be had without it.
+    decoded = unstructured(value) if lower not in TYPED else None
+    if lower in NAMES:
+        decoded = one_named_address(value)
+    if decoded is not None:
+        return decoded
     from email import policy  # its header registry costs start-up; most messages never need it
 
     return str(policy.default.header_fetch_parse(name, value))

@@ -40,7 +40,7 @@ def unstructured(value: str) -> str | None:
     text = _LINE_BREAKS.sub("", value)
     if "=?" not in text:
         # No encoded word: the registry's parse tree gives the text back as it is.
-        return _sanitize(text)
+        return sanitize(text)
     if _PRINTABLE.fullmatch(text) is None:
         return None
     words = _WHITESPACE.split(text)  # words at even positions, whitespace runs between them
@@ -53,13 +53,8 @@ def unstructured(value: str) -> str | None:
         if not word:
             continue
         if word.startswith("=?"):
-            if _ENCODED_WORD.fullmatch(word) is None:
-                return None
-            try:
-                decoded, _charset, _language, defects = _encoded_words.decode(word)
-            except Exception:  # whatever the registry makes of it, it is not this simple case
-                return None
-            if defects or _has_surrogates(decoded):
+            decoded = encoded_word(word)
+            if decoded is None:
                 return None
             if encoded_before and position >= 2:
                 shown[-1] = ""  # whitespace between two encoded words is not shown
@@ -73,6 +68,20 @@ def unstructured(value: str) -> str | None:
     return "".join(shown)
 
 
+def encoded_word(word: str) -> str | None:
+    """A whole word that is an encoded word, decoded as the registry decodes it; None where the
+    registry would not take it as one, or would note a defect in it (a bad charset or padding)."""
+    if _ENCODED_WORD.fullmatch(word) is None:
+        return None
+    try:
+        decoded, _charset, _language, defects = _encoded_words.decode(word)
+    except Exception:  # whatever the registry makes of it, it is not this simple case
+        return None
+    if defects or _has_surrogates(decoded):
+        return None
+    return str(decoded)
+
+
 def _has_surrogates(text: str) -> bool:
     try:
         text.encode()
@@ -81,7 +90,7 @@ def _has_surrogates(text: str) -> bool:
     return False
 
 
-def _sanitize(text: str) -> str:
+def sanitize(text: str) -> str:
     """Escaped 8-bit bytes read as UTF-8, as the registry shows them (email.utils._sanitize)."""
     if not _has_surrogates(text):
         return text
