@@ -16,6 +16,7 @@ any change to the headers (which makes another index) reads them afresh.
 
 from __future__ import annotations
 
+from email._policybase import compat32
 from email.message import Message
 from typing import Any
 
@@ -50,7 +51,13 @@ class IndexedMessage(Message):
 
     def get(self, name: str, failobj: Any = None) -> Any:  # type: ignore[override]
         found = self.first(name)
-        return failobj if found is None else self.policy.header_fetch_parse(*found)
+        if found is None:
+            return failobj
+        value = found[1]
+        # compat32 gives a str without escaped 8-bit bytes back as it is (an ASCII one has none).
+        if self.policy is compat32 and value.__class__ is str and value.isascii():
+            return value
+        return self.policy.header_fetch_parse(*found)
 
     def __contains__(self, name: object) -> bool:
         return self.first(name.lower()) is not None  # type: ignore[attr-defined]
