@@ -47,13 +47,22 @@ def _header(rng: random.Random) -> str:
     odd = rng.random() < 0.5
     texts = ["Krüger", "Müller, Anna", 'a"b', "a\\b", "x y", " lead", "tab\tin", "(c)", "Ω", "a.b", "  "]
     charsets = ["utf-8", "iso-8859-1"] + (["nope", "utf-16"] if odd else [])
-    words = ["Anna", "Sabine", "M\udcc3\udcb6bel", "Y\udcc4\udcb1lmaz", "O'Neil"]
+    words = ["Anna", "Sabine", "M\udcc3\udcb6bel", "Y\udcc4\udcb1lmaz", "O'Neil", "(Support)", "(a, b: c)"]
     addresses = ["a@b.example", "anna.schmidt@x-y.example", "a@b"]
-    tails = [""]
+    tails = ["", " (Mail Delivery System)"]
+    comments = ["(Mail Delivery System)", "(x)", "()", '(a "b")', "(a, b; <c>)"]
+    words += ['"Jana Keller via RT"', '"Doe, J."', '"M\udcc3\udcb6bel (x)"', '"a@b"']
     if odd:
         words += ["Dr.", '"Q"', "a,b", "\x01", "\udcff", "", "a@b", "<x>", "x=?y", "=?", "?="]
+        words += ["(x (y))", "(\\))", '"=?utf-8?q?x?="', '""', '"two  spaces"', '" lead"', '"tab\tin"']
+        words += ['"a\\"b"', '"Ω"', '"x\ty"']
         addresses += ['"q"@b', "a@[1.2.3.4]", "a@b."]
-        tails += [" ", ", c@d", " (c)"]
+        tails += [" ", ", c@d", "(c)"]
+        comments += ["(x (y))", "(\\))", "(M\udcc3\udcb6bel)", "(=?utf-8?q?a?=)", "(", "(a) (b)"]
+    if rng.random() < 0.2:  # an address, then a comment
+        space = rng.choice([" ", "\t", "\r\n "] + (["", "  x "] if odd else []))
+        comment = space + rng.choice(comments) + rng.choice(tails[:2])
+        return rng.choice(["", " "]) + rng.choice(addresses) + comment
     out = []
     for _ in range(rng.randint(0, 4)):
         if rng.random() < 0.4:
