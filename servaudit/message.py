@@ -17,7 +17,11 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from weakref import WeakKeyDictionary
 
+from servaudit.address_header import NAMES, one_named_address
+from servaudit.address_list import plain_addresses
 from servaudit.indexed_message import IndexedMessage
+from servaudit.message_parser import TooDeep, parse_whole
+from servaudit.unstructured_header import TYPED, unstructured
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
@@ -42,9 +46,13 @@ def parse(raw: bytes) -> Message:
     """
     try:
         # The compat32 policy, the parsers' default; each part finds its headers by name in an index.
-        message = message_from_bytes(raw, IndexedMessage)
-    except RecursionError:
-        message = BytesHeaderParser(IndexedMessage).parsebytes(raw)
+        # The feed parser's result, made with the whole message in hand (servaudit.message_parser).
+        message = parse_whole(raw, IndexedMessage)
+    except TooDeep:
+        try:
+            message = message_from_bytes(raw, IndexedMessage)
+        except RecursionError:
+            message = BytesHeaderParser(IndexedMessage).parsebytes(raw)
     # A message parsed here is read, never changed: its decoded headers and text are kept.
     _HEADERS[message] = {}
     _ADDRESSES[message] = {}
@@ -85,6 +93,12 @@ def _decode(name: str, value: str) -> str:
         simple = False
     if simple:
         return value
+    # The registry's answer, where it can be had without it.
+    decoded = unstructured(value) if lower not in TYPED else None
+    if lower in NAMES:
+        decoded = one_named_address(value)
+    if decoded is not None:
+        return decoded
     from email import policy  # its header registry costs start-up; most messages never need it
 
     return str(policy.default.header_fetch_parse(name, value))
@@ -150,7 +164,11 @@ def _addresses(message: Message, names: tuple[str, ...]) -> list[str]:
     for name in names:
         value = header(message, name)
         if value:
-            found.extend(addr.lower() for _, addr in getaddresses([value]) if "@" in addr)
+            plain = plain_addresses(value)  # most lists, without getaddresses' walk through them
+            if plain is not None:
+                found.extend(addr.lower() for addr in plain)
+            else:
+                found.extend(addr.lower() for _, addr in getaddresses([value]) if "@" in addr)
     return found
 
 

@@ -1,0 +1,360 @@
+"""The standard library's parse of a whole message (``message_from_bytes``, compat32 policy), made
+with the whole message in hand.
+
+``email.feedparser`` is written for mail that arrives in pieces: every line goes through a queue,
+a generator per MIME level and a check against each enclosing boundary, which costs more than the
+rest of reading a reply. Here the message is split into lines once (as the feed parser splits
+them), a part's header lines are taken in one loop and read as ``_parse_headers`` reads them, and
+a part's body is taken in one slice up to the first line that can end it (only a line starting
+with "-" or a line break can be a boundary or the blank line closing a delivery-status block).
+Every other step is the feed parser's, in its order, with its defects: the message made is the one
+``message_from_bytes`` makes (tests/test_message_parser.py compares them, object by object, on the
+corpus and on generated MIME structures).
+
+Nesting deeper than ``MAX_DEPTH`` raises ``TooDeep``: the caller parses with the standard
+library, which then behaves as it always did (its own limit is the interpreter's recursion limit).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable
+from email import errors
+from email._policybase import compat32
+from email.feedparser import (  # type: ignore[attr-defined]  # the feed parser's own patterns
+    NLCRE,
+    NLCRE_bol,
+    NLCRE_eol,
+    headerRE,
+)
+from email.message import Message
+from io import StringIO
+from re import Pattern, compile, escape
+from typing import Any
+
+MAX_DEPTH = 40
+"""MIME levels read here; deeper messages are left to the standard library."""
+
+
+class TooDeep(Exception):
+    """The message nests deeper than ``MAX_DEPTH``."""
+
+
+_Matcher = Callable[[str], Any]
+
+
+class _Lines:
+    """``email.feedparser.BufferedSubFile`` over all the lines at once: the same answers to
+    ``readline`` (a line, or '' at the end or where an enclosing part's end matches) and
+    ``unreadline``, and ``read_to_end`` for what the feed parser reads line by line up to ''."""
+
+    __slots__ = ("_eofstack", "_lines", "_may_end", "_pos", "_pushed")
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._pos = 0
+        self._pushed: list[str] = []
+        """Lines given back (the last one given back is read first)."""
+        self._eofstack: list[_Matcher] = []
+        self._may_end: list[int] | None = None
+        """Indexes of the lines an end matcher (a boundary, a blank line) can match, made when asked."""
+
+    def push_eof_matcher(self, pred: _Matcher) -> None:
+        self._eofstack.append(pred)
+
+    def pop_eof_matcher(self) -> _Matcher:
+        return self._eofstack.pop()
+
+    def _at_end(self, line: str) -> bool:
+        return any(ateof(line) for ateof in reversed(self._eofstack))
+
+    def readline(self) -> str:
+        if self._pushed:
+            line = self._pushed[-1]
+            if self._eofstack and self._at_end(line):
+                return ""
+            return self._pushed.pop()
+        if self._pos >= len(self._lines):
+            return ""
+        line = self._lines[self._pos]
+        if self._eofstack and self._at_end(line):
+            return ""
+        self._pos += 1
+        return line
+
+    def header_lines(self) -> tuple[list[str], str]:
+        """The lines ``readline`` gives while ``headerRE`` matches them, and the line read after
+        them that it does not match ('' where ``readline`` gave '')."""
+        headers: list[str] = []
+        while self._pushed:
+            line = self.readline()
+            if line == "" or not headerRE.match(line):
+                return headers, line
+            headers.append(line)
+        lines, pos, end = self._lines, self._pos, len(self._lines)
+        ends, is_header = self._eofstack, headerRE.match
+        while pos < end:
+            line = lines[pos]
+            # An end matcher matches only a line starting with "-" or a line break.
+            if ends and line[0] in "-\r\n" and self._at_end(line):
+                break
+            pos += 1
+            if not is_header(line):
+                self._pos = pos
+                return headers, line
+            headers.append(line)
+        self._pos = pos
+        return headers, ""
+
+    def unreadline(self, line: str) -> None:
+        self._pushed.append(line)
+
+    def read_to_end(self) -> str:
+        """The lines ``readline`` gives until it gives '', joined."""
+        taken: list[str] = []
+        while self._pushed:
+            line = self.readline()
+            if line == "":
+                return "".join(taken)
+            taken.append(line)
+        start = self._pos
+        end = self._end_from(start)
+        self._pos = end
+        if not taken:
+            return "".join(self._lines[start:end])
+        taken.extend(self._lines[start:end])
+        return "".join(taken)
+
+    def _end_from(self, start: int) -> int:
+        """The index of the first line from ``start`` that an end matcher matches (or the end)."""
+        if not self._eofstack:
+            return len(self._lines)
+        if self._may_end is None:
+            # Matchers are boundary patterns ("--" first) and NLCRE.match (a line break first).
+            self._may_end = [i for i, line in enumerate(self._lines) if line[0] in "-\r\n"]
+        may_end = self._may_end
+        for k in range(bisect_left(may_end, start), len(may_end)):
+            if self._at_end(self._lines[may_end[k]]):
+                return may_end[k]
+        return len(self._lines)
+
+
+class _WholeMessageParser:
+    """``email.feedparser.FeedParser`` fed the whole message and closed, without the generators."""
+
+    def _parse_headers(self, lines: list[str]) -> None:
+        """``FeedParser._parse_headers`` with the compat32 policy's ``header_source_parse`` in line."""
+        cur = self._cur
+        assert cur is not None
+        lastheader = ""
+        lastvalue: list[str] = []
+        for lineno, line in enumerate(lines):
+            if line[0] in " \t":  # a continuation line
+                if not lastheader:
+                    self.policy.handle_defect(cur, errors.FirstHeaderLineIsContinuationDefect(line))
+                    continue
+                lastvalue.append(line)
+                continue
+            if lastheader:
+                cur.set_raw(*_source_parse(lastvalue))
+                lastheader, lastvalue = "", []
+            if line.startswith("From "):  # the envelope's unix-from line
+                if lineno == 0:
+                    mo = NLCRE_eol.search(line)
+                    if mo:
+                        line = line[: -len(mo.group(0))]
+                    cur.set_unixfrom(line)
+                    continue
+                if lineno == len(lines) - 1:
+                    # Probably the body's first line: given back.
+                    self._input.unreadline(line)
+                    return
+                cur.defects.append(errors.MisplacedEnvelopeHeaderDefect(line))
+                continue
+            i = line.find(":")
+            if i == 0:
+                cur.defects.append(errors.InvalidHeaderDefect("Missing header name."))
+                continue
+            assert i > 0, "_parse_headers fed line with no : and no leading WS"
+            lastheader = line[:i]
+            lastvalue = [line]
+        if lastheader:
+            cur.set_raw(*_source_parse(lastvalue))
+
+    def __init__(self, factory: Callable[..., Message], text: str) -> None:
+        self.policy = compat32
+        self._factory = factory
+        self._input = _Lines(StringIO(text, newline="").readlines())
+        self._msgstack: list[Message] = []
+        self._cur: Message | None = None
+        self._last: Message | None = None
+        self._depth = 0
+
+    def parse(self) -> Message:
+        self._parsegen()
+        root = self._pop_message()
+        assert not self._msgstack
+        if root.get_content_maintype() == "multipart" and not root.is_multipart():
+            self.policy.handle_defect(root, errors.MultipartInvariantViolationDefect())
+        return root
+
+    def _new_message(self) -> Message:
+        msg = self._factory(policy=self.policy)
+        if self._cur and self._cur.get_content_type() == "multipart/digest":
+            msg.set_default_type("message/rfc822")
+        if self._msgstack:
+            self._msgstack[-1].attach(msg)
+        self._msgstack.append(msg)
+        self._cur = msg
+        self._last = msg
+        return msg
+
+    def _pop_message(self) -> Message:
+        retval = self._msgstack.pop()
+        self._cur = self._msgstack[-1] if self._msgstack else None
+        return retval
+
+    def _parsegen(self) -> None:
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise TooDeep
+        try:
+            self._read_part()
+        finally:
+            self._depth -= 1
+
+    def _read_part(self) -> None:
+        """``FeedParser._parsegen``, step for step: headers, then the body its content type asks for."""
+        source = self._input
+        cur = self._new_message()
+        headers, line = source.header_lines()
+        if line and not NLCRE.match(line):
+            # The blank line ends the headers; any other line starts the body.
+            self.policy.handle_defect(cur, errors.MissingHeaderBodySeparatorDefect())
+            source.unreadline(line)
+        self._parse_headers(headers)
+        content_type = cur.get_content_type()
+        if content_type == "message/delivery-status":
+            # Blocks of headers separated by blank lines, each a message without a body.
+            while True:
+                source.push_eof_matcher(NLCRE.match)
+                self._parsegen()
+                self._pop_message()
+                source.pop_eof_matcher()
+                source.readline()  # the blank line (or the end)
+                line = source.readline()
+                if line == "":
+                    break
+                source.unreadline(line)
+            return
+        maintype = cur.get_content_maintype()
+        if maintype == "message":
+            self._parsegen()
+            self._pop_message()
+            return
+        if maintype == "multipart":
+            self._read_multipart(cur)
+            return
+        cur.set_payload(source.read_to_end())
+
+    def _read_multipart(self, cur: Message) -> None:
+        """``FeedParser._parsegen``'s multipart branch: preamble, parts between boundaries, epilogue."""
+        source = self._input
+        boundary = cur.get_boundary()
+        if boundary is None:
+            self.policy.handle_defect(cur, errors.NoBoundaryInMultipartDefect())
+            cur.set_payload(source.read_to_end())
+            return
+        if str(cur.get("content-transfer-encoding", "8bit")).lower() not in ("7bit", "8bit", "binary"):
+            self.policy.handle_defect(cur, errors.InvalidMultipartContentTransferEncodingDefect())
+        separator = "--" + boundary
+        boundaryre: Pattern[str] = compile(
+            "(?P<sep>" + escape(separator) + r")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
+        )
+        capturing_preamble = True
+        preamble: list[str] = []
+        linesep: str | None = None
+        close_boundary_seen = False
+        while True:
+            line = source.readline()
+            if line == "":
+                break
+            mo = boundaryre.match(line)
+            if mo:
+                if mo.group("end"):
+                    close_boundary_seen = True
+                    linesep = mo.group("linesep")
+                    break
+                if capturing_preamble:
+                    if preamble:
+                        # The last line break before a boundary belongs to the boundary.
+                        lastline = preamble[-1]
+                        eolmo = NLCRE_eol.search(lastline)
+                        if eolmo:
+                            preamble[-1] = lastline[: -len(eolmo.group(0))]
+                        cur.preamble = "".join(preamble)
+                    capturing_preamble = False
+                    source.unreadline(line)
+                    continue
+                # Consecutive boundary lines make no parts.
+                while True:
+                    line = source.readline()
+                    mo = boundaryre.match(line)
+                    if not mo:
+                        source.unreadline(line)
+                        break
+                source.push_eof_matcher(boundaryre.match)
+                self._parsegen()
+                last = self._last
+                assert last is not None
+                if last.get_content_maintype() == "multipart":
+                    epilogue = last.epilogue
+                    if epilogue == "":
+                        last.epilogue = None
+                    elif epilogue is not None:
+                        mo = NLCRE_eol.search(epilogue)
+                        if mo:
+                            last.epilogue = epilogue[: -len(mo.group(0))]
+                else:
+                    payload = last._payload  # type: ignore[attr-defined]  # as the feed parser trims it
+                    if isinstance(payload, str):
+                        mo = NLCRE_eol.search(payload)
+                        if mo:
+                            last._payload = payload[: -len(mo.group(0))]  # type: ignore[attr-defined]
+                source.pop_eof_matcher()
+                self._pop_message()
+                self._last = self._cur
+            else:
+                assert capturing_preamble
+                preamble.append(line)
+        if capturing_preamble:
+            self.policy.handle_defect(cur, errors.StartBoundaryNotFoundDefect())
+            cur.set_payload("".join(preamble))
+            source.read_to_end()  # read and dropped, as the feed parser drops it
+            cur.epilogue = ""
+            return
+        if not close_boundary_seen:
+            self.policy.handle_defect(cur, errors.CloseBoundaryNotFoundDefect())
+            return
+        rest = source.read_to_end()
+        if linesep:
+            epilogue_text = rest
+        else:
+            # A line break at the start of the epilogue belongs to the closing boundary.
+            bolmo = NLCRE_bol.match(rest)
+            epilogue_text = rest[len(bolmo.group(0)) :] if bolmo else rest
+        cur.epilogue = epilogue_text
+
+
+def _source_parse(sourcelines: list[str]) -> tuple[str, str]:
+    """``compat32.header_source_parse``: the name as written, the value's lines joined."""
+    name, value = sourcelines[0].split(":", 1)
+    value = value.lstrip(" \t") + "".join(sourcelines[1:])
+    return (name, value.rstrip("\r\n"))
+
+
+def parse_whole(raw: bytes, factory: Callable[..., Message]) -> Message:
+    """``email.message_from_bytes(raw, factory)``; ``TooDeep`` where the MIME nesting is deeper
+    than this parser reads."""
+    text = raw.decode("ASCII", errors="surrogateescape")
+    return _WholeMessageParser(factory, text).parse()

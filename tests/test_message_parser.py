@@ -1,0 +1,146 @@
+"""The whole-message parser makes the message the standard library's feed parser makes.
+
+Compared object by object (headers as stored, payloads, preambles, epilogues, default types,
+defects in their order, classes) on the corpus, on its messages cut and with their line breaks
+changed, and on seeded MIME structures built to reach every branch of the feed parser: nested and
+reused boundaries, boundaries that are prefixes of others, missing start and close boundaries,
+digests, delivery-status blocks, message/rfc822 parts, broken headers, "From " lines, bare
+carriage returns, 8-bit bytes.
+"""
+
+from __future__ import annotations
+
+import random
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+
+from servaudit import message as mail
+from servaudit.indexed_message import IndexedMessage
+from servaudit.message_parser import MAX_DEPTH, TooDeep, parse_whole
+from tests.corpus import samples
+
+
+def _shape(message: Message) -> object:
+    """Everything a parsed message holds, comparable with ==."""
+    state = dict(vars(message))
+    for kept in ("_index", "_content_type", "_params"):  # IndexedMessage's caches
+        state.pop(kept, None)
+    payload = state.pop("_payload", None)
+    defects = state.pop("defects", [])
+    assert state.pop("policy") is message.policy
+    return (
+        type(message),
+        sorted(state.items(), key=repr),
+        [_shape(part) for part in payload] if isinstance(payload, list) else payload,
+        [(type(defect), defect.args, getattr(defect, "line", None)) for defect in defects],
+    )
+
+
+def _same_as_feedparser(raw: bytes) -> None:
+    expected = message_from_bytes(raw, IndexedMessage)
+    assert _shape(parse_whole(raw, IndexedMessage)) == _shape(expected), raw
+
+
+_LINE_BREAKS = ("\n", "\r\n", "\r")
+
+
+def _mime(rng: random.Random, depth: int, boundaries: list[str]) -> str:
+    """A seeded message text: headers (sometimes broken), then a body for its content type."""
+    nl = rng.choice(_LINE_BREAKS) if rng.random() < 0.9 else ""
+    kinds = ["text/plain", "text/html", "multipart/mixed", "multipart/alternative", "multipart/digest"]
+    kinds += ["multipart/report", "message/rfc822", "message/delivery-status", "text/rfc822-headers"]
+    kind = rng.choice(kinds) if depth < 4 else "text/plain"
+    lines = []
+    if rng.random() < 0.05:
+        lines.append("From someone@example.org Mon Dec  7 10:00:00 2026" + nl)
+    for _ in range(rng.randint(0, 3)):
+        lines.append(rng.choice(["Subject: hi", "X-A: b", "Received: x", "From: a@b.example"]) + nl)
+        if rng.random() < 0.2:
+            lines.append(rng.choice([" folded", "\tfolded"]) + nl)
+    oddities = [" leading continuation", ": no name", "From inside", "No colon here", "From tail"]
+    oddities.append("\xe4: 8bit")
+    if rng.random() < 0.15:
+        lines.insert(rng.randint(0, len(lines)), rng.choice(oddities) + nl)
+    boundary = ""
+    if kind.startswith("multipart/") and rng.random() < 0.95:
+        choices = ["b", "bb", "b-1", "=_x", " sp", "", *boundaries]
+        boundary = rng.choice(choices)
+        quoted = rng.choice(['"%s"', "%s"]) % boundary
+        lines.append(f"Content-Type: {kind}; boundary={quoted}" + nl)
+        if rng.random() < 0.1:
+            lines.append("Content-Transfer-Encoding: " + rng.choice(["base64", "7bit", "Binary"]) + nl)
+    elif rng.random() < 0.9:
+        lines.append(f"Content-Type: {kind}" + rng.choice(["", "; charset=utf-8"]) + nl)
+    if rng.random() < 0.92:
+        lines.append(nl or "\n")
+    body = _body(rng, kind, boundary, depth, [*boundaries, boundary], nl or "\n")
+    return "".join(lines) + body
+
+
+def _body(rng: random.Random, kind: str, boundary: str, depth: int, boundaries: list[str], nl: str) -> str:
+    text_lines = ["text", "", "-- ", "--", "> quoted", "From here", "a: b", " x", "\xfc8bit", "\r", "."]
+    text_lines += ["--" + b + rng.choice(["", "--", "  ", " junk", "--  "]) for b in boundaries]
+
+    def text(count: int) -> str:
+        breaks = [nl] * 6 + list(_LINE_BREAKS)
+        return "".join(rng.choice(text_lines) + rng.choice(breaks) for _ in range(count))
+
+    if kind.startswith("multipart/"):
+        out = [text(rng.randint(0, 2))]
+        for _ in range(rng.randint(0, 3)):
+            out.append("--" + boundary + rng.choice(["", "", "  ", "\t"]) + nl)
+            if rng.random() < 0.1:
+                out.append("--" + boundary + nl)  # a doubled boundary makes no part
+            out.append(_mime(rng, depth + 1, boundaries))
+            out.append(rng.choice([nl, "", nl + nl]))
+        if rng.random() < 0.85:
+            out.append("--" + boundary + "--" + rng.choice(["", " ", nl, nl + nl, "\r\n"]))
+        out.append(text(rng.randint(0, 2)))
+        return "".join(out)
+    if kind == "message/rfc822":
+        return _mime(rng, depth + 1, boundaries)
+    if kind == "message/delivery-status":
+        blocks = [f"Reporting-MTA: dns; x{nl}", f"Action: failed{nl}Status: 5.0.0{nl}", text(1)]
+        chosen = rng.sample(blocks, rng.randint(0, 3))
+        return rng.choice([nl, nl + nl, ""]).join(chosen) + text(rng.randint(0, 1))
+    return text(rng.randint(0, 5))
+
+
+def _generated(count: int, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    return [_mime(rng, 0, []).encode("utf-8", "surrogateescape") for _ in range(count)]
+
+
+def test_the_corpus_parses_as_the_feed_parser_parses_it() -> None:
+    for sample in samples():
+        raw = sample.path.read_bytes()
+        _same_as_feedparser(raw)
+        text = raw.decode("latin-1")
+        for line_break in _LINE_BREAKS:
+            _same_as_feedparser(text.replace("\r\n", "\n").replace("\n", line_break).encode("latin-1"))
+        rng = random.Random(len(raw))
+        _same_as_feedparser(raw[: rng.randint(0, len(raw))])
+
+
+def test_generated_mime_structures_parse_as_the_feed_parser_parses_them() -> None:
+    for raw in _generated(4000, seed=16):
+        _same_as_feedparser(raw)
+
+
+def test_a_message_longer_than_the_feed_parsers_chunks_parses_alike() -> None:
+    """The stdlib reads 8192 characters at a time; a line break split between two reads is one."""
+    for cut in range(8185, 8195):
+        body = "x" * cut + "\r\n--b\r\nContent-Type: text/plain\r\n\r\nsecond\r\n--b--\r\n"
+        raw = ("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n" + body).encode()
+        _same_as_feedparser(raw)
+        _same_as_feedparser(("Subject: " + "y" * cut + "\r\n\r\nbody\r").encode())
+
+
+def test_deeper_nesting_is_left_to_the_standard_library() -> None:
+    levels = b"".join(b"Content-Type: message/rfc822\n\n" for _ in range(MAX_DEPTH + 1))
+    nested = levels + b"Subject: deep\n\nx"
+    with pytest.raises(TooDeep):
+        parse_whole(nested, IndexedMessage)
+    assert _shape(mail.parse(nested)) == _shape(message_from_bytes(nested, IndexedMessage))
