@@ -87,7 +87,14 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def aclose(self) -> None:
+        self.close()
+        await self.wait_closed()
+
+    def close(self) -> None:
+        """Start closing (the socket closes within the loop's next turn, a TLS one after its goodbye)."""
         self._writer.close()
+
+    async def wait_closed(self) -> None:
         with contextlib.suppress(OSError, ssl.SSLError):
             await self._writer.wait_closed()
 
