@@ -78,8 +78,13 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not buffer:
             return
         try:
+            self._writer.write(buffer)
+            if self._writer.transport.get_write_buffer_size() == 0:
+                # All of it went to the socket: drain cannot wait (it only reports a lost
+                # connection), so no timer is armed for it, as it was for every request.
+                await self._writer.drain()
+                return
             async with asyncio.timeout(timeout):
-                self._writer.write(buffer)
                 await self._writer.drain()
         except TimeoutError:
             raise httpcore.WriteTimeout(f"could not write within {timeout} s") from None
