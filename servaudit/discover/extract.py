@@ -138,19 +138,25 @@ def _chats(page: PageFacts, depth: int, prints: Fingerprints, found: PageFinding
             found.chats.append(ChatFound(vendor.id, vendor.name, evidence, page.url, depth))
 
 
+_last_chats: tuple[ChatVendor, ...] | None = None
+_last_places: tuple[re.Pattern[str] | None, ...] = ()
+"""The last fingerprints' chat vendors and their alternations (one set of fingerprints a run)."""
+
+
 def _any_chat_pattern(
     prints: Fingerprints, scripts: list[str], frames: list[str], inline: str, html: str
 ) -> bool:
     """Whether any vendor's pattern is in its place at all: exactly when the loop in _chats finds
     one, since each place's alternation holds every vendor's literal patterns for that place."""
-    places = _chat_places(prints.chats)
-    for pattern, haystacks in zip(places, (scripts, frames, [inline], [html]), strict=True):
+    global _last_chats, _last_places
+    if _last_chats is not prints.chats:  # (hashing the vendors per page cost as much as the search)
+        _last_chats, _last_places = prints.chats, _chat_places(prints.chats)
+    for pattern, haystacks in zip(_last_places, (scripts, frames, [inline], [html]), strict=True):
         if pattern is not None and any(pattern.search(hay) for hay in haystacks):
             return True
     return False
 
 
-@functools.lru_cache(maxsize=8)
 def _chat_places(chats: tuple[ChatVendor, ...]) -> tuple[re.Pattern[str] | None, ...]:
     """Per place (script, iframe, inline script, page), one alternation of the vendors' literal
     patterns; None where no vendor has one (no string contains one of no patterns)."""
