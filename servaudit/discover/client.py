@@ -81,10 +81,15 @@ class _Connection:
         return self.stream is None or bool(self.stream.get_extra_info("is_readable"))
 
     async def aclose(self) -> None:
+        self.close()
+        if self.stream is not None:
+            await self.stream.wait_closed()
+
+    def close(self) -> None:
         self.closed = True
         self.idle = False
         if self.stream is not None:
-            await self.stream.aclose()
+            self.stream.close()
 
 
 class _Body(httpx.AsyncByteStream):
@@ -135,6 +140,7 @@ class SiteClient:
         self._max_connections = max_connections
         self._headers = client_headers(tuple(browser_headers.items()))
         self._connections: list[_Connection] = []
+        self._closing: list[_Connection] = []
         self._changed = asyncio.Event()
         self.cookies = httpx.Cookies()
 
@@ -305,8 +311,23 @@ class SiteClient:
         await connection.aclose()
 
     async def aclose(self) -> None:
-        for connection in list(self._connections):
-            await self._drop(connection)
+        self.close()
+        await self.wait_closed()
+
+    def close(self) -> None:
+        """Close every connection now, without waiting for their ends (wait_closed)."""
+        for connection in self._connections:
+            connection.close()
+            self._closing.append(connection)
+        self._connections.clear()
+        self._changed.set()
+
+    async def wait_closed(self) -> None:
+        """Until the connections closed by ``close`` are closed."""
+        while self._closing:
+            connection = self._closing.pop()
+            if connection.stream is not None:
+                await connection.stream.wait_closed()
 
 
 def _same(context: ssl.SSLContext) -> ssl.SSLContext:

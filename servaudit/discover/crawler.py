@@ -128,9 +128,14 @@ class SiteClients:
             self._clients[verify] = make_client(crawler.options, crawler.resolver, context)
         return self._clients[verify]
 
-    async def aclose(self) -> None:
+    def close(self) -> None:
+        """Close every connection now; ``wait_closed`` waits for their ends."""
         for client in self._clients.values():
-            await client.aclose()
+            client.close()
+
+    async def wait_closed(self) -> None:
+        for client in self._clients.values():
+            await client.wait_closed()
 
 
 class Crawler:
@@ -150,6 +155,7 @@ class Crawler:
         self.gates = Gates(options.per_host, options.delay)
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._tls: dict[str, asyncio.Task[TlsResult]] = {}
+        self._closing: set[asyncio.Task[None]] = set()
         self.owns: Callable[[str], bool] | None = None
         """Host name → whether this process may contact it (servaudit/discover/shards.py: hosts are
         split between two processes so that each host's politeness lives in one); None: every host."""
@@ -296,9 +302,19 @@ class Crawler:
                 state.finish()
             if self.renderer is not None:
                 await self.renderer.close_site(state)
-            await state.clients.aclose()
+            # The connections close now; waiting for their ends (a turn of the event loop each, a
+            # TLS goodbye) is left to the run's end (wait_closed), so the next site starts at once.
+            state.clients.close()
+            closing = asyncio.ensure_future(state.clients.wait_closed())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
             site.seconds = time.monotonic() - started
         return site
+
+    async def wait_closed(self) -> None:
+        """Until the connections of every site crawled so far are closed."""
+        while self._closing:
+            await asyncio.gather(*self._closing)
 
 
 def _location(fetched: Fetched) -> str | None:
@@ -345,6 +361,8 @@ class _SiteState:
         self.scheduled = 0
         self.page_limit_hit = False
         self.queue: asyncio.PriorityQueue[tuple[int, int, int, str, bool]] = asyncio.PriorityQueue()
+        self.left = 0
+        """Pages scheduled and not visited yet."""
         self.documents: dict[str, Fetched] = {}
         self.clients = SiteClients(crawler)
         """Pages being rendered, answered to Chromium from what the crawler fetched."""
@@ -372,30 +390,43 @@ class _SiteState:
             self.site.pages.append(PageVisit(home.url, 0, home.status, home.ttfb_ms, self.site.error, True))
             return
         await self.visit(home, depth=0, contact=False)
-        workers = [asyncio.ensure_future(self.worker()) for _ in range(self.options.per_host)]
-        joined = asyncio.ensure_future(self.queue.join())
-        try:
-            await asyncio.wait([joined, *workers], return_when=asyncio.FIRST_COMPLETED)
-            for worker in workers:
-                error = worker.exception() if worker.done() and not worker.cancelled() else None
-                if error is not None:
-                    raise error
-        finally:
-            joined.cancel()
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+        if self.left:  # a home page without links to follow needs no workers
+            await self._work_off_the_queue()
         if self.page_limit_hit:
             self.site.stopped = "page limit"
 
-    async def worker(self) -> None:
+    async def _work_off_the_queue(self) -> None:
+        """``per_host`` workers until every page scheduled is visited, or one fails (its error).
+        The worker that visits the last page says so itself: waiting for the queue's join and the
+        workers' ends took event-loop turns that every site paid (bench/bench_discover.py)."""
+        settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        workers = [asyncio.ensure_future(self.worker(settled)) for _ in range(self.options.per_host)]
+        finished = False
+        try:
+            await settled
+            finished = True
+        finally:
+            for worker in workers:
+                worker.cancel()
+            if not finished:  # a worker may be inside a request: let it end before the site's clients close
+                await asyncio.gather(*workers, return_exceptions=True)
+            # (finished: every worker waits for the empty queue, and a cancelled wait ends on its own)
+
+    async def worker(self, settled: asyncio.Future[None]) -> None:
         while True:
             depth, _, _, url, contact = await self.queue.get()
             try:
                 fetched = await self.crawler.fetch(url, self)
                 await self.visit(fetched, depth, contact)
+            except Exception as exc:
+                if not settled.done():
+                    settled.set_exception(exc)
+                raise
             finally:
                 self.queue.task_done()
+                self.left -= 1
+                if self.left == 0 and not settled.done():
+                    settled.set_result(None)
 
     async def visit(self, fetched: Fetched, depth: int, contact: bool) -> None:
         if self.on_page:
@@ -453,6 +484,7 @@ class _SiteState:
                 return
             self.seen.add(key)
             self.scheduled += 1
+            self.left += 1
             self.queue.put_nowait((depth + 1, 0 if contact else 1, self.scheduled, url, contact))
 
     def finish(self) -> None:

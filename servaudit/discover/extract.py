@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from servaudit.discover.fingerprints import Fingerprints
+from servaudit.discover.fingerprints import ChatVendor, Fingerprints
 from servaudit.discover.legal import legal_hints
 from servaudit.discover.model import (
     ChatFound,
@@ -125,6 +125,8 @@ def _chats(page: PageFacts, depth: int, prints: Fingerprints, found: PageFinding
     scripts = [s.lower() for s in page.script_srcs]
     frames = [s.lower() for s in page.iframe_srcs]
     inline = "\n".join(page.inline_scripts).lower()
+    if not _any_chat_pattern(prints, scripts, frames, inline, page.html):
+        return  # the usual page: one search per place instead of one per vendor, place and pattern
     for vendor in prints.chats:
         evidence = (
             _first_in(vendor.script_src, scripts, "script")
@@ -134,6 +136,35 @@ def _chats(page: PageFacts, depth: int, prints: Fingerprints, found: PageFinding
         )
         if evidence:
             found.chats.append(ChatFound(vendor.id, vendor.name, evidence, page.url, depth))
+
+
+_last_chats: tuple[ChatVendor, ...] | None = None
+_last_places: tuple[re.Pattern[str] | None, ...] = ()
+"""The last fingerprints' chat vendors and their alternations (one set of fingerprints a run)."""
+
+
+def _any_chat_pattern(
+    prints: Fingerprints, scripts: list[str], frames: list[str], inline: str, html: str
+) -> bool:
+    """Whether any vendor's pattern is in its place at all: exactly when the loop in _chats finds
+    one, since each place's alternation holds every vendor's literal patterns for that place."""
+    global _last_chats, _last_places
+    if _last_chats is not prints.chats:  # (hashing the vendors per page cost as much as the search)
+        _last_chats, _last_places = prints.chats, _chat_places(prints.chats)
+    for pattern, haystacks in zip(_last_places, (scripts, frames, [inline], [html]), strict=True):
+        if pattern is not None and any(pattern.search(hay) for hay in haystacks):
+            return True
+    return False
+
+
+def _chat_places(chats: tuple[ChatVendor, ...]) -> tuple[re.Pattern[str] | None, ...]:
+    """Per place (script, iframe, inline script, page), one alternation of the vendors' literal
+    patterns; None where no vendor has one (no string contains one of no patterns)."""
+    places = []
+    for place in ("script_src", "iframe_src", "inline", "html"):
+        literals = [re.escape(p) for vendor in chats for p in getattr(vendor, place)]
+        places.append(re.compile("|".join(literals)) if literals else None)
+    return tuple(places)
 
 
 def _first_in(patterns: tuple[str, ...], haystacks: list[str], where: str) -> str | None:

@@ -17,6 +17,7 @@ from servaudit.discover.mailcheck import MailDomain, check_mail_domain
 from servaudit.discover.model import SiteResult
 from servaudit.discover.net import HostResolver, make_dns_resolver
 from servaudit.discover.options import DiscoverOptions
+from servaudit.discover.pool import CrawlPool
 from servaudit.discover.shards import crawl_in_two, worth_two_processes
 from servaudit.errors import UsageError
 
@@ -79,15 +80,18 @@ async def discover_async(
         if worth_two_processes(options.concurrency, len(starts), renderer is not None):
             results = await crawl_in_two(crawler, starts, options.concurrency, done)
         else:
-            sites_at_once = asyncio.Semaphore(options.concurrency)
+            crawled: dict[int, SiteResult] = {}
 
-            async def one(index: int, url: str) -> SiteResult:
-                async with sites_at_once:
-                    result = await crawler.crawl(url)
-                done(index, result)
-                return result
+            async def one(index: int) -> None:
+                crawled[index] = await crawler.crawl(starts[index])
+                done(index, crawled[index])
 
-            results = list(await asyncio.gather(*(one(i, u) for i, u in enumerate(starts))))
+            pool = CrawlPool(options.concurrency, one)
+            for index in range(len(starts)):
+                pool.start(index)
+            await pool.join()
+            results = [crawled[i] for i in range(len(starts))]
+        await crawler.wait_closed()
     if options.checks:
         await _check_mail_domains(results, dns_resolver)
     return results

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from servaudit.discover.crawler import Crawler, HandOff, Resume
 from servaudit.discover.model import SiteResult
+from servaudit.discover.pool import CrawlPool
 
 SPLIT_FROM = 32
 """Sites at once from which a second process pays for itself (below, one loop keeps up)."""
@@ -53,23 +54,20 @@ class _Shard:
     ) -> None:
         self.crawler = crawler
         self.urls = urls
-        self.limit = asyncio.Semaphore(concurrency)
+        self.pool: CrawlPool[tuple[int, Resume | None]] = CrawlPool(concurrency, self._crawl)
         self.done = done
         self.hand_over = hand_over
-        self.tasks: set[asyncio.Task[None]] = set()
 
     def start(self, index: int, resume: Resume | None = None) -> None:
-        task = asyncio.ensure_future(self._crawl(index, resume))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.pool.start((index, resume))
 
-    async def _crawl(self, index: int, resume: Resume | None) -> None:
-        async with self.limit:
-            try:
-                result = await self.crawler.crawl(self.urls[index], resume=resume)
-            except HandOff as handoff:
-                self.hand_over(index, handoff.resume)
-                return
+    async def _crawl(self, item: tuple[int, Resume | None]) -> None:
+        index, resume = item
+        try:
+            result = await self.crawler.crawl(self.urls[index], resume=resume)
+        except HandOff as handoff:
+            self.hand_over(index, handoff.resume)
+            return
         self.done(index, result)
 
 
@@ -137,13 +135,13 @@ async def crawl_in_two(
             finished.set_result(None)
         await finished
         here.send(("stop",))
-        await asyncio.gather(*shard.tasks)
+        await shard.pool.join()
         await asyncio.to_thread(child.join, 5)  # it ends as soon as it read the stop
         stopped = True
     finally:
         loop.remove_reader(here.fileno())
         crawler.owns = None
-        for task in shard.tasks:
+        for task in shard.pool.tasks:
             task.cancel()
         if not stopped or child.is_alive():  # interrupted, or a bug: nothing of it is needed any more
             child.terminate()
@@ -202,4 +200,5 @@ async def _child_loop(
     for index in indices:
         shard.start(index)
     await stop
-    await asyncio.gather(*shard.tasks)
+    await shard.pool.join()
+    await crawler.wait_closed()

@@ -78,8 +78,13 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not buffer:
             return
         try:
+            self._writer.write(buffer)
+            if self._writer.transport.get_write_buffer_size() == 0:
+                # All of it went to the socket: drain cannot wait (it only reports a lost
+                # connection), so no timer is armed for it, as it was for every request.
+                await self._writer.drain()
+                return
             async with asyncio.timeout(timeout):
-                self._writer.write(buffer)
                 await self._writer.drain()
         except TimeoutError:
             raise httpcore.WriteTimeout(f"could not write within {timeout} s") from None
@@ -87,7 +92,14 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def aclose(self) -> None:
+        self.close()
+        await self.wait_closed()
+
+    def close(self) -> None:
+        """Start closing (the socket closes within the loop's next turn, a TLS one after its goodbye)."""
         self._writer.close()
+
+    async def wait_closed(self) -> None:
         with contextlib.suppress(OSError, ssl.SSLError):
             await self._writer.wait_closed()
 
