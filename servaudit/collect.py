@@ -272,7 +272,7 @@ def nothing_to_decide(audit: Audit, store: Store, summary: CollectSummary) -> bo
     version = store.known_judge_version(judging_inputs(audit))
     if version is None:
         return False
-    generations = Generations(store, store.inquiries())
+    generations = Generations(store, store.inquiry_keys())
     if store.undecided_messages(version, *generations.current(version)):
         return False
     summary.judge = version
