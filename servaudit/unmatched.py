@@ -15,7 +15,6 @@ import hashlib
 from collections.abc import Sequence
 
 from servaudit.config import AuditConfig
-from servaudit.replies.match import company_domains
 from servaudit.store import InquiryKeys, InquiryRecord, MessageRecord, Store
 
 Matchable = InquiryRecord | InquiryKeys
@@ -118,6 +117,10 @@ class Claims:
                         needles.add(value.strip("<>").lower().encode())
             if inquiry_id in companies:
                 slugs.add(companies[inquiry_id])
+        # Imported here, where inquiries changed: the matcher loads the e-mail parser, which a collect
+        # with nothing to decide does not need.
+        from servaudit.replies.match import company_domains
+
         self.needles = needles
         self.domains: set[str] = set()
         for slug in slugs & set(config.companies):
