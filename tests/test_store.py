@@ -193,6 +193,20 @@ def test_inquiry_keys_are_the_records_fields_of_those_names_in_the_same_order(wh
     ]
 
 
+def test_message_totals_count_the_classes_of_readable_messages_only(where: Target) -> None:
+    store = Store(where)
+    arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    labels = ["human", "human", "bounce", "human", "auto_reply"]
+    for n, label in enumerate(labels):
+        message = store.add_message(f"imap:{n}", f"raw {n}".encode(), arrived, None, None, None, 1.0)
+        assert message is not None
+        store.set_classification(message, label, ["why"], version="j1")
+        store.set_classification(message, "marketing", ["a consultant's view"], origin="manual")
+        if n >= 2:  # the bounce, a human answer and the auto-reply could not be read after all
+            store.set_decided(message, "j1", "unreadable: why")
+    assert store.message_totals() == (0, 2, 3, {"human": 2})
+
+
 def test_judgements_read_back_as_stored_when_replies_share_their_readings(where: Target) -> None:
     """Readings many replies share (no findings, the same facts, the same traits) are decoded once
     and shared; each reply still reads back exactly what was stored for it."""
