@@ -181,11 +181,12 @@ def test_inquiry_keys_are_the_records_fields_of_those_names_in_the_same_order(wh
     of the whole records (the inquiries' generations hash them), in the records' order."""
     store = Store(where)
     for company in ("zeta", "acme", "mid"):
-        fields = {**FIELDS, "id": f"{company}.email.q.w1", "company": company, "subject": "Frage"}
+        inquiry_id = f"{company}.email.q.w1"
+        fields = {**FIELDS, "id": inquiry_id, "company": company, "subject": "Frage"}
         attempt = store.claim({**fields, "message_id": f"<{company}@b.example>", "reply_address": "r@x"})
         assert attempt is not None
         if company != "mid":
-            store.finish(fields["id"], attempt, SENT, "ok", datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
+            store.finish(inquiry_id, attempt, SENT, "ok", datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
     records = store.inquiries()
     assert [r.company for r in records] == ["acme", "mid", "zeta"]
     assert store.inquiry_keys() == [
