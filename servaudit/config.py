@@ -75,8 +75,8 @@ class AuditInfo(Model):
     """What response times are measured in: calendar time or business hours (see business_hours)."""
     timezone: Annotated[str, AfterValidator(timezone_name)] = "UTC"
     """The time zone of the report's dates and of the business hours, e.g. "Europe/Berlin"."""
-    business_hours: BusinessHours = Field(default_factory=BusinessHours)
-    score: Scoring = Field(default_factory=Scoring)
+    business_hours: BusinessHours = BusinessHours()
+    score: Scoring = Scoring()
     accessibility: bool = False
     """Check the contact form and the chat widget for barriers while probing them: axe-core's WCAG
     A/AA rules and a keyboard-only walk (servaudit/channels/accessibility.py). Off by default: it
@@ -95,8 +95,8 @@ class AuditInfo(Model):
     Default: the audit folder's evidence/ only."""
     waves: Waves | None = None
     """A study over weeks (servaudit/config_study.py); None: everything is due at once, `run --wave N`."""
-    send_window: SendWindow = Field(default_factory=SendWindow)
-    limits: Limits = Field(default_factory=Limits)
+    send_window: SendWindow = SendWindow()
+    limits: Limits = Limits()
 
     @field_validator("store")
     @classmethod
@@ -277,7 +277,7 @@ else:
 
 
 class AuditConfig(Model):
-    audit: AuditInfo = Field(default_factory=AuditInfo)
+    audit: AuditInfo = AuditInfo()
     persona: Persona
     smtp: Smtp | None = None
     mailbox: Mailbox | None = None

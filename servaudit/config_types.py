@@ -44,5 +44,5 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 class Model(BaseModel):
     # Unknown keys are errors: a typo in an audit file must not silently drop a setting.
     # inf and nan are refused everywhere: a timeout of inf hangs, a weight of nan poisons a score.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
