@@ -24,10 +24,8 @@ import json
 from collections.abc import Callable
 from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
-from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from servaudit import message as mail
 from servaudit.audit_store import open_store
 from servaudit.collect_parallel import Judged, Judging
 from servaudit.config import Audit, ImapMailbox, MaildirMailbox
@@ -36,7 +34,6 @@ from servaudit.judgement import QualityScore, ReplyJudgement
 from servaudit.labels import HUMAN_WRITTEN
 from servaudit.mailbox.base import Cursor, IncomingMail, MailboxReader
 from servaudit.mailbox.prefetch import read_ahead
-from servaudit.replies.match import InquiryIndex, Match, match
 from servaudit.replies.scenarios import scenario_context
 from servaudit.replies.versions import CLASSIFIER_VERSION, FINDINGS_VERSION, READ_FILES
 from servaudit.replies.vocabulary import VOCABULARY_FILE
@@ -46,6 +43,14 @@ from servaudit.store import Decided, MessageRecord, Store
 from servaudit.store.judgements import judgement_values
 from servaudit.timing import seconds_between
 from servaudit.unmatched import Claims, Generations
+
+if TYPE_CHECKING:
+    from email.message import Message
+
+    from servaudit.replies.match import Match
+
+# servaudit.message and replies.match (the e-mail parser, the matcher) are imported where a message
+# is judged: a collect with no new mail and nothing to decide needs neither.
 
 BATCH = 500
 """Messages written in one transaction: one sync of the store per batch, not per message. Each
@@ -272,7 +277,7 @@ def nothing_to_decide(audit: Audit, store: Store, summary: CollectSummary) -> bo
     version = store.known_judge_version(judging_inputs(audit))
     if version is None:
         return False
-    generations = Generations(store, store.inquiries())
+    generations = Generations(store, store.inquiry_keys())
     if store.undecided_messages(version, *generations.current(version)):
         return False
     summary.judge = version
@@ -283,11 +288,15 @@ def nothing_to_decide(audit: Audit, store: Store, summary: CollectSummary) -> bo
 
 def _headers(raw: bytes) -> tuple[str | None, str | None, str | None]:
     """(Message-ID, sender, subject) as a message's row keeps them."""
+    from servaudit import message as mail
+
     return stored_headers(mail.parse_headers(raw))
 
 
 def stored_headers(parsed: Message) -> tuple[str | None, str | None, str | None]:
     """(Message-ID, sender, subject) of a parsed message as its row keeps them."""
+    from servaudit import message as mail
+
     return (
         mail.header(parsed, "Message-ID")[:998] or None,
         mail.sender(parsed)[:998] or None,
@@ -325,6 +334,7 @@ class Judge:
     def __init__(self, audit: Audit, store: Store, summary: CollectSummary) -> None:
         self.audit, self.store, self.summary = audit, store, summary
         # The judges are loaded only by a collect that has something to judge.
+        from servaudit.replies.match import InquiryIndex
         from servaudit.replies.reading import ReplyReader
 
         self.reader = ReplyReader(audit)
@@ -347,6 +357,9 @@ class Judge:
     def retry(self, record: MessageRecord, claims: Claims) -> None:
         """An unmatched message compared again, after the inquiries changed: decided in full if one
         of them now claims it, else only stamped with the new generation (its class stands)."""
+        from servaudit import message as mail
+        from servaudit.replies.match import match
+
         self.generations.save(self.store)
         raw = self.store.raw_message(record.id)
         if claims.possible(record, raw):
@@ -387,6 +400,8 @@ class Judge:
     def examine(self, incoming: IncomingMail) -> Examined:
         """A new message's stored headers and its decision, encoded as its rows, writing nothing (a
         judging process may do this); one that cannot be judged is decided unreadable, with why."""
+        from servaudit import message as mail
+
         parsed = mail.parse(incoming.raw)
         message_id, sender, subject = stored_headers(parsed)
         record = MessageRecord(
@@ -440,7 +455,9 @@ class Judge:
         self, record: MessageRecord, parsed: Message | None = None, raw: bytes | None = None
     ) -> Decision:
         """Match, classify, score and read one message, writing nothing (a judging process may do this)."""
+        from servaudit import message as mail
         from servaudit.replies.classify import Signals, classify_signals
+        from servaudit.replies.match import match
         from servaudit.replies.quality import SCORED_LABELS, quality_of
 
         audit = self.audit
@@ -483,6 +500,8 @@ class Judge:
 
     def read(self, record: MessageRecord) -> None:
         """Store the reading of a reply whose class stands (a chat turn judged during a run)."""
+        from servaudit import message as mail
+
         inquiry = self.by_id.get(record.inquiry_id) if record.inquiry_id else None
         parsed = mail.parse(self.store.raw_message(record.id))
         written_in = None

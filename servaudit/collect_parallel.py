@@ -12,15 +12,16 @@ loses nothing: what it was given is judged here, and so is the rest of the colle
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from servaudit.mailbox.base import IncomingMail
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from servaudit.collect import Examined
 
 JUDGES = min(2, os.cpu_count() or 1)
@@ -75,6 +76,10 @@ class Judging(Generic[T]):
         return self.pool is not None
 
     def start(self, examiner: Examiner) -> None:
+        # Imported here: a collect that brings fewer than PARALLEL_AFTER messages starts no process.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         global _JUDGE
         if JUDGES < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return

@@ -5,15 +5,28 @@ them does not load the report and its template engine."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from servaudit.i18n import Locale
+from servaudit.i18n import MISSING, Locale
 
-ENGLISH = Locale("en")
+
+@cache
+def english() -> Locale:
+    """The English locale, made at its first use: its catalogue costs some 7 ms to read, and a
+    `status` of inquiries nobody answered yet (every duration missing) needs none."""
+    return Locale("en")
+
+
+def __getattr__(name: str) -> Locale:
+    # ENGLISH, the English locale, as the report imports it: made when first asked for.
+    if name == "ENGLISH":
+        return english()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def duration(seconds: float | None) -> str:
     """'2 h 5 min', '45 s', '3 d 4 h'; '–' for no value (English; see Locale for German)."""
-    return ENGLISH.duration(seconds)
+    return MISSING if seconds is None else english().duration(seconds)
 
 
 def moment(value: datetime | None) -> str:

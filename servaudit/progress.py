@@ -7,18 +7,15 @@ given; results always go to stdout, unaffected.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 
 class Tracker:
@@ -49,13 +46,43 @@ class Tracker:
 
 
 def wanted(quiet: bool, console: Console | None = None) -> bool:
-    return not quiet and (console or Console(stderr=True)).is_terminal
+    if quiet or (console is None and not _may_be_terminal()):
+        return False
+    from rich.console import Console
+
+    return (console or Console(stderr=True)).is_terminal
+
+
+def _may_be_terminal() -> bool:
+    """False when rich would surely say stderr is no terminal: it is no tty and the environment
+    forces nothing (rich's TTY_COMPATIBLE, FORCE_COLOR). Then rich is not even imported: in cron,
+    CI or a pipe that was a tenth of an hourly `collect` with no new mail (issue 16)."""
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stderr: rich says no terminal too
+        return False
 
 
 @contextmanager
 def progress(description: str, quiet: bool, total: int | None = None) -> Iterator[Tracker]:
+    if quiet or not _may_be_terminal():
+        yield Tracker(None, description, total)
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
-    if not wanted(quiet, console):
+    if not console.is_terminal:
         yield Tracker(None, description, total)
         return
     display = Progress(

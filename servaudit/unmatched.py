@@ -12,15 +12,18 @@ changed since, and only a message that could belong to one of them is parsed and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from servaudit.config import AuditConfig
-from servaudit.replies.match import company_domains
-from servaudit.store import InquiryRecord, MessageRecord, Store
+from servaudit.store import InquiryKeys, InquiryRecord, MessageRecord, Store
+
+Matchable = InquiryRecord | InquiryKeys
+"""An inquiry as matching reads it: the whole record, or only its keys (store.inquiry_keys())."""
 
 STATE_KEYS = ("generation", "inquiries", "changes")
 
 
-def fingerprint(i: InquiryRecord) -> str:
+def fingerprint(i: Matchable) -> str:
     """Everything about an inquiry that matching reads."""
     text = f"{i.id}|{i.company}|{i.state}|{i.sent_at}|{i.message_id}|{i.reply_address}|{i.subject}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -30,7 +33,7 @@ class Generations:
     """The current generation of the inquiries, advanced when they changed (and stored once a
     message is stamped with it)."""
 
-    def __init__(self, store: Store, inquiries: list[InquiryRecord]) -> None:
+    def __init__(self, store: Store, inquiries: Sequence[Matchable]) -> None:
         state = store.match_state()
         if not all(k in state for k in STATE_KEYS):
             state = {"generation": 0, "inquiries": {}, "changes": {}}
@@ -84,7 +87,7 @@ class Generations:
         return changed
 
 
-def legacy_key(inquiries: list[InquiryRecord]) -> str:
+def legacy_key(inquiries: Sequence[Matchable]) -> str:
     """The hash over all inquiries that collect stamped unmatched messages with before generations."""
     digest = hashlib.sha256()
     for i in inquiries:
@@ -114,6 +117,10 @@ class Claims:
                         needles.add(value.strip("<>").lower().encode())
             if inquiry_id in companies:
                 slugs.add(companies[inquiry_id])
+        # Imported here, where inquiries changed: the matcher loads the e-mail parser, which a collect
+        # with nothing to decide does not need.
+        from servaudit.replies.match import company_domains
+
         self.needles = needles
         self.domains: set[str] = set()
         for slug in slugs & set(config.companies):

@@ -136,6 +136,26 @@ def test_second_fetch_downloads_nothing_and_then_only_the_new_message(
     assert reader.bodies_downloaded == 3
 
 
+def test_nothing_new_is_told_by_uidnext_without_a_search(
+    dovecot: DovecotServer, reader: ImapReader, deliver: Deliver, make_message: MakeMessage
+) -> None:
+    # EXAMINE's UIDNEXT is above every UID in the folder: at the cursor's UID + 1, nothing is new.
+    deliver(dovecot.maildir, make_message("First"), PAST)
+    _, cursor = collect(reader, {})
+    searches = reader.searches
+
+    again, _ = collect(reader, cursor)
+
+    assert again == []
+    assert reader.searches == searches
+    second = make_message("Second")
+    deliver(dovecot.maildir, second, PAST)
+    new, cursor = collect(reader, cursor)
+    assert [m.raw for m in new] == [second]
+    assert reader.searches == searches + 1
+    assert cursor["last_uid"] == 2
+
+
 def test_a_fresh_reader_resumes_from_a_stored_cursor(
     dovecot: DovecotServer, reader: ImapReader, deliver: Deliver, make_message: MakeMessage
 ) -> None:

@@ -89,3 +89,35 @@ def test_classify_with_options_loads_no_pydantic() -> None:
     # typer ≥ 0.2x reads option values with pydantic; servaudit/cli_values.py reads plain ones itself.
     sample = CORPUS / "human" / "answer-with-hotline-offer-de.eml"
     assert loaded_pydantic("classify", str(sample), "--language", "de", "--seconds", "90.5") == []
+
+
+NOT_FOR_NOTHING_NEW = (
+    "servaudit.message",
+    "servaudit.replies.match",
+    "servaudit.replies.reading",
+    "servaudit.replies.classify",
+    "multiprocessing",
+    "concurrent.futures.process",
+    "rich",
+)
+
+
+def test_collect_with_nothing_new_loads_no_parser_matcher_judges_or_progress_display(tmp_path: Path) -> None:
+    # An hourly collect that finds nothing parses nothing, matches nothing, starts no judging
+    # process, and (its stderr no terminal) shows no progress display.
+    from servaudit.config import Audit
+    from tests.test_collect_incremental import AUDIT, reply, send
+
+    (tmp_path / "audit.toml").write_text(AUDIT)
+    audit = Audit.load(tmp_path)
+    send(audit, 1)
+    reply(audit, 1)
+    first = subprocess.run(
+        [sys.executable, "-m", "servaudit", "collect", "-a", str(tmp_path)], capture_output=True, text=True
+    )
+    assert first.returncode == 0 and "1 new messages" in first.stdout, first.stdout + first.stderr
+    code = PROGRAM.format(heavy=NOT_FOR_NOTHING_NEW)
+    argv = [sys.executable, "-c", code, "collect", "-a", str(tmp_path)]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert ast.literal_eval(done.stdout.strip().splitlines()[-1]) == []
+

@@ -13,7 +13,7 @@ import pytest
 
 from servaudit.errors import ConfigError
 from servaudit.judgement import AcknowledgementTraits, MailFindings, Promise, ReplyJudgement
-from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, Store, Target, sqlite_path
+from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, InquiryKeys, Store, Target, sqlite_path
 from tests.store_files import run_sql, stamp_schema
 
 ID = "acme.email.q.w1"
@@ -174,6 +174,38 @@ def test_records_take_every_column_into_its_own_field(where: Target) -> None:
     )
     assert (record.manual_score, record.arrival_resolution, record.unreadable) == (70, 1.0, "unreadable: why")
     assert (record.version, record.decided) == ("j7", "j7")
+
+
+def test_inquiry_keys_are_the_records_fields_of_those_names_in_the_same_order(where: Target) -> None:
+    """A collect with nothing to decide reads only these; they must be what matching would read
+    of the whole records (the inquiries' generations hash them), in the records' order."""
+    store = Store(where)
+    for company in ("zeta", "acme", "mid"):
+        inquiry_id = f"{company}.email.q.w1"
+        fields = {**FIELDS, "id": inquiry_id, "company": company, "subject": "Frage"}
+        attempt = store.claim({**fields, "message_id": f"<{company}@b.example>", "reply_address": "r@x"})
+        assert attempt is not None
+        if company != "mid":
+            store.finish(inquiry_id, attempt, SENT, "ok", datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
+    records = store.inquiries()
+    assert [r.company for r in records] == ["acme", "mid", "zeta"]
+    assert store.inquiry_keys() == [
+        tuple(getattr(r, name) for name in InquiryKeys._fields) for r in records
+    ]
+
+
+def test_message_totals_count_the_classes_of_readable_messages_only(where: Target) -> None:
+    store = Store(where)
+    arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    labels = ["human", "human", "bounce", "human", "auto_reply"]
+    for n, label in enumerate(labels):
+        message = store.add_message(f"imap:{n}", f"raw {n}".encode(), arrived, None, None, None, 1.0)
+        assert message is not None
+        store.set_classification(message, label, ["why"], version="j1")
+        store.set_classification(message, "marketing", ["a consultant's view"], origin="manual")
+        if n >= 2:  # the bounce, a human answer and the auto-reply could not be read after all
+            store.set_decided(message, "j1", "unreadable: why")
+    assert store.message_totals() == (0, 2, 3, {"human": 2})
 
 
 def test_judgements_read_back_as_stored_when_replies_share_their_readings(where: Target) -> None:

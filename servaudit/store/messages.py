@@ -159,11 +159,22 @@ class MessageQueries(Connection):
             " COUNT(CASE WHEN unreadable IS NULL AND inquiry_id IS NULL THEN 1 END) AS unmatched,"
             " COUNT(unreadable) AS unreadable FROM messages"
         ).fetchone()
+        # Every automatic class, less those of unreadable messages (few, found by the messages_state
+        # index). Joining each class to its message read 10,000 rows of the raw-mail table, a page
+        # each, to see one column: two thirds of this count in the benchmark's store. A class
+        # always has its message (foreign keys are on; messages are never deleted).
         labels = self.db.execute(
-            "SELECT a.label, COUNT(*) AS n FROM messages m JOIN classifications a"
-            " ON a.message_id = m.id AND a.origin = 'auto' WHERE m.unreadable IS NULL GROUP BY a.label"
+            "SELECT label, COUNT(*) AS n FROM classifications WHERE origin = 'auto' GROUP BY label"
         )
         counts = {r["label"]: r["n"] for r in labels}
+        if row["unreadable"]:
+            of_unreadable = self.db.execute(
+                "SELECT label, COUNT(*) AS n FROM classifications WHERE origin = 'auto' AND message_id IN"
+                " (SELECT id FROM messages WHERE unreadable IS NOT NULL) GROUP BY label"
+            )
+            for r in of_unreadable:
+                counts[r["label"]] -= r["n"]
+            counts = {label: n for label, n in counts.items() if n}
         return row["matched"] or 0, row["unmatched"] or 0, row["unreadable"] or 0, counts
 
     # -- lists of messages, each in arrival order ---------------------------------

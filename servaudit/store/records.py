@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from servaudit.labels import (
     FINAL_STATES,
@@ -74,6 +75,19 @@ class InquiryRecord:
     kind: str = "inquiry"
     """``inquiry`` (planned), ``reminder`` or ``followup`` (sent in the thread of ``parent_id``)."""
     parent_id: str | None = None
+
+
+class InquiryKeys(NamedTuple):
+    """What matching reads of an inquiry (its InquiryRecord's fields of these names), without its
+    body: all a collect with nothing to decide reads of every inquiry."""
+
+    id: str
+    company: str
+    state: str
+    sent_at: datetime | None
+    message_id: str | None
+    reply_address: str | None
+    subject: str | None
 
 
 @dataclass(frozen=True)
