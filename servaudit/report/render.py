@@ -39,6 +39,7 @@ from servaudit.report.findings import findings_view
 from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
 from servaudit.report.prose import Prose
+from servaudit.report.templateoutput import ReportEnvironment
 from servaudit.report.viewmodels import FigureView
 from servaudit.report.views import Views
 from servaudit.report.waves_view import waves_view
@@ -52,7 +53,7 @@ def environment(audit_folder: Path | None) -> Environment:
     # The audit's own report_templates/ first (whole files, or single blocks of a shipped template
     # it extends by prefix), then the shipped ones.
     shipped = FileSystemLoader(str(resources.shipped("report_templates")))
-    env = Environment(
+    env = ReportEnvironment(
         loader=ChoiceLoader(
             [
                 FileSystemLoader([str(p) for p in search_path("report_templates", audit_folder)]),
