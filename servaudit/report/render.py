@@ -140,7 +140,8 @@ def render_report(
     # At study size the evidence is written by a process forked before this one opens the store,
     # while this one gathers the figures (each would otherwise wait for the other on one core).
     evidence_process: EvidenceProcess | None = None
-    if len(audit.config.companies) >= report_pages.PARALLEL_FROM and report_pages.workers() > 1:
+    forking = in_processes(audit)
+    if forking:
         evidence_process = EvidenceProcess(audit, evidence)
         evidence_process.start()
     company_pages: CompanyPages | None = None
@@ -153,7 +154,7 @@ def render_report(
     try:
         with without_cycle_collection():
             builder = ReportBuilder(audit, store, generated_at, clock)
-            data = builder.data()
+            data = builder.data(split=forking)
             views = Views(builder, data, locale)
             companies = views.companies(detail=False)  # index rows; pages build their detail
         total = len(companies) + 3
@@ -264,12 +265,18 @@ def findings_section(data: dict[str, Any], locale: Locale) -> Callable[[str | No
     return view
 
 
+def in_processes(audit: Audit) -> bool:
+    """Whether the report's work is shared out to forked processes: at study size, where the
+    platform can fork and more than one CPU is there (evidence, a share of the figures, pages)."""
+    return len(audit.config.companies) >= report_pages.PARALLEL_FROM and report_pages.workers() > 1
+
+
 def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
     """report.json's content, computed from the store without writing anything (used by `gate`)."""
     store = open_store(audit)
     try:
         with without_cycle_collection():
-            return ReportBuilder(audit, store, clock=clock).data()
+            return ReportBuilder(audit, store, clock=clock).data(split=in_processes(audit))
     finally:
         store.close()
 
