@@ -139,3 +139,58 @@ def test_evidence_that_cannot_be_written_stops_the_report_with_its_own_error(
     monkeypatch.setattr(evidence_process, "write_evidence", dies)
     with pytest.raises(RuntimeError, match=r"writing the evidence stopped \(exit code 3\)"):
         render_report(audit, tmp_path / "again", generated_at=GENERATED_AT)
+
+
+def test_figures_computed_in_part_by_a_forked_process_are_the_same_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servaudit.audit_store import open_store
+    from servaudit.report.data import ReportBuilder
+
+    audit = demo_audit(tmp_path)
+    company_data = ReportBuilder.company_data
+
+    def noted(builder: ReportBuilder, slug: str) -> dict[str, object]:
+        (tmp_path / f"{slug}-by-{os.getpid()}").touch()
+        return company_data(builder, slug)
+
+    monkeypatch.setattr(ReportBuilder, "company_data", noted)
+    store = open_store(audit)
+    try:
+        builder = ReportBuilder(audit, store, GENERATED_AT)
+        assert builder.data(split=True) == builder.data()
+    finally:
+        store.close()
+    parent = os.getpid()
+    # Split: the second half of the companies in a forked process; unsplit, every one here.
+    by = [p.name.rsplit("-by-", 1) for p in tmp_path.glob("*-by-*")]
+    slugs = list(audit.config.companies)
+    assert {slug for slug, pid in by if pid != str(parent)} == set(slugs[len(slugs) // 2 :])
+    assert {slug for slug, pid in by if pid == str(parent)} == set(slugs)
+
+
+def test_a_share_of_the_figures_that_fails_in_its_process_stops_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servaudit.report.data import ReportBuilder
+
+    audit = demo_audit(tmp_path)
+    study_sized(monkeypatch)
+    parent = os.getpid()
+    waves = ReportBuilder.waves
+
+    def fails_when_forked(builder: ReportBuilder) -> dict[str, object]:
+        if os.getpid() != parent:
+            raise ValueError("broken figures")
+        return waves(builder)
+
+    monkeypatch.setattr(ReportBuilder, "waves", fails_when_forked)
+    with pytest.raises(ValueError, match="broken figures"):
+        render_report(audit, tmp_path / "report", generated_at=GENERATED_AT)
+
+    def dies(_builder: ReportBuilder) -> dict[str, object]:
+        os._exit(3)
+
+    monkeypatch.setattr(ReportBuilder, "waves", dies)
+    with pytest.raises(RuntimeError, match=r"share of the report's figures stopped \(exit code 3\)"):
+        render_report(audit, tmp_path / "again", generated_at=GENERATED_AT)

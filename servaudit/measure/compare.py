@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -232,16 +233,21 @@ def bootstrap_ranks(
 ) -> dict[str, tuple[float, float]]:
     """95% percentile intervals of each group's rank by restricted mean time to a human answer, each
     group's inquiries resampled with replacement ``rounds`` times from a seeded generator. Every
-    group takes part in the ranking; only groups of at least ``minimum`` observations get an interval."""
-    generator = random.Random(seed)
+    group takes part in the ranking; only groups of at least ``minimum`` observations get an interval.
+
+    Each resample is the one ``[data[generator.randrange(len(data))] for _ in data]`` draws, group by
+    group in name order, and its restricted mean is ``restricted_mean``'s to the bit: the draws are
+    taken from the generator's output in bulk (_Draws) and each group's observations sorted once
+    (_Resampling): at 50 companies a third of the CPU seconds."""
+    draws = _Draws(random.Random(seed))
     names = sorted(groups)
+    resampling = [_Resampling(groups[name]) for name in names]
     drawn: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(rounds):
-        means = {}
-        for name in names:
-            data = groups[name]
-            sample = [data[generator.randrange(len(data))] for _ in data]
-            means[name] = restricted_mean(sample, horizon)
+        means = {
+            name: group.restricted_mean(draws.below(group.size), horizon)
+            for name, group in zip(names, resampling, strict=True)
+        }
         for name, rank in _ranks(means).items():
             drawn[name].append(rank)
     return {
@@ -249,6 +255,82 @@ def bootstrap_ranks(
         for name, ranks in drawn.items()
         if len(groups[name]) >= minimum
     }
+
+
+class _Draws:
+    """What ``generator.randrange(n)`` returns, n times in a row, read from the generator's 32-bit
+    outputs fetched many at a time. CPython's randrange(n) takes the top ``n.bit_length()`` bits of
+    the next output (``getrandbits``) and draws again while that is n or more; ``getrandbits(32 * m)``
+    is the next m outputs, the first in the lowest bits. tests/test_compare.py holds both to the same
+    draws."""
+
+    FETCH = 4096
+
+    def __init__(self, generator: random.Random) -> None:
+        self.generator = generator
+        self.words: list[int] = []
+        self.position = 0
+
+    def below(self, n: int) -> list[int]:
+        bits = n.bit_length()
+        if not 0 < bits <= 32:
+            raise ValueError("a bootstrap group holds from 1 to 2**32 - 1 observations")
+        shift = 32 - bits
+        found: list[int] = []
+        need = n
+        while need:  # each pass reads no more outputs than draws still needed: none past the last one
+            if self.position + need > len(self.words):
+                self._fetch(need)
+            chunk = self.words[self.position : self.position + need]
+            self.position += need
+            taken = [value for word in chunk if (value := word >> shift) < n]
+            found += taken
+            need -= len(taken)
+        return found
+
+    def _fetch(self, need: int) -> None:
+        count = max(need, self.FETCH)
+        fresh = self.generator.getrandbits(32 * count).to_bytes(4 * count, sys.byteorder)
+        self.words = self.words[self.position :] + memoryview(fresh).cast("I").tolist()
+        self.position = 0
+
+
+class _Resampling:
+    """One group's observations, their distinct times sorted once: a resample (indexes into the
+    group) is counted per time, answered and not, and its restricted mean computed from the counts
+    with ``restricted_mean``'s arithmetic in the same order (answered_curve's steps, each taken as
+    restricted_mean takes them), so the same float to the bit."""
+
+    def __init__(self, observations: Sequence[Observation]) -> None:
+        self.size = len(observations)
+        self.moments = sorted({seconds for seconds, _ in observations})
+        index = {moment: number for number, moment in enumerate(self.moments)}
+        # Two counters per time: [2k] the unanswered (censored) at the k-th time, [2k + 1] the answered.
+        self.slot = [2 * index[seconds] + bool(answered) for seconds, answered in observations]
+
+    def restricted_mean(self, indexes: Sequence[int], horizon: float) -> float:
+        counts = [0] * (2 * len(self.moments))
+        slot = self.slot
+        for i in indexes:
+            counts[slot[i]] += 1
+        area, last, unanswered = 0.0, 0.0, 1.0
+        if horizon <= 0.0:  # the curve's first step, (0, 0)
+            return area + unanswered * (horizon - last)
+        area += unanswered * (0.0 - last)
+        last, unanswered = 0.0, 1 - 0.0
+        survival = 1.0
+        at_risk = len(indexes)
+        for number, moment in enumerate(self.moments):
+            censored, events = counts[2 * number], counts[2 * number + 1]
+            if events:
+                survival *= 1 - events / at_risk
+                share = 1 - survival
+                if moment >= horizon:
+                    break
+                area += unanswered * (moment - last)
+                last, unanswered = moment, 1 - share
+            at_risk -= events + censored
+        return area + unanswered * (horizon - last)
 
 
 def _percentile(values: Sequence[float], q: float) -> float:

@@ -32,6 +32,7 @@ from servaudit.measure.waves import longitudinal
 from servaudit.report.accessibility import with_accessibility
 from servaudit.report.comparisons import company_comparisons
 from servaudit.report.findings import findings_data, summary_findings
+from servaudit.report.forkedpart import ForkedPart
 from servaudit.report.references import load_references, reference_figures
 from servaudit.report.threads import threads_data
 from servaudit.store import EvidenceRecord, MessageRecord, Store, now
@@ -154,58 +155,45 @@ class ReportBuilder:
         mine = [self.facts[index] for index in self.by_company.get(slug, ())]
         return mine if channel is None else [f for f in mine if f.inquiry.channel == channel]
 
-    def data(self) -> dict[str, Any]:
-        """Everything report.json holds (docs/report-json.md describes every key)."""
+    def data(self, split: bool = False) -> dict[str, Any]:
+        """Everything report.json holds (docs/report-json.md describes every key). With ``split``, a
+        forked process computes the second half of the companies, the waves and the inquiry rows
+        while this one computes the rest (forkedpart.py): the same data, on two cores."""
         config = self.audit.config
         info = config.audit
-        companies: dict[str, Any] = {}
-        for slug, company in config.companies.items():
-            facts = self.company_facts(slug)
-            offered = company.channels
-            channels: dict[str, Any] = {}
-            reach: dict[str, str] = {}
-            parts: dict[str, dict[str, float | None]] = {}
-            for channel in self.channels:
-                mine = [f for f in facts if f.inquiry.channel == channel]
-                reach[channel] = reachability_status(mine, channel in offered)
-                if mine:
-                    figs = self.figures_for(mine)
-                    channels[channel] = figs.as_dict(fresh=False)
-                    parts[channel] = channel_components(mine, figs, reach[channel], self.context)
-            companies[slug] = {
-                "name": company.name,
-                "page": f"companies/{safe_name(slug)}.html",
-                "overall": self.figures_for(facts).as_dict(fresh=False),
-                "channels": channels,
-                "reachability": reach,
-                "score": company_score(parts, self.weights).as_dict(),
-                "consistency": consistency(facts, self.stated),
-                "findings": with_accessibility(
-                    findings_data(
-                        facts,
-                        self.channels,
-                        self.mail_findings,
-                        self.week,
-                        self.now,
-                        self.window,
-                        self.context.chats,
-                        self.transcript_files,
-                        self.discoveries.get(slug),
-                    ),
-                    facts,
-                    self.accessibility,
-                    self.accessibility_shots,
-                ),
+        slugs = list(config.companies)
+        forked: ForkedPart[tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]] | None = None
+        if split and len(slugs) > 1:
+            theirs = slugs[len(slugs) // 2 :]
+            slugs = slugs[: len(slugs) // 2]
+            forked = ForkedPart(
+                lambda: (self.companies_data(theirs), self.waves(), self.inquiries()),
+                "computing a share of the report's figures",
+            )
+            forked.start()
+        try:
+            companies = self.companies_data(slugs)
+            by_channel = {
+                channel: self.figures_for([f for f in self.facts if f.inquiry.channel == channel]).as_dict(
+                    fresh=False
+                )
+                for channel in self.channels
+                if any(f.inquiry.channel == channel for f in self.facts)
             }
+            send_times = self.send_times()
+            chat_online = chat_online_by_time(self.facts, self.week.zone)
+            threads = threads_data(self)
+            comparisons = self.comparisons(by_channel)
+            if forked is None:
+                waves, inquiries = self.waves(), self.inquiries()
+            else:
+                rest, waves, inquiries = forked.result()
+                companies.update(rest)
+        finally:
+            if forked is not None:
+                forked.close()
         for rank, slug in enumerate(_ranking(companies), start=1):
             companies[slug]["rank"] = rank
-        by_channel = {
-            channel: self.figures_for([f for f in self.facts if f.inquiry.channel == channel]).as_dict(
-                fresh=False
-            )
-            for channel in self.channels
-            if any(f.inquiry.channel == channel for f in self.facts)
-        }
         return {
             "format": REPORT_FORMAT,
             "audit": {
@@ -227,13 +215,65 @@ class ReportBuilder:
             "summary": self.summary(companies),
             "companies": companies,
             "channels": by_channel,
-            "send_times": self.send_times(),
-            "chat_online": chat_online_by_time(self.facts, self.week.zone),
-            "reminders_and_followups": threads_data(self),
-            "waves": longitudinal(self.facts, self.context, list(config.companies), self.week.zone),
-            "inquiries": [self.inquiry_data(f) for f in self.facts],
-            **self.comparisons(by_channel),
+            "send_times": send_times,
+            "chat_online": chat_online,
+            "reminders_and_followups": threads,
+            "waves": waves,
+            "inquiries": inquiries,
+            **comparisons,
         }
+
+    def companies_data(self, slugs: Sequence[str]) -> dict[str, Any]:
+        """report.json's "companies" entries of these companies, in this order (each computed from its
+        own inquiries alone; ranked by ``data``)."""
+        return {slug: self.company_data(slug) for slug in slugs}
+
+    def company_data(self, slug: str) -> dict[str, Any]:
+        company = self.audit.config.companies[slug]
+        facts = self.company_facts(slug)
+        offered = company.channels
+        channels: dict[str, Any] = {}
+        reach: dict[str, str] = {}
+        parts: dict[str, dict[str, float | None]] = {}
+        for channel in self.channels:
+            mine = [f for f in facts if f.inquiry.channel == channel]
+            reach[channel] = reachability_status(mine, channel in offered)
+            if mine:
+                figs = self.figures_for(mine)
+                channels[channel] = figs.as_dict(fresh=False)
+                parts[channel] = channel_components(mine, figs, reach[channel], self.context)
+        return {
+            "name": company.name,
+            "page": f"companies/{safe_name(slug)}.html",
+            "overall": self.figures_for(facts).as_dict(fresh=False),
+            "channels": channels,
+            "reachability": reach,
+            "score": company_score(parts, self.weights).as_dict(),
+            "consistency": consistency(facts, self.stated),
+            "findings": with_accessibility(
+                findings_data(
+                    facts,
+                    self.channels,
+                    self.mail_findings,
+                    self.week,
+                    self.now,
+                    self.window,
+                    self.context.chats,
+                    self.transcript_files,
+                    self.discoveries.get(slug),
+                ),
+                facts,
+                self.accessibility,
+                self.accessibility_shots,
+            ),
+        }
+
+    def waves(self) -> dict[str, Any]:
+        companies = list(self.audit.config.companies)
+        return longitudinal(self.facts, self.context, companies, self.week.zone)
+
+    def inquiries(self) -> list[dict[str, Any]]:
+        return [self.inquiry_data(f) for f in self.facts]
 
     def comparisons(self, channels: dict[str, Any]) -> dict[str, Any]:
         """Whether companies differ (report/comparisons.py) and published figures next to the

@@ -9,72 +9,29 @@ never carried across a fork) and hands back what it withheld, or the error that 
 
 from __future__ import annotations
 
-import multiprocessing
-import traceback
 from pathlib import Path
-from typing import Any
 
 from servaudit.audit_store import open_store
 from servaudit.config import Audit
 from servaudit.report.evidence import write_evidence
+from servaudit.report.forkedpart import ForkedPart
 
 
-def write_in_process(audit: Audit, folder: Path, writer: Any) -> None:
-    """The forked process: write the evidence, send ("ok", withheld) or ("error", exception)."""
+def _write(audit: Audit, folder: Path) -> list[str]:
+    """In the forked process: the evidence, written through a store connection of its own."""
+    store = open_store(audit)
     try:
-        store = open_store(audit)
-        try:
-            withheld = write_evidence(store, folder, audit.folder, audit.config.audit.bucket)
-        finally:
-            store.close()
-        writer.send(("ok", withheld))
-    except BaseException as exc:
-        try:
-            writer.send(("error", exc))
-        except Exception:
-            writer.send(("error", RuntimeError("writing the evidence failed:\n" + traceback.format_exc())))
+        return write_evidence(store, folder, audit.folder, audit.config.audit.bucket)
     finally:
-        writer.close()
+        store.close()
 
 
-class EvidenceProcess:
+class EvidenceProcess(ForkedPart[list[str]]):
     """``start()`` forks the writer; ``withheld()`` waits for it and returns what it withheld (or
     raises what stopped it); ``close()`` ends it if the report failed first."""
 
     def __init__(self, audit: Audit, folder: Path) -> None:
-        self.audit = audit
-        self.folder = folder
-        self._process: Any = None
-        self._reader: Any = None
-
-    def start(self) -> None:
-        context = multiprocessing.get_context("fork")
-        self._reader, writer = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=write_in_process, args=(self.audit, self.folder, writer), daemon=True
-        )
-        self._process.start()
-        writer.close()  # the child's end: once the child has gone, reading ends instead of waiting
+        super().__init__(lambda: _write(audit, folder), "writing the evidence")
 
     def withheld(self) -> list[str]:
-        try:
-            outcome, value = self._reader.recv()
-        except EOFError:
-            self._process.join()
-            raise RuntimeError(
-                f"the process writing the evidence stopped (exit code {self._process.exitcode})"
-            ) from None
-        self._process.join()
-        if outcome == "error":
-            raise value
-        return list(value)
-
-    def close(self) -> None:
-        if self._process is not None:
-            if self._process.is_alive():
-                self._process.terminate()
-            self._process.join()
-            self._process = None
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        return list(self.result())

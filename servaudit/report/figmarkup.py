@@ -7,26 +7,15 @@ were most of a company page's rendering time at study size. Templates get them a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from servaudit.report.pagetext import page_text
+from servaudit.report.pagetext import shown
 from servaudit.report.viewmodels import Fig, FigureView
 
-_SPECIAL = re.compile("[&<>\"']")
-"""The characters escaping changes; most figures (numbers, keys) hold none."""
-
-
-def _text(value: Any) -> str:
-    """``value`` as a template expression shows it. A plain string without a character to escape is
-    returned as it is: wrapping it as Markup (what escape does) was a fifth of a study's page time."""
-    value = page_text(value)
-    if type(value) is str and not _SPECIAL.search(value):
-        return value
-    return escape(value)
+_text = shown
+"""``value`` as a template expression shows it (each value of the markup below)."""
 
 
 def fig(f: Fig) -> Markup:

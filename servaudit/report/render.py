@@ -39,6 +39,7 @@ from servaudit.report.findings import findings_view
 from servaudit.report.pages import CompanyPages, PageJob, write_page
 from servaudit.report.pagetext import page_text
 from servaudit.report.prose import Prose
+from servaudit.report.templateoutput import ReportEnvironment
 from servaudit.report.viewmodels import FigureView
 from servaudit.report.views import Views
 from servaudit.report.waves_view import waves_view
@@ -52,7 +53,7 @@ def environment(audit_folder: Path | None) -> Environment:
     # The audit's own report_templates/ first (whole files, or single blocks of a shipped template
     # it extends by prefix), then the shipped ones.
     shipped = FileSystemLoader(str(resources.shipped("report_templates")))
-    env = Environment(
+    env = ReportEnvironment(
         loader=ChoiceLoader(
             [
                 FileSystemLoader([str(p) for p in search_path("report_templates", audit_folder)]),
@@ -139,7 +140,8 @@ def render_report(
     # At study size the evidence is written by a process forked before this one opens the store,
     # while this one gathers the figures (each would otherwise wait for the other on one core).
     evidence_process: EvidenceProcess | None = None
-    if len(audit.config.companies) >= report_pages.PARALLEL_FROM and report_pages.workers() > 1:
+    forking = in_processes(audit)
+    if forking:
         evidence_process = EvidenceProcess(audit, evidence)
         evidence_process.start()
     company_pages: CompanyPages | None = None
@@ -152,7 +154,7 @@ def render_report(
     try:
         with without_cycle_collection():
             builder = ReportBuilder(audit, store, generated_at, clock)
-            data = builder.data()
+            data = builder.data(split=forking)
             views = Views(builder, data, locale)
             companies = views.companies(detail=False)  # index rows; pages build their detail
         total = len(companies) + 3
@@ -263,12 +265,18 @@ def findings_section(data: dict[str, Any], locale: Locale) -> Callable[[str | No
     return view
 
 
+def in_processes(audit: Audit) -> bool:
+    """Whether the report's work is shared out to forked processes: at study size, where the
+    platform can fork and more than one CPU is there (evidence, a share of the figures, pages)."""
+    return len(audit.config.companies) >= report_pages.PARALLEL_FROM and report_pages.workers() > 1
+
+
 def report_data(audit: Audit, clock: str | None = None) -> dict[str, Any]:
     """report.json's content, computed from the store without writing anything (used by `gate`)."""
     store = open_store(audit)
     try:
         with without_cycle_collection():
-            return ReportBuilder(audit, store, clock=clock).data()
+            return ReportBuilder(audit, store, clock=clock).data(split=in_processes(audit))
     finally:
         store.close()
 
