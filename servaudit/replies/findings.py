@@ -26,7 +26,7 @@ from servaudit import message as mail
 from servaudit.judgement import MailFindings
 from servaudit.replies import hygiene
 from servaudit.replies.promise import read_promise
-from servaudit.replies.quality import QualityVocabulary, check_formal, check_reference
+from servaudit.replies.quality import QualityVocabulary, check_reference, distinct_words, informal_words
 from servaudit.replies.signals import Signals
 from servaudit.replies.versions import FINDINGS_FILE as FINDINGS_FILE
 from servaudit.replies.vocabulary import Phrases
@@ -86,14 +86,15 @@ def read_findings(
         ticket = found.group(1) if found else None
     refusals = vocabulary.refuses_channel.hits(text)
     images, links = hygiene.tags(signals.message)
-    language = informal = None
+    language = None
+    informal: tuple[str, ...] = ()
     if inquiry_language is not None and reply_language is not None:
         detected = reply_language
         language = detected if detected != inquiry_language else None
         if inquiry_language == "de" and detected == "de":
-            formal = check_formal(own, "de", quality)
-            if not formal.passed and "(" in formal.rule:
-                informal = formal.rule.rsplit("(", 1)[1].rstrip(")")
+            # The words the quality check ``formal_address`` fails a reply for (only those are read
+            # here: its formal words and salutation decide nothing a finding holds).
+            informal = tuple(informal_words(distinct_words(own), quality))
     return MailFindings(
         promise=read_promise(text, cache(partial(written_on, signals))),  # the Date read only if needed
         ticket=ticket,
@@ -106,5 +107,5 @@ def read_findings(
             links, own, vocabulary.redirect_hosts, vocabulary.click_parameters
         ),
         language=language,
-        informal=tuple(w.strip() for w in informal.split(",")) if informal else (),
+        informal=informal,
     )
