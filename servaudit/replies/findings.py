@@ -17,9 +17,9 @@ decision: this module reads every reply the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache, partial
 from pathlib import Path
 
 from servaudit import message as mail
@@ -68,6 +68,19 @@ def written_on(signals: Signals) -> date:
     return moment.date()
 
 
+def _written_once(signals: Signals) -> Callable[[], date]:
+    """What tells the day a reply was written, reading its Date at the first question only (most
+    replies promise no date; functools.cache over a partial cost more to build than this)."""
+    kept: list[date] = []
+
+    def told() -> date:
+        if not kept:
+            kept.append(written_on(signals))
+        return kept[0]
+
+    return told
+
+
 def read_findings(
     signals: Signals,
     vocabulary: FindingsVocabulary,
@@ -96,7 +109,7 @@ def read_findings(
             # here: its formal words and salutation decide nothing a finding holds).
             informal = tuple(informal_words(distinct_words(own), quality))
     return MailFindings(
-        promise=read_promise(text, cache(partial(written_on, signals))),  # the Date read only if needed
+        promise=read_promise(text, _written_once(signals)),  # the Date read only if needed
         ticket=ticket,
         refuses_channel=refusals[0] if refusals else None,
         noreply_sender=signals.noreply,
