@@ -2,9 +2,10 @@
 
 Work is skipped only where its result cannot change: a data request looked for only where an item
 is named, the informal address read without the rest of the formal-address check, the stated facts
-read in the classifier's folded text where removing the echo removed nothing, flufl.bounce asked
-about the parsed message itself instead of a copy parsed again. Each is checked against the way it
-replaced, on the labelled corpus and on random texts built from the words that decide.
+read in the classifier's folded text where removing the echo removed nothing, a closing line of
+many words not read as a name, an acknowledgement trait asked whether a phrase stands rather than
+which. Each is checked against the way it replaced, on the labelled corpus and on random texts
+built from the words that decide.
 """
 
 from __future__ import annotations
@@ -114,3 +115,52 @@ def test_the_facts_read_in_the_classifiers_text_where_no_echo_went_are_those_of_
         assert _plain_folded(classified, classified.plain()) == expected, body
         shortcut += classified.echoed == 0
     assert 500 < shortcut < len(bodies) - 500
+
+
+def test_a_closing_line_of_many_words_is_no_persons_name_as_the_full_check_finds() -> None:
+    from servaudit.replies.quality import _ON_BEHALF, _ascii, _person_line
+
+    vocabulary = QualityVocabulary.load()
+
+    def full(line: str, domain: str) -> bool:
+        """_person_line as it was, without its word-count shortcut."""
+        words = _ON_BEHALF.sub("", line.strip()).split()
+        if not 1 <= len(words) <= 3:
+            return False
+        plain = domain.replace("-", "").replace(".", "")
+        if any(len(w) > 3 and _ascii(w.lower()) in plain for w in words):
+            return False
+        return all(
+            w[:1].isupper()
+            and w.replace("-", "").replace("'", "").isalpha()
+            and w.lower() not in vocabulary.not_a_person
+            for w in words
+        )
+
+    pieces = [
+        "i. a.", "i.A.", "I. V.", "i.  v.", "pp.", "PP", "pp", "Anna", "Jana", "Keller", "von", "Team",
+        "Shop", "GmbH", "-", "O'Neil", "Müller-Lüdenscheidt", "1", "Tel.", " ", "  ", "\t", "\xa0", "\u2003",
+        "\x1c", "\n",
+    ]  # fmt: skip
+    rng = random.Random(19)
+    named = long = 0
+    for _ in range(20_000):
+        gaps = ["", " ", " ", "\xa0"]
+        line = "".join(rng.choice(pieces) + rng.choice(gaps) for _ in range(rng.randint(0, 9)))
+        for domain in ("shop.example", "anna-keller.example"):
+            assert _person_line(line, vocabulary, domain) == full(line, domain), repr(line)
+            named += full(line, domain)
+        long += len(line.split()) > 5
+    assert named > 1_000 and long > 1_000
+
+
+def test_an_acknowledgement_trait_is_whether_its_phrases_hit() -> None:
+    reader = AcknowledgementReader.load()
+    lists = (reader.acknowledgement.response_time, reader.acknowledgement.alternatives)
+    found = 0
+    for sample in samples():
+        text = Signals(mail.parse(sample.path.read_bytes()), reader.replies).unquoted_folded
+        for phrases in lists:
+            assert (text in phrases) == bool(phrases.hits(text)), sample.name
+            found += text in phrases
+    assert found > 50

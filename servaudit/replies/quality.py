@@ -211,6 +211,8 @@ _ON_BEHALF = re.compile(r"^(i\.\s*a\.|i\.\s*v\.|pp\.?)\s+", re.I)
 
 
 def _person_line(line: str, vocabulary: QualityVocabulary, domain: str) -> bool:
+    if len(line.split()) > 5:  # the on-behalf prefix spans two words at most: four or more remain
+        return False
     words = _ON_BEHALF.sub("", line.strip()).split()
     if not 1 <= len(words) <= 3:
         return False
