@@ -55,9 +55,10 @@ class AcknowledgementReader:
     def read(self, signals: Signals) -> AcknowledgementTraits:
         """The traits of a message read into plain ``Signals`` (no inquiry echo removed)."""
         # The whole text without the quote: alternatives often stand below the closing formula.
+        # Whether a phrase stands, not which: ``in`` stops at the first that matches.
         text = signals.unquoted_folded
         return AcknowledgementTraits(
-            response_time=bool(self.acknowledgement.response_time.hits(text)),
+            response_time=text in self.acknowledgement.response_time,
             reference_number=check_reference(signals, self.quality).passed,
-            alternatives=bool(self.acknowledgement.alternatives.hits(text)),
+            alternatives=text in self.acknowledgement.alternatives,
         )

@@ -17,16 +17,16 @@ decision: this module reads every reply the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache, partial
 from pathlib import Path
 
 from servaudit import message as mail
 from servaudit.judgement import MailFindings
 from servaudit.replies import hygiene
 from servaudit.replies.promise import read_promise
-from servaudit.replies.quality import QualityVocabulary, check_formal, check_reference
+from servaudit.replies.quality import QualityVocabulary, check_reference, distinct_words, informal_words
 from servaudit.replies.signals import Signals
 from servaudit.replies.versions import FINDINGS_FILE as FINDINGS_FILE
 from servaudit.replies.vocabulary import Phrases
@@ -68,6 +68,19 @@ def written_on(signals: Signals) -> date:
     return moment.date()
 
 
+def _written_once(signals: Signals) -> Callable[[], date]:
+    """What tells the day a reply was written, reading its Date at the first question only (most
+    replies promise no date; functools.cache over a partial cost more to build than this)."""
+    kept: list[date] = []
+
+    def told() -> date:
+        if not kept:
+            kept.append(written_on(signals))
+        return kept[0]
+
+    return told
+
+
 def read_findings(
     signals: Signals,
     vocabulary: FindingsVocabulary,
@@ -86,16 +99,17 @@ def read_findings(
         ticket = found.group(1) if found else None
     refusals = vocabulary.refuses_channel.hits(text)
     images, links = hygiene.tags(signals.message)
-    language = informal = None
+    language = None
+    informal: tuple[str, ...] = ()
     if inquiry_language is not None and reply_language is not None:
         detected = reply_language
         language = detected if detected != inquiry_language else None
         if inquiry_language == "de" and detected == "de":
-            formal = check_formal(own, "de", quality)
-            if not formal.passed and "(" in formal.rule:
-                informal = formal.rule.rsplit("(", 1)[1].rstrip(")")
+            # The words the quality check ``formal_address`` fails a reply for (only those are read
+            # here: its formal words and salutation decide nothing a finding holds).
+            informal = tuple(informal_words(distinct_words(own), quality))
     return MailFindings(
-        promise=read_promise(text, cache(partial(written_on, signals))),  # the Date read only if needed
+        promise=read_promise(text, _written_once(signals)),  # the Date read only if needed
         ticket=ticket,
         refuses_channel=refusals[0] if refusals else None,
         noreply_sender=signals.noreply,
@@ -106,5 +120,5 @@ def read_findings(
             links, own, vocabulary.redirect_hosts, vocabulary.click_parameters
         ),
         language=language,
-        informal=tuple(w.strip() for w in informal.split(",")) if informal else (),
+        informal=informal,
     )

@@ -155,17 +155,38 @@ def check_facts(text: str, facts: tuple[Fact, ...]) -> tuple[Answered, Check]:
     return answered, Check("facts", bool(found), points, rule)
 
 
+@lru_cache(maxsize=8)
+def _name_patterns(persona_name: str) -> tuple[re.Pattern[str], ...]:
+    """The persona's names as whole words (lower case), compiled once per persona."""
+    names = [n.lower() for n in persona_name.split() if len(n) > 1]
+    return tuple(re.compile(rf"(?<!\w){re.escape(n)}(?!\w)") for n in names)
+
+
 def check_greeting(text: str, persona_name: str, vocabulary: QualityVocabulary) -> Check:
     # Helpdesk markers ("##- Please type your reply above this line -##") come before the greeting.
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("##")][:2]
-    names = [n.lower() for n in persona_name.split() if len(n) > 1]
+    names = _name_patterns(persona_name)
     for line in lines:
         folded = line.lower()
         opening = next((o for o in vocabulary.openings if folded.startswith(o)), None)
-        if opening and any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", folded) for n in names):
+        if opening and any(name.search(folded) for name in names):
             return _check("greeting_by_name", True, f"greets the persona by name: {line[:60]!r}")
     first = lines[0][:60] if lines else ""
     return _check("greeting_by_name", False, f"no greeting with {persona_name!r}; opens with {first!r}")
+
+
+_WORDS = re.compile(r"\w+")
+_SALUTATION = re.compile(r"\b(Frau|Herr|Herrn)\s+\w+")
+
+
+def informal_words(words: set[str], vocabulary: QualityVocabulary) -> list[str]:
+    """The informal forms of address (du, dich, …) among a text's words, sorted. Each distinct word
+    is lower-cased once: a text repeats most of its words."""
+    return sorted(w for w in words if w.lower() in vocabulary.informal)
+
+
+def distinct_words(text: str) -> set[str]:
+    return set(_WORDS.findall(text))
 
 
 def check_formal(text: str, language: str, vocabulary: QualityVocabulary) -> Check:
@@ -173,21 +194,26 @@ def check_formal(text: str, language: str, vocabulary: QualityVocabulary) -> Che
         return _check(
             "formal_address", True, "written in English, which has no formal/informal address: counted as met"
         )
-    words = re.findall(r"\w+", text)
-    informal = sorted({w for w in words if w.lower() in vocabulary.informal})
-    formal = sorted({w for w in words if w in vocabulary.formal})
+    words = distinct_words(text)
+    informal = informal_words(words, vocabulary)
     if informal:
         return _check("formal_address", False, f"addresses the reader informally ({', '.join(informal)})")
+    formal = sorted(words & vocabulary.formal)
     if formal:
         return _check("formal_address", True, f"addresses the reader formally ({', '.join(formal[:3])})")
-    salutation = re.search(r"\b(Frau|Herr|Herrn)\s+\w+", text)
+    salutation = _SALUTATION.search(text)
     if salutation:
         return _check("formal_address", True, f"no 'du', and addresses the reader as {salutation.group(0)!r}")
     return _check("formal_address", False, "addresses the reader neither as 'Sie' nor as 'du'")
 
 
+_ON_BEHALF = re.compile(r"^(i\.\s*a\.|i\.\s*v\.|pp\.?)\s+", re.I)
+
+
 def _person_line(line: str, vocabulary: QualityVocabulary, domain: str) -> bool:
-    words = re.sub(r"^(i\.\s*a\.|i\.\s*v\.|pp\.?)\s+", "", line.strip(), flags=re.I).split()
+    if len(line.split()) > 5:  # the on-behalf prefix spans two words at most: four or more remain
+        return False
+    words = _ON_BEHALF.sub("", line.strip()).split()
     if not 1 <= len(words) <= 3:
         return False
     # A word of the sender's domain is the company's name, not a person's.
@@ -216,18 +242,22 @@ def check_named_agent(signals: Signals, vocabulary: QualityVocabulary) -> Check:
     return _check("named_agent", False, "no person's name in the closing (only a team, or nothing)")
 
 
+_WEB = re.compile(r"(?i)\b(www\.[\w.-]+|https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+)")
+
+
 def check_signature_contact(signals: Signals) -> Check:
     signature = signals.parts.signature
     phone = PHONE.search(signature)
-    web = re.search(r"(?i)\b(www\.[\w.-]+|https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+)", signature)
+    web = _WEB.search(signature)
     found = phone.group(0) if phone else web.group(0) if web else None
     if found:
         return _check("signature_contact", True, f"signature gives contact data ({found.strip()!r})")
     return _check("signature_contact", False, "no phone number, web or e-mail address in the signature")
 
 
-def check_next_step(text: str, vocabulary: QualityVocabulary) -> Check:
-    hits = vocabulary.next_step.hits(fold(text))
+def check_next_step(text: str, vocabulary: QualityVocabulary, folded: str | None = None) -> Check:
+    """``folded``: ``fold(text)`` where the caller has it."""
+    hits = vocabulary.next_step.hits(fold(text) if folded is None else folded)
     if hits:
         return _check("next_step", True, f"names a next step ({hits[0]!r})")
     return _check("next_step", False, "says nothing about what happens next or what the customer can do")
@@ -312,10 +342,16 @@ def _check_reference(reference_words: tuple[str, ...], subject: str, body: str) 
     return _check("reference_number", False, "gives no ticket, case or reference number")
 
 
-def check_data_request(text: str, vocabulary: QualityVocabulary) -> Check:
+def check_data_request(text: str, vocabulary: QualityVocabulary, folded: str | None = None) -> Check:
+    """``folded``: ``fold(text)`` where the caller has it."""
     asked: list[str] = []
-    # A sentence's folded text is a stretch of the whole text's: no request there, none in a sentence.
-    requests = vocabulary.data_requests.may_occur(fold(text))
+    whole = fold(text) if folded is None else folded
+    # A sentence's folded text is a stretch of the whole text's: no request there, none in a sentence;
+    # and a sentence asks for data only where an item is named too (almost every reply says "bitte",
+    # few name a customer number or an IBAN).
+    requests = vocabulary.data_requests.may_occur(whole) and any(
+        items.may_occur(whole) for items in vocabulary.data_items.values()
+    )
     for sentence in sentences(text) if requests else ():
         folded = fold(sentence)
         if folded not in vocabulary.data_requests:
@@ -357,18 +393,18 @@ def score_reply(
     """The quality score of one reply; None for classes without an answer (bounce, out-of-office, ads)."""
     if label not in SCORED_LABELS:
         return None
-    text = signals.parts.new_text
-    answered, facts_check = check_facts(fold(text), tuple(Fact.parse(f) for f in facts))
+    text, folded = signals.parts.new_text, signals.text  # signals.text is fold(text), made once
+    answered, facts_check = check_facts(folded, tuple(Fact.parse(f) for f in facts))
     checks = (
         facts_check,
         check_greeting(text, persona_name, vocabulary),
         check_formal(text, signals.language, vocabulary),
         check_named_agent(signals, vocabulary),
         check_signature_contact(signals),
-        check_next_step(text, vocabulary),
+        check_next_step(text, vocabulary, folded),
         check_noreply(signals),
         check_reference(signals, vocabulary),
-        check_data_request(text, vocabulary),
+        check_data_request(text, vocabulary, folded),
         check_redirect(signals),
     )
     return QualityScore(sum(c.points for c in checks), answered, checks)

@@ -93,6 +93,16 @@ class ReplyReader:
         )
 
 
+def _plain_folded(classified: Signals, plain: Signals) -> str:
+    """The folded new text of ``plain`` (the message without the inquiry's echo removed), taken from
+    the classifier's ``classified`` where that removed nothing: removing the echo drops every line
+    the plain reading drops (attribution and template lines) and more, so where it dropped none the
+    two texts are one, and the classifier's is split and folded already."""
+    if plain is classified or ("parts" in classified.__dict__ and classified.echoed == 0):
+        return classified.text
+    return fold(plain.parts.new_text)
+
+
 def read_message(
     message: Message,
     reader: AcknowledgementReader,
@@ -118,7 +128,11 @@ def read_message(
     )
     stated = None
     if facts:
-        text = fold(signals.parts.new_text)
+        text = (
+            _plain_folded(classified, signals)
+            if same and classified is not None
+            else fold(signals.parts.new_text)
+        )
         stated = frozenset(fact.name for fact in facts if fact.stated_in(text))
     found = (
         MailFindings()
