@@ -54,14 +54,10 @@ with a "please" and a "thank you" in it is not English."""
 
 def obvious(words: list[str]) -> str | None:
     """``de`` or ``en`` when the words (of the sample the model would read) leave no doubt, else None."""
-    german, english = FUNCTION_WORDS["de"], FUNCTION_WORDS["en"]
-    de = en = 0
-    for word in words:
-        lower = word.lower()
-        if lower in german:
-            de += 1
-        elif lower in english:
-            en += 1
+    lowered = list(map(str.lower, words))
+    # Counted by the sets themselves, not word by word in Python (no word is in both sets).
+    de = sum(map(FUNCTION_WORDS["de"].__contains__, lowered))
+    en = sum(map(FUNCTION_WORDS["en"].__contains__, lowered))
     if de >= OBVIOUS and not en and de * SHARE >= len(words):
         return "de"
     if en >= OBVIOUS and not de and en * SHARE >= len(words):

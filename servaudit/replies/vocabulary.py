@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -98,6 +99,22 @@ class Phrases:
         named = {index for literal in found & by_literal.keys() for index in by_literal[literal]}
         return sorted(index for index in named.union(self.anywhere) if literals[index] <= found)
 
+    def in_parts(self, text: str) -> Callable[[str], bool] | None:
+        """``part in self`` for parts of ``text`` (its lines, its sentences, folded), trying only the
+        phrases whose literals all stand in ``text``: a phrase a part holds, ``text`` holds too, with
+        its literals. None where no phrase can occur in ``text``, so in no part of it."""
+        found = self._found(text)
+        if found is None:
+            return None
+        sources = self.sources
+        patterns = [_compiled(sources[i]).search for i in self._candidates(found)]
+        if not patterns:
+            return None
+        if len(patterns) == 1:
+            (search,) = patterns
+            return lambda part: search(part) is not None
+        return lambda part: any(search(part) for search in patterns)
+
     def hits(self, text: str) -> list[str]:
         found = self._found(text)
         if found is None:
@@ -108,10 +125,16 @@ class Phrases:
     def __contains__(self, text: object) -> bool:
         if not isinstance(text, str):
             return False
-        found = self._found(text)
-        if found is None:
+        return self.holds(text, LEXICON.found(text))
+
+    def holds(self, text: str, found: frozenset[int]) -> bool:
+        """``text in self`` for a text whose literals (``LEXICON.found(text)``) are ``found``: a
+        caller that asks several lists about one text looks its literals up once."""
+        any_literal = self.any_literal
+        if not self.phrases or (any_literal is not None and any_literal.isdisjoint(found)):
             return False
-        return any(_compiled(self.sources[i]).search(text) for i in self._candidates(found))
+        sources = self.sources
+        return any(_compiled(sources[i]).search(text) for i in self._candidates(found))
 
 
 @lru_cache(maxsize=1024)
