@@ -27,7 +27,7 @@ from servaudit.replies.lexicon import LEXICON
 from servaudit.replies.quality import Fact, score_reply, stock_facts
 from servaudit.replies.reading import read_message
 from servaudit.replies.signals import LANGUAGE_SAMPLE, WORD, _first_reply, _ReplyMessage
-from servaudit.replies.vocabulary import Phrases, fold
+from servaudit.replies.vocabulary import Phrases, fold, union
 from tests.corpus import samples
 
 
@@ -145,7 +145,11 @@ def test_the_automaton_mapped_from_the_cache_gives_the_packages_scores(
 def test_a_list_asked_about_parts_of_a_text_answers_as_asking_each_part() -> None:
     import random
 
-    phrases = Phrases.of(("wir * uns", "^sehr geehrte", "reply above this line", "ticket", "bitte * an"))
+    first = Phrases.of(("wir * uns", "^sehr geehrte", "reply above this line"))
+    second = Phrases.of(("ticket", "bitte * an", "uns"))
+    phrases = union((first, second))
+    assert union((first, second)) is phrases  # made once
+    assert set(phrases.phrases) == {*first.phrases, *second.phrases}
     pieces = [
         "wir", "uns", "melden", "sehr geehrte", "Sehr  Geehrte", "reply above", "this line", "ticket",
         "tickets", "bitte", "an", "rufen sie", ".", "!", "\n", "\n\n", " ", "\t", "\u2028", "ΑΣ", "ς",
@@ -156,7 +160,8 @@ def test_a_list_asked_about_parts_of_a_text_answers_as_asking_each_part() -> Non
         text = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
         test = phrases.in_parts(fold(text))
         for part in (*text.splitlines(), *text.split(".")):
-            expected = fold(part) in phrases
+            expected = fold(part) in first or fold(part) in second
+            assert (fold(part) in phrases) == expected
             assert (test is not None and test(fold(part))) == expected, (text, part)
             assert phrases.holds(fold(part), LEXICON.found(fold(part))) == expected
             found += expected

@@ -23,7 +23,7 @@ from mailparser_reply.parser import EmailMessage, EmailReply
 from servaudit import message as mail
 from servaudit.replies import reply_patterns
 from servaudit.replies.language import identifier, obvious
-from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
+from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply, union
 
 FAST_SECONDS = 60.0
 """No person reads an inquiry, writes an answer and sends it this fast."""
@@ -145,7 +145,7 @@ def _has_words(text: str, count: int) -> bool:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return [piece for piece in map(str.strip, _SENTENCE_END.split(text)) if piece]
 
 
 def words_of(text: str) -> list[str]:
@@ -512,14 +512,13 @@ class Signals:
         found: list[str] = []
         # A sentence's folded text is a stretch of the whole text's: only the phrases that can occur
         # in that are tried on a sentence, and where neither list has one, no sentence is a redirect.
-        tests = (v.requests.in_parts(self.text), v.deflection_body.in_parts(self.text))
-        sends = [test for test in tests if test is not None]
-        if not sends:
+        sends = union((v.requests, v.deflection_body)).in_parts(self.text)
+        if sends is None:
             return found
         channels = v.channels.in_parts(self.text)
         for sentence, folded in self._folded_sentences:
             channel = (channels is not None and channels(folded)) or bool(PHONE.search(sentence))
-            if channel and any(test(folded) for test in sends):
+            if channel and sends(folded):
                 found.append(sentence)
         return found
 
@@ -534,10 +533,9 @@ class Signals:
         count = words = 0
         redirects = set(self.redirects)
         # Only the phrases that can occur in the whole text can occur in one of its sentences.
-        tests = [f.in_parts(self.text) for f in (self.vocabulary.courtesy, *formulas)]
-        formula = [test for test in tests if test is not None]
+        formula = union((self.vocabulary.courtesy, *formulas)).in_parts(self.text)
         for sentence, folded in self._folded_sentences if formula else ((s, "") for s in self.new_sentences):
-            if sentence in redirects or any(test(folded) for test in formula):
+            if sentence in redirects or (formula is not None and formula(folded)):
                 continue
             found = len(WORD.findall(sentence))
             if found >= 3:
