@@ -142,6 +142,32 @@ def test_the_automaton_mapped_from_the_cache_gives_the_packages_scores(
             assert language == expected[0] and abs(probability - expected[1]) < 1e-6
 
 
+def test_the_model_walked_a_word_at_a_time_scores_what_the_package_scores() -> None:
+    import random
+
+    import numpy as np
+    from py3langid import langid
+
+    from servaudit.replies.language import visit_counts
+
+    model = identifier()
+    assert type(model).__name__ == "WordWalking"  # the installed package's walk is the one repeated
+    pieces = ["der", "Tarif", "the", "tariff", " ", "  ", "über", "Grüße", "😀", "\n", ".", "ſ", "a", "x y"]
+    rng = random.Random(16)
+    texts = [text[:LANGUAGE_SAMPLE] for text in _corpus_texts()]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(3_000)]
+    steps: dict[object, object] = {}
+    for text in texts:
+        encoded = model._encode(text)
+        expected = langid.visit_counts(model.tk_nextmove, model._rowbase, model.tk_output, encoded)
+        for remembered in (steps, {}):
+            found = visit_counts(model.tk_nextmove, model._rowbase, model.tk_output, encoded, remembered)
+            assert (found and list(found.items())) == (expected and list(expected.items())), text
+        package = langid.LanguageIdentifier._raw_score(model, encoded)
+        assert np.array_equal(model._raw_score(encoded), package), text
+    assert len(steps) > 1_000
+
+
 def test_a_list_asked_about_parts_of_a_text_answers_as_asking_each_part() -> None:
     import random
 
