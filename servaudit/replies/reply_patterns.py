@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from types import CodeType
 
@@ -154,6 +154,30 @@ def header_search_start(known: bool, text: str, lower: str | None = None) -> int
         return 0
     line = _HEADER_LINE.search(text.lower() if lower is None else lower)
     return None if line is None else max(line.start() - 1, 0)
+
+
+def headers(
+    pattern: re.Pattern[str], known: bool, text: str, lower: str | None = None
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for the quote-header pattern (``known``: the one ``HEADER_PATTERN``
+    names), each match tried only where one can start: at a line that starts as a header can
+    (``_HEADER_LINE``, see ``header_search_start``) or at the newline before it. A long reply
+    whose lines start no header is not walked character by character; one whose "Am"/"On" line
+    is no header is walked only to its next such line. ``lower``: ``text.lower()``, where the
+    caller has it.
+    """
+    if not known or _folds(text):
+        yield from pattern.finditer(text)
+        return
+    position = 0  # where the next match may start: the end of the last one
+    for line in _HEADER_LINE.finditer(text.lower() if lower is None else lower):
+        start = line.start()
+        for at in (start - 1, start) if start else (start,):
+            if at >= position:
+                found = pattern.match(text, at)  # '^' still matches only at a line start
+                if found is not None:
+                    yield found
+                    position = found.end()
 
 
 def disclaimers(pattern: re.Pattern[str], known: bool, text: str, lower: str | None = None) -> list[str]:

@@ -100,10 +100,8 @@ def _headers(text: str) -> Iterator[str]:
     """The quote headers in ``text`` as the library's ``findall`` lists them (each match's non-empty
     groups), found one after the other: the split stops at the first that ends a reply."""
     lower = text.lower()
-    quotes = _may_quote(text, lower)
-    start = reply_patterns.header_search_start(_KNOWN_HEADER, text, lower) if quotes else None
-    if start is not None:
-        for found in _PATTERNS.HEADER_REGEX.finditer(text, start):  # '^' still sees the whole text
+    if _may_quote(text, lower):
+        for found in reply_patterns.headers(_PATTERNS.HEADER_REGEX, _KNOWN_HEADER, text, lower):
             yield from (group for group in found.groups() if group)
 
 

@@ -99,7 +99,10 @@ class Phrases:
         """The positions, in list order, of the phrases whose literals all stand in a text with
         literals ``found``."""
         by_literal, literals = self.by_literal, self.literals
-        named = {index for literal in found & by_literal.keys() for index in by_literal[literal]}
+        firsts = found & by_literal.keys()
+        if not firsts and not self.anywhere:  # no phrase's first literal stands in the text
+            return []
+        named = {index for literal in firsts for index in by_literal[literal]}
         return sorted(index for index in named.union(self.anywhere) if literals[index] <= found)
 
     def in_parts(self, text: str) -> Callable[[str], bool] | None:
