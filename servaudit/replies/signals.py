@@ -194,7 +194,7 @@ def _split_reply(body: str, closings: tuple[str, ...]) -> ReplyParts:
                 own, signature, quoted = other, "", True
                 break
     lines = own.splitlines()
-    closing = frozenset(closings)
+    closing = _closing_set(closings)
     for index, line in enumerate(lines):
         bare = line.strip().lower().rstrip(",")
         if bare in closing or bare + "," in closing:
@@ -203,6 +203,11 @@ def _split_reply(body: str, closings: tuple[str, ...]) -> ReplyParts:
             break
     written = "\n".join(line for line in lines if not _SIGNATURE_CONTACT.match(line))
     return ReplyParts(written.strip(), signature.strip(), quoted)
+
+
+@lru_cache(maxsize=8)
+def _closing_set(closings: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(closings)
 
 
 def after_relay(text: str, relayed: Phrases, folded: str | None = None) -> str:
@@ -272,6 +277,13 @@ def strip_echo(
     return "\n".join(kept).strip(), removed
 
 
+@lru_cache(maxsize=64)
+def _sent_text(sent: tuple[str, ...]) -> str:
+    """What an inquiry sent, normalised and padded (see strip_echo): made once for the replies to it."""
+    normalised = [_norm(s) for s in sent if s and s.strip()]
+    return f" {' | '.join(normalised)} " if normalised else ""
+
+
 @lru_cache(maxsize=16)
 def _sent_words(sent: str) -> frozenset[str]:
     return frozenset(sent.split())
@@ -318,11 +330,13 @@ the text byte by byte in Python, so a long answer's language costs its length; o
 corpus the first 1,000 characters tell the same language as the first 5,000 for every message."""
 
 
-def detect_language(text: str, fallback: str) -> str:
+def detect_language(text: str, fallback: str, words: list[str] | None = None) -> str:
     """``de`` or ``en`` by py3langid's n-gram model; ``fallback`` (the scenario's) for a few words.
-    A text whose function words leave no doubt (language.obvious) is told without the model."""
+    A text whose function words leave no doubt (language.obvious) is told without the model.
+    ``words``: ``WORD.findall(text[:LANGUAGE_SAMPLE])``, where the caller has them."""
     sample = text[:LANGUAGE_SAMPLE]
-    words = WORD.findall(sample)
+    if words is None:
+        words = WORD.findall(sample)
     if len(words) < 4 and not _has_words(text, 4):
         return fallback
     found = obvious(words)
@@ -386,8 +400,7 @@ class Signals:
     """strip_echo's verdict on each line read (the new text's lines are the body's)."""
 
     def __post_init__(self) -> None:
-        sent = [_norm(s) for s in self.sent if s and s.strip()]
-        self._sent_norm = f" {' | '.join(sent)} " if sent else ""
+        self._sent_norm = _sent_text(tuple(self.sent)) if self.sent else ""
 
     def plain(self) -> Signals:
         """The same message read as the consultant sees it, without the inquiry's echo removed
@@ -482,7 +495,10 @@ class Signals:
 
     @_once
     def language(self) -> str:
-        return detect_language(self.parts.new_text or self.body, self.language_hint)
+        text = self.parts.new_text
+        if text and len(text) <= LANGUAGE_SAMPLE:  # the sample is the whole text: its words are known
+            return detect_language(text, self.language_hint, self._new_words)
+        return detect_language(text or self.body, self.language_hint)
 
     @_once
     def mail_system(self) -> str | None:
@@ -544,4 +560,9 @@ class Signals:
     @_once
     def own_words(self) -> int:
         """All words of the author's own text, formulas included: a short answer's size."""
-        return len(WORD.findall(self.parts.new_text))
+        return len(self._new_words)
+
+    @_once
+    def _new_words(self) -> list[str]:
+        """The words of the author's own text: its size and, for most replies, its language sample."""
+        return WORD.findall(self.parts.new_text)
