@@ -168,6 +168,19 @@ def test_the_model_walked_a_word_at_a_time_scores_what_the_package_scores() -> N
     assert len(steps) > 1_000
 
 
+def test_the_words_of_a_texts_sentences_are_the_words_of_the_text() -> None:
+    import random
+
+    from servaudit.replies.signals import sentences
+
+    pieces = ["Ja", "das", "geht", ".", "!", "?", " ", "  ", "\n", "\n\n", "\t", "e-mail", "z.B.", "3,50"]
+    rng = random.Random(16)
+    texts = _corpus_texts()
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(5_000)]
+    for text in texts:
+        assert WORD.findall(text) == [word for sentence in sentences(text) for word in WORD.findall(sentence)]
+
+
 def test_a_list_asked_about_parts_of_a_text_answers_as_asking_each_part() -> None:
     import random
 

@@ -548,10 +548,11 @@ class Signals:
         redirects = set(self.redirects)
         # Only the phrases that can occur in the whole text can occur in one of its sentences.
         formula = union((self.vocabulary.courtesy, *formulas)).in_parts(self.text)
-        for sentence, folded in self._folded_sentences if formula else ((s, "") for s in self.new_sentences):
+        pairs = self._folded_sentences if formula else [(s, "") for s in self.new_sentences]
+        for (sentence, folded), sentence_words in zip(pairs, self._sentence_words, strict=True):
             if sentence in redirects or (formula is not None and formula(folded)):
                 continue
-            found = len(WORD.findall(sentence))
+            found = len(sentence_words)
             if found >= 3:
                 count += 1
                 words += found
@@ -563,6 +564,12 @@ class Signals:
         return len(self._new_words)
 
     @_once
+    def _sentence_words(self) -> list[list[str]]:
+        """The words of each sentence of the author's own text."""
+        return [WORD.findall(sentence) for sentence in self.new_sentences]
+
+    @_once
     def _new_words(self) -> list[str]:
-        """The words of the author's own text: its size and, for most replies, its language sample."""
-        return WORD.findall(self.parts.new_text)
+        """The words of the author's own text: its size and, for most replies, its language sample.
+        Those of its sentences one after the other: sentences end at whitespace, which no word holds."""
+        return [word for words in self._sentence_words for word in words]
