@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from mailparser_reply.parser import EmailMessage
 
 from servaudit import message as mail
 from servaudit.replies.acknowledgement import AcknowledgementReader
@@ -26,7 +27,7 @@ from servaudit.replies.lexicon import LEXICON
 from servaudit.replies.quality import Fact, score_reply, stock_facts
 from servaudit.replies.reading import read_message
 from servaudit.replies.signals import LANGUAGE_SAMPLE, WORD, _first_reply, _ReplyMessage
-from servaudit.replies.vocabulary import Phrases
+from servaudit.replies.vocabulary import Phrases, fold, union
 from tests.corpus import samples
 
 
@@ -93,6 +94,9 @@ def _corpus_texts() -> list[str]:
 
 
 def test_an_obvious_language_is_the_one_the_model_tells() -> None:
+    from servaudit.replies.language import FUNCTION_WORDS
+
+    assert not FUNCTION_WORDS["de"] & FUNCTION_WORDS["en"]  # a word counts for one language only
     decided = 0
     for text in _corpus_texts():
         words = WORD.findall(text[:LANGUAGE_SAMPLE])
@@ -138,6 +142,92 @@ def test_the_automaton_mapped_from_the_cache_gives_the_packages_scores(
             assert language == expected[0] and abs(probability - expected[1]) < 1e-6
 
 
+def test_the_model_walked_a_word_at_a_time_scores_what_the_package_scores() -> None:
+    import random
+
+    import numpy as np
+    from py3langid import langid
+
+    from servaudit.replies.language import visit_counts
+
+    model = identifier()
+    assert type(model).__name__ == "WordWalking"  # the installed package's walk is the one repeated
+    pieces = ["der", "Tarif", "the", "tariff", " ", "  ", "über", "Grüße", "😀", "\n", ".", "ſ", "a", "x y"]
+    rng = random.Random(16)
+    texts = [text[:LANGUAGE_SAMPLE] for text in _corpus_texts()]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(3_000)]
+    steps: dict[object, object] = {}
+    for text in texts:
+        encoded = model._encode(text)
+        expected = langid.visit_counts(model.tk_nextmove, model._rowbase, model.tk_output, encoded)
+        for remembered in (steps, {}):
+            found = visit_counts(model.tk_nextmove, model._rowbase, model.tk_output, encoded, remembered)
+            assert (found and list(found.items())) == (expected and list(expected.items())), text
+        package = langid.LanguageIdentifier._raw_score(model, encoded)
+        assert np.array_equal(model._raw_score(encoded), package), text
+    assert len(steps) > 1_000
+
+
+def test_the_words_of_a_texts_sentences_are_the_words_of_the_text() -> None:
+    import random
+
+    from servaudit.replies.signals import sentences
+
+    pieces = ["Ja", "das", "geht", ".", "!", "?", " ", "  ", "\n", "\n\n", "\t", "e-mail", "z.B.", "3,50"]
+    rng = random.Random(16)
+    texts = _corpus_texts()
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(5_000)]
+    for text in texts:
+        assert WORD.findall(text) == [word for sentence in sentences(text) for word in WORD.findall(sentence)]
+
+
+def test_a_list_asked_about_parts_of_a_text_answers_as_asking_each_part() -> None:
+    import random
+
+    first = Phrases.of(("wir * uns", "^sehr geehrte", "reply above this line"))
+    second = Phrases.of(("ticket", "bitte * an", "uns"))
+    phrases = union((first, second))
+    assert union((first, second)) is phrases  # made once
+    assert set(phrases.phrases) == {*first.phrases, *second.phrases}
+    pieces = [
+        "wir", "uns", "melden", "sehr geehrte", "Sehr  Geehrte", "reply above", "this line", "ticket",
+        "tickets", "bitte", "an", "rufen sie", ".", "!", "\n", "\n\n", " ", "\t", "\u2028", "ΑΣ", "ς",
+    ]  # fmt: skip
+    rng = random.Random(16)
+    found = 0
+    for _ in range(3_000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        test = phrases.in_parts(fold(text))
+        for part in (*text.splitlines(), *text.split(".")):
+            expected = fold(part) in first or fold(part) in second
+            assert (fold(part) in phrases) == expected
+            assert (test is not None and test(fold(part))) == expected, (text, part)
+            assert phrases.holds(fold(part), LEXICON.found(fold(part))) == expected
+            found += expected
+    assert found > 500
+
+
+def test_the_text_is_normalised_as_mail_parser_reply_normalises_it() -> None:
+    import random
+
+    from servaudit.replies.signals import _KNOWN_NORMALIZE
+
+    assert _KNOWN_NORMALIZE  # the installed library's method
+    pieces = [
+        "a", "Text", " ", "\t", "\n", "\n\n", "\r\n", "\r", "\xa0", "\u2028", "\x1c", "_" * 32, "-" * 32,
+        "_-" * 17, "_", "-", " " + "_" * 40, "\n\n\n",
+    ]  # fmt: skip
+    rng = random.Random(16)
+    texts = [mail.body_text(mail.parse(raw)) for raw in _corpus_and()]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(20_000)]
+    changed = 0
+    for text in texts:
+        expected = EmailMessage(text=text, languages=["de", "en"]).text
+        assert _ReplyMessage(text=text, languages=["de", "en"]).text == expected, repr(text)
+        changed += "\n\n" + "_" * 32 in text and expected != text
+    assert changed > 100
+
+
 def test_the_first_reply_is_the_one_mail_parser_reply_reads() -> None:
     bodies = [mail.body_text(mail.parse(s.path.read_bytes())) for s in samples()]
     bodies += [
@@ -155,7 +245,7 @@ def test_the_first_reply_is_the_one_mail_parser_reply_reads() -> None:
     ]
     quoted = 0
     for body in bodies:
-        library = _ReplyMessage(text=body, languages=["de", "en"]).read()
+        library = EmailMessage(text=body, languages=["de", "en"]).read()  # the library's own, unchanged
         first = library.replies[0]
         expected = (first.body, first.signatures or "", len(library.replies) > 1)
         assert _first_reply(body) == expected, body[:200]
@@ -312,13 +402,24 @@ def test_signature_disclaimer_and_quote_header_shortcuts_find_what_the_patterns_
     for text in texts:
         for body in (text, _ReplyMessage(text=text, languages=["de", "en"]).text):
             expected = signature.search(body)
-            assert reply_patterns.signature(signature, True, body) == (expected.group() if expected else "")
+            matched = expected.group() if expected else ""
+            lower = body.lower()
+            assert reply_patterns.signature(signature, True, body) == matched
+            assert reply_patterns.signature(signature, True, body, lower) == matched
             assert reply_patterns.disclaimers(disclaimer, True, body) == disclaimer.findall(body)
+            assert reply_patterns.disclaimers(disclaimer, True, body, lower) == disclaimer.findall(body)
             header = quote.search(body)
             shortcut = mail._quote_header(body)
             assert (shortcut and shortcut.span()) == (header and header.span())
             start = reply_patterns.header_search_start(True, body)
+            assert reply_patterns.header_search_start(True, body, lower) == start
             headers = [m.groups() for m in _PATTERNS.HEADER_REGEX.finditer(body)]
+            spans = [m.span() for m in _PATTERNS.HEADER_REGEX.finditer(body)]
+            for found in (
+                list(reply_patterns.headers(_PATTERNS.HEADER_REGEX, True, body)),
+                list(reply_patterns.headers(_PATTERNS.HEADER_REGEX, True, body, lower)),
+            ):
+                assert [m.groups() for m in found] == headers and [m.span() for m in found] == spans
             assert headers == (
                 [] if start is None else [m.groups() for m in _PATTERNS.HEADER_REGEX.finditer(body, start)]
             )

@@ -187,7 +187,7 @@ def classify_signals(s: Signals) -> Classification:
     ack_subject = v.ack_subjects.hits(s.own_subject)
     ack_receipt = v.ack_receipt.hits(s.text)
     ack_support = v.ack_body.hits(s.text)
-    relayed = v.relayed_answer.hits(fold(s.written.new_text))
+    relayed = v.relayed_answer.hits(s.written_folded)
     # Words of the new text that no formula explains: the substance of an answer.
     formulas = (v.auto_body, v.ack_receipt, v.ack_body, v.deflection_body, v.refusal_body, v.channel_info)
     substance_sentences, substance_words = s.substance(*formulas)

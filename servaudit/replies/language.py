@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
 from array import array
+from collections import Counter
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -54,14 +56,10 @@ with a "please" and a "thank you" in it is not English."""
 
 def obvious(words: list[str]) -> str | None:
     """``de`` or ``en`` when the words (of the sample the model would read) leave no doubt, else None."""
-    german, english = FUNCTION_WORDS["de"], FUNCTION_WORDS["en"]
-    de = en = 0
-    for word in words:
-        lower = word.lower()
-        if lower in german:
-            de += 1
-        elif lower in english:
-            en += 1
+    lowered = list(map(str.lower, words))
+    # Counted by the sets themselves, not word by word in Python (no word is in both sets).
+    de = sum(map(FUNCTION_WORDS["de"].__contains__, lowered))
+    en = sum(map(FUNCTION_WORDS["en"].__contains__, lowered))
     if de >= OBVIOUS and not en and de * SHARE >= len(words):
         return "de"
     if en >= OBVIOUS and not de and en * SHARE >= len(words):
@@ -163,15 +161,55 @@ def _load_arrays() -> dict[str, Any]:
     return arrays
 
 
+WALK_CODE = "4b2e01f0b6346863"
+"""``code_fingerprint`` of py3langid's ``visit_counts`` (and, below, of ``_raw_score``, which calls it)
+that ``visit_counts`` repeats: another version's is used as it is."""
+RAW_SCORE_CODE = "a8d83935d286ae0b"
+_CHUNK = re.compile(rb"[^ ]+ ?| ")
+"""A text's bytes, a word (with the space after it) at a time; together they are the whole text."""
+STEPS_KEPT = 20_000
+"""Walks of a word from a state that are remembered (a few MB): the words of replies repeat."""
+
+
+def visit_counts(moves: Any, rowbase: list[int], out: list[int], text: bytes, steps: dict[Any, Any]) -> Any:
+    """py3langid's ``visit_counts``: the model's byte automaton walked over ``text``, the features of
+    the states passed counted, in the order first met (the scores sum them in that order). The walk
+    of a word from a state always ends in the same state past the same features, so it is made once
+    and remembered in ``steps``: per byte the walk is two look-ups in Python, per word one."""
+    state = 0
+    indexes: list[int] = []
+    for chunk in _CHUNK.findall(text):
+        key = (state, chunk)
+        step = steps.get(key)
+        if step is None:
+            at, found = state, []
+            for letter in chunk:
+                at = moves[rowbase[at] + letter]
+                if out[at] >= 0:
+                    found.append(out[at])
+            if len(steps) >= STEPS_KEPT:
+                steps.clear()
+            step = steps[key] = (at, tuple(found))
+        state = step[0]
+        indexes += step[1]
+    return Counter(indexes) if indexes else None
+
+
 @lru_cache(maxsize=1)
 def identifier() -> Any:
     """py3langid's identifier for German and English, probabilities normalised."""
     import numpy as np
-    from py3langid.langid import LanguageIdentifier
+    from py3langid import langid
     from py3langid.modelio import _to_array
 
+    from servaudit.replies.reply_patterns import code_fingerprint
+
     data = _load_arrays()
-    found = LanguageIdentifier(
+    known = (
+        code_fingerprint(langid.visit_counts) == WALK_CODE
+        and code_fingerprint(langid.LanguageIdentifier._raw_score) == RAW_SCORE_CODE
+    )
+    found = (_word_walking(langid.LanguageIdentifier) if known else langid.LanguageIdentifier)(
         np.asarray(data["ptc"]),
         np.asarray(data["pc"]),
         data["classes"].tolist(),
@@ -182,3 +220,23 @@ def identifier() -> Any:
     )
     found.set_languages(list(LANGUAGES))
     return found
+
+
+@lru_cache(maxsize=1)
+def _word_walking(base: Any) -> Any:
+    """py3langid's identifier, its automaton walked a word at a time (``visit_counts``)."""
+
+    class WordWalking(base):  # type: ignore[misc, valid-type]
+        __slots__ = ("_steps",)
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._steps: dict[Any, Any] = {}
+
+        def _raw_score(self, text: bytes) -> Any:
+            visits = visit_counts(self.tk_nextmove, self._rowbase, self.tk_output, text, self._steps)
+            if visits:
+                return self._sparse_score(visits, self.nb_ptc)
+            return super()._raw_score(text)  # no feature: the package's own answer
+
+    return WordWalking

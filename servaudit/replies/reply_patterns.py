@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from types import CodeType
 
 from servaudit.message import FOLDS_TO_ASCII
 
@@ -50,69 +53,138 @@ DISCLAIMER_WORDS = (
 """A word each alternative of the disclaimer pattern needs (lower case); every match needs 'mail' too."""
 
 
+_SIGNATURE_LINE = re.compile("^(?>(?:> ?)*)(?:" + "|".join(map(re.escape, SIGNATURE_STARTS)) + ")", re.M)
+"""A line (of lower-cased text) that starts with one of ``SIGNATURE_STARTS`` once its quote marks are
+removed ('>', each with the space after it, greedily and never given back: the group is atomic)."""
+_HEADER_LINE = re.compile("^(?>(?:> ?)*)[* ]*(?:" + "|".join(map(re.escape, HEADER_STARTS)) + ")", re.M)
+"""A line (of lower-cased text) that starts with one of ``HEADER_STARTS`` once its quote marks and
+the '*' and spaces after them are removed (none of the starts begins with '*' or a space)."""
+_SIGNATURE_TAIL = "(.|\\s)*)"
+"""How the signature pattern ends: whatever follows its start, to the end of the text (each
+character is either no newline, ``.``, or one, ``\\s``): the match is the text from its start on."""
+
+
+NORMALIZE_CODE = "d9205d13993f8126"
+"""sha256 (first 16 hex digits) of what the library's ``EmailMessage._normalize_text`` is made of
+(``code_fingerprint``) with the separator pattern it uses: the method ``normalized`` repeats."""
+_SEPARATOR_AFTER_TEXT = re.compile("\n\n ?[_-]{32}")
+"""What each match of the library's ``([^\n])\n{2,} ?[_-]{32,}`` holds: where it stands nowhere, the
+substitution changes nothing, and it is not run (it tries its pattern at every character)."""
+
+
 def fingerprint(pattern: re.Pattern[str]) -> str:
     return hashlib.sha256(f"{pattern.flags}:{pattern.pattern}".encode()).hexdigest()[:16]
+
+
+def code_fingerprint(function: Callable[..., object], *values: str) -> str:
+    """sha256 (first 16 hex digits) of the strings and names a function's code (its comprehensions
+    included) is made of, and of ``values``: another version of the function will differ."""
+    parts: set[str] = set(values)
+    codes = [function.__code__]
+    while codes:
+        code = codes.pop()
+        parts.update(code.co_names)
+        for constant in code.co_consts:
+            if isinstance(constant, CodeType):
+                codes.append(constant)
+            elif isinstance(constant, str):
+                parts.add(constant)
+    return hashlib.sha256(repr(sorted(parts)).encode()).hexdigest()[:16]
+
+
+def normalized(text: str, separator: str) -> str:
+    """What mail-parser-reply's ``_normalize_text`` (the one ``NORMALIZE_CODE`` names) makes of
+    ``text``, its ``re.sub`` run only where it can change something. ``separator``: the library's
+    OUTLOOK_MAIL_SEPARATOR."""
+    text = "\n".join([line.strip() for line in text.replace("\r\n", "\n").split("\n")])
+    if _SEPARATOR_AFTER_TEXT.search(text) is None:
+        return text
+    # The library passes re.MULTILINE (8) as the count: eight substitutions at most.
+    return re.sub(f"([^\n]){separator}", "\\1\n", text, count=8)
 
 
 def _folds(text: str) -> bool:
     return not text.isascii() and any(c in text for c in FOLDS_TO_ASCII)
 
 
-def signature(pattern: re.Pattern[str], known: bool, text: str) -> str:
+def signature(pattern: re.Pattern[str], known: bool, text: str, lower: str | None = None) -> str:
     """``pattern.search(text).group()`` ('' without a match), searched from where a match can start.
 
     ``known``: ``pattern`` is the one ``SIGNATURE_PATTERN`` names. Each of its alternatives starts
     at a line start, after the whitespace before it at most (``\\s*^``) or at the newlines before an
     underscore rule; the line (after '>' quote marks) starts with one of ``SIGNATURE_STARTS``. So no
-    match starts before the whitespace that precedes the first such line.
+    match starts before the whitespace that precedes the first such line. Its match runs to the end
+    of the text (``_SIGNATURE_TAIL``): only its start is searched, the pattern without that tail (which
+    reads the rest of the text character by character). ``lower``: ``text.lower()``, where the
+    caller has it (lower-casing keeps each character's place: ``_folds`` sends 'İ' to the pattern).
     """
     if not known or _folds(text):
         found = pattern.search(text)
         return found.group() if found else ""
-    start = 0
-    for line in text.split("\n"):
-        content = _unquoted(line)
-        if content.lower().startswith(SIGNATURE_STARTS) or line.lower().startswith(SIGNATURE_STARTS):
-            break
-        start += len(line) + 1
-    else:
+    line = _SIGNATURE_LINE.search(text.lower() if lower is None else lower)
+    if line is None:
         return ""
+    start = line.start()
     while start > 0 and text[start - 1].isspace():
         start -= 1
-    found = pattern.search(text, start)  # '^', '\A' and look-behinds still see the whole text
-    return found.group() if found else ""
+    found = _signature_start(pattern).search(text, start)  # '^', '\A' and look-behinds see the whole text
+    return text[found.start() :] if found else ""
 
 
-def _unquoted(line: str) -> str:
-    """A line without its leading quote marks (the patterns' ``(?:> ?)*``)."""
-    while line.startswith(">"):
-        line = line[2:] if line[1:2] == " " else line[1:]
-    return line
+@lru_cache(maxsize=4)
+def _signature_start(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The known signature pattern without its tail: where a match starts, it matches (the tail
+    matches any rest of the text), so both find the same start."""
+    source = pattern.pattern
+    if not source.endswith(_SIGNATURE_TAIL):
+        return pattern
+    return re.compile(source[: -len(_SIGNATURE_TAIL)] + ")", pattern.flags)
 
 
-def header_search_start(known: bool, text: str) -> int | None:
+def header_search_start(known: bool, text: str, lower: str | None = None) -> int | None:
     """Where the quote-header pattern (``known``: the one ``HEADER_PATTERN`` names) can first match
     in ``text``; None where it cannot match at all.
 
     Each of its alternatives starts at a line start, or at the newline before a line (the Outlook
     block, ``(?:^|\n|\n(?:> ?)*)``), and that line starts with one of ``HEADER_STARTS``: the pattern,
     tried at every character of a long reply (most lines start no header), is searched from the
-    newline before the first such line.
+    newline before the first such line. ``lower``: ``text.lower()``, where the caller has it.
     """
     if not known or _folds(text):
         return 0
-    start = 0
-    for line in text.split("\n"):
-        if _unquoted(line).lstrip("* ").lower().startswith(HEADER_STARTS):
-            return max(start - 1, 0)
-        start += len(line) + 1
-    return None
+    line = _HEADER_LINE.search(text.lower() if lower is None else lower)
+    return None if line is None else max(line.start() - 1, 0)
 
 
-def disclaimers(pattern: re.Pattern[str], known: bool, text: str) -> list[str]:
-    """``pattern.findall(text)``, not searched where none of its words stand."""
+def headers(
+    pattern: re.Pattern[str], known: bool, text: str, lower: str | None = None
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for the quote-header pattern (``known``: the one ``HEADER_PATTERN``
+    names), each match tried only where one can start: at a line that starts as a header can
+    (``_HEADER_LINE``, see ``header_search_start``) or at the newline before it. A long reply
+    whose lines start no header is not walked character by character; one whose "Am"/"On" line
+    is no header is walked only to its next such line. ``lower``: ``text.lower()``, where the
+    caller has it.
+    """
+    if not known or _folds(text):
+        yield from pattern.finditer(text)
+        return
+    position = 0  # where the next match may start: the end of the last one
+    for line in _HEADER_LINE.finditer(text.lower() if lower is None else lower):
+        start = line.start()
+        for at in (start - 1, start) if start else (start,):
+            if at >= position:
+                found = pattern.match(text, at)  # '^' still matches only at a line start
+                if found is not None:
+                    yield found
+                    position = found.end()
+
+
+def disclaimers(pattern: re.Pattern[str], known: bool, text: str, lower: str | None = None) -> list[str]:
+    """``pattern.findall(text)``, not searched where none of its words stand. ``lower``:
+    ``text.lower()``, where the caller has it."""
     if known and not _folds(text):
-        lower = text.lower()
+        lower = text.lower() if lower is None else lower
         if "mail" not in lower or not any(word in lower for word in DISCLAIMER_WORDS):
             return []
     return pattern.findall(text)

@@ -10,17 +10,20 @@ submitted fields) is removed before anything counts as the author's own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from itertools import islice
+from typing import Any, Generic, TypeVar, overload
 
+from mailparser_reply.constants import OUTLOOK_MAIL_SEPARATOR
 from mailparser_reply.parser import EmailMessage, EmailReply
 
 from servaudit import message as mail
 from servaudit.replies import reply_patterns
 from servaudit.replies.language import identifier, obvious
-from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply
+from servaudit.replies.vocabulary import Phrases, Vocabulary, fold, is_noreply, union
 
 FAST_SECONDS = 60.0
 """No person reads an inquiry, writes an answer and sends it this fast."""
@@ -43,8 +46,20 @@ _PATTERNS = EmailMessage(text="", languages=list(_REPLY_LANGUAGES))
 large patterns anew for every message read (they depend only on the languages)."""
 
 
+_KNOWN_NORMALIZE = (
+    reply_patterns.code_fingerprint(EmailMessage._normalize_text, OUTLOOK_MAIL_SEPARATOR)
+    == reply_patterns.NORMALIZE_CODE
+)
+
+
 class _ReplyMessage(EmailMessage):
     """mail-parser-reply's message, reading with the patterns built once for the process."""
+
+    def _normalize_text(self) -> None:
+        if _KNOWN_NORMALIZE:  # the same text, without trying the separator pattern where it cannot match
+            self.text = reply_patterns.normalized(self.text, OUTLOOK_MAIL_SEPARATOR)  # type: ignore[has-type]
+        else:
+            super()._normalize_text()
 
     @property
     def HEADER_REGEX(self) -> re.Pattern[str]:
@@ -72,21 +87,21 @@ _KNOWN_DISCLAIMERS = (
 )
 
 
-def _may_quote(text: str) -> bool:
+def _may_quote(text: str, lower: str) -> bool:
     """False only where mail-parser-reply's HEADER_REGEX cannot match: most replies quote nothing, and
-    the pattern (anchored look-aheads at every line) costs more than the rest of the split."""
+    the pattern (anchored look-aheads at every line) costs more than the rest of the split.
+    ``lower``: ``text.lower()``."""
     if not text.isascii() and any(c in text for c in mail.FOLDS_TO_ASCII):
         return True
-    lower = text.lower()
     return any(word in lower for word in _HEADER_WORDS)
 
 
 def _headers(text: str) -> Iterator[str]:
     """The quote headers in ``text`` as the library's ``findall`` lists them (each match's non-empty
     groups), found one after the other: the split stops at the first that ends a reply."""
-    start = reply_patterns.header_search_start(_KNOWN_HEADER, text) if _may_quote(text) else None
-    if start is not None:
-        for found in _PATTERNS.HEADER_REGEX.finditer(text, start):  # '^' still sees the whole text
+    lower = text.lower()
+    if _may_quote(text, lower):
+        for found in reply_patterns.headers(_PATTERNS.HEADER_REGEX, _KNOWN_HEADER, text, lower):
             yield from (group for group in found.groups() if group)
 
 
@@ -115,14 +130,20 @@ def _first_reply(body: str) -> tuple[str, str, bool]:
         segments.append((text[current:], previous))
     content, before = segments[0]
     # The library's _process_signatures_disclaimers, each pattern searched only where it can match.
-    disclaimers = reply_patterns.disclaimers(_PATTERNS.DISCLAIMERS_REGEX, _KNOWN_DISCLAIMERS, content)
-    signatures = reply_patterns.signature(_PATTERNS.SIGNATURE_REGEX, _KNOWN_SIGNATURE, content)
+    lower = content.lower()
+    disclaimers = reply_patterns.disclaimers(_PATTERNS.DISCLAIMERS_REGEX, _KNOWN_DISCLAIMERS, content, lower)
+    signatures = reply_patterns.signature(_PATTERNS.SIGNATURE_REGEX, _KNOWN_SIGNATURE, content, lower)
     first = EmailReply(headers=before, content=content, signatures=signatures, disclaimers=disclaimers)
     return first.body, first.signatures or "", quoted
 
 
+def _has_words(text: str, count: int) -> bool:
+    """Whether ``text`` holds ``count`` words or more, read only as far as that."""
+    return sum(1 for _ in islice(WORD.finditer(text), count)) == count
+
+
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return [piece for piece in map(str.strip, _SENTENCE_END.split(text)) if piece]
 
 
 def words_of(text: str) -> list[str]:
@@ -166,14 +187,14 @@ def _split_reply(body: str, closings: tuple[str, ...]) -> ReplyParts:
         text, signature, quoted = body, "", False
     own = mail.new_text(text)
     quoted = quoted or own != text.strip()
-    if len(WORD.findall(own)) < 3:
+    if not _has_words(own, 3):
         # Bottom-posted below the quote, or written under a signature put on top (mutt's sig_on_top).
         for other in (mail.text_below_quote(body), mail.new_text(_LEADING_SIGNATURE.sub("", body, count=1))):
-            if len(WORD.findall(other)) >= 3:
+            if _has_words(other, 3):
                 own, signature, quoted = other, "", True
                 break
     lines = own.splitlines()
-    closing = frozenset(closings)
+    closing = _closing_set(closings)
     for index, line in enumerate(lines):
         bare = line.strip().lower().rstrip(",")
         if bare in closing or bare + "," in closing:
@@ -184,9 +205,15 @@ def _split_reply(body: str, closings: tuple[str, ...]) -> ReplyParts:
     return ReplyParts(written.strip(), signature.strip(), quoted)
 
 
-def after_relay(text: str, relayed: Phrases) -> str:
-    """The agent's words a helpdesk relays: what follows the line that announces them."""
-    if not may_hold(relayed, text):  # most replies relay nothing: no line is read
+@lru_cache(maxsize=8)
+def _closing_set(closings: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(closings)
+
+
+def after_relay(text: str, relayed: Phrases, folded: str | None = None) -> str:
+    """The agent's words a helpdesk relays: what follows the line that announces them.
+    ``folded``: ``fold(text)``, where the caller has it."""
+    if not relayed.may_occur(fold(text) if folded is None else folded):  # most relay nothing: no line is read
         return text
     lines = text.splitlines()
     for index, line in enumerate(lines):
@@ -208,7 +235,11 @@ def may_hold(phrases: Phrases, text: str) -> bool:
 
 
 def strip_echo(
-    text: str, sent: str, template: Phrases, lines_seen: dict[str, tuple[str | None, int]] | None = None
+    text: str,
+    sent: str,
+    template: Phrases,
+    lines_seen: dict[str, tuple[str | None, int]] | None = None,
+    folded: str | None = None,
 ) -> tuple[str, int]:
     """``text`` without lines and sentences that repeat what was sent, and without template lines.
 
@@ -220,13 +251,15 @@ def strip_echo(
     Returns the remaining text and how many lines or sentences were removed.
     ``lines_seen``: each line's verdict, kept by the caller for the same ``sent`` and ``template``
     (a message's new text and its whole body share their lines).
+    ``folded``: ``fold(text)``, where the caller has it.
     """
     kept: list[str] = []
     removed = 0
-    templated = may_hold(template, text)
+    # A template line is a line of the text: only the phrases that can occur in the text are tried.
+    templated = template.in_parts(fold(text) if folded is None else folded)
     if not sent:  # nothing can be an echo: only attribution and template lines go
         for line in text.splitlines():
-            if _attribution(line) or (templated and WORD.search(line) and fold(line) in template):
+            if _attribution(line) or (templated and WORD.search(line) and templated(fold(line))):
                 removed += 1
             else:
                 kept.append(line)
@@ -236,12 +269,19 @@ def strip_echo(
     for line in text.splitlines():
         verdict = seen.get(line)
         if verdict is None:  # a line's verdict is its own: ``templated`` only spares looking
-            verdict = seen[line] = _echo_verdict(line, sent, words, template, templated)
+            verdict = seen[line] = _echo_verdict(line, sent, words, templated)
         own, count = verdict
         removed += count
         if own is not None:
             kept.append(own)
     return "\n".join(kept).strip(), removed
+
+
+@lru_cache(maxsize=64)
+def _sent_text(sent: tuple[str, ...]) -> str:
+    """What an inquiry sent, normalised and padded (see strip_echo): made once for the replies to it."""
+    normalised = [_norm(s) for s in sent if s and s.strip()]
+    return f" {' | '.join(normalised)} " if normalised else ""
 
 
 @lru_cache(maxsize=16)
@@ -254,22 +294,30 @@ def _attribution(line: str) -> bool:
 
 
 def _echo_verdict(
-    line: str, sent: str, sent_words: frozenset[str], template: Phrases, templated: bool
+    line: str, sent: str, sent_words: frozenset[str], templated: Callable[[str], bool] | None
 ) -> tuple[str | None, int]:
-    """(what is kept of ``line``, None when all of it goes; lines or sentences removed)."""
+    """(what is kept of ``line``, None when all of it goes; lines or sentences removed).
+    ``templated``: whether a folded line is a template line (None: no line is)."""
     norm = _norm(line)
+    if not norm:  # no word: nothing sent, no template line, no attribution (an address has words)
+        return line, 0
+    words = norm.split()
+    sent_here = sum(map(sent_words.__contains__, words))
+    if not sent_here:  # what echoes has its words sent (a field's value is the line's last words)
+        if _attribution(line) or (templated and templated(fold(line))):
+            return None, 1
+        return line, 0
     field_line = _FIELD_LINE.match(line) if ":" in line else None
     value = _norm(field_line.group(1)) if field_line else ""
-    words = norm.split()
     if (
         _attribution(line)
         or (len(words) >= 3 and f" {norm} " in sent)
         or (value and f" {value} " in sent)
-        or (norm and templated and fold(line) in template)
+        or (templated and templated(fold(line)))
     ):
         return None, 1
     # A sentence that echoes has four words or more, each of them sent.
-    if sum(word in sent_words for word in words) < 4:
+    if sent_here < 4:
         return line, 0
     pieces = sentences(line)
     own = [s for s in pieces if not _echoes(_norm(s), sent)]
@@ -282,12 +330,14 @@ the text byte by byte in Python, so a long answer's language costs its length; o
 corpus the first 1,000 characters tell the same language as the first 5,000 for every message."""
 
 
-def detect_language(text: str, fallback: str) -> str:
+def detect_language(text: str, fallback: str, words: list[str] | None = None) -> str:
     """``de`` or ``en`` by py3langid's n-gram model; ``fallback`` (the scenario's) for a few words.
-    A text whose function words leave no doubt (language.obvious) is told without the model."""
+    A text whose function words leave no doubt (language.obvious) is told without the model.
+    ``words``: ``WORD.findall(text[:LANGUAGE_SAMPLE])``, where the caller has them."""
     sample = text[:LANGUAGE_SAMPLE]
-    words = WORD.findall(sample)
-    if len(words) < 4 and len(WORD.findall(text)) < 4:
+    if words is None:
+        words = WORD.findall(sample)
+    if len(words) < 4 and not _has_words(text, 4):
         return fallback
     found = obvious(words)
     if found is not None:
@@ -297,10 +347,37 @@ def detect_language(text: str, fallback: str) -> str:
 
 
 _SHARED = (
-    "subject", "ticket_tag", "sender", "body", "written", "mail_system", "noreply", "threaded", "unquoted",
-    "unquoted_folded",
+    "subject", "ticket_tag", "sender", "body", "written", "written_folded", "mail_system", "noreply",
+    "threaded", "unquoted", "unquoted_folded",
 )  # fmt: skip
 """What Signals decodes from the message alone, whatever the inquiry sent (Signals.plain shares it)."""
+
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """``functools.cached_property`` without its lock: on Python 3.11 every first read of a cached
+    property takes a lock, a Signals has some twenty of them, and one thread reads a Signals. The
+    value is stored in the instance's ``__dict__``, where every later read finds it."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object, owner: type | None = None) -> _once[_T] | _T:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 @dataclass
@@ -323,8 +400,7 @@ class Signals:
     """strip_echo's verdict on each line read (the new text's lines are the body's)."""
 
     def __post_init__(self) -> None:
-        sent = [_norm(s) for s in self.sent if s and s.strip()]
-        self._sent_norm = f" {' | '.join(sent)} " if sent else ""
+        self._sent_norm = _sent_text(tuple(self.sent)) if self.sent else ""
 
     def plain(self) -> Signals:
         """The same message read as the consultant sees it, without the inquiry's echo removed
@@ -338,11 +414,11 @@ class Signals:
                 other.__dict__[name] = self.__dict__[name]
         return other
 
-    @cached_property
+    @_once
     def subject(self) -> str:
         return fold(mail.header(self.message, "Subject"))[:2000]
 
-    @cached_property
+    @_once
     def own_subject(self) -> str:
         """The subject without the inquiry's own subject, which replies repeat: only the rest is theirs."""
         subject = self.subject
@@ -351,46 +427,53 @@ class Signals:
                 subject = subject.replace(fold(sent), " ")
         return subject
 
-    @cached_property
+    @_once
     def ticket_tag(self) -> str | None:
         """A ticket reference in the subject (``[support-1]``, ``[Acme #17]``, ``#123456``)."""
         found = _TICKET_TAG.search(mail.header(self.message, "Subject"))
         return found.group(0) if found else None
 
-    @cached_property
+    @_once
     def sender(self) -> str:
         return mail.sender(self.message)
 
-    @cached_property
+    @_once
     def body(self) -> str:
         return mail.body_text(self.message)[:MAX_TEXT]
 
-    @cached_property
+    @_once
     def unquoted(self) -> str:
         """The whole text without the quote it opens with (footers and all): what the report's
         reading (findings, acknowledgement traits) reads."""
         return mail.new_text(self.body) or self.body
 
-    @cached_property
+    @_once
     def unquoted_folded(self) -> str:
         return fold(self.unquoted)
 
-    @cached_property
+    @_once
     def written(self) -> ReplyParts:
         """The reply split into new text, signature and quote, before echoed text is removed."""
         return split_reply(self.body, self.vocabulary)
 
-    @cached_property
-    def _own(self) -> tuple[str, int]:
-        text = after_relay(self.written.new_text, self.vocabulary.relayed_answer)
-        return strip_echo(text, self._sent_norm, self.vocabulary.template_lines, self._lines_seen)
+    @_once
+    def written_folded(self) -> str:
+        """The new text before echoed text is removed, folded: read for a relayed answer."""
+        return fold(self.written.new_text)
 
-    @cached_property
+    @_once
+    def _own(self) -> tuple[str, int]:
+        written = self.written.new_text
+        text = after_relay(written, self.vocabulary.relayed_answer, self.written_folded)
+        folded = self.written_folded if text == written else None  # what a helpdesk relays: folded anew
+        return strip_echo(text, self._sent_norm, self.vocabulary.template_lines, self._lines_seen, folded)
+
+    @_once
     def unechoed_body(self) -> str:
         """The whole text (footers included) without what repeats the inquiry: what promotions are read in."""
         return strip_echo(self.body, self._sent_norm, self.vocabulary.template_lines, self._lines_seen)[0]
 
-    @cached_property
+    @_once
     def parts(self) -> ReplyParts:
         """The author's own text: echo of the inquiry and helpdesk template lines removed."""
         return ReplyParts(self._own[0], self.written.signature, self.written.quoted)
@@ -400,75 +483,93 @@ class Signals:
         """Lines or sentences removed as an echo of the inquiry or a template line."""
         return self._own[1]
 
-    @cached_property
+    @_once
     def new_sentences(self) -> list[str]:
         """The sentences of the author's own text."""
         return sentences(self.parts.new_text)
 
-    @cached_property
+    @_once
     def text(self) -> str:
         """The new text, folded for phrase matching."""
         return fold(self.parts.new_text)
 
-    @cached_property
+    @_once
     def language(self) -> str:
-        return detect_language(self.parts.new_text or self.body, self.language_hint)
+        text = self.parts.new_text
+        if text and len(text) <= LANGUAGE_SAMPLE:  # the sample is the whole text: its words are known
+            return detect_language(text, self.language_hint, self._new_words)
+        return detect_language(text or self.body, self.language_hint)
 
-    @cached_property
+    @_once
     def mail_system(self) -> str | None:
         """The mail-system word (mailer-daemon, postmaster, …) in the sender, if it is one."""
         from_header = fold(mail.header(self.message, "From"))
         return next((w for w in self.vocabulary.bounce_senders if w in self.sender or w in from_header), None)
 
-    @cached_property
+    @_once
     def noreply(self) -> bool:
         return is_noreply(self.sender, self.vocabulary)
 
-    @cached_property
+    @_once
     def threaded(self) -> bool:
         """Threaded to an earlier message or titled as an answer."""
         return bool(mail.referenced_ids(self.message)) or bool(_REPLY_SUBJECT.match(self.subject))
 
-    @cached_property
+    @_once
     def fast(self) -> bool:
         return self.seconds_after_inquiry is not None and 0 <= self.seconds_after_inquiry < self.fast_seconds
 
-    @cached_property
+    @_once
     def redirects(self) -> list[str]:
         """Sentences of the new text that send the customer to another channel (phone, branch, form, FAQ)."""
         v = self.vocabulary
         found: list[str] = []
-        # A sentence's folded text is a stretch of the whole text's: where neither list can occur in
-        # that, no sentence is a redirect.
-        if not (v.requests.may_occur(self.text) or v.deflection_body.may_occur(self.text)):
+        # A sentence's folded text is a stretch of the whole text's: only the phrases that can occur
+        # in that are tried on a sentence, and where neither list has one, no sentence is a redirect.
+        sends = union((v.requests, v.deflection_body)).in_parts(self.text)
+        if sends is None:
             return found
-        for sentence in self.new_sentences:
-            folded = fold(sentence)
-            channel = folded in v.channels or bool(PHONE.search(sentence))
-            if channel and (folded in v.requests or folded in v.deflection_body):
+        channels = v.channels.in_parts(self.text)
+        for sentence, folded in self._folded_sentences:
+            channel = (channels is not None and channels(folded)) or bool(PHONE.search(sentence))
+            if channel and sends(folded):
                 found.append(sentence)
         return found
+
+    @_once
+    def _folded_sentences(self) -> list[tuple[str, str]]:
+        """Each sentence of the author's own text with its folded text: redirects and substance
+        read both."""
+        return [(sentence, fold(sentence)) for sentence in self.new_sentences]
 
     def substance(self, *formulas: Phrases) -> tuple[int, int]:
         """(sentences, words) of the new text that are not courtesy, a redirect or one of ``formulas``."""
         count = words = 0
         redirects = set(self.redirects)
-        # Only the lists that can occur in the whole text can hold one of its sentences.
-        lists = [f for f in (self.vocabulary.courtesy, *formulas) if f.may_occur(self.text)]
-        for sentence in self.new_sentences:
-            if sentence in redirects:
+        # Only the phrases that can occur in the whole text can occur in one of its sentences.
+        formula = union((self.vocabulary.courtesy, *formulas)).in_parts(self.text)
+        pairs = self._folded_sentences if formula else [(s, "") for s in self.new_sentences]
+        for (sentence, folded), sentence_words in zip(pairs, self._sentence_words, strict=True):
+            if sentence in redirects or (formula is not None and formula(folded)):
                 continue
-            if lists:
-                folded = fold(sentence)
-                if any(folded in f for f in lists):
-                    continue
-            found = len(WORD.findall(sentence))
+            found = len(sentence_words)
             if found >= 3:
                 count += 1
                 words += found
         return count, words
 
-    @cached_property
+    @_once
     def own_words(self) -> int:
         """All words of the author's own text, formulas included: a short answer's size."""
-        return len(WORD.findall(self.parts.new_text))
+        return len(self._new_words)
+
+    @_once
+    def _sentence_words(self) -> list[list[str]]:
+        """The words of each sentence of the author's own text."""
+        return [WORD.findall(sentence) for sentence in self.new_sentences]
+
+    @_once
+    def _new_words(self) -> list[str]:
+        """The words of the author's own text: its size and, for most replies, its language sample.
+        Those of its sentences one after the other: sentences end at whitespace, which no word holds."""
+        return [word for words in self._sentence_words for word in words]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +70,9 @@ class Phrases:
     in a text where that literal stands, so a text's literals name the few phrases worth a look."""
     anywhere: tuple[int, ...] = field(default=(), compare=False, repr=False)
     """The phrases without a literal part: worth a look in every text."""
+    words: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """Each phrase's longest literal part ('' for a phrase without one): where it does not stand, the
+    phrase does not occur."""
 
     @classmethod
     def of(cls, phrases: tuple[str, ...]) -> Phrases:
@@ -95,8 +99,28 @@ class Phrases:
         """The positions, in list order, of the phrases whose literals all stand in a text with
         literals ``found``."""
         by_literal, literals = self.by_literal, self.literals
-        named = {index for literal in found & by_literal.keys() for index in by_literal[literal]}
+        firsts = found & by_literal.keys()
+        if not firsts and not self.anywhere:  # no phrase's first literal stands in the text
+            return []
+        named = {index for literal in firsts for index in by_literal[literal]}
         return sorted(index for index in named.union(self.anywhere) if literals[index] <= found)
+
+    def in_parts(self, text: str) -> Callable[[str], bool] | None:
+        """``part in self`` for parts of ``text`` (its lines, its sentences, folded), trying only the
+        phrases whose literals all stand in ``text``: a phrase a part holds, ``text`` holds too, with
+        its literals. None where no phrase can occur in ``text``, so in no part of it."""
+        found = self._found(text)
+        if found is None:
+            return None
+        sources, words = self.sources, self.words
+        # A part is searched for a phrase only where the phrase's longest literal stands in it.
+        tried = [(words[i], _compiled(sources[i]).search) for i in self._candidates(found)]
+        if not tried:
+            return None
+        if len(tried) == 1:
+            ((word, search),) = tried
+            return lambda part: word in part and search(part) is not None
+        return lambda part: any(word in part and search(part) for word, search in tried)
 
     def hits(self, text: str) -> list[str]:
         found = self._found(text)
@@ -108,10 +132,16 @@ class Phrases:
     def __contains__(self, text: object) -> bool:
         if not isinstance(text, str):
             return False
-        found = self._found(text)
-        if found is None:
+        return self.holds(text, LEXICON.found(text))
+
+    def holds(self, text: str, found: frozenset[int]) -> bool:
+        """``text in self`` for a text whose literals (``LEXICON.found(text)``) are ``found``: a
+        caller that asks several lists about one text looks its literals up once."""
+        any_literal = self.any_literal
+        if not self.phrases or (any_literal is not None and any_literal.isdisjoint(found)):
             return False
-        return any(_compiled(self.sources[i]).search(text) for i in self._candidates(found))
+        sources = self.sources
+        return any(_compiled(sources[i]).search(text) for i in self._candidates(found))
 
 
 @lru_cache(maxsize=1024)
@@ -128,9 +158,26 @@ def _phrases(phrases: tuple[str, ...]) -> Phrases:
             (first,) = LEXICON.ids(part[:1])
             by_literal.setdefault(first, []).append(index)
     anywhere = tuple(index for index, part in enumerate(parts) if not part)
+    words = tuple(max(part, key=len, default="") for part in parts)
     return Phrases(
-        phrases, sources, literals, any_literal, {k: tuple(v) for k, v in by_literal.items()}, anywhere
+        phrases, sources, literals, any_literal, {k: tuple(v) for k, v in by_literal.items()}, anywhere, words
     )
+
+
+_UNIONS: dict[tuple[int, ...], tuple[tuple[Phrases, ...], Phrases]] = {}
+"""Unions made, by the identities of their lists (kept with them, so no identity is reused)."""
+
+
+def union(lists: tuple[Phrases, ...]) -> Phrases:
+    """All phrases of ``lists`` as one list, made once for the same lists: a text is in it where it is
+    in one of them, and one look at a text's literals serves them all."""
+    key = tuple(map(id, lists))
+    known = _UNIONS.get(key)
+    if known is None:
+        if len(_UNIONS) >= 64:  # a few unions are asked for, over vocabularies a process keeps
+            _UNIONS.clear()
+        known = _UNIONS[key] = (lists, Phrases.of(tuple(p for f in lists for p in f.phrases)))
+    return known[1]
 
 
 @dataclass(frozen=True)
@@ -204,4 +251,10 @@ class Vocabulary:
 
 def is_noreply(address: str, vocabulary: Vocabulary) -> bool:
     local = address.partition("@")[0].lower().replace("-", "").replace("_", "")
-    return any(word.replace("-", "").replace("_", "") in local for word in vocabulary.noreply_senders)
+    return any(word in local for word in _bare(vocabulary.noreply_senders))
+
+
+@lru_cache(maxsize=8)
+def _bare(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words without '-' and '_', made once per vocabulary, not for every address."""
+    return tuple(word.replace("-", "").replace("_", "") for word in words)
