@@ -228,12 +228,6 @@ def _echoes(norm: str, sent: str) -> bool:
     return len(norm.split()) >= 4 and f" {norm} " in sent
 
 
-def may_hold(phrases: Phrases, text: str) -> bool:
-    """False only where no line of ``text`` can hold one of ``phrases``: a line's folded text is a
-    stretch of the whole text's, so a literal a line holds stands in the whole text too."""
-    return phrases.may_occur(fold(text))
-
-
 def strip_echo(
     text: str,
     sent: str,
