@@ -141,27 +141,14 @@ def _signature_start(pattern: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(source[: -len(_SIGNATURE_TAIL)] + ")", pattern.flags)
 
 
-def header_search_start(known: bool, text: str, lower: str | None = None) -> int | None:
-    """Where the quote-header pattern (``known``: the one ``HEADER_PATTERN`` names) can first match
-    in ``text``; None where it cannot match at all.
-
-    Each of its alternatives starts at a line start, or at the newline before a line (the Outlook
-    block, ``(?:^|\n|\n(?:> ?)*)``), and that line starts with one of ``HEADER_STARTS``: the pattern,
-    tried at every character of a long reply (most lines start no header), is searched from the
-    newline before the first such line. ``lower``: ``text.lower()``, where the caller has it.
-    """
-    if not known or _folds(text):
-        return 0
-    line = _HEADER_LINE.search(text.lower() if lower is None else lower)
-    return None if line is None else max(line.start() - 1, 0)
-
-
 def headers(
     pattern: re.Pattern[str], known: bool, text: str, lower: str | None = None
 ) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)`` for the quote-header pattern (``known``: the one ``HEADER_PATTERN``
     names), each match tried only where one can start: at a line that starts as a header can
-    (``_HEADER_LINE``, see ``header_search_start``) or at the newline before it. A long reply
+    (``_HEADER_LINE``) or at the newline before it. Each of the pattern's alternatives starts at a
+    line start, or at the newline before a line (the Outlook block, ``(?:^|\n|\n(?:> ?)*)``), and
+    that line starts with one of ``HEADER_STARTS``. A long reply
     whose lines start no header is not walked character by character; one whose "Am"/"On" line
     is no header is walked only to its next such line. ``lower``: ``text.lower()``, where the
     caller has it.
