@@ -94,9 +94,12 @@ def _decode(name: str, value: str) -> str:
     if simple:
         return value
     # The registry's answer, where it can be had without it.
-    decoded = unstructured(value) if lower not in TYPED else None
-    if lower in NAMES:
+    if lower in NAMES:  # address headers (all of them typed)
         decoded = one_named_address(value)
+    elif lower not in TYPED:
+        decoded = unstructured(value)
+    else:
+        decoded = None
     if decoded is not None:
         return decoded
     from email import policy  # its header registry costs start-up; most messages never need it
