@@ -214,16 +214,21 @@ def body_text(message: Message) -> str:
 
 
 def _body_text(message: Message) -> str:
-    plain = html = None
+    # The first text/plain part wins over any HTML, so the walk ends there, and an HTML part is
+    # decoded only when no plain part follows it (decoding reads nothing back: it never raises).
+    html_part = None
+    text = None
     for part in message.walk():
         if part.is_multipart() or part.get_content_disposition() == "attachment":
             continue
         content_type = part.get_content_type()
-        if content_type == "text/plain" and plain is None:
-            plain = _decoded_payload(part)
-        elif content_type == "text/html" and html is None:
-            html = _decoded_payload(part)
-    text = plain if plain is not None else html_to_text(html) if html is not None else ""
+        if content_type == "text/plain":
+            text = _decoded_payload(part)
+            break
+        if content_type == "text/html" and html_part is None:
+            html_part = part
+    if text is None:
+        text = html_to_text(_decoded_payload(html_part)) if html_part is not None else ""
     return text.replace("\r\n", "\n")
 
 
