@@ -24,7 +24,6 @@ from email._policybase import compat32
 from email.feedparser import (  # type: ignore[attr-defined]  # the feed parser's own patterns
     NLCRE,
     NLCRE_bol,
-    NLCRE_eol,
     headerRE,
 )
 from email.message import Message
@@ -48,7 +47,7 @@ class _Lines:
     ``readline`` (a line, or '' at the end or where an enclosing part's end matches) and
     ``unreadline``, and ``read_to_end`` for what the feed parser reads line by line up to ''."""
 
-    __slots__ = ("_eofstack", "_lines", "_may_end", "_pos", "_pushed")
+    __slots__ = ("_blank_ends", "_dashes", "_eofstack", "_lines", "_may_end", "_pos", "_pushed")
 
     def __init__(self, lines: list[str]) -> None:
         self._lines = lines
@@ -58,15 +57,28 @@ class _Lines:
         self._eofstack: list[_Matcher] = []
         self._may_end: list[int] | None = None
         """Indexes of the lines an end matcher (a boundary, a blank line) can match, made when asked."""
+        self._dashes: list[int] | None = None
+        """Indexes of the lines a boundary can match (those starting with "-"), made when asked."""
+        self._blank_ends = 0
+        """Blank-line matchers (a delivery-status block's end) on the stack: while there are none,
+        only a boundary can end a part, and a body's blank lines need not be tried."""
 
-    def push_eof_matcher(self, pred: _Matcher) -> None:
+    def push_eof_matcher(self, pred: _Matcher, blank_line: bool = False) -> None:
+        """``pred`` ends the part at a line it matches: a boundary pattern (it matches a line
+        starting with "--" only) or, with ``blank_line``, ``NLCRE.match`` (a line break first)."""
         self._eofstack.append(pred)
+        self._blank_ends += blank_line
 
-    def pop_eof_matcher(self) -> _Matcher:
+    def pop_eof_matcher(self, blank_line: bool = False) -> _Matcher:
+        self._blank_ends -= blank_line
         return self._eofstack.pop()
 
     def _at_end(self, line: str) -> bool:
-        return any(ateof(line) for ateof in reversed(self._eofstack))
+        # A loop, not any() over a generator: this is asked of every line that may end a part.
+        for ateof in reversed(self._eofstack):  # noqa: SIM110
+            if ateof(line):
+                return True
+        return False
 
     def readline(self) -> str:
         if self._pushed:
@@ -129,10 +141,15 @@ class _Lines:
         """The index of the first line from ``start`` that an end matcher matches (or the end)."""
         if not self._eofstack:
             return len(self._lines)
-        if self._may_end is None:
-            # Matchers are boundary patterns ("--" first) and NLCRE.match (a line break first).
-            self._may_end = [i for i, line in enumerate(self._lines) if line[0] in "-\r\n"]
-        may_end = self._may_end
+        if self._blank_ends:
+            if self._may_end is None:
+                # Matchers are boundary patterns ("--" first) and NLCRE.match (a line break first).
+                self._may_end = [i for i, line in enumerate(self._lines) if line[0] in "-\r\n"]
+            may_end = self._may_end
+        else:
+            if self._dashes is None:
+                self._dashes = [i for i, line in enumerate(self._lines) if line[0] == "-"]
+            may_end = self._dashes
         for k in range(bisect_left(may_end, start), len(may_end)):
             if self._at_end(self._lines[may_end[k]]):
                 return may_end[k]
@@ -143,26 +160,31 @@ class _WholeMessageParser:
     """``email.feedparser.FeedParser`` fed the whole message and closed, without the generators."""
 
     def _parse_headers(self, lines: list[str]) -> None:
-        """``FeedParser._parse_headers`` with the compat32 policy's ``header_source_parse`` in line."""
+        """``FeedParser._parse_headers`` with the compat32 policy's ``header_source_parse`` in line:
+        a header's name as written, its first line's value without the blanks after the colon,
+        its continuation lines joined to it, the line break at its end removed."""
         cur = self._cur
         assert cur is not None
-        lastheader = ""
-        lastvalue: list[str] = []
+        set_raw = cur.set_raw
+        name = ""
+        """The header being read ('' before the first): a name is never empty."""
+        value = ""
         for lineno, line in enumerate(lines):
-            if line[0] in " \t":  # a continuation line
-                if not lastheader:
+            first = line[0]
+            if first == " " or first == "\t":  # a continuation line
+                if not name:
                     self.policy.handle_defect(cur, errors.FirstHeaderLineIsContinuationDefect(line))
                     continue
-                lastvalue.append(line)
+                value += line
                 continue
-            if lastheader:
-                cur.set_raw(*_source_parse(lastvalue))
-                lastheader, lastvalue = "", []
-            if line.startswith("From "):  # the envelope's unix-from line
+            if name:
+                set_raw(name, value.rstrip("\r\n"))
+                name = ""
+            if first == "F" and line.startswith("From "):  # the envelope's unix-from line
                 if lineno == 0:
-                    mo = NLCRE_eol.search(line)
-                    if mo:
-                        line = line[: -len(mo.group(0))]
+                    eol = _eol_length(line)
+                    if eol:
+                        line = line[:-eol]
                     cur.set_unixfrom(line)
                     continue
                 if lineno == len(lines) - 1:
@@ -176,10 +198,10 @@ class _WholeMessageParser:
                 cur.defects.append(errors.InvalidHeaderDefect("Missing header name."))
                 continue
             assert i > 0, "_parse_headers fed line with no : and no leading WS"
-            lastheader = line[:i]
-            lastvalue = [line]
-        if lastheader:
-            cur.set_raw(*_source_parse(lastvalue))
+            name = line[:i]
+            value = line[i + 1 :].lstrip(" \t")
+        if name:
+            set_raw(name, value.rstrip("\r\n"))
 
     def __init__(self, factory: Callable[..., Message], text: str) -> None:
         self.policy = compat32
@@ -237,10 +259,10 @@ class _WholeMessageParser:
         if content_type == "message/delivery-status":
             # Blocks of headers separated by blank lines, each a message without a body.
             while True:
-                source.push_eof_matcher(NLCRE.match)
+                source.push_eof_matcher(NLCRE.match, blank_line=True)
                 self._parsegen()
                 self._pop_message()
-                source.pop_eof_matcher()
+                source.pop_eof_matcher(blank_line=True)
                 source.readline()  # the blank line (or the end)
                 line = source.readline()
                 if line == "":
@@ -289,9 +311,9 @@ class _WholeMessageParser:
                     if preamble:
                         # The last line break before a boundary belongs to the boundary.
                         lastline = preamble[-1]
-                        eolmo = NLCRE_eol.search(lastline)
-                        if eolmo:
-                            preamble[-1] = lastline[: -len(eolmo.group(0))]
+                        eol = _eol_length(lastline)
+                        if eol:
+                            preamble[-1] = lastline[:-eol]
                         cur.preamble = "".join(preamble)
                     capturing_preamble = False
                     source.unreadline(line)
@@ -312,15 +334,15 @@ class _WholeMessageParser:
                     if epilogue == "":
                         last.epilogue = None
                     elif epilogue is not None:
-                        mo = NLCRE_eol.search(epilogue)
-                        if mo:
-                            last.epilogue = epilogue[: -len(mo.group(0))]
+                        eol = _eol_length(epilogue)
+                        if eol:
+                            last.epilogue = epilogue[:-eol]
                 else:
                     payload = last._payload  # type: ignore[attr-defined]  # as the feed parser trims it
                     if isinstance(payload, str):
-                        mo = NLCRE_eol.search(payload)
-                        if mo:
-                            last._payload = payload[: -len(mo.group(0))]  # type: ignore[attr-defined]
+                        eol = _eol_length(payload)
+                        if eol:
+                            last._payload = payload[:-eol]  # type: ignore[attr-defined]
                 source.pop_eof_matcher()
                 self._pop_message()
                 self._last = self._cur
@@ -346,11 +368,15 @@ class _WholeMessageParser:
         cur.epilogue = epilogue_text
 
 
-def _source_parse(sourcelines: list[str]) -> tuple[str, str]:
-    """``compat32.header_source_parse``: the name as written, the value's lines joined."""
-    name, value = sourcelines[0].split(":", 1)
-    value = value.lstrip(" \t") + "".join(sourcelines[1:])
-    return (name, value.rstrip("\r\n"))
+def _eol_length(text: str) -> int:
+    """The length of the line break ending ``text`` (0 without one): ``NLCRE_eol.search(text)``'s
+    match, "\\r\\n|\\r|\\n" before the end, found without the search trying every position of a
+    long payload."""
+    if text.endswith("\r\n"):
+        return 2
+    if text.endswith(("\n", "\r")):
+        return 1
+    return 0
 
 
 def parse_whole(raw: bytes, factory: Callable[..., Message]) -> Message:

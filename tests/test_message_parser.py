@@ -144,3 +144,16 @@ def test_deeper_nesting_is_left_to_the_standard_library() -> None:
     with pytest.raises(TooDeep):
         parse_whole(nested, IndexedMessage)
     assert _shape(mail.parse(nested)) == _shape(message_from_bytes(nested, IndexedMessage))
+
+
+def test_the_line_break_at_the_end_is_the_one_nlcre_eol_finds() -> None:
+    from email.feedparser import NLCRE_eol  # type: ignore[attr-defined]
+
+    from servaudit.message_parser import _eol_length
+
+    rng = random.Random(3)
+    for _ in range(20000):
+        pieces = ["\r", "\n", "\r\n", "a", " ", "\x85", "\u2028"]
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        match = NLCRE_eol.search(text)
+        assert _eol_length(text) == (len(match.group(0)) if match else 0), repr(text)
