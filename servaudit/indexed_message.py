@@ -20,6 +20,8 @@ from email._policybase import compat32
 from email.message import Message
 from typing import Any
 
+from servaudit.header_params import simple_params
+
 _ABSENT = object()
 """A header with parameters that the message does not have."""
 
@@ -87,6 +89,12 @@ class IndexedMessage(Message):
         key = header.lower()
         params: Any = kept[2].get(key)
         if params is None:
-            found = super()._get_params_preserve(_ABSENT, header)  # type: ignore[misc]
-            params = kept[2][key] = found if found is _ABSENT else tuple(found)
+            value = self.get(header, _ABSENT)
+            # A plain value is read without Message's quote counting and RFC 2231 decoding.
+            simple = simple_params(value) if value.__class__ is str else None
+            if simple is not None:
+                params = kept[2][key] = tuple(simple)
+            else:
+                found = super()._get_params_preserve(_ABSENT, header)  # type: ignore[misc]
+                params = kept[2][key] = found if found is _ABSENT else tuple(found)
         return failobj if params is _ABSENT else list(params)
