@@ -60,6 +60,15 @@ def parse(raw: bytes) -> Message:
     return message
 
 
+def parse_plain(raw: bytes) -> Message:
+    """``email.message_from_bytes(raw)``: a plain ``Message`` (compat32), as a library that reads
+    messages its own way expects it (flufl.bounce), made by the whole-message parser."""
+    try:
+        return parse_whole(raw, Message)
+    except TooDeep:
+        return message_from_bytes(raw)
+
+
 def parse_headers(raw: bytes) -> Message:
     """The message's headers only, read as ``parse`` reads them; the body is not read at all (the
     header parser would still split all of it into lines). Whatever the line endings, the first

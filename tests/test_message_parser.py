@@ -129,6 +129,15 @@ def test_generated_mime_structures_parse_as_the_feed_parser_parses_them() -> Non
         _same_as_feedparser(raw)
 
 
+def test_a_plain_message_is_the_one_message_from_bytes_makes() -> None:
+    """What flufl.bounce is given (servaudit.message.parse_plain): Message, not IndexedMessage."""
+    raws = [sample.path.read_bytes() for sample in samples()] + _generated(1000, seed=61)
+    for raw in raws:
+        assert _shape(mail.parse_plain(raw)) == _shape(message_from_bytes(raw)), raw
+    levels = b"".join(b"Content-Type: message/rfc822\n\n" for _ in range(MAX_DEPTH + 1))
+    assert _shape(mail.parse_plain(levels + b"x")) == _shape(message_from_bytes(levels + b"x"))
+
+
 def test_a_message_longer_than_the_feed_parsers_chunks_parses_alike() -> None:
     """The stdlib reads 8192 characters at a time; a line break split between two reads is one."""
     for cut in range(8185, 8195):
