@@ -28,7 +28,6 @@ from email.feedparser import (  # type: ignore[attr-defined]  # the feed parser'
 )
 from email.message import Message
 from io import StringIO
-from re import Pattern, compile, escape
 from typing import Any
 
 MAX_DEPTH = 40
@@ -154,6 +153,35 @@ class _Lines:
             if self._at_end(self._lines[may_end[k]]):
                 return may_end[k]
         return len(self._lines)
+
+
+_LINE_BREAKS = ("", "\r\n", "\r", "\n")
+
+
+class _BoundaryLine:
+    """The feed parser's pattern for a line with a multipart's boundary,
+    ``(?P<sep>--boundary)(?P<end>--)?(?P<ws>[ \\t]*)(?P<linesep>\\r\\n|\\r|\\n)?$`` matched at the
+    line's start, without compiling a pattern for every message (each has its own boundary)."""
+
+    __slots__ = ("_separator",)
+
+    def __init__(self, boundary: str) -> None:
+        self._separator = "--" + boundary
+
+    def match(self, line: str) -> tuple[bool, str | None] | None:
+        """None where the pattern does not match; else whether ``end`` matched ("--": the close
+        boundary) and what ``linesep`` matched (None where nothing)."""
+        separator = self._separator
+        if not line.startswith(separator):
+            return None
+        rest = line[len(separator) :]
+        end = rest.startswith("--")  # taken where it can be: without it nothing else could match
+        tail = (rest[2:] if end else rest).lstrip(" \t")
+        if tail in _LINE_BREAKS:
+            return end, tail or None
+        if tail[-1:] == "\n" and tail[:-1] in _LINE_BREAKS[1:]:
+            return end, tail[:-1]  # "$" matches before a line break that ends the string, too
+        return None
 
 
 class _WholeMessageParser:
@@ -289,10 +317,7 @@ class _WholeMessageParser:
             return
         if str(cur.get("content-transfer-encoding", "8bit")).lower() not in ("7bit", "8bit", "binary"):
             self.policy.handle_defect(cur, errors.InvalidMultipartContentTransferEncodingDefect())
-        separator = "--" + boundary
-        boundaryre: Pattern[str] = compile(
-            "(?P<sep>" + escape(separator) + r")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
-        )
+        boundaryre = _BoundaryLine(boundary)
         capturing_preamble = True
         preamble: list[str] = []
         linesep: str | None = None
@@ -303,9 +328,9 @@ class _WholeMessageParser:
                 break
             mo = boundaryre.match(line)
             if mo:
-                if mo.group("end"):
+                if mo[0]:  # the close boundary
                     close_boundary_seen = True
-                    linesep = mo.group("linesep")
+                    linesep = mo[1]
                     break
                 if capturing_preamble:
                     if preamble:

@@ -166,3 +166,26 @@ def test_the_line_break_at_the_end_is_the_one_nlcre_eol_finds() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
         match = NLCRE_eol.search(text)
         assert _eol_length(text) == (len(match.group(0)) if match else 0), repr(text)
+
+
+def test_a_boundary_line_is_matched_as_the_feed_parsers_pattern_matches_it() -> None:
+    import re
+
+    from servaudit.message_parser import _BoundaryLine
+
+    rng = random.Random(46)
+    boundaries = ["b", "=_x", "a.b*(c)", " sp", "", "-", "--", "\udcff"]
+    pieces = ["--", "-", " ", "\t", "\r", "\n", "\r\n", "x", "b", "."]
+    for _ in range(30000):
+        boundary = rng.choice(boundaries)
+        start = "--" + boundary if rng.random() < 0.5 else ""  # half of them start as a boundary line
+        line = start + "".join(rng.choice([*pieces, "--" + boundary]) for _ in range(rng.randint(0, 5)))
+        pattern = re.compile(
+            "(?P<sep>" + re.escape("--" + boundary) + r")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
+        )
+        expected = pattern.match(line)
+        found = _BoundaryLine(boundary).match(line)
+        if expected is None:
+            assert found is None, (boundary, line)
+        else:
+            assert found == (expected.group("end") is not None, expected.group("linesep")), (boundary, line)
