@@ -40,12 +40,12 @@ class IndexedMessage(Message):
         """The index of the current headers, rebuilt when they are no longer those it was made of."""
         headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]  # Message keeps them there
         index = self._index
-        if index is None or index[0] is not headers or index[1] != len(headers):
-            names: dict[str, tuple[str, Any]] = {}
-            for key, value in headers:
-                names.setdefault(key.lower(), (key, value))
-            index = self._index = (headers, len(headers), names)
-        return index[2]
+        if index is not None and index[0] is headers and index[1] == len(headers):
+            return index[2]
+        # The first header of a name is the one kept: read last, it overwrites any later one.
+        names = {header[0].lower(): header for header in reversed(headers)}
+        self._index = (headers, len(headers), names)
+        return names
 
     def first(self, name: str) -> tuple[str, Any] | None:
         """The first header named ``name`` (any case), as stored: (name as received, value)."""
@@ -62,7 +62,7 @@ class IndexedMessage(Message):
         return self.policy.header_fetch_parse(*found)
 
     def __contains__(self, name: object) -> bool:
-        return self.first(name.lower()) is not None  # type: ignore[attr-defined]
+        return name.lower() in self._names()  # type: ignore[attr-defined]
 
     def replace_header(self, _name: str, _value: Any) -> None:
         self._index = None  # the only change made to a header in place
@@ -72,11 +72,11 @@ class IndexedMessage(Message):
         names = self._names()
         kept = self._content_type
         # The default type (set_default_type) and the policy (which reads the header) are asked too.
-        fresh = kept is not None and kept[0] is names and kept[2] is self.policy
-        if kept is not None and fresh and kept[1] == self.get_default_type():
+        default, policy = self.get_default_type(), self.policy
+        if kept is not None and kept[0] is names and kept[2] is policy and kept[1] == default:
             return kept[3]
         content_type = super().get_content_type()
-        self._content_type = (names, self.get_default_type(), self.policy, content_type)
+        self._content_type = (names, default, policy, content_type)
         return content_type
 
     def _get_params_preserve(self, failobj: Any, header: str) -> Any:
