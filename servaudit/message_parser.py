@@ -3,10 +3,11 @@ with the whole message in hand.
 
 ``email.feedparser`` is written for mail that arrives in pieces: every line goes through a queue,
 a generator per MIME level and a check against each enclosing boundary, which costs more than the
-rest of reading a reply. Here the message is split into lines once (as the feed parser splits
-them), a part's header lines are taken in one loop and read as ``_parse_headers`` reads them, and
+rest of reading a reply. Here the message is read as one text: a part's header lines (split as
+the feed parser splits lines) are taken in one loop and read as ``_parse_headers`` reads them, and
 a part's body is taken in one slice up to the first line that can end it (only a line starting
-with "-" or a line break can be a boundary or the blank line closing a delivery-status block).
+with "-" or a line break can be a boundary or the blank line closing a delivery-status block),
+found by searching the text for such lines rather than splitting all of it into lines.
 Every other step is the feed parser's, in its order, with its defects: the message made is the one
 ``message_from_bytes`` makes (tests/test_message_parser.py compares them, object by object, on the
 corpus and on generated MIME structures).
@@ -17,7 +18,6 @@ library, which then behaves as it always did (its own limit is the interpreter's
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable
 from email import errors
 from email._policybase import compat32
@@ -27,7 +27,7 @@ from email.feedparser import (  # type: ignore[attr-defined]  # the feed parser'
     headerRE,
 )
 from email.message import Message
-from io import StringIO
+from re import compile
 from typing import Any
 
 MAX_DEPTH = 40
@@ -41,23 +41,36 @@ class TooDeep(Exception):
 _Matcher = Callable[[str], Any]
 
 
+_BREAK = compile(r"\r\n?|\n")
+"""A line's end, as ``StringIO(text, newline="").readlines()`` (the feed parser's splitting) ends it."""
+_LONE_CR = compile(r"\r(?!\n)")
+"""A carriage return ending a line by itself: without one, every line ends at its "\\n"."""
+_DASH_LINE = compile(r"(?<=[\r\n])-")
+"""A line starting with "-", after the first line: a break before it (the "\\r" of a "\\r\\n" is
+followed by "\\n", not "-")."""
+_DASH_OR_BLANK_LINE = compile(r"(?:(?<=\n)|(?<=\r)(?!\n))[-\r\n]")
+"""A line starting with "-" or a line break, after the first line (between the two characters of
+a "\\r\\n" no line starts)."""
+
+
 class _Lines:
-    """``email.feedparser.BufferedSubFile`` over all the lines at once: the same answers to
+    """``email.feedparser.BufferedSubFile`` over the whole text at once: the same answers to
     ``readline`` (a line, or '' at the end or where an enclosing part's end matches) and
-    ``unreadline``, and ``read_to_end`` for what the feed parser reads line by line up to ''."""
+    ``unreadline``, and ``read_to_end`` for what the feed parser reads line by line up to ''.
+    The text is not split into lines: a body is taken in one slice up to the first line that
+    can end it, and only lines that may (a boundary's, a blank one) are looked at on the way."""
 
-    __slots__ = ("_blank_ends", "_dashes", "_eofstack", "_lines", "_may_end", "_pos", "_pushed")
+    __slots__ = ("_blank_ends", "_eofstack", "_newlines", "_pos", "_pushed", "_text")
 
-    def __init__(self, lines: list[str]) -> None:
-        self._lines = lines
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._newlines = _LONE_CR.search(text) is None
+        """Every line ends with "\\n" (or the text): a line's end is found with ``str.find``."""
         self._pos = 0
+        """Where the next line starts."""
         self._pushed: list[str] = []
         """Lines given back (the last one given back is read first)."""
         self._eofstack: list[_Matcher] = []
-        self._may_end: list[int] | None = None
-        """Indexes of the lines an end matcher (a boundary, a blank line) can match, made when asked."""
-        self._dashes: list[int] | None = None
-        """Indexes of the lines a boundary can match (those starting with "-"), made when asked."""
         self._blank_ends = 0
         """Blank-line matchers (a delivery-status block's end) on the stack: while there are none,
         only a boundary can end a part, and a body's blank lines need not be tried."""
@@ -79,18 +92,27 @@ class _Lines:
                 return True
         return False
 
+    def _line_end(self, start: int) -> int:
+        if self._newlines:
+            found = self._text.find("\n", start)
+            return found + 1 if found >= 0 else len(self._text)
+        line_break = _BREAK.search(self._text, start)
+        return line_break.end() if line_break is not None else len(self._text)
+
     def readline(self) -> str:
         if self._pushed:
             line = self._pushed[-1]
             if self._eofstack and self._at_end(line):
                 return ""
             return self._pushed.pop()
-        if self._pos >= len(self._lines):
+        start = self._pos
+        if start >= len(self._text):
             return ""
-        line = self._lines[self._pos]
+        end = self._line_end(start)
+        line = self._text[start:end]
         if self._eofstack and self._at_end(line):
             return ""
-        self._pos += 1
+        self._pos = end
         return line
 
     def header_lines(self) -> tuple[list[str], str]:
@@ -102,14 +124,15 @@ class _Lines:
             if line == "" or not headerRE.match(line):
                 return headers, line
             headers.append(line)
-        lines, pos, end = self._lines, self._pos, len(self._lines)
-        ends, is_header = self._eofstack, headerRE.match
-        while pos < end:
-            line = lines[pos]
+        text, pos, size = self._text, self._pos, len(self._text)
+        ends, is_header, line_end = self._eofstack, headerRE.match, self._line_end
+        while pos < size:
+            end = line_end(pos)
+            line = text[pos:end]
             # An end matcher matches only a line starting with "-" or a line break.
             if ends and line[0] in "-\r\n" and self._at_end(line):
                 break
-            pos += 1
+            pos = end
             if not is_header(line):
                 self._pos = pos
                 return headers, line
@@ -132,27 +155,39 @@ class _Lines:
         end = self._end_from(start)
         self._pos = end
         if not taken:
-            return "".join(self._lines[start:end])
-        taken.extend(self._lines[start:end])
+            return self._text[start:end]
+        taken.append(self._text[start:end])
         return "".join(taken)
 
     def _end_from(self, start: int) -> int:
-        """The index of the first line from ``start`` that an end matcher matches (or the end)."""
-        if not self._eofstack:
-            return len(self._lines)
+        """Where the first line from ``start`` (a line's start) that an end matcher matches
+        starts (or the end)."""
+        text, size = self._text, len(self._text)
+        if not self._eofstack or start >= size:
+            return size
+        # Matchers are boundary patterns ("--" first) and NLCRE.match (a line break first).
         if self._blank_ends:
-            if self._may_end is None:
-                # Matchers are boundary patterns ("--" first) and NLCRE.match (a line break first).
-                self._may_end = [i for i, line in enumerate(self._lines) if line[0] in "-\r\n"]
-            may_end = self._may_end
+            firsts, later = "-\r\n", _DASH_OR_BLANK_LINE
         else:
-            if self._dashes is None:
-                self._dashes = [i for i, line in enumerate(self._lines) if line[0] == "-"]
-            may_end = self._dashes
-        for k in range(bisect_left(may_end, start), len(may_end)):
-            if self._at_end(self._lines[may_end[k]]):
-                return may_end[k]
-        return len(self._lines)
+            firsts, later = "-", _DASH_LINE
+        if text[start] in firsts and self._at_end(text[start : self._line_end(start)]):
+            return start
+        if self._newlines and not self._blank_ends:
+            # A line starting with "-" follows a "\\n": str.find, not a search position by position.
+            found_at = text.find("\n-", start)
+            while found_at >= 0:
+                line_start = found_at + 1
+                if self._at_end(text[line_start : self._line_end(line_start)]):
+                    return line_start
+                found_at = text.find("\n-", line_start)
+            return size
+        found = later.search(text, start + 1)
+        while found is not None:
+            line_start = found.start()
+            if self._at_end(text[line_start : self._line_end(line_start)]):
+                return line_start
+            found = later.search(text, line_start + 1)
+        return size
 
 
 _LINE_BREAKS = ("", "\r\n", "\r", "\n")
@@ -234,7 +269,7 @@ class _WholeMessageParser:
     def __init__(self, factory: Callable[..., Message], text: str) -> None:
         self.policy = compat32
         self._factory = factory
-        self._input = _Lines(StringIO(text, newline="").readlines())
+        self._input = _Lines(text)
         self._msgstack: list[Message] = []
         self._cur: Message | None = None
         self._last: Message | None = None
