@@ -36,6 +36,10 @@ class IndexedMessage(Message):
     _params: tuple[dict[str, tuple[str, Any]], Any, dict[str, Any]] | None = None
     """(index they were read from, policy, parameters of each header by lower-case name)."""
 
+    kept: Any = None
+    """Whatever the reader that parsed the message keeps with it while it lives (servaudit.message:
+    its decoded headers, addresses and text)."""
+
     def _names(self) -> dict[str, tuple[str, Any]]:
         """The index of the current headers, rebuilt when they are no longer those it was made of."""
         headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]  # Message keeps them there

@@ -15,7 +15,6 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 from html.parser import HTMLParser
-from weakref import WeakKeyDictionary
 
 from servaudit.address_header import NAMES, one_named_address
 from servaudit.address_list import plain_addresses
@@ -26,14 +25,29 @@ from servaudit.unstructured_header import TYPED, unstructured
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
 
-_HEADERS: WeakKeyDictionary[Message, dict[str, str]] = WeakKeyDictionary()
-"""Decoded headers of each message ``parse`` made, kept while it lives: a header is read several times."""
-_ADDRESSES: WeakKeyDictionary[Message, dict[tuple[str, ...], tuple[str, ...]]] = WeakKeyDictionary()
-"""The addresses read from those headers: the sender is asked for by the store, the classifier and
-the findings."""
-_BODIES: WeakKeyDictionary[Message, str | None] = WeakKeyDictionary()
-"""Each parsed message's text, kept while it lives: classification, quality and the report's
-reading all read it, and decoding (HTML above all) is done once."""
+class _Kept:
+    """What is kept with a message ``parse`` made (read, never changed), in its ``kept`` attribute
+    (IndexedMessage.kept): asked for on every header read, an attribute costs less than a look-up
+    in a weak dictionary."""
+
+    __slots__ = ("addresses", "body", "headers", "with_body")
+
+    def __init__(self, with_body: bool) -> None:
+        self.headers: dict[str, str] = {}
+        """Decoded headers by lower-case name: a header is read several times."""
+        self.addresses: dict[tuple[str, ...], tuple[str, ...]] = {}
+        """The addresses read from those headers: the sender is asked for by the store, the
+        classifier and the findings."""
+        self.body: str | None = None
+        """The message's text once read: classification, quality and the report's reading all read
+        it, and decoding (HTML above all) is done once."""
+        self.with_body = with_body
+        """False for ``parse_headers``'s messages, whose text is not kept."""
+
+
+def _kept(message: Message) -> _Kept | None:
+    kept = getattr(message, "kept", None)
+    return kept if kept.__class__ is _Kept else None
 
 
 def parse(raw: bytes) -> Message:
@@ -54,9 +68,7 @@ def parse(raw: bytes) -> Message:
         except RecursionError:
             message = BytesHeaderParser(IndexedMessage).parsebytes(raw)
     # A message parsed here is read, never changed: its decoded headers and text are kept.
-    _HEADERS[message] = {}
-    _ADDRESSES[message] = {}
-    _BODIES[message] = None
+    message.kept = _Kept(with_body=True)  # type: ignore[attr-defined]  # IndexedMessage.kept
     return message
 
 
@@ -75,8 +87,7 @@ def parse_headers(raw: bytes) -> Message:
     empty line starts at the first of these pairs, and the headers end there at the latest."""
     ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\r\r"), raw.find(b"\n\r")) if found >= 0]
     message = BytesHeaderParser(IndexedMessage).parsebytes(raw[: min(ends) + 2] if ends else raw)
-    _HEADERS[message] = {}
-    _ADDRESSES[message] = {}
+    message.kept = _Kept(with_body=False)  # type: ignore[attr-defined]  # IndexedMessage.kept
     return message
 
 
@@ -118,9 +129,10 @@ def _decode(name: str, value: str) -> str:
 
 def header(message: Message, name: str) -> str:
     """A header's decoded value ('' when absent or undecodable), whitespace folded."""
-    decoded = _HEADERS.get(message)
-    if decoded is None:  # a message built in code may still change: decoded afresh
+    kept = _kept(message)
+    if kept is None:  # a message built in code may still change: decoded afresh
         return _header(message, name)
+    decoded = kept.headers
     key = name.lower()
     if key not in decoded:
         decoded[key] = _header(message, name)
@@ -163,9 +175,10 @@ def date(message: Message) -> datetime:
 
 def addresses(message: Message, *names: str) -> list[str]:
     """Lower-cased e-mail addresses found in the given headers."""
-    known = _ADDRESSES.get(message)
-    if known is None:  # a message built in code may still change: read afresh
+    kept = _kept(message)
+    if kept is None:  # a message built in code may still change: read afresh
         return _addresses(message, names)
+    known = kept.addresses
     if names not in known:
         known[names] = tuple(_addresses(message, names))
     return list(known[names])
@@ -214,11 +227,12 @@ def embedded_original_ids(message: Message) -> list[str]:
 
 def body_text(message: Message) -> str:
     """The message's readable text: the first text/plain part, else text/html reduced to text."""
-    if message not in _BODIES:  # built in code, not by ``parse``: it may still change
+    kept = _kept(message)
+    if kept is None or not kept.with_body:  # built in code, not by ``parse``: it may still change
         return _body_text(message)
-    text = _BODIES[message]
+    text = kept.body
     if text is None:
-        text = _BODIES[message] = _body_text(message)
+        text = kept.body = _body_text(message)
     return text
 
 

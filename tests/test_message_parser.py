@@ -25,7 +25,7 @@ from tests.corpus import samples
 def _shape(message: Message) -> object:
     """Everything a parsed message holds, comparable with ==."""
     state = dict(vars(message))
-    for kept in ("_index", "_content_type", "_params"):  # IndexedMessage's caches
+    for kept in ("_index", "_content_type", "_params", "kept"):  # IndexedMessage's caches
         state.pop(kept, None)
     payload = state.pop("_payload", None)
     defects = state.pop("defects", [])
