@@ -64,7 +64,8 @@ class _Lines:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._newlines = _LONE_CR.search(text) is None
+        # Most mail has no carriage return at all: "in" answers that faster than the search.
+        self._newlines = "\r" not in text or _LONE_CR.search(text) is None
         """Every line ends with "\\n" (or the text): a line's end is found with ``str.find``."""
         self._pos = 0
         """Where the next line starts."""
@@ -125,9 +126,9 @@ class _Lines:
                 return headers, line
             headers.append(line)
         text, pos, size = self._text, self._pos, len(self._text)
-        ends, is_header, line_end = self._eofstack, headerRE.match, self._line_end
+        ends, is_header, line_end, newlines = self._eofstack, headerRE.match, self._line_end, self._newlines
         while pos < size:
-            end = line_end(pos)
+            end = (text.find("\n", pos) + 1 or size) if newlines else line_end(pos)
             line = text[pos:end]
             # An end matcher matches only a line starting with "-" or a line break.
             if ends and line[0] in "-\r\n" and self._at_end(line):
@@ -332,7 +333,7 @@ class _WholeMessageParser:
                     break
                 source.unreadline(line)
             return
-        maintype = cur.get_content_maintype()
+        maintype = content_type.split("/")[0]  # get_content_maintype, of the type just read
         if maintype == "message":
             self._parsegen()
             self._pop_message()
