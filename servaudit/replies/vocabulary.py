@@ -47,6 +47,26 @@ def _pattern(phrase: str) -> str:
     return ("^" if anchored else "") + pattern
 
 
+def _search_pattern(phrase: str) -> str:
+    """``_pattern(phrase)`` as it is searched: the same matches, its first literal written first.
+
+    A pattern that opens with a look-behind gives the regular-expression engine no literal to look
+    for, so a search tries it at every character of the text (40 µs over a 1,000-character reply);
+    opening with the literal, the engine skips to where it stands. The look-behind moves behind the
+    literal and reaches back over it: where the literal has just matched, "no word character and
+    then the literal" ends there exactly when no word character stands before the literal (or
+    nothing does, at the text's start), which is what the look-behind in front asks."""
+    source = _pattern(phrase)
+    lead = r"(?<![\w])"
+    if not source.startswith(lead):  # anchored ('^' is found at once), or no word edge in front
+        return source
+    rest = source.removeprefix(lead)
+    first = re.escape(phrase.lower().split("*")[0].strip())
+    if not first or not rest.startswith(first):
+        return source
+    return first + r"(?<![\w]" + first + ")" + rest[len(first) :]
+
+
 @lru_cache(maxsize=8192)
 def _compiled(source: str) -> re.Pattern[str]:
     return re.compile(source)
@@ -60,6 +80,9 @@ class Phrases:
     sources: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """Each phrase's pattern, compiled the first time its literals stand in a text (most never do:
     compiling all of them would cost a command's start-up more than the rest of it)."""
+    searched: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """Each phrase's pattern as it is searched (``_search_pattern``: the same matches, found faster),
+    compiled, like ``sources``, the first time its literals stand in a text."""
     literals: tuple[frozenset[int], ...] = field(default=(), compare=False, repr=False)
     """Each phrase's literal parts, by their number in the lexicon."""
     any_literal: frozenset[int] | None = field(default=None, compare=False, repr=False)
@@ -112,7 +135,7 @@ class Phrases:
         found = self._found(text)
         if found is None:
             return None
-        sources, words = self.sources, self.words
+        sources, words = self.searched, self.words
         # A part is searched for a phrase only where the phrase's longest literal stands in it.
         tried = [(words[i], _compiled(sources[i]).search) for i in self._candidates(found)]
         if not tried:
@@ -126,7 +149,7 @@ class Phrases:
         found = self._found(text)
         if found is None:
             return []
-        phrases, sources = self.phrases, self.sources
+        phrases, sources = self.phrases, self.searched
         return [phrases[i] for i in self._candidates(found) if _compiled(sources[i]).search(text)]
 
     def __contains__(self, text: object) -> bool:
@@ -140,7 +163,7 @@ class Phrases:
         any_literal = self.any_literal
         if not self.phrases or (any_literal is not None and any_literal.isdisjoint(found)):
             return False
-        sources = self.sources
+        sources = self.searched
         return any(_compiled(sources[i]).search(text) for i in self._candidates(found))
 
 
@@ -148,6 +171,7 @@ class Phrases:
 def _phrases(phrases: tuple[str, ...]) -> Phrases:
     """The same list is compiled once (a scenario's facts, a vocabulary loaded per audit)."""
     sources = tuple(_pattern(p) for p in phrases)
+    searched = tuple(_search_pattern(p) for p in phrases)
     parts = tuple(_literals(p) for p in phrases)
     literals = tuple(LEXICON.ids(part) for part in parts)
     usable = all(parts)
@@ -159,9 +183,8 @@ def _phrases(phrases: tuple[str, ...]) -> Phrases:
             by_literal.setdefault(first, []).append(index)
     anywhere = tuple(index for index, part in enumerate(parts) if not part)
     words = tuple(max(part, key=len, default="") for part in parts)
-    return Phrases(
-        phrases, sources, literals, any_literal, {k: tuple(v) for k, v in by_literal.items()}, anywhere, words
-    )
+    by_first = {k: tuple(v) for k, v in by_literal.items()}
+    return Phrases(phrases, sources, searched, literals, any_literal, by_first, anywhere, words)
 
 
 _UNIONS: dict[tuple[int, ...], tuple[tuple[Phrases, ...], Phrases]] = {}

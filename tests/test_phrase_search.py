@@ -1,0 +1,82 @@
+"""A phrase is searched with its first literal written first: the same matches as its pattern.
+
+servaudit/replies/vocabulary.py searches each phrase with ``_search_pattern``, which moves the
+pattern's leading look-behind behind its first literal so that the regular-expression engine can
+skip to where that literal stands. Every phrase the shipped vocabularies hold (and a few made up
+for the edges: anchored, opening with '*', with dots, with non-ASCII letters) must find the same
+match, span for span, as ``_pattern`` in the labelled corpus's texts and in random texts made of
+the phrases' own pieces and of the characters at word edges.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import fields, is_dataclass
+
+from servaudit import message as mail
+from servaudit.replies.acknowledgement import AcknowledgementReader
+from servaudit.replies.findings import FindingsVocabulary
+from servaudit.replies.quality import Fact, QualityVocabulary, stock_facts
+from servaudit.replies.vocabulary import Phrases, Vocabulary, _pattern, _search_pattern, fold
+from tests.corpus import samples
+
+MADE_UP = (
+    "^sehr geehrte", "*formular", "wir * uns", "z.b. * an", "ä-straße", "über", "sale", "(ticket)",
+    "€ 10", "re:", "i.a.", "ﬁle", "ǅemal",
+)  # fmt: skip
+
+
+def _phrase_lists(value: object) -> list[Phrases]:
+    if isinstance(value, Phrases):
+        return [value]
+    if isinstance(value, dict):
+        return [found for item in value.values() for found in _phrase_lists(item)]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [found for f in fields(value) for found in _phrase_lists(getattr(value, f.name))]
+    return []
+
+
+def _all_phrases() -> list[str]:
+    reader = AcknowledgementReader.load()
+    holders = [Vocabulary.load(), QualityVocabulary.load(), FindingsVocabulary.load(), reader]
+    holders += [Fact.parse(fact) for fact in stock_facts("tarifwechsel")]
+    phrases = {p for holder in holders for found in _phrase_lists(holder) for p in found.phrases}
+    return sorted(phrases | set(MADE_UP))
+
+
+def _same(phrase: str, texts: list[str]) -> int:
+    pattern, searched = re.compile(_pattern(phrase)), re.compile(_search_pattern(phrase))
+    matched = 0
+    for text in texts:
+        expected = pattern.search(text)
+        found = searched.search(text)
+        assert (found and found.span()) == (expected and expected.span()), (phrase, text[:200])
+        matched += expected is not None
+    return matched
+
+
+def test_every_phrase_searched_literal_first_finds_what_its_pattern_finds() -> None:
+    phrases = _all_phrases()
+    assert len(phrases) > 300
+    corpus: list[str] = []
+    for sample in samples():
+        message = mail.parse(sample.path.read_bytes())
+        corpus += [fold(mail.body_text(message)[:5_000]), fold(mail.header(message, "Subject"))]
+    rng = random.Random(6)
+    edges = ["", " ", ".", "\n", "x", "_", "1", "ä", "-", "!", "ß", "é", "'"]
+    matched = 0
+    for phrase in phrases:
+        pieces = [*(p for p in phrase.removeprefix("^").split("*") if p.strip()), *edges]
+        texts = [
+            "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(60)
+        ]
+        matched += _same(phrase, texts)
+    matched += sum(_same(phrase, corpus) for phrase in phrases)
+    assert matched > 3_000
+
+
+def test_a_phrase_without_a_word_edge_in_front_is_searched_as_it_is() -> None:
+    for phrase in ("^sehr geehrte", "*formular", "(ticket)", "€ 10"):
+        assert _search_pattern(phrase) == _pattern(phrase)
+    assert _search_pattern("vielen dank").startswith("vielen")
