@@ -33,7 +33,16 @@ MAX_TEXT = 50_000
 _SIGNATURE_CONTACT = re.compile(r"^\s*(tel|telefon|phone|hotline|fax|mobil|web|www|e-?mail)\b[^:\n]*:", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 WORD = re.compile(r"[\w€£$%]+(?:[-'’.,/][\w]+)*", re.UNICODE)
-PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d ()/-]{6,}\d(?![\w.])")
+PHONE_PATTERN = r"(?<![\w.])\+?\(?\d[\d ()/-]{6,}\d(?![\w.])"
+"""A phone number: what ``PHONE`` finds."""
+PHONE = re.compile(
+    r"[+(\d](?<![\w.][+(\d])(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))[\d ()/-]{6,}\d(?![\w.])"
+)
+"""``PHONE_PATTERN`` as it is searched: the same matches, but opening with the character a number
+starts with ('+', '(' or a digit) and not with a look-behind, so that the engine skips to such a
+character instead of trying the pattern at every one. The look-behind moves behind that first
+character and reaches back over it; what the pattern asks after an optional '+' and an optional
+'(' it asks after the one it met (a '+' may still be followed by '(')."""
 _REPLY_SUBJECT = re.compile(r"^\s*(re|aw|antw|wg|sv|fw|fwd)\s*(\[\d+\])?\s*:")
 _FIELD_LINE = re.compile(r"^\s*[\w\- ./()]{1,40}:\s*(.*)$")
 # "Jana Keller <jana@shop.example> added the comment:": who wrote what follows, not what was written.

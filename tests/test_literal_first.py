@@ -1,11 +1,13 @@
-"""A phrase is searched with its first literal written first: the same matches as its pattern.
+"""Patterns written to open with what a match starts with: the same matches as the patterns they stand for.
 
 servaudit/replies/vocabulary.py searches each phrase with ``_search_pattern``, which moves the
 pattern's leading look-behind behind its first literal so that the regular-expression engine can
 skip to where that literal stands. Every phrase the shipped vocabularies hold (and a few made up
 for the edges: anchored, opening with '*', with dots, with non-ASCII letters) must find the same
 match, span for span, as ``_pattern`` in the labelled corpus's texts and in random texts made of
-the phrases' own pieces and of the characters at word edges.
+the phrases' own pieces and of the characters at word edges. The phone number pattern
+(servaudit/replies/signals.py ``PHONE``) opens with the character a number starts with instead of
+its look-behind, and must find what ``PHONE_PATTERN`` finds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from servaudit import message as mail
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.findings import FindingsVocabulary
 from servaudit.replies.quality import Fact, QualityVocabulary, stock_facts
+from servaudit.replies.signals import PHONE, PHONE_PATTERN
 from servaudit.replies.vocabulary import Phrases, Vocabulary, _pattern, _search_pattern, fold
 from tests.corpus import samples
 
@@ -80,3 +83,21 @@ def test_a_phrase_without_a_word_edge_in_front_is_searched_as_it_is() -> None:
     for phrase in ("^sehr geehrte", "*formular", "(ticket)", "€ 10"):
         assert _search_pattern(phrase) == _pattern(phrase)
     assert _search_pattern("vielen dank").startswith("vielen")
+
+
+def test_a_phone_number_searched_from_its_first_character_is_the_one_the_pattern_finds() -> None:
+    pattern = re.compile(PHONE_PATTERN)
+    rng = random.Random(36)
+    pieces = [*"0123456789", *"+()/-.a_ \n٣", "+49 ", "(030) ", "Tel. "]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    for sample in samples():
+        texts.append(mail.body_text(mail.parse(sample.path.read_bytes()))[:5_000])
+    found = 0
+    for text in texts:
+        expected = [m.span() for m in pattern.finditer(text)]
+        assert [m.span() for m in PHONE.finditer(text)] == expected, text
+        for start in range(0, len(text), 7):  # searched from inside a text: the look-behind still sees it
+            got, wanted = PHONE.search(text, start), pattern.search(text, start)
+            assert (got and got.span()) == (wanted and wanted.span()), (text, start)
+        found += bool(expected)
+    assert found > 5_000
