@@ -216,16 +216,17 @@ def _person_line(line: str, vocabulary: QualityVocabulary, domain: str) -> bool:
     words = _ON_BEHALF.sub("", line.strip()).split()
     if not 1 <= len(words) <= 3:
         return False
-    # A word of the sender's domain is the company's name, not a person's.
-    plain = domain.replace("-", "").replace(".", "")
-    if any(len(w) > 3 and _ascii(w.lower()) in plain for w in words):
-        return False
-    return all(
+    # Most lines fail this first (a word in lower case, a digit, a team's word): asked before the domain.
+    if not all(
         w[:1].isupper()
         and w.replace("-", "").replace("'", "").isalpha()
         and w.lower() not in vocabulary.not_a_person
         for w in words
-    )
+    ):
+        return False
+    # A word of the sender's domain is the company's name, not a person's.
+    plain = domain.replace("-", "").replace(".", "")
+    return not any(len(w) > 3 and _ascii(w.lower()) in plain for w in words)
 
 
 def _ascii(text: str) -> str:
@@ -245,10 +246,20 @@ def check_named_agent(signals: Signals, vocabulary: QualityVocabulary) -> Check:
 _WEB = re.compile(r"(?i)\b(www\.[\w.-]+|https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+)")
 
 
+def _web(text: str) -> re.Match[str] | None:
+    """``_WEB.search(text)``, not searched where none of its alternatives can match: each needs
+    'www.' (any case), '://' or '@'. A text with a character IGNORECASE pairs with an ASCII letter
+    that ``str.lower`` leaves (ſ, K, ı, İ) is searched."""
+    possible = "@" in text or "://" in text or "www." in text.lower()
+    if not possible and (text.isascii() or not any(c in text for c in mail.FOLDS_TO_ASCII)):
+        return None
+    return _WEB.search(text)
+
+
 def check_signature_contact(signals: Signals) -> Check:
     signature = signals.parts.signature
     phone = PHONE.search(signature)
-    web = _WEB.search(signature)
+    web = None if phone else _web(signature)  # a phone number is what is shown where both stand
     found = phone.group(0) if phone else web.group(0) if web else None
     if found:
         return _check("signature_contact", True, f"signature gives contact data ({found.strip()!r})")
