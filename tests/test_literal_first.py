@@ -19,7 +19,7 @@ from dataclasses import fields, is_dataclass
 from servaudit import message as mail
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.findings import FindingsVocabulary
-from servaudit.replies.quality import Fact, QualityVocabulary, stock_facts
+from servaudit.replies.quality import _WEB, Fact, QualityVocabulary, _web, stock_facts
 from servaudit.replies.signals import PHONE, PHONE_PATTERN
 from servaudit.replies.vocabulary import Phrases, Vocabulary, _pattern, _search_pattern, fold
 from tests.corpus import samples
@@ -101,3 +101,16 @@ def test_a_phone_number_searched_from_its_first_character_is_the_one_the_pattern
             assert (got and got.span()) == (wanted and wanted.span()), (text, start)
         found += bool(expected)
     assert found > 5_000
+
+
+def test_a_web_address_looked_for_only_where_one_can_stand_is_the_one_the_pattern_finds() -> None:
+    rng = random.Random(41)
+    pieces = [*"aw.:/@-_ \n", "www.", "WwW.", "http", "HTTPS", "://", "ſ", "\u212a", "x.de", "info", "é"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    found = 0
+    for text in texts:
+        expected = _WEB.search(text)
+        got = _web(text)
+        assert (got and got.span()) == (expected and expected.span()), text
+        found += expected is not None
+    assert found > 3_000
