@@ -20,7 +20,7 @@ from servaudit import message as mail
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.findings import FindingsVocabulary
 from servaudit.replies.quality import _WEB, Fact, QualityVocabulary, _web, stock_facts
-from servaudit.replies.signals import PHONE, PHONE_PATTERN
+from servaudit.replies.signals import _SENTENCE_END, PHONE, PHONE_PATTERN, SENTENCE_END
 from servaudit.replies.vocabulary import Phrases, Vocabulary, _pattern, _search_pattern, fold
 from tests.corpus import samples
 
@@ -114,3 +114,16 @@ def test_a_web_address_looked_for_only_where_one_can_stand_is_the_one_the_patter
         assert (got and got.span()) == (expected and expected.span()), text
         found += expected is not None
     assert found > 3_000
+
+
+def test_sentences_end_where_the_sentence_end_pattern_says() -> None:
+    pattern = re.compile(SENTENCE_END)
+    rng = random.Random(155)
+    pieces = [*".!?,a \n\t\r\x0b\x1c\x85\xa0\u2028", "Wir", " melden uns.", "z.B. ", "\n\n", "...", "! ?"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20_000)]
+    for sample in samples():
+        texts.append(mail.body_text(mail.parse(sample.path.read_bytes()))[:5_000])
+    for text in texts:
+        expected = [m.span() for m in pattern.finditer(text)]
+        assert [m.span() for m in _SENTENCE_END.finditer(text)] == expected, text
+        assert _SENTENCE_END.split(text) == pattern.split(text), text

@@ -31,7 +31,12 @@ MAX_TEXT = 50_000
 """Characters of a body that are read: ten times the longest written answer, bounded for a 5 MB one."""
 
 _SIGNATURE_CONTACT = re.compile(r"^\s*(tel|telefon|phone|hotline|fax|mobil|web|www|e-?mail)\b[^:\n]*:", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE_END = r"(?<=[.!?])\s+|\n+"
+"""Where a sentence ends: whitespace after '.', '!' or '?', or line breaks (what ``_SENTENCE_END`` finds)."""
+_SENTENCE_END = re.compile(r"\s(?:(?<=[.!?]\s)\s*|(?<=\n)\n*)")
+"""``SENTENCE_END`` as it is searched: the same matches, opening with the whitespace each of them
+starts with, so that the engine skips to whitespace instead of trying a look-behind at every
+character; the look-behinds reach back over that first character."""
 WORD = re.compile(r"[\w€£$%]+(?:[-'’.,/][\w]+)*", re.UNICODE)
 PHONE_PATTERN = r"(?<![\w.])\+?\(?\d[\d ()/-]{6,}\d(?![\w.])"
 """A phone number: what ``PHONE`` finds."""
@@ -102,13 +107,13 @@ def _may_quote(text: str, lower: str) -> bool:
     ``lower``: ``text.lower()``."""
     if not text.isascii() and any(c in text for c in mail.FOLDS_TO_ASCII):
         return True
-    return any(word in lower for word in _HEADER_WORDS)
+    return any(map(lower.__contains__, _HEADER_WORDS))
 
 
-def _headers(text: str) -> Iterator[str]:
+def _headers(text: str, lower: str) -> Iterator[str]:
     """The quote headers in ``text`` as the library's ``findall`` lists them (each match's non-empty
-    groups), found one after the other: the split stops at the first that ends a reply."""
-    lower = text.lower()
+    groups), found one after the other: the split stops at the first that ends a reply.
+    ``lower``: ``text.lower()``."""
     if _may_quote(text, lower):
         for found in reply_patterns.headers(_PATTERNS.HEADER_REGEX, _KNOWN_HEADER, text, lower):
             yield from (group for group in found.groups() if group)
@@ -120,13 +125,16 @@ def _first_reply(body: str) -> tuple[str, str, bool]:
     disclaimers read for that reply only, not for each quoted one, headers searched only up to the
     first that ends a reply and not at all where none can stand, and signatures and disclaimers
     searched only where they can stand (servaudit/replies/reply_patterns.py)."""
-    message = _ReplyMessage(text=body, languages=list(_REPLY_LANGUAGES))
-    text = message.text
+    if _KNOWN_NORMALIZE:  # the message object only normalises the text: that is done without it
+        text = reply_patterns.normalized(body, OUTLOOK_MAIL_SEPARATOR)
+    else:
+        text = _ReplyMessage(text=body, languages=list(_REPLY_LANGUAGES)).text
+    whole = text.lower()
     # The library's loop: a segment ends where the next header starts; empty segments are skipped
     # but the last one is always kept.
     segments: list[tuple[str, str]] = []
     current, previous = 0, ""
-    for header in _headers(text):
+    for header in _headers(text, whole):
         position = text.find(header, current + 1 if current > 0 else current)
         content, before = text[current:position], previous
         current = position if position >= 0 else 0
@@ -139,7 +147,7 @@ def _first_reply(body: str) -> tuple[str, str, bool]:
         segments.append((text[current:], previous))
     content, before = segments[0]
     # The library's _process_signatures_disclaimers, each pattern searched only where it can match.
-    lower = content.lower()
+    lower = whole if content is text else content.lower()
     disclaimers = reply_patterns.disclaimers(_PATTERNS.DISCLAIMERS_REGEX, _KNOWN_DISCLAIMERS, content, lower)
     signatures = reply_patterns.signature(_PATTERNS.SIGNATURE_REGEX, _KNOWN_SIGNATURE, content, lower)
     first = EmailReply(headers=before, content=content, signatures=signatures, disclaimers=disclaimers)
