@@ -110,7 +110,8 @@ class Phrases:
         if not self.phrases:
             return None
         found = LEXICON.found(text)
-        if self.any_literal is not None and self.any_literal.isdisjoint(found):
+        any_literal = self.any_literal
+        if any_literal is not None and any_literal.isdisjoint(found):
             return None
         return found
 
@@ -121,12 +122,19 @@ class Phrases:
     def _candidates(self, found: frozenset[int]) -> list[int]:
         """The positions, in list order, of the phrases whose literals all stand in a text with
         literals ``found``."""
-        by_literal, literals = self.by_literal, self.literals
+        by_literal, literals, anywhere = self.by_literal, self.literals, self.anywhere
         firsts = found & by_literal.keys()
-        if not firsts and not self.anywhere:  # no phrase's first literal stands in the text
-            return []
-        named = {index for literal in firsts for index in by_literal[literal]}
-        return sorted(index for index in named.union(self.anywhere) if literals[index] <= found)
+        if not firsts:
+            if not anywhere:  # no phrase's first literal stands in the text
+                return []
+            named: set[int] = set(anywhere)
+        elif len(firsts) == 1 and not anywhere:  # most texts: the phrases of one first literal
+            (first,) = firsts
+            return [index for index in by_literal[first] if literals[index] <= found]
+        else:
+            named = {index for literal in firsts for index in by_literal[literal]}
+            named.update(anywhere)
+        return sorted([index for index in named if literals[index] <= found])
 
     def in_parts(self, text: str) -> Callable[[str], bool] | None:
         """``part in self`` for parts of ``text`` (its lines, its sentences, folded), trying only the
@@ -146,10 +154,14 @@ class Phrases:
         return lambda part: any(word in part and search(part) for word, search in tried)
 
     def hits(self, text: str) -> list[str]:
-        found = self._found(text)
-        if found is None:
+        phrases = self.phrases
+        if not phrases:
             return []
-        phrases, sources = self.phrases, self.searched
+        found = LEXICON.found(text)  # what _found does, without a call: most lists are asked this
+        any_literal = self.any_literal
+        if any_literal is not None and any_literal.isdisjoint(found):
+            return []
+        sources = self.searched
         return [phrases[i] for i in self._candidates(found) if _compiled(sources[i]).search(text)]
 
     def __contains__(self, text: object) -> bool:
