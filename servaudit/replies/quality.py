@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,12 @@ class Fact:
         return bool(hits) and (not self.from_own_words or len(hits) == len(self.phrases.phrases))
 
 
+@lru_cache(maxsize=64)
+def _facts(facts: tuple[str, ...]) -> tuple[Fact, ...]:
+    """A scenario's facts, parsed once for the replies scored against them."""
+    return tuple(Fact.parse(f) for f in facts)
+
+
 @lru_cache(maxsize=512)
 def _parse_fact(text: str) -> Fact:
     """A scenario's facts are the same for every reply: compiled once, not per reply scored."""
@@ -164,7 +171,8 @@ def _name_patterns(persona_name: str) -> tuple[re.Pattern[str], ...]:
 
 def check_greeting(text: str, persona_name: str, vocabulary: QualityVocabulary) -> Check:
     # Helpdesk markers ("##- Please type your reply above this line -##") come before the greeting.
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("##")][:2]
+    kept = (line.strip() for line in text.splitlines() if line.strip() and not line.startswith("##"))
+    lines = list(islice(kept, 2))  # the first two such lines: the rest of the text is not read
     names = _name_patterns(persona_name)
     for line in lines:
         folded = line.lower()
@@ -182,7 +190,10 @@ _SALUTATION = re.compile(r"\b(Frau|Herr|Herrn)\s+\w+")
 def informal_words(words: set[str], vocabulary: QualityVocabulary) -> list[str]:
     """The informal forms of address (du, dich, …) among a text's words, sorted. Each distinct word
     is lower-cased once: a text repeats most of its words."""
-    return sorted(w for w in words if w.lower() in vocabulary.informal)
+    informal = vocabulary.informal
+    if informal.isdisjoint(map(str.lower, words)):  # most texts: told without a loop in Python
+        return []
+    return sorted(w for w in words if w.lower() in informal)
 
 
 def distinct_words(text: str) -> set[str]:
@@ -234,8 +245,10 @@ def _ascii(text: str) -> str:
 
 
 def check_named_agent(signals: Signals, vocabulary: QualityVocabulary) -> Check:
-    candidates = [line for line in signals.parts.signature.splitlines() if line.strip()][:6]
-    tail = [line for line in signals.parts.new_text.splitlines() if line.strip()][-4:]
+    candidates = list(islice((line for line in signals.parts.signature.splitlines() if line.strip()), 6))
+    # The last four lines that are not blank, read from the end.
+    tail = list(islice((line for line in reversed(signals.parts.new_text.splitlines()) if line.strip()), 4))
+    tail.reverse()
     domain = signals.sender.rpartition("@")[2]
     for line in [*candidates, *tail]:
         if _person_line(line, vocabulary, domain):
@@ -405,7 +418,7 @@ def score_reply(
     if label not in SCORED_LABELS:
         return None
     text, folded = signals.parts.new_text, signals.text  # signals.text is fold(text), made once
-    answered, facts_check = check_facts(folded, tuple(Fact.parse(f) for f in facts))
+    answered, facts_check = check_facts(folded, _facts(tuple(facts)))
     checks = (
         facts_check,
         check_greeting(text, persona_name, vocabulary),
