@@ -20,6 +20,7 @@ from servaudit import message as mail
 from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.findings import FindingsVocabulary
 from servaudit.replies.quality import _WEB, Fact, QualityVocabulary, _web, stock_facts
+from servaudit.replies.reply_patterns import _HEADER_LINE, _SIGNATURE_LINE, line_starts
 from servaudit.replies.signals import _SENTENCE_END, PHONE, PHONE_PATTERN, SENTENCE_END
 from servaudit.replies.vocabulary import Phrases, Vocabulary, _pattern, _search_pattern, fold
 from tests.corpus import samples
@@ -127,3 +128,21 @@ def test_sentences_end_where_the_sentence_end_pattern_says() -> None:
         expected = [m.span() for m in pattern.finditer(text)]
         assert [m.span() for m in _SENTENCE_END.finditer(text)] == expected, text
         assert _SENTENCE_END.split(text) == pattern.split(text), text
+
+
+def test_the_lines_found_from_newline_to_newline_are_the_ones_the_line_patterns_find() -> None:
+    rng = random.Random(56)
+    pieces = [
+        *"\n> *-_a\r", "\n\n", ">> ", "> > ", "am ", "on ", "-----", "von:", "from:", "gesendet von",
+        "mit freundlichen grüßen", "best regards", "thanks,", "grüß", "x",
+    ]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(20_000)]
+    for sample in samples():
+        texts.append(mail.body_text(mail.parse(sample.path.read_bytes())).lower())
+    found = 0
+    for pattern in (_SIGNATURE_LINE, _HEADER_LINE):
+        for text in texts:
+            expected = [m.start() for m in pattern.finditer(text)]
+            assert list(line_starts(pattern, text)) == expected, (pattern.pattern, text)
+            found += len(expected)
+    assert found > 20_000
