@@ -108,6 +108,9 @@ def test_a_web_address_looked_for_only_where_one_can_stand_is_the_one_the_patter
     rng = random.Random(41)
     pieces = [*"aw.:/@-_ \n", "www.", "WwW.", "http", "HTTPS", "://", "ſ", "\u212a", "x.de", "info", "é"]
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    for sample in samples():
+        body = mail.body_text(mail.parse(sample.path.read_bytes()))[:5_000]
+        texts += [body, *body.split("\n\n")]  # whole texts and their paragraphs (signatures among them)
     found = 0
     for text in texts:
         expected = _WEB.search(text)
