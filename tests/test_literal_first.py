@@ -21,7 +21,14 @@ from servaudit.replies.acknowledgement import AcknowledgementReader
 from servaudit.replies.findings import FindingsVocabulary
 from servaudit.replies.quality import _WEB, Fact, QualityVocabulary, _web, stock_facts
 from servaudit.replies.reply_patterns import _HEADER_LINE, _SIGNATURE_LINE, line_starts
-from servaudit.replies.signals import _SENTENCE_END, PHONE, PHONE_PATTERN, SENTENCE_END
+from servaudit.replies.signals import (
+    _SENTENCE_END,
+    _TICKET_TAG,
+    PHONE,
+    PHONE_PATTERN,
+    SENTENCE_END,
+    TICKET_TAG_PATTERN,
+)
 from servaudit.replies.vocabulary import Phrases, Vocabulary, _pattern, _search_pattern, fold
 from tests.corpus import samples
 
@@ -149,3 +156,18 @@ def test_the_lines_found_from_newline_to_newline_are_the_ones_the_line_patterns_
             assert list(line_starts(pattern, text)) == expected, (pattern.pattern, text)
             found += len(expected)
     assert found > 20_000
+
+
+def test_a_ticket_tag_searched_from_its_first_character_is_the_one_the_pattern_finds() -> None:
+    pattern = re.compile(TICKET_TAG_PATTERN)
+    rng = random.Random(44)
+    pieces = [*"[]#&_a1 \n", "123", "4567", "Ticket", "[Acme #17]", "[support-1]", "Re: "]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    for sample in samples():
+        texts.append(mail.header(mail.parse(sample.path.read_bytes()), "Subject"))
+    found = 0
+    for text in texts:
+        expected = [m.span() for m in pattern.finditer(text)]
+        assert [m.span() for m in _TICKET_TAG.finditer(text)] == expected, text
+        found += bool(expected)
+    assert found > 5_000

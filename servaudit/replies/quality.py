@@ -349,8 +349,7 @@ def _reference_starts(reference_words: tuple[str, ...]) -> ahocorasick.Automaton
 
 
 def check_reference(signals: Signals, vocabulary: QualityVocabulary) -> Check:
-    subject = mail.header(signals.message, "Subject")
-    return _check_reference(vocabulary.reference_words, subject, signals.body)
+    return _check_reference(vocabulary.reference_words, signals.subject_header, signals.body)
 
 
 @lru_cache(maxsize=16)

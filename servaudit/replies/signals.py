@@ -53,7 +53,12 @@ _FIELD_LINE = re.compile(r"^\s*[\w\- ./()]{1,40}:\s*(.*)$")
 # "Jana Keller <jana@shop.example> added the comment:": who wrote what follows, not what was written.
 _ATTRIBUTION = re.compile(r"^(?=.{0,160}$).*[\w.+-]+@[\w-]+\.[\w.-]+.*:\s*$")
 _LEADING_SIGNATURE = re.compile(r"\A\s*-- ?\n.*?\n\s*\n", re.S)
-_TICKET_TAG = re.compile(r"\[[^\]\n]{0,40}\d[^\]\n]{0,20}\]|(?<![\w&])#\s?\d{3,}\b")
+TICKET_TAG_PATTERN = r"\[[^\]\n]{0,40}\d[^\]\n]{0,20}\]|(?<![\w&])#\s?\d{3,}\b"
+"""A ticket reference in a subject: what ``_TICKET_TAG`` finds."""
+_TICKET_TAG = re.compile(r"\[[^\]\n]{0,40}\d[^\]\n]{0,20}\]|#(?<![\w&]#)\s?\d{3,}\b")
+"""``TICKET_TAG_PATTERN`` as it is searched: the same matches, both alternatives opening with their
+character ('[' or '#'), the look-behind behind the '#' reaching back over it, so that the engine
+skips to those characters instead of trying the look-behind at every one."""
 _REPLY_LANGUAGES = ("de", "en")
 _PATTERNS = EmailMessage(text="", languages=list(_REPLY_LANGUAGES))
 """mail-parser-reply's patterns for German and English, built once: the library builds its three
@@ -358,8 +363,8 @@ def detect_language(text: str, fallback: str, words: list[str] | None = None) ->
 
 
 _SHARED = (
-    "subject", "ticket_tag", "sender", "body", "written", "written_folded", "mail_system", "noreply",
-    "threaded", "unquoted", "unquoted_folded",
+    "subject_header", "subject", "ticket_tag", "sender", "body", "written", "written_folded", "mail_system",
+    "noreply", "threaded", "unquoted", "unquoted_folded",
 )  # fmt: skip
 """What Signals decodes from the message alone, whatever the inquiry sent (Signals.plain shares it)."""
 
@@ -426,8 +431,13 @@ class Signals:
         return other
 
     @_once
+    def subject_header(self) -> str:
+        """The Subject as decoded (the subject, the ticket tag and the reference check read it)."""
+        return mail.header(self.message, "Subject")
+
+    @_once
     def subject(self) -> str:
-        return fold(mail.header(self.message, "Subject"))[:2000]
+        return fold(self.subject_header)[:2000]
 
     @_once
     def own_subject(self) -> str:
@@ -441,7 +451,7 @@ class Signals:
     @_once
     def ticket_tag(self) -> str | None:
         """A ticket reference in the subject (``[support-1]``, ``[Acme #17]``, ``#123456``)."""
-        found = _TICKET_TAG.search(mail.header(self.message, "Subject"))
+        found = _TICKET_TAG.search(self.subject_header)
         return found.group(0) if found else None
 
     @_once
