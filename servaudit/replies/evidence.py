@@ -81,8 +81,11 @@ def header_evidence(
         evidence.append(found("auto-generated", f"Auto-Submitted: {auto_submitted}"))
     elif auto_submitted and not auto_submitted.startswith("no"):
         evidence.append(found("auto-submitted", f"Auto-Submitted: {auto_submitted}"))
+    # The message's header names, lower-cased once: ``name in message`` for a dozen names, each of
+    # which would compare them all again (Message) or look them up anew (IndexedMessage).
+    present = {name.lower() for name in message}
     for name in vocabulary.automation_headers:
-        if name in message:  # presence only: reading the value can fail on a malformed header
+        if name.lower() in present:  # presence only: reading the value can fail on a malformed header
             value = mail.header(message, name)
             evidence.append(found("autoreply-header", f"{name}: {value}" if value else f"{name} present"))
     precedence = mail.header(message, "Precedence").lower()
@@ -96,7 +99,7 @@ def header_evidence(
     suppress = mail.header(message, "X-Auto-Response-Suppress")
     if suppress:
         evidence.append(found("auto-response-suppress", f"X-Auto-Response-Suppress: {suppress}"))
-    loops = [name for name in vocabulary.loop_headers if name in message]
+    loops = [name for name in vocabulary.loop_headers if name.lower() in present]
     if loops:
         evidence.append(found("loop-guard", f"{', '.join(loops)} present"))
     if mail_system:

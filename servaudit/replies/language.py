@@ -56,7 +56,8 @@ with a "please" and a "thank you" in it is not English."""
 
 def obvious(words: list[str]) -> str | None:
     """``de`` or ``en`` when the words (of the sample the model would read) leave no doubt, else None."""
-    lowered = list(map(str.lower, words))
+    # Lower-cased together: no word holds a space, and lower-casing makes none.
+    lowered = " ".join(words).lower().split(" ") if words else []
     # Counted by the sets themselves, not word by word in Python (no word is in both sets).
     de = sum(map(FUNCTION_WORDS["de"].__contains__, lowered))
     en = sum(map(FUNCTION_WORDS["en"].__contains__, lowered))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,12 @@ class Fact:
         return bool(hits) and (not self.from_own_words or len(hits) == len(self.phrases.phrases))
 
 
+@lru_cache(maxsize=64)
+def _facts(facts: tuple[str, ...]) -> tuple[Fact, ...]:
+    """A scenario's facts, parsed once for the replies scored against them."""
+    return tuple(Fact.parse(f) for f in facts)
+
+
 @lru_cache(maxsize=512)
 def _parse_fact(text: str) -> Fact:
     """A scenario's facts are the same for every reply: compiled once, not per reply scored."""
@@ -164,7 +171,8 @@ def _name_patterns(persona_name: str) -> tuple[re.Pattern[str], ...]:
 
 def check_greeting(text: str, persona_name: str, vocabulary: QualityVocabulary) -> Check:
     # Helpdesk markers ("##- Please type your reply above this line -##") come before the greeting.
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("##")][:2]
+    kept = (line.strip() for line in text.splitlines() if line.strip() and not line.startswith("##"))
+    lines = list(islice(kept, 2))  # the first two such lines: the rest of the text is not read
     names = _name_patterns(persona_name)
     for line in lines:
         folded = line.lower()
@@ -182,7 +190,10 @@ _SALUTATION = re.compile(r"\b(Frau|Herr|Herrn)\s+\w+")
 def informal_words(words: set[str], vocabulary: QualityVocabulary) -> list[str]:
     """The informal forms of address (du, dich, …) among a text's words, sorted. Each distinct word
     is lower-cased once: a text repeats most of its words."""
-    return sorted(w for w in words if w.lower() in vocabulary.informal)
+    informal = vocabulary.informal
+    if informal.isdisjoint(map(str.lower, words)):  # most texts: told without a loop in Python
+        return []
+    return sorted(w for w in words if w.lower() in informal)
 
 
 def distinct_words(text: str) -> set[str]:
@@ -216,16 +227,17 @@ def _person_line(line: str, vocabulary: QualityVocabulary, domain: str) -> bool:
     words = _ON_BEHALF.sub("", line.strip()).split()
     if not 1 <= len(words) <= 3:
         return False
-    # A word of the sender's domain is the company's name, not a person's.
-    plain = domain.replace("-", "").replace(".", "")
-    if any(len(w) > 3 and _ascii(w.lower()) in plain for w in words):
-        return False
-    return all(
+    # Most lines fail this first (a word in lower case, a digit, a team's word): asked before the domain.
+    if not all(
         w[:1].isupper()
         and w.replace("-", "").replace("'", "").isalpha()
         and w.lower() not in vocabulary.not_a_person
         for w in words
-    )
+    ):
+        return False
+    # A word of the sender's domain is the company's name, not a person's.
+    plain = domain.replace("-", "").replace(".", "")
+    return not any(len(w) > 3 and _ascii(w.lower()) in plain for w in words)
 
 
 def _ascii(text: str) -> str:
@@ -233,8 +245,10 @@ def _ascii(text: str) -> str:
 
 
 def check_named_agent(signals: Signals, vocabulary: QualityVocabulary) -> Check:
-    candidates = [line for line in signals.parts.signature.splitlines() if line.strip()][:6]
-    tail = [line for line in signals.parts.new_text.splitlines() if line.strip()][-4:]
+    candidates = list(islice((line for line in signals.parts.signature.splitlines() if line.strip()), 6))
+    # The last four lines that are not blank, read from the end.
+    tail = list(islice((line for line in reversed(signals.parts.new_text.splitlines()) if line.strip()), 4))
+    tail.reverse()
     domain = signals.sender.rpartition("@")[2]
     for line in [*candidates, *tail]:
         if _person_line(line, vocabulary, domain):
@@ -245,10 +259,20 @@ def check_named_agent(signals: Signals, vocabulary: QualityVocabulary) -> Check:
 _WEB = re.compile(r"(?i)\b(www\.[\w.-]+|https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+)")
 
 
+def _web(text: str) -> re.Match[str] | None:
+    """``_WEB.search(text)``, not searched where none of its alternatives can match: each needs
+    'www.' (any case), '://' or '@'. A text with a character IGNORECASE pairs with an ASCII letter
+    that ``str.lower`` leaves (ſ, K, ı, İ) is searched."""
+    possible = "@" in text or "://" in text or "www." in text.lower()
+    if not possible and (text.isascii() or not any(c in text for c in mail.FOLDS_TO_ASCII)):
+        return None
+    return _WEB.search(text)
+
+
 def check_signature_contact(signals: Signals) -> Check:
     signature = signals.parts.signature
     phone = PHONE.search(signature)
-    web = _WEB.search(signature)
+    web = None if phone else _web(signature)  # a phone number is what is shown where both stand
     found = phone.group(0) if phone else web.group(0) if web else None
     if found:
         return _check("signature_contact", True, f"signature gives contact data ({found.strip()!r})")
@@ -325,8 +349,7 @@ def _reference_starts(reference_words: tuple[str, ...]) -> ahocorasick.Automaton
 
 
 def check_reference(signals: Signals, vocabulary: QualityVocabulary) -> Check:
-    subject = mail.header(signals.message, "Subject")
-    return _check_reference(vocabulary.reference_words, subject, signals.body)
+    return _check_reference(vocabulary.reference_words, signals.subject_header, signals.body)
 
 
 @lru_cache(maxsize=16)
@@ -394,7 +417,7 @@ def score_reply(
     if label not in SCORED_LABELS:
         return None
     text, folded = signals.parts.new_text, signals.text  # signals.text is fold(text), made once
-    answered, facts_check = check_facts(folded, tuple(Fact.parse(f) for f in facts))
+    answered, facts_check = check_facts(folded, _facts(tuple(facts)))
     checks = (
         facts_check,
         check_greeting(text, persona_name, vocabulary),

@@ -53,12 +53,36 @@ DISCLAIMER_WORDS = (
 """A word each alternative of the disclaimer pattern needs (lower case); every match needs 'mail' too."""
 
 
-_SIGNATURE_LINE = re.compile("^(?>(?:> ?)*)(?:" + "|".join(map(re.escape, SIGNATURE_STARTS)) + ")", re.M)
+_SIGNATURE_START = "(?>(?:> ?)*)(?:" + "|".join(map(re.escape, SIGNATURE_STARTS)) + ")"
+_SIGNATURE_LINE = re.compile("^" + _SIGNATURE_START, re.M)
 """A line (of lower-cased text) that starts with one of ``SIGNATURE_STARTS`` once its quote marks are
 removed ('>', each with the space after it, greedily and never given back: the group is atomic)."""
-_HEADER_LINE = re.compile("^(?>(?:> ?)*)[* ]*(?:" + "|".join(map(re.escape, HEADER_STARTS)) + ")", re.M)
+_HEADER_START = "(?>(?:> ?)*)[* ]*(?:" + "|".join(map(re.escape, HEADER_STARTS)) + ")"
+_HEADER_LINE = re.compile("^" + _HEADER_START, re.M)
 """A line (of lower-cased text) that starts with one of ``HEADER_STARTS`` once its quote marks and
 the '*' and spaces after them are removed (none of the starts begins with '*' or a space)."""
+_LINES = {
+    pattern: (re.compile(start), re.compile("\n" + start))
+    for pattern, start in ((_SIGNATURE_LINE, _SIGNATURE_START), (_HEADER_LINE, _HEADER_START))
+}
+"""Each line pattern's start as (matched at the text's start, searched after a newline)."""
+
+
+def line_starts(pattern: re.Pattern[str], text: str) -> Iterator[int]:
+    """Where ``pattern`` (``_SIGNATURE_LINE`` or ``_HEADER_LINE``) matches in ``text``, as its
+    ``finditer`` gives the starts, found by looking for newlines. In MULTILINE mode '^' stands at the
+    text's start and after each newline only, and a pattern opening with it gives the engine nothing
+    to skip to: it tries every character. Looked for as a newline followed by the rest of the
+    pattern, it skips from newline to newline. No match holds a newline (quote marks, '*', spaces and
+    the starts hold none) or is empty, so ``finditer`` tries every line start and matches at most
+    once in each line: the starts are the same."""
+    first, after_newline = _LINES[pattern]
+    if first.match(text):
+        yield 0
+    for found in after_newline.finditer(text):
+        yield found.start() + 1
+
+
 _SIGNATURE_TAIL = "(.|\\s)*)"
 """How the signature pattern ends: whatever follows its start, to the end of the text (each
 character is either no newline, ``.``, or one, ``\\s``): the match is the text from its start on."""
@@ -121,10 +145,9 @@ def signature(pattern: re.Pattern[str], known: bool, text: str, lower: str | Non
     if not known or _folds(text):
         found = pattern.search(text)
         return found.group() if found else ""
-    line = _SIGNATURE_LINE.search(text.lower() if lower is None else lower)
-    if line is None:
+    start = next(line_starts(_SIGNATURE_LINE, text.lower() if lower is None else lower), None)
+    if start is None:
         return ""
-    start = line.start()
     while start > 0 and text[start - 1].isspace():
         start -= 1
     found = _signature_start(pattern).search(text, start)  # '^', '\A' and look-behinds see the whole text
@@ -157,8 +180,7 @@ def headers(
         yield from pattern.finditer(text)
         return
     position = 0  # where the next match may start: the end of the last one
-    for line in _HEADER_LINE.finditer(text.lower() if lower is None else lower):
-        start = line.start()
+    for start in line_starts(_HEADER_LINE, text.lower() if lower is None else lower):
         for at in (start - 1, start) if start else (start,):
             if at >= position:
                 found = pattern.match(text, at)  # '^' still matches only at a line start

@@ -31,15 +31,34 @@ MAX_TEXT = 50_000
 """Characters of a body that are read: ten times the longest written answer, bounded for a 5 MB one."""
 
 _SIGNATURE_CONTACT = re.compile(r"^\s*(tel|telefon|phone|hotline|fax|mobil|web|www|e-?mail)\b[^:\n]*:", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE_END = r"(?<=[.!?])\s+|\n+"
+"""Where a sentence ends: whitespace after '.', '!' or '?', or line breaks (what ``_SENTENCE_END`` finds)."""
+_SENTENCE_END = re.compile(r"\s(?:(?<=[.!?]\s)\s*|(?<=\n)\n*)")
+"""``SENTENCE_END`` as it is searched: the same matches, opening with the whitespace each of them
+starts with, so that the engine skips to whitespace instead of trying a look-behind at every
+character; the look-behinds reach back over that first character."""
 WORD = re.compile(r"[\w€£$%]+(?:[-'’.,/][\w]+)*", re.UNICODE)
-PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d ()/-]{6,}\d(?![\w.])")
+PHONE_PATTERN = r"(?<![\w.])\+?\(?\d[\d ()/-]{6,}\d(?![\w.])"
+"""A phone number: what ``PHONE`` finds."""
+PHONE = re.compile(
+    r"[+(\d](?<![\w.][+(\d])(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))[\d ()/-]{6,}\d(?![\w.])"
+)
+"""``PHONE_PATTERN`` as it is searched: the same matches, but opening with the character a number
+starts with ('+', '(' or a digit) and not with a look-behind, so that the engine skips to such a
+character instead of trying the pattern at every one. The look-behind moves behind that first
+character and reaches back over it; what the pattern asks after an optional '+' and an optional
+'(' it asks after the one it met (a '+' may still be followed by '(')."""
 _REPLY_SUBJECT = re.compile(r"^\s*(re|aw|antw|wg|sv|fw|fwd)\s*(\[\d+\])?\s*:")
 _FIELD_LINE = re.compile(r"^\s*[\w\- ./()]{1,40}:\s*(.*)$")
 # "Jana Keller <jana@shop.example> added the comment:": who wrote what follows, not what was written.
 _ATTRIBUTION = re.compile(r"^(?=.{0,160}$).*[\w.+-]+@[\w-]+\.[\w.-]+.*:\s*$")
 _LEADING_SIGNATURE = re.compile(r"\A\s*-- ?\n.*?\n\s*\n", re.S)
-_TICKET_TAG = re.compile(r"\[[^\]\n]{0,40}\d[^\]\n]{0,20}\]|(?<![\w&])#\s?\d{3,}\b")
+TICKET_TAG_PATTERN = r"\[[^\]\n]{0,40}\d[^\]\n]{0,20}\]|(?<![\w&])#\s?\d{3,}\b"
+"""A ticket reference in a subject: what ``_TICKET_TAG`` finds."""
+_TICKET_TAG = re.compile(r"\[[^\]\n]{0,40}\d[^\]\n]{0,20}\]|#(?<![\w&]#)\s?\d{3,}\b")
+"""``TICKET_TAG_PATTERN`` as it is searched: the same matches, both alternatives opening with their
+character ('[' or '#'), the look-behind behind the '#' reaching back over it, so that the engine
+skips to those characters instead of trying the look-behind at every one."""
 _REPLY_LANGUAGES = ("de", "en")
 _PATTERNS = EmailMessage(text="", languages=list(_REPLY_LANGUAGES))
 """mail-parser-reply's patterns for German and English, built once: the library builds its three
@@ -93,13 +112,13 @@ def _may_quote(text: str, lower: str) -> bool:
     ``lower``: ``text.lower()``."""
     if not text.isascii() and any(c in text for c in mail.FOLDS_TO_ASCII):
         return True
-    return any(word in lower for word in _HEADER_WORDS)
+    return any(map(lower.__contains__, _HEADER_WORDS))
 
 
-def _headers(text: str) -> Iterator[str]:
+def _headers(text: str, lower: str) -> Iterator[str]:
     """The quote headers in ``text`` as the library's ``findall`` lists them (each match's non-empty
-    groups), found one after the other: the split stops at the first that ends a reply."""
-    lower = text.lower()
+    groups), found one after the other: the split stops at the first that ends a reply.
+    ``lower``: ``text.lower()``."""
     if _may_quote(text, lower):
         for found in reply_patterns.headers(_PATTERNS.HEADER_REGEX, _KNOWN_HEADER, text, lower):
             yield from (group for group in found.groups() if group)
@@ -111,13 +130,16 @@ def _first_reply(body: str) -> tuple[str, str, bool]:
     disclaimers read for that reply only, not for each quoted one, headers searched only up to the
     first that ends a reply and not at all where none can stand, and signatures and disclaimers
     searched only where they can stand (servaudit/replies/reply_patterns.py)."""
-    message = _ReplyMessage(text=body, languages=list(_REPLY_LANGUAGES))
-    text = message.text
+    if _KNOWN_NORMALIZE:  # the message object only normalises the text: that is done without it
+        text = reply_patterns.normalized(body, OUTLOOK_MAIL_SEPARATOR)
+    else:
+        text = _ReplyMessage(text=body, languages=list(_REPLY_LANGUAGES)).text
+    whole = text.lower()
     # The library's loop: a segment ends where the next header starts; empty segments are skipped
     # but the last one is always kept.
     segments: list[tuple[str, str]] = []
     current, previous = 0, ""
-    for header in _headers(text):
+    for header in _headers(text, whole):
         position = text.find(header, current + 1 if current > 0 else current)
         content, before = text[current:position], previous
         current = position if position >= 0 else 0
@@ -130,7 +152,7 @@ def _first_reply(body: str) -> tuple[str, str, bool]:
         segments.append((text[current:], previous))
     content, before = segments[0]
     # The library's _process_signatures_disclaimers, each pattern searched only where it can match.
-    lower = content.lower()
+    lower = whole if content is text else content.lower()
     disclaimers = reply_patterns.disclaimers(_PATTERNS.DISCLAIMERS_REGEX, _KNOWN_DISCLAIMERS, content, lower)
     signatures = reply_patterns.signature(_PATTERNS.SIGNATURE_REGEX, _KNOWN_SIGNATURE, content, lower)
     first = EmailReply(headers=before, content=content, signatures=signatures, disclaimers=disclaimers)
@@ -341,8 +363,8 @@ def detect_language(text: str, fallback: str, words: list[str] | None = None) ->
 
 
 _SHARED = (
-    "subject", "ticket_tag", "sender", "body", "written", "written_folded", "mail_system", "noreply",
-    "threaded", "unquoted", "unquoted_folded",
+    "subject_header", "subject", "ticket_tag", "sender", "body", "written", "written_folded", "mail_system",
+    "noreply", "threaded", "unquoted", "unquoted_folded",
 )  # fmt: skip
 """What Signals decodes from the message alone, whatever the inquiry sent (Signals.plain shares it)."""
 
@@ -409,8 +431,13 @@ class Signals:
         return other
 
     @_once
+    def subject_header(self) -> str:
+        """The Subject as decoded (the subject, the ticket tag and the reference check read it)."""
+        return mail.header(self.message, "Subject")
+
+    @_once
     def subject(self) -> str:
-        return fold(mail.header(self.message, "Subject"))[:2000]
+        return fold(self.subject_header)[:2000]
 
     @_once
     def own_subject(self) -> str:
@@ -424,7 +451,7 @@ class Signals:
     @_once
     def ticket_tag(self) -> str | None:
         """A ticket reference in the subject (``[support-1]``, ``[Acme #17]``, ``#123456``)."""
-        found = _TICKET_TAG.search(mail.header(self.message, "Subject"))
+        found = _TICKET_TAG.search(self.subject_header)
         return found.group(0) if found else None
 
     @_once

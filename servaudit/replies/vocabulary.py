@@ -47,6 +47,26 @@ def _pattern(phrase: str) -> str:
     return ("^" if anchored else "") + pattern
 
 
+def _search_pattern(phrase: str) -> str:
+    """``_pattern(phrase)`` as it is searched: the same matches, its first literal written first.
+
+    A pattern that opens with a look-behind gives the regular-expression engine no literal to look
+    for, so a search tries it at every character of the text (40 µs over a 1,000-character reply);
+    opening with the literal, the engine skips to where it stands. The look-behind moves behind the
+    literal and reaches back over it: where the literal has just matched, "no word character and
+    then the literal" ends there exactly when no word character stands before the literal (or
+    nothing does, at the text's start), which is what the look-behind in front asks."""
+    source = _pattern(phrase)
+    lead = r"(?<![\w])"
+    if not source.startswith(lead):  # anchored ('^' is found at once), or no word edge in front
+        return source
+    rest = source.removeprefix(lead)
+    first = re.escape(phrase.lower().split("*")[0].strip())
+    if not first or not rest.startswith(first):
+        return source
+    return first + r"(?<![\w]" + first + ")" + rest[len(first) :]
+
+
 @lru_cache(maxsize=8192)
 def _compiled(source: str) -> re.Pattern[str]:
     return re.compile(source)
@@ -60,6 +80,9 @@ class Phrases:
     sources: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """Each phrase's pattern, compiled the first time its literals stand in a text (most never do:
     compiling all of them would cost a command's start-up more than the rest of it)."""
+    searched: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """Each phrase's pattern as it is searched (``_search_pattern``: the same matches, found faster),
+    compiled, like ``sources``, the first time its literals stand in a text."""
     literals: tuple[frozenset[int], ...] = field(default=(), compare=False, repr=False)
     """Each phrase's literal parts, by their number in the lexicon."""
     any_literal: frozenset[int] | None = field(default=None, compare=False, repr=False)
@@ -87,7 +110,8 @@ class Phrases:
         if not self.phrases:
             return None
         found = LEXICON.found(text)
-        if self.any_literal is not None and self.any_literal.isdisjoint(found):
+        any_literal = self.any_literal
+        if any_literal is not None and any_literal.isdisjoint(found):
             return None
         return found
 
@@ -98,12 +122,19 @@ class Phrases:
     def _candidates(self, found: frozenset[int]) -> list[int]:
         """The positions, in list order, of the phrases whose literals all stand in a text with
         literals ``found``."""
-        by_literal, literals = self.by_literal, self.literals
+        by_literal, literals, anywhere = self.by_literal, self.literals, self.anywhere
         firsts = found & by_literal.keys()
-        if not firsts and not self.anywhere:  # no phrase's first literal stands in the text
-            return []
-        named = {index for literal in firsts for index in by_literal[literal]}
-        return sorted(index for index in named.union(self.anywhere) if literals[index] <= found)
+        if not firsts:
+            if not anywhere:  # no phrase's first literal stands in the text
+                return []
+            named: set[int] = set(anywhere)
+        elif len(firsts) == 1 and not anywhere:  # most texts: the phrases of one first literal
+            (first,) = firsts
+            return [index for index in by_literal[first] if literals[index] <= found]
+        else:
+            named = {index for literal in firsts for index in by_literal[literal]}
+            named.update(anywhere)
+        return sorted([index for index in named if literals[index] <= found])
 
     def in_parts(self, text: str) -> Callable[[str], bool] | None:
         """``part in self`` for parts of ``text`` (its lines, its sentences, folded), trying only the
@@ -112,7 +143,7 @@ class Phrases:
         found = self._found(text)
         if found is None:
             return None
-        sources, words = self.sources, self.words
+        sources, words = self.searched, self.words
         # A part is searched for a phrase only where the phrase's longest literal stands in it.
         tried = [(words[i], _compiled(sources[i]).search) for i in self._candidates(found)]
         if not tried:
@@ -123,10 +154,14 @@ class Phrases:
         return lambda part: any(word in part and search(part) for word, search in tried)
 
     def hits(self, text: str) -> list[str]:
-        found = self._found(text)
-        if found is None:
+        phrases = self.phrases
+        if not phrases:
             return []
-        phrases, sources = self.phrases, self.sources
+        found = LEXICON.found(text)  # what _found does, without a call: most lists are asked this
+        any_literal = self.any_literal
+        if any_literal is not None and any_literal.isdisjoint(found):
+            return []
+        sources = self.searched
         return [phrases[i] for i in self._candidates(found) if _compiled(sources[i]).search(text)]
 
     def __contains__(self, text: object) -> bool:
@@ -140,7 +175,7 @@ class Phrases:
         any_literal = self.any_literal
         if not self.phrases or (any_literal is not None and any_literal.isdisjoint(found)):
             return False
-        sources = self.sources
+        sources = self.searched
         return any(_compiled(sources[i]).search(text) for i in self._candidates(found))
 
 
@@ -148,6 +183,7 @@ class Phrases:
 def _phrases(phrases: tuple[str, ...]) -> Phrases:
     """The same list is compiled once (a scenario's facts, a vocabulary loaded per audit)."""
     sources = tuple(_pattern(p) for p in phrases)
+    searched = tuple(_search_pattern(p) for p in phrases)
     parts = tuple(_literals(p) for p in phrases)
     literals = tuple(LEXICON.ids(part) for part in parts)
     usable = all(parts)
@@ -159,9 +195,8 @@ def _phrases(phrases: tuple[str, ...]) -> Phrases:
             by_literal.setdefault(first, []).append(index)
     anywhere = tuple(index for index, part in enumerate(parts) if not part)
     words = tuple(max(part, key=len, default="") for part in parts)
-    return Phrases(
-        phrases, sources, literals, any_literal, {k: tuple(v) for k, v in by_literal.items()}, anywhere, words
-    )
+    by_first = {k: tuple(v) for k, v in by_literal.items()}
+    return Phrases(phrases, sources, searched, literals, any_literal, by_first, anywhere, words)
 
 
 _UNIONS: dict[tuple[int, ...], tuple[tuple[Phrases, ...], Phrases]] = {}
