@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from math import copysign
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -95,10 +96,11 @@ class Locale:
     timezone: str = "UTC"
     audit_folder: Path | None = None
     messages: dict[str, str] = field(default_factory=dict)
-    _formatted: dict[tuple[str, type, Any], str] = field(
+    _formatted: dict[tuple[Any, ...], str] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     _moments: dict[datetime, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _instants: dict[datetime, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _units: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -163,25 +165,34 @@ class Locale:
         return format_decimal(value, pattern, locale=self._babel)
 
     def moment(self, value: datetime | None) -> str:
-        """A point in time in the audit's zone, by the catalogue's pattern. Remembered per minute
-        when the pattern shows none finer (a study's pages show some hundred thousand moments)."""
+        """A point in time in the audit's zone, by the catalogue's pattern. Remembered per instant, and
+        per minute when the pattern shows none finer (a study's pages show some hundred thousand)."""
         if value is None:
             return MISSING
+        # An instant shown before (a reply's arrival is also its inquiry's timeline step; an
+        # inquiry's sending shows twice): its text, without the conversion. Aware moments only:
+        # equal ones are the same instant, so the same text whatever their zone.
+        if value.tzinfo is not None and (known := self._instants.get(value)) is not None:
+            return known
         from babel.dates import format_datetime
 
         zone = ZoneInfo(self.timezone)
         pattern = self.t("format.datetime")
-        if value.tzinfo is None or not _to_the_minute(pattern):
+        if value.tzinfo is None:
             return format_datetime(value, pattern, tzinfo=zone, locale=self.language)
-        local = value.astimezone(zone)
-        # Equal keys are the same instant to the minute, so the same text: a moment of a DST change's
-        # repeated hour is another instant (another offset), never mistaken for its twin.
-        key = local.replace(second=0, microsecond=0)
-        try:
-            return self._moments[key]
-        except KeyError:
-            text = self._moments[key] = format_datetime(local, pattern, tzinfo=zone, locale=self._babel)
-            return text
+        if not _to_the_minute(pattern):
+            text = format_datetime(value, pattern, tzinfo=zone, locale=self.language)
+        else:
+            local = value.astimezone(zone)
+            # Equal keys are the same instant to the minute, so the same text: a moment of a DST
+            # change's repeated hour is another instant (another offset), never mistaken for its twin.
+            key = local.replace(second=0, microsecond=0)
+            found = self._moments.get(key)
+            if found is None:
+                found = self._moments[key] = format_datetime(local, pattern, tzinfo=zone, locale=self._babel)
+            text = found
+        self._instants[value] = text
+        return text
 
     @property
     def _babel(self) -> BabelLocale:
@@ -195,9 +206,11 @@ class Locale:
 
         Remembered per (kind, value): a study's pages show the same few thousand values
         hundreds of thousands of times, and CLDR formatting is the slow part."""
-        key = (kind, type(value), value)  # the type: True is 1 to a dict, but formats differently
+        key: tuple[Any, ...] = (kind, type(value), value)  # True is 1 to a dict, but formats differently
         if value == 0 and isinstance(value, float):
-            return self._format(kind, value)  # -0.0 is 0.0 to a dict, but may format with a sign
+            # -0.0 is 0.0 to a dict, but may format with a sign: its sign is part of the key. (Zero
+            # was once never remembered: a study's 0 % were 20,000 of its 21,000 CLDR formattings.)
+            key = (kind, float, value, copysign(1.0, value))
         try:
             return self._formatted[key]
         except KeyError:

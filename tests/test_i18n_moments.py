@@ -56,3 +56,27 @@ def test_durations_and_numbers_as_before() -> None:
     assert locale.percent(0.5) == format_percent(0.5, locale="de")
     assert locale.number(1234.5) == "1.234,5"
     assert locale.integer(1234.4) == "1.234"
+
+
+def test_an_instant_asked_again_in_another_zone_is_the_same_moment() -> None:
+    # Remembered per instant: the same instant given in another zone shows as Babel shows it.
+    locale = Locale("de", "Europe/Berlin")
+    moment = datetime(2026, 10, 25, 0, 30, 5, tzinfo=UTC)
+    for value in (
+        moment,
+        moment.astimezone(ZoneInfo("America/New_York")),
+        moment,
+        moment + timedelta(hours=1),
+    ):
+        assert locale.moment(value) == babel(value, locale)
+
+
+def test_zero_is_remembered_with_its_sign() -> None:
+    # 0.0 and -0.0 are one key to a dict, but a format may show the sign: each keeps its own text,
+    # whichever is asked first.
+    for language in ("de", "en"):
+        for first, second in ((0.0, -0.0), (-0.0, 0.0)):
+            locale = Locale(language, "UTC")
+            for kind in ("percent", "number", "score", "p_value", "int", "duration"):
+                for value in (first, second, first, second):
+                    assert locale.format(kind, value) == Locale(language, "UTC")._format(kind, value)

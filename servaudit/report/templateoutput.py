@@ -92,6 +92,46 @@ class ShownCodeGenerator(CodeGenerator):
             return
         self.write("))" if folded else ")")
 
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        """Jinja's output, but one ``yield`` per output node where Jinja yields each of its parts
+        (outside a buffer): the parts joined as Jinja joins the whole page (``concat``), so the page
+        is the same text. A study's company page was some 5,000 parts, each passed up through
+        the block, the child template and the base template's generators one by one."""
+        if frame.buffer is not None or frame.require_output_check:
+            super().visit_Output(node, frame)
+            return
+        finalize = self._make_finalize()
+        body: list[list[Any] | nodes.Expr] = []
+        # As Jinja: constants evaluated at compile time where possible, grouped with their neighbours.
+        for child in node.nodes:
+            try:
+                if not (finalize.const or isinstance(child, nodes.TemplateData)):
+                    raise nodes.Impossible()
+                const = self._output_child_to_const(child, frame, finalize)
+            except (nodes.Impossible, Exception):
+                body.append(child)
+                continue
+            if body and isinstance(body[-1], list):
+                body[-1].append(const)
+            else:
+                body.append([const])
+        if len(body) < 2:  # nothing to join: Jinja's own code
+            super().visit_Output(node, frame)
+            return
+        self.writeline("yield environment.concat((")
+        self.indent()
+        for item in body:
+            if isinstance(item, list):
+                self.writeline(self._output_const_repr(item) + ",")
+            else:
+                self.newline(item)
+                self._output_child_pre(item, frame, finalize)
+                self.visit(item, frame)
+                self._output_child_post(item, frame, finalize)
+                self.write(",")
+        self.outdent()
+        self.writeline("))")
+
 
 class ReportEnvironment(Environment):
     """The report's Jinja environment: templates' output goes through ``shown`` (pagetext.py), and

@@ -30,6 +30,9 @@ KIND_BY_SUFFIX = (
     ("high", "percent"),
 )
 
+KINDS = frozenset({kind for _suffix, kind in KIND_BY_SUFFIX} | {"text", "int", "number"})
+"""Every kind ``kind_of`` gives (none holds a character to escape)."""
+
 
 def kind_of(key: str, value: Any) -> str:
     kind = _kind_by_name(key.rsplit(".", 1)[-1])
@@ -70,8 +73,11 @@ class FigureView:
 
     def __getitem__(self, key: str) -> Fig:
         value: Any = self.data
-        for part in key.split("."):
-            value = value[int(part)] if isinstance(value, list) else value[part]
+        if "." in key or type(value) is not dict:
+            for part in key.split("."):
+                value = value[int(part)] if isinstance(value, list) else value[part]
+        else:  # most names: one level down
+            value = value[key]
         kind = kind_of(key, value)
         return Fig(f"{self.prefix}.{key}", kind, self.locale.format(kind, value), value)
 
