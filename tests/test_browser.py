@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -59,3 +60,44 @@ def test_a_configured_path_that_does_not_exist_is_a_clear_error(monkeypatch: pyt
     monkeypatch.setenv("SERVAUDIT_CHROMIUM", "/nowhere/else")
     with pytest.raises(InfrastructureError, match="/nowhere/else"):
         find_chromium()
+
+
+def _browser_command_line() -> list[str]:
+    """The running Chromium's own command line (the one process of ours started with Playwright's pipe)."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--remote-debugging-pipe" in words and entry.name.isdigit() and _ours(int(entry.name)):
+            lines.append([word.decode() for word in words if word])
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def _ours(pid: int) -> bool:
+    while pid > 1:
+        if pid == os.getpid():
+            return True
+        try:
+            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+    return False
+
+
+def test_our_disabled_features_keep_playwrights_own() -> None:
+    """Chromium keeps the last --disable-features only: ours must carry every feature Playwright's own
+    switch turns off (a Playwright upgrade that adds one fails here), and the spare renderer's."""
+
+    async def command_line() -> list[str]:
+        async with open_browser():
+            return _browser_command_line()
+
+    switches = [word for word in asyncio.run(command_line()) if word.startswith("--disable-features=")]
+    assert len(switches) >= 2, "Playwright's own switch and ours"
+    last = set(switches[-1].removeprefix("--disable-features=").split(","))
+    for earlier in switches[:-1]:
+        assert set(earlier.removeprefix("--disable-features=").split(",")) <= last
+    assert "SpareRendererForSitePerProcess" in last
