@@ -553,14 +553,18 @@ def status(
 
     if lang not in (None, "de", "en"):
         raise UsageError(f"--lang must be de or en, not {lang!r}")
-    audit = _load(audit_dir)
     if uncertain:
-        _print_uncertain(audit, as_json)
+        _print_uncertain(_load(audit_dir), as_json)
         return
     if workers:
-        _print_workers(audit, lang, as_json)
+        _print_workers(_load(audit_dir), lang, as_json)
         return
-    _print_rows(audit, lang, as_json, status_rows(audit), status_table, "status.none")
+    from servaudit.config_light import light_audit
+
+    # The table reads little of the audit file: a plain one is read without pydantic, half of
+    # status's start-up (config_light.py); any other, and every bad one, through the models.
+    plain = light_audit(audit_dir) or _load(audit_dir)
+    _print_rows(plain, lang, as_json, status_rows(plain), status_table, "status.none")
 
 
 def _print_workers(audit: Any, lang: str | None, as_json: bool) -> None:

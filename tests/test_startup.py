@@ -85,6 +85,14 @@ def test_help_loads_no_pydantic() -> None:
     assert loaded_pydantic("status", "--help") == []
 
 
+def test_status_of_a_plain_audit_loads_no_pydantic(tmp_path: Path) -> None:
+    # The scaffold's audit is plain: status reads it without the models (servaudit/config_light.py).
+    audit = tmp_path / "audit"
+    subprocess.run([sys.executable, "-m", "servaudit", "init", str(audit)], capture_output=True, check=True)
+    assert loaded_pydantic("status", "-a", str(audit)) == []
+    assert loaded_pydantic("status", "-a", str(audit), "--json", "--lang", "en") == []
+
+
 def test_classify_with_options_loads_no_pydantic() -> None:
     # typer ≥ 0.2x reads option values with pydantic; servaudit/cli_values.py reads plain ones itself.
     sample = CORPUS / "human" / "answer-with-hotline-offer-de.eml"
