@@ -30,11 +30,11 @@ GOAL = 0.3
 SAMPLE = ROOT / "tests" / "corpus" / "human" / "answer-with-hotline-offer-de.eml"
 
 
-def run_timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+def run_timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of one run of ``argv``; CPU from the children's resource usage."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -56,6 +56,7 @@ def cases(repeat: int) -> list[dict[str, object]]:
     compileall.compile_dir(ROOT / "servaudit", quiet=1)  # what an installed servaudit has
     with tempfile.TemporaryDirectory() as folder:
         audit = Path(folder) / "audit"
+        # This checkout's servaudit, whichever one is installed (as the byte code compiled above).
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run(
             [sys.executable, "-m", "servaudit", "init", str(audit)],
@@ -66,8 +67,8 @@ def cases(repeat: int) -> list[dict[str, object]]:
         )
         bare = [run_timed([sys.executable, "-c", "pass"], Path(folder)) for _ in range(repeat)]
         for name, argv in commands(audit):
-            run_timed(argv, Path(folder))  # warm-up: byte code compiled, files cached
-            runs = [run_timed(argv, Path(folder)) for _ in range(repeat)]
+            run_timed(argv, Path(folder), env)  # warm-up: byte code compiled, files cached
+            runs = [run_timed(argv, Path(folder), env) for _ in range(repeat)]
             cpus = [cpu for _, cpu in runs]
             found.append(
                 {

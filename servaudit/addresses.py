@@ -64,3 +64,17 @@ def ascii_address(value: str) -> str:
     if "." not in host or host.replace(".", "").isdigit():
         raise ValueError(f"{value!r} is not a valid e-mail address: {domain!r} is not a mail domain")
     return f"{local}@{host}"
+
+
+def web_address(value: str) -> str:
+    """An http(s) URL whose host is a valid host name (a form's or chat's page); raises ValueError."""
+    found = re.match(r"^https?://([^/\s?#]+)", value)
+    if not found:
+        raise ValueError(f"{value!r} is not a web address (http:// or https://)")
+    host = found.group(1).rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    try:
+        ascii_host(host)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a web address: {exc}") from None
+    return value

@@ -15,7 +15,9 @@ from pydantic import AfterValidator, Field, ValidationError, create_model, field
 
 from servaudit import channels as registry
 from servaudit.config_errors import format_validation_error, located
-from servaudit.config_study import Limits, SendWindow, Waves, check_week, timezone_name
+from servaudit.config_light import AUDIT_FILE as AUDIT_FILE  # demo and scaffold import it from here
+from servaudit.config_light import audit_file, timezone_name
+from servaudit.config_study import Limits, SendWindow, Waves, check_week
 from servaudit.config_types import SLUG, EmailAddress, HostName, Model, NetworkTimeout, Text
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
@@ -23,7 +25,6 @@ from servaudit.secrets import SecretRef
 if TYPE_CHECKING:
     from servaudit.evidence_bucket import Bucket
 
-AUDIT_FILE = "audit.toml"
 CHANNEL_KEYS = registry.names()
 """Company keys that name a channel, in the order reports list them: the registry's names, kept here
 for the report until it reads servaudit.channels itself."""
@@ -317,8 +318,7 @@ class Audit:
 
     @classmethod
     def load(cls, folder: Path) -> Audit:
-        # A folder, or the audit file itself (any name ending in .toml).
-        path = folder if folder.suffix == ".toml" and not folder.is_dir() else folder / AUDIT_FILE
+        path = audit_file(folder)  # a folder, or the audit file itself
         return cls(path.parent.resolve(), load_config(path), path)
 
     def resolve(self, relative: str) -> Path:

@@ -8,25 +8,17 @@ which only hangs them under ``[audit]``.
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from servaudit.config_light import timezone_name
 from servaudit.config_types import Model
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CLOCK_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 CLOCK_TIME_OR_MIDNIGHT = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
-
-
-def timezone_name(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f'{value!r} is not a time zone (e.g. "Europe/Berlin" or "UTC")') from None
-    return value
 
 
 def check_week(

@@ -6,32 +6,15 @@ while config.py reads the channel registry (which imports those packages).
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from servaudit.addresses import ascii_address, ascii_host
+from servaudit.addresses import ascii_address, ascii_host, web_address
+from servaudit.config_light import MAX_NETWORK_TIMEOUT as MAX_NETWORK_TIMEOUT  # rules without pydantic
+from servaudit.config_light import SLUG as SLUG
 
-SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-MAX_NETWORK_TIMEOUT = 600
-"""Seconds: a relay or mailbox that needs longer is down, and a run must not hang on it."""
-
-
-def _web_address(value: str) -> str:
-    found = re.match(r"^https?://([^/\s?#]+)", value)
-    if not found:
-        raise ValueError(f"{value!r} is not a web address (http:// or https://)")
-    host = found.group(1).rpartition("@")[2]
-    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    try:
-        ascii_host(host)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a web address: {exc}") from None
-    return value
-
-
-WebAddress = Annotated[str, AfterValidator(_web_address)]
+WebAddress = Annotated[str, AfterValidator(web_address)]
 """The page of a form or a chat: an http(s) URL."""
 EmailAddress = Annotated[str, AfterValidator(ascii_address)]
 """An e-mail address, kept with its domain in IDNA A-labels (what the relay and replies use)."""
@@ -45,4 +28,3 @@ class Model(BaseModel):
     # Unknown keys are errors: a typo in an audit file must not silently drop a setting.
     # inf and nan are refused everywhere: a timeout of inf hangs, a weight of nan poisons a score.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-

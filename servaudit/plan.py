@@ -7,10 +7,38 @@ plans the same ids and the store tells which are done.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-from servaudit.config import AuditConfig
+
+class PlannedCompany(Protocol):
+    @property
+    def channels(self) -> dict[str, str]: ...
+    @property
+    def scenarios(self) -> tuple[str, ...] | None: ...
+
+
+class PlannedWaves(Protocol):
+    @property
+    def count(self) -> int: ...
+
+
+class PlannedAudit(Protocol):
+    @property
+    def waves(self) -> PlannedWaves | None: ...
+
+
+class PlanSource(Protocol):
+    """What the plan reads of an audit file: the models' reading (config.AuditConfig) or, for
+    `servaudit status`, the light one without pydantic (config_light.LightConfig)."""
+
+    @property
+    def audit(self) -> PlannedAudit: ...
+    @property
+    def companies(self) -> Mapping[str, PlannedCompany]: ...
+    @property
+    def scenarios(self) -> Mapping[str, object]: ...
 
 
 @dataclass(frozen=True)
@@ -33,7 +61,7 @@ def inquiry_id(company: str, channel: str, scenario: str, wave: int) -> str:
     return f"{company}.{channel}.{scenario}.w{wave}"
 
 
-def planned(config: AuditConfig, wave: int = 1, channels: Iterable[str] | None = None) -> list[Inquiry]:
+def planned(config: PlanSource, wave: int = 1, channels: Iterable[str] | None = None) -> list[Inquiry]:
     wanted = set(channels) if channels is not None else None
     result = []
     for slug, company in config.companies.items():

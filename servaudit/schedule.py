@@ -27,13 +27,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from servaudit.businesshours import BusinessWeek
-from servaudit.config import AuditConfig
 from servaudit.errors import ConfigError
-from servaudit.plan import Inquiry, planned
+from servaudit.plan import Inquiry, PlanSource, planned
 from servaudit.store.study import StudyRecord as Study
+
+if TYPE_CHECKING:  # `status` lists inquiries without loading pydantic (config_light.py)
+    from servaudit.config import AuditConfig
 
 WEEKDAY_DAY, WEEKDAY_EVENING, WEEKEND = "weekday_day", "weekday_evening", "weekend"
 STRATA = (WEEKDAY_DAY, WEEKDAY_EVENING, WEEKEND)
@@ -72,7 +75,7 @@ def week(config: AuditConfig) -> BusinessWeek:
     )
 
 
-def inquiries(config: AuditConfig) -> list[Inquiry]:
+def inquiries(config: PlanSource) -> list[Inquiry]:
     """Every inquiry of the audit: of each wave of a study, else of wave 1."""
     waves = config.audit.waves
     return [i for wave in range(1, (waves.count if waves else 1) + 1) for i in planned(config, wave)]

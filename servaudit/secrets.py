@@ -22,6 +22,7 @@ __all__ = [
     "ScrubbingFilter",
     "ScrubbingStream",
     "SecretRef",
+    "check_reference",
     "forget_secrets",
     "register_secret",
     "resolve_secret",
@@ -32,7 +33,7 @@ __all__ = [
 _REFERENCE = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]*|keyring:[^:]+:.+)$")
 
 
-def _check_reference(value: str) -> str:
+def check_reference(value: str) -> str:
     if not _REFERENCE.match(value):
         raise ValueError(
             'a secret must be a reference, not the secret itself: write "env:VARIABLE_NAME" '
@@ -49,7 +50,7 @@ class _Reference:
     def __get_pydantic_core_schema__(source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema
 
-        return core_schema.no_info_after_validator_function(_check_reference, handler(source))
+        return core_schema.no_info_after_validator_function(check_reference, handler(source))
 
 
 SecretRef = Annotated[str, _Reference()]

@@ -8,15 +8,18 @@ durations in the audit's language through the report's message catalogue.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from servaudit.audit_store import open_store
-from servaudit.config import Audit
 from servaudit.english import duration, moment
 from servaudit.i18n import Locale
 from servaudit.labels import REFUSED, REJECTED
 from servaudit.measure.facts import gather
 from servaudit.schedule import inquiries as every_inquiry
+
+if TYPE_CHECKING:  # the status table's audit is often read without pydantic (config_light.py)
+    from servaudit.config import Audit
+    from servaudit.config_light import LightAudit
 
 COLUMNS = (
     "inquiry", "company", "channel", "state", "sent", "replies",
@@ -24,7 +27,7 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def status_rows(audit: Audit) -> list[dict[str, Any]]:
+def status_rows(audit: Audit | LightAudit) -> list[dict[str, Any]]:
     store = open_store(audit)
     try:
         records = store.inquiries()

@@ -85,6 +85,18 @@ def test_help_loads_no_pydantic() -> None:
     assert loaded_pydantic("status", "--help") == []
 
 
+def test_status_of_a_plain_audit_loads_neither_pydantic_nor_tabulate(tmp_path: Path) -> None:
+    # The scaffold's audit is plain: status reads it without the models (servaudit/config_light.py)
+    # and its table is plain too (servaudit/plain_table.py).
+    audit = tmp_path / "audit"
+    subprocess.run([sys.executable, "-m", "servaudit", "init", str(audit)], capture_output=True, check=True)
+    code = PROGRAM.format(heavy=("pydantic", "tabulate"))
+    for options in ([], ["--lang", "en"], ["--json"]):
+        argv = [sys.executable, "-c", code, "status", "-a", str(audit), *options]
+        done = subprocess.run(argv, capture_output=True, text=True, check=True)
+        assert ast.literal_eval(done.stdout.strip().splitlines()[-1]) == [], options
+
+
 def test_classify_with_options_loads_no_pydantic() -> None:
     # typer ≥ 0.2x reads option values with pydantic; servaudit/cli_values.py reads plain ones itself.
     sample = CORPUS / "human" / "answer-with-hotline-offer-de.eml"

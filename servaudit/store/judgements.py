@@ -7,16 +7,15 @@ reads again what it would read differently; the report only ever reads these row
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from servaudit.judgement import (
-    AcknowledgementTraits,
-    ChatJudgement,
-    ChatObservation,
-    MailFindings,
-    ReplyJudgement,
-)
 from servaudit.store.connection import Connection, upsert
 from servaudit.store.records import now, to_text
+
+if TYPE_CHECKING:
+    # Imported where a reading is rebuilt: its nine record classes cost every command that opens the
+    # store, `servaudit status` too, about 5 % of its start-up (issue 16, goal 6).
+    from servaudit.judgement import ChatJudgement, ReplyJudgement
 
 SET_JUDGEMENT = upsert(
     "judgements",
@@ -49,6 +48,8 @@ class JudgementQueries(Connection):
 
     def judgements(self) -> dict[int, ReplyJudgement]:
         """Message row id → its stored reading."""
+        from servaudit.judgement import AcknowledgementTraits, MailFindings, ReplyJudgement
+
         rows = self.db.execute(
             "SELECT message_id, version, excerpt, stated, acknowledgement, findings FROM judgements"
         )
@@ -97,6 +98,8 @@ class JudgementQueries(Connection):
 
     def chats(self) -> dict[str, ChatJudgement]:
         """Inquiry id → its chat's stored reading."""
+        from servaudit.judgement import ChatJudgement, ChatObservation
+
         rows = self.db.execute("SELECT inquiry_id, version, observation, transcript FROM chats")
         return {
             row["inquiry_id"]: ChatJudgement(
