@@ -10,6 +10,7 @@ import contextlib
 import json
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -157,6 +158,17 @@ def test_uvloop_is_installed_and_used() -> None:
         return type(asyncio.get_running_loop()).__module__
 
     assert run(which()).startswith("uvloop")
+    assert run(which(), fast=False).startswith("asyncio")
+
+
+def test_without_uvloop_discover_runs_on_asyncios_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as where it has no wheels: the import fails
+
+    async def which() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    assert loop_factory() is None
+    assert run(which()).startswith("asyncio")
 
 
 def test_connection_failures_are_recorded_alike(
