@@ -43,7 +43,6 @@ from urllib.parse import urlsplit
 from proc_cpu import process_cpu
 
 from servaudit.discover import DiscoverOptions, SiteResult, discover_async
-from servaudit.discover.loop import run as run_loop
 from servaudit.measure.legal import site_findings
 
 HOME = (
@@ -190,8 +189,7 @@ def crawl(
     urls = [f"http://{host}:{port}/" for host in hosts]
     cpu = time.process_time() + _children_cpu()
     started = time.perf_counter()
-    # On the loop `discover` itself runs on (servaudit/discover/loop.py: uvloop's where installed).
-    results = run_loop(asyncio.wait_for(discover_async(urls, options), deadline))
+    results = asyncio.run(asyncio.wait_for(discover_async(urls, options), deadline))
     return time.perf_counter() - started, time.process_time() + _children_cpu() - cpu, results
 
 

@@ -24,7 +24,7 @@ from servaudit.browser import USER_AGENT
 from servaudit.discover.client import SiteClient
 from servaudit.discover.model import TlsResult
 from servaudit.discover.options import DiscoverOptions
-from servaudit.discover.transport import ResolvingBackend, open_stream
+from servaudit.discover.transport import ResolvingBackend
 
 __all__ = [
     "BROWSER_HEADERS",
@@ -145,7 +145,8 @@ async def check_tls(
     try:
         address = await resolver.address(host, port)
         _reader, writer = await asyncio.wait_for(
-            open_stream(address, port, ssl=context, server_hostname=host), options.timeout
+            asyncio.open_connection(address, port, ssl=context, server_hostname=host),
+            options.timeout,
         )
     except ssl.SSLCertVerificationError as exc:
         return TlsResult(origin, False, f"certificate not accepted: {exc.verify_message}")

@@ -13,7 +13,6 @@ import dns.asyncresolver
 
 from servaudit.discover.crawler import Crawler
 from servaudit.discover.fingerprints import load_fingerprints
-from servaudit.discover.loop import run as run_loop
 from servaudit.discover.mailcheck import MailDomain, check_mail_domain
 from servaudit.discover.model import SiteResult
 from servaudit.discover.net import HostResolver, make_dns_resolver
@@ -117,5 +116,4 @@ def discover(
     audit_folder: Path | None = None,
     progress: Progress | None = None,
 ) -> list[SiteResult]:
-    # uvloop's loop for the crawl (servaudit/discover/loop.py); Playwright's on asyncio's own.
-    return run_loop(discover_async(urls, options, audit_folder, progress), fast=not options.render)
+    return asyncio.run(discover_async(urls, options, audit_folder, progress))

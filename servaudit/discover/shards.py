@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from servaudit.discover.crawler import Crawler, HandOff, Resume
-from servaudit.discover.loop import run as run_loop
 from servaudit.discover.model import SiteResult
 from servaudit.discover.pool import CrawlPool
 
@@ -171,7 +170,7 @@ def _child_main(
     # ends it), which must not print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     crawler.owns = lambda host: host_key(host) in theirs
-    run_loop(_child_loop(crawler, urls, indices, concurrency, conn))  # never a rendering crawl: uvloop's
+    asyncio.run(_child_loop(crawler, urls, indices, concurrency, conn))
 
 
 async def _child_loop(

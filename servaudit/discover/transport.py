@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import select
-import socket
 import ssl
 import typing
 from collections.abc import Iterator
@@ -52,73 +51,6 @@ def as_httpx_errors() -> Iterator[None]:
             if isinstance(exc, source):
                 raise target(str(exc)) from exc
         raise
-
-
-async def open_tcp(host: str, port: int) -> socket.socket:
-    """A connected non-blocking TCP socket to ``host`` (an address, or a name for the system's
-    resolver), made as asyncio's create_connection makes it (without happy eyeballs, which discovery
-    never asked for): each address in turn, and its errors and their texts when none answers.
-
-    Connecting here rather than in the loop's create_connection keeps the texts the crawl records the
-    same on uvloop's loop (servaudit/discover/loop.py), whose create_connection words a refused
-    connection "[Errno 111] Connection refused" where asyncio's says "Connect call failed (address)";
-    both loops' sock_connect say the latter.
-
-    It has a price on uvloop: uvloop's own create_connection (in C) took about 0.25 ms less CPU per
-    site and ended the bench's 1,000 sites at 100 at once about 0.25 s sooner (one alternating run of
-    5 × 3 cases, load average 2). Using it would need asyncio's texts rebuilt from uvloop's errors,
-    which cannot tell a connect that failed at once (asyncio: the bare OS text) from one that failed
-    later (asyncio: "Connect call failed …"), so it is left for now."""
-    loop = asyncio.get_running_loop()
-    infos = _numeric_address(host, port) or await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    if not infos:
-        raise OSError("getaddrinfo() returned empty list")
-    errors: list[OSError] = []
-    for family, kind, proto, _, address in infos:
-        sock = socket.socket(family=family, type=kind, proto=proto)
-        try:
-            sock.setblocking(False)
-            await loop.sock_connect(sock, address)
-        except OSError as exc:
-            sock.close()
-            errors.append(exc)
-            continue
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-    if len(errors) == 1 or all(str(exc) == str(errors[0]) for exc in errors):
-        raise errors[0]
-    raise OSError("Multiple exceptions: {}".format(", ".join(str(exc) for exc in errors)))
-
-
-async def open_stream(
-    host: str, port: int, **tls: typing.Any
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """asyncio.open_connection(host, port, **tls) over a socket from ``open_tcp``."""
-    sock = await open_tcp(host, port)
-    try:
-        return await asyncio.open_connection(sock=sock, **tls)
-    except BaseException:
-        sock.close()
-        raise
-
-
-_AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[typing.Any, ...]]
-
-
-def _numeric_address(host: str, port: int) -> list[_AddressInfo] | None:
-    """An IP address needs no resolver (asyncio skips getaddrinfo for one as well: a thread's turn)."""
-    if "%" in host:  # an IPv6 zone index: left to getaddrinfo, as asyncio does
-        return None
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, host)
-        except OSError:
-            continue
-        address = (host, port) if family == socket.AF_INET else (host, port, 0, 0)
-        return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address)]
-    return None
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
@@ -218,12 +150,11 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        if local_address:
-            raise httpcore.UnsupportedProtocol("discovery connects from the system's own address only")
         address = await self.resolver.address(host, port)
+        local = (local_address, 0) if local_address else None
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await open_stream(address, port)
+                reader, writer = await asyncio.open_connection(address, port, local_addr=local)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
         except OSError as exc:
