@@ -5,6 +5,7 @@ other process crawls (the site is handed over before that host is contacted)."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,18 @@ def _comparable(results: list[SiteResult]) -> list[dict[str, Any]]:
     return [strip(r.as_json()) for r in results]
 
 
+def _settled(server: SiteServer) -> None:
+    """Until the server has recorded every request it answered: it records one after sending its answer,
+    so a crawl can be done before the last hits are in (they then counted as the next run's)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with server.lock:
+            if not any(server.in_flight.values()):
+                return
+        time.sleep(0.01)
+    raise AssertionError("the site server still answers requests after the crawl ended")
+
+
 def test_two_processes_find_what_one_finds_and_keep_each_hosts_politeness(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,10 +100,12 @@ def test_two_processes_find_what_one_finds_and_keep_each_hosts_politeness(
             "checks": False, "resolve": server.resolve(),
         }  # fmt: skip
         one = discover(urls, DiscoverOptions(concurrency=8, **settings))
+        _settled(server)
         first_run = len(server.hits)
         requests_one = sorted((hit.host, hit.path) for hit in server.hits)
         assert worth_two_processes(SPLIT_FROM, len(urls), rendering=False)
         two = discover(urls, DiscoverOptions(concurrency=SPLIT_FROM, **settings))
+        _settled(server)
         hits = server.hits[first_run:]
 
     assert _comparable(two) == _comparable(one)
