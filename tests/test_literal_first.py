@@ -67,6 +67,16 @@ def _same(phrase: str, texts: list[str]) -> int:
     return matched
 
 
+def _random_texts(seed: int, pieces: list[str], longest: int) -> list[str]:
+    """20,000 texts of up to ``longest`` random pieces: the odd places a shortcut must agree at too."""
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, longest))) for _ in range(20_000)]
+
+
+def _corpus_bodies() -> list[str]:
+    return [mail.body_text(mail.parse(sample.path.read_bytes())) for sample in samples()]
+
+
 def test_every_phrase_searched_literal_first_finds_what_its_pattern_finds() -> None:
     phrases = _all_phrases()
     assert len(phrases) > 300
@@ -79,9 +89,7 @@ def test_every_phrase_searched_literal_first_finds_what_its_pattern_finds() -> N
     matched = 0
     for phrase in phrases:
         pieces = [*(p for p in phrase.removeprefix("^").split("*") if p.strip()), *edges]
-        texts = [
-            "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(60)
-        ]
+        texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(60)]
         matched += _same(phrase, texts)
     matched += sum(_same(phrase, corpus) for phrase in phrases)
     assert matched > 3_000
@@ -95,11 +103,8 @@ def test_a_phrase_without_a_word_edge_in_front_is_searched_as_it_is() -> None:
 
 def test_a_phone_number_searched_from_its_first_character_is_the_one_the_pattern_finds() -> None:
     pattern = re.compile(PHONE_PATTERN)
-    rng = random.Random(36)
     pieces = [*"0123456789", *"+()/-.a_ \n٣", "+49 ", "(030) ", "Tel. "]
-    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
-    for sample in samples():
-        texts.append(mail.body_text(mail.parse(sample.path.read_bytes()))[:5_000])
+    texts = _random_texts(36, pieces, 30) + [body[:5_000] for body in _corpus_bodies()]
     found = 0
     for text in texts:
         expected = [m.span() for m in pattern.finditer(text)]
@@ -112,11 +117,9 @@ def test_a_phone_number_searched_from_its_first_character_is_the_one_the_pattern
 
 
 def test_a_web_address_looked_for_only_where_one_can_stand_is_the_one_the_pattern_finds() -> None:
-    rng = random.Random(41)
     pieces = [*"aw.:/@-_ \n", "www.", "WwW.", "http", "HTTPS", "://", "ſ", "\u212a", "x.de", "info", "é"]
-    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
-    for sample in samples():
-        body = mail.body_text(mail.parse(sample.path.read_bytes()))[:5_000]
+    texts = _random_texts(41, pieces, 12)
+    for body in (whole[:5_000] for whole in _corpus_bodies()):
         texts += [body, *body.split("\n\n")]  # whole texts and their paragraphs (signatures among them)
     found = 0
     for text in texts:
@@ -129,11 +132,8 @@ def test_a_web_address_looked_for_only_where_one_can_stand_is_the_one_the_patter
 
 def test_sentences_end_where_the_sentence_end_pattern_says() -> None:
     pattern = re.compile(SENTENCE_END)
-    rng = random.Random(155)
     pieces = [*".!?,a \n\t\r\x0b\x1c\x85\xa0\u2028", "Wir", " melden uns.", "z.B. ", "\n\n", "...", "! ?"]
-    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20_000)]
-    for sample in samples():
-        texts.append(mail.body_text(mail.parse(sample.path.read_bytes()))[:5_000])
+    texts = _random_texts(155, pieces, 25) + [body[:5_000] for body in _corpus_bodies()]
     for text in texts:
         expected = [m.span() for m in pattern.finditer(text)]
         assert [m.span() for m in _SENTENCE_END.finditer(text)] == expected, text
@@ -141,14 +141,11 @@ def test_sentences_end_where_the_sentence_end_pattern_says() -> None:
 
 
 def test_the_lines_found_from_newline_to_newline_are_the_ones_the_line_patterns_find() -> None:
-    rng = random.Random(56)
     pieces = [
         *"\n> *-_a\r", "\n\n", ">> ", "> > ", "am ", "on ", "-----", "von:", "from:", "gesendet von",
         "mit freundlichen grüßen", "best regards", "thanks,", "grüß", "x",
     ]  # fmt: skip
-    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(20_000)]
-    for sample in samples():
-        texts.append(mail.body_text(mail.parse(sample.path.read_bytes())).lower())
+    texts = _random_texts(56, pieces, 20) + [body.lower() for body in _corpus_bodies()]
     found = 0
     for pattern in (_SIGNATURE_LINE, _HEADER_LINE):
         for text in texts:
@@ -160,9 +157,8 @@ def test_the_lines_found_from_newline_to_newline_are_the_ones_the_line_patterns_
 
 def test_a_ticket_tag_searched_from_its_first_character_is_the_one_the_pattern_finds() -> None:
     pattern = re.compile(TICKET_TAG_PATTERN)
-    rng = random.Random(44)
     pieces = [*"[]#&_a1 \n", "123", "4567", "Ticket", "[Acme #17]", "[support-1]", "Re: "]
-    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    texts = _random_texts(44, pieces, 12)
     for sample in samples():
         texts.append(mail.header(mail.parse(sample.path.read_bytes()), "Subject"))
     found = 0
