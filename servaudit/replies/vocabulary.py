@@ -154,14 +154,10 @@ class Phrases:
         return lambda part: any(word in part and search(part) for word, search in tried)
 
     def hits(self, text: str) -> list[str]:
-        phrases = self.phrases
-        if not phrases:
+        found = self._found(text)
+        if found is None:
             return []
-        found = LEXICON.found(text)  # what _found does, without a call: most lists are asked this
-        any_literal = self.any_literal
-        if any_literal is not None and any_literal.isdisjoint(found):
-            return []
-        sources = self.searched
+        phrases, sources = self.phrases, self.searched
         return [phrases[i] for i in self._candidates(found) if _compiled(sources[i]).search(text)]
 
     def __contains__(self, text: object) -> bool:
