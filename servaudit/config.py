@@ -15,10 +15,9 @@ from pydantic import AfterValidator, Field, ValidationError, create_model, field
 
 from servaudit import channels as registry
 from servaudit.config_errors import format_validation_error, located
-from servaudit.config_light import AUDIT_FILE as AUDIT_FILE  # demo and scaffold import it from here
-from servaudit.config_light import audit_file, timezone_name
+from servaudit.config_rules import SLUG, audit_file, timezone_name
 from servaudit.config_study import Limits, SendWindow, Waves, check_week
-from servaudit.config_types import SLUG, EmailAddress, HostName, Model, NetworkTimeout, Text
+from servaudit.config_types import EmailAddress, HostName, Model, NetworkTimeout, Text
 from servaudit.errors import ConfigError
 from servaudit.secrets import SecretRef
 

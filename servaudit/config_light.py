@@ -10,10 +10,8 @@ the send window, limits, a form's field map, a chat's settings), a value of anot
 rule refuses, a file it cannot read. The caller then loads the file with the models (config.py),
 which report the problem with file, line and key as always. So a file is read here only where the
 models accept it too, and every message about a bad file still comes from the models;
-tests/test_config_light.py holds the two readings side by side.
-
-It also holds the rules both readings share and that need no pydantic: SLUG, the network timeout's
-bound and the time-zone check.
+tests/test_config_light.py holds the two readings side by side. The rules both readings share
+that need no pydantic are in config_rules.py.
 """
 
 from __future__ import annotations
@@ -21,37 +19,20 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-import zoneinfo
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from servaudit.addresses import ascii_address, ascii_host, web_address
+from servaudit.config_rules import MAX_NETWORK_TIMEOUT, SLUG, audit_file, timezone_name
 from servaudit.secrets import check_reference
 
-AUDIT_FILE = "audit.toml"
-SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-MAX_NETWORK_TIMEOUT = 600
-"""Seconds: a relay or mailbox that needs longer is down, and a run must not hang on it."""
 CHANNELS: dict[str, Callable[[str], str]] = {"email": ascii_address, "form": web_address, "chat": web_address}
 """The registry's channels (servaudit.channels, in its order; a test keeps them in step), each with the
 rule its company key passes, whose answer is the inquiries' target as the model keeps it: an address
 in IDNA form, a form's or chat's page as written (the URL shorthand; a table of settings takes the
 models' path). A channel not named here takes the models' path too."""
-
-
-def timezone_name(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f'{value!r} is not a time zone (e.g. "Europe/Berlin" or "UTC")') from None
-    return value
-
-
-def audit_file(folder: Path) -> Path:
-    """The audit file of ``folder``, or ``folder`` itself when it is one (any name ending in .toml)."""
-    return folder if folder.suffix == ".toml" and not folder.is_dir() else folder / AUDIT_FILE
 
 
 class LightWaves:

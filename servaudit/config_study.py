@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from servaudit.config_light import timezone_name
+from servaudit.config_rules import timezone_name
 from servaudit.config_types import Model
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

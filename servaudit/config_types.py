@@ -11,8 +11,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from servaudit.addresses import ascii_address, ascii_host, web_address
-from servaudit.config_light import MAX_NETWORK_TIMEOUT as MAX_NETWORK_TIMEOUT  # rules without pydantic
-from servaudit.config_light import SLUG as SLUG
+from servaudit.config_rules import MAX_NETWORK_TIMEOUT
 
 WebAddress = Annotated[str, AfterValidator(web_address)]
 """The page of a form or a chat: an http(s) URL."""

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from servaudit.audit_store import open_store
 from servaudit.collect import CollectSummary, collect
-from servaudit.config import AUDIT_FILE, Audit
+from servaudit.config import Audit
+from servaudit.config_rules import AUDIT_FILE
 from servaudit.engine import RunSummary, run
 from servaudit.errors import UsageError
 from servaudit.report import write_report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from servaudit.config import AUDIT_FILE
+from servaudit.config_rules import AUDIT_FILE
 from servaudit.errors import UsageError
 
 LANGUAGES = ("de", "en")

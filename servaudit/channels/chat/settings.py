@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from servaudit.config_types import SLUG, Model, WebAddress
+from servaudit.config_rules import SLUG
+from servaudit.config_types import Model, WebAddress
 
 
 class ChatSettings(Model):
