@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -36,6 +37,13 @@ class Phone:
     """free | shared-cost | premium | geographic | mobile | personal | international | other."""
 
 
+KNOWN_MAX = 4096
+"""Numbers remembered as read per process at most (a site repeats its numbers on every page)."""
+_known: dict[str, Phone | None] = {}
+"""A match's raw string → what it reads as: the matcher's number is parse(raw string, HOME_REGION)
+with the raw input cleared, so the Phone made of it depends on the raw string alone."""
+
+
 def classify(number: phonenumbers.PhoneNumber) -> str:
     if phonenumbers.region_code_for_number(number) != HOME_REGION:
         return INTERNATIONAL
@@ -56,6 +64,7 @@ def _phone(number: phonenumbers.PhoneNumber) -> Phone | None:
     )
 
 
+@functools.lru_cache(maxsize=KNOWN_MAX)
 def parse_phone(text: str) -> Phone | None:
     """One number as written (a tel: link's target or a page's text), or None when it is no valid number."""
     text = unquote(text).strip()
@@ -72,9 +81,16 @@ def phones_in_text(text: str) -> list[Phone]:
         return []
     found = []
     for match in phonenumbers.PhoneNumberMatcher(text, HOME_REGION, leniency=phonenumbers.Leniency.VALID):
-        if not _DIALLED.match(match.raw_string):
+        raw = match.raw_string
+        if not _DIALLED.match(raw):
             continue
-        phone = _phone(match.number)
+        if raw in _known:
+            phone = _known[raw]
+        else:
+            phone = _phone(match.number)  # formatting and typing it was half the cost of a page's number
+            if len(_known) >= KNOWN_MAX:
+                _known.clear()
+            _known[raw] = phone
         if phone is not None:
             found.append(phone)
     return found
