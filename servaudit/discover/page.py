@@ -27,6 +27,10 @@ _BLOCK = frozenset(
 )  # fmt: skip
 _HIDDEN = frozenset({"script", "style", "template", "noscript", "svg", "head", "title"})
 _FIELD_TAGS = frozenset({"input", "textarea", "select"})
+_READ = frozenset(
+    {"title", "base", "meta", "a", "script", "iframe", "form", "label", "h1", "button", *_FIELD_TAGS}
+)
+"""Tags whose attributes or text handle_starttag reads; any other tag only breaks or hides text."""
 
 
 @dataclass
@@ -93,10 +97,19 @@ class _Parser(HTMLParser):
         self.captured: tuple[str, list[str]] | None = None
         """An <h1> or <button> being read: its tag and its text so far."""
 
+    def updatepos(self, i: int, j: int) -> int:
+        # The base parser counts lines and columns up to every tag for getpos(), which nothing here
+        # asks for (nor does html.parser itself): skipping it saves a count per tag.
+        return j
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k.lower(): (v or "") for k, v in attrs}
         if tag in _BLOCK:
             self._add_text("\n")
+        if tag not in _READ:  # most tags (div, span, li, img, …): their attributes are not read
+            if tag in _HIDDEN:
+                self.hidden += 1
+            return
+        a = {k.lower(): (v or "") for k, v in attrs}
         if tag == "title":
             self.in_title = True
         elif tag == "base" and a.get("href"):
