@@ -19,17 +19,15 @@ Run: python bench/bench_page_read.py [--repeat 5] [--dump FILE]
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_discover import VARIANTS, page  # noqa: E402
+from bench_discover import VARIANTS, page
 
-from servaudit.discover.extract import extract, page_help_vendor  # noqa: E402
-from servaudit.discover.fingerprints import Fingerprints, load_fingerprints  # noqa: E402
-from servaudit.discover.identity import normalise  # noqa: E402
-from servaudit.discover.page import parse_page  # noqa: E402
+from servaudit.discover.extract import extract, page_help_vendor
+from servaudit.discover.fingerprints import Fingerprints, load_fingerprints
+from servaudit.discover.identity import normalise
+from servaudit.discover.page import parse_page
 
 ROOT = Path(__file__).resolve().parent.parent
 LARGE = 200_000
@@ -100,7 +98,7 @@ def main() -> None:
                     read(url, html, depth, prints)
             best = min(best, (time.process_time() - started) / (rounds * len(pages)))
         size = sum(len(p[1]) for p in pages) // len(pages)
-        print(f"{name:9s} {len(pages):3d} pages, {size:7d} chars each on average: {best * 1e6:8.1f} µs CPU per page")
+        print(f"{name:9s} {len(pages):3d} pages, {size:7d} chars on average: {best * 1e6:8.1f} µs CPU a page")
 
 
 if __name__ == "__main__":
