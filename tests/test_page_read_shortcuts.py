@@ -3,11 +3,14 @@ plain computation it replaces over generated input (hypothesis), not over a few 
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import phonenumbers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servaudit.discover import phones
+from servaudit.discover.page import _Parser
 from servaudit.discover.phones import HOME_REGION, MAX_TRIES, Phone, phones_in_text
 
 PHONE_PIECES = (
@@ -68,3 +71,48 @@ def test_a_line_cut_short_by_the_budget_is_not_remembered() -> None:
     line = f"{NOISE}Tel. 0800 1234568"
     assert phones_in_text(line, 3) == []  # the budget ran out before the number
     assert [p.e164 for p in phones_in_text(line)] == ["+498001234568"]
+
+
+def plain_join(base: str, href: str) -> str:
+    """page.py's _absolute as it was: urljoin for every link, "" where urljoin gives up."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return ""
+
+
+bases = st.builds(
+    "{}://{}{}".format,
+    st.sampled_from(["http", "https", "HTTP", "Https", "ftp", "foo", ""]),
+    st.one_of(
+        st.sampled_from(["shop.example", "www.shop.example:8080", "u@h", "[::1]"]), st.text("abAB.-:@[]19 ")
+    ),
+    st.text(alphabet="/a.?#;%\t", max_size=10),
+)
+hrefs = st.one_of(
+    st.lists(
+        st.sampled_from(["/", "a", ".", "..", "b.html", "~x", "-", "_", "Z9", "//", "?q", "#f", ";p"])
+    ).map("".join),
+    st.text(alphabet="/a.-_~Z9?#;%: @\t\n", max_size=16),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(bases, hrefs)
+def test_links_are_made_absolute_as_urljoin_makes_them(base: str, href: str) -> None:
+    assert _Parser(base)._absolute(href) == plain_join(base, href.strip())
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    bases, st.sampled_from(["/x/", "//other.example/", "https://b.example/d/", "../up/", "ftp://f/"]), hrefs
+)
+def test_links_after_a_base_tag_are_made_absolute_as_urljoin_makes_them(
+    base: str, tag: str, href: str
+) -> None:
+    parser = _Parser(base)
+    try:
+        parser.handle_starttag("base", [("href", tag)])
+    except ValueError:
+        return  # parse_page keeps what was read until then: no link after it is made
+    assert parser._absolute(href) == plain_join(parser.base, href.strip())

@@ -7,9 +7,10 @@ malicious page cannot exhaust memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 MAX_LINKS = 2000
 MAX_TEXT = 400_000
@@ -31,6 +32,9 @@ _READ = frozenset(
     {"title", "base", "meta", "a", "script", "iframe", "form", "label", "h1", "button", *_FIELD_TAGS}
 )
 """Tags whose attributes or text handle_starttag reads; any other tag only breaks or hides text."""
+_ROOTED_PATH = re.compile(r"/|(?:/[A-Za-z0-9_~-]+(?:\.[A-Za-z0-9_~-]+)*)+/?")
+"""A path from the site's root that urljoin keeps as it is: no empty or dot segments to resolve, no
+query, parameters or fragment, nothing urlsplit strips."""
 
 
 @dataclass
@@ -82,6 +86,7 @@ class _Parser(HTMLParser):
     def __init__(self, url: str) -> None:
         super().__init__(convert_charrefs=True)
         self.base = url
+        self.origin = _origin(url)
         self.facts = PageFacts(url=url)
         self.hidden = 0
         self.text: list[str] = []
@@ -114,6 +119,7 @@ class _Parser(HTMLParser):
             self.in_title = True
         elif tag == "base" and a.get("href"):
             self.base = urljoin(self.base, a["href"])
+            self.origin = _origin(self.base)
         elif tag == "meta":
             key = (a.get("property") or a.get("name") or "").lower()
             if key == "og:site_name":
@@ -224,6 +230,8 @@ class _Parser(HTMLParser):
         href = href.strip()
         if href.lower().startswith(("mailto:", "tel:", "callto:")):
             return href
+        if self.origin is not None and _ROOTED_PATH.fullmatch(href):
+            return self.origin + href  # what urljoin makes of it, for a tenth of its CPU
         try:
             return urljoin(self.base, href)
         except ValueError:
@@ -247,6 +255,18 @@ class _Parser(HTMLParser):
         lines = (" ".join(line.split()) for line in "".join(self.text).splitlines())
         self.facts.text = "\n".join(line for line in lines if line)
         self.facts.title = " ".join(self.facts.title.split())
+
+
+def _origin(base: str) -> str | None:
+    """What urljoin puts before a rooted path (_ROOTED_PATH) on an http(s) page: its scheme (as
+    urlsplit lower-cases it), "://" and its network location as written; None where urljoin is asked."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def parse_page(url: str, html: str) -> PageFacts:
