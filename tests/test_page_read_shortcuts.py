@@ -3,6 +3,7 @@ plain computation it replaces over generated input (hypothesis), not over a few 
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urljoin
 
 import phonenumbers
@@ -10,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servaudit.discover import phones
-from servaudit.discover.page import _Parser
+from servaudit.discover.extract import extract, extract_channels, extract_links
+from servaudit.discover.fingerprints import load_fingerprints
+from servaudit.discover.page import _Parser, parse_page
 from servaudit.discover.phones import HOME_REGION, MAX_TRIES, Phone, phones_in_text
 
 PHONE_PIECES = (
@@ -116,3 +119,21 @@ def test_links_after_a_base_tag_are_made_absolute_as_urljoin_makes_them(
     except ValueError:
         return  # parse_page keeps what was read until then: no link after it is made
     assert parser._absolute(href) == plain_join(parser.base, href.strip())
+
+
+def fixture_pages() -> list[tuple[str, str]]:
+    """Every HTML fixture of the tests and the sandbox's form pages, each under a made-up address."""
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(root.glob("tests/**/*.html")) + sorted(root.glob("servaudit/sandbox/forms_pages/*.html"))
+    assert len(files) > 50
+    base = "https://www.fixture.example/"
+    return [(base + f.relative_to(root).as_posix(), f.read_text("utf-8", "replace")) for f in files]
+
+
+def test_links_then_channels_make_what_extract_makes() -> None:
+    prints = load_fingerprints()
+    for depth, (url, html) in enumerate(fixture_pages()):
+        page = parse_page(url, html)
+        found = extract_links(page, depth % 3, "fixture.example", prints)
+        extract_channels(page, depth % 3, prints, found)
+        assert found == extract(page, depth % 3, "fixture.example", prints), url

@@ -53,16 +53,31 @@ def same_site(host: str, site_host: str) -> bool:
 
 
 def extract(page: PageFacts, depth: int, site_host: str, prints: Fingerprints) -> PageFindings:
+    found = extract_links(page, depth, site_host, prints)
+    extract_channels(page, depth, prints, found)
+    return found
+
+
+def extract_links(page: PageFacts, depth: int, site_host: str, prints: Fingerprints) -> PageFindings:
+    """A page's links: the same-site ones to follow (``follow``), social profiles and help centres.
+
+    The first half of extract(), for a crawler that sends the next requests before it reads the
+    rest of the page with extract_channels(page, depth, prints, found) on what this returns: the
+    halves fill separate lists, so both in turn make exactly what extract() makes."""
     found = PageFindings()
+    _links(page, depth, site_host, prints, found)
+    return found
+
+
+def extract_channels(page: PageFacts, depth: int, prints: Fingerprints, found: PageFindings) -> None:
+    """The rest of a page into ``found``: e-mail, phones, forms, chats, opening hours, legal hints."""
     _emails(page, depth, found)
     _phones(page, depth, found)
     _forms(page, depth, found)
     _chats(page, depth, prints, found)
     _hours(page, depth, prints, found)
-    _links(page, depth, site_host, prints, found)
     if prints.legal is not None:
         found.legal += legal_hints(page, depth, found.emails, found.phones, prints.legal)
-    return found
 
 
 def _clean_address(address: str) -> str | None:
