@@ -3,16 +3,18 @@ plain computation it replaces over generated input (hypothesis), not over a few 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import phonenumbers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from servaudit.discover import extract as extract_module
 from servaudit.discover import phones
 from servaudit.discover.extract import extract, extract_channels, extract_links
-from servaudit.discover.fingerprints import load_fingerprints
+from servaudit.discover.fingerprints import Fingerprints, HelpVendor, Network, load_fingerprints
 from servaudit.discover.page import _Parser, parse_page
 from servaudit.discover.phones import HOME_REGION, MAX_TRIES, Phone, phones_in_text
 
@@ -137,3 +139,88 @@ def test_links_then_channels_make_what_extract_makes() -> None:
         found = extract_links(page, depth % 3, "fixture.example", prints)
         extract_channels(page, depth % 3, prints, found)
         assert found == extract(page, depth % 3, "fixture.example", prints), url
+
+
+def network_as_it_was(url: str, prints: Fingerprints) -> str | None:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path_query = parts.path + ("?" + parts.query if parts.query else "")
+    for network in prints.networks:
+        if not any(host == h or host.endswith("." + h) for h in network.hosts):
+            continue
+        lowered = path_query.lower()
+        if any(lowered.startswith(p.lower()) for p in network.not_paths):
+            return None
+        if network.needs_path and parts.path.strip("/") == "":
+            return None
+        return network.id
+    return None
+
+
+def help_kind_as_it_was(url: str, text: str, prints: Fingerprints) -> tuple[str, str | None] | None:
+    lowered_url, lowered_text = url.lower(), text.lower()
+    for vendor in prints.help_vendors:
+        if any(p in lowered_url for p in vendor.url):
+            return vendor.kind, vendor.id
+    path = urlsplit(lowered_url).path + " " + (urlsplit(lowered_url).hostname or "")
+    for kind, words in prints.help_kinds:
+        if extract_module._any_word_in(words, lowered_text) or extract_module._any_word_in(words, path):
+            return kind, None
+    return None
+
+
+LABELS = ("a", "b", "shop", "instagram", "com", "de", "x-y", "hilfe", "")
+domains = st.lists(st.sampled_from(LABELS), min_size=1, max_size=4).map(".".join)
+words = st.lists(
+    st.sampled_from(["hilfe", "faq", "help", "forum", "community", "a", "ä", "com", ""]), max_size=4
+)
+networks = st.lists(
+    st.builds(
+        lambda index, hosts, not_paths, needs_path: Network(
+            f"n{index}", "N", tuple(hosts), tuple(not_paths), needs_path
+        ),
+        st.integers(0, 99),
+        st.lists(domains, max_size=3),
+        st.lists(st.sampled_from(["/", "/p", "/explore", "/a?"]), max_size=2),
+        st.booleans(),
+    ),
+    max_size=5,
+)
+help_kinds = st.lists(
+    st.tuples(st.sampled_from(["faq", "community", "help-centre"]), words.map(tuple)), max_size=4
+)
+help_vendors = st.lists(
+    st.builds(
+        lambda index, urls: HelpVendor(f"v{index}", "V", "help-centre", tuple(urls), ()),
+        st.integers(0, 99),
+        st.lists(st.sampled_from(["zendesk.com", "/hc/", "hilfe.", "a", ""]), max_size=3),
+    ),
+    max_size=4,
+)
+link_urls = st.builds(
+    "https://{}{}".format,
+    domains,
+    st.lists(st.sampled_from(["/", "p", "hilfe", "faq", "?a", "explore", "Hc"])).map("".join),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    networks,
+    help_kinds,
+    help_vendors,
+    link_urls,
+    st.sampled_from(["", "Hilfe", "FAQ und Hilfe", "forumla", "ä"]),
+)
+def test_link_lookups_find_what_the_loops_found(
+    nets: list[Network],
+    kinds: list[tuple[str, tuple[str, ...]]],
+    vendors: list[HelpVendor],
+    url: str,
+    text: str,
+) -> None:
+    prints = replace(
+        load_fingerprints(), networks=tuple(nets), help_kinds=tuple(kinds), help_vendors=tuple(vendors)
+    )
+    assert extract_module._network(url, prints) == network_as_it_was(url, prints)
+    assert extract_module._help_kind(url, text, prints) == help_kind_as_it_was(url, text, prints)

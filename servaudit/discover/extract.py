@@ -207,11 +207,60 @@ def _hours(page: PageFacts, depth: int, prints: Fingerprints, found: PageFinding
             found.hours.append(HoursFound(text, depth, page.url))
 
 
+@dataclass(frozen=True)
+class _LinkLookups:
+    """One set of fingerprints' link vocabularies made ready for one search a link instead of a loop."""
+
+    network_by_host: dict[str, int]
+    """A network's host → the first network (index in prints.networks) that lists it."""
+    help_urls: re.Pattern[str] | None
+    """Every help vendor's URL literals in one alternation; None where no vendor has any."""
+    help_words: re.Pattern[str]
+    """Every help kind's words, as whole words, in one alternation."""
+
+
+_last_prints: Fingerprints | None = None
+_last_lookups: _LinkLookups | None = None
+"""The last fingerprints and their lookups (one set of fingerprints a run)."""
+
+
+def _link_lookups(prints: Fingerprints) -> _LinkLookups:
+    global _last_prints, _last_lookups
+    if _last_prints is not prints or _last_lookups is None:
+        network_by_host: dict[str, int] = {}
+        for index, network in enumerate(prints.networks):
+            for host in network.hosts:
+                network_by_host.setdefault(host, index)
+        literals = [re.escape(p) for vendor in prints.help_vendors for p in vendor.url]
+        words = tuple(w for _, kind_words in prints.help_kinds for w in kind_words)
+        if any(not kind_words for _, kind_words in prints.help_kinds):
+            words += ("",)  # a kind without words matches wherever its empty alternation does
+        _last_prints = prints
+        _last_lookups = _LinkLookups(
+            network_by_host, re.compile("|".join(literals)) if literals else None, _whole_words(words)
+        )
+    return _last_lookups
+
+
+def _network_index(host: str, lookups: _LinkLookups) -> int | None:
+    """The first network one of whose hosts is ``host`` or a domain ``host`` is in (shop.instagram.com)."""
+    found = lookups.network_by_host.get(host)
+    start = host.find(".")
+    while start != -1:
+        index = lookups.network_by_host.get(host[start + 1 :])
+        if index is not None and (found is None or index < found):
+            found = index
+        start = host.find(".", start + 1)
+    return found
+
+
 def _network(url: str, prints: Fingerprints) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     path_query = parts.path + ("?" + parts.query if parts.query else "")
-    for network in prints.networks:
+    first = _network_index(host, _link_lookups(prints))
+    for network in prints.networks[first:] if first is not None else ():
+        # (the loop as it was, from the first network that lists the host: it ends there)
         if not any(host == h or host.endswith("." + h) for h in network.hosts):
             continue
         lowered = path_query.lower()
@@ -225,13 +274,17 @@ def _network(url: str, prints: Fingerprints) -> str | None:
 
 def _help_kind(url: str, text: str, prints: Fingerprints) -> tuple[str, str | None] | None:
     lowered_url, lowered_text = url.lower(), text.lower()
-    for vendor in prints.help_vendors:
-        if any(p in lowered_url for p in vendor.url):
-            return vendor.kind, vendor.id
+    lookups = _link_lookups(prints)
+    # Each loop runs only when one search over all its patterns finds one: the usual link is no help.
+    if lookups.help_urls is not None and lookups.help_urls.search(lowered_url):
+        for vendor in prints.help_vendors:
+            if any(p in lowered_url for p in vendor.url):
+                return vendor.kind, vendor.id
     path = urlsplit(lowered_url).path + " " + (urlsplit(lowered_url).hostname or "")
-    for kind, words in prints.help_kinds:
-        if _any_word_in(words, lowered_text) or _any_word_in(words, path):
-            return kind, None
+    if lookups.help_words.search(lowered_text) or lookups.help_words.search(path):
+        for kind, words in prints.help_kinds:
+            if _any_word_in(words, lowered_text) or _any_word_in(words, path):
+                return kind, None
     return None
 
 
