@@ -224,3 +224,24 @@ def test_link_lookups_find_what_the_loops_found(
     )
     assert extract_module._network(url, prints) == network_as_it_was(url, prints)
     assert extract_module._help_kind(url, text, prints) == help_kind_as_it_was(url, text, prints)
+
+
+def hours_as_they_were(text: str, prints: Fingerprints) -> list[str]:
+    pattern = extract_module._hours_pattern(prints.weekdays, prints.always)
+    return [" ".join(m.group(0).split()) for line in text.splitlines() for m in pattern.finditer(line)]
+
+
+HOURS_PIECES = (
+    "Mo–Fr 8–20 Uhr", "Montag bis Freitag von 8 bis 18 Uhr", "Mon-Fri 9am-5pm", "rund um die Uhr", "Sa", "mo",
+    "9", "10:30", "-", " ", "\n", "bis", "x", "Öffnungszeiten:", "und", ",", "24/7", "Samstag", ".",
+)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(HOURS_PIECES), max_size=14).map("".join))
+def test_hours_are_found_as_line_by_line(text: str) -> None:
+    prints = load_fingerprints()
+    page = parse_page("https://shop.example/", "<p>" + text.replace("\n", "<br>") + "</p>")
+    found = extract_module.PageFindings()
+    extract_module._hours(page, 0, prints, found)
+    assert [h.text for h in found.hours] == hours_as_they_were(page.text, prints)

@@ -201,6 +201,10 @@ def _hours_pattern(weekdays: tuple[str, ...], always: tuple[str, ...]) -> re.Pat
 
 def _hours(page: PageFacts, depth: int, prints: Fingerprints, found: PageFindings) -> None:
     pattern = _hours_pattern(prints.weekdays, prints.always)
+    if pattern.search(page.text) is None:
+        # One search instead of one per line: a match in a line is one in the whole text too (its
+        # one assertion, \b before a weekday, sees a line break beside the line as it sees its edge).
+        return
     for line in page.text.splitlines():
         for match in pattern.finditer(line):
             text = " ".join(match.group(0).split())[:_MAX_HOURS_TEXT]
