@@ -225,3 +225,20 @@ def test_an_informational_answer_is_skipped_as_before() -> None:
 
     seen = _same(answer, ["/", "/"])
     assert seen.outcomes == [(200, "", b"<html>nach 100</html>")] * 2
+
+
+def test_plain_urls_after_the_first_send_the_same_bytes_until_a_cookie_comes() -> None:
+    """The origin's first request is httpx's, the next plain ones reuse its headers
+    (servaudit/discover/plain_urls.py), and once a cookie is kept httpx builds them again."""
+
+    def answer(number: int, head: bytes) -> tuple[bytes, bool]:
+        if number == 3:
+            return _response("301 Moved", b"", "Location: /neu?a=%C3%A4")
+        if number == 5:
+            return _response("200 OK", b"<html>keks</html>", "Set-Cookie: session=abc; Path=/")
+        return _response("200 OK", b"<html>%d</html>" % number, "Content-Type: text/html")
+
+    paths = ["/", "/kontakt?x=%C3%A4&y=1", "/alt", "/a/./b/../c", "//doppelt/?q=a/b?c", "/impressum", ""]
+    seen = _same(answer, paths)
+    assert seen.connections == 1
+    assert b"Cookie: session=abc" in seen.heads[5] and b"Cookie" not in seen.heads[4]
