@@ -18,6 +18,7 @@ import httpcore
 import httpx
 import pytest
 
+from servaudit.discover.client import read_body
 from servaudit.discover.net import BROWSER_HEADERS, HostResolver, make_client, make_dns_resolver, ssl_context
 from servaudit.discover.options import DiscoverOptions
 from servaudit.discover.transport import ResolvingBackend, as_httpx_errors
@@ -111,7 +112,7 @@ async def _serve(answer: Answer, seen: Seen) -> asyncio.Server:
 Get = Callable[[str], Awaitable[tuple[int, str, bytes]]]
 
 
-async def _run(answer: Answer, paths: list[str], ours: bool) -> Seen:
+async def _run(answer: Answer, paths: list[str], ours: bool, limit: int = 10**9) -> Seen:
     seen = Seen()
     server = await _serve(answer, seen)
     port = server.sockets[0].getsockname()[1]
@@ -122,7 +123,9 @@ async def _run(answer: Answer, paths: list[str], ours: bool) -> Seen:
 
         async def get(url: str) -> tuple[int, str, bytes]:
             async with client.stream(url) as response:
-                return response.status_code, response.headers.get("location", ""), await _body(response)
+                # as the crawler reads it (servaudit/discover/crawler.py's _get)
+                body = bytes(await read_body(response, limit))
+                return response.status_code, response.headers.get("location", ""), body
 
         close = client.aclose
     else:
@@ -136,7 +139,8 @@ async def _run(answer: Answer, paths: list[str], ours: bool) -> Seen:
 
         async def get(url: str) -> tuple[int, str, bytes]:
             async with reference.stream("GET", url) as response:
-                return response.status_code, response.headers.get("location", ""), await _body(response)
+                body = await _body(response, limit)
+                return response.status_code, response.headers.get("location", ""), body
 
         close = reference.aclose
     try:
@@ -153,16 +157,19 @@ async def _run(answer: Answer, paths: list[str], ours: bool) -> Seen:
     return seen
 
 
-async def _body(response: httpx.Response) -> bytes:
+async def _body(response: httpx.Response, limit: int) -> bytes:
+    """As the crawler read a body before read_body: chunk by chunk until ``limit`` is reached."""
     body = bytearray()
     async for chunk in response.aiter_bytes():
         body += chunk
+        if len(body) >= limit:
+            break
     return bytes(body)
 
 
-def _same(answer: Answer, paths: list[str]) -> Seen:
-    before = asyncio.run(_run(answer, paths, ours=False))
-    now = asyncio.run(_run(answer, paths, ours=True))
+def _same(answer: Answer, paths: list[str], limit: int = 10**9) -> Seen:
+    before = asyncio.run(_run(answer, paths, ours=False, limit=limit))
+    now = asyncio.run(_run(answer, paths, ours=True, limit=limit))
     assert now.heads == before.heads
     assert now.outcomes == before.outcomes
     assert now.connections == before.connections
@@ -242,3 +249,25 @@ def test_plain_urls_after_the_first_send_the_same_bytes_until_a_cookie_comes() -
     seen = _same(answer, paths)
     assert seen.connections == 1
     assert b"Cookie: session=abc" in seen.heads[5] and b"Cookie" not in seen.heads[4]
+
+
+@pytest.mark.parametrize("limit", [1, 5000, 10000, 10001])
+@pytest.mark.parametrize("encoding", ["", "gzip"])
+def test_a_body_read_up_to_a_limit_is_cut_where_it_was_and_its_connection_handled_alike(
+    limit: int, encoding: str
+) -> None:
+    """Bodies of 10,000 bytes in chunks of 5,000 (chunked transfer): a read that stops at the limit
+    before the end leaves the connection unreusable, one that reaches the end keeps it."""
+
+    def answer(number: int, head: bytes) -> tuple[bytes, bool]:
+        page = b"x" * 10000
+        if encoding:
+            page = gzip.compress(page)
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (page[:5000], page[5000:]) if part)
+        headers = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+        headers += f"Content-Encoding: {encoding}\r\n" if encoding else ""
+        return headers.encode() + b"\r\n" + chunks + b"0\r\n\r\n", False
+
+    seen = _same(answer, ["/", "/zwei", "/drei"], limit=limit)
+    if not encoding:
+        assert seen.connections == (1 if limit > 10000 else 3)

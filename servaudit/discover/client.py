@@ -131,10 +131,47 @@ class _Body(httpx.AsyncByteStream):
             await self.aclose()
             raise
 
+    async def read_up_to(self, limit: int) -> bytearray:
+        """What ``aiter_bytes`` reads of a body without Content-Encoding, up to the chunk that
+        reaches ``limit``, without its stream and decoder steps (a tenth of the client's CPU)."""
+        body = bytearray()
+        try:
+            with as_httpx_errors():
+                while True:
+                    event = await self._connection.next_event(self._timeout)
+                    if isinstance(event, h11.Data):
+                        if event.data:  # (aiter_bytes gives no empty chunk)
+                            body += event.data
+                            if len(body) >= limit:
+                                break  # the rest unread, as before: the connection is not reused
+                    elif isinstance(event, h11.EndOfMessage) or event is h11.PAUSED:
+                        break
+        except BaseException:
+            await self.aclose()
+            raise
+        return body
+
     async def aclose(self) -> None:
         if not self._released:
             self._released = True
             await self._client.release(self._connection)
+
+
+async def read_body(response: httpx.Response, limit: int) -> bytearray:
+    """``response``'s body (decoded as httpx decodes it), read up to the chunk that reaches ``limit``
+    bytes (more may be returned)."""
+    stream = response.stream
+    if isinstance(stream, _Body) and "content-encoding" not in response.headers:
+        # Nothing to decode: read straight from h11's events (httpx's decoders take the rest, and
+        # their errors are the ones httpx gave).
+        response.is_stream_consumed = True
+        return await stream.read_up_to(limit)
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= limit:
+            break
+    return body
 
 
 class SiteClient:
