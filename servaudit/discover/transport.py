@@ -64,6 +64,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader = reader
         self._writer = writer
+        self._handshake_failed = False
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
@@ -100,6 +101,11 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         self._writer.close()
 
     async def wait_closed(self) -> None:
+        if self._handshake_failed:
+            # asyncio's TLS protocol does not pass a connection's end on to the stream's protocol
+            # while the handshake is unfinished: waiting would last until the caller's time-out
+            # (a reset handshake was recorded as "no connection free" after the whole time-out).
+            return
         with contextlib.suppress(OSError, ssl.SSLError):
             await self._writer.wait_closed()
 
@@ -110,9 +116,11 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             async with asyncio.timeout(timeout):
                 await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
         except TimeoutError:
+            self._handshake_failed = True
             await self.aclose()
             raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from None
         except (OSError, ssl.SSLError) as exc:
+            self._handshake_failed = True
             await self.aclose()
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
         return self
