@@ -10,6 +10,7 @@ connections opened) and what the client read or raised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -271,3 +272,48 @@ def test_a_body_read_up_to_a_limit_is_cut_where_it_was_and_its_connection_handle
     seen = _same(answer, ["/", "/zwei", "/drei"], limit=limit)
     if not encoding:
         assert seen.connections == (1 if limit > 10000 else 3)
+
+
+def test_a_request_waiting_for_room_in_the_pool_connects_after_the_wait() -> None:
+    """Six requests at once to a pool of four connections (per_host + 2) and answers after 0.3 s:
+    two wait for a connection to be handed back, then are answered on it; a pool that stays full
+    past the time-out is the pool's time-out."""
+
+    async def run(delay: float) -> tuple[list[object], int]:
+        connections = 0
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+                while True:
+                    await reader.readuntil(b"\r\n\r\n")
+                    await asyncio.sleep(delay)
+                    writer.write(_response("200 OK", b"ok")[0])
+                    await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        options = DiscoverOptions(timeout=1.0, per_host=2)
+        client = make_client(options, HostResolver(options, make_dns_resolver(options)), ssl_context(options))
+
+        async def get(path: str) -> object:
+            try:
+                async with client.stream(f"http://127.0.0.1:{port}{path}") as response:
+                    return response.status_code, bytes(await read_body(response, 10**9))
+            except httpx.HTTPError as exc:
+                return type(exc).__name__, str(exc)
+
+        try:
+            return list(await asyncio.gather(*(get(f"/{n}") for n in range(6)))), connections
+        finally:
+            await client.aclose()
+            server.close()
+
+    outcomes, connections = asyncio.run(run(0.3))
+    assert outcomes == [(200, b"ok")] * 6 and connections == 4
+    outcomes, connections = asyncio.run(run(1.5))
+    assert outcomes == [("ReadTimeout", "no data within 1.0 s")] * 4 + [
+        ("PoolTimeout", "no connection free within 1.0 s")
+    ] * 2

@@ -333,18 +333,29 @@ class SiteClient:
     # -- the pool -------------------------------------------------------------------------------------
 
     async def _connection_for(self, origin: tuple[bytes, bytes, int]) -> _Connection:
-        try:
-            async with asyncio.timeout(self._timeouts["pool"]):
-                while True:
-                    found = await self._claim(origin)
-                    if found is not None:
-                        return found
-                    self._changed.clear()
-                    await self._changed.wait()
-        except TimeoutError:
-            raise httpcore.PoolTimeout(f"no connection free within {self._timeouts['pool']} s") from None
+        """A connection to ``origin``: an idle one, else a new one when there is room; the pool's
+        time-out bounds the wait for room only (as in httpcore: connecting has time-outs of its
+        own), and costs no timer when there is room at once."""
+        connection = await self._claim(origin)
+        if connection is None:
+            try:
+                async with asyncio.timeout(self._timeouts["pool"]):
+                    while connection is None:
+                        self._changed.clear()
+                        await self._changed.wait()
+                        connection = await self._claim(origin)
+            except TimeoutError:
+                raise httpcore.PoolTimeout(f"no connection free within {self._timeouts['pool']} s") from None
+        if connection.stream is None:
+            try:
+                connection.stream = await self._connect(origin)
+            except BaseException:
+                await self._drop(connection)
+                raise
+        return connection
 
     async def _claim(self, origin: tuple[bytes, bytes, int]) -> _Connection | None:
+        """An idle connection to ``origin``, or a new one not yet connected (None: no room)."""
         for connection in [c for c in self._connections if c.idle and c.server_closed()]:
             await self._drop(connection)
         for connection in self._connections:
@@ -358,11 +369,6 @@ class SiteClient:
             await self._drop(spare)
         connection = _Connection(origin)
         self._connections.append(connection)
-        try:
-            connection.stream = await self._connect(origin)
-        except BaseException:
-            await self._drop(connection)
-            raise
         return connection
 
     async def _connect(self, origin: tuple[bytes, bytes, int]) -> AsyncioStream:
