@@ -10,6 +10,7 @@ connections opened) and what the client read or raised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import httpcore
 import httpx
 import pytest
 
+from servaudit.discover.client import read_body
 from servaudit.discover.net import BROWSER_HEADERS, HostResolver, make_client, make_dns_resolver, ssl_context
 from servaudit.discover.options import DiscoverOptions
 from servaudit.discover.transport import ResolvingBackend, as_httpx_errors
@@ -111,7 +113,7 @@ async def _serve(answer: Answer, seen: Seen) -> asyncio.Server:
 Get = Callable[[str], Awaitable[tuple[int, str, bytes]]]
 
 
-async def _run(answer: Answer, paths: list[str], ours: bool) -> Seen:
+async def _run(answer: Answer, paths: list[str], ours: bool, limit: int = 10**9) -> Seen:
     seen = Seen()
     server = await _serve(answer, seen)
     port = server.sockets[0].getsockname()[1]
@@ -122,7 +124,9 @@ async def _run(answer: Answer, paths: list[str], ours: bool) -> Seen:
 
         async def get(url: str) -> tuple[int, str, bytes]:
             async with client.stream(url) as response:
-                return response.status_code, response.headers.get("location", ""), await _body(response)
+                # as the crawler reads it (servaudit/discover/crawler.py's _get)
+                body = bytes(await read_body(response, limit))
+                return response.status_code, response.headers.get("location", ""), body
 
         close = client.aclose
     else:
@@ -136,7 +140,8 @@ async def _run(answer: Answer, paths: list[str], ours: bool) -> Seen:
 
         async def get(url: str) -> tuple[int, str, bytes]:
             async with reference.stream("GET", url) as response:
-                return response.status_code, response.headers.get("location", ""), await _body(response)
+                body = await _body(response, limit)
+                return response.status_code, response.headers.get("location", ""), body
 
         close = reference.aclose
     try:
@@ -153,16 +158,19 @@ async def _run(answer: Answer, paths: list[str], ours: bool) -> Seen:
     return seen
 
 
-async def _body(response: httpx.Response) -> bytes:
+async def _body(response: httpx.Response, limit: int) -> bytes:
+    """As the crawler read a body before read_body: chunk by chunk until ``limit`` is reached."""
     body = bytearray()
     async for chunk in response.aiter_bytes():
         body += chunk
+        if len(body) >= limit:
+            break
     return bytes(body)
 
 
-def _same(answer: Answer, paths: list[str]) -> Seen:
-    before = asyncio.run(_run(answer, paths, ours=False))
-    now = asyncio.run(_run(answer, paths, ours=True))
+def _same(answer: Answer, paths: list[str], limit: int = 10**9) -> Seen:
+    before = asyncio.run(_run(answer, paths, ours=False, limit=limit))
+    now = asyncio.run(_run(answer, paths, ours=True, limit=limit))
     assert now.heads == before.heads
     assert now.outcomes == before.outcomes
     assert now.connections == before.connections
@@ -225,3 +233,87 @@ def test_an_informational_answer_is_skipped_as_before() -> None:
 
     seen = _same(answer, ["/", "/"])
     assert seen.outcomes == [(200, "", b"<html>nach 100</html>")] * 2
+
+
+def test_plain_urls_after_the_first_send_the_same_bytes_until_a_cookie_comes() -> None:
+    """The origin's first request is httpx's, the next plain ones reuse its headers
+    (servaudit/discover/plain_urls.py), and once a cookie is kept httpx builds them again."""
+
+    def answer(number: int, head: bytes) -> tuple[bytes, bool]:
+        if number == 3:
+            return _response("301 Moved", b"", "Location: /neu?a=%C3%A4")
+        if number == 5:
+            return _response("200 OK", b"<html>keks</html>", "Set-Cookie: session=abc; Path=/")
+        return _response("200 OK", b"<html>%d</html>" % number, "Content-Type: text/html")
+
+    paths = ["/", "/kontakt?x=%C3%A4&y=1", "/alt", "/a/./b/../c", "//doppelt/?q=a/b?c", "/impressum", ""]
+    seen = _same(answer, paths)
+    assert seen.connections == 1
+    assert b"Cookie: session=abc" in seen.heads[5] and b"Cookie" not in seen.heads[4]
+
+
+@pytest.mark.parametrize("limit", [1, 5000, 10000, 10001])
+@pytest.mark.parametrize("encoding", ["", "gzip"])
+def test_a_body_read_up_to_a_limit_is_cut_where_it_was_and_its_connection_handled_alike(
+    limit: int, encoding: str
+) -> None:
+    """Bodies of 10,000 bytes in chunks of 5,000 (chunked transfer): a read that stops at the limit
+    before the end leaves the connection unreusable, one that reaches the end keeps it."""
+
+    def answer(number: int, head: bytes) -> tuple[bytes, bool]:
+        page = b"x" * 10000
+        if encoding:
+            page = gzip.compress(page)
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (page[:5000], page[5000:]) if part)
+        headers = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+        headers += f"Content-Encoding: {encoding}\r\n" if encoding else ""
+        return headers.encode() + b"\r\n" + chunks + b"0\r\n\r\n", False
+
+    seen = _same(answer, ["/", "/zwei", "/drei"], limit=limit)
+    if not encoding:
+        assert seen.connections == (1 if limit > 10000 else 3)
+
+
+def test_a_request_waiting_for_room_in_the_pool_connects_after_the_wait() -> None:
+    """Six requests at once to a pool of four connections (per_host + 2) and answers after 0.3 s:
+    two wait for a connection to be handed back, then are answered on it; a pool that stays full
+    past the time-out is the pool's time-out."""
+
+    async def run(delay: float) -> tuple[list[object], int]:
+        connections = 0
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+                while True:
+                    await reader.readuntil(b"\r\n\r\n")
+                    await asyncio.sleep(delay)
+                    writer.write(_response("200 OK", b"ok")[0])
+                    await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        options = DiscoverOptions(timeout=1.0, per_host=2)
+        client = make_client(options, HostResolver(options, make_dns_resolver(options)), ssl_context(options))
+
+        async def get(path: str) -> object:
+            try:
+                async with client.stream(f"http://127.0.0.1:{port}{path}") as response:
+                    return response.status_code, bytes(await read_body(response, 10**9))
+            except httpx.HTTPError as exc:
+                return type(exc).__name__, str(exc)
+
+        try:
+            return list(await asyncio.gather(*(get(f"/{n}") for n in range(6)))), connections
+        finally:
+            await client.aclose()
+            server.close()
+
+    outcomes, connections = asyncio.run(run(0.3))
+    assert outcomes == [(200, b"ok")] * 6 and connections == 4
+    outcomes, connections = asyncio.run(run(1.5))
+    assert outcomes == [("ReadTimeout", "no data within 1.0 s")] * 4 + [
+        ("PoolTimeout", "no connection free within 1.0 s")
+    ] * 2

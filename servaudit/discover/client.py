@@ -26,17 +26,22 @@ import functools
 import logging
 import ssl
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import h11
 import httpcore
 import httpx
 
+from servaudit.discover.plain_urls import plain_target
 from servaudit.discover.transport import AsyncioStream, ResolvingBackend, as_httpx_errors
 
 READ_NUM_BYTES = 64 * 1024
 """What one read asks of the socket (httpcore's figure)."""
 MAX_INCOMPLETE_EVENT_SIZE = 100 * 1024
 """The largest response head h11 buffers before calling it malformed (httpcore's figure)."""
+
+if TYPE_CHECKING:
+    from h11._headers import Headers as H11Headers  # what an h11 event's headers are
 
 _log = logging.getLogger("httpx")
 
@@ -48,6 +53,17 @@ def client_headers(browser_headers: tuple[tuple[str, str], ...]) -> httpx.Header
     itself, so that the request a site sees is the one it saw before."""
     transport = httpx.AsyncBaseTransport()  # given, so that httpx builds no transport (nor SSL context)
     return httpx.AsyncClient(headers=dict(browser_headers), transport=transport, trust_env=False).headers
+
+
+class _Head:
+    """What every request to one origin carries: where it goes (httpx's reading of scheme, host and
+    port) and its headers (as httpx.Request made them; then as h11 checked them)."""
+
+    __slots__ = ("headers", "origin")
+
+    def __init__(self, origin: tuple[bytes, bytes, int | None], headers: list[tuple[bytes, bytes]]) -> None:
+        self.origin = origin
+        self.headers: list[tuple[bytes, bytes]] | H11Headers = headers
 
 
 class _Connection:
@@ -115,10 +131,47 @@ class _Body(httpx.AsyncByteStream):
             await self.aclose()
             raise
 
+    async def read_up_to(self, limit: int) -> bytearray:
+        """What ``aiter_bytes`` reads of a body without Content-Encoding, up to the chunk that
+        reaches ``limit``, without its stream and decoder steps (a tenth of the client's CPU)."""
+        body = bytearray()
+        try:
+            with as_httpx_errors():
+                while True:
+                    event = await self._connection.next_event(self._timeout)
+                    if isinstance(event, h11.Data):
+                        if event.data:  # (aiter_bytes gives no empty chunk)
+                            body += event.data
+                            if len(body) >= limit:
+                                break  # the rest unread, as before: the connection is not reused
+                    elif isinstance(event, h11.EndOfMessage) or event is h11.PAUSED:
+                        break
+        except BaseException:
+            await self.aclose()
+            raise
+        return body
+
     async def aclose(self) -> None:
         if not self._released:
             self._released = True
             await self._client.release(self._connection)
+
+
+async def read_body(response: httpx.Response, limit: int) -> bytearray:
+    """``response``'s body (decoded as httpx decodes it), read up to the chunk that reaches ``limit``
+    bytes (more may be returned)."""
+    stream = response.stream
+    if isinstance(stream, _Body) and "content-encoding" not in response.headers:
+        # Nothing to decode: read straight from h11's events (httpx's decoders take the rest, and
+        # their errors are the ones httpx gave).
+        response.is_stream_consumed = True
+        return await stream.read_up_to(limit)
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= limit:
+            break
+    return body
 
 
 class SiteClient:
@@ -139,6 +192,8 @@ class SiteClient:
         self._timeouts = httpx.Timeout(timeout).as_dict()
         self._max_connections = max_connections
         self._headers = client_headers(tuple(browser_headers.items()))
+        self._heads: dict[str, _Head] = {}
+        """Origin as written (scheme://host[:port]) → its requests' headers, for plain URLs."""
         self._connections: list[_Connection] = []
         self._closing: list[_Connection] = []
         self._changed = asyncio.Event()
@@ -147,6 +202,33 @@ class SiteClient:
     @contextlib.asynccontextmanager
     async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
         """GET ``url`` (no redirect followed); the body is read from the response as it comes."""
+        plain = None if self.cookies else plain_target(url)
+        head = None if plain is None else self._heads.get(plain[0])
+        if plain is not None and head is not None:
+            # httpx.Request would send these bytes (servaudit/discover/plain_urls.py): it is built
+            # only if something asks for it (a cookie to keep, a redirect, the debug log).
+            request = None
+            target = plain[1]
+        else:
+            request = self._request(url)
+            head = _Head(
+                (request.url.raw_scheme, request.url.raw_host, request.url.port), request.headers.raw
+            )
+            target = request.url.raw_path
+            if plain is not None and not self.cookies:
+                self._heads[plain[0]] = head  # no cookie, no user: the origin's next plain URLs
+        response = await self._send(url, request, head, target)
+        try:
+            if response.has_redirect_location:
+                # httpx.AsyncClient prepared the next request of a redirect even when not following
+                # it, and a Location it could not read failed the request: so it still does.
+                self._redirect_request(response.request, response)
+            yield response
+        finally:
+            await response.aclose()
+
+    def _request(self, url: str) -> httpx.Request:
+        """The request httpx.AsyncClient built for ``url``."""
         request = httpx.Request(
             "GET",
             url,
@@ -157,15 +239,7 @@ class SiteClient:
         if request.url.username or request.url.password:
             # httpx.AsyncClient sends a URL's user and password as Basic authentication.
             request = next(httpx.BasicAuth(request.url.username, request.url.password).auth_flow(request))
-        response = await self._send(request)
-        try:
-            if response.has_redirect_location:
-                # httpx.AsyncClient prepared the next request of a redirect even when not following
-                # it, and a Location it could not read failed the request: so it still does.
-                self._redirect_request(request, response)
-            yield response
-        finally:
-            await response.aclose()
+        return request
 
     def _redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
         """The request a redirect leads to, as httpx.AsyncClient built it (its errors included)."""
@@ -183,57 +257,69 @@ class SiteClient:
             url = url.copy_with(fragment=request.url.fragment)
         return httpx.Request("GET", url, cookies=self.cookies if self.cookies else None)
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        scheme = request.url.raw_scheme
+    async def _send(
+        self, url: str, request: httpx.Request | None, head: _Head, target: bytes
+    ) -> httpx.Response:
+        """Send ``request`` (None: ``head`` and ``target`` are what httpx would have made of ``url``)."""
+        scheme, host, port = head.origin
+        port = port or (443 if scheme == b"https" else 80)
         if scheme == b"":
             raise httpx.UnsupportedProtocol("Request URL is missing an 'http://' or 'https://' protocol.")
         if scheme not in (b"http", b"https"):
             raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol '{scheme.decode()}://'.")
-        port = request.url.port or (443 if scheme == b"https" else 80)
         with as_httpx_errors():
-            connection = await self._connection_for((scheme, request.url.raw_host, port))
+            connection = await self._connection_for((scheme, host, port))
             try:
-                head = await self._exchange(connection, request)
+                answer = await self._exchange(connection, head, target)
             except BaseException:
                 await self.release(connection)
                 raise
         response = httpx.Response(
-            status_code=head.status_code,
-            headers=head.headers.raw_items(),
+            status_code=answer.status_code,
+            headers=answer.headers.raw_items(),
             stream=_Body(self, connection, self._timeouts["read"]),
-            extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
+            extensions={"http_version": b"HTTP/" + answer.http_version, "reason_phrase": answer.reason},
             request=request,
         )
-        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+        keeps_cookies = "set-cookie" in response.headers or "set-cookie2" in response.headers
+        needed = response.has_redirect_location or keeps_cookies or _log.isEnabledFor(logging.INFO)
+        if request is None and needed:
+            # The request as it was (no cookie was sent: plain requests are made without).
+            response.request = request = self._request(url)
+        if keeps_cookies:
             # What httpx.AsyncClient did for every response; without these headers the cookie jar
             # takes nothing from it, and reading the response into urllib's shapes costs more than
             # the rest of the response.
             self.cookies.extract_cookies(response)
-        _log.info(
-            'HTTP Request: %s %s "%s %d %s"',
-            request.method,
-            request.url,
-            response.http_version,
-            response.status_code,
-            response.reason_phrase,
-        )  # what httpx.AsyncClient logged (seen with --debug)
+        if request is not None:
+            _log.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )  # what httpx.AsyncClient logged (seen with --debug)
         return response
 
     async def _exchange(
-        self, connection: _Connection, request: httpx.Request
+        self, connection: _Connection, head: _Head, target: bytes
     ) -> h11.Response | h11.InformationalResponse:
         """Send the request and read the response's head (as httpcore's HTTP/1.1 connection does)."""
         assert connection.stream is not None
         try:
             try:
-                data = connection.h11.send(
-                    h11.Request(method=b"GET", target=request.url.raw_path, headers=request.headers.raw)
-                )
+                sent = h11.Request(method=b"GET", target=target, headers=head.headers)
+                # h11 checked the headers once: the origin's next requests skip that.
+                head.headers = sent.headers
+                data = connection.h11.send(sent)
             except h11.LocalProtocolError as exc:
                 raise httpcore.LocalProtocolError(str(exc)) from exc
             await connection.stream.write(data or b"", timeout=self._timeouts["write"])
+            # A GET has no body: its end writes nothing (h11 still has to know it was sent).
             end = connection.h11.send(h11.EndOfMessage())
-            await connection.stream.write(end or b"", timeout=self._timeouts["write"])
+            if end:
+                await connection.stream.write(end, timeout=self._timeouts["write"])
         except httpcore.WriteError:
             # A server may close the request early and still answer well: read the answer.
             pass
@@ -247,18 +333,29 @@ class SiteClient:
     # -- the pool -------------------------------------------------------------------------------------
 
     async def _connection_for(self, origin: tuple[bytes, bytes, int]) -> _Connection:
-        try:
-            async with asyncio.timeout(self._timeouts["pool"]):
-                while True:
-                    found = await self._claim(origin)
-                    if found is not None:
-                        return found
-                    self._changed.clear()
-                    await self._changed.wait()
-        except TimeoutError:
-            raise httpcore.PoolTimeout(f"no connection free within {self._timeouts['pool']} s") from None
+        """A connection to ``origin``: an idle one, else a new one when there is room; the pool's
+        time-out bounds the wait for room only (as in httpcore: connecting has time-outs of its
+        own), and costs no timer when there is room at once."""
+        connection = await self._claim(origin)
+        if connection is None:
+            try:
+                async with asyncio.timeout(self._timeouts["pool"]):
+                    while connection is None:
+                        self._changed.clear()
+                        await self._changed.wait()
+                        connection = await self._claim(origin)
+            except TimeoutError:
+                raise httpcore.PoolTimeout(f"no connection free within {self._timeouts['pool']} s") from None
+        if connection.stream is None:
+            try:
+                connection.stream = await self._connect(origin)
+            except BaseException:
+                await self._drop(connection)
+                raise
+        return connection
 
     async def _claim(self, origin: tuple[bytes, bytes, int]) -> _Connection | None:
+        """An idle connection to ``origin``, or a new one not yet connected (None: no room)."""
         for connection in [c for c in self._connections if c.idle and c.server_closed()]:
             await self._drop(connection)
         for connection in self._connections:
@@ -272,11 +369,6 @@ class SiteClient:
             await self._drop(spare)
         connection = _Connection(origin)
         self._connections.append(connection)
-        try:
-            connection.stream = await self._connect(origin)
-        except BaseException:
-            await self._drop(connection)
-            raise
         return connection
 
     async def _connect(self, origin: tuple[bytes, bytes, int]) -> AsyncioStream:

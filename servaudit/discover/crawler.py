@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from servaudit.discover.client import SiteClient
+from servaudit.discover.client import SiteClient, read_body
 from servaudit.discover.extract import PageFindings, extract, page_help_vendor, same_site
 from servaudit.discover.fingerprints import Fingerprints
 from servaudit.discover.identity import IDENTITY, Found, name_for, normalise, origin, slug_for
@@ -181,11 +181,7 @@ class Crawler:
             try:
                 async with client.stream(url) as response:
                     ttfb = (time.monotonic() - started) * 1000
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) >= self.options.max_bytes:
-                            break
+                    body = await read_body(response, self.options.max_bytes)
                     location = response.headers.get("location")
                     return Fetched(
                         url,

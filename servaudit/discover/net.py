@@ -152,8 +152,10 @@ async def check_tls(
         return TlsResult(origin, False, f"certificate not accepted: {exc.verify_message}")
     except ssl.SSLError as exc:
         return TlsResult(origin, False, f"TLS handshake failed: {exc.reason or exc}")
-    except (TimeoutError, OSError, httpcore.ConnectError) as exc:
-        return TlsResult(origin, False, f"cannot connect: {exc or type(exc).__name__}")
+    except TimeoutError:
+        return TlsResult(origin, False, f"cannot connect: timed out after {options.timeout:g} s")
+    except (OSError, httpcore.ConnectError) as exc:
+        return TlsResult(origin, False, f"cannot connect: {str(exc) or type(exc).__name__}")
     try:
         tls = writer.get_extra_info("ssl_object")
         certificate = tls.getpeercert() if tls is not None else None

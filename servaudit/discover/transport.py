@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import select
 import ssl
 import typing
@@ -16,6 +17,8 @@ from collections.abc import Iterator
 
 import httpcore
 import httpx
+
+from servaudit.discover.socket_buffer import SocketBuffer
 
 if typing.TYPE_CHECKING:
     from servaudit.discover.net import HostResolver
@@ -54,21 +57,22 @@ def as_httpx_errors() -> Iterator[None]:
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
-    """One connection on asyncio's own streams, the errors httpcore expects.
+    """One connection on an asyncio transport, the errors httpcore expects.
 
     httpcore's AnyIOBackend costs a third of discovery's CPU at a hundred sites at once (cancel
     scopes and library sniffing on every read and write: bench/bench_discover.py); discovery runs
-    on asyncio only, so it talks to asyncio directly.
+    on asyncio only, so it talks to asyncio directly, through a protocol of its own
+    (servaudit/discover/socket_buffer.py) rather than StreamReader and StreamWriter.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
+    def __init__(self, transport: asyncio.Transport, protocol: SocketBuffer) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._handshake_failed = False
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
-            async with asyncio.timeout(timeout):
-                return await self._reader.read(max_bytes)
+            return await self._protocol.read(max_bytes, timeout)
         except TimeoutError:
             raise httpcore.ReadTimeout(f"no data within {timeout} s") from None
         except OSError as exc:
@@ -78,14 +82,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not buffer:
             return
         try:
-            self._writer.write(buffer)
-            if self._writer.transport.get_write_buffer_size() == 0:
-                # All of it went to the socket: drain cannot wait (it only reports a lost
-                # connection), so no timer is armed for it, as it was for every request.
-                await self._writer.drain()
-                return
-            async with asyncio.timeout(timeout):
-                await self._writer.drain()
+            self._transport.write(buffer)
+            # All of it usually went to the socket: then nothing can wait, and no timer is armed.
+            await self._protocol.drain(self._transport, timeout)
         except TimeoutError:
             raise httpcore.WriteTimeout(f"could not write within {timeout} s") from None
         except OSError as exc:
@@ -97,39 +96,52 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 
     def close(self) -> None:
         """Start closing (the socket closes within the loop's next turn, a TLS one after its goodbye)."""
-        self._writer.close()
+        self._transport.close()
 
     async def wait_closed(self) -> None:
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await self._writer.wait_closed()
+        if self._handshake_failed:
+            # asyncio's TLS protocol does not pass a connection's end on to the stream's protocol
+            # while the handshake is unfinished: waiting would last until the caller's time-out
+            # (a reset handshake was recorded as "no connection free" after the whole time-out).
+            return
+        await self._protocol.closed
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+                await self._protocol.drain(self._transport, None)  # (as StreamWriter.start_tls)
+                tls = await loop.start_tls(
+                    self._transport, self._protocol, ssl_context, server_hostname=server_hostname
+                )
         except TimeoutError:
+            self._handshake_failed = True
             await self.aclose()
             raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from None
         except (OSError, ssl.SSLError) as exc:
+            self._handshake_failed = True
             await self.aclose()
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        assert isinstance(tls, asyncio.Transport)
+        self._transport = self._protocol.transport = tls
+        self._protocol.over_ssl = True
         return self
 
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "ssl_object":
-            return self._writer.get_extra_info("ssl_object")
+            return self._transport.get_extra_info("ssl_object")
         if info == "client_addr":
-            return self._writer.get_extra_info("sockname")
+            return self._transport.get_extra_info("sockname")
         if info == "server_addr":
-            return self._writer.get_extra_info("peername")
+            return self._transport.get_extra_info("peername")
         if info == "socket":
-            return self._writer.get_extra_info("socket")
+            return self._transport.get_extra_info("socket")
         if info == "is_readable":
             # An idle pooled connection that is readable was closed (or spoke out of turn) by the
             # server: httpcore then opens a new one rather than reuse it.
-            sock = self._writer.get_extra_info("socket")
+            sock = self._transport.get_extra_info("socket")
             if sock is None or sock.fileno() < 0:
                 return True
             return bool(select.select([sock], [], [], 0)[0])
@@ -152,17 +164,20 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         address = await self.resolver.address(host, port)
         local = (local_address, 0) if local_address else None
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(address, port, local_addr=local)
+                transport, protocol = await loop.create_connection(
+                    functools.partial(SocketBuffer, loop), address, port, local_addr=local
+                )
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
         except OSError as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        sock = writer.get_extra_info("socket")
+        sock = transport.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
-        return AsyncioStream(reader, writer)
+        return AsyncioStream(transport, protocol)
 
     async def connect_unix_socket(
         self,
