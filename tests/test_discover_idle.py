@@ -145,3 +145,17 @@ def test_the_time_budget_running_out_while_a_page_waits_to_be_read_keeps_that_pa
         assert site.seconds >= 1.4, "its result waited for /a's reading"
     else:
         assert site.seconds < 1.4, "/a was read as it came, not after the 700 pages waiting"
+
+
+def test_findings_are_merged_in_the_order_their_pages_came_though_some_pages_wait(tmp_path: Path) -> None:
+    # /c (two clicks deep: the last depth, so its reading waits) comes before /b (one click, slow,
+    # read as it comes). identity.Found keeps the first of equal findings in its place, so the
+    # order the pages are merged in shows: b@ first (from /c), as when every page was read at once.
+    _site(tmp_path, "order", '<a href="/a">a</a> <a href="/b">b</a>', {
+        "a": '<a href="/c">c</a>', "b": "a@order.example, b@order.example", "c": "b@order.example",
+    }, behaviour='delay = { "/b" = 0.3 }')  # fmt: skip
+    with SiteServer(tmp_path) as server:
+        _, site = _crawl(server, server.url("order"), busy=700, max_depth=2, concurrency=1000)
+    assert site.stopped == "complete"
+    assert [(e.address, e.depth) for e in site.emails] == [("b@order.example", 1), ("a@order.example", 1)]
+    assert site.seconds >= 1.4, "/c was read after the other work waiting"

@@ -465,8 +465,7 @@ class _SiteState:
             try:
                 fetched = await self.crawler.fetch(url, self)
                 if self._can_wait(depth):
-                    self.unread += 1
-                    self.crawler.idle.add(functools.partial(self._read_later, fetched, depth, contact))
+                    self._leave(functools.partial(self._read_later, fetched, depth, contact))
                 else:
                     await self.visit(fetched, depth, contact)
             except Exception as exc:
@@ -490,13 +489,18 @@ class _SiteState:
             return False
         return self.unread > 0 or len(self.crawler.idle) < self.options.concurrency
 
-    def _read_later(self, fetched: Fetched, depth: int, contact: bool) -> None:
-        """A page's reading from the crawler's ``idle`` work; the site's result is delivered after
-        its last one. A failure ends the site as one in a visit did: its requests are stopped (when
-        still running), its other pages are not read, and its error is the failure."""
+    def _leave(self, work: Callable[[], None]) -> None:
+        """Work of this site left to the crawler's ``idle`` work, after what this site left before;
+        the site's result is delivered after its last one. A failure ends the site as one in a
+        visit did: its requests are stopped (when still running), its other work left is not
+        done, and its error is the failure."""
+        self.unread += 1
+        self.crawler.idle.add(functools.partial(self._later, work))
+
+    def _later(self, work: Callable[[], None]) -> None:
         try:
             if self.failure is None and not self.dropped:
-                self.read(fetched, depth, contact)
+                work()
         except Exception as exc:
             self.failure = exc
             if self.settled is not None and not self.settled.done():
@@ -507,18 +511,18 @@ class _SiteState:
                 self._when_read()
 
     def when_read(self, then: Callable[[], None]) -> None:
-        """``then()`` once no page is left to read: now, or after the last one is read."""
+        """``then()`` once no work is left: now, or after the last of it is done."""
         if self.unread == 0:
             then()
         else:
             self._when_read = then
 
     async def visit(self, fetched: Fetched, depth: int, contact: bool) -> None:
-        """A page read as it comes: its findings merged, its links scheduled (rendered first, with
-        a renderer)."""
+        """A page read as it comes: its links scheduled, its findings kept (rendered first, with a
+        renderer)."""
         renderer = self.crawler.renderer
         if renderer is None:
-            self.read(fetched, depth, contact)
+            self._keep(fetched, depth, contact, self._read(fetched, depth))
             return
         if self.on_page:
             self.on_page(fetched.url)
@@ -528,18 +532,22 @@ class _SiteState:
             findings = self._findings(fetched, depth, html)
             if self.options.evidence is not None:
                 findings.legal = await self._with_screenshot(fetched, findings.legal)
-            self._take(findings, depth)
-        self._record(fetched, depth, contact, findings)
+            self.schedule(findings, depth)
+        self._keep(fetched, depth, contact, findings)
 
-    def read(self, fetched: Fetched, depth: int, contact: bool) -> None:
-        """``visit`` without a renderer: nothing in it waits."""
+    def _read_later(self, fetched: Fetched, depth: int, contact: bool) -> None:
+        """A page read from the ``idle`` work (what this site left before is done: kept at once)."""
+        self._merge(fetched, depth, contact, self._read(fetched, depth))
+
+    def _read(self, fetched: Fetched, depth: int) -> PageFindings | None:
+        """A page's findings (None: not an HTML page), its links scheduled; without a renderer."""
         if self.on_page:
             self.on_page(fetched.url)
-        findings: PageFindings | None = None
-        if _readable(fetched):
-            findings = self._findings(fetched, depth, decode(fetched.body, fetched.content_type))
-            self._take(findings, depth)
-        self._record(fetched, depth, contact, findings)
+        if not _readable(fetched):
+            return None
+        findings = self._findings(fetched, depth, decode(fetched.body, fetched.content_type))
+        self.schedule(findings, depth)
+        return findings
 
     def _findings(self, fetched: Fetched, depth: int, html: str) -> PageFindings:
         page = parse_page(fetched.url, html)
@@ -551,14 +559,21 @@ class _SiteState:
             findings.help.append(HelpFound(vendor[0], fetched.url, page.title[:120], vendor[1], depth))
         return findings
 
-    def _take(self, findings: PageFindings, depth: int) -> None:
-        self.found.merge(findings)
-        self.schedule(findings, depth)
+    def _keep(self, fetched: Fetched, depth: int, contact: bool, findings: PageFindings | None) -> None:
+        """A page read as it came is kept after the pages this site left to read, if any: findings
+        are merged in the order their pages came, as they were (Found keeps the first of equals)."""
+        if self.unread:
+            self._leave(functools.partial(self._merge, fetched, depth, contact, findings))
+        else:
+            self._merge(fetched, depth, contact, findings)
 
-    def _record(self, fetched: Fetched, depth: int, contact: bool, findings: PageFindings | None) -> None:
+    def _merge(self, fetched: Fetched, depth: int, contact: bool, findings: PageFindings | None) -> None:
+        """A page's findings merged into the site's, and its visit recorded."""
         error = fetched.error
         if fetched.status is not None and fetched.status >= 400:
             error = f"HTTP {fetched.status}"
+        if findings is not None:
+            self.found.merge(findings)
         shows = findings is not None and findings.shows_a_channel
         self.site.pages.append(
             PageVisit(fetched.url, depth, fetched.status, fetched.ttfb_ms, error, contact or shows)
