@@ -508,7 +508,9 @@ class _SiteState:
         finally:
             self.unread -= 1
             if self.unread == 0 and self._when_read is not None:
-                self._when_read()
+                # (dropped first: it holds this state, a cycle only the garbage collector would end)
+                then, self._when_read = self._when_read, None
+                then()
 
     def when_read(self, then: Callable[[], None]) -> None:
         """``then()`` once no work is left: now, or after the last of it is done."""
