@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,16 +83,20 @@ def test_two_processes_find_what_one_finds_and_keep_each_hosts_politeness(
     root.mkdir()
     _fleet(root)
     crawls = tmp_path / "crawls.txt"
-    crawl = Crawler.crawl
+    start = Crawler.start
 
     async def recorded(
-        self: Crawler, url: str, on_page: Any = None, resume: Resume | None = None
-    ) -> SiteResult:
+        self: Crawler,
+        url: str,
+        finished: Callable[[SiteResult], None],
+        on_page: Any = None,
+        resume: Resume | None = None,
+    ) -> None:
         with crawls.open("a") as out:  # one line per crawl started, from whichever process
             out.write(f"{os.getpid()} {url} {resume.location if resume else '-'}\n")
-        return await crawl(self, url, on_page, resume)
+        await start(self, url, finished, on_page, resume)
 
-    monkeypatch.setattr(Crawler, "crawl", recorded)
+    monkeypatch.setattr(Crawler, "start", recorded)
     with SiteServer(root) as server:
         _redirects(root, server.port)
         urls = [server.url(name) for name in sorted(p.name for p in root.iterdir())]

@@ -4,6 +4,10 @@ Contact-like links ("Kontakt", "Impressum", "Hilfe") are fetched first within
 a depth, so a page limit cuts the least useful pages. Links to other hosts
 are only recorded (social profiles, external help centres). Everything
 found so far is kept when the time budget runs out.
+
+A page of the last depth (nothing on it is followed) is read after the requests that are ready to
+go out (servaudit/discover/idle.py): its site is off the network once its last answer is in, and its
+result is complete once its last such page is read.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from servaudit.discover.client import SiteClient, read_body
 from servaudit.discover.extract import PageFindings, extract, page_help_vendor, same_site
 from servaudit.discover.fingerprints import Fingerprints
 from servaudit.discover.identity import IDENTITY, Found, name_for, normalise, origin, slug_for
+from servaudit.discover.idle import IdleWork
 from servaudit.discover.legal import SCREENSHOT_KINDS
 from servaudit.discover.model import HelpFound, LegalFound, PageVisit, SiteResult
 from servaudit.discover.net import (
@@ -156,6 +161,8 @@ class Crawler:
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._tls: dict[str, asyncio.Task[TlsResult]] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        self.idle = IdleWork()
+        """Pages read after the requests that are ready (no renderer: a rendered page is awaited)."""
         self.owns: Callable[[str], bool] | None = None
         """Host name → whether this process may contact it (servaudit/discover/shards.py: hosts are
         split between two processes so that each host's politeness lives in one); None: every host."""
@@ -275,27 +282,40 @@ class Crawler:
     ) -> SiteResult:
         """One site, from its start or (``resume``) from where another process handed it over.
         Raises HandOff when its home page redirects to a host this process does not own."""
+        read: asyncio.Future[SiteResult] = asyncio.get_running_loop().create_future()
+        await self.start(url, functools.partial(_settle, read), on_page, resume)
+        return await read
+
+    async def start(
+        self,
+        url: str,
+        finished: Callable[[SiteResult], None],
+        on_page: Callable[[str], None] | None = None,
+        resume: Resume | None = None,
+    ) -> None:
+        """A site's requests (as ``crawl``); returns when its last answer is in, and ``finished``
+        gets the site's result once its pages are read as well: at once, or later, when the last
+        page it left to ``idle`` is read. Raises HandOff as ``crawl`` does (``finished`` is then
+        not called), and on cancellation ``finished`` is never called."""
         site = SiteResult(url=url) if resume is None else resume.site
         state = _SiteState(self, site, on_page)
         started = time.monotonic() if resume is None else resume.started
         budget = self.options.time_budget
-        handed_off = False
         try:
             async with asyncio.timeout(budget if resume is None else budget - (time.monotonic() - started)):
                 await state.run(resume)
         except _Redirected as redirect:
-            handed_off = True
+            # (before any page is read: only the home page's answer redirects a site elsewhere)
             raise HandOff(Resume(site, redirect.location, redirect.requests_left, started)) from None
         except TimeoutError:
-            site.stopped = "time budget"
-            site.notes.append(f"stopped after the time budget of {self.options.time_budget:g} s")
+            state.out_of_time = True
         except Exception as exc:
             # A bug met on one site's pages must not cost the other sites their results.
-            site.stopped = "error"
-            site.error = f"internal error while reading this site ({exc!r}); please report it"
+            state.failure = exc
+        except BaseException:
+            state.dropped = True  # cancelled: its pages left to read are not read any more
+            raise
         finally:
-            if not handed_off:
-                state.finish()
             if self.renderer is not None:
                 await self.renderer.close_site(state)
             # The connections close now; waiting for their ends (a turn of the event loop each, a
@@ -305,12 +325,23 @@ class Crawler:
             self._closing.add(closing)
             closing.add_done_callback(self._closing.discard)
             site.seconds = time.monotonic() - started
-        return site
+        state.when_read(functools.partial(_deliver, state, started, finished))
 
     async def wait_closed(self) -> None:
         """Until the connections of every site crawled so far are closed."""
         while self._closing:
             await asyncio.gather(*self._closing)
+
+
+def _settle(read: asyncio.Future[SiteResult], site: SiteResult) -> None:
+    if not read.done():  # (cancelled while its pages were read)
+        read.set_result(site)
+
+
+def _deliver(state: _SiteState, started: float, finished: Callable[[SiteResult], None]) -> None:
+    state.finish()
+    state.site.seconds = time.monotonic() - started
+    finished(state.site)
 
 
 def _location(fetched: Fetched) -> str | None:
@@ -338,6 +369,11 @@ def decode(body: bytes, content_type: str) -> str:
         return body.decode("utf-8", "replace")
 
 
+def _readable(fetched: Fetched) -> bool:
+    """An answer whose page is read: HTML, not an error."""
+    return fetched.status is not None and fetched.status < 400 and _is_html(fetched)
+
+
 def _is_html(fetched: Fetched) -> bool:
     kind = fetched.content_type.lower()
     return "html" in kind or (
@@ -358,10 +394,20 @@ class _SiteState:
         self.page_limit_hit = False
         self.queue: asyncio.PriorityQueue[tuple[int, int, int, str, bool]] = asyncio.PriorityQueue()
         self.left = 0
-        """Pages scheduled and not visited yet."""
+        """Pages scheduled and not fetched yet (or fetched and being visited)."""
         self.documents: dict[str, Fetched] = {}
-        self.clients = SiteClients(crawler)
         """Pages being rendered, answered to Chromium from what the crawler fetched."""
+        self.clients = SiteClients(crawler)
+        self.settled: asyncio.Future[None] | None = None
+        """While the queue's workers run: set when every page scheduled is fetched, or one failed."""
+        self.unread = 0
+        """Pages fetched and left to the crawler's ``idle`` work, not read yet."""
+        self._when_read: Callable[[], None] | None = None
+        self.out_of_time = False
+        self.failure: Exception | None = None
+        """What a page's reading raised: the site ends with it (an internal error)."""
+        self.dropped = False
+        """The crawl was cancelled: pages left to read are not read any more."""
 
     async def run(self, resume: Resume | None = None) -> None:
         start = self.site.url
@@ -396,6 +442,7 @@ class _SiteState:
         The worker that visits the last page says so itself: waiting for the queue's join and the
         workers' ends took event-loop turns that every site paid (bench/bench_discover.py)."""
         settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.settled = settled
         workers = [asyncio.ensure_future(self.worker(settled)) for _ in range(self.options.per_host)]
         finished = False
         try:
@@ -413,7 +460,10 @@ class _SiteState:
             depth, _, _, url, contact = await self.queue.get()
             try:
                 fetched = await self.crawler.fetch(url, self)
-                await self.visit(fetched, depth, contact)
+                if self._can_wait(depth):
+                    self._leave(functools.partial(self._read_later, fetched, depth, contact))
+                else:
+                    await self.visit(fetched, depth, contact)
             except Exception as exc:
                 if not settled.done():
                     settled.set_exception(exc)
@@ -424,28 +474,104 @@ class _SiteState:
                 if self.left == 0 and not settled.done():
                     settled.set_result(None)
 
+    def _can_wait(self, depth: int) -> bool:
+        """Whether a page's reading can wait until the requests that are ready went out: it can
+        schedule nothing (the last depth) and is not rendered (a rendered page is awaited). A site
+        whose pages already wait leaves every further one to wait too (they are read in the order
+        they came, as they were); others read theirs at once when many pages already wait (the
+        memory of their bodies is bounded, and a process with more to read than it can is no
+        worse off than reading each page as it comes)."""
+        if depth + 1 <= self.options.max_depth or self.crawler.renderer is not None:
+            return False
+        return self.unread > 0 or len(self.crawler.idle) < self.options.concurrency
+
+    def _leave(self, work: Callable[[], None]) -> None:
+        """Work of this site left to the crawler's ``idle`` work, after what this site left before;
+        the site's result is delivered after its last one. A failure ends the site as one in a
+        visit did: its requests are stopped (when still running), its other work left is not
+        done, and its error is the failure."""
+        self.unread += 1
+        self.crawler.idle.add(functools.partial(self._later, work))
+
+    def _later(self, work: Callable[[], None]) -> None:
+        try:
+            if self.failure is None and not self.dropped:
+                work()
+        except Exception as exc:
+            self.failure = exc
+            if self.settled is not None and not self.settled.done():
+                self.settled.set_exception(exc)
+        finally:
+            self.unread -= 1
+            if self.unread == 0 and self._when_read is not None:
+                # (dropped first: it holds this state, a cycle only the garbage collector would end)
+                then, self._when_read = self._when_read, None
+                then()
+
+    def when_read(self, then: Callable[[], None]) -> None:
+        """``then()`` once no work is left: now, or after the last of it is done."""
+        if self.unread == 0:
+            then()
+        else:
+            self._when_read = then
+
     async def visit(self, fetched: Fetched, depth: int, contact: bool) -> None:
+        """A page read as it comes: its links scheduled, its findings kept (rendered first, with a
+        renderer)."""
+        renderer = self.crawler.renderer
+        if renderer is None:
+            self._keep(fetched, depth, contact, self._read(fetched, depth))
+            return
         if self.on_page:
             self.on_page(fetched.url)
         findings: PageFindings | None = None
+        if _readable(fetched):
+            html = await renderer.render(fetched, decode(fetched.body, fetched.content_type), self)
+            findings = self._findings(fetched, depth, html)
+            if self.options.evidence is not None:
+                findings.legal = await self._with_screenshot(fetched, findings.legal)
+            self.schedule(findings, depth)
+        self._keep(fetched, depth, contact, findings)
+
+    def _read_later(self, fetched: Fetched, depth: int, contact: bool) -> None:
+        """A page read from the ``idle`` work (what this site left before is done: kept at once)."""
+        self._merge(fetched, depth, contact, self._read(fetched, depth))
+
+    def _read(self, fetched: Fetched, depth: int) -> PageFindings | None:
+        """A page's findings (None: not an HTML page), its links scheduled; without a renderer."""
+        if self.on_page:
+            self.on_page(fetched.url)
+        if not _readable(fetched):
+            return None
+        findings = self._findings(fetched, depth, decode(fetched.body, fetched.content_type))
+        self.schedule(findings, depth)
+        return findings
+
+    def _findings(self, fetched: Fetched, depth: int, html: str) -> PageFindings:
+        page = parse_page(fetched.url, html)
+        if depth == 0:
+            self.site.name = name_for(page.site_name, page.title, self.site.slug)
+        findings = extract(page, depth, self.host, self.crawler.prints)
+        vendor = page_help_vendor(page, self.crawler.prints)
+        if vendor:
+            findings.help.append(HelpFound(vendor[0], fetched.url, page.title[:120], vendor[1], depth))
+        return findings
+
+    def _keep(self, fetched: Fetched, depth: int, contact: bool, findings: PageFindings | None) -> None:
+        """A page read as it came is kept after the pages this site left to read, if any: findings
+        are merged in the order their pages came, as they were (Found keeps the first of equals)."""
+        if self.unread:
+            self._leave(functools.partial(self._merge, fetched, depth, contact, findings))
+        else:
+            self._merge(fetched, depth, contact, findings)
+
+    def _merge(self, fetched: Fetched, depth: int, contact: bool, findings: PageFindings | None) -> None:
+        """A page's findings merged into the site's, and its visit recorded."""
         error = fetched.error
         if fetched.status is not None and fetched.status >= 400:
             error = f"HTTP {fetched.status}"
-        elif fetched.status is not None and _is_html(fetched):
-            html = decode(fetched.body, fetched.content_type)
-            if self.crawler.renderer is not None:
-                html = await self.crawler.renderer.render(fetched, html, self)
-            page = parse_page(fetched.url, html)
-            if depth == 0:
-                self.site.name = name_for(page.site_name, page.title, self.site.slug)
-            findings = extract(page, depth, self.host, self.crawler.prints)
-            if self.crawler.renderer is not None and self.options.evidence is not None:
-                findings.legal = await self._with_screenshot(fetched, findings.legal)
-            vendor = page_help_vendor(page, self.crawler.prints)
-            if vendor:
-                findings.help.append(HelpFound(vendor[0], fetched.url, page.title[:120], vendor[1], depth))
+        if findings is not None:
             self.found.merge(findings)
-            self.schedule(findings, depth)
         shows = findings is not None and findings.shows_a_channel
         self.site.pages.append(
             PageVisit(fetched.url, depth, fetched.status, fetched.ttfb_ms, error, contact or shows)
@@ -485,6 +611,12 @@ class _SiteState:
 
     def finish(self) -> None:
         site = self.site
+        if self.failure is not None:  # (a page's reading failed: that ended the site first)
+            site.stopped = "error"
+            site.error = f"internal error while reading this site ({self.failure!r}); please report it"
+        elif self.out_of_time:
+            site.stopped = "time budget"
+            site.notes.append(f"stopped after the time budget of {self.options.time_budget:g} s")
         if not site.slug:
             site.slug = slug_for((urlsplit(site.url).hostname or "").lower())
         if not site.name:

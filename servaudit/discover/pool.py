@@ -5,6 +5,10 @@ ended (the released waiter is woken by a callback). Here at most ``limit`` tasks
 finishes a site takes the next waiting one in the same turn, in the order the sites were started
 (first come, first crawled, as the semaphore's queue was).
 
+A site counts as crawled while it is on the network: Crawler.start returns once its last answer is
+in, and the pages it left to read (servaudit/discover/idle.py) are read while the next site's
+requests go out; its result is handed on once they are read.
+
 The first ``limit`` sites do not all start at the same instant: their starts are spread over
 ``RAMP`` seconds, about one answer time of a site. Started together, a hundred sites get their
 answers at the same moments, and an event loop reads them one after another, so each waits for the

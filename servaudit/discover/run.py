@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -80,21 +81,42 @@ async def discover_async(
         if worth_two_processes(options.concurrency, len(starts), renderer is not None):
             results = await crawl_in_two(crawler, starts, options.concurrency, done)
         else:
-            crawled: dict[int, SiteResult] = {}
-
-            async def one(index: int) -> None:
-                crawled[index] = await crawler.crawl(starts[index])
-                done(index, crawled[index])
-
-            pool = CrawlPool(options.concurrency, one)
-            for index in range(len(starts)):
-                pool.start(index)
-            await pool.join()
-            results = [crawled[i] for i in range(len(starts))]
+            results = await _crawl_in_one(crawler, starts, options.concurrency, done)
         await crawler.wait_closed()
     if options.checks:
         await _check_mail_domains(results, dns_resolver)
     return results
+
+
+async def _crawl_in_one(
+    crawler: Crawler, starts: Sequence[str], concurrency: int, done: Callable[[int, SiteResult], None]
+) -> list[SiteResult]:
+    """Every site in this process, ``concurrency`` on the network at once (a site's last pages may
+    still be read after it left the network: Crawler.start); ``done`` is called as each site ends."""
+    crawled: dict[int, SiteResult] = {}
+    every_one = asyncio.get_running_loop().create_future()
+
+    def finished(index: int, result: SiteResult) -> None:
+        crawled[index] = result
+        try:
+            done(index, result)
+        except Exception as exc:  # (maybe called from the crawler's idle work: it surfaces below)
+            if not every_one.done():
+                every_one.set_exception(exc)
+            return
+        if len(crawled) == len(starts) and not every_one.done():
+            every_one.set_result(None)
+
+    async def one(index: int) -> None:
+        await crawler.start(starts[index], functools.partial(finished, index))
+
+    pool = CrawlPool(concurrency, one)
+    for index in range(len(starts)):
+        pool.start(index)
+    await pool.join()
+    if starts:
+        await every_one
+    return [crawled[i] for i in range(len(starts))]
 
 
 async def _check_mail_domains(results: list[SiteResult], dns_resolver: dns.asyncresolver.Resolver) -> None:

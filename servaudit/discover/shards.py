@@ -16,6 +16,7 @@ robots.txt and TLS verdict therefore live in one process, as they did in one loo
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import os
 import signal
@@ -64,11 +65,9 @@ class _Shard:
     async def _crawl(self, item: tuple[int, Resume | None]) -> None:
         index, resume = item
         try:
-            result = await self.crawler.crawl(self.urls[index], resume=resume)
+            await self.crawler.start(self.urls[index], functools.partial(self.done, index), resume=resume)
         except HandOff as handoff:
             self.hand_over(index, handoff.resume)
-            return
-        self.done(index, result)
 
 
 def _owned_by_child(urls: Sequence[str]) -> frozenset[str]:
