@@ -9,16 +9,18 @@ not an artefact of one kind of page:
   shop systems' legal notices, chat widget pages);
 - large: the fixtures' largest pages repeated to about 200 KB, the size of a shop's home page.
 
-It prints microseconds of CPU per page (min over --repeat rounds) for each set. With --dump FILE it
-writes instead what each page reads as (the page's facts, extract()'s findings, the help vendor, the
-follow links' normal forms), so that two trees can be compared byte for byte.
+It prints microseconds of CPU per page (min over --repeat rounds) for each set; there is no goal of
+its own (goal 5 is about the whole crawl: bench_discover.py). With --dump FILE it writes instead what
+each page reads as (the page's facts, extract()'s findings, the help vendor, the follow links' normal
+forms), so that two trees can be compared byte for byte.
 
-Run: python bench/bench_page_read.py [--repeat 5] [--dump FILE]
+Run: python bench/bench_page_read.py [--repeat 5] [--quick] [--json] [--dump FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -73,6 +75,8 @@ def read(url: str, html: str, depth: int, prints: Fingerprints) -> tuple[object,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="one round per set: a smoke test")
+    parser.add_argument("--json", action="store_true", help="one JSON object per set (bench protocol)")
     parser.add_argument("--dump", type=Path, help="write what each page reads as, for comparing trees")
     args = parser.parse_args()
     prints = load_fingerprints()
@@ -88,17 +92,28 @@ def main() -> None:
         return
     for url, html, depth in sets["fixtures"]:
         read(url, html, depth, prints)  # warm the caches the run keeps (patterns, phonenumbers' metadata)
+    repeat = 1 if args.quick else args.repeat
     for name, pages in sets.items():
-        best = float("inf")
-        for _ in range(args.repeat):
+        runs = []
+        for _ in range(repeat):
             rounds = max(1, 2000 // len(pages)) if name != "large" else 2
             started = time.process_time()
             for _ in range(rounds):
                 for url, html, depth in pages:
                     read(url, html, depth, prints)
-            best = min(best, (time.process_time() - started) / (rounds * len(pages)))
+            runs.append((time.process_time() - started) / (rounds * len(pages)) * 1e6)
         size = sum(len(p[1]) for p in pages) // len(pages)
-        print(f"{name:9s} {len(pages):3d} pages, {size:7d} chars on average: {best * 1e6:8.1f} µs CPU a page")
+        if args.json:
+            print(json.dumps({
+                "case": f"discover: a page read ({name}: {len(pages)} pages, {size:,} chars on average)",
+                "unit": "µs CPU/page",
+                "runs": [round(r, 1) for r in runs],
+                "reference": None,
+                "goal": "",
+                "ok": None,
+            }, ensure_ascii=False), flush=True)  # fmt: skip
+            continue
+        print(f"{name:9s} {len(pages):3d} pages, {size:7d} chars on average: {min(runs):8.1f} µs CPU a page")
 
 
 if __name__ == "__main__":

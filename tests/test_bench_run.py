@@ -5,6 +5,8 @@ real mailboxes and sites and take minutes: they are run by hand, not by the test
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -76,3 +78,16 @@ def test_full_keeps_the_named_scripts_at_full_size_in_a_quick_run() -> None:
     assert run.runs_quick(forms, quick=True, full={"collect", "report"})
     assert not run.runs_quick(collect, quick=True, full={"collect", "report"})
     assert not run.runs_quick(forms, quick=False, full=set())
+
+
+def test_every_bench_script_takes_the_options_run_py_passes() -> None:
+    # run.py calls each bench/bench_*.py with --json, --quick and --repeat: a script without them
+    # fails the whole table run with an argparse error, which only a run of minutes would show.
+    run = load()
+    for script in run.scripts([]):
+        shown = subprocess.run(
+            [sys.executable, str(script), "--help"], capture_output=True, text=True, check=False, timeout=120
+        )
+        assert shown.returncode == 0, (script.name, shown.stderr[-500:])
+        for option in ("--json", "--quick", "--repeat"):
+            assert option in shown.stdout, (script.name, option)
