@@ -5,7 +5,10 @@ collect_mailbox.py: threaded answers, auto-replies, DSN bounces, HTML mails of 2
 newsletters), serves it with a private Dovecot, then times side by side in each run:
 mbsync (Debian's isync) downloading the mailbox to a fresh Maildir, and `servaudit collect`
 (in a subprocess, on a fresh copy of the store): full, again with no new mail, and with 10
-new messages appended. Peak memory is the collect process's ru_maxrss. servaudit's byte code is
+new messages appended; then, for each of collect_mailbox.BIG_SHAPES, the full collect again with one
+large message added (a 5 MB plain or HTML answer, a 20 MB attachment), whose peak memory above the
+full collect without it is held to the goal of 3× that message's size. Peak memory is the collect
+process's ru_maxrss. servaudit's byte code is
 compiled first, as an installed servaudit has it (a checkout run with PYTHONDONTWRITEBYTECODE=1
 would otherwise compile every module at every collect, ~35 ms).
 
@@ -32,13 +35,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from collect_mailbox import audit_toml, fill_store, write_mailbox
+from collect_mailbox import BIG_SHAPES, audit_toml, big_message, fill_store, write_mailbox
 
 from servaudit.config import Audit
 from servaudit.sandbox.imap import DovecotServer
 from servaudit.sandbox.inbox import PASSWORD_VARIABLE, USERNAME, serve_inbox
 
 NEW = 10
+BIG_INDEX = 20_000_000
+"""The large messages' numbers (beyond the mailbox's and the appended ones')."""
 MBSYNC_HINT = "mbsync is missing and could not be installed: apt-get install isync (Debian's package)"
 
 
@@ -107,6 +112,7 @@ class Bench:
         self.mbsync = ensure_mbsync()
         self.largest = write_mailbox(self.maildir, messages, inquiries)
         self.messages = messages
+        self.inquiries = inquiries
         self.server = serve_inbox(self.maildir)
         self.template = root / "template"
         self.template.mkdir()
@@ -141,6 +147,14 @@ class Bench:
             os.chmod(path, 0o644)
         self.added += NEW
 
+    def with_big(self, shape: str) -> tuple[Path, int]:
+        """The mailbox with one large message of ``shape`` delivered: its file and size in bytes."""
+        raw = big_message(shape, BIG_INDEX, self.inquiries)
+        path = self.maildir / "new" / f"{int(time.time())}.big{shape}.localhost"
+        path.write_bytes(raw)
+        os.chmod(path, 0o644)
+        return path, len(raw)
+
     def remove_appended(self) -> None:
         for sub in ("new", "cur"):
             for path in (self.maildir / sub).glob("*.bench100000*"):
@@ -158,6 +172,8 @@ def measure(bench: Bench, repeat: int) -> dict[str, dict[str, list[float]]]:
     runs: dict[str, dict[str, list[float]]] = {
         k: {"collect": [], "mbsync": [], "mib": [], "cpu": []} for k in ("full", "none", "new")
     }
+    for shape in BIG_SHAPES:
+        runs[shape] = {"collect": [], "mib": [], "cpu": [], "growth": [], "size": []}
     for r in range(repeat):
         sync = bench.fresh_mbsync(f"mbsync{r}")
         runs["full"]["mbsync"].append(timed(sync)[0])
@@ -170,6 +186,14 @@ def measure(bench: Bench, repeat: int) -> dict[str, dict[str, list[float]]]:
         add(runs["new"], bench.collect(folder))
         bench.remove_appended()
         shutil.rmtree(folder, ignore_errors=True)
+        for shape in BIG_SHAPES:
+            path, size = bench.with_big(shape)
+            folder = bench.fresh_audit(f"big{r}")
+            add(runs[shape], bench.collect(folder))
+            runs[shape]["growth"].append(runs[shape]["mib"][-1] - runs["full"]["mib"][-1])
+            runs[shape]["size"].append(size / 2**20)
+            path.unlink()
+            shutil.rmtree(folder, ignore_errors=True)
     return runs
 
 
@@ -202,6 +226,25 @@ def cases(bench: Bench, runs: dict[str, dict[str, list[float]]]) -> list[dict[st
                 },
             }
         )
+    for shape in BIG_SHAPES:
+        growth, size = runs[shape]["growth"], max(runs[shape]["size"])
+        found.append(
+            {
+                "case": f"collect, {n} messages and one {size:.1f} MiB {shape} answer: memory above the"
+                " same collect without it",
+                "unit": "MiB",
+                "runs": [round(g, 1) for g in growth],
+                "reference": None,
+                "goal": f"< 3× the message ({3 * size:.0f} MiB)",
+                "ok": max(growth) < 3 * size,
+                "extra": {
+                    "peak_mib": round(max(runs[shape]["mib"]), 1),
+                    "times_the_message": round(max(growth) / size, 2),
+                    "cpu_s": [round(s, 3) for s in runs[shape]["cpu"]],
+                    "seconds": [round(s, 3) for s in runs[shape]["collect"]],
+                },
+            }
+        )
     return found
 
 
@@ -230,6 +273,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def show_progress(case: dict[str, Any]) -> str:
+    if case["reference"] is None:  # a large message's memory
+        return (
+            f"{case['case']}: {case['runs']} MiB ({case['extra']['times_the_message']}× the message); "
+            f"peak {case['extra']['peak_mib']} MiB; goal {case['goal']}: {'met' if case['ok'] else 'missed'}"
+        )
     mine, ref = case["runs"], case["reference"]["runs"]
     ratio = statistics.median(mine) / max(statistics.median(ref), 1e-9)
     return (

@@ -194,6 +194,32 @@ def newsletter(rng: random.Random, index: int, arrived: datetime) -> bytes:
     return bytes(message)
 
 
+BIG_SHAPES = {"text": 5_000_000, "html": 5_000_000, "attachment": 20_000_000}
+"""One large message of each shape and its body's size in bytes: a 5 MB plain answer, a 5 MB HTML
+answer, an answer carrying a 20 MB attachment (base64 on the wire: about 26 MiB)."""
+
+
+def big_message(shape: str, index: int, inquiries: int) -> bytes:
+    """A human answer to an inquiry, made large in one of BIG_SHAPES' ways (seeded)."""
+    _base.inquiries = inquiries  # type: ignore[attr-defined]
+    rng = random.Random(index)
+    size = BIG_SHAPES[shape]
+    message, target = _base(rng, index, SENT_AT + timedelta(hours=3))
+    message["Subject"] = "AW: Frage zu meinem Tarif"
+    message["In-Reply-To"] = inquiry_message_id(target)
+    greeting, closing = "Guten Tag Frau Schmidt,\n\n", "\n\nViele Grüße\nJana Wolff\n"
+    if shape == "text":
+        message.set_content(greeting + "\n".join(_text(rng, 12) for _ in range(size // 90)) + closing)
+    elif shape == "html":
+        paragraphs = "".join(f"<p>{_text(rng, 12)}</p>" for _ in range(size // 97))
+        message.set_content(f"<html><body>{paragraphs}</body></html>", subtype="html")
+    else:
+        message.set_content(greeting + "anbei das Dokument." + closing)
+        document = rng.randbytes(size)
+        message.add_attachment(document, maintype="application", subtype="pdf", filename="vertrag.pdf")
+    return bytes(message).replace(b"\r\n", b"\n")
+
+
 MIX = ((human, 45), (auto_reply, 15), (bounce, 10), (html_mail, 20), (newsletter, 10))
 
 
