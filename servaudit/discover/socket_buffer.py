@@ -106,13 +106,10 @@ class SocketBuffer(asyncio.Protocol):
             if self._reading_paused and self.transport is not None:
                 self._reading_paused = False
                 self.transport.resume_reading()
-            timer = None if timeout is None else self._loop.call_later(timeout, _time_out, waiter)
             try:
-                await waiter
+                await self._wait(waiter, timeout)
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
         data = bytes(self._buffer[:max_bytes])
         del self._buffer[:max_bytes]
         if self._reading_paused and len(self._buffer) <= LIMIT and self.transport is not None:
@@ -133,11 +130,18 @@ class SocketBuffer(asyncio.Protocol):
         if not self._writing_paused:
             return
         waiter = self._drain_waiter = self._loop.create_future()
+        try:
+            await self._wait(waiter, timeout)
+        finally:
+            self._drain_waiter = None
+
+    async def _wait(self, waiter: asyncio.Future[None], timeout: float | None) -> None:
+        """Until ``waiter`` is done; TimeoutError set on it after ``timeout`` seconds (one timer, no
+        task cancelled)."""
         timer = None if timeout is None else self._loop.call_later(timeout, _time_out, waiter)
         try:
             await waiter
         finally:
-            self._drain_waiter = None
             if timer is not None:
                 timer.cancel()
 
