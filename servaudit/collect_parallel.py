@@ -6,7 +6,8 @@ collect.PARALLEL_AFTER); then it starts ``JUDGES`` processes forked from it, whi
 headers and its decision, already encoded as the rows that will hold it, so the collect only writes
 them. Chunks, not single messages, cross the pipe: the hand-over's cost is per chunk. What was found
 comes back in the order the messages were given, each exactly once; a message given "not to judge"
-(its bytes are stored already) passes through unjudged, in its place. A judging process that dies
+(its bytes are stored already) passes through unjudged, in its place; a message of a chunk's size
+or more is judged here, in its place (it would be copied for the pipe). A judging process that dies
 loses nothing: what it was given is judged here, and so is the rest of the collect.
 """
 
@@ -30,6 +31,10 @@ CHUNK = 32
 """Messages handed to a judging process at once, at most: the hand-over costs per chunk."""
 CHUNK_BYTES = 512 * 1024
 """Raw mail in one chunk, at most (besides its last message): a chunk of large mail is shorter."""
+JUDGED_HERE = CHUNK_BYTES
+"""A message this large (it fills a chunk by itself) is judged in the collect process, in its turn:
+handed to a judging process it would be copied three times (pickled, received, unpickled) for the
+one the collect process holds anyway until it is stored."""
 AHEAD = 2
 """Chunks given to each judging process beyond the one it judges: enough to keep it busy, few enough
 that the raw mail held for them stays small (with CHUNK_BYTES: a few MiB)."""
@@ -91,12 +96,17 @@ class Judging(Generic[T]):
     ) -> list[list[Judged[T]]]:
         """Give one message (``judge``: False for one stored already); what is judged by now."""
         self.examiner = examiner or self.examiner
-        self.chunk.append((mail, judge, kept))
-        self.chunk_bytes += len(mail.raw)
-        if self.pool is None:
-            return self.finish()
-        if len(self.chunk) >= CHUNK or self.chunk_bytes >= CHUNK_BYTES:
-            self._submit()
+        if self.pool is not None and judge and len(mail.raw) >= JUDGED_HERE:
+            if self.chunk:
+                self._submit()
+            self.pending.append(([(mail, judge, kept)], None))  # judged here when its turn comes
+        else:
+            self.chunk.append((mail, judge, kept))
+            self.chunk_bytes += len(mail.raw)
+            if self.pool is None:
+                return self.finish()
+            if len(self.chunk) >= CHUNK or self.chunk_bytes >= CHUNK_BYTES:
+                self._submit()
         done = []
         # What is ready is handed back at once; beyond AHEAD chunks per process, waited for.
         while self.pending and (len(self.pending) > AHEAD * JUDGES or _ready(self.pending[0][1])):

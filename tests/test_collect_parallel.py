@@ -9,6 +9,7 @@ every message itself. A judging process that dies does not lose or skip a messag
 
 from __future__ import annotations
 
+import hashlib
 import mailbox
 import os
 import shutil
@@ -21,6 +22,7 @@ import pytest
 
 import servaudit.collect as collecting
 import servaudit.collect_parallel as judging_processes
+import servaudit.store.messages as store_messages
 from servaudit.collect import Decision, Examined, Judge, collect
 from servaudit.config import Audit
 from servaudit.mailbox.base import IncomingMail
@@ -185,3 +187,41 @@ def test_a_decision_the_store_refuses_undoes_only_that_messages_writes(
     assert _rows(parallel) == _rows(here)
     refused = [row for row in _rows(parallel) if len(row) == 9 and row[8]]
     assert [row[4] for row in refused] == ["stored"]  # kept, as received, with why it is unreadable
+
+
+def test_large_messages_are_judged_in_the_collect_process_in_their_turn_and_stored_whole(
+    audits: tuple[Audit, Audit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message that fills a chunk alone is not handed to a judging process (it would be copied for
+    the pipe) but judged in the collect process, in its place; its bytes are written into the row in
+    place (not bound to the INSERT): what is stored is what judging everything here stores."""
+    here, parallel = audits
+    monkeypatch.setattr(collecting, "PARALLEL_AFTER", 10**9)
+    collect(here)
+    collector = os.getpid()
+    judged_here: list[int] = []
+    examine = Judge.examine
+
+    def counted(self: Judge, mail: IncomingMail) -> Examined:
+        if os.getpid() == collector:
+            judged_here.append(len(mail.raw))
+        return examine(self, mail)
+
+    monkeypatch.setattr(Judge, "examine", counted)
+    monkeypatch.setattr(collecting, "PARALLEL_AFTER", 3)
+    monkeypatch.setattr(judging_processes, "JUDGES", 2)
+    monkeypatch.setattr(judging_processes, "CHUNK", 5)
+    monkeypatch.setattr(judging_processes, "JUDGED_HERE", 2_500)
+    monkeypatch.setattr(store_messages, "WRITTEN_IN_PLACE", 2_500)
+    summary = collect(parallel)
+    large = [size for size in judged_here[2:] if size >= 2_500]  # after the two judged before the processes
+    assert len(large) > 20 and len(judged_here) - 2 == len(large)  # only the large ones, every one of them
+    assert _rows(parallel) == _rows(here)
+    db = sqlite3.connect(parallel.folder / "servaudit.sqlite")
+    try:
+        stored = db.execute("SELECT sha256, raw FROM messages").fetchall()
+    finally:
+        db.close()
+    assert len(stored) == summary.downloaded
+    assert sum(len(raw) >= 2_500 for _, raw in stored) == len(large)
+    assert all(hashlib.sha256(raw).hexdigest() == digest for digest, raw in stored)

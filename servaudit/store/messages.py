@@ -34,6 +34,18 @@ SET_CLASSIFICATION = upsert(
 )
 _UNDECIDED = Decided(decided="")
 """The decision columns of a message stored before it is decided (all NULL)."""
+_ADD_MESSAGE = (
+    "INSERT INTO messages (source, sha256, raw, arrived_at, collected_at, header_message_id,"
+    " from_addr, subject, arrival_resolution, inquiry_id, match_method, decided, unreadable)"
+    " VALUES (?, ?, {raw}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_ADD_BOUND, _ADD_IN_PLACE = _ADD_MESSAGE.format(raw="?"), _ADD_MESSAGE.format(raw="zeroblob(?)")
+WRITTEN_IN_PLACE = 256 * 1024
+"""Raw mail from this size on is written into its row's blob rather than bound to the INSERT: SQLite
+copies a bound value twice (the binding, then the row's record) and the cached statement keeps the
+binding's copy until its next use, so a 25 MiB message would cost 50 MiB more at its peak and 25 MiB
+after it; written in place it costs a few pages of the page cache. Read back, likewise."""
+_RAW_UNLESS_LARGE = "SELECT CASE WHEN length(raw) < ? THEN raw END AS raw FROM messages WHERE id=?"
 
 
 class MessageQueries(Connection):
@@ -62,26 +74,30 @@ class MessageQueries(Connection):
         ``digest``: its SHA-256 in hex, when the caller has it already. ``decided``: its decision's
         columns of ``messages``, written with it (its other rows: ``save_decided``)."""
         stamp = decided or _UNDECIDED
-        return self._insert(
-            "INSERT INTO messages (source, sha256, raw, arrived_at, collected_at, header_message_id,"
-            " from_addr, subject, arrival_resolution, inquiry_id, match_method, decided, unreadable)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (
-                source,
-                digest or hashlib.sha256(raw).hexdigest(),
-                raw,
-                to_text(arrived_at),
-                to_text(now()),
-                header_message_id,
-                from_addr,
-                subject,
-                arrival_resolution,
-                stamp.inquiry_id,
-                stamp.match_method,
-                decided.decided if decided else None,
-                stamp.unreadable,
-            ),
+        in_place = self.postgres is None and len(raw) >= WRITTEN_IN_PLACE
+        row = (
+            source,
+            digest or hashlib.sha256(raw).hexdigest(),
+            len(raw) if in_place else raw,
+            to_text(arrived_at),
+            to_text(now()),
+            header_message_id,
+            from_addr,
+            subject,
+            arrival_resolution,
+            stamp.inquiry_id,
+            stamp.match_method,
+            decided.decided if decided else None,
+            stamp.unreadable,
         )
+        if not in_place:
+            return self._insert(_ADD_BOUND, row)
+        with self.transaction():  # the row and its bytes together, or neither
+            stored = self._insert(_ADD_IN_PLACE, row)
+            if stored is not None:
+                with self.db.blobopen("messages", "raw", stored) as blob:
+                    blob.write(raw)
+        return stored
 
     def is_known_content(self, digest: str) -> bool:
         """Whether a message with these bytes (their SHA-256 in hex) is stored."""
@@ -122,8 +138,15 @@ class MessageQueries(Connection):
             yield row["id"], bytes(row["raw"])
 
     def raw_message(self, message_id: int) -> bytes:
-        row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
-        return bytes(row["raw"])
+        if self.postgres is not None:
+            row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
+            return bytes(row["raw"])
+        # A large message is read from its blob: a selected value would be copied twice.
+        row = self.db.execute(_RAW_UNLESS_LARGE, (WRITTEN_IN_PLACE, message_id)).fetchone()
+        if row["raw"] is not None:
+            return bytes(row["raw"])
+        with self.db.blobopen("messages", "raw", message_id, readonly=True) as blob:
+            return blob.read()
 
     def set_match(self, message_id: int, inquiry_id: str | None, method: str | None) -> None:
         self.db.execute(
