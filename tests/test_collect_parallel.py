@@ -193,8 +193,8 @@ def test_large_messages_are_judged_in_the_collect_process_in_their_turn_and_stor
     audits: tuple[Audit, Audit], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A message that fills a chunk alone is not handed to a judging process (it would be copied for
-    the pipe) but judged in the collect process, in its place; its bytes are written into the row in
-    place (not bound to the INSERT): what is stored is what judging everything here stores."""
+    the pipe) but judged in the collect process, in its place; its bytes are written in
+    place into a row of their own: what is stored is what judging everything here stores."""
     here, parallel = audits
     monkeypatch.setattr(collecting, "PARALLEL_AFTER", 10**9)
     collect(here)
@@ -212,16 +212,20 @@ def test_large_messages_are_judged_in_the_collect_process_in_their_turn_and_stor
     monkeypatch.setattr(judging_processes, "JUDGES", 2)
     monkeypatch.setattr(judging_processes, "CHUNK", 5)
     monkeypatch.setattr(judging_processes, "JUDGED_HERE", 2_500)
-    monkeypatch.setattr(store_messages, "WRITTEN_IN_PLACE", 2_500)
+    monkeypatch.setattr(store_messages, "KEPT_APART", 2_500)
     summary = collect(parallel)
     large = [size for size in judged_here[2:] if size >= 2_500]  # after the two judged before the processes
     assert len(large) > 20 and len(judged_here) - 2 == len(large)  # only the large ones, every one of them
     assert _rows(parallel) == _rows(here)
     db = sqlite3.connect(parallel.folder / "servaudit.sqlite")
     try:
-        stored = db.execute("SELECT sha256, raw FROM messages").fetchall()
+        stored = db.execute(
+            "SELECT sha256, coalesce(b.raw, m.raw) FROM messages m"
+            " LEFT JOIN message_bytes b ON b.message_id = m.id"
+        ).fetchall()
+        apart = db.execute("SELECT count(*) FROM message_bytes").fetchone()[0]
     finally:
         db.close()
     assert len(stored) == summary.downloaded
-    assert sum(len(raw) >= 2_500 for _, raw in stored) == len(large)
+    assert sum(len(raw) >= 2_500 for _, raw in stored) == len(large) == apart
     assert all(hashlib.sha256(raw).hexdigest() == digest for digest, raw in stored)

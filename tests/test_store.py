@@ -14,7 +14,7 @@ import pytest
 from servaudit.errors import ConfigError
 from servaudit.judgement import AcknowledgementTraits, MailFindings, Promise, ReplyJudgement
 from servaudit.store import PENDING, SENDING, SENT, UNCERTAIN, InquiryKeys, Store, Target, sqlite_path
-from servaudit.store.messages import WRITTEN_IN_PLACE
+from servaudit.store.messages import KEPT_APART
 from tests.store_files import run_sql, stamp_schema
 
 ID = "acme.email.q.w1"
@@ -75,21 +75,26 @@ def test_messages_are_kept_once_by_source_and_by_content(where: Target) -> None:
 
 
 def test_large_messages_are_kept_byte_for_byte_once_and_only_with_their_batch(where: Target) -> None:
-    """From WRITTEN_IN_PLACE on, SQLite gets a message's bytes written into its row (not bound to the
-    INSERT): the same bytes come back, a second copy is still refused, a rolled-back batch leaves
+    """From KEPT_APART on, SQLite gets a message's bytes written in place into a row of their own: the
+    same bytes come back by every query, a second copy is still refused, a rolled-back batch leaves
     neither row nor bytes."""
     store = Store(where)
     when = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
-    large = bytes(range(256)) * (WRITTEN_IN_PLACE // 256) + b"\r\n.\r\nlast line"
+    small = store.add_message("imap:INBOX:1:7", b"raw bytes", when, None, None, None)
+    large = bytes(range(256)) * (KEPT_APART // 256) + b"\r\n.\r\nlast line"
     first = store.add_message("imap:INBOX:1:8", large, when, None, None, None)
-    assert first is not None and store.raw_message(first) == large
+    assert first is not None and small is not None and store.raw_message(first) == large
     assert store.add_message("imap:INBOX:1:8", large + b"!", when, None, None, None) is None
     assert store.add_message("imap:INBOX:2:8", large, when, None, None, None) is None
     with pytest.raises(ValueError), store.transaction():
         assert store.add_message("imap:INBOX:1:9", large[::-1], when, None, None, None) is not None
         raise ValueError("the batch fails after the message")
-    assert [m.source for m in store.messages()] == ["imap:INBOX:1:8"]
-    assert store.raw_messages([first]) == {first: large}
+    assert [m.source for m in store.messages()] == ["imap:INBOX:1:7", "imap:INBOX:1:8"]
+    assert store.raw_messages([first, small]) == {first: large, small: b"raw bytes"}
+    assert list(store.raw_messages_all()) == [(small, b"raw bytes"), (first, large)]
+    assert store.raw_message(small) == b"raw bytes"
+    kept_apart = run_sql(where, "SELECT message_id FROM message_bytes", ())
+    assert kept_apart == ([] if store.postgres else [(first,)]), "SQLite keeps a large message apart"
 
 
 def test_a_store_from_a_newer_version_is_refused(where: Target) -> None:

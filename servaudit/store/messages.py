@@ -37,15 +37,20 @@ _UNDECIDED = Decided(decided="")
 _ADD_MESSAGE = (
     "INSERT INTO messages (source, sha256, raw, arrived_at, collected_at, header_message_id,"
     " from_addr, subject, arrival_resolution, inquiry_id, match_method, decided, unreadable)"
-    " VALUES (?, ?, {raw}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
-_ADD_BOUND, _ADD_IN_PLACE = _ADD_MESSAGE.format(raw="?"), _ADD_MESSAGE.format(raw="zeroblob(?)")
-WRITTEN_IN_PLACE = 256 * 1024
-"""Raw mail from this size on is written into its row's blob rather than bound to the INSERT: SQLite
-copies a bound value twice (the binding, then the row's record) and the cached statement keeps the
-binding's copy until its next use, so a 25 MiB message would cost 50 MiB more at its peak and 25 MiB
-after it; written in place it costs a few pages of the page cache. Read back, likewise."""
-_RAW_UNLESS_LARGE = "SELECT CASE WHEN length(raw) < ? THEN raw END AS raw FROM messages WHERE id=?"
+KEPT_APART = 256 * 1024
+"""Raw mail from this size on is kept in ``message_bytes`` (its ``messages.raw`` empty), written into
+its row in place and read back from it. SQLite copies a value bound to a statement twice (the
+binding, then the row's record; the cached statement keeps the binding's copy until its next use)
+and a selected one twice, and writes a blob in place without a copy only into a row's last column
+(``messages.raw`` is not): so a 25 MiB message would cost 50 MiB more at its peak and 25 MiB after
+it. Written apart it costs a few pages of the page cache; read back, one copy."""
+_RAW = (
+    "SELECT m.id, coalesce(b.raw, m.raw) AS raw FROM messages m"
+    " LEFT JOIN message_bytes b ON b.message_id = m.id"
+)
+"""A message's bytes, wherever they are kept (the named queries add the WHERE)."""
 
 
 class MessageQueries(Connection):
@@ -74,11 +79,11 @@ class MessageQueries(Connection):
         ``digest``: its SHA-256 in hex, when the caller has it already. ``decided``: its decision's
         columns of ``messages``, written with it (its other rows: ``save_decided``)."""
         stamp = decided or _UNDECIDED
-        in_place = self.postgres is None and len(raw) >= WRITTEN_IN_PLACE
+        apart = self.postgres is None and len(raw) >= KEPT_APART
         row = (
             source,
             digest or hashlib.sha256(raw).hexdigest(),
-            len(raw) if in_place else raw,
+            b"" if apart else raw,
             to_text(arrived_at),
             to_text(now()),
             header_message_id,
@@ -90,12 +95,13 @@ class MessageQueries(Connection):
             decided.decided if decided else None,
             stamp.unreadable,
         )
-        if not in_place:
-            return self._insert(_ADD_BOUND, row)
+        if not apart:
+            return self._insert(_ADD_MESSAGE, row)
         with self.transaction():  # the row and its bytes together, or neither
-            stored = self._insert(_ADD_IN_PLACE, row)
+            stored = self._insert(_ADD_MESSAGE, row)
             if stored is not None:
-                with self.db.blobopen("messages", "raw", stored) as blob:
+                self.db.execute("INSERT INTO message_bytes VALUES (?, zeroblob(?))", (stored, len(raw)))
+                with self.db.blobopen("message_bytes", "raw", stored) as blob:
                     blob.write(raw)
         return stored
 
@@ -129,24 +135,22 @@ class MessageQueries(Connection):
     def raw_messages(self, message_ids: list[int]) -> dict[int, bytes]:
         """Several messages' bytes in one query (at most a few hundred ids at a time)."""
         marks = ",".join("?" * len(message_ids))
-        rows = self.db.execute(f"SELECT id, raw FROM messages WHERE id IN ({marks})", message_ids)
+        rows = self.db.execute(f"{_RAW} WHERE m.id IN ({marks})", message_ids)
         return {row["id"]: bytes(row["raw"]) for row in rows}
 
     def raw_messages_all(self) -> Iterator[tuple[int, bytes]]:
         """Every message's id and bytes in id order, one row at a time (a study's are too many to hold)."""
-        for row in self._in_id_order("SELECT id, raw FROM messages WHERE 1=1"):
+        for row in self._in_id_order(f"SELECT id, raw FROM ({_RAW}) AS r WHERE 1=1"):
             yield row["id"], bytes(row["raw"])
 
     def raw_message(self, message_id: int) -> bytes:
-        if self.postgres is not None:
-            row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
-            return bytes(row["raw"])
-        # A large message is read from its blob: a selected value would be copied twice.
-        row = self.db.execute(_RAW_UNLESS_LARGE, (WRITTEN_IN_PLACE, message_id)).fetchone()
-        if row["raw"] is not None:
-            return bytes(row["raw"])
-        with self.db.blobopen("messages", "raw", message_id, readonly=True) as blob:
-            return blob.read()
+        if self.postgres is None:
+            apart = self.db.execute("SELECT 1 FROM message_bytes WHERE message_id=?", (message_id,))
+            if apart.fetchone() is not None:  # a large message: read from its blob, one copy
+                with self.db.blobopen("message_bytes", "raw", message_id, readonly=True) as blob:
+                    return blob.read()
+        row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
+        return bytes(row["raw"])
 
     def set_match(self, message_id: int, inquiry_id: str | None, method: str | None) -> None:
         self.db.execute(
