@@ -7,8 +7,9 @@ mbsync (Debian's isync) downloading the mailbox to a fresh Maildir, and `servaud
 (in a subprocess, on a fresh copy of the store): full, again with no new mail, and with 10
 new messages appended; then, for each of collect_mailbox.BIG_SHAPES, the full collect again with one
 large message added (a 5 MB plain or HTML answer, a 20 MB attachment), whose peak memory above the
-full collect without it is held to the goal of 3× that message's size. Peak memory is the collect
-process's ru_maxrss. servaudit's byte code is
+full collect without it is held to the goal of 3× that message's size. Peak memory is the highest
+resident memory of the collect process or one of its judging processes (PeakWatch: their VmHWM,
+not the ru_maxrss this process would inherit into them). servaudit's byte code is
 compiled first, as an installed servaudit has it (a checkout run with PYTHONDONTWRITEBYTECODE=1
 would otherwise compile every module at every collect, ~35 ms).
 
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from collect_mailbox import BIG_SHAPES, audit_toml, big_message, fill_store, write_mailbox
+from proc_cpu import descendants
 
 from servaudit.config import Audit
 from servaudit.sandbox.imap import DovecotServer
@@ -91,18 +94,60 @@ SyncState *
 """
 
 
+class PeakWatch:
+    """The highest resident memory of a process and of its descendants (collect's judging
+    processes), each process's own: the kernel's high-water mark (VmHWM), read every ``every``
+    seconds while they run. The mark only grows, so all a read can miss is growth in a process's
+    last ``every`` seconds. Not the child's ru_maxrss: a process started by this one inherits this
+    one's high-water mark through the exec (the spawn shares this address space), so after the
+    benchmark built a large message, every collect "peaked" at the benchmark's own size."""
+
+    def __init__(self, pid: int, every: float = 0.02) -> None:
+        self.pid, self.every = pid, every
+        self.peak_kib = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        pids, rounds = [self.pid], 0
+        while not self.done.is_set():
+            if rounds % 5 == 0:  # judging processes start during the collect
+                pids = [self.pid, *descendants(self.pid)]
+            for pid in pids:
+                self.peak_kib = max(self.peak_kib, _high_water_kib(pid))
+            rounds += 1
+            self.done.wait(self.every)
+
+    def stop(self) -> float:
+        """The peak in MiB (call once the process has ended)."""
+        self.done.set()
+        self.thread.join()
+        return self.peak_kib / 1024
+
+
+def _high_water_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
+    except OSError:  # it has ended
+        return 0
+
+
 def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
-    """Wall seconds, peak resident MiB and CPU seconds of one child process run to completion."""
+    """Wall seconds, peak resident MiB (PeakWatch) and CPU seconds of one child process run to completion."""
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    watch = PeakWatch(child.pid)
     assert child.stderr is not None
     errors = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
+    peak_mib = watch.stop()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} … failed ({child.returncode}): {errors.decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    return elapsed, peak_mib, usage.ru_utime + usage.ru_stime
 
 
 class Bench:
