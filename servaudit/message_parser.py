@@ -421,7 +421,11 @@ class _WholeMessageParser:
         if maintype == "multipart":
             self._read_multipart(cur)
             return
-        self._set_body(cur, "_payload", source.read_to_end())
+        # As set_payload stores a text without a charset; a span is made a text when the parse ends.
+        body = source.read_to_end()
+        cur._payload = body  # type: ignore[attr-defined]
+        if body.__class__ is _Span:
+            self._bodies.append((cur, "_payload"))
 
     def _read_multipart(self, cur: Message) -> None:
         """``FeedParser._parsegen``'s multipart branch: preamble, parts between boundaries, epilogue."""
@@ -479,8 +483,12 @@ class _WholeMessageParser:
                         last.epilogue = source.without_last_break(epilogue)  # type: ignore[assignment]
                 else:
                     payload = last._payload  # type: ignore[attr-defined]  # as the feed parser trims it
-                    if isinstance(payload, (str, _Span)):
-                        last._payload = source.without_last_break(payload)  # type: ignore[attr-defined]
+                    if isinstance(payload, str):
+                        eol = _eol_length(payload)
+                        if eol:
+                            last._payload = payload[:-eol]  # type: ignore[attr-defined]
+                    elif payload.__class__ is _Span:
+                        source.without_last_break(payload)
                 source.pop_eof_matcher()
                 self._pop_message()
                 self._last = self._cur
