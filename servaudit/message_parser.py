@@ -36,6 +36,9 @@ from typing import Any
 
 MAX_DEPTH = 40
 """MIME levels read here; deeper messages are left to the standard library."""
+PREAMBLE_LINES = 16
+"""Preamble lines from which the rest of a preamble is read in one piece (as a body is) rather
+than line by line: most mail has none or two ("This is a multi-part message in MIME format.")."""
 SPAN_FROM = 16384
 """Bytes from which a body is kept as a ``_Span`` and decoded when the parse ends; a shorter one is
 decoded when read (and copied again where the line break at its end is taken), which costs less
@@ -337,8 +340,8 @@ class _WholeMessageParser:
         self._factory = factory
         self._input = _Lines(data)
         self._bodies: list[tuple[Message, str]] = []
-        """Where a body read as a ``_Span`` was put (the message and ``_payload`` or ``epilogue``),
-        to be replaced by its text when the parse ends."""
+        """Where a body read as a ``_Span`` was put (the message and ``_payload``, ``preamble`` or
+        ``epilogue``), to be replaced by its text when the parse ends."""
         self._msgstack: list[Message] = []
         self._cur: Message | None = None
         self._last: Message | None = None
@@ -358,8 +361,8 @@ class _WholeMessageParser:
         return root
 
     def _set_body(self, msg: Message, attribute: str, body: str | _Span) -> None:
-        """``msg``'s ``_payload`` or ``epilogue`` set to ``body`` (``set_payload`` of a text and no
-        charset only stores it), a span kept to be made a text when the parse ends."""
+        """``msg``'s ``_payload``, ``preamble`` or ``epilogue`` set to ``body`` (``set_payload`` of a
+        text and no charset only stores it), a span kept to be made a text when the parse ends."""
         setattr(msg, attribute, body)
         if body.__class__ is _Span:
             self._bodies.append((msg, attribute))
@@ -440,6 +443,8 @@ class _WholeMessageParser:
         boundaryre = _BoundaryLine(boundary)
         capturing_preamble = True
         preamble: list[str] = []
+        long_preamble: str | _Span | None = None
+        """A preamble of PREAMBLE_LINES lines and more, read in one piece."""
         linesep: str | None = None
         close_boundary_seen = False
         while True:
@@ -453,8 +458,10 @@ class _WholeMessageParser:
                     linesep = mo[1]
                     break
                 if capturing_preamble:
-                    if preamble:
-                        # The last line break before a boundary belongs to the boundary.
+                    # The last line break before a boundary belongs to the boundary.
+                    if long_preamble is not None:
+                        self._set_body(cur, "preamble", source.without_last_break(long_preamble))
+                    elif preamble:
                         lastline = preamble[-1]
                         eol = _eol_length(lastline)
                         if eol:
@@ -493,11 +500,20 @@ class _WholeMessageParser:
                 self._pop_message()
                 self._last = self._cur
             else:
-                assert capturing_preamble
+                assert capturing_preamble and long_preamble is None
                 preamble.append(line)
+                if len(preamble) == PREAMBLE_LINES:
+                    # A long preamble (a multipart whose boundary never comes is all preamble): its
+                    # lines given back and read again with the rest in one piece, as a part's body
+                    # ending at the first boundary line; the next line read is that (or '').
+                    for taken in reversed(preamble):
+                        source.unreadline(taken)
+                    source.push_eof_matcher(boundaryre.match)
+                    long_preamble = source.read_to_end()
+                    source.pop_eof_matcher()
         if capturing_preamble:
             self.policy.handle_defect(cur, errors.StartBoundaryNotFoundDefect())
-            cur.set_payload("".join(preamble))
+            self._set_body(cur, "_payload", "".join(preamble) if long_preamble is None else long_preamble)
             source.read_to_end()  # read and dropped, as the feed parser drops it
             cur.epilogue = ""
             return

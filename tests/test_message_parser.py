@@ -6,8 +6,8 @@ changed, and on seeded MIME structures built to reach every branch of the feed p
 reused boundaries, boundaries that are prefixes of others, missing start and close boundaries,
 digests, delivery-status blocks, message/rfc822 parts, broken headers, "From " lines, bare
 carriage returns, 8-bit bytes. Each of these twice: with a small body decoded as it is read, as
-most mail's are, and with every body read as a span of the message and decoded when the parse ends,
-as large ones are (``SPAN_FROM``).
+most mail's are, and with every body read as a span of the message and decoded when the parse ends
+and every preamble read in one piece, as large ones are (``SPAN_FROM``, ``PREAMBLE_LINES``).
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from tests.corpus import samples
 
 @pytest.fixture(params=["small bodies decoded as read", "every body a span"])
 def span_from(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Both ways a body is taken: the small one, and the large one's for every body (a span)."""
+    """Both ways a body is taken: the small one, and the large one's for every body (a span) and
+    every preamble (read in one piece from its first line)."""
     if request.param == "every body a span":
         monkeypatch.setattr(message_parser, "SPAN_FROM", -1)
+        monkeypatch.setattr(message_parser, "PREAMBLE_LINES", 1)
     yield
 
 
@@ -221,8 +223,9 @@ def _peak_of_parse(raw: bytes) -> tuple[int, int]:
 
 
 def _large(body_lines: list[bytes], line_break: bytes) -> list[tuple[str, bytes]]:
-    """Large messages: one text body, and an attachment in a multipart (whose part loses the line
-    break before the close boundary), each with 8-bit bytes in a small part or header."""
+    """Large messages: one text body; an attachment in a multipart (whose part loses the line
+    break before the close boundary); a large preamble; a multipart whose boundary never comes
+    (all of it the preamble, then the payload); the first two with 8-bit bytes in a header or part."""
     body = line_break.join(body_lines) + line_break
     headers = line_break.join([b"From: a@b.example", b"Subject: gr\xc3\xbc\xc3\x9fe", b"", b""])
     text = headers + body
@@ -242,7 +245,11 @@ def _large(body_lines: list[bytes], line_break: bytes) -> list[tuple[str, bytes]
             b"",
         ]
     )
-    return [("text", text), ("attachment", multipart)]
+    preamble = line_break.join(
+        [b'Content-Type: multipart/mixed; boundary="b"', b"", body + b"--b", b"", b"--b--"]
+    )
+    no_boundary = line_break.join([b'Content-Type: multipart/mixed; boundary="b"', b"", body])
+    return [("text", text), ("attachment", multipart), ("preamble", preamble), ("no boundary", no_boundary)]
 
 
 def test_a_large_body_is_decoded_once_and_nothing_else_of_the_message_is_held() -> None:
