@@ -176,8 +176,9 @@ class _Lines:
         self._pushed.append(line)
 
     def read_to_end(self) -> str | _Span:
-        """The lines ``readline`` gives until it gives '', joined: a ``_Span`` of the message, or
-        (rarely: lines given back that are not the ones just before) the text itself."""
+        """The lines ``readline`` gives until it gives '', joined: a ``_Span`` of the message where
+        they are more than SPAN_FROM bytes, else (or, rarely, where lines given back are not the
+        ones just before them) their text."""
         taken: list[str] = []
         while self._pushed:
             line = self.readline()
@@ -252,7 +253,9 @@ class _Lines:
         return body
 
     def text_of(self, body: str | _Span) -> str:
-        """The text of ``body``, decoded straight from the message (no copy of its bytes first)."""
+        """The text of ``body``, decoded straight from the message (no copy of its bytes first). A
+        text with an 8-bit byte takes two bytes a character (surrogateescape's), and CPython's
+        decoder holds a one-byte copy besides while it widens: 3× such a body at the peak."""
         if isinstance(body, str):
             return body
         with memoryview(self._data) as view:
