@@ -5,21 +5,36 @@ defects in their order, classes) on the corpus, on its messages cut and with the
 changed, and on seeded MIME structures built to reach every branch of the feed parser: nested and
 reused boundaries, boundaries that are prefixes of others, missing start and close boundaries,
 digests, delivery-status blocks, message/rfc822 parts, broken headers, "From " lines, bare
-carriage returns, 8-bit bytes.
+carriage returns, 8-bit bytes. Each of these twice: with a small body decoded as it is read, as
+most mail's are, and with every body read as a span of the message and decoded when the parse ends
+and every preamble read in one piece, as large ones are (``SPAN_FROM``, ``PREAMBLE_LINES``).
 """
 
 from __future__ import annotations
 
 import random
+import tracemalloc
+from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
 
 import pytest
 
 from servaudit import message as mail
+from servaudit import message_parser
 from servaudit.indexed_message import IndexedMessage
 from servaudit.message_parser import MAX_DEPTH, TooDeep, parse_whole
 from tests.corpus import samples
+
+
+@pytest.fixture(params=["small bodies decoded as read", "every body a span"])
+def span_from(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Both ways a body is taken: the small one, and the large one's for every body (a span) and
+    every preamble (read in one piece from its first line)."""
+    if request.param == "every body a span":
+        monkeypatch.setattr(message_parser, "SPAN_FROM", -1)
+        monkeypatch.setattr(message_parser, "PREAMBLE_LINES", 1)
+    yield
 
 
 def _shape(message: Message) -> object:
@@ -113,6 +128,7 @@ def _generated(count: int, seed: int) -> list[bytes]:
     return [_mime(rng, 0, []).encode("utf-8", "surrogateescape") for _ in range(count)]
 
 
+@pytest.mark.usefixtures("span_from")
 def test_the_corpus_parses_as_the_feed_parser_parses_it() -> None:
     for sample in samples():
         raw = sample.path.read_bytes()
@@ -124,6 +140,7 @@ def test_the_corpus_parses_as_the_feed_parser_parses_it() -> None:
         _same_as_feedparser(raw[: rng.randint(0, len(raw))])
 
 
+@pytest.mark.usefixtures("span_from")
 def test_generated_mime_structures_parse_as_the_feed_parser_parses_them() -> None:
     for raw in _generated(4000, seed=16):
         _same_as_feedparser(raw)
@@ -138,6 +155,7 @@ def test_a_plain_message_is_the_one_message_from_bytes_makes() -> None:
     assert _shape(mail.parse_plain(levels + b"x")) == _shape(message_from_bytes(levels + b"x"))
 
 
+@pytest.mark.usefixtures("span_from")
 def test_a_message_longer_than_the_feed_parsers_chunks_parses_alike() -> None:
     """The stdlib reads 8192 characters at a time; a line break split between two reads is one."""
     for cut in range(8185, 8195):
@@ -189,3 +207,86 @@ def test_a_boundary_line_is_matched_as_the_feed_parsers_pattern_matches_it() -> 
             assert found is None, (boundary, line)
         else:
             assert found == (expected.group("end") is not None, expected.group("linesep")), (boundary, line)
+
+
+def _peak_of_parse(raw: bytes) -> tuple[int, int]:
+    """What parsing allocates above the caller's bytes: (peak, kept) bytes, traced by tracemalloc."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        message = parse_whole(raw, IndexedMessage)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert message is not None
+    return peak - before, kept - before
+
+
+def _large(body_lines: list[bytes], line_break: bytes) -> list[tuple[str, bytes]]:
+    """Large messages: one text body; an attachment in a multipart (whose part loses the line
+    break before the close boundary); a large preamble; a multipart whose boundary never comes
+    (all of it the preamble, then the payload); the first two with 8-bit bytes in a header or part."""
+    body = line_break.join(body_lines) + line_break
+    headers = line_break.join([b"From: a@b.example", b"Subject: gr\xc3\xbc\xc3\x9fe", b"", b""])
+    text = headers + body
+    multipart = line_break.join(
+        [
+            b'Content-Type: multipart/mixed; boundary="b"',
+            b"",
+            b"--b",
+            b'Content-Type: text/plain; charset="utf-8"',
+            b"",
+            b"Viele Gr\xc3\xbc\xc3\x9fe",
+            b"--b",
+            b"Content-Type: application/pdf",
+            b"Content-Transfer-Encoding: base64",
+            b"",
+            body + b"--b--",
+            b"",
+        ]
+    )
+    preamble = line_break.join(
+        [b'Content-Type: multipart/mixed; boundary="b"', b"", body + b"--b", b"", b"--b--"]
+    )
+    no_boundary = line_break.join([b'Content-Type: multipart/mixed; boundary="b"', b"", body])
+    return [("text", text), ("attachment", multipart), ("preamble", preamble), ("no boundary", no_boundary)]
+
+
+def test_a_large_body_is_decoded_once_and_nothing_else_of_the_message_is_held() -> None:
+    """The feed parser (and this parser before) decoded all of the message, cut each body from it
+    and cut the last part's again: four times a large attachment at the peak. Now the peak above
+    the caller's bytes is the text the message keeps (one character a byte) and little more."""
+    rng = random.Random(16)
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    lines = [bytes(rng.choices(alphabet, k=76)) for _ in range(40_000)]  # 3 MB of base64
+    for line_break in (b"\n", b"\r\n"):
+        for shape, raw in _large(lines, line_break):
+            assert _shape(parse_whole(raw, IndexedMessage)) == _shape(message_from_bytes(raw, IndexedMessage))
+            peak, kept = _peak_of_parse(raw)
+            # The payloads (one character a byte: the body is ASCII) and the message's objects.
+            assert kept < len(raw) + 65536, (shape, line_break, kept / len(raw))
+            assert peak < 1.05 * len(raw), (shape, line_break, peak / len(raw))
+
+
+def test_a_span_loses_the_line_breaks_a_text_loses() -> None:
+    """A body read as a span of the message loses the line break at its end (before a boundary)
+    and at its start (an epilogue's after the close boundary) as its text loses them."""
+    from email.feedparser import NLCRE_bol  # type: ignore[attr-defined]
+
+    from servaudit.message_parser import _eol_length, _Lines, _Span
+
+    rng = random.Random(7)
+    for _ in range(20000):
+        pieces = [b"\r", b"\n", b"\r\n", b"a", b" ", b"\xe4"]
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        start = rng.randint(0, len(data))
+        end = rng.randint(start, len(data))
+        text = data[start:end].decode("ascii", "surrogateescape")
+        lines = _Lines(data)
+        eol = _eol_length(text)
+        assert lines.text_of(lines.without_last_break(_Span(start, end))) == text[: len(text) - eol]
+        bol = NLCRE_bol.match(text)
+        without = text[len(bol.group(0)) :] if bol else text
+        assert lines.text_of(lines.without_first_break(_Span(start, end))) == without
+        assert lines.without_last_break(text) == text[: len(text) - eol]
+        assert lines.without_first_break(text) == without
