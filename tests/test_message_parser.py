@@ -21,7 +21,7 @@ from email.message import Message
 import pytest
 
 from servaudit import message as mail
-from servaudit import message_parser
+from servaudit import message_lines, message_parser
 from servaudit.indexed_message import IndexedMessage
 from servaudit.message_parser import MAX_DEPTH, TooDeep, parse_whole
 from tests.corpus import samples
@@ -32,7 +32,7 @@ def span_from(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     """Both ways a body is taken: the small one, and the large one's for every body (a span) and
     every preamble (read in one piece from its first line)."""
     if request.param == "every body a span":
-        monkeypatch.setattr(message_parser, "SPAN_FROM", -1)
+        monkeypatch.setattr(message_lines, "SPAN_FROM", -1)
         monkeypatch.setattr(message_parser, "PREAMBLE_LINES", 1)
     yield
 
@@ -176,14 +176,14 @@ def test_deeper_nesting_is_left_to_the_standard_library() -> None:
 def test_the_line_break_at_the_end_is_the_one_nlcre_eol_finds() -> None:
     from email.feedparser import NLCRE_eol  # type: ignore[attr-defined]
 
-    from servaudit.message_parser import _eol_length
+    from servaudit.message_lines import eol_length
 
     rng = random.Random(3)
     for _ in range(20000):
         pieces = ["\r", "\n", "\r\n", "a", " ", "\x85", "\u2028"]
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
         match = NLCRE_eol.search(text)
-        assert _eol_length(text) == (len(match.group(0)) if match else 0), repr(text)
+        assert eol_length(text) == (len(match.group(0)) if match else 0), repr(text)
 
 
 def test_a_boundary_line_is_matched_as_the_feed_parsers_pattern_matches_it() -> None:
@@ -273,7 +273,7 @@ def test_a_span_loses_the_line_breaks_a_text_loses() -> None:
     and at its start (an epilogue's after the close boundary) as its text loses them."""
     from email.feedparser import NLCRE_bol  # type: ignore[attr-defined]
 
-    from servaudit.message_parser import _eol_length, _Lines, _Span
+    from servaudit.message_lines import Lines, Span, eol_length
 
     rng = random.Random(7)
     for _ in range(20000):
@@ -282,11 +282,11 @@ def test_a_span_loses_the_line_breaks_a_text_loses() -> None:
         start = rng.randint(0, len(data))
         end = rng.randint(start, len(data))
         text = data[start:end].decode("ascii", "surrogateescape")
-        lines = _Lines(data)
-        eol = _eol_length(text)
-        assert lines.text_of(lines.without_last_break(_Span(start, end))) == text[: len(text) - eol]
+        lines = Lines(data)
+        eol = eol_length(text)
+        assert lines.text_of(lines.without_last_break(Span(start, end))) == text[: len(text) - eol]
         bol = NLCRE_bol.match(text)
         without = text[len(bol.group(0)) :] if bol else text
-        assert lines.text_of(lines.without_first_break(_Span(start, end))) == without
+        assert lines.text_of(lines.without_first_break(Span(start, end))) == without
         assert lines.without_last_break(text) == text[: len(text) - eol]
         assert lines.without_first_break(text) == without
