@@ -7,7 +7,10 @@ rather than raising, so one bad message never stops a collect.
 
 from __future__ import annotations
 
+import codecs
+import quopri
 import re
+from collections.abc import Callable
 from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
@@ -30,7 +33,7 @@ class _Kept:
     (IndexedMessage.kept): asked for on every header read, an attribute costs less than a look-up
     in a weak dictionary."""
 
-    __slots__ = ("addresses", "body", "headers", "with_body")
+    __slots__ = ("addresses", "body", "body_whole", "headers", "with_body")
 
     def __init__(self, with_body: bool) -> None:
         self.headers: dict[str, str] = {}
@@ -39,8 +42,12 @@ class _Kept:
         """The addresses read from those headers: the sender is asked for by the store, the
         classifier and the findings."""
         self.body: str | None = None
-        """The message's text once read: classification, quality and the report's reading all read
-        it, and decoding (HTML above all) is done once."""
+        """The message's text as far as it was read: classification, quality and the report's
+        reading all read it, and decoding (HTML above all) is done once. Only its start is read
+        where only its start is asked for (``body_text``'s ``limit``): a 5 MB reply is judged by
+        its first 50,000 characters, and decoding all of it would hold several copies of it."""
+        self.body_whole = False
+        """``body`` is the whole text (not only its start)."""
         self.with_body = with_body
         """False for ``parse_headers``'s messages, whose text is not kept."""
 
@@ -225,34 +232,58 @@ def embedded_original_ids(message: Message) -> list[str]:
     return ids
 
 
-def body_text(message: Message) -> str:
-    """The message's readable text: the first text/plain part, else text/html reduced to text."""
+def body_text(message: Message, limit: int | None = None) -> str:
+    """The message's readable text: the first text/plain part, else text/html reduced to text.
+    ``limit``: only its first ``limit`` characters are wanted (``body_text(m)[:limit]``), and only
+    as much of the part as gives them is decoded."""
+    if limit is None:
+        return body_text_head(message, None)[0]
+    text, _whole = body_text_head(message, limit)
+    return text[:limit]
+
+
+def body_text_head(message: Message, chars: int | None) -> tuple[str, bool]:
+    """(text, whole): the start of ``body_text(message)``, at least ``chars`` characters of it (all
+    of it for None), and whether that is all of it."""
     kept = _kept(message)
     if kept is None or not kept.with_body:  # built in code, not by ``parse``: it may still change
-        return _body_text(message)
+        return _body_text(message, None)
     text = kept.body
-    if text is None:
-        text = kept.body = _body_text(message)
-    return text
+    if text is None or not (kept.body_whole or (chars is not None and len(text) >= chars)):
+        text, kept.body_whole = _body_text(message, chars)
+        kept.body = text
+    return text, kept.body_whole
 
 
-def _body_text(message: Message) -> str:
+def _body_text(message: Message, chars: int | None) -> tuple[str, bool]:
     # The first text/plain part wins over any HTML, so the walk ends there, and an HTML part is
     # decoded only when no plain part follows it (decoding reads nothing back: it never raises).
     html_part = None
-    text = None
     for part in message.walk():
         if part.is_multipart() or part.get_content_disposition() == "attachment":
             continue
         content_type = part.get_content_type()
         if content_type == "text/plain":
-            text = _decoded_payload(part)
-            break
+            return _plain_text(_PartText(part), chars)
         if content_type == "text/html" and html_part is None:
             html_part = part
-    if text is None:
-        text = html_to_text(_decoded_payload(html_part)) if html_part is not None else ""
-    return text.replace("\r\n", "\n")
+    # HTML is reduced to a bounded text (HTML_TEXT_LIMIT): that is all of the body text.
+    text = _html_text(_PartText(html_part).head) if html_part is not None else ""
+    return text.replace("\r\n", "\n"), True
+
+
+def _plain_text(source: _PartText, chars: int | None) -> tuple[str, bool]:
+    """(text, whole): at least ``chars`` characters of a plain part's text, line breaks made "\n"."""
+    wanted = chars
+    while True:
+        text, whole = source.head(wanted)
+        if not whole:
+            # A line break cut between its "\r" and "\n" is one the whole text replaces.
+            text = text[:-1] if text.endswith("\r") else text
+        text = text.replace("\r\n", "\n")
+        if whole or chars is None or wanted is None or len(text) >= chars:
+            return text, whole
+        wanted *= 2  # "\r\n" made "\n" left it shorter than asked for
 
 
 def _decoded_payload(part: Message) -> str:
@@ -269,6 +300,106 @@ def _decoded_payload(part: Message) -> str:
         # A charset Python does not know, or a codec that is no text encoding and ignores
         # errors="replace" (idna, punycode): read it as UTF-8.
         return payload.decode("utf-8", errors="replace")
+
+
+class _PartText:
+    """A part's decoded text (``_decoded_payload``) read from its start: as much as is asked for.
+
+    A 5 MB reply is judged by its start, and ``get_payload(decode=True)`` followed by ``decode``
+    holds the payload three times over (bytes, decoded bytes, text). A start of the payload gives
+    the same start of the text where nothing before a cut depends on what follows it."""
+
+    def __init__(self, part: Message) -> None:
+        self.part = part
+
+    def head(self, chars: int | None) -> tuple[str, bool]:
+        """(text, whole): at least ``chars`` characters of the decoded text (all of it for None, or
+        where a start cannot be read alone), and whether that is all of it."""
+        if chars is not None:
+            found = decoded_head(self.part, chars)
+            if found is not None:
+                return found
+        return _decoded_payload(self.part), True
+
+
+_HEAD_MARGIN = 16
+"""Characters dropped from the end of a decoded start: a character cut in two (a multi-byte
+sequence, a shift sequence of a stateful encoding) decodes there to replacement characters."""
+_HEAD_SLACK = 4096
+_HEAD_CODECS = re.compile(
+    r"utf-8|utf-8-sig|utf-16(-[bl]e)?|utf-32(-[bl]e)?|ascii|latin-1|iso8859-\d+|cp\d+|mac-[\w-]+"
+    r"|koi8-\w+|iso2022_jp(_\w+)?|iso2022_kr|shift_jis(_?\w+)?|euc_\w+|gb2312|gbk|gb18030|big5(hkscs)?|johab"
+)
+"""Codecs (``codecs.lookup(..).name``) whose decoding of a start of the bytes is that start of the
+decoding of all of them, up to the character cut at the end. Not so, hence read whole: punycode
+and idna (which decode whole labels or strings), utf-7 (whose shifted runs are base64), the
+escape codecs, and whatever codec is not named here."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_ESCAPED_BYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_UU = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
+
+
+def decoded_head(part: Message, chars: int) -> tuple[str, bool] | None:
+    """(text, False): a start of ``_decoded_payload(part)`` of at least ``chars`` characters, read
+    from a start of the payload; None where that cannot be read without decoding all of it (the
+    payload is not much longer than asked for, base64 or uuencoded, a charset not in _HEAD_CODECS,
+    bytes Python's own decoding fails on). Also what ``part.get_payload(decode=True).decode(..)``
+    reads, for the same reasons.
+
+    Mirrors ``email.message.Message.get_payload(decode=True)`` (compat32): the payload string is
+    made bytes as it does it (ASCII; with surrogate-escaped bytes, those bytes; otherwise
+    raw-unicode-escape, decided by the whole payload), then quoted-printable is decoded
+    (``quopri.decodestring``, which reads nothing past a line break: a start cut after one decodes
+    to a start of the whole), any other transfer encoding is taken as it is (cut anywhere)."""
+    payload = getattr(part, "_payload", None)
+    if not isinstance(payload, str) or len(payload) <= chars + _HEAD_SLACK:
+        return None
+    try:
+        cte = str(part.get("content-transfer-encoding", "")).lower()
+        charset = part.get_content_charset() or "utf-8"
+    except Exception:  # what the whole decoding makes of it is the caller's
+        return None
+    if cte == "base64" or cte in _UU:
+        return None
+    try:
+        codec = codecs.lookup(charset)
+        text_encoding = getattr(codec, "_is_text_encoding", True)
+    except LookupError:
+        codec, text_encoding = codecs.lookup("utf-8"), True
+    if not text_encoding:  # bytes.decode refuses it (rot13, hex): the whole decoding reads UTF-8
+        codec, charset = codecs.lookup("utf-8"), "utf-8"
+    if _HEAD_CODECS.fullmatch(codec.name) is None:
+        return None
+    if payload.isascii():
+        to_bytes, errors = "ascii", "strict"
+    elif _SURROGATE.search(payload) is not None:
+        if _NOT_ESCAPED_BYTE.search(payload) is not None:
+            return None  # get_payload raises on it
+        to_bytes, errors = "ascii", "surrogateescape"
+    else:
+        to_bytes, errors = "raw-unicode-escape", "strict"
+    quoted_printable = cte == "quoted-printable"
+    cut = chars + chars // 8 + _HEAD_SLACK  # quoted-printable: a few characters longer than its text
+    while True:
+        end = payload.find("\n", cut) + 1 if quoted_printable else cut
+        if end <= 0 or end >= len(payload):
+            return None  # the payload ends before: decoding a start would be decoding all of it
+        data = payload[:end].encode(to_bytes, errors)
+        if quoted_printable:
+            data = quopri.decodestring(data)
+        try:
+            text = data.decode(charset, errors="replace")
+        except LookupError:
+            text = data.decode("utf-8", errors="replace")
+        del data
+        if len(text) - _HEAD_MARGIN >= chars:
+            return text[: len(text) - _HEAD_MARGIN], False
+        # Too short (quoted-printable's escapes, multi-byte characters): a start as much longer as
+        # the text came out shorter, a sixteenth more; twice as long where it gave less than half.
+        if 2 * len(text) < chars:
+            cut *= 2
+        else:
+            cut = cut * (chars + 2 * _HEAD_MARGIN) // len(text) + cut // 16
 
 
 class _TextExtractor(HTMLParser):
@@ -307,14 +438,30 @@ _HTML_CHUNK = 65_536
 
 
 def html_to_text(html: str) -> str:
+    return _html_text(lambda chars: (html, True))
+
+
+def _html_text(read: Callable[[int | None], tuple[str, bool]]) -> str:
+    """``html_to_text`` of an HTML text read from its start by ``read`` (``_PartText.head``): the
+    same 64 KiB pieces are fed, and the HTML past the last one fed is never decoded."""
     extractor = _TextExtractor()
+    html, whole = read(2 * _HTML_CHUNK)
     try:
-        for start in range(0, len(html), _HTML_CHUNK):
+        start = 0
+        while True:
+            if not whole and len(html) < start + _HTML_CHUNK:
+                html, whole = read(2 * (start + _HTML_CHUNK))
+                continue
+            if start >= len(html):
+                break
             extractor.feed(html[start : start + _HTML_CHUNK])
             if extractor.collected > HTML_TEXT_LIMIT:
                 break
+            start += _HTML_CHUNK
         extractor.close()
     except Exception:  # HTMLParser is lenient, but a report must never fail on a reply
+        if not whole:
+            html, whole = read(None)
         return re.sub(r"<[^>]*>", " ", html)
     text = "".join(extractor.parts)
     return re.sub(r"\n\s*\n+", "\n\n", text).strip()
@@ -360,3 +507,51 @@ def new_text(body: str) -> str:
     text = body[: match.start()] if match else body
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
     return "\n".join(lines).strip()
+
+
+EXCERPT_WINDOW = 50_000
+"""Characters of a reply's text read first for its excerpt (``new_text_head``): what the
+classifier reads (servaudit.replies.signals.MAX_TEXT), decoded once for both."""
+
+
+def new_text_head(message: Message, chars: int) -> str:
+    """``(new_text(body) or body)[:chars]`` of the message's whole text (``body_text``), read from
+    as little of its start as decides it: the window is doubled until it does.
+
+    In a window cut after a line break, the first quote header is the whole text's first as long
+    as it starts before the window's tail of characters a quote header can continue with past the
+    cut (a header's opening lines of blanks, dashes, "original message" or "From:"): every other
+    match lies within its own lines, and matches the same in the window. Without such a header,
+    the quote starts past that tail at the earliest, and the lines before the tail are the new
+    text's first lines: enough of them give its first ``chars`` characters."""
+    window = max(EXCERPT_WINDOW, chars)
+    while True:
+        body, whole = body_text_head(message, window + 1)
+        if whole:
+            return (new_text(body) or body)[:chars]
+        head = body[: body.rfind("\n", 0, window) + 1]  # whole lines only
+        horizon = len(head.rstrip(_quote_continuations()))
+        found = _quote_header(head)
+        if found is not None and found.start() <= horizon:
+            text = _unquoted_lines(head[: found.start()])
+            return (text or body)[:chars]
+        text = _unquoted_lines(head[: head.rfind("\n", 0, horizon) + 1])
+        if len(text) >= chars:
+            return text[:chars]
+        window *= 2
+
+
+def _unquoted_lines(text: str) -> str:
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(lines).strip()
+
+
+@lru_cache(maxsize=1)
+def _quote_continuations() -> str:
+    """Every character _QUOTE_HEADER can read in a match that began on an earlier line: any
+    whitespace, "-", ":", and the letters of its multi-line alternatives' words ("original
+    message", "ursprüngliche nachricht", "from", "von") in every case IGNORECASE matches (İ, ı and
+    ſ too: tests/test_message_head.py derives the set from the pattern engine over all of Unicode).
+    Every whitespace character lies below U+3001."""
+    spaces = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+    return spaces + "-:ACEFGHILMNOPRSTUVacefghilmnoprstuvÜüİıſ"

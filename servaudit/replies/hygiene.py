@@ -68,8 +68,14 @@ class _Tags(HTMLParser):
 
 
 def _html(message: Message) -> str:
+    """The first HTML part's text, of which only the first HTML_LIMIT characters are read (a longer
+    one may be longer: ``tags`` reads no further); only as much of the part as gives them is
+    decoded (servaudit.message.decoded_head)."""
     for part in message.walk():
         if part.get_content_type() == "text/html":
+            head = mail.decoded_head(part, HTML_LIMIT)
+            if head is not None:
+                return head[0]
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
                 charset = part.get_content_charset() or "utf-8"
@@ -114,7 +120,7 @@ def tags(message: Message) -> tuple[list[dict[str, str]], list[str]]:
     """The images and link targets of a reply's HTML part (none for plain text)."""
     parser = _Tags()
     try:
-        for tag in _TAG.finditer(_html(message)):
+        for tag in _TAG.finditer(_html(message), 0, HTML_LIMIT):  # as far as in html[:HTML_LIMIT]
             parser.feed(tag.group(0))
         parser.close()
     except Exception:  # a report never fails on a reply's broken HTML

@@ -1,0 +1,327 @@
+"""Reading only the start of a long reply gives what reading all of it gives.
+
+servaudit.message decodes a part's payload from its start (``decoded_head``), feeds an HTML part
+to the text extractor as far as it reads (``body_text``), and finds a reply's excerpt in a window
+of its text (``new_text_head``), so that a 5 MB reply is never decoded whole while it is judged.
+Each is held here to the whole computation it replaces, over generated payloads, charsets,
+transfer encodings and broken input; the sizes that decide how much is read (slack, window,
+chunk, limits) are made small so that generated messages of a few hundred bytes are cut.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+from typing import TypeVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from servaudit import message as mail
+from servaudit.replies import hygiene
+
+CHARSETS = [
+    None,
+    "utf-8",
+    "UTF-8",
+    "latin-1",
+    "utf-16",
+    "utf-16-le",
+    "iso-2022-jp",
+    "shift_jis",
+    "cp1252",
+    "x-unknown",
+    "utf-7",
+    "punycode",
+    "idna",
+    "rot13",
+    "us-ascii",
+    "koi8-r",
+    "gb18030",
+]
+ENCODINGS = [
+    "quoted-printable",
+    "Quoted-Printable",
+    "8bit",
+    "7bit",
+    "binary",
+    "",
+    "base64",
+    "x-uuencode",
+    "bogus",
+]
+TOKENS = [
+    b"a",
+    b"Ab",
+    b" ",
+    b"\t",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"=",
+    b"=0A",
+    b"=0D",
+    b"=C3=BC",
+    b"=E2=82",
+    b"=AC",
+    b"=\n",
+    b"=\r\n",
+    b"=\r",
+    b"=\r x\n",
+    b"=Z",
+    b"=4",
+    b"==",
+    b"=20\n",
+    b"\xc3\xbc",
+    b"\xe2\x82\xac",
+    b"\xff",
+    b"\x80",
+    b"\xf0\x9f\x98\x80",
+    b"\x1b$B",
+    b"\x1b(B",
+    b"$B",
+    b"\xff\xfe",
+    b"a\x00",
+    b"\x00a",
+    b"\x00",
+    b"\x1b$)C",
+    b"+AGE-",
+    b"+",
+    b"-",
+    b"xn--",
+    b"\x8e",
+    b"\x81\x40",
+    b"From: x\n",
+    b"wrote:\n",
+    b"> q\n",
+]
+T = TypeVar("T")
+_settings = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _raw(body: bytes, charset: str | None, encoding: str, content_type: str = "text/plain") -> bytes:
+    head = f"From: a@b.example\r\nContent-Type: {content_type}"
+    head += f"; charset={charset}\r\n" if charset else "\r\n"
+    head += f"Content-Transfer-Encoding: {encoding}\r\n" if encoding else ""
+    return head.encode() + b"\r\n" + body
+
+
+def _part(raw: bytes) -> Message:
+    message = mail.parse(raw)
+    return next(part for part in message.walk() if not part.is_multipart())
+
+
+def _long(pieces: st.SearchStrategy[list[T]]) -> st.SearchStrategy[list[T]]:
+    """A start, a middle repeated up to 40 times, an end: generated lists are short, a start is cut
+    only from a payload longer than what is asked for."""
+    return st.tuples(pieces, pieces, st.integers(0, 40), pieces).map(lambda p: p[0] + p[1] * p[2] + p[3])
+
+
+bodies = _long(st.lists(st.sampled_from(TOKENS), max_size=40)).map(b"".join)
+
+
+@_settings
+@given(bodies, st.sampled_from(CHARSETS), st.sampled_from(ENCODINGS), st.integers(0, 40), st.integers(1, 120))
+def test_a_decoded_start_is_the_start_of_the_whole_decoding(
+    body: bytes, charset: str | None, encoding: str, slack: int, chars: int
+) -> None:
+    raw = _raw(body, charset, encoding)
+    whole = mail._decoded_payload(_part(raw))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mail, "_HEAD_SLACK", slack)
+        found = mail.decoded_head(_part(raw), chars)
+    if found is not None:
+        text, complete = found
+        assert not complete and len(text) >= chars
+        assert whole.startswith(text)
+
+
+ALPHABETS = ["a\n\r=", "aü€😀\n\r=", "a\n\r=\x00\udc80\udcff", "aü\n\r=\udc80", "a\n=\ud800"]
+"""ASCII; past ASCII; escaped bytes; escaped bytes and more (get_payload raises); a lone surrogate."""
+
+
+@_settings
+@given(
+    st.sampled_from(ALPHABETS)
+    .flatmap(lambda alphabet: _long(st.lists(st.sampled_from(alphabet), max_size=20)))
+    .map("".join),
+    st.sampled_from(CHARSETS),
+    st.sampled_from(ENCODINGS),
+    st.integers(1, 100),
+)
+def test_a_payload_set_in_code_is_read_as_get_payload_reads_it(
+    payload: str, charset: str | None, encoding: str, chars: int
+) -> None:
+    """Payload strings a parse never makes (characters past ASCII, surrogates that are no
+    escaped byte): made bytes as ``get_payload`` makes them, or left to it where it raises."""
+    part = Message()
+    part["Content-Type"] = f"text/plain; charset={charset}" if charset else "text/plain"
+    if encoding:
+        part["Content-Transfer-Encoding"] = encoding
+    part.set_payload(payload)
+    try:
+        whole: str | None = mail._decoded_payload(part) if part.get_payload(decode=True) is not None else None
+    except Exception:
+        whole = None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mail, "_HEAD_SLACK", 0)
+        found = mail.decoded_head(part, chars)
+    if found is not None:
+        assert whole is not None and whole.startswith(found[0]) and len(found[0]) >= chars
+
+
+def test_a_long_plain_payload_is_read_from_its_start() -> None:
+    """The shapes long replies come in are cut, not decoded whole."""
+    text = "Guten Tag, Ihr Zähler läuft. €\n" * 20_000
+    for charset, encoding in [
+        ("utf-8", "quoted-printable"),
+        ("utf-8", "8bit"),
+        ("latin-1", "8bit"),
+        (None, "7bit"),
+    ]:
+        coded = text.encode(charset or "ascii", errors="replace")
+        if encoding == "quoted-printable":
+            import quopri
+
+            coded = quopri.encodestring(coded)
+        part = _part(_raw(coded, charset, encoding))
+        found = mail.decoded_head(part, 50_000)
+        assert found is not None, (charset, encoding)
+        assert len(found[0]) < 65_000  # 50,000 and an eighth (quoted-printable's escapes), not all
+        assert mail._decoded_payload(part).startswith(found[0])
+
+
+line_lists = st.lists(
+    st.sampled_from(
+        [
+            "Ja, das geht.",
+            "",
+            " ",
+            "\t",
+            "> zitiert",
+            " > auch",
+            "From: Jana <j@x>",
+            "from:",
+            "FROM:",
+            "von: x",
+            "Von:",
+            "--",
+            "-- ",
+            "---",
+            "original message",
+            "-- Original Message --",
+            "ursprüngliche nachricht",
+            "----- Ursprüngliche Nachricht -----",
+            "Am Montag schrieb Jana:",
+            "Jana wrote:",
+            "he wrote: no",
+            "wrote",
+            "ſchrieb",
+            "orıginal meſſage",
+            "Fromage",
+            "\x0b",
+            "a\rb",
+            "\u2028",
+            "x" * 40,
+            "İ",
+        ]
+    ),
+    max_size=20,
+)
+lines = _long(line_lists).map("\n".join)
+
+
+@_settings
+@given(lines, st.integers(1, 60), st.integers(1, 200), st.integers(0, 40))
+def test_the_excerpt_read_from_a_window_is_the_whole_texts(
+    body: str, chars: int, window: int, slack: int
+) -> None:
+    raw = _raw(body.encode(), "utf-8", "8bit")
+    whole = mail.body_text(mail.parse(raw))
+    expected = (mail.new_text(whole) or whole)[:chars]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mail, "EXCERPT_WINDOW", window)
+        patch.setattr(mail, "_HEAD_SLACK", slack)
+        assert mail.new_text_head(mail.parse(raw), chars) == expected
+
+
+@_settings
+@given(lines, st.integers(1, 200), st.integers(0, 40))
+def test_a_bounded_body_text_is_the_start_of_the_whole(body: str, limit: int, slack: int) -> None:
+    raw = _raw(body.replace("\n", "\r\n").encode(), "utf-8", "quoted-printable")
+    whole = mail.body_text(mail.parse(raw))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mail, "_HEAD_SLACK", slack)
+        message = mail.parse(raw)
+        assert mail.body_text(message, limit) == whole[:limit]
+        assert mail.body_text(message) == whole  # asked for all of it later: read anew, all of it
+
+
+html_lists = st.lists(
+    st.sampled_from(
+        [
+            "<p>",
+            "</p>",
+            "Ja, das",
+            " geht.",
+            "<br>",
+            "<script>",
+            "</script>",
+            "x",
+            "<a href='http://t.example/?utm_source=1'>",
+            "</a>",
+            "<img src='http://p.example/1.gif' width=1 height=1>",
+            "<!--",
+            "-->",
+            "&amp;",
+            "&#",
+            "<",
+            ">",
+            "\n",
+            "\r\n",
+            "ü",
+            "<![CDATA[",
+            "<title>",
+            "</title>",
+            "<div",
+            " class='a'>",
+        ]
+    ),
+    max_size=30,
+)
+html_pieces = _long(html_lists).map("".join)
+
+
+@_settings
+@given(html_pieces, st.sampled_from(["quoted-printable", "8bit"]), st.integers(4, 64), st.integers(1, 200))
+def test_html_read_in_pieces_gives_the_whole_htmls_text_and_tags(
+    html: str, encoding: str, chunk: int, limit: int
+) -> None:
+    coded = html.encode()
+    if encoding == "quoted-printable":
+        import quopri
+
+        coded = quopri.encodestring(coded)
+    raw = _raw(coded, "utf-8", encoding, "text/html")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mail, "_HTML_CHUNK", chunk)
+        patch.setattr(mail, "HTML_TEXT_LIMIT", limit)
+        patch.setattr(hygiene, "HTML_LIMIT", limit)
+        decoded = mail._decoded_payload(_part(raw))
+        expected_text = mail.html_to_text(decoded).replace("\r\n", "\n")
+        parser = hygiene._Tags()
+        for tag in hygiene._TAG.finditer(decoded[:limit]):
+            parser.feed(tag.group(0))
+        parser.close()
+        patch.setattr(mail, "_HEAD_SLACK", 0)
+        message = mail.parse(raw)
+        assert mail.body_text(message, 10) == expected_text[:10]
+        assert mail.body_text(message) == expected_text
+        assert hygiene.tags(message) == (parser.images, parser.links)
+
+
+def test_the_quote_continuations_are_what_the_pattern_matches() -> None:
+    """_quote_continuations, written out, against the pattern engine over all of Unicode."""
+    letters = re.compile(r"[\s:\-originalmessageursprünglichenachtfromvon]", re.IGNORECASE)
+    assert set(mail._quote_continuations()) == set(letters.findall("".join(map(chr, range(0x110000)))))
