@@ -7,6 +7,7 @@ rather than raising, so one bad message never stops a collect.
 
 from __future__ import annotations
 
+import binascii
 import codecs
 import quopri
 import re
@@ -337,20 +338,45 @@ escape codecs, and whatever codec is not named here."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_ESCAPED_BYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
 _UU = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
+_BASE64_LINES = re.compile(r"[A-Za-z0-9+/\r\n]*")
+_BASE64_TAIL = 64
+"""The end of a base64 payload where padding and whatever follows it may stand."""
+
+
+def _base64_clean_end(payload: str, to_bytes: str, errors: str) -> int | None:
+    """Where a base64 payload's start can be cut up to: before its last _BASE64_TAIL characters,
+    where all before them are base64 digits and line breaks (no padding, nothing skipped). None
+    where that is not so, or where ``email._encoded_words.decode_b`` (get_payload's decoding)
+    decodes none of it and returns the encoded text itself: its digits leave one over a multiple
+    of four and no padding ends them. Decoding stops at nothing before the tail, and what the
+    tail makes of it depends on the count of digits before it modulo four only: the tail is
+    decoded after that many digits, as decode_b's last attempt decodes it (non-strict, "==")."""
+    ends = len(payload) - _BASE64_TAIL
+    if _BASE64_LINES.fullmatch(payload, 0, ends) is None:
+        return None
+    digits = ends - payload.count("\n", 0, ends) - payload.count("\r", 0, ends)
+    tail = b"".join(payload[ends:].encode(to_bytes, errors).splitlines())
+    try:
+        binascii.a2b_base64(b"A" * (digits % 4) + tail + b"==")
+    except binascii.Error:
+        return None
+    return ends
 
 
 def decoded_head(part: Message, chars: int) -> tuple[str, bool] | None:
     """(text, False): a start of ``_decoded_payload(part)`` of at least ``chars`` characters, read
     from a start of the payload; None where that cannot be read without decoding all of it (the
-    payload is not much longer than asked for, base64 or uuencoded, a charset not in _HEAD_CODECS,
-    bytes Python's own decoding fails on). Also what ``part.get_payload(decode=True).decode(..)``
-    reads, for the same reasons.
+    payload is not much longer than asked for, uuencoded, base64 with more than digits and line
+    breaks before its end, a charset not in _HEAD_CODECS, bytes Python's own decoding fails on).
+    Also a start of what ``part.get_payload(decode=True).decode(..)`` reads, for the same reasons.
 
     Mirrors ``email.message.Message.get_payload(decode=True)`` (compat32): the payload string is
     made bytes as it does it (ASCII; with surrogate-escaped bytes, those bytes; otherwise
     raw-unicode-escape, decided by the whole payload), then quoted-printable is decoded
     (``quopri.decodestring``, which reads nothing past a line break: a start cut after one decodes
-    to a start of the whole), any other transfer encoding is taken as it is (cut anywhere)."""
+    to a start of the whole), base64 as _base64_clean_end says, any other transfer encoding is
+    taken as it is (cut anywhere). What get_payload notes of a base64 payload's defects (on the
+    part's ``defects``, which nothing here reads) is not noted."""
     payload = getattr(part, "_payload", None)
     if not isinstance(payload, str) or len(payload) <= chars + _HEAD_SLACK:
         return None
@@ -359,7 +385,7 @@ def decoded_head(part: Message, chars: int) -> tuple[str, bool] | None:
         charset = part.get_content_charset() or "utf-8"
     except Exception:  # what the whole decoding makes of it is the caller's
         return None
-    if cte == "base64" or cte in _UU:
+    if cte in _UU:
         return None
     try:
         codec = codecs.lookup(charset)
@@ -378,15 +404,24 @@ def decoded_head(part: Message, chars: int) -> tuple[str, bool] | None:
         to_bytes, errors = "ascii", "surrogateescape"
     else:
         to_bytes, errors = "raw-unicode-escape", "strict"
-    quoted_printable = cte == "quoted-printable"
-    cut = chars + chars // 8 + _HEAD_SLACK  # quoted-printable: a few characters longer than its text
+    quoted_printable, base64 = cte == "quoted-printable", cte == "base64"
+    ends = _base64_clean_end(payload, to_bytes, errors) if base64 else len(payload)
+    if ends is None:
+        return None
+    # Quoted-printable is a little longer than its bytes, base64 a third longer.
+    cut = (chars * 4 // 3 if base64 else chars) + chars // 8 + _HEAD_SLACK
     while True:
         end = payload.find("\n", cut) + 1 if quoted_printable else cut
-        if end <= 0 or end >= len(payload):
+        if end <= 0 or end >= ends:
             return None  # the payload ends before: decoding a start would be decoding all of it
         data = payload[:end].encode(to_bytes, errors)
         if quoted_printable:
             data = quopri.decodestring(data)
+        elif base64:
+            # get_payload joins the lines (b"".join(data.splitlines()): every "\r" and "\n" out)
+            # and decodes; a start of whole quads decodes to a start.
+            data = data.translate(None, b"\r\n")
+            data = binascii.a2b_base64(data[: len(data) - len(data) % 4])
         try:
             text = data.decode(charset, errors="replace")
         except LookupError:
@@ -516,7 +551,8 @@ classifier reads (servaudit.replies.signals.MAX_TEXT), decoded once for both."""
 
 def new_text_head(message: Message, chars: int) -> str:
     """``(new_text(body) or body)[:chars]`` of the message's whole text (``body_text``), read from
-    as little of its start as decides it: the window is doubled until it does.
+    as little of its start as decides it: the window is doubled until it does (a text longer than
+    the window is not split into lines past it, even where it was decoded whole: an HTML part's).
 
     In a window cut after a line break, the first quote header is the whole text's first as long
     as it starts before the window's tail of characters a quote header can continue with past the
@@ -527,7 +563,7 @@ def new_text_head(message: Message, chars: int) -> str:
     window = max(EXCERPT_WINDOW, chars)
     while True:
         body, whole = body_text_head(message, window + 1)
-        if whole:
+        if whole and len(body) <= window:
             return (new_text(body) or body)[:chars]
         head = body[: body.rfind("\n", 0, window) + 1]  # whole lines only
         horizon = len(head.rstrip(_quote_continuations()))

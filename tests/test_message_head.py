@@ -10,6 +10,7 @@ chunk, limits) are made small so that generated messages of a few hundred bytes 
 
 from __future__ import annotations
 
+import base64
 import re
 from email.message import Message
 from typing import TypeVar
@@ -171,10 +172,45 @@ def test_a_payload_set_in_code_is_read_as_get_payload_reads_it(
         assert whole is not None and whole.startswith(found[0]) and len(found[0]) >= chars
 
 
+def _base64_lines(data: bytes, width: int, newline: bytes) -> bytes:
+    coded = base64.b64encode(data)
+    return newline.join(coded[i : i + width] for i in range(0, len(coded), width)) + newline
+
+
+@_settings
+@given(
+    _long(st.lists(st.sampled_from(TOKENS), max_size=20)).map(b"".join),
+    st.sampled_from(["utf-8", "latin-1", "utf-16", "iso-2022-jp", "x-unknown", None]),
+    st.sampled_from([4, 60, 76, 77]),
+    st.sampled_from([b"\n", b"\r\n", b"\r"]),
+    st.integers(0, 6),
+    st.sampled_from([b"", b"=", b"==", b"===", b"A", b"AB", b"ABC", b"!", b" ", b"=A", b"\n\n", b"A=B"]),
+    st.integers(1, 120),
+    st.integers(0, 40),
+)
+def test_a_base64_start_is_the_start_of_the_whole_decoding(
+    data: bytes, charset: str | None, width: int, newline: bytes, cut: int, end: bytes, chars: int, slack: int
+) -> None:
+    """Base64 as mailers write it, its end cut, padded, unpadded or spoilt: get_payload's decode_b
+    decodes all of it, none of it (one digit over a multiple of four), or skips what is no digit."""
+    coded = _base64_lines(data, width, newline)
+    coded = coded.rstrip(b"=\r\n")[: len(coded) - cut] + end if cut else coded + end
+    raw = _raw(coded, charset, "base64")
+    whole = mail._decoded_payload(_part(raw))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mail, "_HEAD_SLACK", slack)
+        found = mail.decoded_head(_part(raw), chars)
+    if found is not None:
+        text, complete = found
+        assert not complete and len(text) >= chars
+        assert whole.startswith(text)
+
+
 def test_a_long_plain_payload_is_read_from_its_start() -> None:
     """The shapes long replies come in are cut, not decoded whole."""
     text = "Guten Tag, Ihr Zähler läuft. €\n" * 20_000
     for charset, encoding in [
+        ("utf-8", "base64"),
         ("utf-8", "quoted-printable"),
         ("utf-8", "8bit"),
         ("latin-1", "8bit"),
@@ -185,6 +221,8 @@ def test_a_long_plain_payload_is_read_from_its_start() -> None:
             import quopri
 
             coded = quopri.encodestring(coded)
+        elif encoding == "base64":
+            coded = _base64_lines(coded, 76, b"\r\n")
         part = _part(_raw(coded, charset, encoding))
         found = mail.decoded_head(part, 50_000)
         assert found is not None, (charset, encoding)
