@@ -7,11 +7,9 @@ rather than raising, so one bad message never stops a collect.
 
 from __future__ import annotations
 
-import binascii
-import codecs
-import quopri
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
@@ -24,6 +22,7 @@ from servaudit.address_header import NAMES, one_named_address
 from servaudit.address_list import plain_addresses
 from servaudit.indexed_message import IndexedMessage
 from servaudit.message_parser import TooDeep, parse_whole
+from servaudit.part_text import decoded_head, decoded_pieces
 from servaudit.unstructured_header import TYPED, unstructured
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
@@ -269,7 +268,10 @@ def _body_text(message: Message, chars: int | None) -> tuple[str, bool]:
         if content_type == "text/html" and html_part is None:
             html_part = part
     # HTML is reduced to a bounded text (HTML_TEXT_LIMIT): that is all of the body text.
-    text = _html_text(_PartText(html_part).head) if html_part is not None else ""
+    if html_part is None:
+        return "", True
+    source = _PartText(html_part)
+    text = _html_text(source.pieces(), source.whole)
     return text.replace("\r\n", "\n"), True
 
 
@@ -304,137 +306,28 @@ def _decoded_payload(part: Message) -> str:
 
 
 class _PartText:
-    """A part's decoded text (``_decoded_payload``) read from its start: as much as is asked for.
-
-    A 5 MB reply is judged by its start, and ``get_payload(decode=True)`` followed by ``decode``
-    holds the payload three times over (bytes, decoded bytes, text). A start of the payload gives
-    the same start of the text where nothing before a cut depends on what follows it."""
+    """A part's decoded text (``_decoded_payload``) read from its start: a long one in pieces
+    (servaudit.part_text), only as far as it is read."""
 
     def __init__(self, part: Message) -> None:
         self.part = part
 
     def head(self, chars: int | None) -> tuple[str, bool]:
         """(text, whole): at least ``chars`` characters of the decoded text (all of it for None, or
-        where a start cannot be read alone), and whether that is all of it."""
+        where it is read whole), and whether that is all of it."""
         if chars is not None:
             found = decoded_head(self.part, chars)
             if found is not None:
                 return found
         return _decoded_payload(self.part), True
 
+    def pieces(self) -> Iterator[str]:
+        """The decoded text in pieces, as read (one piece where it is read whole)."""
+        pieces = decoded_pieces(self.part)
+        return iter((_decoded_payload(self.part),)) if pieces is None else pieces
 
-_HEAD_MARGIN = 16
-"""Characters dropped from the end of a decoded start: a character cut in two (a multi-byte
-sequence, a shift sequence of a stateful encoding) decodes there to replacement characters."""
-_HEAD_SLACK = 4096
-_HEAD_CODECS = re.compile(
-    r"utf-8|utf-8-sig|utf-16(-[bl]e)?|utf-32(-[bl]e)?|ascii|latin-1|iso8859-\d+|cp\d+|mac-[\w-]+"
-    r"|koi8-\w+|iso2022_jp(_\w+)?|iso2022_kr|shift_jis(_?\w+)?|euc_\w+|gb2312|gbk|gb18030|big5(hkscs)?|johab"
-)
-"""Codecs (``codecs.lookup(..).name``) whose decoding of a start of the bytes is that start of the
-decoding of all of them, up to the character cut at the end. Not so, hence read whole: punycode
-and idna (which decode whole labels or strings), utf-7 (whose shifted runs are base64), the
-escape codecs, and whatever codec is not named here."""
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_NOT_ESCAPED_BYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
-_UU = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
-_BASE64_LINES = re.compile(r"[A-Za-z0-9+/\r\n]*")
-_BASE64_TAIL = 64
-"""The end of a base64 payload where padding and whatever follows it may stand."""
-
-
-def _base64_clean_end(payload: str, to_bytes: str, errors: str) -> int | None:
-    """Where a base64 payload's start can be cut up to: before its last _BASE64_TAIL characters,
-    where all before them are base64 digits and line breaks (no padding, nothing skipped). None
-    where that is not so, or where ``email._encoded_words.decode_b`` (get_payload's decoding)
-    decodes none of it and returns the encoded text itself: its digits leave one over a multiple
-    of four and no padding ends them. Decoding stops at nothing before the tail, and what the
-    tail makes of it depends on the count of digits before it modulo four only: the tail is
-    decoded after that many digits, as decode_b's last attempt decodes it (non-strict, "==")."""
-    ends = len(payload) - _BASE64_TAIL
-    if _BASE64_LINES.fullmatch(payload, 0, ends) is None:
-        return None
-    digits = ends - payload.count("\n", 0, ends) - payload.count("\r", 0, ends)
-    tail = b"".join(payload[ends:].encode(to_bytes, errors).splitlines())
-    try:
-        binascii.a2b_base64(b"A" * (digits % 4) + tail + b"==")
-    except binascii.Error:
-        return None
-    return ends
-
-
-def decoded_head(part: Message, chars: int) -> tuple[str, bool] | None:
-    """(text, False): a start of ``_decoded_payload(part)`` of at least ``chars`` characters, read
-    from a start of the payload; None where that cannot be read without decoding all of it (the
-    payload is not much longer than asked for, uuencoded, base64 with more than digits and line
-    breaks before its end, a charset not in _HEAD_CODECS, bytes Python's own decoding fails on).
-    Also a start of what ``part.get_payload(decode=True).decode(..)`` reads, for the same reasons.
-
-    Mirrors ``email.message.Message.get_payload(decode=True)`` (compat32): the payload string is
-    made bytes as it does it (ASCII; with surrogate-escaped bytes, those bytes; otherwise
-    raw-unicode-escape, decided by the whole payload), then quoted-printable is decoded
-    (``quopri.decodestring``, which reads nothing past a line break: a start cut after one decodes
-    to a start of the whole), base64 as _base64_clean_end says, any other transfer encoding is
-    taken as it is (cut anywhere). What get_payload notes of a base64 payload's defects (on the
-    part's ``defects``, which nothing here reads) is not noted."""
-    payload = getattr(part, "_payload", None)
-    if not isinstance(payload, str) or len(payload) <= chars + _HEAD_SLACK:
-        return None
-    try:
-        cte = str(part.get("content-transfer-encoding", "")).lower()
-        charset = part.get_content_charset() or "utf-8"
-    except Exception:  # what the whole decoding makes of it is the caller's
-        return None
-    if cte in _UU:
-        return None
-    try:
-        codec = codecs.lookup(charset)
-        text_encoding = getattr(codec, "_is_text_encoding", True)
-    except LookupError:
-        codec, text_encoding = codecs.lookup("utf-8"), True
-    if not text_encoding:  # bytes.decode refuses it (rot13, hex): the whole decoding reads UTF-8
-        codec, charset = codecs.lookup("utf-8"), "utf-8"
-    if _HEAD_CODECS.fullmatch(codec.name) is None:
-        return None
-    if payload.isascii():
-        to_bytes, errors = "ascii", "strict"
-    elif _SURROGATE.search(payload) is not None:
-        if _NOT_ESCAPED_BYTE.search(payload) is not None:
-            return None  # get_payload raises on it
-        to_bytes, errors = "ascii", "surrogateescape"
-    else:
-        to_bytes, errors = "raw-unicode-escape", "strict"
-    quoted_printable, base64 = cte == "quoted-printable", cte == "base64"
-    ends = _base64_clean_end(payload, to_bytes, errors) if base64 else len(payload)
-    if ends is None:
-        return None
-    # Quoted-printable is a little longer than its bytes, base64 a third longer.
-    cut = (chars * 4 // 3 if base64 else chars) + chars // 8 + _HEAD_SLACK
-    while True:
-        end = payload.find("\n", cut) + 1 if quoted_printable else cut
-        if end <= 0 or end >= ends:
-            return None  # the payload ends before: decoding a start would be decoding all of it
-        data = payload[:end].encode(to_bytes, errors)
-        if quoted_printable:
-            data = quopri.decodestring(data)
-        elif base64:
-            # get_payload joins the lines (b"".join(data.splitlines()): every "\r" and "\n" out)
-            # and decodes; a start of whole quads decodes to a start.
-            data = data.translate(None, b"\r\n")
-            data = binascii.a2b_base64(data[: len(data) - len(data) % 4])
-        try:
-            text = data.decode(charset, errors="replace")
-        except LookupError:
-            text = data.decode("utf-8", errors="replace")
-        del data
-        if len(text) - _HEAD_MARGIN >= chars:
-            return text[: len(text) - _HEAD_MARGIN], False
-        # Too short (quoted-printable's escapes, multi-byte characters): a start as much longer as
-        # the text came out shorter, a sixteenth more; twice as long where it gave less than half.
-        if 2 * len(text) < chars:
-            cut *= 2
-        else:
-            cut = cut * (chars + 2 * _HEAD_MARGIN) // len(text) + cut // 16
+    def whole(self) -> str:
+        return _decoded_payload(self.part)
 
 
 class _TextExtractor(HTMLParser):
@@ -473,31 +366,29 @@ _HTML_CHUNK = 65_536
 
 
 def html_to_text(html: str) -> str:
-    return _html_text(lambda chars: (html, True))
+    return _html_text(iter((html,)), lambda: html)
 
 
-def _html_text(read: Callable[[int | None], tuple[str, bool]]) -> str:
-    """``html_to_text`` of an HTML text read from its start by ``read`` (``_PartText.head``): the
-    same 64 KiB pieces are fed, and the HTML past the last one fed is never decoded."""
+def _html_text(pieces: Iterator[str], whole: Callable[[], str]) -> str:
+    """``html_to_text`` of an HTML text that comes in ``pieces`` (``_PartText.pieces``): fed in
+    the same 64 KiB chunks, and the HTML past the last chunk fed is never decoded. ``whole``: all
+    of the HTML, for the rare HTML the parser fails on."""
     extractor = _TextExtractor()
-    html, whole = read(2 * _HTML_CHUNK)
+    waiting = ""
+    """Decoded HTML not fed yet."""
     try:
-        start = 0
-        while True:
-            if not whole and len(html) < start + _HTML_CHUNK:
-                html, whole = read(2 * (start + _HTML_CHUNK))
-                continue
-            if start >= len(html):
-                break
-            extractor.feed(html[start : start + _HTML_CHUNK])
+        for piece in itertools.chain(pieces, (None,)):
+            waiting += piece if piece is not None else ""
+            while len(waiting) >= _HTML_CHUNK or (piece is None and waiting):
+                extractor.feed(waiting[:_HTML_CHUNK])
+                waiting = waiting[_HTML_CHUNK:]
+                if extractor.collected > HTML_TEXT_LIMIT:
+                    break
             if extractor.collected > HTML_TEXT_LIMIT:
                 break
-            start += _HTML_CHUNK
         extractor.close()
     except Exception:  # HTMLParser is lenient, but a report must never fail on a reply
-        if not whole:
-            html, whole = read(None)
-        return re.sub(r"<[^>]*>", " ", html)
+        return re.sub(r"<[^>]*>", " ", whole())
     text = "".join(extractor.parts)
     return re.sub(r"\n\s*\n+", "\n\n", text).strip()
 

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from servaudit import message as mail
+from servaudit import part_text
 from servaudit.replies import hygiene
 
 CHARSETS = [
@@ -98,6 +99,8 @@ TOKENS = [
     b"> q\n",
 ]
 T = TypeVar("T")
+PIECES = st.integers(1, 64)
+"""Characters of the payload decoded at a time (part_text.PIECE), made small."""
 _settings = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -123,19 +126,28 @@ bodies = _long(st.lists(st.sampled_from(TOKENS), max_size=40)).map(b"".join)
 
 
 @_settings
-@given(bodies, st.sampled_from(CHARSETS), st.sampled_from(ENCODINGS), st.integers(0, 40), st.integers(1, 120))
+@given(
+    bodies,
+    st.sampled_from(CHARSETS),
+    st.sampled_from(ENCODINGS),
+    st.integers(0, 40),
+    st.integers(1, 120),
+    PIECES,
+)
 def test_a_decoded_start_is_the_start_of_the_whole_decoding(
-    body: bytes, charset: str | None, encoding: str, slack: int, chars: int
+    body: bytes, charset: str | None, encoding: str, slack: int, chars: int, piece: int
 ) -> None:
     raw = _raw(body, charset, encoding)
     whole = mail._decoded_payload(_part(raw))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mail, "_HEAD_SLACK", slack)
-        found = mail.decoded_head(_part(raw), chars)
+        patch.setattr(part_text, "READ_IN_PIECES", slack)
+        patch.setattr(part_text, "PIECE", piece)
+        found = part_text.decoded_head(_part(raw), chars)
+        pieces = part_text.decoded_pieces(_part(raw))
     if found is not None:
         text, complete = found
-        assert not complete and len(text) >= chars
-        assert whole.startswith(text)
+        assert text == whole if complete else (len(text) >= chars and whole.startswith(text))
+    assert pieces is None or "".join(pieces) == whole
 
 
 ALPHABETS = ["a\n\r=", "aü€😀\n\r=", "a\n\r=\x00\udc80\udcff", "aü\n\r=\udc80", "a\n=\ud800"]
@@ -150,9 +162,10 @@ ALPHABETS = ["a\n\r=", "aü€😀\n\r=", "a\n\r=\x00\udc80\udcff", "aü\n\r=\ud
     st.sampled_from(CHARSETS),
     st.sampled_from(ENCODINGS),
     st.integers(1, 100),
+    PIECES,
 )
 def test_a_payload_set_in_code_is_read_as_get_payload_reads_it(
-    payload: str, charset: str | None, encoding: str, chars: int
+    payload: str, charset: str | None, encoding: str, chars: int, piece: int
 ) -> None:
     """Payload strings a parse never makes (characters past ASCII, surrogates that are no
     escaped byte): made bytes as ``get_payload`` makes them, or left to it where it raises."""
@@ -166,10 +179,13 @@ def test_a_payload_set_in_code_is_read_as_get_payload_reads_it(
     except Exception:
         whole = None
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mail, "_HEAD_SLACK", 0)
-        found = mail.decoded_head(part, chars)
+        patch.setattr(part_text, "READ_IN_PIECES", 0)
+        patch.setattr(part_text, "PIECE", piece)
+        found = part_text.decoded_head(part, chars)
+        pieces = part_text.decoded_pieces(part)
     if found is not None:
-        assert whole is not None and whole.startswith(found[0]) and len(found[0]) >= chars
+        assert whole is not None and whole.startswith(found[0]) and (len(found[0]) >= chars or found[1])
+        assert pieces is not None and "".join(pieces) == whole
 
 
 def _base64_lines(data: bytes, width: int, newline: bytes) -> bytes:
@@ -187,9 +203,18 @@ def _base64_lines(data: bytes, width: int, newline: bytes) -> bytes:
     st.sampled_from([b"", b"=", b"==", b"===", b"A", b"AB", b"ABC", b"!", b" ", b"=A", b"\n\n", b"A=B"]),
     st.integers(1, 120),
     st.integers(0, 40),
+    PIECES,
 )
 def test_a_base64_start_is_the_start_of_the_whole_decoding(
-    data: bytes, charset: str | None, width: int, newline: bytes, cut: int, end: bytes, chars: int, slack: int
+    data: bytes,
+    charset: str | None,
+    width: int,
+    newline: bytes,
+    cut: int,
+    end: bytes,
+    chars: int,
+    slack: int,
+    piece: int,
 ) -> None:
     """Base64 as mailers write it, its end cut, padded, unpadded or spoilt: get_payload's decode_b
     decodes all of it, none of it (one digit over a multiple of four), or skips what is no digit."""
@@ -198,12 +223,14 @@ def test_a_base64_start_is_the_start_of_the_whole_decoding(
     raw = _raw(coded, charset, "base64")
     whole = mail._decoded_payload(_part(raw))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mail, "_HEAD_SLACK", slack)
-        found = mail.decoded_head(_part(raw), chars)
+        patch.setattr(part_text, "READ_IN_PIECES", slack)
+        patch.setattr(part_text, "PIECE", piece)
+        found = part_text.decoded_head(_part(raw), chars)
+        pieces = part_text.decoded_pieces(_part(raw))
     if found is not None:
         text, complete = found
-        assert not complete and len(text) >= chars
-        assert whole.startswith(text)
+        assert text == whole if complete else (len(text) >= chars and whole.startswith(text))
+    assert pieces is None or "".join(pieces) == whole
 
 
 def test_a_long_plain_payload_is_read_from_its_start() -> None:
@@ -224,9 +251,9 @@ def test_a_long_plain_payload_is_read_from_its_start() -> None:
         elif encoding == "base64":
             coded = _base64_lines(coded, 76, b"\r\n")
         part = _part(_raw(coded, charset, encoding))
-        found = mail.decoded_head(part, 50_000)
+        found = part_text.decoded_head(part, 50_000)
         assert found is not None, (charset, encoding)
-        assert len(found[0]) < 65_000  # 50,000 and an eighth (quoted-printable's escapes), not all
+        assert len(found[0]) <= 2 * part_text.PIECE  # a piece or two, not all
         assert mail._decoded_payload(part).startswith(found[0])
 
 
@@ -271,26 +298,28 @@ lines = _long(line_lists).map("\n".join)
 
 
 @_settings
-@given(lines, st.integers(1, 60), st.integers(1, 200), st.integers(0, 40))
+@given(lines, st.integers(1, 60), st.integers(1, 200), st.integers(0, 40), PIECES)
 def test_the_excerpt_read_from_a_window_is_the_whole_texts(
-    body: str, chars: int, window: int, slack: int
+    body: str, chars: int, window: int, slack: int, piece: int
 ) -> None:
     raw = _raw(body.encode(), "utf-8", "8bit")
     whole = mail.body_text(mail.parse(raw))
     expected = (mail.new_text(whole) or whole)[:chars]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(mail, "EXCERPT_WINDOW", window)
-        patch.setattr(mail, "_HEAD_SLACK", slack)
+        patch.setattr(part_text, "READ_IN_PIECES", slack)
+        patch.setattr(part_text, "PIECE", piece)
         assert mail.new_text_head(mail.parse(raw), chars) == expected
 
 
 @_settings
-@given(lines, st.integers(1, 200), st.integers(0, 40))
-def test_a_bounded_body_text_is_the_start_of_the_whole(body: str, limit: int, slack: int) -> None:
+@given(lines, st.integers(1, 200), st.integers(0, 40), PIECES)
+def test_a_bounded_body_text_is_the_start_of_the_whole(body: str, limit: int, slack: int, piece: int) -> None:
     raw = _raw(body.replace("\n", "\r\n").encode(), "utf-8", "quoted-printable")
     whole = mail.body_text(mail.parse(raw))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mail, "_HEAD_SLACK", slack)
+        patch.setattr(part_text, "READ_IN_PIECES", slack)
+        patch.setattr(part_text, "PIECE", piece)
         message = mail.parse(raw)
         assert mail.body_text(message, limit) == whole[:limit]
         assert mail.body_text(message) == whole  # asked for all of it later: read anew, all of it
@@ -324,6 +353,10 @@ html_lists = st.lists(
             "</title>",
             "<div",
             " class='a'>",
+            "<a title='a>b' href='http://x.example/?gclid=2'>",
+            "<img",
+            "<a",
+            "<IMG SRC=http://q.example/p.png>",
         ]
     ),
     max_size=30,
@@ -332,9 +365,15 @@ html_pieces = _long(html_lists).map("".join)
 
 
 @_settings
-@given(html_pieces, st.sampled_from(["quoted-printable", "8bit"]), st.integers(4, 64), st.integers(1, 200))
+@given(
+    html_pieces,
+    st.sampled_from(["quoted-printable", "8bit"]),
+    st.integers(4, 64),
+    st.integers(1, 200),
+    PIECES,
+)
 def test_html_read_in_pieces_gives_the_whole_htmls_text_and_tags(
-    html: str, encoding: str, chunk: int, limit: int
+    html: str, encoding: str, chunk: int, limit: int, piece: int
 ) -> None:
     coded = html.encode()
     if encoding == "quoted-printable":
@@ -352,7 +391,8 @@ def test_html_read_in_pieces_gives_the_whole_htmls_text_and_tags(
         for tag in hygiene._TAG.finditer(decoded[:limit]):
             parser.feed(tag.group(0))
         parser.close()
-        patch.setattr(mail, "_HEAD_SLACK", 0)
+        patch.setattr(part_text, "READ_IN_PIECES", 0)
+        patch.setattr(part_text, "PIECE", piece)
         message = mail.parse(raw)
         assert mail.body_text(message, 10) == expected_text[:10]
         assert mail.body_text(message) == expected_text
