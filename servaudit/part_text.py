@@ -41,10 +41,14 @@ READ_IN_PIECES = 65_536
 """Payloads of at most this many characters are decoded whole, as before: it costs no more."""
 _CODECS = re.compile(
     r"utf-8|utf-8-sig|utf-16-[bl]e|utf-32-[bl]e|ascii|latin-1|iso8859-\d+|cp\d+|mac-[\w-]+"
-    r"|koi8-\w+|iso2022_jp(_\w+)?|iso2022_kr|shift_jis(_?\w+)?|euc_\w+|gb2312|gbk|gb18030|big5(hkscs)?|johab"
+    r"|koi8-\w+|shift_jis(_?\w+)?|euc_\w+|gb2312|gbk|gb18030|big5(hkscs)?|johab"
 )
-"""Codecs (``codecs.lookup(..).name``) read in pieces. Not so: punycode and idna (which decode
-whole labels or strings), utf-7, the escape codecs, and whatever codec is not named here."""
+"""Codecs (``codecs.lookup(..).name``) read in pieces: their incremental decoder gives, piece by
+piece, what they give at once (tests/test_message_head.py tries each on broken input). Not so,
+hence read whole: utf-16 and utf-32 with a byte-order mark (the incremental decoder refuses a
+stream without one, bytes.decode reads it as little-endian), the iso2022 family (on some broken
+escape sequences the incremental decoder raises "pending buffer overflow"), punycode and idna
+(which decode whole labels or strings), utf-7, the escape codecs, any codec not named here."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_ESCAPED_BYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
 _UU = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})

@@ -11,6 +11,8 @@ chunk, limits) are made small so that generated messages of a few hundred bytes 
 from __future__ import annotations
 
 import base64
+import codecs
+import encodings.aliases
 import re
 from email.message import Message
 from typing import TypeVar
@@ -403,3 +405,46 @@ def test_the_quote_continuations_are_what_the_pattern_matches() -> None:
     """_quote_continuations, written out, against the pattern engine over all of Unicode."""
     letters = re.compile(r"[\s:\-originalmessageursprünglichenachtfromvon]", re.IGNORECASE)
     assert set(mail._quote_continuations()) == set(letters.findall("".join(map(chr, range(0x110000)))))
+
+
+def _admitted() -> list[str]:
+    names = set()
+    for alias in set(encodings.aliases.aliases.values()) | {"utf_8_sig", "cp65001"}:
+        try:
+            name = codecs.lookup(alias).name
+        except LookupError:
+            continue
+        if part_text._CODECS.fullmatch(name) is not None:
+            names.add(name)
+    return sorted(names)
+
+
+CODEC_BYTES = [
+    b"a", b"\n", b"\x1b$B", b"\x1b(B", b"\x1b", b"\x0e", b"\x0f", b"\x80", b"\xff", b"\xfe", b"\x81\x40",
+    b"\xa4\xa2", b"\x8e", b"\x8f", b"\xc3\xbc", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\x00",
+    b"\x81\x30\x81\x30", b"\xef\xbb\xbf",
+]  # fmt: skip
+
+
+@_settings
+@given(
+    st.sampled_from(_admitted()),
+    st.lists(st.sampled_from(CODEC_BYTES), max_size=40).map(b"".join),
+    st.lists(st.integers(1, 9), min_size=1),
+)
+def test_a_codec_read_in_pieces_decodes_piece_by_piece_as_at_once(
+    name: str, data: bytes, cuts: list[int]
+) -> None:
+    decoder = codecs.lookup(name).incrementaldecoder(errors="replace")
+    pieces, start, turn = [], 0, 0
+    while start < len(data):
+        end = min(len(data), start + cuts[turn % len(cuts)])
+        pieces.append(decoder.decode(data[start:end], end == len(data)))
+        start, turn = end, turn + 1
+    assert "".join(pieces) == data.decode(name, errors="replace")
+
+
+def test_codecs_whose_pieces_differ_are_read_whole() -> None:
+    assert len(_admitted()) > 40 and "utf-8" in _admitted() and "shift_jis" in _admitted()
+    for name in ("utf-16", "utf-32", "iso2022_jp", "iso2022_kr", "utf-7", "punycode", "idna"):
+        assert part_text._CODECS.fullmatch(codecs.lookup(name).name) is None, name
