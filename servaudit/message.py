@@ -255,7 +255,8 @@ def body_text_head(message: Message, chars: int | None) -> tuple[str, bool]:
     return text, kept.body_whole
 
 
-def _body_text(message: Message, chars: int | None) -> tuple[str, bool]:
+def _body_part(message: Message) -> tuple[Message | None, bool]:
+    """(part, plain): the part the text is read from, and whether it is plain text (else HTML)."""
     # The first text/plain part wins over any HTML, so the walk ends there, and an HTML part is
     # decoded only when no plain part follows it (decoding reads nothing back: it never raises).
     html_part = None
@@ -264,15 +265,42 @@ def _body_text(message: Message, chars: int | None) -> tuple[str, bool]:
             continue
         content_type = part.get_content_type()
         if content_type == "text/plain":
-            return _plain_text(_PartText(part), chars)
+            return part, True
         if content_type == "text/html" and html_part is None:
             html_part = part
-    # HTML is reduced to a bounded text (HTML_TEXT_LIMIT): that is all of the body text.
-    if html_part is None:
+    return html_part, False
+
+
+def _body_text(message: Message, chars: int | None) -> tuple[str, bool]:
+    part, plain = _body_part(message)
+    if part is None:
         return "", True
-    source = _PartText(html_part)
+    if plain:
+        return _plain_text(_PartText(part), chars)
+    # HTML is reduced to a bounded text (HTML_TEXT_LIMIT): that is all of the body text.
+    source = _PartText(part)
     text = _html_text(source.pieces(), source.whole)
     return text.replace("\r\n", "\n"), True
+
+
+def body_text_pieces(message: Message) -> Iterator[str]:
+    """``body_text(message)`` in pieces (joined, they are all of it): a long plain part's decoded
+    in pieces (servaudit.part_text), read only as far as the pieces are; any other text in
+    pieces of EXCERPT_WINDOW characters."""
+    part, plain = _body_part(message)
+    pieces = decoded_pieces(part) if part is not None and plain else None
+    if pieces is None:
+        text = body_text(message)
+        yield from (text[at : at + EXCERPT_WINDOW] for at in range(0, len(text), EXCERPT_WINDOW))
+        return
+    held = ""
+    """A piece's last "\r": with the next piece's first "\n", one line break."""
+    for piece in pieces:
+        piece = held + piece
+        held = "\r" if piece.endswith("\r") else ""
+        yield piece[: len(piece) - len(held)].replace("\r\n", "\n")
+    if held:
+        yield held
 
 
 def _plain_text(source: _PartText, chars: int | None) -> tuple[str, bool]:
@@ -441,36 +469,70 @@ classifier reads (servaudit.replies.signals.MAX_TEXT), decoded once for both."""
 
 
 def new_text_head(message: Message, chars: int) -> str:
-    """``(new_text(body) or body)[:chars]`` of the message's whole text (``body_text``), read from
-    as little of its start as decides it: the window is doubled until it does (a text longer than
-    the window is not split into lines past it, even where it was decoded whole: an HTML part's).
+    """``(new_text(body) or body)[:chars]`` of the message's whole text (``body_text``). A text
+    longer than EXCERPT_WINDOW is read in pieces from its start (``body_text_pieces``) only as far
+    as decides it, and never split into lines or held beyond what a piece adds to the lines not
+    decided yet (a line is held whole: a text of one 5 MB line is held whole)."""
+    body, whole = body_text_head(message, EXCERPT_WINDOW + 1)
+    if whole and len(body) <= EXCERPT_WINDOW:
+        return (new_text(body) or body)[:chars]  # the classifier's, most likely cached
+    return _new_text_start(body_text_pieces(message), chars)
 
-    In a window cut after a line break, the first quote header is the whole text's first as long
-    as it starts before the window's tail of characters a quote header can continue with past the
-    cut (a header's opening lines of blanks, dashes, "original message" or "From:"): every other
-    match lies within its own lines, and matches the same in the window. Without such a header,
-    the quote starts past that tail at the earliest, and the lines before the tail are the new
-    text's first lines: enough of them give its first ``chars`` characters."""
-    window = max(EXCERPT_WINDOW, chars)
-    while True:
-        body, whole = body_text_head(message, window + 1)
-        if whole and len(body) <= window:
-            return (new_text(body) or body)[:chars]
-        head = body[: body.rfind("\n", 0, window) + 1]  # whole lines only
-        horizon = len(head.rstrip(_quote_continuations()))
-        found = _quote_header(head)
+
+def _new_text_start(pieces: Iterator[str], chars: int) -> str:
+    """``(new_text(text) or text)[:chars]`` of the text ``"".join(pieces)``.
+
+    Lines are read in stretches that end after a line break. In a stretch, the first quote header
+    is the text's first as long as it starts before the stretch's tail of characters a header can
+    continue with past the stretch (a header's opening lines of blanks, dashes, "original
+    message" or "From:"): every other match lies within its own lines and matches the same in
+    the stretch, and the stretch starts where no header began before. Without such a header the
+    quote starts past that tail at the earliest, so the lines before the tail are the new text's
+    next lines, and the tail is read again with the next piece. ``new_text`` strips the joined
+    lines: leading blank lines are dropped, and once ``chars`` characters stand after the first
+    non-blank one, the rest cannot change them."""
+    start = ""
+    """The text's first ``chars`` characters, its excerpt where it has no new text."""
+    text = ""
+    """The new text's lines so far, joined, leading whitespace stripped."""
+    waiting = ""
+    """The text after the lines read, up to where the pieces have come."""
+    pieces = iter(pieces)
+    for piece in itertools.chain(pieces, (None,)):
+        if piece is not None:
+            start += piece[: chars - len(start)]
+            waiting += piece
+            lines = waiting[: waiting.rfind("\n") + 1]
+            horizon = len(lines.rstrip(_quote_continuations()))
+        else:
+            lines, horizon = waiting, len(waiting)  # the end: nothing continues past it
+        found = _quote_header(lines)
         if found is not None and found.start() <= horizon:
-            text = _unquoted_lines(head[: found.start()])
-            return (text or body)[:chars]
-        text = _unquoted_lines(head[: head.rfind("\n", 0, horizon) + 1])
-        if len(text) >= chars:
-            return text[:chars]
-        window *= 2
+            text = _join_unquoted(text, lines[: found.start()])
+            break
+        read = lines.rfind("\n", 0, horizon) + 1 if piece is not None else len(lines)
+        text = _join_unquoted(text, lines[:read])
+        if piece is None or len(text.rstrip()) >= chars:
+            break
+        waiting = waiting[read:]
+    if text.rstrip():
+        return text.rstrip()[:chars]
+    for piece in pieces:  # no new text: the excerpt is the text's start, read as far as it goes
+        if len(start) >= chars:
+            break
+        start += piece[: chars - len(start)]
+    return start
 
 
-def _unquoted_lines(text: str) -> str:
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
-    return "\n".join(lines).strip()
+def _join_unquoted(text: str, more: str) -> str:
+    """``"\n".join`` of the lines so far (``text``) and the lines of ``more`` not quoted with
+    ">", leading whitespace stripped."""
+    kept = [line for line in more.splitlines() if not line.lstrip().startswith(">")]
+    if not kept:
+        return text
+    if text:
+        kept.insert(0, text)
+    return "\n".join(kept).lstrip()
 
 
 @lru_cache(maxsize=1)

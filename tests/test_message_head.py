@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import codecs
 import encodings.aliases
+import quopri
 import re
 from email.message import Message
 from typing import TypeVar
@@ -247,8 +248,6 @@ def test_a_long_plain_payload_is_read_from_its_start() -> None:
     ]:
         coded = text.encode(charset or "ascii", errors="replace")
         if encoding == "quoted-printable":
-            import quopri
-
             coded = quopri.encodestring(coded)
         elif encoding == "base64":
             coded = _base64_lines(coded, 76, b"\r\n")
@@ -300,11 +299,25 @@ lines = _long(line_lists).map("\n".join)
 
 
 @_settings
-@given(lines, st.integers(1, 60), st.integers(1, 200), st.integers(0, 40), PIECES)
+@given(
+    lines,
+    st.integers(1, 60),
+    st.integers(1, 200),
+    st.integers(0, 40),
+    PIECES,
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.sampled_from(["8bit", "quoted-printable", "base64"]),
+)
 def test_the_excerpt_read_from_a_window_is_the_whole_texts(
-    body: str, chars: int, window: int, slack: int, piece: int
+    body: str, chars: int, window: int, slack: int, piece: int, newline: str, encoding: str
 ) -> None:
-    raw = _raw(body.encode(), "utf-8", "8bit")
+    """The excerpt of a text read in pieces, in windows, against ``new_text`` of all of it."""
+    coded = body.replace("\n", newline).encode()
+    if encoding == "quoted-printable":
+        coded = quopri.encodestring(coded)
+    elif encoding == "base64":
+        coded = _base64_lines(coded, 76, b"\n")
+    raw = _raw(coded, "utf-8", encoding)
     whole = mail.body_text(mail.parse(raw))
     expected = (mail.new_text(whole) or whole)[:chars]
     with pytest.MonkeyPatch.context() as patch:
