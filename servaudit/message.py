@@ -515,6 +515,12 @@ def _new_text_start(pieces: Iterator[str], chars: int) -> str:
         if piece is None or len(text.rstrip()) >= chars:
             break
         waiting = waiting[read:]
+        if "\n" not in waiting and len(waiting) >= _LINE_DECIDES:
+            # One long line so far (a text of one 5 MB line): its start may decide.
+            decided = _long_line_start(text, waiting, chars)
+            if decided is not None:
+                text = decided
+                break
     if text.rstrip():
         return text.rstrip()[:chars]
     for piece in pieces:  # no new text: the excerpt is the text's start, read as far as it goes
@@ -522,6 +528,42 @@ def _new_text_start(pieces: Iterator[str], chars: int) -> str:
             break
         start += piece[: chars - len(start)]
     return start
+
+
+_LINE_DECIDES = 256
+"""Characters of a line's start that tell whether a quote header can start the line: the
+header's first alternative finds its word within the line's first 200 characters."""
+_HEADER_WORD_OPENING = re.compile(r"[^\n>]{0,200}\b(schrieb|wrote)\b", re.IGNORECASE)
+"""How _QUOTE_HEADER's first alternative opens: no header starts a line that does not open so."""
+_HEADER_LINE_OPENING = re.compile(r"-|von:|from:", re.IGNORECASE)
+_SPACES = re.compile(r"\s*")
+"""What follows the leading whitespace of a line its other alternatives start."""
+
+
+def _long_line_start(text: str, line: str, chars: int) -> str | None:
+    """The new text's lines so far (as ``text``) with the start of a long line that follows them
+    (no line break in it, at least _LINE_DECIDES characters), where that decides the excerpt: no
+    quote header can start the line, so all of it belongs to the new text, and the lines so far
+    with its start (splitlines' other line breaks in it honoured, a last part that may yet turn
+    out quoted with ">" left out) give ``chars`` characters. None where it does not decide."""
+    spaces = _SPACES.match(line)
+    opening = spaces.end() if spaces is not None else 0
+    if opening + 5 > len(line) or _HEADER_LINE_OPENING.match(line, opening) is not None:
+        return None
+    if _HEADER_WORD_OPENING.match(line) is not None:
+        return None
+    parts = line.splitlines(keepends=True)
+    last = parts[-1]
+    if last == last.splitlines()[0]:  # not ended: a part the rest of the line continues
+        parts.pop()
+        if not last.lstrip() or last.lstrip().startswith(">"):
+            last = ""  # whether it is quoted, or how, the rest tells: none of it is counted
+    else:
+        last = ""
+    text = _join_unquoted(text, "".join(parts))
+    if last:
+        text = (text + "\n" + last if text else last).lstrip()
+    return text if len(text.rstrip()) >= chars else None
 
 
 def _join_unquoted(text: str, more: str) -> str:
