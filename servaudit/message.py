@@ -7,7 +7,9 @@ rather than raising, so one bad message never stops a collect.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
@@ -20,6 +22,7 @@ from servaudit.address_header import NAMES, one_named_address
 from servaudit.address_list import plain_addresses
 from servaudit.indexed_message import IndexedMessage
 from servaudit.message_parser import TooDeep, parse_whole
+from servaudit.part_text import decoded_head, decoded_pieces
 from servaudit.unstructured_header import TYPED, unstructured
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
@@ -30,7 +33,7 @@ class _Kept:
     (IndexedMessage.kept): asked for on every header read, an attribute costs less than a look-up
     in a weak dictionary."""
 
-    __slots__ = ("addresses", "body", "headers", "with_body")
+    __slots__ = ("addresses", "body", "body_whole", "headers", "with_body")
 
     def __init__(self, with_body: bool) -> None:
         self.headers: dict[str, str] = {}
@@ -39,8 +42,12 @@ class _Kept:
         """The addresses read from those headers: the sender is asked for by the store, the
         classifier and the findings."""
         self.body: str | None = None
-        """The message's text once read: classification, quality and the report's reading all read
-        it, and decoding (HTML above all) is done once."""
+        """The message's text as far as it was read: classification, quality and the report's
+        reading all read it, and decoding (HTML above all) is done once. Only its start is read
+        where only its start is asked for (``body_text``'s ``limit``): a 5 MB reply is judged by
+        its first 50,000 characters, and decoding all of it would hold several copies of it."""
+        self.body_whole = False
+        """``body`` is the whole text (not only its start)."""
         self.with_body = with_body
         """False for ``parse_headers``'s messages, whose text is not kept."""
 
@@ -225,34 +232,89 @@ def embedded_original_ids(message: Message) -> list[str]:
     return ids
 
 
-def body_text(message: Message) -> str:
-    """The message's readable text: the first text/plain part, else text/html reduced to text."""
+def body_text(message: Message, limit: int | None = None) -> str:
+    """The message's readable text: the first text/plain part, else text/html reduced to text.
+    ``limit``: only its first ``limit`` characters are wanted (``body_text(m)[:limit]``), and only
+    as much of the part as gives them is decoded."""
+    if limit is None:
+        return body_text_head(message, None)[0]
+    text, _whole = body_text_head(message, limit)
+    return text[:limit]
+
+
+def body_text_head(message: Message, chars: int | None) -> tuple[str, bool]:
+    """(text, whole): the start of ``body_text(message)``, at least ``chars`` characters of it (all
+    of it for None), and whether that is all of it."""
     kept = _kept(message)
     if kept is None or not kept.with_body:  # built in code, not by ``parse``: it may still change
-        return _body_text(message)
+        return _body_text(message, None)
     text = kept.body
-    if text is None:
-        text = kept.body = _body_text(message)
-    return text
+    if text is None or not (kept.body_whole or (chars is not None and len(text) >= chars)):
+        text, kept.body_whole = _body_text(message, chars)
+        kept.body = text
+    return text, kept.body_whole
 
 
-def _body_text(message: Message) -> str:
+def _body_part(message: Message) -> tuple[Message | None, bool]:
+    """(part, plain): the part the text is read from, and whether it is plain text (else HTML)."""
     # The first text/plain part wins over any HTML, so the walk ends there, and an HTML part is
     # decoded only when no plain part follows it (decoding reads nothing back: it never raises).
     html_part = None
-    text = None
     for part in message.walk():
         if part.is_multipart() or part.get_content_disposition() == "attachment":
             continue
         content_type = part.get_content_type()
         if content_type == "text/plain":
-            text = _decoded_payload(part)
-            break
+            return part, True
         if content_type == "text/html" and html_part is None:
             html_part = part
-    if text is None:
-        text = html_to_text(_decoded_payload(html_part)) if html_part is not None else ""
-    return text.replace("\r\n", "\n")
+    return html_part, False
+
+
+def _body_text(message: Message, chars: int | None) -> tuple[str, bool]:
+    part, plain = _body_part(message)
+    if part is None:
+        return "", True
+    if plain:
+        return _plain_text(_PartText(part), chars)
+    # HTML is reduced to a bounded text (HTML_TEXT_LIMIT): that is all of the body text.
+    source = _PartText(part)
+    text = _html_text(source.pieces(), source.whole)
+    return text.replace("\r\n", "\n"), True
+
+
+def body_text_pieces(message: Message) -> Iterator[str]:
+    """``body_text(message)`` in pieces (joined, they are all of it): a long plain part's decoded
+    in pieces (servaudit.part_text), read only as far as the pieces are; any other text in
+    pieces of EXCERPT_WINDOW characters."""
+    part, plain = _body_part(message)
+    pieces = decoded_pieces(part) if part is not None and plain else None
+    if pieces is None:
+        text = body_text(message)
+        yield from (text[at : at + EXCERPT_WINDOW] for at in range(0, len(text), EXCERPT_WINDOW))
+        return
+    held = ""
+    """A piece's last "\r": with the next piece's first "\n", one line break."""
+    for piece in pieces:
+        piece = held + piece
+        held = "\r" if piece.endswith("\r") else ""
+        yield piece[: len(piece) - len(held)].replace("\r\n", "\n")
+    if held:
+        yield held
+
+
+def _plain_text(source: _PartText, chars: int | None) -> tuple[str, bool]:
+    """(text, whole): at least ``chars`` characters of a plain part's text, line breaks made "\n"."""
+    wanted = chars
+    while True:
+        text, whole = source.head(wanted)
+        if not whole:
+            # A line break cut between its "\r" and "\n" is one the whole text replaces.
+            text = text[:-1] if text.endswith("\r") else text
+        text = text.replace("\r\n", "\n")
+        if whole or chars is None or wanted is None or len(text) >= chars:
+            return text, whole
+        wanted *= 2  # "\r\n" made "\n" left it shorter than asked for
 
 
 def _decoded_payload(part: Message) -> str:
@@ -269,6 +331,31 @@ def _decoded_payload(part: Message) -> str:
         # A charset Python does not know, or a codec that is no text encoding and ignores
         # errors="replace" (idna, punycode): read it as UTF-8.
         return payload.decode("utf-8", errors="replace")
+
+
+class _PartText:
+    """A part's decoded text (``_decoded_payload``) read from its start: a long one in pieces
+    (servaudit.part_text), only as far as it is read."""
+
+    def __init__(self, part: Message) -> None:
+        self.part = part
+
+    def head(self, chars: int | None) -> tuple[str, bool]:
+        """(text, whole): at least ``chars`` characters of the decoded text (all of it for None, or
+        where it is read whole), and whether that is all of it."""
+        if chars is not None:
+            found = decoded_head(self.part, chars)
+            if found is not None:
+                return found
+        return _decoded_payload(self.part), True
+
+    def pieces(self) -> Iterator[str]:
+        """The decoded text in pieces, as read (one piece where it is read whole)."""
+        pieces = decoded_pieces(self.part)
+        return iter((_decoded_payload(self.part),)) if pieces is None else pieces
+
+    def whole(self) -> str:
+        return _decoded_payload(self.part)
 
 
 class _TextExtractor(HTMLParser):
@@ -307,15 +394,29 @@ _HTML_CHUNK = 65_536
 
 
 def html_to_text(html: str) -> str:
+    return _html_text(iter((html,)), lambda: html)
+
+
+def _html_text(pieces: Iterator[str], whole: Callable[[], str]) -> str:
+    """``html_to_text`` of an HTML text that comes in ``pieces`` (``_PartText.pieces``): fed in
+    the same 64 KiB chunks, and the HTML past the last chunk fed is never decoded. ``whole``: all
+    of the HTML, for the rare HTML the parser fails on."""
     extractor = _TextExtractor()
+    waiting = ""
+    """Decoded HTML not fed yet."""
     try:
-        for start in range(0, len(html), _HTML_CHUNK):
-            extractor.feed(html[start : start + _HTML_CHUNK])
+        for piece in itertools.chain(pieces, (None,)):
+            waiting += piece if piece is not None else ""
+            while len(waiting) >= _HTML_CHUNK or (piece is None and waiting):
+                extractor.feed(waiting[:_HTML_CHUNK])
+                waiting = waiting[_HTML_CHUNK:]
+                if extractor.collected > HTML_TEXT_LIMIT:
+                    break
             if extractor.collected > HTML_TEXT_LIMIT:
                 break
         extractor.close()
     except Exception:  # HTMLParser is lenient, but a report must never fail on a reply
-        return re.sub(r"<[^>]*>", " ", html)
+        return re.sub(r"<[^>]*>", " ", whole())
     text = "".join(extractor.parts)
     return re.sub(r"\n\s*\n+", "\n\n", text).strip()
 
@@ -360,3 +461,128 @@ def new_text(body: str) -> str:
     text = body[: match.start()] if match else body
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
     return "\n".join(lines).strip()
+
+
+EXCERPT_WINDOW = 50_000
+"""Characters of a reply's text read first for its excerpt (``new_text_head``): what the
+classifier reads (servaudit.replies.signals.MAX_TEXT), decoded once for both."""
+
+
+def new_text_head(message: Message, chars: int) -> str:
+    """``(new_text(body) or body)[:chars]`` of the message's whole text (``body_text``). A text
+    longer than EXCERPT_WINDOW is read in pieces from its start (``body_text_pieces``) only as far
+    as decides it, and never split into lines or held beyond what a piece adds to the lines not
+    decided yet (a line is held whole: a text of one 5 MB line is held whole)."""
+    body, whole = body_text_head(message, EXCERPT_WINDOW + 1)
+    if whole and len(body) <= EXCERPT_WINDOW:
+        return (new_text(body) or body)[:chars]  # the classifier's, most likely cached
+    return _new_text_start(body_text_pieces(message), chars)
+
+
+def _new_text_start(pieces: Iterator[str], chars: int) -> str:
+    """``(new_text(text) or text)[:chars]`` of the text ``"".join(pieces)``.
+
+    Lines are read in stretches that end after a line break. In a stretch, the first quote header
+    is the text's first as long as it starts before the stretch's tail of characters a header can
+    continue with past the stretch (a header's opening lines of blanks, dashes, "original
+    message" or "From:"): every other match lies within its own lines and matches the same in
+    the stretch, and the stretch starts where no header began before. Without such a header the
+    quote starts past that tail at the earliest, so the lines before the tail are the new text's
+    next lines, and the tail is read again with the next piece. ``new_text`` strips the joined
+    lines: leading blank lines are dropped, and once ``chars`` characters stand after the first
+    non-blank one, the rest cannot change them."""
+    start = ""
+    """The text's first ``chars`` characters, its excerpt where it has no new text."""
+    text = ""
+    """The new text's lines so far, joined, leading whitespace stripped."""
+    waiting = ""
+    """The text after the lines read, up to where the pieces have come."""
+    pieces = iter(pieces)
+    for piece in itertools.chain(pieces, (None,)):
+        if piece is not None:
+            start += piece[: chars - len(start)]
+            waiting += piece
+            lines = waiting[: waiting.rfind("\n") + 1]
+            horizon = len(lines.rstrip(_quote_continuations()))
+        else:
+            lines, horizon = waiting, len(waiting)  # the end: nothing continues past it
+        found = _quote_header(lines)
+        if found is not None and found.start() <= horizon:
+            text = _join_unquoted(text, lines[: found.start()])
+            break
+        read = lines.rfind("\n", 0, horizon) + 1 if piece is not None else len(lines)
+        text = _join_unquoted(text, lines[:read])
+        if piece is None or len(text.rstrip()) >= chars:
+            break
+        waiting = waiting[read:]
+        if "\n" not in waiting and len(waiting) >= _LINE_DECIDES:
+            # One long line so far (a text of one 5 MB line): its start may decide.
+            decided = _long_line_start(text, waiting, chars)
+            if decided is not None:
+                text = decided
+                break
+    if text.rstrip():
+        return text.rstrip()[:chars]
+    for piece in pieces:  # no new text: the excerpt is the text's start, read as far as it goes
+        if len(start) >= chars:
+            break
+        start += piece[: chars - len(start)]
+    return start
+
+
+_LINE_DECIDES = 256
+"""Characters of a line's start that tell whether a quote header can start the line: the
+header's first alternative finds its word within the line's first 200 characters."""
+_HEADER_WORD_OPENING = re.compile(r"[^\n>]{0,200}\b(schrieb|wrote)\b", re.IGNORECASE)
+"""How _QUOTE_HEADER's first alternative opens: no header starts a line that does not open so."""
+_HEADER_LINE_OPENING = re.compile(r"-|von:|from:", re.IGNORECASE)
+_SPACES = re.compile(r"\s*")
+"""What follows the leading whitespace of a line its other alternatives start."""
+
+
+def _long_line_start(text: str, line: str, chars: int) -> str | None:
+    """The new text's lines so far (as ``text``) with the start of a long line that follows them
+    (no line break in it, at least _LINE_DECIDES characters), where that decides the excerpt: no
+    quote header can start the line, so all of it belongs to the new text, and the lines so far
+    with its start (splitlines' other line breaks in it honoured, a last part that may yet turn
+    out quoted with ">" left out) give ``chars`` characters. None where it does not decide."""
+    spaces = _SPACES.match(line)
+    opening = spaces.end() if spaces is not None else 0
+    if opening + 5 > len(line) or _HEADER_LINE_OPENING.match(line, opening) is not None:
+        return None
+    if _HEADER_WORD_OPENING.match(line) is not None:
+        return None
+    parts = line.splitlines(keepends=True)
+    last = parts[-1]
+    if last == last.splitlines()[0]:  # not ended: a part the rest of the line continues
+        parts.pop()
+        if not last.lstrip() or last.lstrip().startswith(">"):
+            last = ""  # whether it is quoted, or how, the rest tells: none of it is counted
+    else:
+        last = ""
+    text = _join_unquoted(text, "".join(parts))
+    if last:
+        text = (text + "\n" + last if text else last).lstrip()
+    return text if len(text.rstrip()) >= chars else None
+
+
+def _join_unquoted(text: str, more: str) -> str:
+    """``"\n".join`` of the lines so far (``text``) and the lines of ``more`` not quoted with
+    ">", leading whitespace stripped."""
+    kept = [line for line in more.splitlines() if not line.lstrip().startswith(">")]
+    if not kept:
+        return text
+    if text:
+        kept.insert(0, text)
+    return "\n".join(kept).lstrip()
+
+
+@lru_cache(maxsize=1)
+def _quote_continuations() -> str:
+    """Every character _QUOTE_HEADER can read in a match that began on an earlier line: any
+    whitespace, "-", ":", and the letters of its multi-line alternatives' words ("original
+    message", "ursprüngliche nachricht", "from", "von") in every case IGNORECASE matches (İ, ı and
+    ſ too: tests/test_message_head.py derives the set from the pattern engine over all of Unicode).
+    Every whitespace character lies below U+3001."""
+    spaces = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+    return spaces + "-:ACEFGHILMNOPRSTUVacefghilmnoprstuvÜüİıſ"

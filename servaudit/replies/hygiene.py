@@ -14,6 +14,7 @@ mail's own copies further down may be forged by the sender, RFC 8601 §5), at mo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from email.message import Message
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
@@ -21,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import authres
 
 from servaudit import message as mail
+from servaudit.part_text import decoded_pieces
 
 TRUSTED = 1
 """Authentication-Results fields read, from the top: the receiving mailbox adds its own first."""
@@ -67,17 +69,43 @@ class _Tags(HTMLParser):
             self.links.append(values["href"])
 
 
-def _html(message: Message) -> str:
+def _html(message: Message) -> Iterator[str]:
+    """The first HTML part's text in pieces, of which only the first HTML_LIMIT characters are
+    read: a long part is decoded as far as it is read (servaudit.part_text)."""
     for part in message.walk():
         if part.get_content_type() == "text/html":
+            pieces = decoded_pieces(part)
+            if pieces is not None:
+                return pieces
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
                 charset = part.get_content_charset() or "utf-8"
                 try:
-                    return payload.decode(charset, errors="replace")[:HTML_LIMIT]
+                    return iter((payload.decode(charset, errors="replace")[:HTML_LIMIT],))
                 except LookupError:
-                    return payload.decode("utf-8", errors="replace")[:HTML_LIMIT]
-    return ""
+                    return iter((payload.decode("utf-8", errors="replace")[:HTML_LIMIT],))
+    return iter(())
+
+
+def _tag_texts(pieces: Iterator[str]) -> Iterator[str]:
+    """What ``_TAG.finditer(html[:HTML_LIMIT])`` finds, the HTML coming in pieces: a tag ends at
+    the first ">" after its "<", so every tag that starts before a piece's last ">" ends there,
+    and the search goes on after it in the next piece."""
+    waiting = ""
+    """HTML after the last ">" searched to."""
+    searched = 0
+    """Characters of the HTML before ``waiting``."""
+    for piece in pieces:
+        waiting += piece
+        if searched + len(waiting) >= HTML_LIMIT:
+            break
+        last = waiting.rfind(">") + 1
+        for tag in _TAG.finditer(waiting, 0, last):
+            yield tag.group(0)
+        waiting = waiting[last:]
+        searched += last
+    for tag in _TAG.finditer(waiting, 0, HTML_LIMIT - searched):
+        yield tag.group(0)
 
 
 def _host(url: str) -> str:
@@ -114,8 +142,8 @@ def tags(message: Message) -> tuple[list[dict[str, str]], list[str]]:
     """The images and link targets of a reply's HTML part (none for plain text)."""
     parser = _Tags()
     try:
-        for tag in _TAG.finditer(_html(message)):
-            parser.feed(tag.group(0))
+        for tag in _tag_texts(_html(message)):
+            parser.feed(tag)
         parser.close()
     except Exception:  # a report never fails on a reply's broken HTML
         pass

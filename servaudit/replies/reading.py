@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 
 def excerpt(message: Message) -> str:
-    """What the report shows of a reply: its new text (quote removed), else the whole body, shortened."""
-    body = mail.body_text(message)
-    return (mail.new_text(body) or body)[:EXCERPT_CHARS]
+    """What the report shows of a reply: its new text (quote removed), else the whole body, shortened.
+    Read from the start of the text that decides it (the classifier's), not from all of a long one."""
+    return mail.new_text_head(message, EXCERPT_CHARS)
 
 
 class ReplyReader:

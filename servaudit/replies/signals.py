@@ -460,7 +460,7 @@ class Signals:
 
     @_once
     def body(self) -> str:
-        return mail.body_text(self.message)[:MAX_TEXT]
+        return mail.body_text(self.message, MAX_TEXT)  # only that much of a part is decoded
 
     @_once
     def unquoted(self) -> str:
