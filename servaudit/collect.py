@@ -397,6 +397,15 @@ class Judge:
             summary.labels_changed += 1
         _count(summary.new, inquiry_id, label, None)
 
+    def before_fork(self) -> None:
+        """The language model (numpy and its arrays, ≈ 30 MiB), loaded and walked once before the
+        judging processes fork: they share it instead of each loading its own, and this process,
+        which judges the large messages itself, does not load it in the middle of one (a collect
+        whose first messages' language was obvious would otherwise do so there)."""
+        from servaudit.replies.language import identifier
+
+        identifier().classify(_MODEL_WARMING)
+
     def examine(self, incoming: IncomingMail) -> Examined:
         """A new message's stored headers and its decision, encoded as its rows, writing nothing (a
         judging process may do this); one that cannot be judged is decided unreadable, with why."""
@@ -535,6 +544,13 @@ class Decision:
     """The inquiry it was matched to now (None: matched before, or not at all)."""
     quality: QualityScore | None
     reading: ReplyJudgement
+
+
+_MODEL_WARMING = (
+    "Sehr geehrte Frau Berger, vielen Dank für Ihre Nachricht zu Ihrem Vertrag und der letzten Rechnung. "
+    "Thank you for your message about your contract, the delivery and the invoice; we will reply soon. "
+) * 5
+"""A text of both languages, walked by the language model before the judging processes fork."""
 
 
 def unjudgeable(exc: BaseException) -> str:

@@ -47,6 +47,10 @@ class Examiner(Protocol):
         """A new message's stored headers and its decision, writing nothing."""
         ...
 
+    def before_fork(self) -> None:
+        """Load here, once, what each judging process would otherwise load for itself."""
+        ...
+
 
 _JUDGE: Examiner | None = None
 """The judge a judging process inherits when it is forked."""
@@ -89,6 +93,7 @@ class Judging(Generic[T]):
         if JUDGES < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return
         _JUDGE = self.examiner = examiner
+        examiner.before_fork()  # the processes fork at the first chunk given: they share it
         self.pool = ProcessPoolExecutor(JUDGES, mp_context=multiprocessing.get_context("fork"))
 
     def put(
