@@ -128,6 +128,20 @@ def _long(pieces: st.SearchStrategy[list[T]]) -> st.SearchStrategy[list[T]]:
 bodies = _long(st.lists(st.sampled_from(TOKENS), max_size=40)).map(b"".join)
 
 
+def _read_in_pieces_as_whole(raw: bytes, slack: int, piece: int, chars: int) -> None:
+    """A part's start and its pieces, read with these sizes, are the whole decoding's."""
+    whole = mail._decoded_payload(_part(raw))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(part_text, "READ_IN_PIECES", slack)
+        patch.setattr(part_text, "PIECE", piece)
+        found = part_text.decoded_head(_part(raw), chars)
+        pieces = part_text.decoded_pieces(_part(raw))
+    if found is not None:
+        text, complete = found
+        assert text == whole if complete else (len(text) >= chars and whole.startswith(text))
+    assert pieces is None or "".join(pieces) == whole
+
+
 @_settings
 @given(
     bodies,
@@ -141,16 +155,7 @@ def test_a_decoded_start_is_the_start_of_the_whole_decoding(
     body: bytes, charset: str | None, encoding: str, slack: int, chars: int, piece: int
 ) -> None:
     raw = _raw(body, charset, encoding)
-    whole = mail._decoded_payload(_part(raw))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(part_text, "READ_IN_PIECES", slack)
-        patch.setattr(part_text, "PIECE", piece)
-        found = part_text.decoded_head(_part(raw), chars)
-        pieces = part_text.decoded_pieces(_part(raw))
-    if found is not None:
-        text, complete = found
-        assert text == whole if complete else (len(text) >= chars and whole.startswith(text))
-    assert pieces is None or "".join(pieces) == whole
+    _read_in_pieces_as_whole(raw, slack, piece, chars)
 
 
 ALPHABETS = ["a\n\r=", "aü€😀\n\r=", "a\n\r=\x00\udc80\udcff", "aü\n\r=\udc80", "a\n=\ud800"]
@@ -224,16 +229,7 @@ def test_a_base64_start_is_the_start_of_the_whole_decoding(
     coded = _base64_lines(data, width, newline)
     coded = coded.rstrip(b"=\r\n")[: len(coded) - cut] + end if cut else coded + end
     raw = _raw(coded, charset, "base64")
-    whole = mail._decoded_payload(_part(raw))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(part_text, "READ_IN_PIECES", slack)
-        patch.setattr(part_text, "PIECE", piece)
-        found = part_text.decoded_head(_part(raw), chars)
-        pieces = part_text.decoded_pieces(_part(raw))
-    if found is not None:
-        text, complete = found
-        assert text == whole if complete else (len(text) >= chars and whole.startswith(text))
-    assert pieces is None or "".join(pieces) == whole
+    _read_in_pieces_as_whole(raw, slack, piece, chars)
 
 
 def test_a_long_plain_payload_is_read_from_its_start() -> None:
