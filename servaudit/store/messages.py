@@ -51,6 +51,11 @@ _RAW = (
     " LEFT JOIN message_bytes b ON b.message_id = m.id"
 )
 """A message's bytes, wherever they are kept (the named queries add the WHERE)."""
+_RAW_OR_APART = (
+    "SELECT m.raw, b.message_id AS apart FROM messages m"
+    " LEFT JOIN message_bytes b ON b.message_id = m.id WHERE m.id=?"
+)
+"""A message's row bytes and, not NULL where they are kept in ``message_bytes``, ``apart``: one query."""
 
 
 class MessageQueries(Connection):
@@ -144,13 +149,12 @@ class MessageQueries(Connection):
             yield row["id"], bytes(row["raw"])
 
     def raw_message(self, message_id: int) -> bytes:
-        if self.postgres is None:
-            apart = self.db.execute("SELECT 1 FROM message_bytes WHERE message_id=?", (message_id,))
-            if apart.fetchone() is not None:  # a large message: read from its blob, one copy
-                with self.db.blobopen("message_bytes", "raw", message_id, readonly=True) as blob:
-                    return blob.read()
-        row = self.db.execute("SELECT raw FROM messages WHERE id=?", (message_id,)).fetchone()
-        return bytes(row["raw"])
+        row = self.db.execute(_RAW_OR_APART, (message_id,)).fetchone()
+        if row["apart"] is None:
+            return bytes(row["raw"])
+        # A large message (kept apart only in SQLite): read from its blob, one copy.
+        with self.db.blobopen("message_bytes", "raw", message_id, readonly=True) as blob:
+            return blob.read()
 
     def set_match(self, message_id: int, inquiry_id: str | None, method: str | None) -> None:
         self.db.execute(
